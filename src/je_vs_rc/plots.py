@@ -1,0 +1,131 @@
+"""One function per figure of the book. Each returns a matplotlib ``Figure``.
+
+Figures are built with ``matplotlib.figure.Figure`` rather than pyplot, so a notebook shows each
+exactly once and no global state leaks between chapters. The white face keeps them legible on
+the site's dark theme too.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import ParamSpec
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from .experiments import PhaseDiagram, Sweep
+from .thresholds import Thresholds
+
+P = ParamSpec("P")
+MODEL_NAMES = {"sl": "Supervised", "je": "Joint-embedding", "rc": "Reconstruction"}
+COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
+STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+         "axes.spines.right": False, "figure.facecolor": "white", "savefig.facecolor": "white",
+         "legend.frameon": False}
+
+
+def styled(plot: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Draw the whole figure under the book's one plot style."""
+
+    @functools.wraps(plot)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with mpl.rc_context(STYLE):
+            return plot(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(ncols: int, nrows: int = 1, width: float = 4.0, height: float = 3.2) -> tuple[Figure, np.ndarray]:
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=False)
+
+
+def _band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle: str = "-") -> None:
+    """Mean over the last axis with a min-max band (the spread over seeds)."""
+    ax.plot(x, runs.mean(axis=-1), marker="o", ms=3, color=color, label=label, linestyle=linestyle)
+    if runs.shape[-1] > 1:
+        ax.fill_between(x, runs.min(axis=-1), runs.max(axis=-1), color=color, alpha=0.2, lw=0)
+
+
+@styled
+def plot_sweep(sweep: Sweep, models: Sequence[str], against: str = "n",
+               th: Thresholds | None = None, title: str = "") -> Figure:
+    """Distance to the clean solution against n (one line per alpha) or against alpha (one per n).
+
+    With ``th``, lines the theory predicts to recover are solid and the others dashed.
+    """
+    if against not in ("n", "alpha"):
+        raise ValueError(f"against must be 'n' or 'alpha'; got {against!r}")
+    fig, axes = _figure(len(models))
+    for ax, model in zip(axes.flat, models):
+        dist = sweep.distance[model]
+        if against == "n":
+            for i, alpha in enumerate(sweep.alphas):
+                ok = th is None or model == "sl" or th.recovers(model, alpha)
+                tag = "" if th is None or model == "sl" else (" (recovers)" if ok else " (fails)")
+                _band(ax, sweep.ns, dist[i], COLORS[i % len(COLORS)], f"α={alpha:g}{tag}",
+                      "-" if ok else "--")
+            ax.set_xlabel("sample size n")
+        else:
+            for j, n in enumerate(sweep.ns):
+                _band(ax, sweep.alphas, dist[:, j], COLORS[j % len(COLORS)], f"n={n:,}")
+            if th is not None and model != "sl":
+                ax.axvline(th.alpha(model), color="k", lw=1, ls=":", label=f"α_{model.upper()}")
+            ax.set_xlabel("alignment α")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(MODEL_NAMES[model])
+        ax.set_ylabel("relative error ‖Ṽ−V‖/‖V‖" if model == "sl" else "subspace distance")
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+@styled
+def plot_phase_diagram(pd: PhaseDiagram) -> Figure:
+    """Recovery over noise magnitude x alpha for JE and RC, with both theoretical boundaries.
+
+    Colour: simulated subspace distance at n = ``pd.n``. Lines: ``alpha_JE`` and ``alpha_RC`` as
+    functions of the noise scale; the dotted vertical line is where max lambda_Gamma = eta^2/delta
+    (Cor 4.5's switch).
+    """
+    fig, axes = _figure(2, width=4.6, height=3.8)
+    a_je = np.array([t.alpha("je") for t in pd.thresholds])
+    a_rc = np.array([t.alpha("rc") for t in pd.thresholds])
+    switch = np.array([t.switch / t.noise_gamma.max() for t in pd.thresholds])
+    for ax, model in zip(axes.flat, ("je", "rc")):
+        mesh = ax.pcolormesh(pd.noise_scales, pd.alphas, pd.distance[model], shading="nearest",
+                             cmap="viridis", vmin=0, vmax=1)
+        ax.plot(pd.noise_scales, np.maximum(a_je, pd.alphas.min()), color="white", lw=2, label="α_JE")
+        ax.plot(pd.noise_scales, np.maximum(a_rc, pd.alphas.min()), color="#ff6b6b", lw=2, ls="--",
+                label="α_RC")
+        ax.axvline(switch[0], color="white", lw=1, ls=":", label="max λ_Γ = η²/δ")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_ylim(pd.alphas.min(), pd.alphas.max())
+        ax.set_xlabel("noise magnitude (scale of Γ)")
+        ax.set_ylabel("alignment α")
+        ax.set_title(f"{MODEL_NAMES[model]} (n = {pd.n:,})")
+        ax.grid(False)
+        ax.legend(fontsize=8, loc="lower right", labelcolor="white")
+    fig.colorbar(mesh, ax=axes.ravel().tolist(), label="subspace distance to span(Q₁)")
+    return fig
+
+
+@styled
+def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: float) -> Figure:
+    """Per-component n -> infinity scores that JE and RC rank (signal vs noise components)."""
+    fig, axes = _figure(2)
+    for ax, model in zip(axes.flat, ("je", "rc")):
+        signal, noise = scores[model]
+        k = signal.size
+        ax.bar(np.arange(1, k + 1), signal, color=COLORS[0], label="signal components")
+        ax.bar(np.arange(k + 1, k + noise.size + 1), noise, color=COLORS[1], label="noise components")
+        ax.axhline(signal.min(), color="k", lw=1, ls=":", label="weakest signal score")
+        ax.set_xlabel("component i")
+        ax.set_title(f"{MODEL_NAMES[model]}, α = {alpha:g}")
+        ax.legend(fontsize=8)
+    axes.flat[0].set_ylabel("score ranked by the closed form")
+    return fig

@@ -1,0 +1,160 @@
+"""The controlled setting of the paper (section 2 and section 4.1).
+
+Clean data with exactly ``k`` signal components in a basis ``Q``, an additive Gaussian
+corruption living on the other ``d - k`` directions, and the augmentation family
+
+    T(alpha) = { tau(x) = x + theta + alpha * gamma },  theta ~ N(0, Theta), gamma ~ N(0, Gamma)   (eq. 7)
+
+whose views have mean ``x`` and covariance ``Sigma = Theta + alpha^2 Gamma`` (Remark 4.1).
+Everything the closed forms need is the pair of moments ``S`` and ``G`` (Thm 3.2).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_matrix, as_scalar, as_vector, check_psd
+
+
+def augmented_moments(X: object, Sigma: object) -> tuple[np.ndarray, np.ndarray]:
+    """Exact moments of the augmented views for zero-mean additive augmentations.
+
+    With ``Xbar = X`` (the views' means) and augmentation covariance ``Sigma`` (Cov):
+    ``G = (1/n) X^T X`` and ``S = G + Sigma`` (the definitions of Thm 3.2).
+
+    Args:
+        X: n x d matrix of view means (the data itself under T(alpha)).
+        Sigma: d x d augmentation covariance, symmetric PSD.
+    Returns:
+        ``(S, G)``, both d x d.
+    """
+    X = as_matrix("X", X)
+    Sigma = check_psd("Sigma", as_matrix("Sigma", Sigma, rows=X.shape[1], cols=X.shape[1]))
+    G = X.T @ X / X.shape[0]
+    return G + Sigma, G
+
+
+def augmentation_covariance(lam_theta: object, lam_gamma: object, alpha: float,
+                            basis: np.ndarray | None = None) -> np.ndarray:
+    """``Sigma = Theta + alpha^2 Gamma`` for the family T(alpha) (eq. 7, Remark 4.1).
+
+    Args:
+        lam_theta, lam_gamma: length-d eigenvalues of Theta and Gamma in ``basis``.
+        alpha: the alignment, alpha >= 0.
+        basis: d x d orthogonal matrix Q whose columns are the common eigenvectors
+            (identity if omitted).
+    """
+    lam_theta = as_vector("lam_theta", lam_theta, nonnegative=True)
+    lam_gamma = as_vector("lam_gamma", lam_gamma, length=lam_theta.size, nonnegative=True)
+    alpha = as_scalar("alpha", alpha, minimum=0.0)
+    diag = lam_theta + alpha**2 * lam_gamma
+    if basis is None:
+        return np.diag(diag)
+    return (basis * diag) @ basis.T
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Spectra of the controlled model in the common eigenbasis ``Q`` (identity by default).
+
+    Attributes:
+        signal_energy: length k, the per-sample energies ``(1/n) kappa_i^2 > 0`` of the clean data.
+        lam_theta: length d, eigenvalues of the "other" augmentation noise Theta.
+        lam_gamma: length d, eigenvalues of the corruption Gamma; zero on the first k entries.
+        basis: optional d x d orthogonal Q (columns = eigenvectors).
+    """
+
+    signal_energy: np.ndarray
+    lam_theta: np.ndarray
+    lam_gamma: np.ndarray
+    basis: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        energy = as_vector("signal_energy", self.signal_energy, positive=True)
+        theta = as_vector("lam_theta", self.lam_theta, nonnegative=True)
+        gamma = as_vector("lam_gamma", self.lam_gamma, length=theta.size, nonnegative=True)
+        k, d = energy.size, theta.size
+        if k >= d:
+            raise ValueError(f"signal_energy has length k={k}; it must be shorter than lam_theta (d={d})")
+        if np.any(gamma[:k] != 0):
+            raise ValueError(f"lam_gamma[:k] must be zero (the corruption avoids the k signal directions); "
+                             f"got {gamma[:k]}")
+        if self.basis is not None:
+            q = as_matrix("basis", self.basis, rows=d, cols=d)
+            if not np.allclose(q.T @ q, np.eye(d), atol=1e-8):
+                raise ValueError("basis must be an orthogonal d x d matrix (columns orthonormal)")
+            object.__setattr__(self, "basis", q)
+        object.__setattr__(self, "signal_energy", energy)
+        object.__setattr__(self, "lam_theta", theta)
+        object.__setattr__(self, "lam_gamma", gamma)
+
+    @property
+    def k(self) -> int:
+        return int(self.signal_energy.size)
+
+    @property
+    def d(self) -> int:
+        return int(self.lam_theta.size)
+
+    @property
+    def Q(self) -> np.ndarray:
+        return np.eye(self.d) if self.basis is None else self.basis
+
+    def sigma(self, alpha: float) -> np.ndarray:
+        """Augmentation covariance ``Theta + alpha^2 Gamma`` (d x d)."""
+        return augmentation_covariance(self.lam_theta, self.lam_gamma, alpha, self.basis)
+
+    def gamma(self) -> np.ndarray:
+        """Corruption covariance Gamma (d x d)."""
+        return augmentation_covariance(np.zeros(self.d), self.lam_gamma, 1.0, self.basis)
+
+    def signal_basis(self) -> np.ndarray:
+        """``Q_1^T`` (k x d): the row space every recovered encoder must span."""
+        return self.Q[:, : self.k].T
+
+    def clean_data(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n x d clean data whose second moment is exactly ``Q_1 diag(signal_energy) Q_1^T``.
+
+        ``X = sqrt(n) L diag(sqrt(energy)) Q_1^T`` with ``L`` a random n x k matrix with
+        orthonormal columns, so ``(1/n) kappa_i^2`` equals ``signal_energy`` at every n and the
+        clean-data solutions are exactly the population ones; only the corruption is random.
+        """
+        n = int(as_scalar("n", n, minimum=self.k))
+        L, _ = np.linalg.qr(rng.standard_normal((n, self.k)))
+        return np.sqrt(n) * (L * np.sqrt(self.signal_energy)) @ self.signal_basis()
+
+    def corruption(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n x d i.i.d. draws gamma_i ~ N(0, Gamma)."""
+        return (rng.standard_normal((n, self.d)) * np.sqrt(self.lam_gamma)) @ self.Q.T
+
+    def augment(self, X: np.ndarray, alpha: float, n_views: int, rng: np.random.Generator) -> np.ndarray:
+        """Monte-Carlo views tau(x_i) = x_i + theta + alpha gamma, shape n_views x n x d (eq. 7)."""
+        shape = (n_views, *X.shape)
+        theta = (rng.standard_normal(shape) * np.sqrt(self.lam_theta)) @ self.Q.T
+        gamma = (rng.standard_normal(shape) * np.sqrt(self.lam_gamma)) @ self.Q.T
+        return X[None] + theta + alpha * gamma
+
+    def population_moments(self, alpha: float, corrupted: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The n -> infinity limits of ``(S, G)`` for clean or corrupted data (proofs of Props 4.3/4.4).
+
+        The SLLN sends ``(1/n) N^T N`` to Gamma and the cross terms ``(1/n) X^T N`` to zero.
+        """
+        energy = np.concatenate([self.signal_energy, np.zeros(self.d - self.k)])
+        g = energy + (self.lam_gamma if corrupted else 0.0)
+        G = (self.Q * g) @ self.Q.T
+        return G + self.sigma(alpha), G
+
+
+def monte_carlo_moments(views: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estimate ``(S, G, Sigma)`` from views of shape m x n x d (m views of each of n samples).
+
+    ``S = (1/n) sum_i mean_tau tau tau^T``; ``G = (1/n) sum_i xbar_i xbar_i^T`` with ``xbar_i`` the
+    views' sample mean; ``Sigma = (1/n) sum_i Cov_tau[tau(x_i)]`` -- the (Cov) of Lemma B.1 with the
+    index slip of the paper's typesetting fixed (the outer product is inside the sum).
+    """
+    m, n, _ = views.shape
+    S = np.einsum("mni,mnj->ij", views, views) / (m * n)
+    means = views.mean(axis=0)
+    G = means.T @ means / n
+    return S, G, S - G

@@ -1,0 +1,239 @@
+"""Numerical checks of the paper's claims. Each raises :class:`ClaimError` when the claim fails.
+
+The chapters call these right after stating a result, so the book cannot build if the
+mathematics breaks; ``tests/`` call the same functions on random instances. Each returns the
+numbers it measured, for the chapter to glue into its prose.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg, optimize
+
+from .experiments import Sweep, population_distance
+from .joint_embedding import joint_embedding, joint_embedding_constraint, joint_embedding_objective, \
+    joint_embedding_from_moments
+from .linalg import subspace_distance, sym_inv_sqrt
+from .reconstruction import reconstruction, reconstruction_from_moments, reconstruction_objective
+from .setting import Setting, augmented_moments, monte_carlo_moments
+from .supervised import augmented_risk_monte_carlo, supervised, supervised_objective
+from .thresholds import Thresholds, limit_scores
+
+# Named tolerances of the checks (why each value: see the docstring that uses it).
+MC_SIGMAS = 6.0            # Monte-Carlo estimates must lie within this many standard errors
+CLOSED_FORM_RTOL = 1e-5    # closed form vs a numerical optimiser, relative
+IDENTITY_ATOL = 1e-8       # exact identities (constraints, eigenvalues), absolute
+RECOVERED_BELOW = 0.05     # subspace distance at the largest n that counts as "recovered"
+FAILED_ABOVE = 0.5         # ... and as "not recovered" (distance is in [0, 1])
+DECREASE_FACTOR = 0.5      # a converging curve must at least halve from the smallest to largest n
+
+
+class ClaimError(AssertionError):
+    """A claim of the paper failed its numerical check."""
+
+
+def claim(condition: bool, message: str) -> None:
+    """Raise :class:`ClaimError` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise ClaimError(message)
+
+
+def check_moments(setting: Setting, alpha: float, n: int, n_views: int, rng: np.random.Generator) -> dict[str, float]:
+    """Section 2: S, G and Sigma of T(alpha) equal their Monte-Carlo estimates.
+
+    Compares ``Sigma = Theta + alpha^2 Gamma`` (and ``S = G + Sigma``, ``G = X^T X/n``) with
+    moments of ``n_views`` sampled views per point; the error must be within ``MC_SIGMAS``
+    standard errors (entries of a Wishart average: sd ~ sqrt(2/(n n_views)) x scale).
+    """
+    X = setting.clean_data(n, rng)
+    Sigma = setting.sigma(alpha)
+    S, G = augmented_moments(X, Sigma)
+    S_mc, G_mc, Sigma_mc = monte_carlo_moments(setting.augment(X, alpha, n_views, rng))
+    scale = np.sqrt(np.outer(np.diag(S), np.diag(S)))
+    se = scale * np.sqrt(2.0 / (n * n_views))
+    errors = {name: float(np.max(np.abs(est - exact) / se)) for name, est, exact in
+              (("S", S_mc, S), ("Sigma", Sigma_mc, Sigma * (n_views - 1) / n_views))}
+    # G from the views' sample means carries Sigma / n_views of extra energy: the exact expectation.
+    errors["G"] = float(np.max(np.abs(G_mc - (G + Sigma / n_views)) / se))
+    for name, z in errors.items():
+        claim(z < MC_SIGMAS, f"Monte-Carlo {name} is {z:.1f} standard errors from the exact moment")
+    return errors
+
+
+def check_lemma_b1(setting: Setting, alpha: float, n: int, n_views: int, n_labels: int,
+                   rng: np.random.Generator) -> dict[str, float]:
+    """Lemma B.1: the augmented risk equals the ridge objective ``(1/n)||Y - X V^T||^2 + ||V||_Sigma^2``."""
+    X = setting.clean_data(n, rng)
+    Y = rng.standard_normal((n, n_labels))
+    V = rng.standard_normal((n_labels, setting.d))
+    Sigma = setting.sigma(alpha)
+    exact = supervised_objective(V, X, Y, Sigma)
+    per_view = [augmented_risk_monte_carlo(V, setting.augment(X, alpha, 1, rng), Y) for _ in range(n_views)]
+    mc, se = float(np.mean(per_view)), float(np.std(per_view, ddof=1) / np.sqrt(n_views))
+    claim(abs(mc - exact) < MC_SIGMAS * se,
+          f"Lemma B.1: Monte-Carlo risk {mc:.5g} vs exact {exact:.5g} ({abs(mc - exact) / se:.1f} s.e.)")
+    return {"exact": exact, "monte_carlo": mc, "standard_error": se}
+
+
+def check_supervised_optimum(X: np.ndarray, Y: np.ndarray, Sigma: np.ndarray,
+                             rng: np.random.Generator) -> dict[str, float]:
+    """Eq. 46 is the minimiser of the exact objective (eq. 44), found by scipy's L-BFGS."""
+    V = supervised(X, Y, Sigma)
+    shape = V.shape
+
+    def fun(v: np.ndarray) -> tuple[float, np.ndarray]:
+        Vm = v.reshape(shape)
+        grad = -2 * (Y - X @ Vm.T).T @ X / X.shape[0] + 2 * Vm @ Sigma
+        return supervised_objective(Vm, X, Y, Sigma), grad.ravel()
+
+    res = optimize.minimize(fun, rng.standard_normal(V.size), jac=True, method="L-BFGS-B",
+                            options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10_000})
+    rel = float(np.linalg.norm(res.x.reshape(shape) - V) / np.linalg.norm(V))
+    gap = float(res.fun - supervised_objective(V, X, Y, Sigma))
+    claim(rel < CLOSED_FORM_RTOL * 100 and gap > -IDENTITY_ATOL,
+          f"eq. 46: closed form and numerical optimum differ (relative {rel:.2g}, objective gap {gap:.2g})")
+    return {"relative_difference": rel, "objective_gap": gap}
+
+
+def check_reconstruction_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng: np.random.Generator,
+                                 starts: int = 5) -> dict[str, float]:
+    """Thm 3.1: numerical optima of (SSL-RC) from random starts match the closed form.
+
+    Checks (i) no start beats the closed-form objective and the best reaches it, (ii) the best
+    numerical encoder equals ``T E*`` for an invertible T (same row space), and (iii) ``(T E*, D* T^-1)``
+    for a random T has the same objective (the freedom in T).
+    """
+    n, d = X.shape
+    E, D = reconstruction(X, Sigma, k)
+    best = reconstruction_objective(E, D, X, Sigma)
+    S, G = augmented_moments(X, Sigma)
+
+    def fun(p: np.ndarray) -> tuple[float, np.ndarray]:
+        Em, Dm = p[: k * d].reshape(k, d), p[k * d:].reshape(d, k)
+        M = Dm @ Em
+        value = float(np.trace(G) - 2 * np.trace(M @ G) + np.trace(M @ S @ M.T))
+        gM = 2 * (M @ S - G)
+        return value, np.concatenate([(Dm.T @ gM).ravel(), (gM @ Em.T).ravel()])
+
+    runs = [optimize.minimize(fun, rng.standard_normal(2 * k * d), jac=True, method="L-BFGS-B",
+                              options={"gtol": 1e-11, "ftol": 1e-15, "maxiter": 20_000}) for _ in range(starts)]
+    values = np.array([r.fun for r in runs])
+    top = runs[int(values.argmin())]
+    E_num = top.x[: k * d].reshape(k, d)
+    gap = float(values.min() - best)
+    dist = subspace_distance(E_num, E)
+    T = rng.standard_normal((k, k)) + 3 * np.eye(k)
+    t_gap = abs(reconstruction_objective(T @ E, D @ np.linalg.inv(T), X, Sigma) - best)
+    claim(gap > -CLOSED_FORM_RTOL * abs(best), f"Thm 3.1: a numerical start beat the closed form by {-gap:.3g}")
+    claim(gap < CLOSED_FORM_RTOL * abs(best), f"Thm 3.1: best numerical objective is {gap:.3g} above the closed form")
+    claim(dist < 1e-3, f"Thm 3.1: numerical encoder's row space is {dist:.3g} from the closed form's")
+    claim(t_gap < IDENTITY_ATOL * max(1.0, abs(best)), f"Thm 3.1: (T E, D T^-1) changed the objective by {t_gap:.3g}")
+    return {"objective": best, "objective_gap": gap, "subspace_distance": dist, "t_freedom_gap": t_gap,
+            "worst_start_gap": float(values.max() - best)}
+
+
+def check_joint_embedding_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng: np.random.Generator,
+                                  starts: int = 3) -> dict[str, float]:
+    """Thm 3.2: the closed form solves (SSL-JE).
+
+    Checks ``W S W^T = I_k``; the same eigenvalues and row space as ``scipy.linalg.eigh(G, S)``; and
+    that SLSQP on the constrained problem from random feasible starts reaches the same objective.
+    """
+    S, G = augmented_moments(X, Sigma)
+    W = joint_embedding(X, Sigma, k)
+    d = X.shape[1]
+    constraint_err = float(np.abs(joint_embedding_constraint(W, S) - np.eye(k)).max())
+    _, omega = joint_embedding_from_moments(S, G, k)
+    ref_vals, ref_vecs = linalg.eigh(G, S)
+    eig_err = float(np.abs(ref_vals[::-1][:k] - omega[:k]).max())
+    ref_dist = subspace_distance(ref_vecs[:, ::-1][:, :k].T, W)
+    best = joint_embedding_objective(W, Sigma)
+    iu = np.triu_indices(k)
+
+    def feasible(A: np.ndarray) -> np.ndarray:
+        return sym_inv_sqrt(A @ S @ A.T) @ A
+
+    values = []
+    for _ in range(starts):
+        res = optimize.minimize(lambda w: joint_embedding_objective(w.reshape(k, d), Sigma),
+                                feasible(rng.standard_normal((k, d))).ravel(), method="SLSQP",
+                                constraints={"type": "eq", "fun": lambda w: (joint_embedding_constraint(
+                                    w.reshape(k, d), S) - np.eye(k))[iu]},
+                                options={"ftol": 1e-13, "maxiter": 2_000})
+        viol = np.abs(joint_embedding_constraint(res.x.reshape(k, d), S) - np.eye(k)).max()
+        claim(viol < 1e-6, f"Thm 3.2 check: SLSQP ended infeasible (violation {viol:.2g})")
+        values.append(res.fun)
+    gap = float(min(values) - best)
+    claim(constraint_err < IDENTITY_ATOL, f"Thm 3.2: W S W^T differs from I by {constraint_err:.3g}")
+    claim(eig_err < IDENTITY_ATOL and ref_dist < 1e-6,
+          f"Thm 3.2: differs from scipy.linalg.eigh(G, S) (eigenvalues {eig_err:.3g}, subspace {ref_dist:.3g})")
+    claim(abs(gap) < 1e-6 * max(1.0, best), f"Thm 3.2: SLSQP optimum differs from the closed form by {gap:.3g}")
+    return {"objective": best, "constraint_error": constraint_err, "eigh_eigenvalue_error": eig_err,
+            "eigh_subspace_distance": ref_dist, "slsqp_gap": gap}
+
+
+def check_limit_scores(setting: Setting, alpha: float) -> float:
+    """The per-component scores of the proofs equal the spectra of the closed forms on the
+    population moments (JE: eigenvalues of S^-1/2 G S^-1/2; RC: singular values of G S^-1/2)."""
+    S, G = setting.population_moments(alpha, corrupted=True)
+    scores = limit_scores(setting.signal_energy, setting.lam_theta, setting.lam_gamma, alpha)
+    _, omega = joint_embedding_from_moments(S, G, setting.k)
+    _, _, phi = reconstruction_from_moments(S, G, setting.k)
+    err = max(float(np.abs(np.sort(np.concatenate(scores[m]))[::-1] - spec).max())
+              for m, spec in (("je", omega), ("rc", phi)))
+    claim(err < IDENTITY_ATOL, f"limit scores differ from the closed forms' spectra by {err:.3g}")
+    return err
+
+
+def check_recovery(sweep: Sweep, th: Thresholds, model: str, setting: Setting | None = None) -> dict[float, str]:
+    """Props 4.3/4.4 as n grows: alpha^2 above the threshold -> distance falls to ~0; below -> it stays.
+
+    "Falls" means the seed-mean at the largest n is below ``RECOVERED_BELOW`` and below
+    ``DECREASE_FACTOR`` times its value at the smallest n; "stays" means it ends above
+    ``FAILED_ABOVE``. With ``setting``, the exact n -> infinity limit must agree as well.
+    """
+    verdicts = {}
+    for i, alpha in enumerate(sweep.alphas):
+        curve = sweep.distance[model][i].mean(axis=-1)
+        if th.recovers(model, alpha):
+            ok = curve[-1] < RECOVERED_BELOW and curve[-1] < DECREASE_FACTOR * curve[0]
+            verdicts[float(alpha)] = "recovers"
+        else:
+            ok = curve[-1] > FAILED_ABOVE
+            verdicts[float(alpha)] = "fails"
+        claim(ok, f"{model.upper()} at alpha={alpha:g}: theory says it {verdicts[float(alpha)]} "
+                  f"(alpha^2={alpha**2:.3g} vs threshold {th.threshold2(model):.3g}) but the distance went "
+                  f"{curve[0]:.3g} -> {curve[-1]:.3g}")
+        if setting is not None:
+            limit = population_distance(setting, model, alpha)
+            claim((limit < IDENTITY_ATOL) == th.recovers(model, alpha),
+                  f"{model.upper()} at alpha={alpha:g}: the exact n->inf limit is {limit:.3g}, against the threshold")
+    return verdicts
+
+
+def check_supervised_consistency(by_n: Sweep, by_alpha: Sweep) -> None:
+    """Prop 4.2: the supervised gap shrinks (i) as n grows for every alpha, (ii) as alpha grows at fixed n."""
+    for i, alpha in enumerate(by_n.alphas):
+        curve = by_n.distance["sl"][i].mean(axis=-1)
+        claim(curve[-1] < DECREASE_FACTOR * curve[0] and np.all(np.diff(curve) < 0),
+              f"Prop 4.2 (n -> inf) at alpha={alpha:g}: the gap went {np.round(curve, 4)}")
+    for j, n in enumerate(by_alpha.ns):
+        curve = by_alpha.distance["sl"][:, j].mean(axis=-1)
+        claim(curve[-1] < DECREASE_FACTOR * curve[0] and np.all(np.diff(curve) < 0),
+              f"Prop 4.2 (alpha -> inf) at n={n}: the gap went {np.round(curve, 4)}")
+
+
+def check_corollary_45(th: Thresholds) -> float:
+    """Cor 4.5: the per-component identity and the ordering of the thresholds in each regime.
+
+    ``[alpha_JE,i^2] - [alpha_RC,i^2] = 1/delta - lam_gamma_i / eta^2`` for every noise component;
+    low noise -> alpha_JE^2 > alpha_RC^2; high noise -> alpha_JE^2 < alpha_RC^2.
+    """
+    identity = th.je2_per_noise - th.rc2_per_noise - (1 / th.delta - th.noise_gamma / th.eta**2)
+    err = float(np.abs(identity).max())
+    claim(err < IDENTITY_ATOL * max(1.0, float(np.abs(th.rc2_per_noise).max())),
+          f"Cor 4.5 per-component identity off by {err:.3g}")
+    if th.regime == "low":
+        claim(th.alpha_je2 > th.alpha_rc2, f"Cor 4.5 low noise: alpha_JE^2={th.alpha_je2:.4g} <= alpha_RC^2={th.alpha_rc2:.4g}")
+    if th.regime == "high":
+        claim(th.alpha_je2 < th.alpha_rc2, f"Cor 4.5 high noise: alpha_JE^2={th.alpha_je2:.4g} >= alpha_RC^2={th.alpha_rc2:.4g}")
+    return err
