@@ -91,6 +91,19 @@ def run_chapter(name: str, params: dict[str, Any] | None = None, out_dir: Path =
     return target
 
 
+def export_notebooks(out_dir: Path, notebooks: Path = NOTEBOOKS) -> list[Path]:
+    """Write an unexecuted ``.ipynb`` copy of every chapter to ``out_dir`` (for Jupyter users)."""
+    import jupytext
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, path in chapters(notebooks).items():
+        target = out_dir / f"{stem}.ipynb"
+        jupytext.write(read_chapter(path), target)
+        written.append(target)
+    return written
+
+
 def _value(text: str) -> Any:
     import yaml
 
@@ -105,8 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-f", "--parameters-file", type=Path, help="YAML file of parameters")
     parser.add_argument("--out", type=Path, default=RUNS, help="output folder (default: runs/)")
     parser.add_argument("--list", action="store_true", help="list chapters, or one chapter's parameters")
+    parser.add_argument("--export", type=Path, metavar="DIR", help="write .ipynb copies of all chapters to DIR")
     args = parser.parse_args(argv)
     try:
+        if args.export:
+            print("\n".join(str(p) for p in export_notebooks(args.export)))
+            return 0
         if args.list:
             if args.chapter:
                 for key, value in parameters(find_chapter(args.chapter)).items():
