@@ -17,16 +17,18 @@ from .setting import Setting
 from .supervised import supervised_from_moments
 from .thresholds import Thresholds, thresholds
 
-MODELS = ("sl", "je", "rc")
+MODELS = ("sl", "je", "rc", "je_selected", "rc_selected")
 
 
 @dataclass(frozen=True)
 class Sweep:
     """Distances between corrupted-data and clean-data solutions.
 
-    ``distance[model]`` has shape (len(alphas), len(ns), n_seeds). For "je" and "rc" it is the
-    subspace distance between the encoders' row spaces (0 iff equal up to T or U); for "sl" the
-    relative Frobenius error ``||V~ - V|| / ||V||``.
+    ``distance[key]`` has shape (len(alphas), len(ns), n_seeds). For "je" and "rc" it is the
+    subspace distance between the encoders' row spaces (0 iff equal up to T or U: the paper's
+    criterion); for "je_selected" and "rc_selected" the distance between the directions the closed
+    forms select in whitened coordinates (``Q_k`` of Thm 3.2, ``P_k`` of Thm 3.1), the quantity
+    the proofs rank; for "sl" the relative Frobenius error ``||V~ - V|| / ||V||``.
     """
 
     ns: np.ndarray
@@ -71,32 +73,28 @@ def recovery_sweep(setting: Setting, ns: object, alphas: object, seeds: object =
                 V = supervised_from_moments(G + Sigma, XtY)
                 Vc = supervised_from_moments(Gc + Sigma, XctY)
                 out["sl"][a_idx, n_idx, s_idx] = np.linalg.norm(Vc - V) / np.linalg.norm(V)
-                W, _ = joint_embedding_from_moments(G + Sigma, G, k)
-                Wc, _ = joint_embedding_from_moments(Gc + Sigma, Gc, k)
-                out["je"][a_idx, n_idx, s_idx] = subspace_distance(Wc, W)
-                E, _, _ = reconstruction_from_moments(G + Sigma, G, k)
-                Ec, _, _ = reconstruction_from_moments(Gc + Sigma, Gc, k)
-                out["rc"][a_idx, n_idx, s_idx] = subspace_distance(Ec, E)
+                for model, solve in (("je", joint_embedding_from_moments), ("rc", reconstruction_from_moments)):
+                    clean, corrupted = solve(G + Sigma, G, k), solve(Gc + Sigma, Gc, k)
+                    out[model][a_idx, n_idx, s_idx] = subspace_distance(corrupted[0], clean[0])
+                    out[f"{model}_selected"][a_idx, n_idx, s_idx] = subspace_distance(corrupted[-1].T, clean[-1].T)
     return Sweep(ns_arr, alphas_arr, out)
 
 
 def population_distance(setting: Setting, model: str, alpha: float) -> float:
     """Subspace distance of the n -> infinity corrupted-data encoder to span(Q_1) (exact limit)."""
     S, G = setting.population_moments(alpha, corrupted=True)
-    if model == "je":
-        enc, _ = joint_embedding_from_moments(S, G, setting.k)
-    elif model == "rc":
-        enc, _, _ = reconstruction_from_moments(S, G, setting.k)
-    else:
+    solvers = {"je": joint_embedding_from_moments, "rc": reconstruction_from_moments}
+    if model not in solvers:
         raise ValueError(f"model must be 'je' or 'rc'; got {model!r}")
-    return subspace_distance(enc, setting.signal_basis())
+    return subspace_distance(solvers[model](S, G, setting.k)[0], setting.signal_basis())
 
 
 @dataclass(frozen=True)
 class PhaseDiagram:
     """JE and RC recovery over noise scale x alpha, with the theory's thresholds per scale.
 
-    ``distance[model]`` has shape (len(alphas), len(noise_scales)) (mean over seeds);
+    ``distance[key]`` has shape (len(alphas), len(noise_scales)) (mean over seeds), with the keys
+    of :class:`Sweep` for JE and RC;
     ``thresholds[j]`` belongs to ``noise_scales[j]`` (Gamma scaled by that factor).
     """
 
@@ -121,7 +119,7 @@ def phase_diagram(setting: Setting, noise_scales: object, alphas: object, n: int
     scale, not by the luck of the draw.
     """
     scales = as_vector("noise_scales", noise_scales, positive=True)
-    dist = {m: np.empty((len(np.atleast_1d(alphas)), scales.size)) for m in ("je", "rc")}
+    dist = {m: np.empty((len(np.atleast_1d(alphas)), scales.size)) for m in MODELS if m != "sl"}
     ths = []
     for j, scale in enumerate(scales):
         scaled = scaled_setting(setting, scale)

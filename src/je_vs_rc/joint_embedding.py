@@ -8,16 +8,17 @@ from .linalg import sym_inv_sqrt
 from .setting import augmented_moments
 
 
-def joint_embedding_from_moments(S: np.ndarray, G: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Thm 3.2 from the moments ``S`` and ``G``: returns ``(W, omega)``.
+def joint_embedding_from_moments(S: np.ndarray, G: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Thm 3.2 from the moments ``S`` and ``G``: returns ``(W, omega, Q_k)``.
 
     ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of ``S^{-1/2} G S^{-1/2}``
-    in descending order (the generalised eigenvalues of the pencil ``(G, S)``).
+    in descending order (the generalised eigenvalues of the pencil ``(G, S)``); ``Q_k`` (d x k) are
+    the selected eigenvectors, the directions chosen in whitened coordinates.
     """
     S_inv_sqrt = sym_inv_sqrt(S, "S")
     omega, vecs = np.linalg.eigh(S_inv_sqrt @ G @ S_inv_sqrt)
     omega, vecs = omega[::-1], vecs[:, ::-1]
-    return vecs[:, :k].T @ S_inv_sqrt, omega
+    return vecs[:, :k].T @ S_inv_sqrt, omega, vecs[:, :k]
 
 
 def joint_embedding(X: object, Sigma: object, k: int) -> np.ndarray:
@@ -37,8 +38,7 @@ def joint_embedding(X: object, Sigma: object, k: int) -> np.ndarray:
     X = as_matrix("X", X)
     k = check_k(k, X.shape[1])
     S, G = augmented_moments(X, Sigma)
-    W, _ = joint_embedding_from_moments(S, G, k)
-    return W
+    return joint_embedding_from_moments(S, G, k)[0]
 
 
 def joint_embedding_objective(W: np.ndarray, Sigma: np.ndarray) -> float:

@@ -12,6 +12,7 @@ from typing import ParamSpec
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from .experiments import PhaseDiagram, Sweep
@@ -84,24 +85,34 @@ def plot_sweep(sweep: Sweep, models: Sequence[str], against: str = "n",
 
 
 @styled
-def plot_phase_diagram(pd: PhaseDiagram) -> Figure:
+def plot_phase_diagram(pd: PhaseDiagram, selected: bool = True) -> Figure:
     """Recovery over noise magnitude x alpha for JE and RC, with both theoretical boundaries.
 
-    Colour: simulated subspace distance at n = ``pd.n``. Lines: ``alpha_JE`` and ``alpha_RC`` as
+    Colour: simulated subspace distance at n = ``pd.n``, between the directions selected in whitened
+    coordinates (``selected=True``) or between the encoders' row spaces. Lines: ``alpha_JE`` and ``alpha_RC`` as
     functions of the noise scale; the dotted vertical line is where max lambda_Gamma = eta^2/delta
     (Cor 4.5's switch).
     """
     fig, axes = _figure(2, width=4.6, height=3.8)
     a_je = np.array([t.alpha("je") for t in pd.thresholds])
     a_rc = np.array([t.alpha("rc") for t in pd.thresholds])
-    switch = np.array([t.switch / t.noise_gamma.max() for t in pd.thresholds])
+    # Cor 4.5's regimes in units of the noise scale: low below max lambda_Gamma = eta^2/delta,
+    # high above min lambda_Gamma = eta^2/delta (eta, delta do not depend on Gamma).
+    th0, scale0 = pd.thresholds[0], pd.noise_scales[0]
+    low_end = th0.switch * scale0 / th0.noise_gamma.max()
+    high_start = th0.switch * scale0 / th0.noise_gamma.min()
     for ax, model in zip(axes.flat, ("je", "rc")):
-        mesh = ax.pcolormesh(pd.noise_scales, pd.alphas, pd.distance[model], shading="nearest",
+        key = f"{model}_selected" if selected else model
+        mesh = ax.pcolormesh(pd.noise_scales, pd.alphas, pd.distance[key], shading="nearest",
                              cmap="viridis", vmin=0, vmax=1)
-        ax.plot(pd.noise_scales, np.maximum(a_je, pd.alphas.min()), color="white", lw=2, label="α_JE")
+        # A dark outline keeps the white lines visible on the bright (failed) cells too.
+        outline = [patheffects.withStroke(linewidth=3.5, foreground="black")]
+        ax.plot(pd.noise_scales, np.maximum(a_je, pd.alphas.min()), color="white", lw=2, label="α_JE",
+                path_effects=outline)
         ax.plot(pd.noise_scales, np.maximum(a_rc, pd.alphas.min()), color="#ff6b6b", lw=2, ls="--",
-                label="α_RC")
-        ax.axvline(switch[0], color="white", lw=1, ls=":", label="max λ_Γ = η²/δ")
+                label="α_RC", path_effects=outline)
+        for x, ls, label in ((low_end, ":", "max λ_Γ = η²/δ"), (high_start, "-.", "min λ_Γ = η²/δ")):
+            ax.axvline(x, color="white", lw=1.2, ls=ls, label=label, path_effects=outline)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylim(pd.alphas.min(), pd.alphas.max())
@@ -109,8 +120,9 @@ def plot_phase_diagram(pd: PhaseDiagram) -> Figure:
         ax.set_ylabel("alignment α")
         ax.set_title(f"{MODEL_NAMES[model]} (n = {pd.n:,})")
         ax.grid(False)
-        ax.legend(fontsize=8, loc="lower right", labelcolor="white")
-    fig.colorbar(mesh, ax=axes.ravel().tolist(), label="subspace distance to span(Q₁)")
+        ax.legend(fontsize=7, loc="upper left", frameon=True, facecolor="white", framealpha=0.85)
+    what = "selected directions" if selected else "encoder row space"
+    fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"distance to clean ({what})")
     return fig
 
 
