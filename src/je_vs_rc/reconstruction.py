@@ -45,8 +45,10 @@ def reconstruction(X: object, Sigma: object, k: int) -> tuple[np.ndarray, np.nda
     return E, D
 
 
-def reconstruction_objective(E: np.ndarray, D: np.ndarray, X: np.ndarray, Sigma: np.ndarray) -> float:
-    """Exact (SSL-RC) loss ``(1/n) sum_i E_tau ||x_i - D E tau(x_i)||^2`` via Lemma B.1 (eqs. 13-15)."""
+def reconstruction_objective(E: np.ndarray, D: np.ndarray, X: np.ndarray, Sigma: np.ndarray,
+                             Xbar: np.ndarray | None = None) -> float:
+    """Exact (SSL-RC) loss ``(1/n) sum_i E_tau ||x_i - D E tau(x_i)||^2`` via Lemma B.1 (eqs. 13-15):
+    ``(1/n)||X - Xbar M^T||^2 + Tr(M Sigma M^T)`` with ``M = D E`` (``Xbar = X`` unless given)."""
     M = D @ E
-    residual = X - X @ M.T
+    residual = X - (X if Xbar is None else Xbar) @ M.T
     return float(np.sum(residual**2) / X.shape[0] + np.trace(M @ Sigma @ M.T))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg, optimize
 
-from .experiments import PhaseDiagram, Sweep, population_distance
+from .experiments import PhaseDiagram, Sweep, population_distance, scaled_setting
 from .joint_embedding import joint_embedding, joint_embedding_constraint, joint_embedding_objective, \
     joint_embedding_from_moments
 from .linalg import subspace_distance, sym_inv_sqrt
@@ -273,3 +273,18 @@ def check_phase_diagram(pd: PhaseDiagram, setting: Setting, margin: float = PHAS
                                f"boundary disagree with the threshold")
         out[model] = float((predicted == simulated).mean())
     return out
+
+
+def check_encoder_caveat(pd: PhaseDiagram, setting: Setting) -> int:
+    """Cells where theory says RC fails but the finite-n encoder's row space looks recovered must
+    still fail in the exact n -> infinity limit (distance 1). Returns how many such cells there are."""
+    count = 0
+    for j, scale in enumerate(pd.noise_scales):
+        scaled = scaled_setting(setting, scale)
+        for i, alpha in enumerate(pd.alphas):
+            if not pd.thresholds[j].recovers("rc", alpha) and pd.distance["rc"][i, j] < FAILED_ABOVE:
+                limit = population_distance(scaled, "rc", alpha)
+                claim(limit > 1 - IDENTITY_ATOL, f"RC at scale {scale:.3g}, alpha {alpha:.3g}: the exact "
+                                                 f"limit distance is {limit:.3g}, not 1")
+                count += 1
+    return count
