@@ -1,0 +1,20 @@
+"""Shared fixtures: random instances of the controlled setting."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from je_vs_rc import Setting
+
+
+def random_setting(rng: np.random.Generator, d: int, k: int, noise_scale: float = 1.0) -> Setting:
+    """Random spectra with k signal components and d - k noise components, in a random basis."""
+    basis, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    gamma = np.concatenate([np.zeros(k), noise_scale * rng.uniform(0.2, 2.0, d - k)])
+    return Setting(rng.uniform(0.5, 5.0, k), rng.uniform(0.05, 1.5, d), gamma, basis)
+
+
+@pytest.fixture
+def toy() -> Setting:
+    """The book's default toy setting (chapters 2-7)."""
+    return Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0.0, 0.0, 0.0, 10.0, 6.0, 3.0])

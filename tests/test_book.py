@@ -1,0 +1,25 @@
+"""The book's structure: every chapter in the table of contents, one source per page."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+def test_toc_lists_every_chapter_and_page():
+    files = toc_files()
+    for f in files:
+        assert (REPO / f"{f}.md").is_file(), f"_toc.yml names {f} but {f}.md is missing"
+    sources = {str(p.relative_to(REPO).with_suffix("")) for d in ("book", "notebooks") for p in (REPO / d).glob("*.md")}
+    assert sources == set(files), f"pages not in _toc.yml: {sources - set(files)}"
+
+
+def test_no_committed_ipynb_beside_sources():
+    assert not list((REPO / "notebooks").glob("*.ipynb")) and not list((REPO / "book").glob("*.ipynb"))
