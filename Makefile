@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
-MATHJAX := _static/mathjax/tex-svg.js
+MATHJAX := _assets/mathjax/tex-svg-full.js
 MATHJAX_VERSION := 3.2.2
 JB_FLAGS ?= -W -n --keep-going
 
@@ -20,9 +20,9 @@ data: env  ## fetch and verify MNIST into data/
 	$(BIN)/python -m je_vs_rc.data mnist
 
 $(MATHJAX):  ## MathJax 3 from the npm registry, served locally so math renders offline
-	mkdir -p _static/mathjax && tmp=$$(mktemp -d) && \
+	mkdir -p _assets/mathjax && tmp=$$(mktemp -d) && \
 	  (cd $$tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz) && \
-	  cp $$tmp/package/es5/tex-svg.js $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
+	  cp $$tmp/package/es5/tex-svg-full.js $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
 mathjax: $(MATHJAX)
 
 book: env data mathjax  ## build the whole book, executing every chapter (cached)
