@@ -8,14 +8,17 @@ from .linalg import sym_inv_sqrt
 from .setting import augmented_moments
 
 
-def joint_embedding_from_moments(S: np.ndarray, G: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def joint_embedding_from_moments(S: np.ndarray, G: np.ndarray, k: int,
+                                 S_inv_sqrt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Thm 3.2 from the moments ``S`` and ``G``: returns ``(W, omega, Q_k)``.
 
     ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of ``S^{-1/2} G S^{-1/2}``
     in descending order (the generalised eigenvalues of the pencil ``(G, S)``); ``Q_k`` (d x k) are
-    the selected eigenvectors, the directions chosen in whitened coordinates.
+    the selected eigenvectors, the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
+    reuse a decomposition already made (the RC closed form needs the same one).
     """
-    S_inv_sqrt = sym_inv_sqrt(S, "S")
+    if S_inv_sqrt is None:
+        S_inv_sqrt = sym_inv_sqrt(S, "S")
     omega, vecs = np.linalg.eigh(S_inv_sqrt @ G @ S_inv_sqrt)
     omega, vecs = omega[::-1], vecs[:, ::-1]
     return vecs[:, :k].T @ S_inv_sqrt, omega, vecs[:, :k]

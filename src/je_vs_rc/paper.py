@@ -27,3 +27,16 @@ def relative_drop(top1_s1: float, top1_s5: float) -> float:
     if top1_s1 <= 0:
         raise ValueError(f"top1_s1 must be > 0 (an accuracy in percent); got {top1_s1!r}")
     return (top1_s1 - top1_s5) / top1_s1 * 100.0
+
+# Figure 3 (MNIST), read off the published figure (log axes, approximate): for each
+# (noise level, model) and alpha, the distance to optimality at n = 100 and at n = 51,200.
+# "Flat" lines are given the same value at both ends.
+FIG3_ENDPOINTS: dict[tuple[str, str], dict[float, tuple[float, float]]] = {
+    ("weak", "sl"): {0.1: (3e-2, 1.5e-4), 1.0: (3e-2, 1.5e-4), 10.0: (1.7e-3, 1e-5)},
+    ("weak", "je"): {0.1: (2e-3, 2e-3), 1.0: (1.5e-3, 2e-6), 10.0: (2e-5, 1e-8)},
+    ("weak", "rc"): {0.1: (2e-2, 1.3e-5), 1.0: (1.4e-2, 1e-5), 10.0: (1.4e-3, 6e-6)},
+    ("strong", "sl"): {0.1: (1.3e-1, 5e-4), 1.0: (1e-1, 4e-4), 10.0: (2e-3, 1.3e-5)},
+    ("strong", "je"): {0.1: (1.5e-1, 1.5e-1), 1.0: (5e-3, 2e-5), 10.0: (3e-5, 1e-8)},
+    ("strong", "rc"): {0.1: (2e-1, 1.9e-1), 1.0: (1.5e-1, 1.2e-1), 10.0: (2.5e-1, 5.5e-2)},
+}
+FIG3_NOISE_LEVELS = ("weak", "strong")  # gamma_max = 1e3 and 1e6

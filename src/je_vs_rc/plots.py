@@ -16,6 +16,7 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from .experiments import PhaseDiagram, Sweep
+from .mnist import Fig3Result
 from .thresholds import Thresholds
 
 P = ParamSpec("P")
@@ -141,3 +142,61 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
         ax.legend(fontsize=8)
     axes.flat[0].set_ylabel("score ranked by the closed form")
     return fig
+
+
+@styled
+def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
+    """The paper's Figure 3 layout: rows = noise levels, columns = SL, JE, RC; one line per alpha.
+
+    Lines: mean over seeds with a min-max band. With ``show_paper``, hollow markers give the values
+    read off the paper's figure at the smallest and largest n.
+    """
+    from .mnist import FIG3_MODELS, NOISE_NAMES
+    from .paper import FIG3_ENDPOINTS
+
+    cfg = result.config
+    fig, axes = _figure(len(FIG3_MODELS), len(cfg.gamma_max), width=3.6, height=2.8)
+    ns = np.asarray(cfg.ns)
+    for g, g_max in enumerate(cfg.gamma_max):
+        for m, model in enumerate(FIG3_MODELS):
+            ax = axes[g, m]
+            for a, alpha in enumerate(cfg.alphas):
+                color = COLORS[a % len(COLORS)]
+                _band(ax, ns, result.distance[g, m, a], color, f"α={alpha:g}")
+                paper = FIG3_ENDPOINTS.get((NOISE_NAMES[g], model), {}).get(float(alpha)) \
+                    if g < len(NOISE_NAMES) else None
+                if show_paper and paper is not None:
+                    ax.plot([100, 51_200], paper, ls="none", marker="s", mfc="none", mec=color, ms=7)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            if g == 0:
+                ax.set_title(MODEL_NAMES[model])
+            if m == 0:
+                ax.set_ylabel(f"Γ max {g_max:.0e}\ndistance to optimality")
+            if g == len(cfg.gamma_max) - 1:
+                ax.set_xlabel("sample size n")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if show_paper:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], ls="none", marker="s", mfc="none", mec="k"))
+        labels.append("paper (read off Fig. 3)")
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    return fig
+
+
+def markdown_table(rows: Sequence[dict[str, object]], columns: dict[str, str]) -> str:
+    """A Markdown table of ``rows`` with the given ``{key: header}`` columns (floats in 3 digits,
+    scientific notation outside [0.01, 1000))."""
+    def cell(value: object) -> str:
+        if isinstance(value, float):
+            if np.isnan(value):
+                return "–"
+            return f"{value:.3g}" if value == 0 or 0.01 <= abs(value) < 1000 else f"{value:.1e}"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    lines = ["| " + " | ".join(columns.values()) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row[key]) for key in columns) + " |" for row in rows]
+    return "\n".join(lines)

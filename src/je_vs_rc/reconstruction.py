@@ -8,15 +8,17 @@ from .linalg import sym_inv_sqrt
 from .setting import augmented_moments
 
 
-def reconstruction_from_moments(S: np.ndarray, G: np.ndarray,
-                                k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reconstruction_from_moments(S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Thm 3.1 from the moments ``S = (1/n) Xbar^T Xbar + Sigma`` and ``G = (1/n) X^T Xbar``.
 
     Returns ``(E, D, phi, P_k)``: the encoder (k x d) and decoder (d x k) with ``T = I``, all d
     singular values ``phi`` of ``G S^{-1/2}`` (descending), and the selected right singular
-    vectors ``P_k`` (d x k), the directions chosen in whitened coordinates.
+    vectors ``P_k`` (d x k), the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
+    reuse a decomposition already made.
     """
-    S_inv_sqrt = sym_inv_sqrt(S, "X^T X/n + Sigma")
+    if S_inv_sqrt is None:
+        S_inv_sqrt = sym_inv_sqrt(S, "X^T X/n + Sigma")
     R, phi, Pt = np.linalg.svd(G @ S_inv_sqrt)
     return Pt[:k] @ S_inv_sqrt, R[:, :k] * phi[:k], phi, Pt[:k].T
 

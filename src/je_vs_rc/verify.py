@@ -13,6 +13,7 @@ from .experiments import PhaseDiagram, Sweep, population_distance, scaled_settin
 from .joint_embedding import joint_embedding, joint_embedding_constraint, joint_embedding_objective, \
     joint_embedding_from_moments
 from .linalg import subspace_distance, sym_inv_sqrt
+from .mnist import FIG3_MODELS, Fig3Result, converges, predictions, probe_mse
 from .reconstruction import reconstruction, reconstruction_from_moments, reconstruction_objective
 from .setting import Setting, augmented_moments, monte_carlo_moments
 from .supervised import augmented_risk_monte_carlo, supervised, supervised_objective
@@ -288,3 +289,35 @@ def check_encoder_caveat(pd: PhaseDiagram, setting: Setting) -> int:
                                                  f"limit distance is {limit:.3g}, not 1")
                 count += 1
     return count
+
+
+def check_figure3(result: Fig3Result) -> dict[str, int]:
+    """Figure 3 against the theory: lines predicted to converge fall by ``CONVERGE_FACTOR`` from the
+    smallest to the largest n (seed mean); lines predicted to fail do not. Lines whose verdict differs
+    between seeds ("mixed") are not judged. Returns how many lines of each verdict were checked."""
+    verdicts = predictions(result)
+    mean = result.distance.mean(axis=-1)
+    counts = {"converges": 0, "fails": 0, "mixed": 0}
+    for idx in np.ndindex(verdicts.shape):
+        verdict, curve = verdicts[idx], mean[idx]
+        counts[verdict] += 1
+        if verdict == "mixed":
+            continue
+        noise, model, alpha = result.config.gamma_max[idx[0]], FIG3_MODELS[idx[1]], result.config.alphas[idx[2]]
+        claim(converges(curve) == (verdict == "converges"),
+              f"Figure 3, gamma_max={noise:g}, {model.upper()}, alpha={alpha:g}: theory says it {verdict}, "
+              f"but the distance went {curve[0]:.3g} -> {curve[-1]:.3g}")
+    return counts
+
+
+def check_probe_invariance(rng: np.random.Generator, d: int = 30, k: int = 8, n_labels: int = 4) -> float:
+    """The least-squares probe's MSE (eq. 93) is unchanged by an invertible map of the features:
+    whitened and unwhitened encoders, or encoders differing by T (Thm 3.1) or U (Thm 3.2), score alike."""
+    A, Y = rng.standard_normal((200, d)), rng.standard_normal((200, n_labels))
+    G, XtY, YtY = A.T @ A / 200, A.T @ Y / 200, float(np.sum(Y**2) / 200)
+    F = rng.standard_normal((k, d))
+    raw = probe_mse(F, G, XtY, YtY)
+    others = (sym_inv_sqrt(F @ G @ F.T) @ F, (rng.standard_normal((k, k)) + 3 * np.eye(k)) @ F)
+    diff = max(abs(probe_mse(F2, G, XtY, YtY) - raw) for F2 in others)
+    claim(diff < IDENTITY_ATOL * max(1.0, raw), f"an invertible map of the features changed the probe MSE by {diff:.3g}")
+    return diff
