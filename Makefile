@@ -7,7 +7,7 @@ MATHJAX := _assets/mathjax/tex-svg-full.js
 MATHJAX_VERSION := 3.2.2
 JB_FLAGS ?= -W -n --keep-going
 
-.PHONY: env data mathjax book book-fresh test test-fast run notebooks clean
+.PHONY: env data mathjax book book-fresh test test-fast site-check run notebooks clean
 
 env: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
@@ -34,6 +34,12 @@ book-fresh:  ## rebuild from scratch: re-executes every chapter (use after editi
 
 test: env data  ## the full test suite (what CI runs)
 	$(BIN)/python -m pytest
+
+site-check: env  ## open every page of _build/html in headless Chromium (needs `make book` first)
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) || \
+	  (echo "site-check needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)" && exit 1)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	$(BIN)/python .ci/browser_check.py
 
 test-fast: env
 	$(BIN)/python -m pytest -m "not slow and not data"

@@ -20,6 +20,24 @@ from .mnist import Fig3Result
 from .thresholds import Thresholds
 
 P = ParamSpec("P")
+
+
+def _register_notebook_display() -> None:
+    """Show our pyplot-free Figures as PNG in Jupyter (the inline backend only does this for pyplot)."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+    from IPython.core.pylabtools import print_figure
+
+    shell = get_ipython()
+    if shell is not None:
+        formatter = shell.display_formatter.formatters["image/png"]
+        formatter.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=110))
+
+
+_register_notebook_display()
 MODEL_NAMES = {"sl": "Supervised", "je": "Joint-embedding", "rc": "Reconstruction"}
 COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
 STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
