@@ -20,9 +20,10 @@ SHOTS = REPO / "_build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-# Words in a cell's output that mean something went wrong while the book was executed.
 REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
-BAD_OUTPUT = re.compile(r"Traceback|\w+Error\b|\w*Warning\b|DeprecationWarning")
+# What in a cell's output means something went wrong: an exception, a warning, or a figure
+# printed as text instead of drawn.
+BAD_OUTPUT = re.compile(r"Traceback|\w+Error\b|\w*Warning\b|<Figure size")
 
 PAGE_STATE = """() => {
   const untypeset = [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))
