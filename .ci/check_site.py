@@ -10,9 +10,17 @@ REPO = Path(__file__).resolve().parents[1]
 MIN_BYTES = 5_000  # a real page of this book is far larger; an empty shell is smaller
 
 
+def toc_pages(node: object) -> list[str]:
+    """Every page named in a _toc.yml (root, parts, chapters, sections), in order."""
+    if isinstance(node, dict):
+        own = [node[key] for key in ("root", "file") if key in node]
+        return own + [p for key in ("parts", "chapters", "sections") for child in node.get(key, [])
+                      for p in toc_pages(child)]
+    return []
+
+
 def main() -> int:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    pages = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    pages = toc_pages(yaml.safe_load((REPO / "_toc.yml").read_text()))
     html = REPO / "_build" / "html"
     problems = []
     for page in pages:
