@@ -81,12 +81,15 @@ def recovery_sweep(setting: Setting, ns: object, alphas: object, seeds: object =
 
 
 def population_distance(setting: Setting, model: str, alpha: float) -> float:
-    """Subspace distance of the n -> infinity corrupted-data encoder to span(Q_1) (exact limit)."""
-    S, G = setting.population_moments(alpha, corrupted=True)
+    """Subspace distance between the n -> infinity encoders on corrupted and on clean data (exact limit).
+
+    In the paper's setting the clean encoder spans span(Q_1), so this is the distance to span(Q_1).
+    """
     solvers = {"je": joint_embedding_from_moments, "rc": reconstruction_from_moments}
     if model not in solvers:
         raise ValueError(f"model must be 'je' or 'rc'; got {model!r}")
-    return subspace_distance(solvers[model](S, G, setting.k)[0], setting.signal_basis())
+    encoders = [solvers[model](*setting.population_moments(alpha, corrupted=c), setting.k)[0] for c in (True, False)]
+    return subspace_distance(*encoders)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ class PhaseDiagram:
 def scaled_setting(setting: Setting, noise_scale: float) -> Setting:
     """The same setting with Gamma multiplied by ``noise_scale`` (> 0)."""
     scale = as_scalar("noise_scale", noise_scale, minimum=0.0, strict=True)
-    return Setting(setting.signal_energy, setting.lam_theta, scale * setting.lam_gamma, setting.basis)
+    return Setting(setting.signal_energy, setting.lam_theta, scale * setting.lam_gamma, setting.basis,
+                   setting.corruption_basis)
 
 
 def phase_diagram(setting: Setting, noise_scales: object, alphas: object, n: int,

@@ -16,6 +16,7 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from .experiments import PhaseDiagram, Sweep
+from .finite import FiniteSweep
 from .mnist import Fig3Result
 from .thresholds import Thresholds
 
@@ -218,3 +219,65 @@ def markdown_table(rows: Sequence[dict[str, object]], columns: dict[str, str]) -
     lines = ["| " + " | ".join(columns.values()) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(row[key]) for key in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+@styled
+def plot_finite_samples(sweeps: Sequence[FiniteSweep]) -> Figure:
+    """Measured selected-direction error (solid, mean and min-max over seeds) and the proven
+    perturbation bound (dashed, median) against n; one panel per model, one colour per alpha."""
+    fig, axes = _figure(len(sweeps), width=4.4, height=3.4)
+    for ax, sweep in zip(axes.flat, sweeps):
+        for i, alpha in enumerate(sweep.alphas):
+            color = COLORS[i % len(COLORS)]
+            _band(ax, sweep.ns, sweep.distance[i], color, f"α={alpha:g}")
+            ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=color, ls="--", lw=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("sample size n")
+        ax.set_ylabel("distance of selected directions")
+        ax.set_title(f"{MODEL_NAMES[sweep.model]} (dashed: bound)")
+        ax.legend(fontsize=8)
+    return fig
+
+
+@styled
+def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray]], target: float) -> Figure:
+    """Predicted sample size for a target error against alpha / alpha_threshold, per model:
+    from the proven bound and from the calibrated bound."""
+    fig, axes = _figure(len(required), width=4.2, height=3.3)
+    for ax, (model, by_method) in zip(axes.flat, required.items()):
+        for i, (method, values) in enumerate(by_method.items()):
+            ax.plot(ratios, values, marker="o", ms=3, color=COLORS[i], label=method)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"α / α_{model.upper()}")
+        ax.set_ylabel(f"n needed for error {target:g}")
+        ax.set_title(MODEL_NAMES[model])
+        ax.legend(fontsize=8)
+    return fig
+
+
+@styled
+def plot_intertwined(angles_deg: np.ndarray, alphas: np.ndarray, limits: dict[str, np.ndarray],
+                     effective: dict[str, np.ndarray], th: Thresholds) -> Figure:
+    """Left two panels: exact n -> infinity distance to the clean encoder against the rotation angle,
+    one line per alpha. Right: the smallest alpha that recovers, per model, against the angle, with the
+    paper's thresholds (computed as if the bases were shared) as horizontal lines."""
+    fig, axes = _figure(3, width=3.9, height=3.3)
+    for ax, model in zip(axes.flat[:2], ("je", "rc")):
+        for i, alpha in enumerate(alphas):
+            ax.plot(angles_deg, limits[model][i], marker="o", ms=3, color=COLORS[i % len(COLORS)], label=f"α={alpha:g}")
+        ax.set_xlabel("rotation of Γ's basis (degrees)")
+        ax.set_ylabel("distance to the clean encoder (n → ∞)")
+        ax.set_title(MODEL_NAMES[model])
+        ax.legend(fontsize=7)
+    ax = axes.flat[2]
+    for i, model in enumerate(("je", "rc")):
+        ax.plot(angles_deg, effective[model], marker="o", ms=3, color=COLORS[i], label=f"{model.upper()}: smallest α that recovers")
+        ax.axhline(max(th.alpha(model), 1e-3), color=COLORS[i], ls=":", lw=1, label=f"α_{model.upper()} (paper)")
+    ax.set_yscale("log")
+    ax.set_xlabel("rotation of Γ's basis (degrees)")
+    ax.set_ylabel("alignment α")
+    ax.set_title("JE vs RC")
+    ax.legend(fontsize=7)
+    return fig

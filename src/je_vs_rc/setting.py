@@ -63,12 +63,16 @@ class Setting:
         lam_theta: length d, eigenvalues of the "other" augmentation noise Theta.
         lam_gamma: length d, eigenvalues of the corruption Gamma; zero on the first k entries.
         basis: optional d x d orthogonal Q (columns = eigenvectors).
+        corruption_basis: optional d x d orthogonal eigenbasis of Gamma alone; by default ``basis``
+            (the paper's assumption). A different one makes data and noise *intertwined* (beyond
+            the paper: the thresholds then no longer apply exactly).
     """
 
     signal_energy: np.ndarray
     lam_theta: np.ndarray
     lam_gamma: np.ndarray
     basis: np.ndarray | None = None
+    corruption_basis: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         energy = as_vector("signal_energy", self.signal_energy, positive=True)
@@ -80,11 +84,12 @@ class Setting:
         if np.any(gamma[:k] != 0):
             raise ValueError(f"lam_gamma[:k] must be zero (the corruption avoids the k signal directions); "
                              f"got {gamma[:k]}")
-        if self.basis is not None:
-            q = as_matrix("basis", self.basis, rows=d, cols=d)
-            if not np.allclose(q.T @ q, np.eye(d), atol=1e-8):
-                raise ValueError("basis must be an orthogonal d x d matrix (columns orthonormal)")
-            object.__setattr__(self, "basis", q)
+        for name in ("basis", "corruption_basis"):
+            if getattr(self, name) is not None:
+                q = as_matrix(name, getattr(self, name), rows=d, cols=d)
+                if not np.allclose(q.T @ q, np.eye(d), atol=1e-8):
+                    raise ValueError(f"{name} must be an orthogonal d x d matrix (columns orthonormal)")
+                object.__setattr__(self, name, q)
         object.__setattr__(self, "signal_energy", energy)
         object.__setattr__(self, "lam_theta", theta)
         object.__setattr__(self, "lam_gamma", gamma)
@@ -101,13 +106,19 @@ class Setting:
     def Q(self) -> np.ndarray:
         return np.eye(self.d) if self.basis is None else self.basis
 
+    @property
+    def Q_gamma(self) -> np.ndarray:
+        """Eigenbasis of Gamma: ``corruption_basis`` if given, else the common basis Q."""
+        return self.Q if self.corruption_basis is None else self.corruption_basis
+
     def sigma(self, alpha: float) -> np.ndarray:
         """Augmentation covariance ``Theta + alpha^2 Gamma`` (d x d)."""
-        return augmentation_covariance(self.lam_theta, self.lam_gamma, alpha, self.basis)
+        theta = augmentation_covariance(self.lam_theta, np.zeros(self.d), 0.0, self.basis)
+        return theta + alpha**2 * self.gamma()
 
     def gamma(self) -> np.ndarray:
         """Corruption covariance Gamma (d x d)."""
-        return augmentation_covariance(np.zeros(self.d), self.lam_gamma, 1.0, self.basis)
+        return augmentation_covariance(np.zeros(self.d), self.lam_gamma, 1.0, self.Q_gamma)
 
     def signal_basis(self) -> np.ndarray:
         """``Q_1^T`` (k x d): the row space every recovered encoder must span."""
@@ -126,13 +137,13 @@ class Setting:
 
     def corruption(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n x d i.i.d. draws gamma_i ~ N(0, Gamma)."""
-        return (rng.standard_normal((n, self.d)) * np.sqrt(self.lam_gamma)) @ self.Q.T
+        return (rng.standard_normal((n, self.d)) * np.sqrt(self.lam_gamma)) @ self.Q_gamma.T
 
     def augment(self, X: np.ndarray, alpha: float, n_views: int, rng: np.random.Generator) -> np.ndarray:
         """Monte-Carlo views tau(x_i) = x_i + theta + alpha gamma, shape n_views x n x d (eq. 7)."""
         shape = (n_views, *X.shape)
         theta = (rng.standard_normal(shape) * np.sqrt(self.lam_theta)) @ self.Q.T
-        gamma = (rng.standard_normal(shape) * np.sqrt(self.lam_gamma)) @ self.Q.T
+        gamma = (rng.standard_normal(shape) * np.sqrt(self.lam_gamma)) @ self.Q_gamma.T
         return X[None] + theta + alpha * gamma
 
     def population_moments(self, alpha: float, corrupted: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -141,8 +152,7 @@ class Setting:
         The SLLN sends ``(1/n) N^T N`` to Gamma and the cross terms ``(1/n) X^T N`` to zero.
         """
         energy = np.concatenate([self.signal_energy, np.zeros(self.d - self.k)])
-        g = energy + (self.lam_gamma if corrupted else 0.0)
-        G = (self.Q * g) @ self.Q.T
+        G = (self.Q * energy) @ self.Q.T + (self.gamma() if corrupted else 0.0)
         return G + self.sigma(alpha), G
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from scipy import linalg, optimize
 
 from .experiments import PhaseDiagram, Sweep, population_distance, scaled_setting
+from .finite import FiniteSweep, finite_sample_sweep
 from .joint_embedding import joint_embedding, joint_embedding_constraint, joint_embedding_objective, \
     joint_embedding_from_moments
 from .linalg import subspace_distance, sym_inv_sqrt
@@ -26,6 +27,8 @@ IDENTITY_ATOL = 1e-8       # exact identities (constraints, eigenvalues), absolu
 RECOVERED_BELOW = 0.05     # subspace distance at the largest n that counts as "recovered"
 FAILED_ABOVE = 0.5         # ... and as "not recovered" (distance is in [0, 1])
 DECREASE_FACTOR = 0.5      # a converging curve must at least halve from the smallest to largest n
+CALIBRATED_SLACK = 2.0     # a calibrated sample-size prediction may miss its target by this factor
+RESIDUAL_MIN = 1e-6       # a distance above this is a real residual, not rounding
 PHASE_MARGIN = 0.1         # phase-diagram cells whose limit eigengap is below 10% are not judged
 
 
@@ -321,3 +324,48 @@ def check_probe_invariance(rng: np.random.Generator, d: int = 30, k: int = 8, n_
     diff = max(abs(probe_mse(F2, G, XtY, YtY) - raw) for F2 in others)
     claim(diff < IDENTITY_ATOL * max(1.0, raw), f"an invertible map of the features changed the probe MSE by {diff:.3g}")
     return diff
+
+
+def check_perturbation_bound(sweep: FiniteSweep) -> float:
+    """The Yu-Wang-Samworth (Davis-Kahan) inequality holds on every simulated draw; returns the
+    largest ratio measured / bound (at most 1, typically far below: the bound is loose)."""
+    ratio = sweep.distance / sweep.bound
+    worst = float(np.nanmax(ratio))
+    claim(worst <= 1.0 + IDENTITY_ATOL, f"{sweep.model.upper()}: a draw exceeds its perturbation bound "
+                                         f"(measured/bound = {worst:.3g})")
+    return worst
+
+
+def check_sample_size_prediction(setting: Setting, model: str, alpha: float, n: float, target: float,
+                                 seeds: object, guaranteed: bool) -> np.ndarray:
+    """Fresh simulations at a predicted sample size ``n`` must not do worse than promised: for a
+    guaranteed (bound-based) prediction every error is at most ``target``; for a calibrated one the
+    median error is at most ``CALIBRATED_SLACK`` times ``target``. Returns the measured errors (how far
+    below the target they fall is reported, not judged: a conservative prediction is not a failure)."""
+    errors = finite_sample_sweep(setting, model, [alpha], [int(np.ceil(n))], seeds).distance[0, 0]
+    value, limit = (errors.max(), target) if guaranteed else (float(np.median(errors)), CALIBRATED_SLACK * target)
+    claim(value <= limit, f"{model.upper()} at alpha={alpha:.3g}, n={n:.0f}: {'largest' if guaranteed else 'median'} "
+                          f"error {value:.3g} exceeds {limit:.3g}")
+    return errors
+
+
+def check_intertwined(limits: dict[str, np.ndarray], angles: np.ndarray, alphas: np.ndarray,
+                      th: Thresholds) -> dict[str, float]:
+    """Intertwined noise: at angle 0 the exact limit recovers iff alpha^2 exceeds the threshold (the
+    paper's setting); at every non-zero angle below 90 degrees, the smallest alpha that recovered at
+    angle 0 leaves a residual distance above ``RESIDUAL_MIN`` (recovery is no longer exact). Returns,
+    per model, the smallest such residual over the tilted angles."""
+    out = {}
+    zero = int(np.flatnonzero(angles == 0)[0])
+    tilted = (angles > 0) & (angles < np.pi / 2 - 1e-9)
+    for model, dist in limits.items():
+        predicted = np.array([th.recovers(model, a) for a in alphas])
+        claim(np.array_equal(dist[:, zero] < IDENTITY_ATOL, predicted),
+              f"{model.upper()} at angle 0: the exact limit disagrees with the threshold")
+        if not predicted.any() or not tilted.any():
+            out[model] = float("nan")
+            continue
+        residual = float(dist[int(np.argmax(predicted)), tilted].min())
+        claim(residual > RESIDUAL_MIN, f"{model.upper()}: a tilted case recovers exactly (residual {residual:.3g})")
+        out[model] = residual
+    return out
