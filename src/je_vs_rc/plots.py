@@ -229,7 +229,7 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep]) -> Figure:
     for ax, sweep in zip(axes.flat, sweeps):
         for i, alpha in enumerate(sweep.alphas):
             color = COLORS[i % len(COLORS)]
-            _band(ax, sweep.ns, sweep.distance[i], color, f"α={alpha:g}")
+            _band(ax, sweep.ns, sweep.distance[i], color, f"α={alpha:.3g}")
             ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=color, ls="--", lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
