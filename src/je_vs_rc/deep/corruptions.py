@@ -1,0 +1,91 @@
+"""ImageNet-C corruptions (Hendrycks & Dietterich, 2019), applied deterministically and cached.
+
+The functions come from ``imagecorruptions`` (the maintained ``imagecorruptions-imaug`` release,
+which works with NumPy 2). As in the paper, each image gets one fixed corruption: the random draws
+of image ``i`` are seeded by ``(seed, i)``, so every epoch, every rerun and every process sees the
+same corrupted image; the corrupted set is computed once and cached as a ``.npy`` array.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+SEVERITIES = (1, 2, 3, 4, 5)
+
+
+def corruption_names() -> tuple[str, ...]:
+    """The 19 ImageNet-C corruption names (15 benchmark + 4 held-out)."""
+    from imagecorruptions import get_corruption_names
+
+    return tuple(get_corruption_names("all"))
+
+
+def check_corruption(name: str, severity: int) -> None:
+    """ValueError naming the unknown corruption or severity and what is allowed."""
+    names = corruption_names()
+    if name not in names:
+        raise ValueError(f"corruption must be one of {list(names)}; got {name!r}")
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {list(SEVERITIES)}; got {severity!r}")
+
+
+def corrupt(image: np.ndarray, name: str, severity: int, seed: int) -> np.ndarray:
+    """Corrupt one H x W x 3 uint8 image; the same (image, name, severity, seed) gives the same bytes.
+
+    The library draws from NumPy's global generator, so it is seeded here and restored afterwards.
+    """
+    from imagecorruptions import corrupt as corrupt_image
+
+    check_corruption(name, severity)
+    state = np.random.get_state()
+    try:
+        np.random.seed(seed % 2**32)
+        out = corrupt_image(image, severity=severity, corruption_name=name)
+    finally:
+        np.random.set_state(state)
+    return np.clip(np.asarray(out), 0, 255).astype(np.uint8)
+
+
+def image_seed(seed: int, index: int, name: str, severity: int) -> int:
+    """A per-image seed from the run seed, the image index and the corruption (stable across runs)."""
+    digest = hashlib.sha256(f"{seed}:{index}:{name}:{severity}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def corrupt_all(images: np.ndarray, name: str, severity: int, seed: int,
+                cache_dir: str | os.PathLike[str] | None = None, tag: str = "") -> np.ndarray:
+    """Corrupt every image of ``images`` (N x H x W x 3 uint8), caching the result.
+
+    With ``cache_dir``, the array is stored as ``<tag>_<name>_s<severity>_seed<seed>.npy`` (written to a
+    temporary file, then renamed) and loaded on the next call instead of being recomputed.
+    """
+    check_corruption(name, severity)
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"{tag}_{name}_s{severity}_seed{seed}_n{len(images)}.npy"
+        if path.is_file():
+            return np.load(path)
+    out = np.stack([corrupt(img, name, severity, image_seed(seed, i, name, severity)) for i, img in enumerate(images)])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
+        os.close(fd)
+        try:
+            np.save(tmp, out)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return out
+
+
+def validate(corruptions: Sequence[str], severities: Sequence[int]) -> None:
+    """Check a whole grid of corruptions x severities before any work starts."""
+    for name in corruptions:
+        for severity in severities:
+            check_corruption(name, severity)
