@@ -9,3 +9,9 @@ to 32x32, ImageFolder trees, the official ImageNet-C layout), ``methods`` (BYOL,
 lightly), ``pretrain`` (checkpointed, resumable, optionally distributed training), ``probe``
 (cached frozen features and the linear-probe recipe), ``results`` (the table with provenance).
 """
+
+import warnings
+
+# lightly imports huggingface_hub (through timm), which imports tqdm.auto; in Jupyter without
+# ipywidgets that prints "IProgress not found" on stderr. This pipeline draws no widget progress bars.
+warnings.filterwarnings("ignore", message="IProgress not found")

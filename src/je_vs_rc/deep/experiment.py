@@ -38,6 +38,8 @@ class ExperimentConfig:
     seed: int = 0
     out_dir: str = "runs/imagenet_c"
     checkpoints: dict[str, str] | None = None   # method -> a checkpoint to evaluate instead of pretraining
+    probe_weight_decays: Sequence[float] = probe.WEIGHT_DECAYS
+    probe_iters: int = probe.PROBE_ITERS
 
     def validate(self) -> None:
         unknown = [m for m in self.methods if m not in methods.METHODS]
@@ -58,6 +60,7 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
     """Run the whole grid; returns (and writes to ``out_dir/results.json``) rows, drops and provenance."""
     cfg.validate()
     start = time.perf_counter()
+    rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
     out = Path(cfg.out_dir)
     cache = out / "cache"
     train_x, train_y = datasets.load(cfg.dataset, "train", cfg.image_size, cfg.data_root, cache, cfg.train_images, cfg.seed)
@@ -82,6 +85,8 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
                     model, source = trained.model, repr(pcfg)
                     timing["pretrain_images"] += trained.epochs_run * len(tr)
                     timing["pretrain_seconds"] += time.perf_counter() - t0
+                if rank != 0:  # under torchrun, the other processes only help pretraining
+                    continue
                 # Feature caches are keyed by what produced the model, so a changed run never reuses them.
                 key = hashlib.sha256(source.encode()).hexdigest()[:10]
                 t0 = time.perf_counter()
@@ -90,11 +95,56 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
                          for x, s in ((tr, "train"), (te, "test"))]
                 timing["feature_images"] += len(tr) + len(te)
                 timing["feature_seconds"] += time.perf_counter() - t0
-                score = probe.linear_probe(feats[0], train_y, feats[1], test_y, cfg.seed)
+                score = probe.linear_probe(feats[0], train_y, feats[1], test_y, cfg.seed,
+                                           tuple(cfg.probe_weight_decays), cfg.probe_iters)
                 rows.append({"method": method, "paradigm": methods.METHODS[method], "backbone": pcfg.backbone,
                              "corruption": name, "severity": severity, **score})
+    if rank != 0:
+        return {}
     params = {k: (list(v) if isinstance(v, (tuple, list)) else v) for k, v in cfg.__dict__.items()}
     meta = results.provenance(params, time.perf_counter() - start)
     meta["throughput"] = timing
     path = results.write(out / "results.json", rows, meta)
     return {**results.read(path), "path": str(path)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``[torchrun --nproc_per_node N] python -m je_vs_rc.deep.experiment PARAMS.yml [--out DIR]``.
+
+    Under torchrun each process takes one GPU (``cuda:LOCAL_RANK``, NCCL) or, on CPUs, gloo.
+    """
+    import argparse
+    import os
+
+    import yaml
+
+    parser = argparse.ArgumentParser(prog="python -m je_vs_rc.deep.experiment", description=main.__doc__)
+    parser.add_argument("params", type=Path, help="YAML file with ExperimentConfig fields (see params/)")
+    parser.add_argument("--out", help="override out_dir")
+    args = parser.parse_args(argv)
+    fields = yaml.safe_load(args.params.read_text()) or {}
+    if args.out:
+        fields["out_dir"] = args.out
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        cuda = torch.cuda.is_available()
+        torch.distributed.init_process_group("nccl" if cuda else "gloo")
+        if cuda:
+            local = int(os.environ.get("LOCAL_RANK", "0"))
+            torch.cuda.set_device(local)
+            fields["device"] = f"cuda:{local}"
+    try:
+        result = run(ExperimentConfig(**fields), progress=True)
+    except ValueError as err:
+        print(f"error: {err}")
+        return 2
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+    if result:
+        print(result["path"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

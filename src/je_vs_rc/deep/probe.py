@@ -8,7 +8,7 @@ Recipe (fixed, reported with every result):
    Features are computed once per checkpoint and cached (``.npz``, written atomically).
 2. Probe: features standardised with the training set's mean and std (like MAE's BatchNorm without
    affine parameters), then multinomial logistic regression trained full-batch with L-BFGS
-   (``PROBE_ITERS`` iterations) for each weight decay of ``WEIGHT_DECAYS``.
+   (``PROBE_ITERS`` iterations) for each weight decay of ``WEIGHT_DECAYS`` (both can be changed).
 3. Selection: the weight decay with the best top-1 on a seeded 10% validation split of the training
    features; the probe is then refitted on all training features with it.
 4. Score: top-1 accuracy on the test images, which carry the same corruption and severity as the
@@ -57,10 +57,10 @@ def extract_features(model: torch.nn.Module, images: np.ndarray, batch_size: int
     return features
 
 
-def _fit(x: torch.Tensor, y: torch.Tensor, n_classes: int, weight_decay: float) -> torch.nn.Linear:
+def _fit(x: torch.Tensor, y: torch.Tensor, n_classes: int, weight_decay: float, iters: int) -> torch.nn.Linear:
     torch.manual_seed(0)
     head = torch.nn.Linear(x.shape[1], n_classes)
-    opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=PROBE_ITERS, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=iters, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
@@ -77,8 +77,8 @@ def _accuracy(head: torch.nn.Linear, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((head(x).argmax(1) == y).float().mean())
 
 
-def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
-                 seed: int = 0) -> dict[str, float]:
+def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int = 0,
+                 weight_decays: tuple[float, ...] = WEIGHT_DECAYS, iters: int = PROBE_ITERS) -> dict[str, float]:
     """Top-1 (in %) of the probe recipe above; also the selected weight decay and the validation top-1."""
     mean, std = train_x.mean(0), train_x.std(0) + 1e-6
     xt = torch.as_tensor((train_x - mean) / std, dtype=torch.float32)
@@ -88,7 +88,7 @@ def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
     perm = np.random.default_rng(seed).permutation(len(xt))
     n_val = max(1, len(xt) // 10)
     val, fit = torch.as_tensor(perm[:n_val]), torch.as_tensor(perm[n_val:])
-    scores = {wd: _accuracy(_fit(xt[fit], yt[fit], n_classes, wd), xt[val], yt[val]) for wd in WEIGHT_DECAYS}
-    best = max(WEIGHT_DECAYS, key=lambda wd: (scores[wd], wd))  # ties go to the stronger penalty
-    head = _fit(xt, yt, n_classes, best)
+    scores = {wd: _accuracy(_fit(xt[fit], yt[fit], n_classes, wd, iters), xt[val], yt[val]) for wd in weight_decays}
+    best = max(weight_decays, key=lambda wd: (scores[wd], wd))  # ties go to the stronger penalty
+    head = _fit(xt, yt, n_classes, best, iters)
     return {"top1": 100 * _accuracy(head, xs, ys), "weight_decay": best, "val_top1": 100 * scores[best]}
