@@ -145,3 +145,50 @@ def test_theory_does_not_import_torch():
     code = "import sys, je_vs_rc, je_vs_rc.verify, je_vs_rc.mnist; print('torch' in sys.modules)"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("method", ["mae", "dino"])
+def test_published_vit_weights_load_and_compute_the_same_features(method, tmp_path):
+    # Official DINO/MAE weights use timm's names: build such a ViT with timm, save it, load it into
+    # our model and check that the probed CLS features are timm's, to rounding.
+    timm = pytest.importorskip("timm")
+    torch.manual_seed(0)
+    reference = timm.models.vision_transformer.VisionTransformer(img_size=32, patch_size=4, embed_dim=96, depth=4,
+                                                                 num_heads=3, mlp_ratio=4.0, num_classes=0).eval()
+    torch.save({"model": reference.state_dict()}, tmp_path / "official.pth")
+    model = methods.build(method, "vit_tiny", 32, 1)
+    from je_vs_rc.deep.convert import load_checkpoint
+
+    load_checkpoint(model, method, str(tmp_path / "official.pth"))
+    x = torch.randn(4, 3, 32, 32)
+    with torch.no_grad():
+        ours = model.eval().features(x)
+        theirs = reference.forward_features(x)[:, 0]
+    torch.testing.assert_close(ours, theirs, atol=1e-4, rtol=1e-4)
+
+
+def test_checkpoint_evaluated_off_the_shelf(tmp_path):
+    x = images(16)
+    trained = pretrain(x, PretrainConfig("mae", "vit_tiny", 32, 1, 8), tmp_path / "run")
+    model = methods.build("mae", "vit_tiny", 32, 1)
+    from je_vs_rc.deep.convert import load_checkpoint
+
+    load_checkpoint(model, "mae", str(tmp_path / "run" / "last.pt"))
+    for p, q in zip(trained.model.state_dict().values(), model.state_dict().values()):
+        assert torch.equal(p, q)
+    torch.save({"something": torch.zeros(1)}, tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="neither a checkpoint of this pipeline nor timm-style ViT weights"):
+        load_checkpoint(model, "mae", str(tmp_path / "bad.pt"))
+
+
+def test_imagenet_c_folder_layout(tmp_path):
+    from PIL import Image
+
+    for c in ("n01", "n02"):
+        folder = tmp_path / "imagenet-c" / "pixelate" / "3" / c
+        folder.mkdir(parents=True)
+        Image.fromarray(images(1)[0]).save(folder / "x.JPEG")
+    x, y = datasets.imagenet_c_folder(tmp_path / "imagenet-c", "pixelate", 3, 32, tmp_path / "cache")
+    assert x.shape == (2, 32, 32, 3) and y.tolist() == [0, 1]
+    with pytest.raises(ValueError, match="corruption must be one of"):
+        datasets.imagenet_c_folder(tmp_path / "imagenet-c", "rain", 3, 32, tmp_path / "cache")

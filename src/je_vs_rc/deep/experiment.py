@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from . import corruptions, datasets, methods, probe, results
+from . import convert, corruptions, datasets, methods, probe, results
 from .pretrain import PretrainConfig, pretrain
 
 
@@ -76,9 +76,9 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
                                       (cfg.lr or {}).get(method), cfg.seed, cfg.device, cfg.num_workers)
                 t0 = time.perf_counter()
                 if cfg.checkpoints and method in cfg.checkpoints:
-                    model = methods.build(method, pcfg.backbone, cfg.image_size, cfg.epochs).to(cfg.device)
-                    state = torch.load(cfg.checkpoints[method], map_location=cfg.device, weights_only=False)
-                    model.load_state_dict(state.get("model", state))
+                    model = methods.build(method, pcfg.backbone, cfg.image_size, cfg.epochs)
+                    convert.load_checkpoint(model, method, cfg.checkpoints[method])
+                    model = model.to(cfg.device)
                     source = cfg.checkpoints[method]
                 else:
                     trained = pretrain(tr, pcfg, out / "checkpoints" / f"{method}_{tag}", progress=progress)
