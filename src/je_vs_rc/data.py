@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_path
+
 REPO = Path(__file__).resolve().parents[2]
 SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
           "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
@@ -100,15 +102,8 @@ def md5(path: Path) -> str:
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(payload)
 
 
 def verify(name: str, root: str | os.PathLike[str] | None = None) -> Path:

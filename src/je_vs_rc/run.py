@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ._io import atomic_path
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -78,16 +78,9 @@ def run_chapter(name: str, params: dict[str, Any] | None = None, out_dir: Path =
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown} for chapter {path.stem}; allowed: {sorted(allowed)}")
     target = Path(out_dir) / path.stem / output_name(path.stem, params)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".ipynb", dir=target.parent)
-    os.close(fd)
-    try:
-        papermill.execute_notebook(read_chapter(path), tmp, parameters=params, cwd=str(path.parent),
+    with atomic_path(target, suffix=".ipynb") as tmp:
+        papermill.execute_notebook(read_chapter(path), str(tmp), parameters=params, cwd=str(path.parent),
                                    kernel_name="python3", progress_bar=False, execution_timeout=timeout)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return target
 
 

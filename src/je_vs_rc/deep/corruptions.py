@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .._io import atomic_path
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
@@ -72,15 +73,8 @@ def corrupt_all(images: np.ndarray, name: str, severity: int, seed: int,
             return np.load(path)
     out = np.stack([corrupt(img, name, severity, image_seed(seed, i, name, severity)) for i, img in enumerate(images)])
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy")
-        os.close(fd)
-        try:
+        with atomic_path(path, suffix=".npy") as tmp:
             np.save(tmp, out)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
     return out
 
 

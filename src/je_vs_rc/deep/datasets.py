@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .._io import atomic_path
 
 DATASETS = ("mnist", "imagefolder")
 
@@ -68,19 +69,12 @@ def image_folder(root: str | os.PathLike[str], split: str, image_size: int, cach
         order = np.sort(np.random.default_rng(seed).choice(len(files), budget, replace=False))
     cache = Path(cache_dir) / f"{Path(root).name}_{split}_{image_size}_n{order.size}_seed{seed}.npy"
     if not cache.is_file():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".npy")
-        os.close(fd)
-        try:
+        with atomic_path(cache, suffix=".npy") as tmp:
             out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(order.size, image_size, image_size, 3))
             for row, i in enumerate(order):
                 out[row] = _load_image(files[i], image_size)
             out.flush()
             del out
-            os.replace(tmp, cache)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
     return np.load(cache, mmap_mode="r"), labels[order]
 
 

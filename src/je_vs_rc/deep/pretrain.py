@@ -12,7 +12,6 @@ import json
 import math
 import os
 import random
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from .._io import atomic_path
 from . import methods
 
 
@@ -73,17 +73,6 @@ def _seed_everything(seed: int, epoch: int, rank: int) -> torch.Generator:
     np.random.seed(value)
     random.seed(value)
     return torch.Generator().manual_seed(value)
-
-
-def _save_atomic(obj: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".pt")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _distributed() -> tuple[int, int]:
@@ -171,8 +160,9 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
             losses.append(float(loss.detach()))
         history.append(float(np.mean(losses)))
         if rank == 0:
-            _save_atomic({"config": asdict(config), "epoch": epoch, "history": history, "model": model.state_dict(),
-                          "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, ckpt)
+            with atomic_path(ckpt) as tmp:
+                torch.save({"config": asdict(config), "epoch": epoch, "history": history, "model": model.state_dict(),
+                            "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp)
     if rank == 0:
         (out / "history.json").write_text(json.dumps({"config": asdict(config), "loss": history}))
     return PretrainResult(model, history, end - start)

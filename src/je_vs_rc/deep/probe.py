@@ -17,11 +17,12 @@ Recipe (fixed, reported with every result):
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from .._io import atomic_path
 
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
 PROBE_ITERS = 200
@@ -44,16 +45,8 @@ def extract_features(model: torch.nn.Module, images: np.ndarray, batch_size: int
         out.append(model.features(x).float().cpu().numpy())
     features = np.concatenate(out)
     if cache is not None:
-        path = Path(cache)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-        os.close(fd)
-        try:
+        with atomic_path(cache, suffix=".npz") as tmp:
             np.savez(tmp, features=features)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
     return features
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._io import atomic_path
 from ..paper import relative_drop
 
 
@@ -41,18 +41,10 @@ def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
 
 def write(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], meta: dict[str, Any]) -> Path:
     """Write ``{"provenance": meta, "rows": rows, "drops": ...}`` as JSON, atomically."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     payload = {"provenance": meta, "rows": list(rows), "drops": relative_drops(rows)}
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=1)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return target
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=1))
+    return Path(path)
 
 
 def read(path: str | os.PathLike[str]) -> dict[str, Any]:
