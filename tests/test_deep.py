@@ -192,3 +192,18 @@ def test_imagenet_c_folder_layout(tmp_path):
     assert x.shape == (2, 32, 32, 3) and y.tolist() == [0, 1]
     with pytest.raises(ValueError, match="corruption must be one of"):
         datasets.imagenet_c_folder(tmp_path / "imagenet-c", "rain", 3, 32, tmp_path / "cache")
+
+
+@pytest.mark.data
+def test_experiment_end_to_end_with_a_checkpoint(tmp_path):
+    # Pretrain MAE once through the experiment, then evaluate its checkpoint off the shelf: same score.
+    small = dict(methods=["mae"], corruptions=["pixelate"], severities=[1, 5], epochs=1, batch_size=32,
+                 train_images=64, test_images=64)
+    first = experiment.run(experiment.ExperimentConfig(**small, out_dir=str(tmp_path / "a")))
+    assert [r["severity"] for r in first["rows"]] == [1, 5] and len(first["drops"]) == 1
+    assert first["provenance"]["throughput"]["pretrain_images"] == 2 * 64
+    ckpt = tmp_path / "a" / "checkpoints" / "mae_pixelate_s1" / "last.pt"
+    again = experiment.run(experiment.ExperimentConfig(**{**small, "severities": [1]}, out_dir=str(tmp_path / "b"),
+                                                       checkpoints={"mae": str(ckpt)}))
+    assert again["rows"][0]["top1"] == pytest.approx(first["rows"][0]["top1"])
+    assert again["provenance"]["throughput"]["pretrain_images"] == 0

@@ -79,7 +79,8 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
                     model = methods.build(method, pcfg.backbone, cfg.image_size, cfg.epochs)
                     convert.load_checkpoint(model, method, cfg.checkpoints[method])
                     model = model.to(cfg.device)
-                    source = cfg.checkpoints[method]
+                    stat = Path(cfg.checkpoints[method]).stat()
+                    source = f"{cfg.checkpoints[method]}:{stat.st_size}:{stat.st_mtime_ns}"
                 else:
                     trained = pretrain(tr, pcfg, out / "checkpoints" / f"{method}_{tag}", progress=progress)
                     model, source = trained.model, repr(pcfg)
