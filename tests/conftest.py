@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# The same examples on every run: a rerun gives the same result.
+settings.register_profile("deterministic", derandomize=True)
+settings.load_profile("deterministic")
 
 from je_vs_rc import Setting
 

@@ -26,6 +26,7 @@ from .joint_embedding import joint_embedding_from_moments
 from .linalg import sym_inv_sqrt
 from .reconstruction import reconstruction_from_moments
 from .supervised import supervised_from_moments
+from .thresholds import Thresholds, thresholds
 
 FIG3_MODELS = ("sl", "je", "rc")
 PCA_FITS = ("full", "subsample")
@@ -104,6 +105,11 @@ class Fig3Result:
         """Gamma's d eigenvalues (zeros on the signal block) for one noise level and seed."""
         noise = self.config.gamma_max[level] * self.gamma_unit[seed_index]
         return np.concatenate([np.zeros(self.config.k), noise])
+
+    def thresholds(self, level: int) -> list[Thresholds]:
+        """Props 4.3/4.4 thresholds of each seed at one noise level (PCA spectrum + drawn spectra)."""
+        return [thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s))
+                for s in range(len(self.config.seeds))]
 
 
 def pca(images: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -264,7 +270,6 @@ def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = F
 CONVERGE_FACTOR = 0.1
 # Two values "match" the paper's if within this factor (half a decade on the figure's log axis).
 MATCH_FACTOR = 3.0
-NOISE_NAMES = ("weak", "strong")
 
 
 def predictions(result: Fig3Result) -> np.ndarray:
@@ -273,13 +278,10 @@ def predictions(result: Fig3Result) -> np.ndarray:
     SL always converges (Prop 4.2). JE and RC converge iff ``alpha^2`` exceeds the threshold computed
     from the PCA spectrum and each seed's drawn spectra; "mixed" when the seeds disagree.
     """
-    from .thresholds import thresholds
-
     cfg = result.config
     out = np.empty((len(cfg.gamma_max), len(FIG3_MODELS), len(cfg.alphas)), dtype=object)
     for g in range(len(cfg.gamma_max)):
-        ths = [thresholds(result.signal_energy, result.lam_theta[s], result.lam_gamma(g, s))
-               for s in range(len(cfg.seeds))]
+        ths = result.thresholds(g)
         for m, model in enumerate(FIG3_MODELS):
             for a, alpha in enumerate(cfg.alphas):
                 votes = {True} if model == "sl" else {th.recovers(model, alpha) for th in ths}
@@ -297,11 +299,11 @@ def comparison_rows(result: Fig3Result) -> list[dict[str, object]]:
 
     Only meaningful for the paper's grid (noise levels 1e3/1e6, alphas 0.1/1/10, n from 100 to 51,200).
     """
-    from .paper import FIG3_ENDPOINTS
+    from .paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
 
     cfg, verdicts, rows = result.config, predictions(result), []
     mean = result.distance.mean(axis=-1)
-    for g, noise in enumerate(NOISE_NAMES[: len(cfg.gamma_max)]):
+    for g, noise in enumerate(FIG3_NOISE_LEVELS[: len(cfg.gamma_max)]):
         for m, model in enumerate(FIG3_MODELS):
             for a, alpha in enumerate(cfg.alphas):
                 curve = mean[g, m, a]
@@ -320,12 +322,9 @@ def comparison_rows(result: Fig3Result) -> list[dict[str, object]]:
 def threshold_ranges(result: Fig3Result) -> list[dict[str, object]]:
     """Per noise level, the spread over seeds of alpha_JE, alpha_RC and eta^2/delta, and the
     Cor 4.5 regimes met (thresholds from the PCA spectrum and each seed's drawn spectra)."""
-    from .thresholds import thresholds
-
     out = []
     for g, g_max in enumerate(result.config.gamma_max):
-        ths = [thresholds(result.signal_energy, result.lam_theta[s], result.lam_gamma(g, s))
-               for s in range(len(result.config.seeds))]
+        ths = result.thresholds(g)
         a_je, a_rc = [t.alpha("je") for t in ths], [t.alpha("rc") for t in ths]
         out.append({"gamma_max": float(g_max), "je_min": min(a_je), "je_max": max(a_je), "rc_min": min(a_rc),
                     "rc_max": max(a_rc), "switch": float(np.mean([t.switch for t in ths])),

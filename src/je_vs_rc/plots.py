@@ -170,8 +170,8 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
     Lines: mean over seeds with a min-max band. With ``show_paper``, hollow markers give the values
     read off the paper's figure at the smallest and largest n.
     """
-    from .mnist import FIG3_MODELS, NOISE_NAMES
-    from .paper import FIG3_ENDPOINTS
+    from .mnist import FIG3_MODELS
+    from .paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
 
     cfg = result.config
     fig, axes = _figure(len(FIG3_MODELS), len(cfg.gamma_max), width=3.6, height=2.8)
@@ -182,8 +182,8 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
             for a, alpha in enumerate(cfg.alphas):
                 color = COLORS[a % len(COLORS)]
                 _band(ax, ns, result.distance[g, m, a], color, f"α={alpha:g}")
-                paper = FIG3_ENDPOINTS.get((NOISE_NAMES[g], model), {}).get(float(alpha)) \
-                    if g < len(NOISE_NAMES) else None
+                paper = FIG3_ENDPOINTS.get((FIG3_NOISE_LEVELS[g], model), {}).get(float(alpha)) \
+                    if g < len(FIG3_NOISE_LEVELS) else None
                 if show_paper and paper is not None:
                     ax.plot([100, 51_200], paper, ls="none", marker="s", mfc="none", mec=color, ms=7)
             ax.set_xscale("log")

@@ -9,7 +9,8 @@ from typing import Literal
 
 import numpy as np
 
-from ._checks import as_scalar, as_vector
+from ._checks import as_scalar
+from .setting import Setting
 
 Model = Literal["je", "rc"]
 Regime = Literal["low", "high", "undetermined"]
@@ -71,14 +72,9 @@ class Thresholds:
 
 
 def _spectra(signal_energy: object, lam_theta: object, lam_gamma: object) -> tuple[np.ndarray, ...]:
-    energy = as_vector("signal_energy", signal_energy, positive=True)
-    theta = as_vector("lam_theta", lam_theta, nonnegative=True)
-    gamma = as_vector("lam_gamma", lam_gamma, length=theta.size, nonnegative=True)
-    k, d = energy.size, theta.size
-    if k >= d:
-        raise ValueError(f"signal_energy has length k={k}; it must be shorter than lam_theta (d={d})")
-    if np.any(gamma[:k] != 0):
-        raise ValueError(f"lam_gamma[:k] must be zero on the k={k} signal components; got {gamma[:k]}")
+    # Setting validates shapes, signs and the zero block; the thresholds also need lam_gamma[k:] > 0.
+    setting = Setting(signal_energy, lam_theta, lam_gamma)
+    energy, theta, gamma, k = setting.signal_energy, setting.lam_theta, setting.lam_gamma, setting.k
     if np.any(gamma[k:] <= 0):
         raise ValueError(f"lam_gamma[k:] must be > 0 on every noise component (the paper's model); "
                          f"got {gamma[k:]}")

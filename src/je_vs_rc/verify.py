@@ -165,8 +165,9 @@ def check_joint_embedding_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng:
                                     w.reshape(k, d), S) - np.eye(k))[iu]},
                                 options={"ftol": 1e-13, "maxiter": 2_000})
         viol = np.abs(joint_embedding_constraint(res.x.reshape(k, d), S) - np.eye(k)).max()
-        claim(viol < 1e-6, f"Thm 3.2 check: SLSQP ended infeasible (violation {viol:.2g})")
-        values.append(res.fun)
+        claim(viol < 1e-4, f"Thm 3.2 check: SLSQP ended infeasible (violation {viol:.2g})")
+        # SLSQP meets the constraint only to its own tolerance: project onto it exactly before comparing.
+        values.append(joint_embedding_objective(feasible(res.x.reshape(k, d)), Sigma))
     gap = float(min(values) - best)
     claim(constraint_err < IDENTITY_ATOL, f"Thm 3.2: W S W^T differs from I by {constraint_err:.3g}")
     claim(eig_err < IDENTITY_ATOL and ref_dist < 1e-6,
