@@ -8,7 +8,10 @@ timm-built model.
 """
 from __future__ import annotations
 
+import os
+import pickle
 import re
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -50,10 +53,26 @@ def feature_vit(model: torch.nn.Module, method: str) -> Any:
     raise ValueError(f"published ViT weights apply to 'dino' or 'mae'; got {method!r}")
 
 
-def load_checkpoint(model: torch.nn.Module, method: str, path: str) -> None:
+def load_state(path: str | os.PathLike[str], map_location: Any = "cpu") -> Any:
+    """The tensors of a checkpoint, never its code: ``.safetensors`` files through safetensors, others
+    through ``torch.load(weights_only=True)`` (tensors and plain containers only). A pickle that
+    carries anything else is refused with a ValueError instead of being executed."""
+    if Path(path).suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path), device=str(map_location))
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise ValueError(f"{path}: refusing to load: it holds objects other than tensors and plain "
+                         f"containers, which could run code ({str(err).splitlines()[0]})") from None
+
+
+def load_checkpoint(model: torch.nn.Module, method: str, path: str | os.PathLike[str]) -> None:
     """Load ``path`` into ``model``: a checkpoint of this pipeline (``{"model": ...}`` or its state dict),
-    or published ViT backbone weights (timm names, optionally under "model"/"teacher"/"state_dict")."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    or published ViT backbone weights (timm names, optionally under "model"/"teacher"/"state_dict";
+    ``.pth`` or ``.safetensors``)."""
+    state = load_state(path)
     for key in ("model", "teacher", "state_dict"):
         if isinstance(state, dict) and key in state and isinstance(state[key], dict):
             state = state[key]

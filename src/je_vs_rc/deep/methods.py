@@ -1,26 +1,139 @@
-"""BYOL and DINO (joint embedding) and MAE (reconstruction), built from lightly's heads, losses and
-augmentations (the library the paper used), on torchvision backbones.
+"""Self-supervised methods as a registry: BYOL and DINO (joint embedding) and MAE (reconstruction),
+built from lightly's heads, losses and augmentations (the library the paper used), on torchvision
+backbones.
 
-Each method is an ``nn.Module`` with the same small interface, so the training loop does not care
-which paradigm it trains:
+A method is one :class:`Method` entry in :data:`METHODS`; the training loop
+(``je_vs_rc.deep.pretrain``) knows nothing else about it. The entry says how to build the model,
+which backbones it accepts, and its optimiser and learning rate. The model is an :class:`SSLModel`,
+whose hooks the loop calls at fixed points of every step:
 
-- ``transform``: the method's standard augmentation (lightly's defaults, resized to the images);
-- ``forward(views, progress)``: the method's loss on a batch of views, ``progress`` in [0, 1] (the
-  loss is the forward pass, so DistributedDataParallel synchronises its gradients);
-- ``after_step(progress)``: momentum updates of the teacher (BYOL, DINO; nothing for MAE);
+- ``transform``: the method's augmentation (image -> list of views);
+- ``forward(views, step)``: the loss on a batch of views (the loss is the forward pass, so
+  DistributedDataParallel synchronises its gradients); ``step`` is a :class:`Step` (epoch, step
+  index, totals), so schedules (DINO's teacher temperature, momentum) read what they need directly;
+- ``before_optimizer_step(step)``: after the backward pass (DINO freezes its last layer early on);
+- ``after_optimizer_step(step)``: after the update (momentum teachers of BYOL and DINO);
 - ``features(images)``: the frozen representation that is linearly probed (the backbone's pooled
   output for ResNets, the CLS token for ViTs).
+
+Adding SimCLR or VICReg is one :func:`register` call with a new :class:`SSLModel` subclass.
 """
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-METHODS = {"byol": "JE", "dino": "JE", "mae": "RC"}
 BACKBONES = ("resnet18", "resnet50", "vit_tiny", "vit_b16")
+VITS = ("vit_tiny", "vit_b16")
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where training is: ``epoch`` of ``epochs``, global optimiser step ``index`` of ``total``."""
+
+    epoch: int
+    epochs: int
+    index: int
+    total: int
+
+    @property
+    def progress(self) -> float:
+        """Fraction of training done before this step, in [0, 1)."""
+        return self.index / self.total
+
+    @property
+    def progress_after(self) -> float:
+        """Fraction of training done once this step's update is applied, in (0, 1]."""
+        return (self.index + 1) / self.total
+
+
+class SSLModel(nn.Module):
+    """The interface every method's model implements (see the module docstring)."""
+
+    transform: Callable[[Any], list[torch.Tensor]]
+
+    def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
+        raise NotImplementedError
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def before_optimizer_step(self, step: Step) -> None:
+        """Called between ``backward()`` and ``optimizer.step()``."""
+
+    def after_optimizer_step(self, step: Step) -> None:
+        """Called after ``optimizer.step()`` (momentum updates)."""
+
+
+def _lars(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    from lightly.utils.lars import LARS
+
+    return LARS(params, lr=lr, weight_decay=1e-6)
+
+
+def _adamw(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
+
+
+@dataclass(frozen=True)
+class Method:
+    """One registry entry.
+
+    ``build(backbone, image_size, epochs)`` returns the :class:`SSLModel`; ``lr_at_256`` is the
+    learning rate at a total batch of 256 (scaled linearly with the batch); ``optimizer(params, lr)``
+    builds the optimiser; ``backbones`` lists the backbones the method accepts.
+    """
+
+    name: str
+    paradigm: str   # "JE" (joint embedding) or "RC" (reconstruction)
+    build: Callable[[str, int, int], SSLModel]
+    lr_at_256: float
+    optimizer: Callable[[Iterable[nn.Parameter], float], torch.optim.Optimizer]
+    backbones: tuple[str, ...] = BACKBONES
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Add ``method`` to :data:`METHODS` (replacing an entry of the same name)."""
+    METHODS[method.name] = method
+    return method
+
+
+def get(name: str) -> Method:
+    """The registry entry ``name``; ValueError naming the allowed methods otherwise."""
+    if not isinstance(name, str) or name not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}; got {name!r}")
+    return METHODS[name]
+
+
+def check_backbone(method: str, backbone_name: str) -> None:
+    """ValueError unless ``method`` accepts ``backbone_name``."""
+    allowed = get(method).backbones
+    if backbone_name not in allowed:
+        raise ValueError(f"backbone for {method} must be one of {list(allowed)}; got {backbone_name!r}")
+
+
+def build(method: str, backbone_name: str, image_size: int, epochs: int) -> SSLModel:
+    """The method's model with freshly initialised weights; ValueError for an unknown method or backbone."""
+    check_backbone(method, backbone_name)
+    return get(method).build(backbone_name, image_size, epochs)
+
+
+def optimizer(method: str, model: nn.Module, batch_size: int, lr: float | None = None) -> torch.optim.Optimizer:
+    """The method's optimiser over the trainable parameters; ``lr=None`` takes the method's rate at
+    batch 256 scaled linearly to ``batch_size`` (the total over processes)."""
+    entry = get(method)
+    rate = entry.lr_at_256 * batch_size / 256 if lr is None else lr
+    if not rate > 0:
+        raise ValueError(f"lr must be positive; got {rate!r}")
+    return entry.optimizer([p for p in model.parameters() if p.requires_grad], rate)
 
 
 def backbone(name: str, image_size: int) -> tuple[nn.Module, int]:
@@ -38,7 +151,7 @@ def backbone(name: str, image_size: int) -> tuple[nn.Module, int]:
         dim = net.fc.in_features
         net.fc = nn.Identity()
         return net, dim
-    if name in ("vit_tiny", "vit_b16"):
+    if name in VITS:
         net = vit(name, image_size)
         return ViTCLS(net), net.hidden_dim
     raise ValueError(f"backbone must be one of {list(BACKBONES)}; got {name!r}")
@@ -75,10 +188,10 @@ def _cosine(progress: float, start: float, end: float) -> float:
     return float(cosine_schedule(int(progress * 1000), 1000, start, end))
 
 
-class BYOL(nn.Module):
+class BYOL(SSLModel):
     """BYOL (Grill et al. 2020): online network predicts the momentum network's projection."""
 
-    def __init__(self, backbone_name: str, image_size: int, proj_dim: int = 256, hidden: int = 1024):
+    def __init__(self, backbone_name: str, image_size: int, epochs: int, proj_dim: int = 256, hidden: int = 1024):
         super().__init__()
         from lightly.loss import NegativeCosineSimilarity
         from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
@@ -106,36 +219,59 @@ class BYOL(nn.Module):
     def _momentum(self, x: torch.Tensor) -> torch.Tensor:
         return self.projection_head_momentum(self.backbone_momentum(x).flatten(start_dim=1)).detach()
 
-    def forward(self, views: list[torch.Tensor], progress: float) -> torch.Tensor:
+    def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         x0, x1 = views[:2]
         return 0.5 * (self.criterion(self._online(x0), self._momentum(x1)) +
                       self.criterion(self._online(x1), self._momentum(x0)))
 
-    def after_step(self, progress: float) -> None:
+    def after_optimizer_step(self, step: Step) -> None:
         from lightly.models.utils import update_momentum
 
-        m = _cosine(progress, 0.99, 1.0)  # the paper's schedule 0.99 -> 1
+        m = _cosine(step.progress_after, 0.99, 1.0)  # the paper's schedule 0.99 -> 1
         update_momentum(self.backbone, self.backbone_momentum, m)
         update_momentum(self.projection_head, self.projection_head_momentum, m)
 
 
-class DINO(nn.Module):
+def _dino_head_class() -> type:
+    from lightly.models.modules import DINOProjectionHead
+    from lightly.models.modules.heads import ProjectionHead
+
+    class DINOHead(DINOProjectionHead):
+        """lightly's ``DINOProjectionHead`` (weight-normalised last layer with fixed norm), built with
+        ``torch.nn.utils.parametrizations.weight_norm``: lightly 1.6 still calls the deprecated
+        ``torch.nn.utils.weight_norm``, which computes the same function."""
+
+        def __init__(self, input_dim: int, hidden_dim: int, bottleneck_dim: int, output_dim: int,
+                     freeze_last_layer: int = -1):
+            ProjectionHead.__init__(self, [(input_dim, hidden_dim, None, nn.GELU()),
+                                           (hidden_dim, hidden_dim, None, nn.GELU()),
+                                           (hidden_dim, bottleneck_dim, None, None)])
+            self.apply(self._init_weights)
+            self.freeze_last_layer = freeze_last_layer
+            self.last_layer = nn.utils.parametrizations.weight_norm(nn.Linear(bottleneck_dim, output_dim, bias=False))
+            norm = self.last_layer.parametrizations.weight.original0
+            norm.data.fill_(1)
+            norm.requires_grad = False
+
+    return DINOHead
+
+
+class DINO(SSLModel):
     """DINO (Caron et al. 2021): the student matches the centred, sharpened teacher on global views."""
 
-    def __init__(self, backbone_name: str, image_size: int, out_dim: int = 2048, epochs: int = 100):
+    def __init__(self, backbone_name: str, image_size: int, epochs: int, out_dim: int = 2048):
         super().__init__()
         from lightly.loss import DINOLoss
-        from lightly.models.modules import DINOProjectionHead
         from lightly.models.utils import deactivate_requires_grad
         from lightly.transforms import DINOTransform
 
         self.student_backbone, dim = backbone(backbone_name, image_size)
-        self.student_head = DINOProjectionHead(dim, 512, 64, out_dim, freeze_last_layer=1)
+        head = _dino_head_class()
+        self.student_head = head(dim, 512, 64, out_dim, freeze_last_layer=1)
         self.teacher_backbone = copy.deepcopy(self.student_backbone)
-        self.teacher_head = DINOProjectionHead(dim, 512, 64, out_dim)
+        self.teacher_head = head(dim, 512, 64, out_dim)
         deactivate_requires_grad(self.teacher_backbone)
         deactivate_requires_grad(self.teacher_head)
-        self.epochs = epochs
         self.criterion = DINOLoss(output_dim=out_dim, warmup_teacher_temp_epochs=max(1, min(30, epochs // 3)))
         small = image_size < 64
         self.transform = DINOTransform(global_crop_size=image_size, local_crop_size=16 if small else 96,
@@ -144,82 +280,63 @@ class DINO(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.student_backbone(x).flatten(start_dim=1)
 
-    def forward(self, views: list[torch.Tensor], progress: float) -> torch.Tensor:
+    def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         teacher = [self.teacher_head(self.teacher_backbone(v).flatten(start_dim=1)) for v in views[:2]]
         student = [self.student_head(self.features(v)) for v in views]
-        epoch = int(progress * self.epochs)
-        return self.criterion(teacher, student, epoch=epoch)
+        return self.criterion(teacher, student, epoch=step.epoch)  # the teacher temperature warms up by epoch
 
-    def after_step(self, progress: float) -> None:
+    def before_optimizer_step(self, step: Step) -> None:
+        self.student_head.cancel_last_layer_gradients(current_epoch=step.epoch)
+
+    def after_optimizer_step(self, step: Step) -> None:
         from lightly.models.utils import update_momentum
 
-        m = _cosine(progress, 0.996, 1.0)
+        m = _cosine(step.progress_after, 0.996, 1.0)
         update_momentum(self.student_backbone, self.teacher_backbone, m)
         update_momentum(self.student_head, self.teacher_head, m)
 
 
-class MAE(nn.Module):
+class MAE(SSLModel):
     """MAE (He et al. 2022): reconstruct the pixels of masked patches from the visible ones."""
 
-    def __init__(self, backbone_name: str, image_size: int, mask_ratio: float = 0.75, decoder_dim: int = 128):
+    def __init__(self, backbone_name: str, image_size: int, epochs: int, mask_ratio: float = 0.75,
+                 decoder_dim: int = 128):
         super().__init__()
-        from lightly.models.modules import MAEDecoderTIMM, MaskedVisionTransformerTorchvision
+        from lightly.models.modules import MaskedVisionTransformerDecoderTIMM, MaskedVisionTransformerTorchvision
         from lightly.transforms import MAETransform
 
-        if not backbone_name.startswith("vit"):
-            raise ValueError(f"backbone for MAE must be a ViT ('vit_tiny' or 'vit_b16'); got {backbone_name!r}")
         net = vit(backbone_name, image_size)
         self.mask_ratio = mask_ratio
         self.patch_size = net.patch_size
         self.sequence_length = net.seq_length
         self.backbone = MaskedVisionTransformerTorchvision(vit=net)
-        self.decoder = MAEDecoderTIMM(num_patches=net.seq_length - 1, patch_size=self.patch_size, embed_dim=net.hidden_dim,
-                                      decoder_embed_dim=decoder_dim, decoder_depth=1, decoder_num_heads=4)
+        self.decoder_embed = nn.Linear(net.hidden_dim, decoder_dim)
+        self.decoder = MaskedVisionTransformerDecoderTIMM(num_patches=net.seq_length - 1, embed_dim=decoder_dim,
+                                                          depth=1, num_heads=4)
+        self.prediction_head = nn.Linear(decoder_dim, self.patch_size ** 2 * 3)
         self.criterion = nn.MSELoss()
         self.transform = MAETransform(input_size=image_size)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone.encode(images=x)[:, 0]  # the CLS token
 
-    def forward(self, views: list[torch.Tensor], progress: float) -> torch.Tensor:
+    def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         from lightly.models import utils
 
         images = views[0]
         batch = images.shape[0]
         idx_keep, idx_mask = utils.random_token_mask(size=(batch, self.sequence_length), mask_ratio=self.mask_ratio,
                                                      device=images.device)
-        encoded = self.backbone.encode(images=images, idx_keep=idx_keep)
-        decoded = self.decoder.embed(encoded)
+        encoded = self.decoder_embed(self.backbone.encode(images=images, idx_keep=idx_keep))
         tokens = utils.repeat_token(self.decoder.mask_token, (batch, self.sequence_length))
-        tokens = utils.set_at_index(tokens, idx_keep, decoded.type_as(tokens))
-        pred = self.decoder.predict(utils.get_at_index(self.decoder.decode(tokens), idx_mask))
+        tokens = utils.set_at_index(tokens, idx_keep, encoded.type_as(tokens))
+        pred = self.prediction_head(utils.get_at_index(self.decoder(tokens), idx_mask))
         target = utils.get_at_index(utils.patchify(images, self.patch_size), idx_mask - 1)
         return self.criterion(pred, target)
 
-    def after_step(self, progress: float) -> None:
-        return None
 
-
-def build(method: str, backbone_name: str, image_size: int, epochs: int) -> nn.Module:
-    """The method's model; ValueError for an unknown method or backbone."""
-    import warnings
-
-    classes = {"byol": BYOL, "dino": DINO, "mae": MAE}
-    if method not in classes:
-        raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}")
-    with warnings.catch_warnings():
-        # Deprecations inside the pinned lightly 1.6.0 (DINO's head uses torch's old weight_norm; MAE's
-        # decoder class is renamed in 1.7). Both work as pinned; there is nothing to change on our side.
-        warnings.filterwarnings("ignore", category=FutureWarning, message=".*(weight_norm|MAEDecoderTIMM).*")
-        return classes[method](backbone_name, image_size, **({"epochs": epochs} if method == "dino" else {}))
-
-
-def optimizer(method: str, model: nn.Module, batch_size: int, lr: float | None = None) -> Any:
-    """The paper's optimisers (App. D.1.1): LARS (lr 0.45 at batch 256, wd 1e-6) for BYOL; AdamW
-    (lr 1.5e-4 at batch 256, wd 0.05) for DINO and MAE. Learning rates scale linearly with the batch."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    if method == "byol":
-        from lightly.utils.lars import LARS
-
-        return LARS(params, lr=lr or 0.45 * batch_size / 256, weight_decay=1e-6)
-    return torch.optim.AdamW(params, lr=lr or 1.5e-4 * batch_size / 256, weight_decay=0.05)
+# The paper's optimisers (App. D.1.1): LARS (lr 0.45 at batch 256, wd 1e-6) for BYOL; AdamW
+# (lr 1.5e-4 at batch 256, wd 0.05) for DINO and MAE.
+register(Method("byol", "JE", BYOL, 0.45, _lars))
+register(Method("dino", "JE", DINO, 1.5e-4, _adamw))
+register(Method("mae", "RC", MAE, 1.5e-4, _adamw, backbones=VITS))

@@ -5,6 +5,10 @@ Determinism: at the start of epoch ``e`` every random generator (torch, NumPy, P
 order) is reseeded from ``(seed, e, rank)``. An epoch therefore depends only on the state at its
 start, which the checkpoint holds, so a run interrupted after any epoch and resumed ends with exactly
 the weights of an uninterrupted run.
+
+The loop knows no method: it calls the hooks of the model that ``methods.build`` returns.
+A checkpoint records its configuration, a digest of the training images and the version of the
+code; it is resumed only if all three match.
 """
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from .._io import atomic_path
-from . import methods
+from . import keys, methods
+from .convert import load_state
 
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    """One pretraining run. ``lr=None`` uses the paper's rate scaled to the batch size."""
+    """One pretraining run. ``lr=None`` uses the method's rate scaled to the batch size."""
 
     method: str
     backbone: str
@@ -39,13 +44,27 @@ class PretrainConfig:
     num_workers: int = 0
 
     def __post_init__(self) -> None:
-        if self.method not in methods.METHODS:
-            raise ValueError(f"method must be one of {list(methods.METHODS)}; got {self.method!r}")
-        if self.backbone not in methods.BACKBONES:
-            raise ValueError(f"backbone must be one of {list(methods.BACKBONES)}; got {self.backbone!r}")
+        methods.check_backbone(self.method, self.backbone)
         for name in ("epochs", "batch_size", "image_size"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer; got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}")
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool)
+                                        and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number or None (the method's default); got {self.lr!r}")
+
+    def key(self, data_key: str) -> str:
+        """Digest of everything that determines the trained weights: this configuration (but not
+        where it runs), the training images (``data_key``) and the training code."""
+        fields = {k: v for k, v in asdict(self).items() if k not in ("device", "num_workers")}
+        return keys.digest(fields, data_key, code_version())
+
+
+def code_version() -> str:
+    """Version of the code that determines trained weights (this loop and the methods)."""
+    import sys
+
+    return keys.code_version(methods, sys.modules[__name__])
 
 
 class ViewDataset(Dataset):
@@ -93,18 +112,21 @@ class PretrainResult:
 
 
 def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathLike[str],
-             stop_after: int | None = None, progress: bool = False) -> PretrainResult:
+             stop_after: int | None = None, progress: bool = False, data_key: str | None = None) -> PretrainResult:
     """Train ``config.method`` on ``images``; returns a :class:`PretrainResult`.
 
     Checkpoints go to ``out_dir/last.pt`` after every epoch (written atomically, by rank 0). If a
-    checkpoint of the same configuration is there, training resumes after its epoch. ``stop_after``
-    ends this call after that many epochs (the run can be resumed later): it is how long jobs are
-    sliced, and how the tests interrupt a run.
+    checkpoint of the same configuration, data and code is there, training resumes after its epoch;
+    a checkpoint of anything else is refused. ``data_key`` identifies the images (default: a digest
+    of their bytes). ``stop_after`` ends this call after that many epochs (the run can be resumed
+    later): it is how long jobs are sliced, and how the tests interrupt a run.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rank, world = _distributed()
     device = torch.device(config.device)
+    identity = {"config": asdict(config), "data": data_key or keys.array_digest(np.asarray(images)),
+                "code": code_version()}
     torch.manual_seed(config.seed)  # the initial weights, identical on every rank and every rerun
     model = methods.build(config.method, config.backbone, config.image_size, config.epochs).to(device)
     opt = methods.optimizer(config.method, model, config.batch_size * world, config.lr)
@@ -116,9 +138,12 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
     start = 0
     ckpt = out / "last.pt"
     if ckpt.is_file():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        if state["config"] != asdict(config):
-            raise ValueError(f"{ckpt} belongs to another configuration ({state['config']}); use another out_dir")
+        state = load_state(ckpt, map_location=device)
+        theirs = {k: state.get(k) for k in identity}
+        if theirs != identity:
+            changed = sorted(k for k in identity if theirs[k] != identity[k])
+            raise ValueError(f"{ckpt} belongs to another run (different {', '.join(changed)}: {theirs}); "
+                             f"use another out_dir")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -146,23 +171,24 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
             from tqdm.auto import tqdm
 
             batches = tqdm(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", leave=False)
-        for step, views in enumerate(batches):
+        for i, views in enumerate(batches):
+            step = methods.Step(epoch, config.epochs, epoch * steps_per_epoch + i, total)
             views = [v.to(device, non_blocking=True) for v in views]
             with autocast:
-                loss = train_model(views, (epoch * steps_per_epoch + step) / total)
+                loss = train_model(views, step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            if config.method == "dino":
-                model.student_head.cancel_last_layer_gradients(current_epoch=epoch)
+            model.before_optimizer_step(step)
             opt.step()
             sched.step()
-            model.after_step((epoch * steps_per_epoch + step + 1) / total)
+            model.after_optimizer_step(step)
             losses.append(float(loss.detach()))
         history.append(float(np.mean(losses)))
         if rank == 0:
             with atomic_path(ckpt) as tmp:
-                torch.save({"config": asdict(config), "epoch": epoch, "history": history, "model": model.state_dict(),
+                torch.save({**identity, "epoch": epoch, "history": history, "model": model.state_dict(),
                             "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp)
     if rank == 0:
-        (out / "history.json").write_text(json.dumps({"config": asdict(config), "loss": history}))
+        with atomic_path(out / "history.json") as tmp:
+            tmp.write_text(json.dumps({**identity, "loss": history}))
     return PretrainResult(model, history, end - start)
