@@ -72,7 +72,8 @@ def _accuracy(head: torch.nn.Linear, x: torch.Tensor, y: torch.Tensor) -> float:
 
 def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int = 0,
                  weight_decays: tuple[float, ...] = WEIGHT_DECAYS, iters: int = PROBE_ITERS) -> dict[str, float]:
-    """Top-1 (in %) of the probe recipe above; also the selected weight decay and the validation top-1."""
+    """Top-1 (in %) of the probe recipe above; also the selected weight decay, its validation top-1 and
+    the validation top-1 of every weight decay tried (``val_top1_by_wd``)."""
     mean, std = train_x.mean(0), train_x.std(0) + 1e-6
     xt = torch.as_tensor((train_x - mean) / std, dtype=torch.float32)
     xs = torch.as_tensor((test_x - mean) / std, dtype=torch.float32)
@@ -84,4 +85,5 @@ def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
     scores = {wd: _accuracy(_fit(xt[fit], yt[fit], n_classes, wd, iters), xt[val], yt[val]) for wd in weight_decays}
     best = max(weight_decays, key=lambda wd: (scores[wd], wd))  # ties go to the stronger penalty
     head = _fit(xt, yt, n_classes, best, iters)
-    return {"top1": 100 * _accuracy(head, xs, ys), "weight_decay": best, "val_top1": 100 * scores[best]}
+    return {"top1": 100 * _accuracy(head, xs, ys), "weight_decay": best, "val_top1": 100 * scores[best],
+            "val_top1_by_wd": {str(wd): 100 * s for wd, s in scores.items()}}
