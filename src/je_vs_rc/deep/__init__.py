@@ -1,13 +1,17 @@
 """The deep-learning pipeline of the GPU chapter (paper section 5.2, Table 1).
 
-Pretrain BYOL, DINO (joint embedding) and MAE (reconstruction) on data that carries a fixed
-ImageNet-C corruption, freeze the backbone and measure linear-probe top-1 per corruption and
-severity. This subpackage is the only part of je_vs_rc that imports torch.
+Pretrain self-supervised methods on data that carries a fixed ImageNet-C corruption, freeze the
+backbone and measure linear-probe top-1 per corruption and severity. This subpackage is the only
+part of je_vs_rc that imports torch.
 
-Modules: ``corruptions`` (deterministic, cached ImageNet-C corruptions), ``datasets`` (MNIST padded
-to 32x32, ImageFolder trees, the official ImageNet-C layout), ``methods`` (BYOL, DINO, MAE from
-lightly), ``pretrain`` (checkpointed, resumable, optionally distributed training), ``probe``
-(cached frozen features and the linear-probe recipe), ``results`` (the table with provenance).
+Modules: ``config`` (every setting, its default and its validation), ``pipeline`` (the experiment
+end to end, and its command line), ``methods`` (the registry: BYOL and DINO, joint embedding, and
+MAE, reconstruction, from lightly, each with its hooks), ``pretrain`` (the method-agnostic loop:
+checkpointed, resumable, optionally distributed), ``datasets`` (MNIST padded to 32x32, ImageFolder
+trees, the official ImageNet-C folders), ``corruptions`` (deterministic, cached ImageNet-C
+corruptions), ``probe`` (frozen features and the linear-probe recipe), ``keys`` (cache keys),
+``convert`` (safe loading of checkpoints, published ViT weights), ``results`` (the table, with
+provenance).
 """
 
 import warnings

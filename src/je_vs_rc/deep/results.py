@@ -1,4 +1,5 @@
-"""The results table of the GPU chapter, with its provenance, written atomically."""
+"""The results table of the GPU chapter, with its provenance, written atomically, and the tables
+the chapter shows beside the paper's Table 1."""
 from __future__ import annotations
 
 import json
@@ -8,8 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import paper
 from .._io import atomic_path
 from ..paper import relative_drop
+
+# Table 1's columns: top-1 at severities 1, 3, 5, then the relative drop from 1 to 5.
+_PAPER_COLUMN = {1: 0, 3: 1, 5: 2}
 
 
 def relative_drops(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -22,9 +27,47 @@ def relative_drops(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                      key=lambda r: r["severity"])
         if len(sub) < 2:
             continue
-        out.append({"method": method, "corruption": corruption, "from": sub[0]["severity"], "to": sub[-1]["severity"],
+        out.append({"method": method, "paradigm": sub[0].get("paradigm"), "corruption": corruption,
+                    "from": sub[0]["severity"], "to": sub[-1]["severity"],
                     "drop": relative_drop(sub[0]["top1"], sub[-1]["top1"])})
     return out
+
+
+def _paper_row(method: str, corruption: str) -> tuple[float, ...] | None:
+    return paper.TABLE1.get(method.upper(), {}).get(corruption)
+
+
+def rows_with_paper(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our rows with the paper's top-1 for the same method, corruption and severity (NaN where
+    Table 1 has none: another method, corruption, or severity 2 or 4)."""
+    out = []
+    for r in rows:
+        ref, col = _paper_row(r["method"], r["corruption"]), _PAPER_COLUMN.get(r["severity"])
+        out.append({**r, "paper": float(ref[col]) if ref and col is not None else float("nan")})
+    return out
+
+
+def drops_with_paper(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our relative drops with the paper's drop where it measured the same one (severity 1 to 5)."""
+    out = []
+    for d in drops:
+        ref = _paper_row(d["method"], d["corruption"])
+        out.append({**d, "paper": ref[3] if ref and (d["from"], d["to"]) == (1, 5) else float("nan")})
+    return out
+
+
+def mean_drop_by_paradigm(drops: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Mean relative drop per paradigm ("JE", "RC") over methods and corruptions."""
+    by: dict[str, list[float]] = {}
+    for d in drops:
+        by.setdefault(d["paradigm"], []).append(d["drop"])
+    return {k: sum(v) / len(v) for k, v in sorted(by.items())}
+
+
+def paper_drop_ratio() -> float:
+    """Table 1: MAE's mean relative drop over the mean of BYOL's and DINO's."""
+    m = paper.TABLE1_MEAN_DROP
+    return m["MAE"] / ((m["BYOL"] + m["DINO"]) / 2)
 
 
 def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:

@@ -1,0 +1,223 @@
+"""The deep-learning chapter's settings: one dataclass, the single source of every default (the
+chapter's parameters cell and the parameter files in ``params/`` mirror it; a test checks that the
+chapter agrees), and one validation that runs before any work and names the parameter, the value
+and what is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import corruptions, datasets, methods, probe
+
+DEFAULT_OUT = Path(__file__).resolve().parents[3] / "runs" / "imagenet_c"
+
+
+def _paper_pairing() -> dict[str, str]:
+    return {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Every knob of the Table 1 pipeline; the defaults are the chapter's small CPU run (about two
+    minutes on two cores)."""
+
+    dataset: str = "mnist"               # "mnist" (offline, padded to 32 px) or "imagefolder" (ImageNet, ImageNet-100)
+    data_root: str | None = None         # mnist: the data folder (None: je_vs_rc.data's); imagefolder: train/ and val/
+    image_size: int = 32
+    methods: Sequence[str] = ("byol", "dino", "mae")
+    backbones: Mapping[str, str] = field(default_factory=_paper_pairing)   # method -> backbone
+    corruptions: Sequence[str] = ("gaussian_noise",)
+    severities: Sequence[int] = (1, 5)
+    epochs: int = 2
+    batch_size: int = 128                # per process; learning rates scale with the total batch
+    lr: Mapping[str, float] | None = None   # method -> rate; None (or a method left out): the method's default
+    train_images: int | None = 600       # image budget (None: all)
+    test_images: int | None = 500
+    probe_weight_decays: Sequence[float] = probe.WEIGHT_DECAYS
+    probe_iters: int = probe.PROBE_ITERS
+    device: str = "cpu"                  # "cuda" on a GPU
+    num_workers: int = 0
+    seed: int = 0
+    out_dir: str | None = None           # where results.json goes (None: runs/imagenet_c in the repository)
+    cache_dir: str | None = None         # corrupted images, checkpoints, features (None: <out_dir>/cache)
+    checkpoints: Mapping[str, str] | None = None   # method -> a checkpoint to evaluate instead of pretraining
+    imagenet_c_root: str | None = None   # official ImageNet-C folders: test images read from it, not corrupted here
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every field's default value (lists for sequences, as a parameters cell writes them)."""
+        return {k: _plain(v) for k, v in dataclasses.asdict(cls()).items()}
+
+    @classmethod
+    def from_mapping(cls, values: Any) -> ExperimentConfig:
+        """A config from a mapping of field names (a parameter file); ValueError for a misspelled name."""
+        if not isinstance(values, Mapping):
+            raise ValueError(f"parameters must be a mapping of names to values; got {values!r}")
+        unknown = [k for k in values if k not in cls.names()]
+        if unknown:
+            hints = {k: difflib.get_close_matches(str(k), cls.names(), n=1) for k in unknown}
+            said = ", ".join(f"{k!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for k, h in hints.items())
+            raise ValueError(f"unknown parameter(s) {said}; allowed: {cls.names()}")
+        return cls(**values)
+
+    @classmethod
+    def from_chapter(cls, namespace: Mapping[str, Any], params_file: str | os.PathLike[str] | None = None
+                     ) -> ExperimentConfig:
+        """The chapter's parameters (every field, by name, from ``namespace``), overridden by
+        ``params_file`` (a file from ``params/``) if given."""
+        values = {k: namespace[k] for k in cls.names()}
+        if params_file:
+            values.update(read_params(params_file))
+        return cls.from_mapping(values)
+
+    def output_dir(self) -> Path:
+        return Path(self.out_dir) if self.out_dir is not None else DEFAULT_OUT
+
+    def cache_path(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir is not None else self.output_dir() / "cache"
+
+    def params(self) -> dict[str, Any]:
+        """The settings as plain JSON values (for provenance)."""
+        return {k: _plain(v) for k, v in dataclasses.asdict(self).items()}
+
+    def validate(self) -> None:
+        """Raise ValueError (or FileNotFoundError for missing data) naming the first bad parameter."""
+        _names_list("methods", self.methods, list(methods.METHODS))
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
+        _mapping("backbones", self.backbones)
+        missing = [m for m in self.methods if m not in self.backbones]
+        if missing:
+            raise ValueError(f"backbones must name a backbone for every method; missing {missing}")
+        for m in self.methods:
+            methods.check_backbone(m, self.backbones[m])
+        corruptions.validate(self.corruptions, self.severities)
+        for name in ("image_size", "epochs", "batch_size", "probe_iters"):
+            _positive_int(name, getattr(self, name))
+        for name in ("train_images", "test_images"):
+            if getattr(self, name) is not None:
+                _positive_int(name, getattr(self, name), " or None (all)")
+        _int("seed", self.seed)
+        _int("num_workers", self.num_workers)
+        if self.num_workers < 0:
+            raise ValueError(f"num_workers must be a non-negative integer; got {self.num_workers!r}")
+        if self.lr is not None:
+            _mapping("lr", self.lr)
+            for m, rate in self.lr.items():
+                if m not in self.methods:
+                    raise ValueError(f"lr names a method that is not run: {m!r}; methods are {list(self.methods)}")
+                if not _number(rate) or not rate > 0:
+                    raise ValueError(f"lr[{m!r}] must be a positive number (leave the method out for its "
+                                     f"default); got {rate!r}")
+        _names_list("probe_weight_decays", self.probe_weight_decays, None)
+        bad = [w for w in self.probe_weight_decays if not _number(w) or not w >= 0]
+        if bad:
+            raise ValueError(f"probe_weight_decays must be finite non-negative numbers; got {bad}")
+        for name in ("data_root", "out_dir", "cache_dir", "imagenet_c_root"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise ValueError(f"{name} must be a path or None; got {value!r}")
+        if self.checkpoints is not None:
+            _mapping("checkpoints", self.checkpoints)
+            for m, path in self.checkpoints.items():
+                if m not in self.methods:
+                    raise ValueError(f"checkpoints names a method that is not run: {m!r}; methods are {list(self.methods)}")
+                if not Path(path).is_file():
+                    raise ValueError(f"checkpoints[{m!r}] must be an existing file; got {path!r}")
+        if not isinstance(self.device, str):
+            raise ValueError(f"device must be a string such as 'cpu' or 'cuda'; got {self.device!r}")
+        if self.device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError(f"device is {self.device!r} but no CUDA device is available; use 'cpu'")
+        self._validate_data()
+
+    def _validate_data(self) -> None:
+        if self.dataset not in datasets.DATASETS:
+            raise ValueError(f"dataset must be one of {list(datasets.DATASETS)}; got {self.dataset!r}")
+        if self.dataset == "mnist":
+            from .. import data
+
+            if self.image_size != 32:
+                raise ValueError(f"image_size must be 32 for dataset 'mnist'; got {self.image_size}")
+            data.verify("mnist", self.data_root)  # DataUnavailable (missing or corrupt) says how to fetch it
+        elif self.data_root is None or not all((Path(self.data_root) / s).is_dir() for s in ("train", "val")):
+            raise ValueError(f"data_root must be an existing folder with train/ and val/ for dataset 'imagefolder'; "
+                             f"got {self.data_root!r}")
+        if self.imagenet_c_root is not None:
+            if self.dataset != "imagefolder":
+                raise ValueError(f"imagenet_c_root needs dataset 'imagefolder' (its classes are ImageNet's); "
+                                 f"got dataset {self.dataset!r}")
+            absent = [f"{c}/{s}" for c in self.corruptions for s in self.severities
+                      if not (Path(self.imagenet_c_root) / c / str(s)).is_dir()]
+            if absent:
+                raise ValueError(f"imagenet_c_root must hold <corruption>/<severity>/ folders; "
+                                 f"{self.imagenet_c_root!r} lacks {absent}")
+
+
+def read_params(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A parameter file's mapping; ValueError (one line) for a missing, unreadable or malformed file."""
+    import yaml
+
+    try:
+        text = Path(path).read_text()
+    except OSError as err:
+        raise ValueError(f"params file {str(path)!r} cannot be read: {err.strerror}") from None
+    try:
+        values = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise ValueError(f"params file {str(path)!r} is not valid YAML: {' '.join(str(err).split())}") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"params file {str(path)!r} must hold a mapping of names to values; got {values!r}")
+    return values
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _int(name: str, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer; got {value!r}")
+
+
+def _positive_int(name: str, value: Any, also: str = "") -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer{also}; got {value!r}")
+
+
+def _mapping(name: str, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a mapping of method to value, e.g. {{'mae': ...}}; got {value!r}")
+
+
+def _names_list(name: str, value: Any, allowed: list[str] | None) -> None:
+    """A non-empty list (a single string would be read letter by letter), of ``allowed`` values if given."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence) or not value:
+        raise ValueError(f"{name} must be a non-empty list; got {value!r}")
+    if allowed is not None:
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise ValueError(f"{name} must be among {allowed}; got {unknown}")

@@ -1,0 +1,194 @@
+"""The pipeline: one source of defaults, validation before any work (also on the command line),
+caches keyed on everything, and the end-to-end runs."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from je_vs_rc import data
+from je_vs_rc.deep import config, keys, pipeline, pretrain as pretrain_module
+from je_vs_rc.deep.config import ExperimentConfig
+from je_vs_rc.deep.pretrain import PretrainConfig
+
+REPO = Path(__file__).resolve().parents[2]
+CHAPTER = REPO / "notebooks" / "08_imagenet_c.md"
+
+
+def test_chapter_parameters_are_the_configs_defaults():
+    from je_vs_rc.run import parameters
+
+    cell = parameters(CHAPTER)
+    assert set(cell) - set(ExperimentConfig.names()) == {"params_file", "results_path"}
+    assert {k: cell[k] for k in ExperimentConfig.names()} == ExperimentConfig.defaults()
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "params").glob("*.yml")), ids=lambda p: p.name)
+def test_parameter_files_name_only_config_fields(path):
+    cfg = ExperimentConfig.from_mapping(config.read_params(path))
+    assert cfg.out_dir is None  # where a run goes is the command's choice (--out), not the file's
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"corruptions": ("rain",)}, r"corruption must be one of \[.*'gaussian_noise'.*\]; got 'rain'"),
+    ({"corruptions": "pixelate"}, r"corruptions must be a non-empty list; got 'pixelate'"),
+    ({"severities": (6,)}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 6"),
+    ({"severities": 5}, r"severities must be a non-empty list; got 5"),
+    ({"severities": [1.0]}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
+    ({"methods": ("simclr",)}, r"methods must be among \['byol', 'dino', 'mae'\]; got \['simclr'\]"),
+    ({"methods": "mae"}, r"methods must be a non-empty list; got 'mae'"),
+    ({"backbones": {"byol": "resnet18", "dino": "vit_tiny", "mae": "resnet18"}}, r"backbone for mae must be one of"),
+    ({"train_images": 0}, r"train_images must be a positive integer or None \(all\); got 0"),
+    ({"test_images": 2.5}, r"test_images must be a positive integer or None \(all\); got 2.5"),
+    ({"epochs": 0}, r"epochs must be a positive integer; got 0"),
+    ({"lr": {"mae": 0.0}}, r"lr\['mae'\] must be a positive number .*; got 0.0"),
+    ({"lr": {"simclr": 0.1}}, r"lr names a method that is not run: 'simclr'"),
+    ({"probe_weight_decays": []}, r"probe_weight_decays must be a non-empty list"),
+    ({"probe_weight_decays": [-1.0]}, r"probe_weight_decays must be finite non-negative numbers; got \[-1.0\]"),
+    ({"seed": "0"}, r"seed must be an integer; got '0'"),
+    ({"checkpoints": {"mae": "/no/such.pt"}}, r"checkpoints\['mae'\] must be an existing file"),
+    ({"dataset": "imagefolder", "data_root": "/no/such/folder"}, r"data_root must be an existing folder"),
+    ({"dataset": "cifar"}, r"dataset must be one of \['mnist', 'imagefolder'\]; got 'cifar'"),
+    ({"imagenet_c_root": "/x"}, r"imagenet_c_root needs dataset 'imagefolder'"),
+])
+def test_clear_errors(change, match):
+    with pytest.raises(ValueError, match=match):
+        ExperimentConfig(**change).validate()
+
+
+def test_misspelled_parameter_is_named():
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) 'epoch' \(did you mean 'epochs'\?\)"):
+        ExperimentConfig.from_mapping({"epoch": 3})
+
+
+def test_missing_or_corrupt_mnist_is_refused_before_work(tmp_path):
+    with pytest.raises(data.DataUnavailable, match="missing"):
+        ExperimentConfig(data_root=str(tmp_path)).validate()
+
+
+@pytest.fixture
+def corrupt_mnist(tmp_path):
+    """A data root whose MNIST has one flipped byte in the test labels."""
+    raw = tmp_path / "corrupt" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    real = data.verify("mnist")
+    for f in real.iterdir():
+        (raw / f.name).symlink_to(f)
+    labels = raw / "t10k-labels-idx1-ubyte"
+    blob = bytearray(labels.read_bytes())
+    blob[100] ^= 1
+    labels.unlink()
+    labels.write_bytes(bytes(blob))
+    return raw.parent.parent
+
+
+CLI_CASES = {
+    "missing params file": (None, r"params file '.*nothing.yml' cannot be read"),
+    "malformed YAML": ("epochs: [1\n", r"params file .* is not valid YAML"),
+    "misspelled key": ("epoch: 3\n", r"unknown parameter\(s\) 'epoch' \(did you mean 'epochs'\?\)"),
+    "severities 5": ("severities: 5\n", r"severities must be a non-empty list; got 5"),
+    "severities [1.0]": ("severities: [1.0]\n", r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
+    "corruptions string": ("corruptions: pixelate\n", r"corruptions must be a non-empty list; got 'pixelate'"),
+    "train_images 0": ("train_images: 0\n", r"train_images must be a positive integer or None \(all\); got 0"),
+    "epochs 0": ("epochs: 0\n", r"epochs must be a positive integer; got 0"),
+    "lr 0": ("lr: {{mae: 0.0}}\n", r"lr\['mae'\] must be a positive number"),
+    "missing MNIST": ("data_root: {empty}\n", r"mnist: missing .*make data"),
+    "corrupt MNIST": ("data_root: {corrupt}\n", r"mnist: .*t10k-labels-idx1-ubyte has MD5 .*, expected"),
+}
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("case", sorted(CLI_CASES))
+def test_command_line_answers_a_bad_input_with_one_line(case, tmp_path, capsys, corrupt_mnist):
+    text, match = CLI_CASES[case]
+    params = tmp_path / ("nothing.yml" if text is None else "p.yml")
+    (tmp_path / "empty").mkdir()
+    if text is not None:
+        params.write_text(text.format(empty=tmp_path / "empty", corrupt=corrupt_mnist))
+    assert pipeline.main([str(params), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    import re
+
+    assert re.search(match, err), err
+    assert not (tmp_path / "out").exists()  # nothing was computed
+
+
+def test_command_line_exit_status_in_a_fresh_process(tmp_path):
+    (tmp_path / "p.yml").write_text("epochs: 0\n")
+    proc = subprocess.run([sys.executable, "-m", "je_vs_rc.deep.pipeline", str(tmp_path / "p.yml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr == "error: epochs must be a positive integer; got 0\n"
+
+
+@pytest.mark.parametrize("field, other", [
+    ("method", "dino"), ("backbone", "vit_b16"), ("image_size", 64), ("epochs", 3), ("batch_size", 16),
+    ("lr", 0.01), ("seed", 1), ("data", None), ("code", None)])
+def test_checkpoint_key_follows_every_input(field, other, monkeypatch):
+    base = PretrainConfig("mae", "vit_tiny", 32, 2, 8)
+    key = base.key("images-a")
+    assert dataclasses.replace(base, device="cuda", num_workers=4).key("images-a") == key  # where it runs: no
+    if field == "data":
+        assert base.key("images-b") != key
+    elif field == "code":
+        monkeypatch.setattr(pretrain_module, "code_version", lambda: "edited")
+        assert base.key("images-a") != key
+    else:
+        assert dataclasses.replace(base, **{field: other}).key("images-a") != key
+
+
+def test_feature_key_follows_the_model_the_images_and_the_code(monkeypatch):
+    feats = []
+    monkeypatch.setattr(pipeline.probe, "extract_features", lambda model, images, device, cache: feats.append(cache.name))
+    cfg, cache = ExperimentConfig(), Path("/nowhere")
+    for model_key, images_key in (("m", "i"), ("m2", "i"), ("m", "i2"), ("m", "i")):
+        pipeline._features(None, model_key, None, images_key, cfg, cache, "x")
+    monkeypatch.setattr(keys, "code_version", lambda *m: "edited")
+    pipeline._features(None, "m", None, "i", cfg, cache, "x")
+    assert len(set(feats)) == 4 and feats[0] == feats[3]
+
+
+SMALL = dict(methods=["mae"], corruptions=["pixelate"], severities=[1], epochs=1, batch_size=16, test_images=16,
+             probe_weight_decays=[1e-3], probe_iters=20)
+
+
+@pytest.mark.data
+def test_rerun_with_other_data_never_reuses_a_stale_cache(tmp_path):
+    run = lambda **kw: pipeline.run(ExperimentConfig(**{**SMALL, "out_dir": str(tmp_path), **kw}))  # noqa: E731
+    first = run(train_images=32)
+    assert first["provenance"]["throughput"]["pretrain_images"] == 32
+    again = run(train_images=32)
+    assert again["provenance"]["throughput"]["pretrain_images"] == 0 and again["rows"] == first["rows"]
+    more = run(train_images=48)  # crashed before (a checkpoint of 32 images was resumed)
+    assert more["provenance"]["throughput"]["pretrain_images"] == 48
+    shutil.rmtree(tmp_path / "cache" / "features")
+    assert run(train_images=48)["rows"] == more["rows"]  # resumed the right checkpoint, not the 32-image one
+    assert run(train_images=48, seed=1)["provenance"]["throughput"]["pretrain_images"] == 48
+    assert (tmp_path / "results.json").is_file()
+
+
+@pytest.mark.data
+def test_experiment_end_to_end_with_a_checkpoint(tmp_path):
+    # Pretrain MAE once through the experiment, then evaluate its checkpoint off the shelf: same score.
+    small = {**SMALL, "train_images": 32}
+    first = pipeline.run(ExperimentConfig(**small, out_dir=str(tmp_path / "a")))
+    assert [r["severity"] for r in first["rows"]] == [1] and first["drops"] == []
+    (ckpt,) = (tmp_path / "a" / "cache" / "checkpoints").glob("mae_*/last.pt")
+    again = pipeline.run(ExperimentConfig(**small, out_dir=str(tmp_path / "b"), checkpoints={"mae": str(ckpt)}))
+    assert again["rows"][0]["top1"] == pytest.approx(first["rows"][0]["top1"])
+    assert again["provenance"]["throughput"]["pretrain_images"] == 0
+
+
+def test_official_imagenet_c_folders_as_test_set(tmp_path, image_tree):
+    image_tree(tmp_path / "inet", n=4)
+    image_tree(tmp_path / "inet-c" / "pixelate", splits=("1",), n=3)
+    result = pipeline.run(ExperimentConfig(**{**SMALL, "test_images": None}, dataset="imagefolder",
+                                           data_root=str(tmp_path / "inet"), imagenet_c_root=str(tmp_path / "inet-c"),
+                                           train_images=None, out_dir=str(tmp_path / "out")))
+    assert result["provenance"]["throughput"]["feature_images"] == 8 + 6  # train 2 x 4, ImageNet-C 2 x 3
+    assert len(result["rows"]) == 1 and np.isfinite(result["rows"][0]["top1"])
