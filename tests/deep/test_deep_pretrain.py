@@ -61,13 +61,13 @@ def test_tiny_pretrain_then_probe_separates_held_out_images(method, tmp_path):
 
 @pytest.mark.parametrize("method", ["mae", "dino"])  # DINO's hooks depend on the epoch
 def test_resume_after_interruption_is_exact(method, tmp_path, images):
-    x = images(16)
-    cfg = PretrainConfig(method, BACKBONE[method], 32, 3, 8, seed=3)
+    x = images(8)
+    cfg = PretrainConfig(method, BACKBONE[method], 32, 2, 4, seed=3)
     straight = pretrain(x, cfg, tmp_path / "a")
     first = pretrain(x, cfg, tmp_path / "b", stop_after=1)
     assert first.epochs_run == 1
     resumed = pretrain(x, cfg, tmp_path / "b")  # picks up last.pt
-    assert resumed.epochs_run == 2 and resumed.history == straight.history
+    assert resumed.epochs_run == 1 and resumed.history == straight.history
     for (name, p), q in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.equal(p, q), name
 

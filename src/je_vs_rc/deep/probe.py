@@ -40,7 +40,7 @@ def extract_features(model: torch.nn.Module, images: np.ndarray, batch_size: int
     std = torch.tensor(STD, device=device).view(1, 3, 1, 1)
     out = []
     for start in range(0, len(images), batch_size):
-        batch = torch.as_tensor(np.asarray(images[start:start + batch_size]), device=device)
+        batch = torch.as_tensor(np.array(images[start:start + batch_size]), device=device)  # a copy: caches are read-only
         x = (batch.permute(0, 3, 1, 2).float() / 255.0 - mean) / std
         out.append(model.features(x).float().cpu().numpy())
     features = np.concatenate(out)
