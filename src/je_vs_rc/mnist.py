@@ -126,6 +126,18 @@ def one_hot(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
+def protocol_draws(rng: np.random.Generator, cfg: Fig3Config, n_images: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One seed's random draws of the protocol, in a fixed order: Theta's d eigenvalues ~ U[0, theta_max],
+    Gamma's noise eigenvalues divided by gamma_max (``gamma_unit`` ~ U[0, 1]), the subsample order
+    (``max(ns)`` image indices) and standard-normal noise (``max(ns)`` x n_noise)."""
+    n_max = max(cfg.ns)
+    lam_theta = rng.uniform(0.0, cfg.theta_max, cfg.d)
+    gamma_unit = rng.uniform(0.0, 1.0, cfg.n_noise)
+    order = rng.permutation(n_images)[:n_max]
+    return lam_theta, gamma_unit, order, rng.standard_normal((n_max, cfg.n_noise))
+
+
 def _prefix_grams(A: np.ndarray, ns: tuple[int, ...]) -> list[np.ndarray]:
     """``A[:n].T @ A[:n] / n`` for every n, accumulated chunk by chunk (nested subsamples)."""
     out, acc, start = [], np.zeros((A.shape[1], A.shape[1])), 0
@@ -229,19 +241,16 @@ def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = F
     pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
     mean, comps, energy = pca(pixels, cfg.k)
     scores = (pixels - mean) @ comps  # PCA scores of every image, projected once
-    d, k, n_max = cfg.d, cfg.k, max(cfg.ns)
+    d, k = cfg.d, cfg.k
     Y = one_hot(labels)
     shape = (len(cfg.gamma_max), len(FIG3_MODELS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds))
     dist = np.empty(shape)
     thetas, gammas = [], []
     for s_idx, seed in enumerate(cfg.seeds):
         rng = np.random.default_rng(seed)
-        lam_theta = rng.uniform(0.0, cfg.theta_max, d)
-        gamma_unit = rng.uniform(0.0, 1.0, cfg.n_noise)
+        lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
         thetas.append(lam_theta)
         gammas.append(gamma_unit)
-        order = rng.permutation(images.shape[0])[:n_max]
-        noise = rng.standard_normal((n_max, cfg.n_noise))
         # One PCA per subsample size (its own mean and components) or the shared full-set one.
         bases = [(mean, comps)] * len(cfg.ns) if cfg.pca_fit == "full" else \
             [pca(pixels[order[:n]], k)[:2] for n in cfg.ns]
@@ -349,7 +358,6 @@ def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config
         raise ValueError("figure3_reference supports pca_fit='full' and probe='in_sample' only")
     pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
     mean, comps, _ = pca(pixels, cfg.k)
-    n_max = max(cfg.ns)
     out = np.empty((len(cfg.gamma_max), len(FIG3_MODELS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
 
     def mse(features: np.ndarray, Y: np.ndarray) -> float:
@@ -357,11 +365,7 @@ def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config
         return float(np.sum((Y - features @ coef) ** 2) / Y.shape[0])
 
     for s_idx, seed in enumerate(cfg.seeds):
-        rng = np.random.default_rng(seed)
-        lam_theta = rng.uniform(0.0, cfg.theta_max, cfg.d)
-        gamma_unit = rng.uniform(0.0, 1.0, cfg.n_noise)
-        order = rng.permutation(images.shape[0])[:n_max]
-        noise = rng.standard_normal((n_max, cfg.n_noise))
+        lam_theta, gamma_unit, order, noise = protocol_draws(np.random.default_rng(seed), cfg, images.shape[0])
         for n_idx, n in enumerate(cfg.ns):
             Z = (pixels[order[:n]] - mean) @ comps
             Y = one_hot(labels[order[:n]])

@@ -1,0 +1,363 @@
+"""Models trained by stochastic gradients on the paper's objectives, with sampled views (chapter 12).
+
+The closed forms (eq. 46, Thm 3.1, Thm 3.2) are optima of expectations over augmentations. Here the
+same objectives are minimised the way a practitioner would: minibatches of samples, fresh views
+``tau(x) = x + theta + alpha gamma`` (eq. 7) drawn at every step, gradients from autograd.
+
+- ``"sl"`` (eq. 44): ``||y - V tau(x)||^2``, one view.
+- ``"rc"`` (SSL-RC): ``||x - D(E(tau(x)))||^2``, one view; the target is the sample itself
+  (the corrupted sample for corrupted data).
+- ``"je"`` (SSL-JE): ``||f(tau_1(x)) - f(tau_2(x))||^2`` under ``E[f f^T] = I_k``. The constraint is
+  enforced in one of three ways (``CONSTRAINTS``):
+
+  * ``"whiten"``: the loss is computed on whitened embeddings, ``Tr(C^-1 Delta)`` with ``C`` the
+    batch second moment of the embeddings and ``Delta`` that of their differences (W-MSE style).
+    It is the invariance term on the constraint set exactly, so no weight needs tuning.
+  * ``"penalty"``: ``||z_1 - z_2||^2 + lambda ||C - I||_F^2`` (a VICReg-like covariance penalty).
+    See :func:`penalty_feature_scales` for what it converges to.
+  * ``"project"``: gradient steps on the invariance term alone, each followed by the projection
+    ``W <- (W S_hat W^T)^{-1/2} W`` onto the constraint, ``S_hat`` the running mean of the views'
+    second moment (linear encoders only).
+
+Encoders are linear (``hidden=()``, the paper's models, no bias) or ReLU MLPs; the RC decoder mirrors
+the encoder. Many independent models (alignments, seeds, clean or corrupted data, budgets, penalty
+weights) train in one batched loop: parameters carry a leading model axis, and the models of one data
+group share their minibatch indices and standard-normal draws (common random numbers across the
+alignment grid), each model with its own step budget and batch size.
+
+Inputs are standardised per coordinate with the exact second moment of the model's own views: a fixed
+invertible map that the first linear layer absorbs, so it preconditions the optimisation without
+changing the set of minimisers. The RC target is divided by one global scalar (the loss changes by a
+constant factor); a per-coordinate normalisation of the target would change the problem, because it
+would change how much each coordinate's variance weighs in the loss.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+METHODS = ("sl", "je", "rc")
+CONSTRAINTS = ("whiten", "penalty", "project")
+OPTIMIZERS = ("adam", "sgd")
+WHITEN_RIDGE = 1e-6      # ridge added to the batch second moment before it is inverted (relative)
+WARMUP_FRACTION = 0.05   # linear learning-rate warm-up, then cosine decay to zero
+DTYPE = torch.float32
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def check_hidden(hidden: object) -> tuple[int, ...]:
+    """Hidden-layer widths: a (possibly empty) sequence of positive integers."""
+    if isinstance(hidden, (int, np.integer)):
+        hidden = (hidden,)
+    try:
+        widths = tuple(hidden)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"hidden must be a list of layer widths (empty for a linear model); got {hidden!r}") from None
+    for w in widths:
+        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or int(w) < 1:
+            raise ValueError(f"every hidden-layer width must be a positive integer; got {hidden!r}")
+    return tuple(int(w) for w in widths)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How every model of one batched run is trained.
+
+    Attributes:
+        method: "sl", "je" or "rc".
+        k: encoder output dimension (ignored for "sl": the output is the label dimension).
+        hidden: hidden-layer widths; () is the paper's linear model.
+        steps: default step budget (a model may have its own, see :class:`Problems`).
+        batch_size: default number of samples per step.
+        lr: peak learning rate (linear warm-up, cosine decay to zero at the model's budget).
+        optimizer: "adam" or "sgd".
+        constraint: for "je": "whiten", "penalty" or "project".
+        penalty: default weight lambda of the "penalty" constraint.
+        seed: seeds the initialisation, the minibatches and the views.
+        threads: torch CPU threads (1: on a shared 2-core machine OpenMP spin-waits make 2 slower).
+    """
+
+    method: str
+    k: int = 1
+    hidden: tuple[int, ...] = ()
+    steps: int = 1000
+    batch_size: int = 64
+    lr: float = 1e-2
+    optimizer: str = "adam"
+    constraint: str = "whiten"
+    penalty: float = 10.0
+    seed: int = 0
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
+        if self.constraint not in CONSTRAINTS:
+            raise ValueError(f"constraint must be one of {CONSTRAINTS}; got {self.constraint!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}")
+        object.__setattr__(self, "hidden", check_hidden(self.hidden))
+        for name in ("k", "steps", "batch_size", "threads"):
+            _positive_int(name, getattr(self, name))
+        if self.method == "je" and self.constraint == "project" and self.hidden:
+            raise ValueError("constraint='project' needs a linear encoder (hidden=()); use 'whiten' or 'penalty'")
+        if not (np.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number; got {self.lr!r}")
+        if not (np.isfinite(self.penalty) and self.penalty > 0):
+            raise ValueError(f"penalty must be a positive number; got {self.penalty!r}")
+
+
+@dataclass
+class Problems:
+    """M training problems of one batched run, in the common eigenbasis (identity) of the setting.
+
+    Attributes:
+        X: (G, n, d) data of each data group (view means; RC targets), clean or corrupted.
+        group: (M,) the data group each model trains on.
+        sd_theta: (M, d) square roots of Theta's eigenvalues.
+        sd_gamma: (M, d) ``alpha`` times the square roots of Gamma's eigenvalues.
+        Y: (G, n, l) labels, for "sl" only.
+        steps, batch_size, penalty: optional (M,) per-model budgets and penalty weights
+            (default: the :class:`TrainConfig` values).
+    """
+
+    X: np.ndarray
+    group: np.ndarray
+    sd_theta: np.ndarray
+    sd_gamma: np.ndarray
+    Y: np.ndarray | None = None
+    steps: np.ndarray | None = None
+    batch_size: np.ndarray | None = None
+    penalty: np.ndarray | None = None
+
+    @property
+    def M(self) -> int:
+        return int(self.group.shape[0])
+
+    def validate(self, cfg: TrainConfig) -> None:
+        X = np.asarray(self.X)
+        if X.ndim != 3 or X.shape[1] < 2:
+            raise ValueError(f"X must have shape (groups, n >= 2, d); got {X.shape}")
+        G, _, d = X.shape
+        M = self.M
+        if self.group.ndim != 1 or M == 0 or self.group.min() < 0 or self.group.max() >= G:
+            raise ValueError(f"group must list, for each of M >= 1 models, a data group in 0..{G - 1}")
+        for name in ("sd_theta", "sd_gamma"):
+            arr = getattr(self, name)
+            if arr.shape != (M, d) or np.any(arr < 0) or not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} must be a non-negative (M={M}, d={d}) array; got shape {arr.shape}")
+        if cfg.method == "sl" and (self.Y is None or self.Y.shape[:2] != X.shape[:2]):
+            raise ValueError("method 'sl' needs labels Y of shape (groups, n, l)")
+        if cfg.method in ("je", "rc") and not 1 <= cfg.k <= d:
+            raise ValueError(f"k must be in 1..d={d}; got {cfg.k}")
+        for name in ("steps", "batch_size"):
+            arr = getattr(self, name)
+            if arr is not None and (arr.shape != (M,) or np.any(arr < 1)):
+                raise ValueError(f"{name} must hold one positive integer per model (M={M})")
+        if self.penalty is not None and (self.penalty.shape != (M,) or np.any(self.penalty <= 0)):
+            raise ValueError(f"penalty must hold one positive weight per model (M={M})")
+
+
+@dataclass
+class Trained:
+    """Trained weights (numpy, in the original input coordinates where linear) and the loss curve.
+
+    ``layers`` / ``decoder``: lists of ``(weight (M, in, out), bias (M, out) or None)`` acting on
+    standardised inputs ``x * in_scale``; the decoder's output is multiplied by ``out_scale``.
+    """
+
+    config: TrainConfig
+    layers: list[tuple[np.ndarray, np.ndarray | None]]
+    decoder: list[tuple[np.ndarray, np.ndarray | None]]
+    in_scale: np.ndarray
+    out_scale: np.ndarray
+    loss: np.ndarray = field(repr=False)
+    seconds: float = 0.0
+
+    @property
+    def linear(self) -> bool:
+        return len(self.layers) == 1 and self.layers[0][1] is None
+
+    def encoder_matrix(self) -> np.ndarray:
+        """(M, out, d): the linear encoder (or SL predictor) ``F`` with ``z = F x`` in input coordinates."""
+        if not self.linear:
+            raise ValueError("encoder_matrix is defined for linear models only (hidden=())")
+        W = self.layers[0][0]
+        return np.transpose(W, (0, 2, 1)) * self.in_scale[:, None, :]
+
+    def decoder_matrix(self) -> np.ndarray:
+        """(M, d, k): the linear RC decoder ``D`` with ``x_hat = D z``."""
+        if self.config.method != "rc" or len(self.decoder) != 1:
+            raise ValueError("decoder_matrix is defined for linear RC models only")
+        return np.transpose(self.decoder[0][0], (0, 2, 1)) * self.out_scale[:, None, None]
+
+    def encode(self, X: np.ndarray, group: np.ndarray | None = None, chunk: int = 4096) -> np.ndarray:
+        """Features of every model: X is (n, d) for all models or (G, n, d) with ``group`` (M,)."""
+        with torch.no_grad():
+            layers = [(torch.as_tensor(w), None if b is None else torch.as_tensor(b)) for w, b in self.layers]
+            scale = torch.as_tensor(self.in_scale)[:, None, :]
+            out = []
+            for start in range(0, X.shape[-2], chunk):
+                xb = torch.as_tensor(X[..., start:start + chunk, :], dtype=DTYPE)
+                xb = xb[torch.as_tensor(group)] if group is not None else xb.expand(self.in_scale.shape[0], *xb.shape)
+                out.append(_mlp(layers, xb * scale).numpy())
+        return np.concatenate(out, axis=1)
+
+
+def _mlp(layers, x: torch.Tensor) -> torch.Tensor:
+    """Batched MLP: x (M, ..., in); ReLU between layers, none after the last."""
+    shape = x.shape
+    h = x.reshape(shape[0], -1, shape[-1])
+    for i, (w, b) in enumerate(layers):
+        h = torch.bmm(h, w)
+        if b is not None:
+            h = h + b[:, None, :]
+        if i < len(layers) - 1:
+            h = torch.relu(h)
+    return h.reshape(*shape[:-1], h.shape[-1])
+
+
+def _init(M: int, dims: list[int], bias: bool, gen: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """He-normal weights for ReLU layers, 1/sqrt(fan-in) for the last; zero biases (none if linear)."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:])):
+        gain = 2.0 if i < len(dims) - 2 else 1.0
+        w = torch.randn(M, n_in, n_out, generator=gen, dtype=DTYPE) * math.sqrt(gain / n_in)
+        layers.append((w.requires_grad_(), torch.zeros(M, n_out, dtype=DTYPE, requires_grad=True) if bias else None))
+    return layers
+
+
+def _schedule(step: int, steps: torch.Tensor) -> torch.Tensor:
+    """Per-model learning-rate factor: linear warm-up, cosine decay to zero at the budget, then 0."""
+    warm = torch.clamp(steps * WARMUP_FRACTION, min=1.0)
+    progress = torch.clamp(step / steps, max=1.0)
+    factor = 0.5 * (1.0 + torch.cos(math.pi * progress))
+    return torch.where(step < steps, torch.minimum(torch.ones_like(steps), (step + 1) / warm) * factor,
+                       torch.zeros_like(steps))
+
+
+def _second_moment(z: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """sum_b w_b z_b z_b^T over the views and the (weighted) batch: z (M, V, B, k), w (M, B)."""
+    zw = z * w[:, None, :, None].sqrt()
+    flat = zw.reshape(z.shape[0], -1, z.shape[-1])
+    return flat.transpose(1, 2) @ flat / z.shape[1]
+
+
+def _sym_inv_sqrt(C: torch.Tensor) -> torch.Tensor:
+    vals, vecs = torch.linalg.eigh(C)
+    return (vecs / vals.clamp_min(1e-12).sqrt()[:, None, :]) @ vecs.transpose(1, 2)
+
+
+def train(problems: Problems, cfg: TrainConfig) -> Trained:
+    """Train every model of ``problems`` with ``cfg`` (CPU, float64, deterministic for a given seed)."""
+    import time
+
+    problems.validate(cfg)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        return _train(problems, cfg)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(problems: Problems, cfg: TrainConfig) -> Trained:
+    import time
+
+    start = time.perf_counter()
+    gen = torch.Generator().manual_seed(int(cfg.seed))
+    X = torch.as_tensor(np.asarray(problems.X), dtype=DTYPE)
+    G, n, d = X.shape
+    M = problems.M
+    group = torch.as_tensor(problems.group, dtype=torch.long)
+    sd_theta = torch.as_tensor(problems.sd_theta, dtype=DTYPE)
+    sd_gamma = torch.as_tensor(problems.sd_gamma, dtype=DTYPE)
+    steps = torch.as_tensor(problems.steps if problems.steps is not None else np.full(M, cfg.steps), dtype=DTYPE)
+    batch = torch.as_tensor(problems.batch_size if problems.batch_size is not None else np.full(M, cfg.batch_size))
+    lam = torch.as_tensor(problems.penalty if problems.penalty is not None else np.full(M, cfg.penalty),
+                          dtype=DTYPE)
+    B = int(batch.max())
+    weights = (torch.arange(B)[None, :] < batch[:, None]).to(DTYPE) / batch[:, None].to(DTYPE)  # (M, B)
+    Y = torch.as_tensor(np.asarray(problems.Y), dtype=DTYPE) if cfg.method == "sl" else None
+
+    # Exact per-coordinate second moment of each model's views: the input standardisation.
+    data_moment = (X**2).mean(dim=1)[group]
+    in_scale = 1.0 / torch.sqrt(data_moment + sd_theta**2 + sd_gamma**2).clamp_min(1e-12)
+    out_scale = torch.sqrt(data_moment.mean(dim=1)).clamp_min(1e-12)  # one global scalar per model
+
+    out_dim = Y.shape[-1] if Y is not None else cfg.k
+    linear = not cfg.hidden
+    enc = _init(M, [d, *cfg.hidden, out_dim], not linear, gen)
+    dec = _init(M, [cfg.k, *cfg.hidden[::-1], d], not linear, gen) if cfg.method == "rc" else []
+    params = [p for layer in enc + dec for p in layer if p is not None]
+    moments = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
+    n_views = 2 if cfg.method == "je" else 1
+    project = cfg.method == "je" and cfg.constraint == "project"
+    S_sum = torch.zeros(M, d, d, dtype=DTYPE)
+    losses = np.empty((int(steps.max()), M))
+    eye = torch.eye(cfg.k, dtype=DTYPE)
+
+    for t in range(int(steps.max())):
+        idx = torch.randint(n, (G, B), generator=gen)
+        xb = X[torch.arange(G)[:, None], idx]                               # (G, B, d)
+        z = torch.randn(G, 2, n_views, B, d, generator=gen, dtype=DTYPE)
+        x_m = xb[group]                                                     # (M, B, d)
+        z_m = z[group]
+        views = x_m[:, None] + z_m[:, 0] * sd_theta[:, None, None] + z_m[:, 1] * sd_gamma[:, None, None]
+        views = views * in_scale[:, None, None]                             # (M, V, B, d)
+        if project:
+            S_sum += _second_moment(views.detach(), weights)
+            W = enc[0][0]
+            with torch.no_grad():  # keep W on the constraint set W S_hat W^T = I
+                C = W.transpose(1, 2) @ (S_sum / (t + 1)) @ W
+                W.copy_(W @ _sym_inv_sqrt(C))
+        out = _mlp(enc, views)
+        if cfg.method == "sl":
+            assert Y is not None
+            yb = Y[torch.arange(G)[:, None], idx][group]
+            per_model = (((yb - out[:, 0]) ** 2).sum(-1) * weights).sum(-1)
+        elif cfg.method == "rc":
+            recon = _mlp(dec, out[:, 0])
+            per_model = (((x_m / out_scale[:, None, None] - recon) ** 2).sum(-1) * weights).sum(-1)
+        else:
+            diff = out[:, 0] - out[:, 1]
+            if cfg.constraint == "whiten":
+                C = _second_moment(out, weights)
+                C = C + WHITEN_RIDGE * C.diagonal(dim1=1, dim2=2).mean(-1)[:, None, None] * eye
+                Delta = _second_moment(diff[:, None], weights)
+                per_model = torch.linalg.solve(C, Delta).diagonal(dim1=1, dim2=2).sum(-1)
+            else:
+                per_model = ((diff**2).sum(-1) * weights).sum(-1)
+                if cfg.constraint == "penalty":
+                    C = _second_moment(out, weights)
+                    per_model = per_model + lam * ((C - eye) ** 2).sum((1, 2))
+        losses[t] = per_model.detach().numpy()
+        grads = torch.autograd.grad(per_model.sum(), params)
+        lr = cfg.lr * _schedule(t, steps)
+        with torch.no_grad():
+            for p, g, m1, m2 in zip(params, grads, *moments):
+                rate = lr.reshape(-1, *([1] * (p.dim() - 1)))
+                if cfg.optimizer == "sgd":
+                    p -= rate * g
+                else:
+                    m1.mul_(0.9).add_(g, alpha=0.1)
+                    m2.mul_(0.999).addcmul_(g, g, value=0.001)
+                    p -= rate * (m1 / (1 - 0.9 ** (t + 1))) / ((m2 / (1 - 0.999 ** (t + 1))).sqrt() + 1e-12)
+    if project:
+        with torch.no_grad():
+            W = enc[0][0]
+            W.copy_(W @ _sym_inv_sqrt(W.transpose(1, 2) @ (S_sum / steps.max()) @ W))
+
+    def numpy_layers(layers):
+        return [(w.detach().numpy().copy(), None if b is None else b.detach().numpy().copy()) for w, b in layers]
+
+    return Trained(cfg, numpy_layers(enc), numpy_layers(dec), in_scale.numpy(), out_scale.numpy(), losses,
+                   time.perf_counter() - start)

@@ -1,0 +1,105 @@
+"""Checks of chapter 12 (trained models). Each raises :class:`je_vs_rc.verify.ClaimError` when its claim fails
+and returns the numbers it measured, for the chapter to glue."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..verify import claim
+from .trained_grid import CLOSED_FORM, LINEAR, SSL_METHODS, GridResult, summarize
+from .trained_linear import VARIANTS, LinearStudy
+
+# Named tolerances (why each value: see the docstring that uses it).
+OBJECTIVE_RTOL = 1e-2    # relative objective gap to the closed form's optimum at the largest budget
+REACH_DISTANCE = 0.05    # subspace distance (or relative error, SL) to the closed form counted as "reached"
+DECREASE_FACTOR = 0.5    # from the smallest to the largest budget the distance must at least halve
+RECOVERED_BELOW = 0.1    # distance to the clean encoder's row space counted as "recovered" (distance in [0, 1])
+FAILED_ABOVE = 0.5       # ... and as "not recovered"
+SCALE_ATOL = 0.05        # penalty variant: trained eigenvalues of W S W^T vs the predicted ones
+
+
+def check_reaches_closed_forms(study: LinearStudy) -> dict[str, tuple[float, float]]:
+    """Every variant, at the largest budget (steps and batch), is within ``OBJECTIVE_RTOL`` of the closed form's
+    objective and within ``REACH_DISTANCE`` of its directions (seed means). Returns (gap, distance) per variant."""
+    out = {}
+    for name in VARIANTS:
+        gap = float(study.gap[name][-1, -1].mean())
+        dist = float(study.distance[name][-1, -1].mean())
+        claim(0 <= gap + 1e-12 and gap < OBJECTIVE_RTOL,
+              f"{name}: relative objective gap {gap:.3g} at the largest budget (tolerance {OBJECTIVE_RTOL:g})")
+        claim(dist < REACH_DISTANCE, f"{name}: distance {dist:.3g} to the closed form at the largest budget "
+                                     f"(tolerance {REACH_DISTANCE:g})")
+        out[name] = (gap, dist)
+    return out
+
+
+def check_budget_decrease(study: LinearStudy) -> dict[str, tuple[float, float]]:
+    """The distance to the closed form falls as training grows (mean over seeds and batch sizes, smallest vs
+    largest step budget: at least ``DECREASE_FACTOR``) and as the batch grows (at the largest budget,
+    smallest vs largest batch: lower). Returns the two ratios per variant."""
+    out = {}
+    for name in VARIANTS:
+        by_steps = study.distance[name].mean(axis=(1, 2))
+        by_batch = study.distance[name][-1].mean(axis=-1)
+        claim(by_steps[-1] < DECREASE_FACTOR * by_steps[0],
+              f"{name}: distance by step budget {np.round(by_steps, 4)} does not halve")
+        claim(by_batch[-1] < by_batch[0], f"{name}: distance by batch size {np.round(by_batch, 4)} does not fall")
+        out[name] = (float(by_steps[-1] / by_steps[0]), float(by_batch[-1] / by_batch[0]))
+    return out
+
+
+def check_trained_recovery(study: LinearStudy) -> dict[str, np.ndarray]:
+    """Props 4.3/4.4 for trained models: below the threshold (ratio < 1) the corrupted-data encoder stays
+    ``FAILED_ABOVE`` away from the clean encoder's row space, above it (ratio > 1) it comes within
+    ``RECOVERED_BELOW`` (seed means). Returns the seed-mean distances per variant."""
+    out = {}
+    for name, rec in study.recovery.items():
+        method = VARIANTS[name][0]
+        for ratio, dist in zip(study.config.recovery_ratios, rec.mean(axis=-1)):
+            if ratio > 1:
+                claim(dist < RECOVERED_BELOW, f"{name} at {ratio:g} x alpha_{method.upper()}: distance {dist:.3g} "
+                                              f"to the clean encoder, expected recovery")
+            elif ratio < 1:
+                claim(dist > FAILED_ABOVE, f"{name} at {ratio:g} x alpha_{method.upper()}: distance {dist:.3g} "
+                                           f"to the clean encoder, expected failure")
+        out[name] = rec.mean(axis=-1)
+    return out
+
+
+def check_penalty_scales(study: LinearStudy) -> tuple[float, list[float]]:
+    """The penalty variant converges to :func:`penalty_feature_scales` (shrinkage, collapse below the weight
+    ``1 - omega_i``): every trained run that did not diverge is within ``SCALE_ATOL``. Returns the largest
+    error and the penalty weights at which some seed diverged (reported, not hidden)."""
+    diverged = [float(lam) for lam, sc in zip(study.config.penalties, study.scales) if not np.all(np.isfinite(sc))]
+    ok = np.isfinite(study.scales)
+    claim(ok.any(), "every penalty run diverged")
+    err = float(np.max(np.abs(study.scales[ok] - study.predicted_scales[ok])))
+    claim(err < SCALE_ATOL, f"penalty variant: eigenvalues of W S W^T differ from the prediction by {err:.3g}")
+    return err, diverged
+
+
+def grid_summaries(result: GridResult) -> dict[tuple[int, str, str], object]:
+    """``summarize`` of every (noise level, architecture, method) curve."""
+    return {(g, arch, m): summarize(result.config.alphas, result.distance[arch][m][g])
+            for g in range(len(result.config.gamma_max)) for arch in result.distance for m in SSL_METHODS}
+
+
+def check_linear_grid(result: GridResult) -> float:
+    """The trained linear models switch where the closed forms do: wherever both curves show a switch, their
+    half-damage alignments differ by less than one grid step, and neither shows one where the other does not.
+    Returns the largest ratio between the two alignments."""
+    alphas = np.asarray(result.config.alphas)
+    step = float(np.max(alphas[1:] / alphas[:-1]))
+    worst = 1.0
+    summary = grid_summaries(result)
+    for g in range(len(result.config.gamma_max)):
+        for m in SSL_METHODS:
+            cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
+            if cf.state == "switch" and lin.state == "switch":
+                ratio = max(cf.alpha_half / lin.alpha_half, lin.alpha_half / cf.alpha_half)
+                claim(ratio < step, f"{m.upper()} at gamma_max={result.config.gamma_max[g]:g}: the trained linear model "
+                                    f"switches at {lin.alpha_half:.3g}, the closed form at {cf.alpha_half:.3g}")
+                worst = max(worst, ratio)
+            claim(not ({cf.state, lin.state} == {"switch", "no drop"}),
+                  f"{m.upper()} at gamma_max={result.config.gamma_max[g]:g}: closed form '{cf.state}', "
+                  f"trained linear '{lin.state}'")
+    return worst

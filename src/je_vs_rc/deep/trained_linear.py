@@ -1,0 +1,232 @@
+"""Part 1 of chapter 12: do stochastic gradients on sampled views find the closed forms?
+
+On the toy setting (``je_vs_rc.Setting``), each variant (``VARIANTS``: supervised, RC, and JE with each
+way of enforcing its constraint) is trained in one batched run over a ladder of step budgets and
+batch sizes, on corrupted data at one alignment, and compared with the closed form on the same data
+(eq. 46, Thm 3.1, Thm 3.2): relative objective gap (exact objectives of Lemma B.1) and subspace
+distance. The same run trains RC and JE just below and above their thresholds (Props 4.3, 4.4), and
+the penalty variant at several weights, to compare with :func:`penalty_feature_scales`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..joint_embedding import joint_embedding_from_moments, joint_embedding_objective
+from ..linalg import subspace_distance, sym_inv_sqrt
+from ..reconstruction import reconstruction_from_moments, reconstruction_objective
+from ..setting import Setting, augmented_moments
+from ..supervised import supervised_from_moments, supervised_objective
+from ..thresholds import thresholds
+from .trained import Problems, TrainConfig, train
+
+# (method, constraint): the constraint only matters for JE.
+VARIANTS = {"SL": ("sl", "whiten"), "RC": ("rc", "whiten"), "JE whitening": ("je", "whiten"),
+            "JE penalty": ("je", "penalty"), "JE projection": ("je", "project")}
+
+
+def penalty_feature_scales(omega: np.ndarray, k: int, penalty: float) -> np.ndarray:
+    """Population optimum of the JE invariance term plus ``penalty * ||W S W^T - I||_F^2`` (beyond the paper).
+
+    In whitened coordinates ``A = W S^{1/2}`` the loss is ``2 Tr(A (I - Omega) A^T) + lambda ||A A^T - I||^2``
+    with ``Omega`` the eigenvalues of ``S^{-1/2} G S^{-1/2}`` (Thm 3.2). Along an eigenvector with squared
+    scale ``t`` it is ``2 (1 - omega) t + lambda (t - 1)^2``, minimised at ``t = max(0, 1 - (1 - omega)/lambda)``,
+    and the best directions are still those of largest omega. So the penalty selects the closed form's
+    subspace, shrinks feature i by ``(1 - omega_i)/lambda`` and *collapses* it when ``lambda <= 1 - omega_i``.
+
+    Returns the k eigenvalues of ``W S W^T`` at that optimum, descending (``omega`` descending, length >= k).
+    """
+    return np.maximum(0.0, 1.0 - (1.0 - np.asarray(omega)[:k]) / penalty)
+
+
+@dataclass(frozen=True)
+class LinearStudyConfig:
+    """Parameters of Part 1 (all papermill parameters of the chapter).
+
+    Attributes:
+        signal_energy, lam_theta, lam_gamma: the toy setting (identity basis).
+        n: samples per seed (corrupted data ``X + N``, labels linear in the signal for SL).
+        alpha: the alignment of the budget ladder.
+        steps, batch_sizes: the ladder (every pair is trained).
+        seeds: one data draw each.
+        penalties: weights of the penalty variant, trained at the largest budget.
+        recovery_ratios: alignments, as multiples of each threshold, trained at the largest budget.
+        lr, optimizer: the optimiser of every variant.
+    """
+
+    signal_energy: tuple[float, ...] = (4.0, 3.0, 2.0)
+    lam_theta: tuple[float, ...] = (1.0, 1.0, 1.0, 0.1, 0.1, 0.1)
+    lam_gamma: tuple[float, ...] = (0.0, 0.0, 0.0, 10.0, 6.0, 3.0)
+    n: int = 2000
+    alpha: float = 4.0
+    steps: tuple[int, ...] = (30, 100, 300, 1000)
+    batch_sizes: tuple[int, ...] = (16, 64, 256)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    penalties: tuple[float, ...] = (0.1, 0.3, 1.0, 10.0)
+    penalty: float = 1.0
+    recovery_ratios: tuple[float, ...] = (0.5, 2.0)
+    lr: float = 0.05
+    optimizer: str = "sgd"
+
+    def __post_init__(self) -> None:
+        if len(self.seeds) == 0:
+            raise ValueError("seeds must name at least one seed; got []")
+        for name in ("steps", "batch_sizes"):
+            values = list(getattr(self, name))
+            if not values or any(int(v) != v or v < 1 for v in values) or np.any(np.diff(values) <= 0):
+                raise ValueError(f"{name} must be increasing positive integers; got {values}")
+        if any(p <= 0 for p in self.penalties) or self.penalty <= 0:
+            raise ValueError(f"penalties must be positive; got {list(self.penalties)} and penalty={self.penalty}")
+        if any(r <= 0 for r in self.recovery_ratios):
+            raise ValueError(f"recovery_ratios must be positive; got {list(self.recovery_ratios)}")
+        setting = self.setting()
+        if self.n < setting.d:
+            raise ValueError(f"n must be at least d={setting.d}; got {self.n}")
+        if not self.alpha >= 0:
+            raise ValueError(f"alpha must be >= 0; got {self.alpha}")
+
+    def setting(self) -> Setting:
+        return Setting(np.array(self.signal_energy), np.array(self.lam_theta), np.array(self.lam_gamma))
+
+
+@dataclass
+class LinearStudy:
+    """Results of Part 1. Ladder arrays have shape (steps, batch sizes, seeds).
+
+    ``distance[v]``: subspace distance to the closed form (SL: relative error of V); ``gap[v]``: relative
+    objective gap; ``recovery[v]`` (ratios, seeds): distance to the clean-data encoder's row space;
+    ``scales`` (penalties, seeds, k) and ``predicted_scales`` (penalties, seeds, k): eigenvalues of
+    ``W S W^T`` for the penalty variant; ``omega`` (seeds, k): the top-k eigenvalues of ``S^{-1/2} G S^{-1/2}``
+    at the ladder's alignment; ``alpha_threshold[m]``: alpha_JE / alpha_RC; ``steps_per_second[v]``.
+    """
+
+    config: LinearStudyConfig
+    distance: dict[str, np.ndarray]
+    gap: dict[str, np.ndarray]
+    recovery: dict[str, np.ndarray]
+    scales: np.ndarray
+    predicted_scales: np.ndarray
+    omega: np.ndarray
+    alpha_threshold: dict[str, float]
+    steps_per_second: dict[str, float]
+
+
+def _normalised(F: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """``(F S F^T)^{-1/2} F``: the same row space, on the (SSL-JE) constraint set."""
+    return sym_inv_sqrt(F @ S @ F.T, "W S W^T") @ F
+
+
+def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
+    """Train every variant over the ladder, the recovery alignments and the penalty weights."""
+    setting = cfg.setting()
+    th = thresholds(setting.signal_energy, setting.lam_theta, setting.lam_gamma)
+    alpha_threshold = {"je": th.alpha("je"), "rc": th.alpha("rc")}
+    k, d = setting.k, setting.d
+    clean, data, labels = [], [], []
+    for seed in cfg.seeds:
+        rng = np.random.default_rng(seed)
+        X = setting.clean_data(cfg.n, rng)
+        clean.append(X)
+        data.append(X + setting.corruption(cfg.n, rng))
+        B = rng.standard_normal((k, 2))
+        labels.append(X @ setting.signal_basis().T @ B + 0.1 * rng.standard_normal((cfg.n, 2)))
+    X_all, Y_all = np.stack(data), np.stack(labels)
+    S_n, B_n, T_n = len(cfg.seeds), len(cfg.batch_sizes), len(cfg.steps)
+    ladder = [(t, b, s) for t in cfg.steps for b in cfg.batch_sizes for s in range(S_n)]
+    sd_theta = np.sqrt(setting.lam_theta)
+    sd_gamma = np.sqrt(setting.lam_gamma)
+    distance, gap, recovery, rates = {}, {}, {}, {}
+    scales = predicted = np.zeros((0, S_n, k))
+    for name, (method, constraint) in VARIANTS.items():
+        # Models: the ladder at cfg.alpha, then (JE, RC) the recovery alignments, then the penalty weights.
+        alphas = [cfg.alpha] * len(ladder)
+        steps = [t for t, _, _ in ladder]
+        batch = [b for _, b, _ in ladder]
+        seeds = [s for _, _, s in ladder]
+        penalty = [cfg.penalty] * len(ladder)
+        extra = []
+        if method in ("je", "rc"):
+            extra += [("recovery", r * alpha_threshold[method], cfg.penalty) for r in cfg.recovery_ratios]
+        if constraint == "penalty":
+            extra += [("penalty", cfg.alpha, lam) for lam in cfg.penalties]
+        for _, alpha, lam in extra:
+            for s in range(S_n):
+                alphas.append(alpha)
+                steps.append(cfg.steps[-1])
+                batch.append(cfg.batch_sizes[-1])
+                seeds.append(s)
+                penalty.append(lam)
+        problems = Problems(X_all, np.array(seeds), np.tile(sd_theta, (len(seeds), 1)),
+                            np.array(alphas)[:, None] * sd_gamma, Y=Y_all if method == "sl" else None,
+                            steps=np.array(steps), batch_size=np.array(batch), penalty=np.array(penalty))
+        trained = train(problems, TrainConfig(method, k=k, steps=cfg.steps[-1], lr=cfg.lr, optimizer=cfg.optimizer,
+                                              constraint=constraint, penalty=cfg.penalty, seed=cfg.seeds[0]))
+        rates[name] = cfg.steps[-1] / trained.seconds
+        F_all = trained.encoder_matrix()
+        D_all = trained.decoder_matrix() if method == "rc" else None
+        n_ladder = len(ladder)
+        dist, rel = np.empty(n_ladder), np.empty(n_ladder)
+        for i, (_, _, s) in enumerate(ladder):
+            X, Sigma = X_all[s], setting.sigma(cfg.alpha)
+            S, G = augmented_moments(X, Sigma)
+            F = F_all[i]
+            if not np.all(np.isfinite(F)):  # diverged (step size too large for this variant): reported as NaN
+                dist[i] = rel[i] = np.nan
+                continue
+            if method == "sl":
+                V = supervised_from_moments(S, X.T @ Y_all[s] / cfg.n)
+                dist[i] = np.linalg.norm(F - V) / np.linalg.norm(V)
+                best = supervised_objective(V, X, Y_all[s], Sigma)
+                rel[i] = supervised_objective(F, X, Y_all[s], Sigma) / best - 1
+            elif method == "rc":
+                E, D = reconstruction_from_moments(S, G, k)[:2]
+                dist[i] = subspace_distance(F, E)
+                best = reconstruction_objective(E, D, X, Sigma)
+                assert D_all is not None
+                rel[i] = reconstruction_objective(F, D_all[i], X, Sigma) / best - 1
+            else:
+                W = joint_embedding_from_moments(S, G, k)[0]
+                dist[i] = subspace_distance(F, W)
+                rel[i] = joint_embedding_objective(_normalised(F, S), Sigma) / joint_embedding_objective(W, Sigma) - 1
+        distance[name] = dist.reshape(T_n, B_n, S_n)
+        gap[name] = rel.reshape(T_n, B_n, S_n)
+        if method in ("je", "rc"):
+            n_rec = len(cfg.recovery_ratios) * S_n
+            rec = np.empty(n_rec)
+            for j in range(n_rec):
+                i = n_ladder + j
+                # The clean-data closed form's row space is Q_1 (signal coordinates): Props 4.3/4.4's target.
+                rec[j] = subspace_distance(F_all[i], setting.signal_basis()) if np.all(np.isfinite(F_all[i])) else np.nan
+            recovery[name] = rec.reshape(len(cfg.recovery_ratios), S_n)
+        if constraint == "penalty":
+            first = n_ladder + (len(cfg.recovery_ratios) * S_n)
+            sc, pr = [], []
+            for p, lam in enumerate(cfg.penalties):
+                for s in range(S_n):
+                    i = first + p * S_n + s
+                    S, G = augmented_moments(X_all[s], setting.sigma(cfg.alpha))
+                    omega = joint_embedding_from_moments(S, G, k)[1]
+                    finite = np.all(np.isfinite(F_all[i]))  # a weight too large for the step size diverges
+                    sc.append(np.sort(np.linalg.eigvalsh(F_all[i] @ S @ F_all[i].T))[::-1] if finite else np.full(k, np.nan))
+                    pr.append(penalty_feature_scales(omega, k, lam))
+            scales = np.array(sc).reshape(len(cfg.penalties), S_n, k)
+            predicted = np.array(pr).reshape(len(cfg.penalties), S_n, k)
+    omega = np.array([joint_embedding_from_moments(*augmented_moments(X, setting.sigma(cfg.alpha)), k)[1][:k]
+                      for X in X_all])
+    return LinearStudy(cfg, distance, gap, recovery, scales, predicted, omega, alpha_threshold, rates)
+
+
+def budget_needed(study: LinearStudy, name: str, tolerance: float) -> list[dict[str, object]]:
+    """Per batch size, the smallest step budget whose seed-mean distance is below ``tolerance``,
+    with the views it consumed (steps x batch x views per sample); None where no budget reached it."""
+    cfg = study.config
+    views_per_sample = 2 if VARIANTS[name][0] == "je" else 1
+    rows = []
+    for b, batch in enumerate(cfg.batch_sizes):
+        curve = study.distance[name][:, b].mean(axis=-1)
+        hit = np.nonzero(curve < tolerance)[0]
+        steps = cfg.steps[int(hit[0])] if hit.size else None
+        rows.append({"variant": name, "batch": batch, "steps": steps,
+                     "views": None if steps is None else steps * batch * views_per_sample})
+    return rows
