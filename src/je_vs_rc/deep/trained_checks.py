@@ -83,23 +83,27 @@ def grid_summaries(result: GridResult) -> dict[tuple[int, str, str], object]:
             for g in range(len(result.config.gamma_max)) for arch in result.distance for m in SSL_METHODS}
 
 
-def check_linear_grid(result: GridResult) -> float:
-    """The trained linear models switch where the closed forms do: wherever both curves show a switch, their
-    half-damage alignments differ by less than one grid step, and neither shows one where the other does not.
-    Returns the largest ratio between the two alignments."""
+def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
+    """The trained linear model against the closed forms on the grid (same model class and objective, so any
+    difference is optimisation error). Wherever both curves switch, their half-damage alignments must differ
+    by less than one grid step (checked). Returns the largest such ratio and a description of every
+    (noise level, method) where the two curves' states differ (reported, for the chapter to show)."""
     alphas = np.asarray(result.config.alphas)
     step = float(np.max(alphas[1:] / alphas[:-1]))
-    worst = 1.0
+    worst, differ, compared = 1.0, [], 0
     summary = grid_summaries(result)
     for g in range(len(result.config.gamma_max)):
         for m in SSL_METHODS:
             cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
+            where = f"{m.upper()} at Γ max {result.config.gamma_max[g]:g}"
             if cf.state == "switch" and lin.state == "switch":
                 ratio = max(cf.alpha_half / lin.alpha_half, lin.alpha_half / cf.alpha_half)
-                claim(ratio < step, f"{m.upper()} at gamma_max={result.config.gamma_max[g]:g}: the trained linear model "
-                                    f"switches at {lin.alpha_half:.3g}, the closed form at {cf.alpha_half:.3g}")
+                claim(ratio < step, f"{where}: the trained linear model switches at {lin.alpha_half:.3g}, "
+                                    f"the closed form at {cf.alpha_half:.3g}")
                 worst = max(worst, ratio)
-            claim(not ({cf.state, lin.state} == {"switch", "no drop"}),
-                  f"{m.upper()} at gamma_max={result.config.gamma_max[g]:g}: closed form '{cf.state}', "
-                  f"trained linear '{lin.state}'")
-    return worst
+                compared += 1
+            elif cf.state != lin.state:
+                differ.append(f"{where} (closed form: {cf.state}, plateau {cf.plateau:.1e}; trained linear: "
+                              f"{lin.state}, plateau {lin.plateau:.1e})")
+    claim(compared > 0, "no curve switches both in the closed form and in training: nothing to compare")
+    return worst, differ

@@ -256,8 +256,9 @@ class CurveSummary:
     Attributes:
         plateau: the largest seed-mean distance over the grid (the damage of failing).
         residual: the seed-mean distance at the largest alignment.
-        state: "no damage" (plateau below ``DAMAGE_MIN``), "not resolved" (the plateau does not beat the
-            residual by ``NOISE_SIGMAS`` standard errors, paired over seeds: noise hides any switch),
+        state: "no damage" (plateau below ``DAMAGE_MIN``), "no drop" (the curve is still at or above half its
+            plateau at the largest alignment), "not resolved" (it drops, but the seeds' values at the plateau
+            overlap those at the largest alignment: noise may explain it),
             "no drop" (the curve never falls below half its plateau inside the grid) or "switch".
         alpha_half: for "switch", the alignment at which the curve falls below half its plateau for good,
             interpolated linearly in log alpha between the bracketing grid values.
@@ -270,7 +271,6 @@ class CurveSummary:
 
 
 DAMAGE_MIN = 1e-4     # a plateau below this (in probe-MSE units; the labels' MSE is ~0.4) is no damage
-NOISE_SIGMAS = 2.0    # the plateau must beat the residual by this many standard errors (paired over seeds)
 
 
 def summarize(alphas: tuple[float, ...], runs: np.ndarray) -> CurveSummary:
@@ -281,14 +281,12 @@ def summarize(alphas: tuple[float, ...], runs: np.ndarray) -> CurveSummary:
     plateau, residual = float(mean[top]), float(mean[-1])
     if plateau < DAMAGE_MIN:
         return CurveSummary(plateau, residual, "no damage", None)
-    # Paired over seeds: is each seed's value at the plateau above its value at the largest alignment?
-    drop = runs[top] - runs[-1]
-    se = drop.std(ddof=1) / np.sqrt(drop.size) if drop.size > 1 else np.inf
-    if drop.mean() <= NOISE_SIGMAS * se:
-        return CurveSummary(plateau, residual, "not resolved", None)
     high = np.nonzero(mean >= plateau / 2)[0].max()
     if high == len(alphas) - 1:
         return CurveSummary(plateau, residual, "no drop", None)
+    # A drop counts only if every seed is higher at the plateau than every seed at the largest alignment.
+    if runs[top].min() <= runs[-1].max():
+        return CurveSummary(plateau, residual, "not resolved", None)
     a0, a1, d0, d1 = np.log(alphas[high]), np.log(alphas[high + 1]), mean[high], mean[high + 1]
     alpha_half = float(np.exp(a0 + (d0 - plateau / 2) / (d0 - d1) * (a1 - a0)))
     return CurveSummary(plateau, residual, "switch", alpha_half)

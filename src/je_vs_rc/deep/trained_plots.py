@@ -89,6 +89,10 @@ def _where(s) -> str:
     return "shows no switch above its training noise"
 
 
+def _times(factor: float) -> str:
+    return f"{factor:.1f}× later than" if factor >= 1 else f"{1 / factor:.1f}× earlier than"
+
+
 def answer_rows(result: GridResult) -> list[dict[str, object]]:
     """One row per (noise level, method, architecture): where the curve drops, its plateau and residual, and
     the closed form's drop and the thresholds beside it."""
@@ -96,12 +100,13 @@ def answer_rows(result: GridResult) -> list[dict[str, object]]:
     for g in range(len(result.config.gamma_max)):
         for m in SSL_METHODS:
             th = result.threshold(m)[g]
-            cf = summary[(g, CLOSED_FORM, m)]
+            cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
             for arch in result.distance:
                 s = summary[(g, arch, m)]
                 rows.append({"noise": noise_name(result, g), "method": m.upper(), "arch": arch, "state": s.state,
                              "alpha_half": s.alpha_half if s.alpha_half is not None else float("nan"),
                              "vs_closed": (s.alpha_half / cf.alpha_half) if s.state == cf.state == "switch" else float("nan"),
+                             "vs_linear": (s.alpha_half / lin.alpha_half) if s.state == lin.state == "switch" else float("nan"),
                              "plateau": s.plateau, "residual": s.residual,
                              "threshold": f"{th.min():.2g}–{th.max():.2g}"})
     return rows
@@ -131,11 +136,10 @@ def answer(result: GridResult) -> str:
                 continue
             for m in SSL_METHODS:
                 s, cf, lin = summary[(g, arch, m)], summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
-                if s.state == cf.state == "switch":
-                    factor = s.alpha_half / cf.alpha_half
-                    where = f"{factor:.1f}× later than" if factor > 1 else f"{1 / factor:.1f}× earlier than"
+                if s.state == cf.state == lin.state == "switch":
                     lines.append(f"- {noise_name(result, g)}, {arch}, {m.upper()}: drops at α ≈ {s.alpha_half:.2g}, "
-                                 f"{where} the closed form (α ≈ {cf.alpha_half:.2g}); at α = {cfg.alphas[-1]:g} it keeps "
-                                 f"a distance of {s.residual:.2g}, {s.residual / lin.residual:.1f}× the trained linear "
-                                 f"model's {lin.residual:.2g}.")
+                                 f"{_times(s.alpha_half / cf.alpha_half)} the closed form (α ≈ {cf.alpha_half:.2g}) and "
+                                 f"{_times(s.alpha_half / lin.alpha_half)} the trained linear model (α ≈ {lin.alpha_half:.2g}, "
+                                 f"the nonlinearity's own share); at α = {cfg.alphas[-1]:g} it keeps a distance of "
+                                 f"{s.residual:.2g}, {s.residual / lin.residual:.0f}× the trained linear model's {lin.residual:.2g}.")
     return "\n".join(lines)
