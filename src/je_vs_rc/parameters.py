@@ -124,7 +124,35 @@ class Flag:
         return value
 
 
-Kind = Number | Numbers | Choice | Flag
+@dataclass(frozen=True)
+class Layers:
+    """A non-empty list of architectures, each a non-empty list of hidden-layer widths (positive integers)."""
+
+    def describe(self) -> str:
+        return "a non-empty list of architectures, each a non-empty list of positive integer widths, e.g. [[64], [64, 64]]"
+
+    def convert(self, name: str, value: Any) -> list[list[int]]:
+        width = Number(integer=True, low=1)
+        if not (isinstance(value, (list, tuple)) and value and all(
+                isinstance(h, (list, tuple)) and h and all(width.ok(w) for w in h) for h in value)):
+            raise _refuse(name, value, self.describe())
+        return [[int(w) for w in h] for h in value]
+
+
+@dataclass(frozen=True)
+class OptionalText:
+    """A file path, or None."""
+
+    def describe(self) -> str:
+        return "a file path (text) or null"
+
+    def convert(self, name: str, value: Any) -> str | None:
+        if value is not None and not (isinstance(value, str) and value):
+            raise _refuse(name, value, self.describe())
+        return value
+
+
+Kind = Number | Numbers | Choice | Flag | Layers | OptionalText
 
 
 @dataclass(frozen=True)
@@ -262,6 +290,29 @@ def _fig3_specs() -> dict[str, Param]:
     }
 
 
+def _trained_specs() -> dict[str, Param]:
+    return _toy(
+        n=Param(2000, SIZE, "samples per seed (Part 1)"),
+        alpha=Param(4.0, ALPHA, "alignment of the budget ladder"),
+        steps=Param([30, 100, 300, 1000], SIZES, "step budgets of the ladder"),
+        batch_sizes=Param([16, 64, 256], SIZES, "batch sizes of the ladder"),
+        seeds=Param([0, 1, 2], SEEDS),
+        penalties=Param([0.1, 0.3, 1.0, 10.0], Numbers(POSITIVE), "JE penalty weights compared with the prediction"),
+        penalty=Param(1.0, POSITIVE, "the penalty variant's weight on the ladder"),
+        recovery_ratios=Param([0.5, 2.0], Numbers(POSITIVE), "alignments as multiples of each threshold"),
+        lr=Param(0.05, POSITIVE), optimizer=Param("sgd", Choice(("sgd", "adam"))),
+        grid_alphas=Param([0.1, 0.3, 1.0, 3.0, 10.0, 30.0], Numbers(POSITIVE, min_len=2, increasing=True),
+                          "alignment grid (must bracket every positive threshold)"),
+        gamma_max=Param([1e3, 1e6], Numbers(POSITIVE), "noise levels"),
+        grid_seeds=Param([0, 1, 2], SEEDS),
+        grid_n=Param(5000, Number(integer=True, low=51, high=MNIST_TRAIN_SIZE), "MNIST training samples per seed"),
+        mlp_hidden=Param([[64]], Layers(), "hidden widths of each MLP"),
+        grid_steps=Param(300, SIZE), grid_batch_size=Param(64, SIZE), grid_lr=Param(3e-3, POSITIVE),
+        constraint=Param("whiten", Choice(("whiten", "penalty")), "JE constraint on the grid"),
+        results_path=Param(None, OptionalText(), "a saved grid to show instead of training"),
+        save_path=Param(None, OptionalText(), "write the grid here"))
+
+
 def _specs() -> dict[str, ChapterSpec]:
     sweeps = dict(alphas=Param([0.5, 2.0, 4.0], ALPHAS), ns=Param([100, 1000, 10000, 100000], SIZES),
                   fixed_n=Param(200, SIZE))
@@ -313,6 +364,7 @@ def _specs() -> dict[str, ChapterSpec]:
             recovered_below=Param(0.1, Number(low=0, high=1, open_low=True, open_high=True)),
             check_n=Param(100000, SIZE), seed=Param(0, SEED)),
             (noisy_spectra, sample_sizes("check_n"), _zero_angle, _alpha_range)),
+        "12_trained_networks": ChapterSpec(_trained_specs(), (noisy_spectra, sample_sizes("n"))),
     }
 
 
