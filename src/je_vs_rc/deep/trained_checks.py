@@ -51,6 +51,8 @@ def check_trained_recovery(study: LinearStudy) -> dict[str, np.ndarray]:
     """Props 4.3/4.4 for trained models: below the threshold (ratio < 1) the corrupted-data encoder stays
     ``FAILED_ABOVE`` away from the clean encoder's row space, above it (ratio > 1) it comes within
     ``RECOVERED_BELOW`` (seed means). Returns the seed-mean distances per variant."""
+    ratios = study.config.recovery_ratios
+    claim(min(ratios) < 1 < max(ratios), f"recovery_ratios {list(ratios)} must include a value below 1 and one above 1")
     out = {}
     for name, rec in study.recovery.items():
         method = VARIANTS[name][0]
