@@ -22,31 +22,23 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._checks import as_scalar
-from .linalg import subspace_distance, sym_inv_sqrt
-from .setting import Setting
-from .thresholds import limit_scores
-
-MODELS = ("je", "rc")
-
-
-def selection_matrix(S: np.ndarray, G: np.ndarray, model: str) -> np.ndarray:
-    """The matrix whose top-k space the closed form selects: ``S^-1/2 G S^-1/2`` (JE) or ``G S^-1/2`` (RC)."""
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}; got {model!r}")
-    S_is = sym_inv_sqrt(S, "S")
-    return S_is @ G @ S_is if model == "je" else G @ S_is
+from ..theory import methods
+from ..theory.linalg import subspace_distance
+from ..theory.methods import EncoderMethod
+from ..theory.setting import Setting
+from ..theory.thresholds import limit_scores, thresholds
+from ..theory.validation import as_scalar
 
 
-def _top_space(M: np.ndarray, model: str, k: int) -> np.ndarray:
-    """Top-k eigenvectors (JE, symmetric M) or right singular vectors (RC) as rows, k x d."""
-    if model == "je":
-        vals, vecs = np.linalg.eigh(M)
-        return vecs[:, np.argsort(vals)[::-1][:k]].T
-    return np.linalg.svd(M)[2][:k]
+def _encoder_method(method: str | EncoderMethod) -> EncoderMethod:
+    method = methods.get(method)
+    if not isinstance(method, EncoderMethod):
+        raise ValueError(f"method must be a self-supervised method, one of "
+                         f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}")
+    return method
 
 
-def population_gap(setting: Setting, model: str, alpha: float) -> float:
+def population_gap(setting: Setting, method: str | EncoderMethod, alpha: float) -> float:
     """Signed n -> infinity gap between the weakest signal score and the strongest noise score (the
     quantities the proofs of Props 4.3/4.4 compare): ``delta_min - max noise eigenvalue`` for JE, and
     the same with squared singular values for RC. Above the threshold it equals the eigengap of the
@@ -54,34 +46,30 @@ def population_gap(setting: Setting, model: str, alpha: float) -> float:
     threshold and negative below, where the closed forms select a noise direction."""
     if setting.corruption_basis is not None:
         raise ValueError("population_gap needs the paper's shared eigenbasis (no corruption_basis)")
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}; got {model!r}")
-    signal, noise = limit_scores(setting.signal_energy, setting.lam_theta, setting.lam_gamma, alpha)[model]
-    power = 1 if model == "je" else 2
-    return float(signal.min() ** power - noise.max() ** power)
+    method = _encoder_method(method)
+    signal, noise = limit_scores(setting, alpha)[method.key]
+    return float(signal.min() ** method.gap_power - noise.max() ** method.gap_power)
 
 
-def perturbation_bound(M_hat: np.ndarray, M: np.ndarray, model: str, k: int) -> tuple[float, float, float]:
+def perturbation_bound(M_hat: np.ndarray, M: np.ndarray, method: str | EncoderMethod,
+                       k: int) -> tuple[float, float, float]:
     """``(distance, bound, ||E||_op)`` for one draw: the selected space of ``M_hat`` against that of ``M``
     and the Yu-Wang-Samworth bound (infinite when the gap is not positive)."""
+    method = _encoder_method(method)
     E = M_hat - M
     e_op, e_f = float(np.linalg.norm(E, 2)), float(np.linalg.norm(E, "fro"))
-    dist = subspace_distance(_top_space(M_hat, model, k), _top_space(M, model, k))
-    if model == "je":
-        vals = np.sort(np.linalg.eigvalsh(M))[::-1]
-        gap, scale = vals[k - 1] - vals[k], 2.0
-    else:
-        phi = np.linalg.svd(M, compute_uv=False)
-        gap, scale = phi[k - 1] ** 2 - phi[k] ** 2, 2.0 * (2 * phi[0] + e_op)
+    dist = subspace_distance(method.top_space(M_hat, k), method.top_space(M, k))
+    gap, scale = method.gap_and_factor(M, k, e_op)
     bound = scale * min(np.sqrt(k) * e_op, e_f) / gap if gap > 0 else np.inf
     return dist, float(bound), e_op
 
 
 @dataclass(frozen=True)
 class FiniteSweep:
-    """Per (alpha, n, seed): measured distance of the selected directions, its proven bound and ||E||_op."""
+    """Per (alpha, n, seed): measured distance of the selected directions, its proven bound and ||E||_op.
+    ``method`` is the registry key of the self-supervised method swept."""
 
-    model: str
+    method: str
     alphas: np.ndarray
     ns: np.ndarray
     distance: np.ndarray
@@ -89,15 +77,17 @@ class FiniteSweep:
     perturbation: np.ndarray
 
 
-def finite_sample_sweep(setting: Setting, model: str, alphas: object, ns: object, seeds: object) -> FiniteSweep:
+def finite_sample_sweep(setting: Setting, method: str | EncoderMethod, alphas: object, ns: object,
+                        seeds: object) -> FiniteSweep:
     """Measure, for corrupted data of each size, the selected-direction error and its bound."""
+    method = _encoder_method(method)
     alphas_arr, ns_arr = np.asarray(alphas, dtype=float), np.asarray(ns, dtype=int)
     seeds_list = [int(s) for s in np.atleast_1d(seeds)]
     shape = (alphas_arr.size, ns_arr.size, len(seeds_list))
     dist, bound, pert = np.empty(shape), np.empty(shape), np.empty(shape)
     for a, alpha in enumerate(alphas_arr):
         S_pop, G_pop = setting.population_moments(alpha, corrupted=True)
-        M = selection_matrix(S_pop, G_pop, model)
+        M = method.selection_matrix(S_pop, G_pop)
         Sigma = setting.sigma(alpha)
         for s, seed in enumerate(seeds_list):
             rng = np.random.default_rng(seed)
@@ -105,8 +95,8 @@ def finite_sample_sweep(setting: Setting, model: str, alphas: object, ns: object
                 Xc = setting.clean_data(int(n), rng) + setting.corruption(int(n), rng)
                 G = Xc.T @ Xc / n
                 dist[a, j, s], bound[a, j, s], pert[a, j, s] = perturbation_bound(
-                    selection_matrix(G + Sigma, G, model), M, model, setting.k)
-    return FiniteSweep(model, alphas_arr, ns_arr, dist, bound, pert)
+                    method.selection_matrix(G + Sigma, G), M, method, setting.k)
+    return FiniteSweep(method.key, alphas_arr, ns_arr, dist, bound, pert)
 
 
 @dataclass(frozen=True)
@@ -136,22 +126,69 @@ def perturbation_constant(sweep: FiniteSweep, quantile: float = 0.9, ns_from: in
     return np.quantile(scaled.reshape(scaled.shape[0], -1), quantile, axis=1)
 
 
-def required_n(setting: Setting, model: str, alpha: float, target: float, constant: float) -> float:
+def required_n(setting: Setting, method: str | EncoderMethod, alpha: float, target: float, constant: float) -> float:
     """Sample size at which the proven bound falls to ``target``, if ``||E||_op = constant / sqrt(n)``.
 
     JE: ``2 sqrt(k) c / sqrt(n) <= target gap``. RC: ``2 sqrt(k) x (2 phi_1 + x) <= target gap`` with
     ``x = c / sqrt(n)``, solved for x. Infinite at or below the threshold (no positive gap).
     """
+    method = _encoder_method(method)
     target = as_scalar("target", target, minimum=0.0, strict=True)
     constant = as_scalar("constant", constant, minimum=0.0, strict=True)
-    gap, k = population_gap(setting, model, alpha), setting.k
+    gap, k = population_gap(setting, method, alpha), setting.k
     if gap <= 0:
         return float("inf")
-    if model == "je":
-        x = target * gap / (2 * np.sqrt(k))
-    else:
-        S, G = setting.population_moments(alpha, corrupted=True)
-        phi1 = float(np.linalg.svd(selection_matrix(S, G, model), compute_uv=False)[0])
-        # Positive root of x^2 + 2 phi1 x - target gap / (2 sqrt k) = 0.
-        x = -phi1 + np.sqrt(phi1**2 + target * gap / (2 * np.sqrt(k)))
+    M = method.selection_matrix(*setting.population_moments(alpha, corrupted=True))
+    x = method.tolerable_perturbation(M, k, target * gap)
     return float((constant / x) ** 2)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Constants measured on a :class:`FiniteSweep`, one per swept alpha (given as ``ratios``, alpha /
+    threshold), for the sample-size predictions:
+
+    - ``constant``: the 90th percentile of ``||E||_op sqrt(n)`` over every draw (guaranteed prediction);
+    - ``typical_constant``: its median at the largest n, and ``bound_ratio``: the median measured error /
+      bound there (calibrated prediction, aimed at the typical error).
+    """
+
+    ratios: np.ndarray
+    constant: np.ndarray
+    typical_constant: np.ndarray
+    bound_ratio: np.ndarray
+
+    def at(self, ratios: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The three constants interpolated on log scales at other ``ratios`` (held constant outside
+        the swept range, as ``numpy.interp`` does)."""
+        x = np.log(np.asarray(ratios, dtype=float))
+
+        def interp(values: np.ndarray) -> np.ndarray:
+            return np.exp(np.interp(x, np.log(self.ratios), np.log(values)))
+
+        return interp(self.constant), interp(self.typical_constant), interp(self.bound_ratio)
+
+
+def calibrate(sweep: FiniteSweep, ratios: object) -> Calibration:
+    """Measure the :class:`Calibration` constants of ``sweep``, whose alphas sit at ``ratios`` x threshold."""
+    return Calibration(np.asarray(ratios, dtype=float), perturbation_constant(sweep),
+                       perturbation_constant(sweep, quantile=0.5, ns_from=-1),
+                       np.median(sweep.distance[:, -1] / sweep.bound[:, -1], axis=-1))
+
+
+GUARANTEED = "bound (guaranteed)"
+CALIBRATED = "calibrated (typical)"
+
+
+def predicted_sample_sizes(setting: Setting, method: str | EncoderMethod, calibration: Calibration,
+                           ratios: object, target: float) -> dict[str, np.ndarray]:
+    """Sample sizes for a ``target`` error at alpha = ratio x threshold, per ratio: ``GUARANTEED`` from
+    the proven bound with the 90th-percentile constant, ``CALIBRATED`` from the bound with the typical
+    constant and the target divided by the measured error / bound ratio."""
+    method = _encoder_method(method)
+    threshold = thresholds(setting).threshold(method)
+    ratios = np.asarray(ratios, dtype=float)
+    c, c_typ, rho = calibration.at(ratios)
+    return {GUARANTEED: np.array([required_n(setting, method, r * threshold, target, cc) for r, cc in zip(ratios, c)]),
+            CALIBRATED: np.array([required_n(setting, method, r * threshold, target / p, cc)
+                                  for r, cc, p in zip(ratios, c_typ, rho)])}

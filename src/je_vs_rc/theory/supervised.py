@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, check_positive_definite
 from .setting import augmented_moments
+from .validation import as_matrix, check_positive_definite
 
 
 def supervised_from_moments(S: np.ndarray, XtY: np.ndarray) -> np.ndarray:

@@ -21,14 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_scalar, as_vector
-from .joint_embedding import joint_embedding_from_moments
-from .linalg import sym_inv_sqrt
-from .reconstruction import reconstruction_from_moments
-from .supervised import supervised_from_moments
-from .thresholds import Thresholds, thresholds
+from ..theory import methods
+from ..theory.linalg import sym_inv_sqrt
+from ..theory.methods import SupervisedMethod
+from ..theory.thresholds import Thresholds, thresholds
+from ..theory.validation import as_scalar, as_vector
 
-FIG3_MODELS = ("sl", "je", "rc")
 PCA_FITS = ("full", "subsample")
 PROBES = ("in_sample", "held_out")
 ENCODER_INPUTS = ("corrupted", "clean")
@@ -89,8 +87,8 @@ class Fig3Config:
 class Fig3Result:
     """Distances to optimality and the spectra each seed drew.
 
-    ``distance`` has shape (noise levels, 3 models, alphas, ns, seeds), models in ``FIG3_MODELS``
-    order; ``signal_energy`` (k) are the PCA eigenvalues (1/n) kappa_i^2 of the full training set;
+    ``distance`` has shape (noise levels, methods, alphas, ns, seeds), methods in the order of
+    :attr:`methods` (the registry's at the time of the sweep); ``signal_energy`` (k) are the PCA eigenvalues (1/n) kappa_i^2 of the full training set;
     ``lam_theta`` (seeds x d) and ``gamma_unit`` (seeds x n_noise, in [0, 1]) the drawn spectra:
     Gamma's noise eigenvalues for noise level g are ``gamma_max[g] * gamma_unit``.
     """
@@ -100,6 +98,7 @@ class Fig3Result:
     signal_energy: np.ndarray
     lam_theta: np.ndarray
     gamma_unit: np.ndarray = field(repr=False)
+    methods: tuple[str, ...] = field(default_factory=lambda: tuple(methods.METHODS))
 
     def lam_gamma(self, level: int, seed_index: int) -> np.ndarray:
         """Gamma's d eigenvalues (zeros on the signal block) for one noise level and seed."""
@@ -184,34 +183,36 @@ def _moments(gram: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moments
 
 
 def _distances(train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray,
-               alpha: float, cfg: Fig3Config) -> tuple[float, float, float]:
-    """|MSE(clean model) - MSE(corrupted model)| for SL, JE and RC at one alpha."""
+               alpha: float, cfg: Fig3Config) -> list[float]:
+    """|MSE(clean model) - MSE(corrupted model)| for every registered method at one alpha.
+
+    Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
+    on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
+    """
     Sigma = np.diag(lam_theta + alpha**2 * lam_gamma)
-    k = cfg.k
-    sl = [supervised_from_moments(G + Sigma, XY) for G, XY in
-          ((train.G_clean, train.XY_clean), (train.G_corr, train.XY_corr))]
-    # The corrupted-data encoder is probed on corrupted inputs (or on clean ones, a variant).
     probe_on = (train.G_clean, train.G_corr if cfg.encoder_input == "corrupted" else train.G_clean)
     probe_xy = (train.XY_clean, train.XY_corr if cfg.encoder_input == "corrupted" else train.XY_clean)
     if test is not None:
         eval_on = (test.G_clean, test.G_corr if cfg.encoder_input == "corrupted" else test.G_clean)
         eval_xy = (test.XY_clean, test.XY_corr if cfg.encoder_input == "corrupted" else test.XY_clean)
-        sl_mse = [_sl_mse(V, G, XY, test.YY) for V, G, XY in
-                  zip(sl, (test.G_clean, test.G_corr), (test.XY_clean, test.XY_corr))]
-    else:
-        sl_mse = [_sl_mse(V, G, XY, train.YY) for V, G, XY in
-                  zip(sl, (train.G_clean, train.G_corr), (train.XY_clean, train.XY_corr))]
-    mse: dict[str, list[float]] = {"je": [], "rc": []}
-    for i, G in enumerate((train.G_clean, train.G_corr)):
+    # The supervised model is scored on moments of its own kind of inputs (clean or corrupted).
+    scored = test if test is not None else train
+    sl_eval = ((scored.G_clean, scored.XY_clean), (scored.G_corr, scored.XY_corr))
+    mse: dict[str, list[float]] = {key: [] for key in methods.METHODS}
+    for i, (G, XY) in enumerate(((train.G_clean, train.XY_clean), (train.G_corr, train.XY_corr))):
         S = G + Sigma
-        S_inv_sqrt = sym_inv_sqrt(S, "S")  # shared by the JE and RC closed forms
-        for model, solve in (("je", joint_embedding_from_moments), ("rc", reconstruction_from_moments)):
-            F = solve(S, G, k, S_inv_sqrt)[0]
+        S_inv_sqrt = sym_inv_sqrt(S, "S")  # shared by the self-supervised closed forms
+        for method in methods.METHODS.values():
+            if isinstance(method, SupervisedMethod):
+                mse[method.key].append(_sl_mse(method.solve(S, XY), *sl_eval[i], scored.YY))
+                continue
+            F = method.solve(S, G, cfg.k, S_inv_sqrt).encoder
             if test is None:
-                mse[model].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY))
+                mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY))
             else:
-                mse[model].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY, eval_on[i], eval_xy[i], test.YY))
-    return abs(sl_mse[0] - sl_mse[1]), abs(mse["je"][0] - mse["je"][1]), abs(mse["rc"][0] - mse["rc"][1])
+                mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY, eval_on[i], eval_xy[i],
+                                                 test.YY))
+    return [abs(clean - corrupted) for clean, corrupted in mse.values()]
 
 
 def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = Fig3Config(),
@@ -231,7 +232,7 @@ def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = F
     scores = (pixels - mean) @ comps  # PCA scores of every image, projected once
     d, k, n_max = cfg.d, cfg.k, max(cfg.ns)
     Y = one_hot(labels)
-    shape = (len(cfg.gamma_max), len(FIG3_MODELS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds))
+    shape = (len(cfg.gamma_max), len(methods.METHODS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds))
     dist = np.empty(shape)
     thetas, gammas = [], []
     for s_idx, seed in enumerate(cfg.seeds):
@@ -263,7 +264,7 @@ def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = F
                 test = _moments(test_grams[n_idx], k, d, noise_sd) if cfg.probe == "held_out" else None
                 for a_idx, alpha in enumerate(cfg.alphas):
                     dist[g_idx, :, a_idx, n_idx, s_idx] = _distances(train, test, lam_theta, lam_gamma, alpha, cfg)
-    return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas))
+    return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(methods.METHODS))
 
 
 # A line "converges" if it falls by at least this factor between the smallest and largest n.
@@ -279,12 +280,12 @@ def predictions(result: Fig3Result) -> np.ndarray:
     from the PCA spectrum and each seed's drawn spectra; "mixed" when the seeds disagree.
     """
     cfg = result.config
-    out = np.empty((len(cfg.gamma_max), len(FIG3_MODELS), len(cfg.alphas)), dtype=object)
+    out = np.empty((len(cfg.gamma_max), len(result.methods), len(cfg.alphas)), dtype=object)
     for g in range(len(cfg.gamma_max)):
         ths = result.thresholds(g)
-        for m, model in enumerate(FIG3_MODELS):
+        for m, key in enumerate(result.methods):
             for a, alpha in enumerate(cfg.alphas):
-                votes = {True} if model == "sl" else {th.recovers(model, alpha) for th in ths}
+                votes = {th.recovers(key, alpha) for th in ths}
                 out[g, m, a] = "mixed" if len(votes) == 2 else ("converges" if votes.pop() else "fails")
     return out
 
@@ -299,18 +300,18 @@ def comparison_rows(result: Fig3Result) -> list[dict[str, object]]:
 
     Only meaningful for the paper's grid (noise levels 1e3/1e6, alphas 0.1/1/10, n from 100 to 51,200).
     """
-    from .paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
+    from ..paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
 
     cfg, verdicts, rows = result.config, predictions(result), []
     mean = result.distance.mean(axis=-1)
     for g, noise in enumerate(FIG3_NOISE_LEVELS[: len(cfg.gamma_max)]):
-        for m, model in enumerate(FIG3_MODELS):
+        for m, key in enumerate(result.methods):
             for a, alpha in enumerate(cfg.alphas):
                 curve = mean[g, m, a]
-                paper = FIG3_ENDPOINTS.get((noise, model), {}).get(float(alpha))
+                paper = FIG3_ENDPOINTS.get((noise, key), {}).get(float(alpha))
                 match = paper is not None and all(
                     1 / MATCH_FACTOR < ours / theirs < MATCH_FACTOR for ours, theirs in zip((curve[0], curve[-1]), paper))
-                rows.append({"noise": noise, "model": model, "alpha": float(alpha), "theory": verdicts[g, m, a],
+                rows.append({"noise": noise, "model": key, "alpha": float(alpha), "theory": verdicts[g, m, a],
                              "ours_first": float(curve[0]), "ours_last": float(curve[-1]),
                              "ours_converges": converges(curve),
                              "paper_first": paper[0] if paper else np.nan, "paper_last": paper[1] if paper else np.nan,
@@ -320,15 +321,19 @@ def comparison_rows(result: Fig3Result) -> list[dict[str, object]]:
 
 
 def threshold_ranges(result: Fig3Result) -> list[dict[str, object]]:
-    """Per noise level, the spread over seeds of alpha_JE, alpha_RC and eta^2/delta, and the
-    Cor 4.5 regimes met (thresholds from the PCA spectrum and each seed's drawn spectra)."""
+    """Per noise level, the spread over seeds of each threshold (keys ``"{method}_min"`` and
+    ``"{method}_max"``, e.g. alpha_JE as ``je_min``/``je_max``) and of eta^2/delta, and the Cor 4.5
+    regimes met (thresholds from the PCA spectrum and each seed's drawn spectra)."""
     out = []
     for g, g_max in enumerate(result.config.gamma_max):
         ths = result.thresholds(g)
-        a_je, a_rc = [t.alpha("je") for t in ths], [t.alpha("rc") for t in ths]
-        out.append({"gamma_max": float(g_max), "je_min": min(a_je), "je_max": max(a_je), "rc_min": min(a_rc),
-                    "rc_max": max(a_rc), "switch": float(np.mean([t.switch for t in ths])),
-                    "regimes": ", ".join(sorted({t.regime for t in ths}))})
+        row: dict[str, object] = {"gamma_max": float(g_max)}
+        for method in methods.encoder_methods():
+            values = [t.threshold(method) for t in ths]
+            row[f"{method.key}_min"], row[f"{method.key}_max"] = min(values), max(values)
+        row["switch"] = float(np.mean([t.switch for t in ths]))
+        row["regimes"] = ", ".join(sorted({t.regime for t in ths}))
+        out.append(row)
     return out
 
 
@@ -338,11 +343,11 @@ def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config
     Builds the clean and corrupted data matrices explicitly for every (seed, n, noise level, alpha),
     calls the public closed forms and fits each probe with ``numpy.linalg.lstsq``. Slow; it exists to
     validate the vectorised sweep (tests) and to measure its speed-up (benchmarks). Supports the
-    full-set PCA and the in-sample probe.
+    full-set PCA and the in-sample probe, and the paper's three methods (SL, JE, RC, in that order).
     """
-    from .joint_embedding import joint_embedding
-    from .reconstruction import reconstruction
-    from .supervised import supervised
+    from ..theory.joint_embedding import joint_embedding
+    from ..theory.reconstruction import reconstruction
+    from ..theory.supervised import supervised
 
     cfg = config
     if cfg.pca_fit != "full" or cfg.probe != "in_sample":
@@ -350,7 +355,7 @@ def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config
     pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
     mean, comps, _ = pca(pixels, cfg.k)
     n_max = max(cfg.ns)
-    out = np.empty((len(cfg.gamma_max), len(FIG3_MODELS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
+    out = np.empty((len(cfg.gamma_max), 3, len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
 
     def mse(features: np.ndarray, Y: np.ndarray) -> float:
         coef = np.linalg.lstsq(features, Y, rcond=None)[0]
@@ -380,3 +385,23 @@ def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config
                         sl, abs(mse(X @ W.T, Y) - mse(probe_inputs @ Wc.T, Y)),
                         abs(mse(X @ E.T, Y) - mse(probe_inputs @ Ec.T, Y)))
     return out
+
+
+def comparison_row(rows: list[dict[str, object]], noise: str, method: str, alpha: float) -> dict[str, object]:
+    """The row of :func:`comparison_rows` for one line of the figure (a clear error if the run lacks it)."""
+    for row in rows:
+        if row["noise"] == noise and row["model"] == method and row["alpha"] == float(alpha):
+            return row
+    raise ValueError(f"this run has no Figure 3 line for noise={noise!r}, method={method!r}, alpha={alpha:g}; "
+                     f"the chapter discusses it: keep it in gamma_max and alphas")
+
+
+# The protocol's open choices (App. C), each changed in turn from the default reading:
+# key -> (description, change to Fig3Config).
+VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
+    "default": ("as above (raw pixels, full PCA, in-sample, corrupted inputs)", {}),
+    "unit_pixels": ("pixels scaled to [0, 1]", {"pixel_scale": 1.0}),
+    "subsample_pca": ("PCA refitted on each subsample", {"pca_fit": "subsample"}),
+    "held_out_probe": ("probe scored on the test set", {"probe": "held_out"}),
+    "clean_inputs": ("corrupted encoder probed on clean inputs", {"encoder_input": "clean"}),
+}

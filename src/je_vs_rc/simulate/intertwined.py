@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_scalar
-from .experiments import population_distance
-from .setting import Setting
-from .thresholds import thresholds
+from ..theory import methods
+from ..theory.setting import Setting
+from ..theory.thresholds import thresholds
+from ..theory.validation import as_scalar
+from .sweeps import population_distance
 
 
 def rotation(d: int, k: int, angle: float) -> np.ndarray:
@@ -35,9 +36,10 @@ def intertwined(setting: Setting, angle: float) -> Setting:
 
 
 def limit_recovery(setting: Setting, angles: object, alphas: object) -> dict[str, np.ndarray]:
-    """Exact n -> infinity distance between corrupted- and clean-data encoders, per (alpha, angle)."""
+    """Exact n -> infinity distance between corrupted- and clean-data encoders, per (alpha, angle),
+    for each self-supervised method of the registry (keyed by method key)."""
     angles_arr, alphas_arr = np.asarray(angles, dtype=float), np.asarray(alphas, dtype=float)
-    out = {m: np.empty((alphas_arr.size, angles_arr.size)) for m in ("je", "rc")}
+    out = {m.key: np.empty((alphas_arr.size, angles_arr.size)) for m in methods.encoder_methods()}
     for j, angle in enumerate(angles_arr):
         rotated = intertwined(setting, angle)
         for i, alpha in enumerate(alphas_arr):
@@ -49,7 +51,7 @@ def limit_recovery(setting: Setting, angles: object, alphas: object) -> dict[str
 def threshold_agreement(setting: Setting, angles: object, alphas: object, recovered_below: float) -> dict[str, np.ndarray]:
     """Per angle, the share of alphas on which the paper's threshold (computed from the spectra as if
     the bases were shared) agrees with the exact limit (recovered iff distance < ``recovered_below``)."""
-    th = thresholds(setting.signal_energy, setting.lam_theta, setting.lam_gamma)
+    th = thresholds(setting)
     limits = limit_recovery(setting, angles, alphas)
     alphas_arr = np.asarray(alphas, dtype=float)
     out = {}
@@ -68,3 +70,10 @@ def effective_threshold(distances: np.ndarray, alphas: object, recovered_below: 
         return float("inf")
     failing = np.flatnonzero(~ok)
     return float(alphas_arr[0] if failing.size == 0 else alphas_arr[failing[-1] + 1])
+
+
+def effective_thresholds(setting: Setting, angles: object, alphas: object, recovered_below: float) -> dict[str, np.ndarray]:
+    """Per self-supervised method key and angle, :func:`effective_threshold` on the (increasing) grid ``alphas``."""
+    limits = limit_recovery(setting, angles, alphas)
+    return {key: np.array([effective_threshold(dist[:, j], alphas, recovered_below) for j in range(dist.shape[1])])
+            for key, dist in limits.items()}

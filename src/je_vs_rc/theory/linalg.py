@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive_definite
+from .validation import check_positive_definite
 
 
 def sym_inv_sqrt(mat: np.ndarray, name: str = "matrix") -> np.ndarray:

@@ -16,11 +16,30 @@ def _show(value: object) -> str:
     return text if len(text) < 80 else text[:77] + "..."
 
 
+def _as_real_array(name: str, value: object, what: str) -> np.ndarray:
+    """``value`` as a float array; complex, string or other non-real input is an error, never cast."""
+    try:
+        raw = np.asarray(value)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name} must be {what} of real numbers; got {_show_raw(value)}") from None
+    if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and all(
+            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) for x in raw.ravel())):
+        raise ValueError(f"{name} must be {what} of real numbers; got {_show_raw(value)}")
+    return raw.astype(float)
+
+
+def _show_raw(value: object) -> str:
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
 def as_matrix(name: str, value: object, *, rows: int | None = None, cols: int | None = None) -> np.ndarray:
-    """Return ``value`` as a finite float 2-D array, optionally of a given shape."""
-    arr = np.asarray(value, dtype=float)
+    """Return ``value`` as a finite, non-empty float 2-D array, optionally of a given shape."""
+    arr = _as_real_array(name, value, "a 2-D matrix")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be a 2-D matrix; got an array of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     if rows is not None and arr.shape[0] != rows:
         raise ValueError(f"{name} must have {rows} rows to match the other arguments; got shape {arr.shape}")
     if cols is not None and arr.shape[1] != cols:
@@ -32,10 +51,12 @@ def as_matrix(name: str, value: object, *, rows: int | None = None, cols: int | 
 
 def as_vector(name: str, value: object, *, length: int | None = None, nonnegative: bool = False,
               positive: bool = False) -> np.ndarray:
-    """Return ``value`` as a finite float 1-D array with optional sign constraints."""
-    arr = np.asarray(value, dtype=float)
+    """Return ``value`` as a finite, non-empty float 1-D array with optional sign constraints."""
+    arr = _as_real_array(name, value, "a 1-D array")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array; got an array of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty; got {_show_raw(value)}")
     if length is not None and arr.shape[0] != length:
         raise ValueError(f"{name} must have length {length}; got length {arr.shape[0]}")
     if not np.all(np.isfinite(arr)):
@@ -48,7 +69,9 @@ def as_vector(name: str, value: object, *, length: int | None = None, nonnegativ
 
 
 def as_scalar(name: str, value: object, *, minimum: float | None = None, strict: bool = False) -> float:
-    """Return a finite float, at least (or above, if ``strict``) ``minimum``."""
+    """Return a finite real float, at least (or above, if ``strict``) ``minimum``."""
+    if isinstance(value, (str, bytes, bool)) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must be a real number; got {value!r}")
     try:
         x = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

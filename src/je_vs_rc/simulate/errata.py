@@ -3,28 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, as_scalar
-from .joint_embedding import joint_embedding_from_moments
-from .reconstruction import reconstruction_from_moments, reconstruction_objective
-from .setting import Setting
+from ..theory.augmentations import AugmentationFamily
+from ..theory.joint_embedding import joint_embedding_from_moments
+from ..theory.reconstruction import reconstruction_from_moments, reconstruction_objective
+from ..theory.setting import Setting
 
 
-def masking_moments(X: np.ndarray, keep_prob: float) -> tuple[np.ndarray, np.ndarray]:
-    """View means and covariance of Bernoulli masking ``tau(x) = m * x``, ``m_j ~ B(keep_prob)``.
-
-    ``Xbar = p X`` and ``Sigma = p (1 - p) diag((1/n) sum_i x_i^2)``: an augmentation whose mean is
-    not the data, where the slides' and the paper's forms of Thm 3.1 differ.
-    """
-    X = as_matrix("X", X)
-    p = as_scalar("keep_prob", keep_prob, minimum=0.0, strict=True)
-    if p > 1:
-        raise ValueError(f"keep_prob must be in (0, 1]; got {p!r}")
-    return p * X, np.diag(p * (1 - p) * np.mean(X**2, axis=0))
-
-
-def rc_paper_vs_slides(X: np.ndarray, Xbar: np.ndarray, Sigma: np.ndarray, k: int) -> dict[str, float]:
+def rc_paper_vs_slides(X: np.ndarray, family: AugmentationFamily, k: int) -> dict[str, float]:
     """Exact (SSL-RC) losses of Thm 3.1 built from the paper's ``(1/n) X^T Xbar C^{-1/2}`` and from
-    the slides' ``(1/n) Xbar^T Xbar C^{-1/2}`` (``C = (1/n) Xbar^T Xbar + Sigma``)."""
+    the slides' ``(1/n) Xbar^T Xbar C^{-1/2}`` (``C = (1/n) Xbar^T Xbar + Sigma``), with the views'
+    moments ``(Xbar, Sigma)`` of the augmentation ``family`` applied to ``X``."""
+    Xbar, Sigma = family.moments(X)
     n = X.shape[0]
     C = Xbar.T @ Xbar / n + Sigma
     out = {}

@@ -1,12 +1,9 @@
 """The controlled setting of the paper (section 2 and section 4.1).
 
 Clean data with exactly ``k`` signal components in a basis ``Q``, an additive Gaussian
-corruption living on the other ``d - k`` directions, and the augmentation family
-
-    T(alpha) = { tau(x) = x + theta + alpha * gamma },  theta ~ N(0, Theta), gamma ~ N(0, Gamma)   (eq. 7)
-
-whose views have mean ``x`` and covariance ``Sigma = Theta + alpha^2 Gamma`` (Remark 4.1).
-Everything the closed forms need is the pair of moments ``S`` and ``G`` (Thm 3.2).
+corruption living on the other ``d - k`` directions, and the augmentation family T(alpha) of
+:mod:`.augmentations` built from the same spectra (eq. 7). Everything the closed forms need is the
+pair of moments ``S`` and ``G`` (Thm 3.2).
 """
 from __future__ import annotations
 
@@ -14,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_matrix, as_scalar, as_vector, check_psd
+from .augmentations import AlignedNoise, covariance_in_basis
+from .validation import as_matrix, as_scalar, as_vector, check_psd
 
 
 def augmented_moments(X: object, Sigma: object) -> tuple[np.ndarray, np.ndarray]:
@@ -31,27 +29,38 @@ def augmented_moments(X: object, Sigma: object) -> tuple[np.ndarray, np.ndarray]
     """
     X = as_matrix("X", X)
     Sigma = check_psd("Sigma", as_matrix("Sigma", Sigma, rows=X.shape[1], cols=X.shape[1]))
-    G = X.T @ X / X.shape[0]
+    with np.errstate(over="ignore"):  # reported below, with the parameter named
+        G = X.T @ X / X.shape[0]
+    if not np.all(np.isfinite(G)):
+        raise ValueError(f"X is too large: its second moment X^T X / n overflows (largest |X| entry "
+                         f"{np.abs(X).max():.3g}); rescale the data")
     return G + Sigma, G
 
 
-def augmentation_covariance(lam_theta: object, lam_gamma: object, alpha: float,
-                            basis: np.ndarray | None = None) -> np.ndarray:
-    """``Sigma = Theta + alpha^2 Gamma`` for the family T(alpha) (eq. 7, Remark 4.1).
+@dataclass(frozen=True)
+class Spectra:
+    """The spectra in the common eigenbasis, split into the k signal and the d - k noise components.
 
-    Args:
-        lam_theta, lam_gamma: length-d eigenvalues of Theta and Gamma in ``basis``.
-        alpha: the alignment, alpha >= 0.
-        basis: d x d orthogonal matrix Q whose columns are the common eigenvectors
-            (identity if omitted).
+    Attributes:
+        energy: length k, ``e_i = (1/n) kappa_i^2``.
+        theta_signal, theta_noise: Theta's eigenvalues on the signal and on the noise components.
+        gamma_noise: Gamma's eigenvalues on the noise components (> 0).
     """
-    lam_theta = as_vector("lam_theta", lam_theta, nonnegative=True)
-    lam_gamma = as_vector("lam_gamma", lam_gamma, length=lam_theta.size, nonnegative=True)
-    alpha = as_scalar("alpha", alpha, minimum=0.0)
-    diag = lam_theta + alpha**2 * lam_gamma
-    if basis is None:
-        return np.diag(diag)
-    return (basis * diag) @ basis.T
+
+    energy: np.ndarray
+    theta_signal: np.ndarray
+    theta_noise: np.ndarray
+    gamma_noise: np.ndarray
+
+    @property
+    def eta(self) -> float:
+        """``min_{i<=k} e_i / sqrt(e_i + lam_theta_i)`` (Prop 4.3)."""
+        return float(np.min(self.energy / np.sqrt(self.energy + self.theta_signal)))
+
+    @property
+    def delta(self) -> float:
+        """``min_{i<=k} e_i / (e_i + lam_theta_i)``, in (0, 1] (Prop 4.4)."""
+        return float(np.min(self.energy / (self.energy + self.theta_signal)))
 
 
 @dataclass(frozen=True)
@@ -111,14 +120,29 @@ class Setting:
         """Eigenbasis of Gamma: ``corruption_basis`` if given, else the common basis Q."""
         return self.Q if self.corruption_basis is None else self.corruption_basis
 
+    def augmentation(self, alpha: float) -> AlignedNoise:
+        """The family T(alpha) of this setting: Theta in ``basis``, Gamma in its own eigenbasis."""
+        return AlignedNoise(self.lam_theta, self.lam_gamma, alpha, self.basis, self.Q_gamma)
+
     def sigma(self, alpha: float) -> np.ndarray:
-        """Augmentation covariance ``Theta + alpha^2 Gamma`` (d x d)."""
-        theta = augmentation_covariance(self.lam_theta, np.zeros(self.d), 0.0, self.basis)
-        return theta + alpha**2 * self.gamma()
+        """Augmentation covariance ``Theta + alpha^2 Gamma`` (d x d) of T(alpha), alpha >= 0."""
+        return self.augmentation(alpha).covariance()
 
     def gamma(self) -> np.ndarray:
         """Corruption covariance Gamma (d x d)."""
-        return augmentation_covariance(np.zeros(self.d), self.lam_gamma, 1.0, self.Q_gamma)
+        return covariance_in_basis(self.lam_gamma, self.Q_gamma)
+
+    def spectra(self) -> Spectra:
+        """The signal and noise blocks of the spectra, for the thresholds and the limit scores.
+
+        The paper's model needs a corruption on every noise component: ``lam_gamma[k:] > 0``.
+        """
+        gamma = self.lam_gamma[self.k:]
+        if np.any(gamma <= 0):
+            raise ValueError(f"lam_gamma[k:] must be > 0 on every noise component (the paper's model); "
+                             f"got {gamma}")
+        theta = self.lam_theta
+        return Spectra(self.signal_energy, theta[: self.k], theta[self.k:], gamma)
 
     def signal_basis(self) -> np.ndarray:
         """``Q_1^T`` (k x d): the row space every recovered encoder must span."""
@@ -138,13 +162,6 @@ class Setting:
     def corruption(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n x d i.i.d. draws gamma_i ~ N(0, Gamma)."""
         return (rng.standard_normal((n, self.d)) * np.sqrt(self.lam_gamma)) @ self.Q_gamma.T
-
-    def augment(self, X: np.ndarray, alpha: float, n_views: int, rng: np.random.Generator) -> np.ndarray:
-        """Monte-Carlo views tau(x_i) = x_i + theta + alpha gamma, shape n_views x n x d (eq. 7)."""
-        shape = (n_views, *X.shape)
-        theta = (rng.standard_normal(shape) * np.sqrt(self.lam_theta)) @ self.Q.T
-        gamma = (rng.standard_normal(shape) * np.sqrt(self.lam_gamma)) @ self.Q_gamma.T
-        return X[None] + theta + alpha * gamma
 
     def population_moments(self, alpha: float, corrupted: bool) -> tuple[np.ndarray, np.ndarray]:
         """The n -> infinity limits of ``(S, G)`` for clean or corrupted data (proofs of Props 4.3/4.4).

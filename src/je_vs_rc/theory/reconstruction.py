@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_matrix, check_k
 from .linalg import sym_inv_sqrt
 from .setting import augmented_moments
+from .validation import as_matrix, check_k
 
 
 def reconstruction_from_moments(S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
