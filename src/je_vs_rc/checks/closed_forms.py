@@ -165,3 +165,17 @@ def check_joint_embedding_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng:
     claim(abs(gap) < JE_OBJECTIVE_RTOL * max(1.0, best), f"Thm 3.2: SLSQP optimum differs from the closed form by {gap:.3g}")
     return {"objective": best, "constraint_error": constraint_err, "eigh_eigenvalue_error": eig_err,
             "eigh_subspace_distance": ref_dist, "slsqp_gap": gap}
+
+
+# Clean data are built with exact energies: (1/n) X^T X matches them to rounding. Achieved: ~1e-15.
+ENERGY_ATOL = 1e-9
+
+
+def check_exact_energies(setting: Setting, alpha: float, n: int, rng: np.random.Generator) -> float:
+    """``Setting.clean_data`` gives ``(1/n) X^T X = Q_1 diag(energy) Q_1^T`` at any n: the diagonal of G
+    (from :func:`augmented_moments` under T(alpha)) equals the signal energies within ``ENERGY_ATOL``.
+    Returns the largest difference."""
+    S, G = augmented_moments(setting.clean_data(n, rng), setting.sigma(alpha))
+    energy_err = float(np.abs(np.diag(G)[: setting.k] - setting.signal_energy).max())
+    claim(energy_err < ENERGY_ATOL, f"clean data miss their energies by {energy_err:.3g}")
+    return energy_err
