@@ -5,22 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from je_vs_rc import data, mnist
-from je_vs_rc.verify import ClaimError, check_figure3
+from je_vs_rc import data
+from je_vs_rc.checks.figure3 import check_figure3
+from je_vs_rc.simulate import figure3 as mnist
 
+from helpers import TINY, synthetic_digits
 from test_runner import glued
-
-
-def synthetic_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Images with class structure (a class template plus noise), 0..255, for fast protocol tests."""
-    rng = np.random.default_rng(seed)
-    templates = rng.uniform(0, 255, (10, 784))
-    labels = rng.integers(0, 10, n)
-    images = np.clip(templates[labels] * rng.uniform(0.5, 1.0, (n, 1)) + rng.normal(0, 30, (n, 784)), 0, 255)
-    return images.astype(np.uint8), labels
-
-
-TINY = mnist.Fig3Config(k=6, n_noise=4, gamma_max=(1e3, 1e6), alphas=(0.1, 10.0), ns=(40, 80, 160), seeds=(0, 1))
 
 
 def test_prefix_grams_match_direct():
@@ -92,13 +82,13 @@ def test_sweep_input_errors():
         mnist.figure3_sweep(*synthetic_digits(400), mnist.Fig3Config(**{**TINY.__dict__, "probe": "held_out"}))
 
 
-def test_figure3_check_can_fail():
+def test_comparison_row_looks_lines_up_by_name():
     images, labels = synthetic_digits(400)
-    result = mnist.figure3_sweep(images, labels, TINY)
-    broken = mnist.Fig3Result(result.config, np.ones_like(result.distance), result.signal_energy,
-                              result.lam_theta, result.gamma_unit)  # flat lines: nothing converges
-    with pytest.raises(ClaimError, match="theory says it converges"):
-        check_figure3(broken)
+    rows = mnist.comparison_rows(mnist.figure3_sweep(images, labels, TINY))
+    row = mnist.comparison_row(rows, "strong", "rc", 10.0)
+    assert (row["noise"], row["model"], row["alpha"]) == ("strong", "rc", 10.0)
+    with pytest.raises(ValueError, match="no Figure 3 line for noise='strong', method='rc', alpha=3"):
+        mnist.comparison_row(rows, "strong", "rc", 3.0)
 
 
 @pytest.mark.data
