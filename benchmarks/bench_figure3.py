@@ -1,4 +1,4 @@
-"""Time the paper-scale Figure 3 sweep: vectorised (je_vs_rc.mnist.figure3_sweep) against the
+"""Time the paper-scale Figure 3 sweep: vectorised (je_vs_rc.simulate.figure3.figure3_sweep) against the
 straightforward per-configuration reference (figure3_reference), on the real MNIST.
 
     .venv/bin/python benchmarks/bench_figure3.py [--reference-seeds 1]
@@ -14,7 +14,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from je_vs_rc import data, mnist
+from je_vs_rc import data
+from je_vs_rc.simulate import figure3
 
 
 def main() -> None:
@@ -23,17 +24,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     images, labels = data.load("mnist")
-    config = mnist.Fig3Config()
+    config = figure3.Fig3Config()
     fast = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        result = mnist.figure3_sweep(images, labels, config)
+        result = figure3.figure3_sweep(images, labels, config)
         fast.append(time.perf_counter() - start)
     print(f"vectorised, 5 seeds, PCA included: best {min(fast):.2f} s, median {np.median(fast):.2f} s "
           f"over {args.repeats} runs")
     small = replace(config, seeds=config.seeds[: args.reference_seeds])
     start = time.perf_counter()
-    reference = mnist.figure3_reference(images, labels, small)
+    reference = figure3.figure3_reference(images, labels, small)
     slow = time.perf_counter() - start
     per_seed = slow / args.reference_seeds
     print(f"reference, {args.reference_seeds} seed(s): {slow:.1f} s -> {5 * per_seed:.0f} s for 5 seeds (linear)")

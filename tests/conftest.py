@@ -1,22 +1,31 @@
-"""Shared fixtures: random instances of the controlled setting."""
+"""Shared fixtures: the book's toy setting and random instances of the controlled setting."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
+from je_vs_rc import Setting
+
 # The same examples on every run: a rerun gives the same result.
 settings.register_profile("deterministic", derandomize=True)
 settings.load_profile("deterministic")
 
-from je_vs_rc import Setting
 
-
-def random_setting(rng: np.random.Generator, d: int, k: int, noise_scale: float = 1.0) -> Setting:
+def _random_setting(rng: np.random.Generator, d: int, k: int, noise_scale: float = 1.0) -> Setting:
     """Random spectra with k signal components and d - k noise components, in a random basis."""
     basis, _ = np.linalg.qr(rng.standard_normal((d, d)))
     gamma = np.concatenate([np.zeros(k), noise_scale * rng.uniform(0.2, 2.0, d - k)])
     return Setting(rng.uniform(0.5, 5.0, k), rng.uniform(0.05, 1.5, d), gamma, basis)
+
+
+@pytest.fixture(scope="session")
+def random_setting() -> Callable[..., Setting]:
+    """A builder ``random_setting(rng, d, k, noise_scale=1.0)`` of random settings (session-scoped, so
+    hypothesis tests may use it)."""
+    return _random_setting
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ def test_requirements_are_all_pinned():
 
 
 def test_theory_imports_neither_torch_nor_matplotlib():
-    code = ("import sys, je_vs_rc, je_vs_rc.thresholds, je_vs_rc.experiments, je_vs_rc.verify, je_vs_rc.errata;"
+    code = ("import sys, je_vs_rc, je_vs_rc.theory.methods, je_vs_rc.simulate.sweeps, je_vs_rc.simulate.figure3, "
+            "je_vs_rc.simulate.errata, je_vs_rc.checks.closed_forms, je_vs_rc.checks.figure3;"
             "bad = sorted(m for m in ('torch', 'matplotlib', 'pandas') if m in sys.modules); print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -10,8 +10,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from je_vs_rc import Setting, _io, errata, parameters, run
-from je_vs_rc.verify import check_moments
+from je_vs_rc import Setting, _io, parameters, run
+from je_vs_rc.checks.closed_forms import check_moments
+from je_vs_rc.simulate import errata
+from je_vs_rc.theory.augmentations import Masking
 
 TOY = (parameters.TOY_SIGNAL_ENERGY, parameters.TOY_LAM_THETA, parameters.TOY_LAM_GAMMA)
 
@@ -60,7 +62,7 @@ def test_cli_runs_a_chapter(tmp_path, capsys):
     setting = Setting(*TOY)
     rng = np.random.default_rng(0)
     X = setting.clean_data(80, rng) + setting.corruption(80, rng)
-    expected = errata.rc_paper_vs_slides(X, *errata.masking_moments(X, 0.5), setting.k)
+    expected = errata.rc_paper_vs_slides(X, Masking(0.5), setting.k)
     assert float(glued(path)["err_mask_paper"]) == pytest.approx(expected["paper"], rel=1e-12)
 
 

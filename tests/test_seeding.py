@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from je_vs_rc.experiments import phase_diagram, recovery_sweep
-from je_vs_rc.finite import finite_sample_sweep
-from je_vs_rc.mnist import Fig3Config, figure3_sweep
+from je_vs_rc.simulate.figure3 import Fig3Config, figure3_sweep
+from je_vs_rc.simulate.finite_samples import finite_sample_sweep
+from je_vs_rc.simulate.sweeps import phase_diagram, recovery_sweep
 
 
 def test_recovery_sweep_seeds_by_value(toy):

@@ -12,8 +12,8 @@ from je_vs_rc.deep.trained import Problems, TrainConfig, train  # noqa: E402
 from je_vs_rc.deep.trained_grid import (GridConfig, check_bracketing, probe_mse, run_grid,  # noqa: E402
                                         summarize)
 from je_vs_rc.deep.trained_linear import penalty_feature_scales  # noqa: E402
-from je_vs_rc.linalg import subspace_distance  # noqa: E402
-from je_vs_rc.setting import augmented_moments  # noqa: E402
+from je_vs_rc.theory.linalg import subspace_distance  # noqa: E402
+from je_vs_rc.theory.setting import augmented_moments  # noqa: E402
 
 # A toy instance with well-separated spectra: every closed form has a large eigengap.
 SETTING = Setting(np.array([4.0, 2.0]), np.array([0.5, 0.5, 0.1, 0.1]), np.array([0.0, 0.0, 1.0, 0.5]))

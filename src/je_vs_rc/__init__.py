@@ -1,13 +1,16 @@
 """je_vs_rc: closed forms, thresholds and simulations for "Joint Embedding vs Reconstruction"
 (Van Assel, Ibrahim, Biancalani, Regev, Balestriero; NeurIPS 2025, arXiv 2505.12477).
 
-Theory modules import only numpy and scipy; the deep-learning code lives apart.
+Layers, each importing only the ones above it: ``theory`` (the mathematics, numpy and scipy only),
+``simulate`` (sweeps and experiments), ``checks`` (the claims, each raising when it fails),
+``render`` (figures and tables). The deep-learning code lives apart in ``deep``.
 """
-from .joint_embedding import joint_embedding
-from .reconstruction import reconstruction
-from .setting import Setting, augmentation_covariance, augmented_moments
-from .supervised import supervised
-from .thresholds import Thresholds, thresholds
+from .theory.augmentations import augmentation_covariance
+from .theory.joint_embedding import joint_embedding
+from .theory.reconstruction import reconstruction
+from .theory.setting import Setting, augmented_moments
+from .theory.supervised import supervised
+from .theory.thresholds import Thresholds, thresholds
 
 __all__ = [
     "Setting",

@@ -5,8 +5,6 @@ paper digest. Values are percentages.
 """
 from __future__ import annotations
 
-SEVERITIES = (1, 3, 5)
-
 # method -> corruption -> (top-1 at severity 1, 3, 5, reported relative drop S1 -> S5)
 TABLE1: dict[str, dict[str, tuple[float, float, float, float]]] = {
     "BYOL": {"pixelate": (66.7, 61.3, 58.7, 12.0), "gaussian_noise": (67.2, 63.1, 56.4, 16.1),

@@ -201,7 +201,7 @@ def _profile(**extra: Param) -> dict[str, Param]:
 
 # ---- checks that relate several parameters ---------------------------------------------------------
 def _setting(p: dict[str, Any]) -> Any:
-    from .setting import Setting
+    from .theory.setting import Setting
 
     k = len(p["signal_energy"])
     if "noise_profile" in p and len(p["noise_profile"]) != len(p["lam_theta"]) - k:
@@ -252,7 +252,7 @@ def _alpha_range(p: dict[str, Any]) -> None:
 
 
 def _fig3(p: dict[str, Any]) -> None:
-    from .mnist import Fig3Config
+    from .simulate.figure3 import Fig3Config
 
     try:
         config = Fig3Config(theta_max=p["theta_max"], gamma_max=tuple(p["gamma_max"]), alphas=tuple(p["alphas"]),
@@ -270,7 +270,7 @@ MNIST_TRAIN_SIZE = 60_000
 
 def _fig3_specs() -> dict[str, Param]:
     from .data import REGISTRY
-    from .mnist import ENCODER_INPUTS, PCA_FITS, PROBES, Fig3Config
+    from .simulate.figure3 import ENCODER_INPUTS, PCA_FITS, PROBES, Fig3Config
 
     paper = Fig3Config()  # the paper's protocol, and our reading of its gaps, are the defaults
     return {

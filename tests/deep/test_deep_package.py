@@ -7,6 +7,6 @@ import sys
 
 
 def test_theory_does_not_import_torch():
-    code = "import sys, je_vs_rc, je_vs_rc.verify, je_vs_rc.mnist; print('torch' in sys.modules)"
+    code = "import sys, je_vs_rc, je_vs_rc.checks.closed_forms, je_vs_rc.simulate.figure3; print('torch' in sys.modules)"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip() == "False"

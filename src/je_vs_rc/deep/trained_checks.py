@@ -1,10 +1,10 @@
-"""Checks of chapter 12 (trained models). Each raises :class:`je_vs_rc.verify.ClaimError` when its claim fails
+"""Checks of chapter 12 (trained models). Each raises :class:`je_vs_rc.checks.claims.ClaimError` when its claim fails
 and returns the numbers it measured, for the chapter to glue."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..verify import claim
+from ..checks.claims import claim
 from .trained_grid import CLOSED_FORM, LINEAR, SSL_METHODS, GridResult, summarize
 from .trained_linear import VARIANTS, LinearStudy
 

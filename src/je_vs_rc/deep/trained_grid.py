@@ -1,6 +1,6 @@
 """Figure 3's measurement on trained encoders, over a grid of alignments (chapter 12, part 2).
 
-The paper's MNIST protocol (App. C; ``je_vs_rc.mnist``): PCA of the images to ``k`` components, ``n_noise``
+The paper's MNIST protocol (App. C; ``je_vs_rc.simulate.figure3``): PCA of the images to ``k`` components, ``n_noise``
 appended noise coordinates, Theta and Gamma spectra drawn per seed, the family T(alpha). For every
 noise level, seed and alpha, an encoder is trained on the clean data and one on the corrupted data,
 with the JE loss (SSL-JE) and the RC loss (SSL-RC), for each architecture: the paper's linear model
@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_path
-from ..joint_embedding import joint_embedding_from_moments
-from ..mnist import Fig3Config, one_hot, pca, protocol_draws
-from ..mnist import probe_mse as moment_probe_mse
-from ..reconstruction import reconstruction_from_moments
-from ..thresholds import thresholds
+from ..theory.joint_embedding import joint_embedding_from_moments
+from ..simulate.figure3 import Fig3Config, one_hot, pca, protocol_draws
+from ..simulate.figure3 import probe_mse as moment_probe_mse
+from ..theory.reconstruction import reconstruction_from_moments
+from ..theory.thresholds import thresholds
 from .trained import Problems, TrainConfig, check_hidden, train
 
 SSL_METHODS = ("je", "rc")
@@ -53,7 +53,7 @@ class GridConfig:
         mlp_hidden: hidden widths of each MLP architecture, e.g. ((64,), (64, 64)); the linear model
             always runs too.
         steps, batch_size, lr, constraint: training (see :class:`je_vs_rc.deep.trained.TrainConfig`).
-        theta_max, k, n_noise, pixel_scale: the protocol (``je_vs_rc.mnist.Fig3Config``).
+        theta_max, k, n_noise, pixel_scale: the protocol (``je_vs_rc.simulate.figure3.Fig3Config``).
     """
 
     alphas: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
@@ -183,8 +183,8 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
     zeros = np.zeros(cfg.k)
     lam_gamma = np.array([[np.concatenate([zeros, g * draw[1]]) for draw in draws] for g in cfg.gamma_max])
     ths = [[thresholds(energy, draws[s][0], lam_gamma[g, s]) for s in range(S)] for g in range(L)]
-    alpha_je = np.array([[t.alpha("je") for t in row] for row in ths])
-    alpha_rc = np.array([[t.alpha("rc") for t in row] for row in ths])
+    alpha_je = np.array([[t.threshold("je") for t in row] for row in ths])
+    alpha_rc = np.array([[t.threshold("rc") for t in row] for row in ths])
     check_bracketing(cfg.alphas, alpha_je, alpha_rc, cfg.gamma_max)
 
     # Data groups: per seed the clean data, then per (seed, level) the corrupted data.

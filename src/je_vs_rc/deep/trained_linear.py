@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..joint_embedding import joint_embedding_from_moments, joint_embedding_objective
-from ..linalg import subspace_distance, sym_inv_sqrt
-from ..reconstruction import reconstruction_from_moments, reconstruction_objective
-from ..setting import Setting, augmented_moments
-from ..supervised import supervised_from_moments, supervised_objective
-from ..thresholds import thresholds
+from ..theory.joint_embedding import joint_embedding_from_moments, joint_embedding_objective
+from ..theory.linalg import subspace_distance, sym_inv_sqrt
+from ..theory.reconstruction import reconstruction_from_moments, reconstruction_objective
+from ..theory.setting import Setting, augmented_moments
+from ..theory.supervised import supervised_from_moments, supervised_objective
+from ..theory.thresholds import thresholds
 from .trained import Problems, TrainConfig, train
 
 # (method, constraint): the constraint only matters for JE.
@@ -121,7 +121,7 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
     """Train every variant over the ladder, the recovery alignments and the penalty weights."""
     setting = cfg.setting()
     th = thresholds(setting.signal_energy, setting.lam_theta, setting.lam_gamma)
-    alpha_threshold = {"je": th.alpha("je"), "rc": th.alpha("rc")}
+    alpha_threshold = {"je": th.threshold("je"), "rc": th.threshold("rc")}
     k, d = setting.k, setting.d
     clean, data, labels = [], [], []
     for seed in cfg.seeds:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plots import COLORS, MODEL_NAMES, _band, _figure, styled
+from ..render.figures import COLORS, _band, _figure, styled
+from ..theory import methods
 from .trained_checks import grid_summaries
 from .trained_grid import CLOSED_FORM, LINEAR, SSL_METHODS, GridResult
 from .trained_linear import VARIANTS, LinearStudy
@@ -72,7 +73,7 @@ def plot_grid(result: GridResult) -> Figure:
                     ax.axvline(values.mean(), color=color, lw=1, ls="-.", label=f"{name} (seeds)")
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_title(f"{MODEL_NAMES[m]}, {noise_name(result, g)}", fontsize=9)
+            ax.set_title(f"{methods.get(m).label}, {noise_name(result, g)}", fontsize=9)
             ax.set_xlabel("alignment α")
             ax.set_ylabel("distance to optimality")
     axes[0, 0].legend(fontsize=7)

@@ -1,0 +1,1 @@
+"""Figures (matplotlib) and tables (Markdown) for the chapters; the only layer that draws."""

@@ -1,0 +1,411 @@
+"""The paper's linear MNIST experiment (section 5.1, App. C, Figure 3), vectorised.
+
+Protocol (App. C): PCA of the images to ``k = 50`` components, 50 appended noise coordinates
+(``d = 100``); Theta eigenvalues ~ U[0, theta_max] on all d coordinates, Gamma eigenvalues
+~ U[0, gamma_max] on the noise block; closed-form SL (eq. 46), JE (Thm 3.2) and RC (Thm 3.1)
+trained on clean and on corrupted data; metric "distance to optimality" =
+|probe MSE of the clean-data model - probe MSE of the corrupted-data model| (eq. 93).
+
+Speed: every quantity is a function of the Gram matrix of ``[Z, N0, Y]`` (PCA scores, standard
+normal noise, one-hot labels). Gram matrices of the nested subsamples are accumulated chunk by chunk,
+and the noise magnitude enters by rescaling the Gram's noise block, so one Gram per (seed, n)
+serves every noise level, alpha and model.
+
+Ambiguities of the protocol are options (``Fig3Config``): pixel scale, where the PCA is fitted,
+whether the probe is scored in-sample or on the test set, and whether the corrupted-data encoder
+is applied to corrupted or clean inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..theory import methods
+from ..theory.linalg import sym_inv_sqrt
+from ..theory.methods import SupervisedMethod
+from ..theory.thresholds import Thresholds, thresholds
+from ..theory.validation import as_scalar, as_vector
+
+PCA_FITS = ("full", "subsample")
+PROBES = ("in_sample", "held_out")
+ENCODER_INPUTS = ("corrupted", "clean")
+
+
+@dataclass(frozen=True)
+class Fig3Config:
+    """Parameters of the Figure 3 protocol (defaults: the paper's values and our reading of its gaps).
+
+    Attributes:
+        k: PCA components kept (signal dimension); the noise block has ``n_noise`` coordinates.
+        theta_max: Theta eigenvalues ~ U[0, theta_max] (paper: 1e4).
+        gamma_max: one entry per noise level, Gamma eigenvalues ~ U[0, gamma_max] (paper: 1e3, 1e6).
+        alphas: alignments (paper: 0.1, 1, 10).
+        ns: nested sample sizes (our reading: 100 * 2^j up to 51,200).
+        seeds: one run per seed (subsample, spectra and noise all redrawn).
+        pixel_scale: value of a white pixel (255: raw bytes; 1: scaled to [0, 1]).
+        pca_fit: "full" (fit on the whole training set) or "subsample" (on each subsample).
+        probe: "in_sample" (eq. 93, scored on the training subsample) or "held_out" (test set).
+        encoder_input: inputs the corrupted-data encoder is probed on: "corrupted" or "clean".
+    """
+
+    k: int = 50
+    n_noise: int = 50
+    theta_max: float = 1e4
+    gamma_max: tuple[float, ...] = (1e3, 1e6)
+    alphas: tuple[float, ...] = (0.1, 1.0, 10.0)
+    ns: tuple[int, ...] = tuple(100 * 2**j for j in range(10))
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    pixel_scale: float = 255.0
+    pca_fit: str = "full"
+    probe: str = "in_sample"
+    encoder_input: str = "corrupted"
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (("pca_fit", self.pca_fit, PCA_FITS), ("probe", self.probe, PROBES),
+                                     ("encoder_input", self.encoder_input, ENCODER_INPUTS)):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
+        if not isinstance(self.k, int) or self.k < 1 or not isinstance(self.n_noise, int) or self.n_noise < 1:
+            raise ValueError(f"k and n_noise must be positive integers; got k={self.k!r}, n_noise={self.n_noise!r}")
+        as_scalar("theta_max", self.theta_max, minimum=0.0)
+        as_scalar("pixel_scale", self.pixel_scale, minimum=0.0, strict=True)
+        as_vector("gamma_max", list(self.gamma_max), positive=True)
+        as_vector("alphas", list(self.alphas), nonnegative=True)
+        ns = np.asarray(self.ns)
+        if ns.ndim != 1 or ns.size == 0 or np.any(np.diff(ns) <= 0) or ns[0] <= self.k:
+            raise ValueError(f"ns must be increasing sample sizes above k={self.k}; got {self.ns!r}")
+        if len(self.seeds) == 0:
+            raise ValueError("seeds must name at least one seed")
+
+    @property
+    def d(self) -> int:
+        return self.k + self.n_noise
+
+
+@dataclass(frozen=True)
+class Fig3Result:
+    """Distances to optimality and the spectra each seed drew.
+
+    ``distance`` has shape (noise levels, methods, alphas, ns, seeds), methods in the order of
+    :attr:`methods` (the registry's at the time of the sweep); ``signal_energy`` (k) are the PCA eigenvalues (1/n) kappa_i^2 of the full training set;
+    ``lam_theta`` (seeds x d) and ``gamma_unit`` (seeds x n_noise, in [0, 1]) the drawn spectra:
+    Gamma's noise eigenvalues for noise level g are ``gamma_max[g] * gamma_unit``.
+    """
+
+    config: Fig3Config
+    distance: np.ndarray
+    signal_energy: np.ndarray
+    lam_theta: np.ndarray
+    gamma_unit: np.ndarray = field(repr=False)
+    methods: tuple[str, ...] = field(default_factory=lambda: tuple(methods.METHODS))
+
+    def lam_gamma(self, level: int, seed_index: int) -> np.ndarray:
+        """Gamma's d eigenvalues (zeros on the signal block) for one noise level and seed."""
+        noise = self.config.gamma_max[level] * self.gamma_unit[seed_index]
+        return np.concatenate([np.zeros(self.config.k), noise])
+
+    def thresholds(self, level: int) -> list[Thresholds]:
+        """Props 4.3/4.4 thresholds of each seed at one noise level (PCA spectrum + drawn spectra)."""
+        return [thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s))
+                for s in range(len(self.config.seeds))]
+
+
+def pca(images: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centred PCA: returns ``(mean, components (784 x k), eigenvalues (k))``, eigenvalues descending."""
+    mean = images.mean(axis=0)
+    # The covariance from the raw second moment: one pass over the images, no centred copy.
+    cov = images.T @ images / images.shape[0] - np.outer(mean, mean)
+    vals, vecs = np.linalg.eigh(cov)
+    order = np.argsort(vals)[::-1][:k]
+    return mean, vecs[:, order], vals[order]
+
+
+def one_hot(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    return np.eye(n_classes)[labels]
+
+
+def protocol_draws(rng: np.random.Generator, cfg: Fig3Config, n_images: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One seed's random draws of the protocol, in a fixed order: Theta's d eigenvalues ~ U[0, theta_max],
+    Gamma's noise eigenvalues divided by gamma_max (``gamma_unit`` ~ U[0, 1]), the subsample order
+    (``max(ns)`` image indices) and standard-normal noise (``max(ns)`` x n_noise)."""
+    n_max = max(cfg.ns)
+    lam_theta = rng.uniform(0.0, cfg.theta_max, cfg.d)
+    gamma_unit = rng.uniform(0.0, 1.0, cfg.n_noise)
+    order = rng.permutation(n_images)[:n_max]
+    return lam_theta, gamma_unit, order, rng.standard_normal((n_max, cfg.n_noise))
+
+
+def _prefix_grams(A: np.ndarray, ns: tuple[int, ...]) -> list[np.ndarray]:
+    """``A[:n].T @ A[:n] / n`` for every n, accumulated chunk by chunk (nested subsamples)."""
+    out, acc, start = [], np.zeros((A.shape[1], A.shape[1])), 0
+    for n in ns:
+        chunk = A[start:n]
+        acc = acc + chunk.T @ chunk
+        out.append(acc / n)
+        start = n
+    return out
+
+
+def _gram(pixels: np.ndarray, noise: np.ndarray, Y: np.ndarray, mean: np.ndarray, comps: np.ndarray) -> np.ndarray:
+    """Second moment of ``[PCA scores, standard noise, labels]`` (one row per image)."""
+    A = np.hstack([(pixels - mean) @ comps, noise, Y])
+    return A.T @ A / A.shape[0]
+
+
+def probe_mse(F: np.ndarray, G: np.ndarray, XtY: np.ndarray, YtY: float,
+               G_eval: np.ndarray | None = None, XtY_eval: np.ndarray | None = None,
+               YtY_eval: float | None = None) -> float:
+    """MSE of the least-squares linear probe on features ``z = F x`` (eq. 93), from moments.
+
+    Fitted on (G, XtY); scored on the same moments (in-sample) or on ``*_eval`` (held out).
+    """
+    C, B = F @ G @ F.T, F @ XtY
+    P = np.linalg.solve(C, B)  # probe weights, k x l
+    if G_eval is None:
+        return float(YtY - np.sum(B * P))
+    assert XtY_eval is not None and YtY_eval is not None
+    return float(YtY_eval - 2 * np.sum(P * (F @ XtY_eval)) + np.sum(P * (F @ G_eval @ F.T @ P)))
+
+
+def _sl_mse(V: np.ndarray, G: np.ndarray, XtY: np.ndarray, YtY: float) -> float:
+    """Training MSE of the supervised model ``V`` from moments."""
+    return float(YtY - 2 * np.sum(V.T * XtY) + np.sum(V * (V @ G)))
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Second moments of clean and corrupted inputs with labels, for one (seed, n, noise level)."""
+
+    G_clean: np.ndarray
+    G_corr: np.ndarray
+    XY_clean: np.ndarray
+    XY_corr: np.ndarray
+    YY: float
+
+
+def _moments(gram: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moments:
+    scale = np.concatenate([np.ones(k), noise_sd, np.ones(gram.shape[0] - d)])
+    g = gram * np.outer(scale, scale)
+    G_corr, XY_corr = g[:d, :d], g[:d, d:]
+    G_clean, XY_clean = np.zeros_like(G_corr), np.zeros_like(XY_corr)
+    G_clean[:k, :k], XY_clean[:k] = g[:k, :k], g[:k, d:]
+    return _Moments(G_clean, G_corr, XY_clean, XY_corr, float(np.trace(g[d:, d:])))
+
+
+def _distances(train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray,
+               alpha: float, cfg: Fig3Config) -> list[float]:
+    """|MSE(clean model) - MSE(corrupted model)| for every registered method at one alpha.
+
+    Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
+    on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
+    """
+    Sigma = np.diag(lam_theta + alpha**2 * lam_gamma)
+    probe_on = (train.G_clean, train.G_corr if cfg.encoder_input == "corrupted" else train.G_clean)
+    probe_xy = (train.XY_clean, train.XY_corr if cfg.encoder_input == "corrupted" else train.XY_clean)
+    if test is not None:
+        eval_on = (test.G_clean, test.G_corr if cfg.encoder_input == "corrupted" else test.G_clean)
+        eval_xy = (test.XY_clean, test.XY_corr if cfg.encoder_input == "corrupted" else test.XY_clean)
+    # The supervised model is scored on moments of its own kind of inputs (clean or corrupted).
+    scored = test if test is not None else train
+    sl_eval = ((scored.G_clean, scored.XY_clean), (scored.G_corr, scored.XY_corr))
+    mse: dict[str, list[float]] = {key: [] for key in methods.METHODS}
+    for i, (G, XY) in enumerate(((train.G_clean, train.XY_clean), (train.G_corr, train.XY_corr))):
+        S = G + Sigma
+        S_inv_sqrt = sym_inv_sqrt(S, "S")  # shared by the self-supervised closed forms
+        for method in methods.METHODS.values():
+            if isinstance(method, SupervisedMethod):
+                mse[method.key].append(_sl_mse(method.solve(S, XY), *sl_eval[i], scored.YY))
+                continue
+            F = method.solve(S, G, cfg.k, S_inv_sqrt).encoder
+            if test is None:
+                mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY))
+            else:
+                mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY, eval_on[i], eval_xy[i],
+                                                 test.YY))
+    return [abs(clean - corrupted) for clean, corrupted in mse.values()]
+
+
+def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = Fig3Config(),
+                  test_images: np.ndarray | None = None, test_labels: np.ndarray | None = None) -> Fig3Result:
+    """Run the Figure 3 protocol on one dataset (images n x 784 in 0..255, integer labels).
+
+    Returns distances for every noise level, model, alpha, n and seed (see :class:`Fig3Result`).
+    ``test_images``/``test_labels`` are required when ``config.probe == "held_out"``.
+    """
+    cfg = config
+    if max(cfg.ns) > images.shape[0]:
+        raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
+    if cfg.probe == "held_out" and (test_images is None or test_labels is None):
+        raise ValueError("probe='held_out' needs test_images and test_labels")
+    pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
+    mean, comps, energy = pca(pixels, cfg.k)
+    scores = (pixels - mean) @ comps  # PCA scores of every image, projected once
+    d, k = cfg.d, cfg.k
+    Y = one_hot(labels)
+    shape = (len(cfg.gamma_max), len(methods.METHODS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds))
+    dist = np.empty(shape)
+    thetas, gammas = [], []
+    for s_idx, seed in enumerate(cfg.seeds):
+        rng = np.random.default_rng(seed)
+        lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
+        thetas.append(lam_theta)
+        gammas.append(gamma_unit)
+        # One PCA per subsample size (its own mean and components) or the shared full-set one.
+        bases = [(mean, comps)] * len(cfg.ns) if cfg.pca_fit == "full" else \
+            [pca(pixels[order[:n]], k)[:2] for n in cfg.ns]
+        if cfg.pca_fit == "full":
+            grams = _prefix_grams(np.hstack([scores[order], noise, Y[order]]), cfg.ns)
+        else:
+            grams = [_gram(pixels[order[:n]], noise[:n], Y[order[:n]], *basis) for n, basis in zip(cfg.ns, bases)]
+        if cfg.probe == "held_out":
+            assert test_images is not None and test_labels is not None
+            t_pix, t_y = test_images.astype(float) * (cfg.pixel_scale / 255.0), one_hot(test_labels)
+            t_noise = rng.standard_normal((t_pix.shape[0], cfg.n_noise))
+            test_grams = [_gram(t_pix, t_noise, t_y, *bases[0])] * len(cfg.ns) if cfg.pca_fit == "full" else \
+                [_gram(t_pix, t_noise, t_y, *basis) for basis in bases]
+        for n_idx, gram in enumerate(grams):
+            for g_idx, g_max in enumerate(cfg.gamma_max):
+                noise_sd = np.sqrt(g_max * gamma_unit)
+                lam_gamma = np.concatenate([np.zeros(k), g_max * gamma_unit])
+                train = _moments(gram, k, d, noise_sd)
+                test = _moments(test_grams[n_idx], k, d, noise_sd) if cfg.probe == "held_out" else None
+                for a_idx, alpha in enumerate(cfg.alphas):
+                    dist[g_idx, :, a_idx, n_idx, s_idx] = _distances(train, test, lam_theta, lam_gamma, alpha, cfg)
+    return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(methods.METHODS))
+
+
+# A line "converges" if it falls by at least this factor between the smallest and largest n.
+CONVERGE_FACTOR = 0.1
+# Two values "match" the paper's if within this factor (half a decade on the figure's log axis).
+MATCH_FACTOR = 3.0
+
+
+def predictions(result: Fig3Result) -> np.ndarray:
+    """The theory's verdict for each (noise level, model, alpha): "converges", "fails" or "mixed".
+
+    SL always converges (Prop 4.2). JE and RC converge iff ``alpha^2`` exceeds the threshold computed
+    from the PCA spectrum and each seed's drawn spectra; "mixed" when the seeds disagree.
+    """
+    cfg = result.config
+    out = np.empty((len(cfg.gamma_max), len(result.methods), len(cfg.alphas)), dtype=object)
+    for g in range(len(cfg.gamma_max)):
+        ths = result.thresholds(g)
+        for m, key in enumerate(result.methods):
+            for a, alpha in enumerate(cfg.alphas):
+                votes = {th.recovers(key, alpha) for th in ths}
+                out[g, m, a] = "mixed" if len(votes) == 2 else ("converges" if votes.pop() else "fails")
+    return out
+
+
+def converges(curve: np.ndarray) -> bool:
+    """A line converges if its last value is below ``CONVERGE_FACTOR`` times its first."""
+    return bool(curve[-1] < CONVERGE_FACTOR * curve[0])
+
+
+def comparison_rows(result: Fig3Result) -> list[dict[str, object]]:
+    """One row per panel line: the theory's verdict, our endpoints (seed mean) and the paper's.
+
+    Only meaningful for the paper's grid (noise levels 1e3/1e6, alphas 0.1/1/10, n from 100 to 51,200).
+    """
+    from ..paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
+
+    cfg, verdicts, rows = result.config, predictions(result), []
+    mean = result.distance.mean(axis=-1)
+    for g, noise in enumerate(FIG3_NOISE_LEVELS[: len(cfg.gamma_max)]):
+        for m, key in enumerate(result.methods):
+            for a, alpha in enumerate(cfg.alphas):
+                curve = mean[g, m, a]
+                paper = FIG3_ENDPOINTS.get((noise, key), {}).get(float(alpha))
+                match = paper is not None and all(
+                    1 / MATCH_FACTOR < ours / theirs < MATCH_FACTOR for ours, theirs in zip((curve[0], curve[-1]), paper))
+                rows.append({"noise": noise, "model": key, "alpha": float(alpha), "theory": verdicts[g, m, a],
+                             "ours_first": float(curve[0]), "ours_last": float(curve[-1]),
+                             "ours_converges": converges(curve),
+                             "paper_first": paper[0] if paper else np.nan, "paper_last": paper[1] if paper else np.nan,
+                             "paper_converges": converges(np.array(paper)) if paper else None,
+                             "match": bool(match)})
+    return rows
+
+
+def threshold_ranges(result: Fig3Result) -> list[dict[str, object]]:
+    """Per noise level, the spread over seeds of each threshold (keys ``"{method}_min"`` and
+    ``"{method}_max"``, e.g. alpha_JE as ``je_min``/``je_max``) and of eta^2/delta, and the Cor 4.5
+    regimes met (thresholds from the PCA spectrum and each seed's drawn spectra)."""
+    out = []
+    for g, g_max in enumerate(result.config.gamma_max):
+        ths = result.thresholds(g)
+        row: dict[str, object] = {"gamma_max": float(g_max)}
+        for method in methods.encoder_methods():
+            values = [t.threshold(method) for t in ths]
+            row[f"{method.key}_min"], row[f"{method.key}_max"] = min(values), max(values)
+        row["switch"] = float(np.mean([t.switch for t in ths]))
+        row["regimes"] = ", ".join(sorted({t.regime for t in ths}))
+        out.append(row)
+    return out
+
+
+def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config) -> np.ndarray:
+    """Straightforward per-configuration implementation of :func:`figure3_sweep` (same draws).
+
+    Builds the clean and corrupted data matrices explicitly for every (seed, n, noise level, alpha),
+    calls the public closed forms and fits each probe with ``numpy.linalg.lstsq``. Slow; it exists to
+    validate the vectorised sweep (tests) and to measure its speed-up (benchmarks). Supports the
+    full-set PCA and the in-sample probe, and the paper's three methods (SL, JE, RC, in that order).
+    """
+    from ..theory.joint_embedding import joint_embedding
+    from ..theory.reconstruction import reconstruction
+    from ..theory.supervised import supervised
+
+    cfg = config
+    if cfg.pca_fit != "full" or cfg.probe != "in_sample":
+        raise ValueError("figure3_reference supports pca_fit='full' and probe='in_sample' only")
+    pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
+    mean, comps, _ = pca(pixels, cfg.k)
+    out = np.empty((len(cfg.gamma_max), 3, len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
+
+    def mse(features: np.ndarray, Y: np.ndarray) -> float:
+        coef = np.linalg.lstsq(features, Y, rcond=None)[0]
+        return float(np.sum((Y - features @ coef) ** 2) / Y.shape[0])
+
+    for s_idx, seed in enumerate(cfg.seeds):
+        lam_theta, gamma_unit, order, noise = protocol_draws(np.random.default_rng(seed), cfg, images.shape[0])
+        for n_idx, n in enumerate(cfg.ns):
+            Z = (pixels[order[:n]] - mean) @ comps
+            Y = one_hot(labels[order[:n]])
+            for g_idx, g_max in enumerate(cfg.gamma_max):
+                X = np.hstack([Z, np.zeros((n, cfg.n_noise))])
+                Xc = np.hstack([Z, noise[:n] * np.sqrt(g_max * gamma_unit)])
+                probe_inputs = Xc if cfg.encoder_input == "corrupted" else X
+                lam_gamma = np.concatenate([np.zeros(cfg.k), g_max * gamma_unit])
+                for a_idx, alpha in enumerate(cfg.alphas):
+                    Sigma = np.diag(lam_theta + alpha**2 * lam_gamma)
+                    V, Vc = supervised(X, Y, Sigma), supervised(Xc, Y, Sigma)
+                    sl = abs(np.sum((Y - X @ V.T) ** 2) - np.sum((Y - Xc @ Vc.T) ** 2)) / n
+                    W, Wc = joint_embedding(X, Sigma, cfg.k), joint_embedding(Xc, Sigma, cfg.k)
+                    E, Ec = reconstruction(X, Sigma, cfg.k)[0], reconstruction(Xc, Sigma, cfg.k)[0]
+                    out[g_idx, :, a_idx, n_idx, s_idx] = (
+                        sl, abs(mse(X @ W.T, Y) - mse(probe_inputs @ Wc.T, Y)),
+                        abs(mse(X @ E.T, Y) - mse(probe_inputs @ Ec.T, Y)))
+    return out
+
+
+def comparison_row(rows: list[dict[str, object]], noise: str, method: str, alpha: float) -> dict[str, object]:
+    """The row of :func:`comparison_rows` for one line of the figure (a clear error if the run lacks it)."""
+    for row in rows:
+        if row["noise"] == noise and row["model"] == method and row["alpha"] == float(alpha):
+            return row
+    raise ValueError(f"this run has no Figure 3 line for noise={noise!r}, method={method!r}, alpha={alpha:g}; "
+                     f"the chapter discusses it: keep it in gamma_max and alphas")
+
+
+# The protocol's open choices (App. C), each changed in turn from the default reading:
+# key -> (description, change to Fig3Config).
+VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
+    "default": ("as above (raw pixels, full PCA, in-sample, corrupted inputs)", {}),
+    "unit_pixels": ("pixels scaled to [0, 1]", {"pixel_scale": 1.0}),
+    "subsample_pca": ("PCA refitted on each subsample", {"pca_fit": "subsample"}),
+    "held_out_probe": ("probe scored on the test set", {"probe": "held_out"}),
+    "clean_inputs": ("corrupted encoder probed on clean inputs", {"encoder_input": "clean"}),
+}

@@ -1,0 +1,54 @@
+"""Joint-embedding SSL (SSL-JE): Theorem 3.2 and its exact objective."""
+from __future__ import annotations
+
+import numpy as np
+
+from .linalg import sym_inv_sqrt
+from .setting import augmented_moments
+from .validation import as_matrix, check_k
+
+
+def joint_embedding_from_moments(S: np.ndarray, G: np.ndarray, k: int,
+                                 S_inv_sqrt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Thm 3.2 from the moments ``S`` and ``G``: returns ``(W, omega, Q_k)``.
+
+    ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of ``S^{-1/2} G S^{-1/2}``
+    in descending order (the generalised eigenvalues of the pencil ``(G, S)``); ``Q_k`` (d x k) are
+    the selected eigenvectors, the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
+    reuse a decomposition already made (the RC closed form needs the same one).
+    """
+    if S_inv_sqrt is None:
+        S_inv_sqrt = sym_inv_sqrt(S, "S")
+    omega, vecs = np.linalg.eigh(S_inv_sqrt @ G @ S_inv_sqrt)
+    omega, vecs = omega[::-1], vecs[:, ::-1]
+    return vecs[:, :k].T @ S_inv_sqrt, omega, vecs[:, :k]
+
+
+def joint_embedding(X: object, Sigma: object, k: int) -> np.ndarray:
+    """Closed-form joint-embedding encoder, Theorem 3.2 with ``U = I``.
+
+    With ``S = (1/n) sum_i E[tau(x_i) tau(x_i)^T]`` and ``G = (1/n) sum_i xbar_i xbar_i^T``, take
+    ``S^{-1/2} G S^{-1/2} = Q Omega Q^T`` (descending omega); then ``W* = Q_k^T S^{-1/2}``, and
+    ``U W*`` is optimal for every orthogonal ``U``. It satisfies ``W S W^T = I_k``.
+
+    Args:
+        X: n x d view means.
+        Sigma: d x d augmentation covariance (S = G + Sigma must be positive definite).
+        k: latent dimension, 1 <= k <= d.
+    Returns:
+        W, k x d.
+    """
+    X = as_matrix("X", X)
+    k = check_k(k, X.shape[1])
+    S, G = augmented_moments(X, Sigma)
+    return joint_embedding_from_moments(S, G, k)[0]
+
+
+def joint_embedding_objective(W: np.ndarray, Sigma: np.ndarray) -> float:
+    """Exact invariance term ``(1/n) sum_i E ||W tau_1(x_i) - W tau_2(x_i)||^2 = 2 Tr(W Sigma W^T)``."""
+    return float(2.0 * np.trace(W @ Sigma @ W.T))
+
+
+def joint_embedding_constraint(W: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """The (SSL-JE) constraint's left side ``W S W^T`` (must equal ``I_k``)."""
+    return W @ S @ W.T

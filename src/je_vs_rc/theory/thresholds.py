@@ -1,0 +1,127 @@
+"""Alignment thresholds: Props 4.3 and 4.4 and Corollary 4.5.
+
+Everything is expressed in the common eigenbasis ``Q`` of the data, Theta and Gamma. Each method of
+the registry (:mod:`.methods`) supplies its own threshold formula; this module collects them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from . import methods
+from .methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
+from .setting import Setting
+from .validation import as_scalar
+
+Regime = Literal["low", "high", "undetermined"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Squared alignment thresholds of the registered self-supervised methods, and the constants
+    that define them.
+
+    A squared threshold may be negative: then every ``alpha >= 0`` satisfies ``alpha^2 > threshold``
+    and the method recovers the clean encoder without any alignment.
+
+    Attributes:
+        squared: method key -> squared threshold; recovery iff ``alpha^2`` exceeds it.
+        per_noise: method key -> the threshold's bracket for each noise component i = k+1..d.
+        eta: ``min_{i<=k} e_i / sqrt(e_i + lam_theta_i)`` with ``e_i = (1/n) kappa_i^2``.
+        delta: ``min_{i<=k} e_i / (e_i + lam_theta_i)``, in (0, 1].
+        noise_gamma: ``lam_gamma[k:]``, the corruption's eigenvalues.
+    """
+
+    squared: dict[str, float]
+    per_noise: dict[str, np.ndarray]
+    eta: float
+    delta: float
+    noise_gamma: np.ndarray
+
+    @property
+    def alpha_rc2(self) -> float:
+        """``alpha_RC^2`` (eq. 10)."""
+        return self.squared[RECONSTRUCTION.key]
+
+    @property
+    def alpha_je2(self) -> float:
+        """``alpha_JE^2`` (eq. 11)."""
+        return self.squared[JOINT_EMBEDDING.key]
+
+    @property
+    def switch(self) -> float:
+        """``eta^2 / delta``: the noise level at which JE and RC trade places (Cor 4.5)."""
+        return self.eta**2 / self.delta
+
+    @property
+    def regime(self) -> Regime:
+        """Cor 4.5: "low" (RC needs less alignment), "high" (JE does) or "undetermined"."""
+        if self.noise_gamma.max() < self.switch:
+            return "low"
+        if self.noise_gamma.min() > self.switch:
+            return "high"
+        return "undetermined"
+
+    def threshold2(self, method: str | LinearMethod) -> float:
+        """The squared threshold of ``method`` (a registry key or method with a threshold)."""
+        key = methods.get(method).key
+        if key not in self.squared:
+            raise ValueError(f"method must be one with a threshold, one of {list(self.squared)}; got {key!r}")
+        return self.squared[key]
+
+    def recovers(self, method: str | LinearMethod, alpha: float) -> bool:
+        """Whether the theory predicts recovery as n -> infinity: ``alpha^2 > threshold^2`` (always,
+        for a method without a threshold such as supervised learning)."""
+        alpha = as_scalar("alpha", alpha, minimum=0.0)
+        method = methods.get(method)
+        return method.recovers(self.threshold2(method) if method.has_threshold else None, alpha)
+
+    def threshold(self, method: str | LinearMethod) -> float:
+        """The threshold on alpha itself, e.g. ``alpha_JE`` (0 when the squared threshold is negative)."""
+        return float(np.sqrt(max(self.threshold2(method), 0.0)))
+
+
+def thresholds(setting: Setting | object, lam_theta: object = None, lam_gamma: object = None) -> Thresholds:
+    """Compute ``alpha_RC^2``, ``alpha_JE^2``, ``eta`` and ``delta`` (Props 4.3, 4.4; Cor 4.5).
+
+        alpha_RC^2 = max_{i>k} ( lam_gamma_i / eta^2 - lam_theta_i / lam_gamma_i - 1 )     (eq. 10)
+        alpha_JE^2 = max_{i>k} ( (1 - delta) / delta - lam_theta_i / lam_gamma_i )          (eq. 11)
+
+    Call it with a :class:`Setting`, or with the three spectra ``(signal_energy, lam_theta, lam_gamma)``:
+        signal_energy: length k, ``(1/n) kappa_i^2 > 0`` (the limiting per-sample energies).
+        lam_theta: length d eigenvalues of Theta, >= 0.
+        lam_gamma: length d eigenvalues of Gamma with ``lam_gamma[:k] == 0`` and ``lam_gamma[k:] > 0``.
+    Returns:
+        A :class:`Thresholds` with one entry per registered self-supervised method. Either squared
+        threshold may be negative (no alignment needed).
+    """
+    if isinstance(setting, Setting):
+        if lam_theta is not None or lam_gamma is not None:
+            raise ValueError("pass either a Setting or the three spectra (signal_energy, lam_theta, lam_gamma)")
+    else:
+        if lam_theta is None or lam_gamma is None:
+            raise ValueError("thresholds needs a Setting or the three spectra (signal_energy, lam_theta, lam_gamma)")
+        setting = Setting(setting, lam_theta, lam_gamma)
+    spectra = setting.spectra()
+    per_noise = {m.key: m.threshold2_per_noise(spectra) for m in methods.encoder_methods()}
+    return Thresholds({key: float(v.max()) for key, v in per_noise.items()}, per_noise, spectra.eta,
+                      spectra.delta, spectra.gamma_noise)
+
+
+def limit_scores(setting: Setting, alpha: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-component n -> infinity scores that each closed form ranks (proofs of Props 4.3, 4.4).
+
+    JE ranks eigenvalues of ``S^{-1/2} G S^{-1/2}``: ``e_i/(e_i + lam_theta_i)`` on signal components,
+    ``lam_gamma_i/(lam_theta_i + (1+alpha^2) lam_gamma_i)`` on noise components.
+    RC ranks singular values of ``G S^{-1/2}``: ``e_i/sqrt(e_i + lam_theta_i)`` and
+    ``lam_gamma_i/sqrt(lam_theta_i + (1+alpha^2) lam_gamma_i)``.
+    Recovery holds iff every signal score beats every noise score.
+
+    Returns:
+        ``{method key: (signal scores, noise scores)}`` for each registered self-supervised method.
+    """
+    spectra = setting.spectra()
+    alpha = as_scalar("alpha", alpha, minimum=0.0)
+    return {m.key: m.limit_scores(spectra, alpha) for m in methods.encoder_methods()}

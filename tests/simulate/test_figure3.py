@@ -1,0 +1,112 @@
+"""The Figure 3 protocol: each piece on small inputs, the vectorised sweep against the reference,
+and the chapter through papermill."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from je_vs_rc import data
+from je_vs_rc.checks.figure3 import check_figure3
+from je_vs_rc.simulate import figure3 as mnist
+
+from helpers import TINY, synthetic_digits
+from test_runner import glued
+
+
+def test_prefix_grams_match_direct():
+    A = np.random.default_rng(0).standard_normal((100, 5))
+    for n, gram in zip((10, 35, 100), mnist._prefix_grams(A, (10, 35, 100))):
+        np.testing.assert_allclose(gram, A[:n].T @ A[:n] / n, atol=1e-12)
+
+
+def test_probe_mse_matches_lstsq():
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((80, 7)), rng.standard_normal((80, 3))
+    Xt, Yt = rng.standard_normal((50, 7)), rng.standard_normal((50, 3))
+    F = rng.standard_normal((4, 7))
+    coef = np.linalg.lstsq(X @ F.T, Y, rcond=None)[0]
+    in_sample = np.sum((Y - X @ F.T @ coef) ** 2) / 80
+    held_out = np.sum((Yt - Xt @ F.T @ coef) ** 2) / 50
+    G, XtY, YtY = X.T @ X / 80, X.T @ Y / 80, float(np.sum(Y**2) / 80)
+    assert mnist.probe_mse(F, G, XtY, YtY) == pytest.approx(in_sample)
+    assert mnist.probe_mse(F, G, XtY, YtY, Xt.T @ Xt / 50, Xt.T @ Yt / 50, float(np.sum(Yt**2) / 50)) == \
+        pytest.approx(held_out)
+
+
+def test_pca_matches_svd():
+    images, _ = synthetic_digits(300)
+    x = images.astype(float)
+    mean, comps, vals = mnist.pca(x, 5)
+    _, s, vt = np.linalg.svd(x - x.mean(0), full_matrices=False)
+    np.testing.assert_allclose(vals, s[:5] ** 2 / 300, rtol=1e-8)
+    np.testing.assert_allclose(np.abs(comps.T @ vt[:5].T), np.eye(5), atol=1e-6)
+
+
+@pytest.mark.parametrize("encoder_input", ["corrupted", "clean"])
+def test_sweep_matches_reference(encoder_input):
+    images, labels = synthetic_digits(400)
+    cfg = mnist.Fig3Config(**{**TINY.__dict__, "encoder_input": encoder_input})
+    fast = mnist.figure3_sweep(images, labels, cfg).distance
+    slow = mnist.figure3_reference(images, labels, cfg)
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-10)
+
+
+def test_variants_run_and_are_deterministic():
+    images, labels = synthetic_digits(400)
+    test_images, test_labels = synthetic_digits(100, seed=1)
+    for change in ({"pca_fit": "subsample"}, {"probe": "held_out"}, {"pixel_scale": 1.0}):
+        cfg = mnist.Fig3Config(**{**TINY.__dict__, **change})
+        a = mnist.figure3_sweep(images, labels, cfg, test_images, test_labels)
+        b = mnist.figure3_sweep(images, labels, cfg, test_images, test_labels)
+        assert np.all(np.isfinite(a.distance)) and np.array_equal(a.distance, b.distance)
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"pca_fit": "half"}, r"pca_fit must be one of \('full', 'subsample'\); got 'half'"),
+    ({"probe": "test"}, r"probe must be one of"),
+    ({"ns": (100, 50)}, r"ns must be increasing"),
+    ({"alphas": (-1.0,)}, r"alphas must be non-negative"),
+    ({"gamma_max": (0.0,)}, r"gamma_max must be strictly positive"),
+    ({"pixel_scale": 0}, r"pixel_scale must be > 0"),
+])
+def test_config_errors(change, match):
+    with pytest.raises(ValueError, match=match):
+        mnist.Fig3Config(**change)
+
+
+def test_sweep_input_errors():
+    images, labels = synthetic_digits(100)
+    with pytest.raises(ValueError, match="ns goes up to 160 but the dataset has 100 images"):
+        mnist.figure3_sweep(images, labels, TINY)
+    with pytest.raises(ValueError, match="needs test_images"):
+        mnist.figure3_sweep(*synthetic_digits(400), mnist.Fig3Config(**{**TINY.__dict__, "probe": "held_out"}))
+
+
+def test_comparison_row_looks_lines_up_by_name():
+    images, labels = synthetic_digits(400)
+    rows = mnist.comparison_rows(mnist.figure3_sweep(images, labels, TINY))
+    row = mnist.comparison_row(rows, "strong", "rc", 10.0)
+    assert (row["noise"], row["model"], row["alpha"]) == ("strong", "rc", 10.0)
+    with pytest.raises(ValueError, match="no Figure 3 line for noise='strong', method='rc', alpha=3"):
+        mnist.comparison_row(rows, "strong", "rc", 3.0)
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_paper_scale_sweep_on_mnist():
+    images, labels = data.load("mnist")
+    result = mnist.figure3_sweep(images, labels, mnist.Fig3Config(seeds=(0, 1)))
+    check_figure3(result)
+    rows = mnist.comparison_rows(result)
+    assert sum(r["ours_converges"] == r["paper_converges"] for r in rows) >= 16
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_chapter_runs_through_papermill(tmp_path):
+    from je_vs_rc import run
+
+    out = run.run_chapter("mnist", {"seeds": [3], "ns": [100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200],
+                                    "run_variants": False}, out_dir=tmp_path)
+    values = glued(out)
+    assert values["mn_seeds"] == "1" and values["mn_dataset"] == "'mnist'"

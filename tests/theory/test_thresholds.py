@@ -1,0 +1,62 @@
+"""Thresholds (Props 4.3, 4.4, Cor 4.5) against hand values and the exact n -> infinity limits."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from je_vs_rc import thresholds
+from je_vs_rc.checks.thresholds import check_corollary_45, check_limit_scores
+from je_vs_rc.simulate.sweeps import population_distance
+from je_vs_rc.theory import methods
+from je_vs_rc.theory.thresholds import limit_scores
+
+
+def test_hand_computed_values(toy):
+    th = thresholds(toy)
+    # eta = min(4/sqrt5, 3/2, 2/sqrt3) = 2/sqrt3; delta = min(4/5, 3/4, 2/3) = 2/3
+    assert th.eta == pytest.approx(2 / np.sqrt(3))
+    assert th.delta == pytest.approx(2 / 3)
+    assert th.alpha_je2 == pytest.approx(0.5 - 0.1 / 10)       # (1-d)/d - theta/gamma, max at gamma = 10
+    assert th.alpha_rc2 == pytest.approx(10 / (4 / 3) - 0.01 - 1)
+    assert th.threshold("je") == pytest.approx(0.7) and th.threshold(methods.RECONSTRUCTION) == pytest.approx(np.sqrt(6.49))
+    assert th.switch == pytest.approx(2.0)
+    assert th.regime == "high"
+    assert not th.recovers("rc", 2.0) and th.recovers("rc", 3.0) and th.recovers("sl", 0.0)
+
+
+def test_setting_and_spectra_give_the_same_thresholds(toy):
+    a, b = thresholds(toy), thresholds(toy.signal_energy, toy.lam_theta, toy.lam_gamma)
+    assert a.squared == b.squared and (a.eta, a.delta) == (b.eta, b.delta)
+
+
+def test_negative_threshold_means_any_alpha():
+    th = thresholds([4.0], [0.0, 5.0], [0.0, 1.0])  # delta = 1 -> alpha_JE^2 = -5 < 0
+    assert th.alpha_je2 < 0 and th.threshold("je") == 0.0 and th.recovers("je", 0.0)
+
+
+def test_limit_scores_at_alpha_two(toy):
+    # alpha = 2 tells alpha from alpha^2 in the noise scores.
+    scores = limit_scores(toy, 2.0)
+    np.testing.assert_allclose(scores["je"][1], [10 / 50.1, 6 / 30.1, 3 / 15.1])
+    np.testing.assert_allclose(scores["rc"][0], [4 / np.sqrt(5), 3 / 2, 2 / np.sqrt(3)])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 7), st.floats(0.1, 50.0))
+def test_threshold_predicts_exact_limit(random_setting, seed, d, scale):
+    # The n -> infinity closed forms recover span(Q_1) iff alpha^2 > threshold, on random spectra/bases.
+    rng = np.random.default_rng(seed)
+    setting = random_setting(rng, d, int(rng.integers(1, d)), scale)
+    th = thresholds(setting)
+    check_corollary_45(th)
+    for method in methods.encoder_methods():
+        t2 = th.threshold2(method)
+        # Just below and above the threshold. Where both are negative (about a third of the draws, which
+        # used to check nothing), alpha = 0 is above it and must recover.
+        alphas2 = [a2 for a2 in (t2 - 0.3 * abs(t2) - 0.05, t2 + 0.3 * abs(t2) + 0.05) if a2 >= 0] or [0.0]
+        for alpha2 in alphas2:
+            alpha = float(np.sqrt(alpha2))
+            check_limit_scores(setting, alpha)
+            recovered = population_distance(setting, method, alpha) < 1e-8
+            assert recovered == th.recovers(method, alpha), (method.key, alpha, t2)
