@@ -1,4 +1,4 @@
-# One entry point for readers and CI. Every target creates .venv from the pinned files if missing.
+# One entry point for readers and CI. Every target creates .venv from the hashed lock if missing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,14 +7,27 @@ MATHJAX := _assets/mathjax/tex-svg-full.js
 MATHJAX_VERSION := 3.2.2
 JB_FLAGS ?= -W -n --keep-going
 
-.PHONY: env data mathjax book book-fresh test test-fast site-check run notebooks clean
+.PHONY: env lock data mathjax book book-fresh test test-fast lint format theory-check site-check run notebooks clean
 
-env: $(STAMP)
+env: $(STAMP)  ## .venv with every profile, from the hashed lock requirements.txt
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+# The locks: one universal resolution (Linux, macOS, Windows; CUDA wheels carry Linux-only markers)
+# with the hash of every file. requirements.txt holds every profile, requirements-run.txt the theory
+# and run profiles (no torch), constrained to the same versions. uv resolves from metadata only and
+# keeps the versions already in the files; pass LOCK_FLAGS=--upgrade to move them (on machines whose
+# pip is capped at torch 2.14.1, add --upgrade-package for the packages you mean instead).
+LOCK_PYTHON := 3.11
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version $(LOCK_PYTHON) --generate-hashes \
+	--custom-compile-command "make lock" --quiet $(LOCK_FLAGS)
+lock:  ## regenerate requirements.txt and requirements-run.txt from pyproject.toml's profiles
+	test -x $(BIN)/uv || $(MAKE) env
+	$(UV_COMPILE) --all-extras -o requirements.txt
+	$(UV_COMPILE) --extra run -c requirements.txt -o requirements-run.txt
 
 data: env  ## fetch and verify MNIST into data/
 	$(BIN)/python -m je_vs_rc.data mnist
@@ -42,7 +55,18 @@ site-check: env  ## open every page of _build/html in headless Chromium (needs `
 	$(BIN)/python .ci/browser_check.py
 
 test-fast: env
-	$(BIN)/python -m pytest -m "not slow and not data"
+	$(BIN)/python -m pytest -m "not slow and not data and not network"
+
+lint: env  ## what CI checks: ruff's lint rules and formatting (configured in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: env  ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+theory-check:  ## a fresh venv with only the theory + run profiles runs every chapter but 08
+	nice -n 10 $(PYTHON) .ci/theory_only.py
 
 run: env data  ## make run CHAPTER=04_reconstruction PARAMS="-p ns '[100, 1000]'"
 	$(BIN)/python -m je_vs_rc.run $(CHAPTER) $(PARAMS)

@@ -15,6 +15,11 @@ provenance).
 """
 
 import warnings
+from importlib.util import find_spec
+
+# Without the deep profile, stop at once with one line saying what to install (not a deep traceback).
+if _missing := [m for m in ("torch", "torchvision", "lightly", "timm", "imagecorruptions") if find_spec(m) is None]:
+    raise ImportError(f"je_vs_rc.deep needs {', '.join(_missing)}: pip install 'je-vs-rc[deep]'")
 
 # lightly imports huggingface_hub (through timm), which imports tqdm.auto; in Jupyter without
 # ipywidgets that prints "IProgress not found" on stderr. This pipeline draws no widget progress bars.

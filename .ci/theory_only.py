@@ -1,0 +1,87 @@
+"""CI: the reader's path without torch (`make theory-check`).
+
+A fresh venv gets only the theory and run profiles, from their hashed lock requirements-run.txt. It must
+stay under 1 GB, hold no torch, execute every chapter except 08 through the runner
+(`python -m je_vs_rc.run CHAPTER`), and chapter 08 must stop at once with the line naming the deep
+profile. Prints the install time and size. Uses the MNIST files under data/ (fetched if missing).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LIMIT_BYTES = 1 << 30
+DEEP_CHAPTER = "08_imagenet_c"
+DEEP_HINT = "pip install 'je-vs-rc[deep]'"
+DEEP_SECONDS = 120  # kernel start and the first cells; the chapter itself takes minutes
+
+
+def disk_usage(path: Path) -> int:
+    """Bytes on disk under ``path`` (like ``du -s``), symbolic links not followed."""
+    return sum(
+        os.lstat(os.path.join(root, name)).st_blocks * 512
+        for root, dirs, files in os.walk(path)
+        for name in dirs + files
+    )
+
+
+def run(*args: str | Path, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in args], cwd=REPO, text=True, capture_output=True, **kwargs)
+
+
+def check(result: subprocess.CompletedProcess[str], what: str) -> None:
+    if result.returncode != 0:
+        sys.exit(
+            f"theory-only: {what} failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
+    venv, python = work / "venv", work / "venv" / "bin" / "python"
+    check(run(sys.executable, "-m", "venv", venv), "creating the venv")
+    start = time.monotonic()
+    pip = (python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+    check(run(*pip, "--require-hashes", "-r", "requirements-run.txt"), "installing requirements-run.txt")
+    check(run(*pip, "--no-deps", "-e", "."), "installing the package")
+    seconds, size = time.monotonic() - start, disk_usage(venv)
+    print(f"theory-only: theory + run profiles installed in {seconds:.0f} s, {size / 2**20:.0f} MiB")
+    if size >= LIMIT_BYTES:
+        sys.exit(f"theory-only: the venv takes {size / 2**20:.0f} MiB, over the 1 GiB limit")
+    torch = run(python, "-c", "import importlib.util as u; print(u.find_spec('torch') is None)")
+    if torch.stdout.strip() != "True":
+        sys.exit("theory-only: torch is installed: requirements-run.txt pulled in the deep profile")
+
+    check(run(python, "-m", "je_vs_rc.data", "mnist"), "fetching MNIST")
+    chapters = run(python, "-m", "je_vs_rc.run", "--list")
+    check(chapters, "listing the chapters")
+    out = work / "runs"
+    for chapter in chapters.stdout.split():
+        start = time.monotonic()
+        result = run(python, "-m", "je_vs_rc.run", chapter, "--out", out, timeout=1800)
+        seconds = time.monotonic() - start
+        if chapter == DEEP_CHAPTER:
+            if result.returncode == 0 or DEEP_HINT not in result.stderr or seconds > DEEP_SECONDS:
+                sys.exit(
+                    f"theory-only: {chapter} should stop at once naming {DEEP_HINT!r}; exit {result.returncode} "
+                    f"after {seconds:.0f} s:\n{result.stderr[-3000:]}"
+                )
+            line = next(line for line in result.stderr.splitlines() if DEEP_HINT in line)
+            print(f"theory-only: {chapter} stops after {seconds:.0f} s: {line.strip()}")
+            continue
+        check(result, f"chapter {chapter}")
+        executed = Path(result.stdout.strip().splitlines()[-1])
+        if not executed.is_file():
+            sys.exit(f"theory-only: {chapter} wrote no notebook ({executed})")
+        print(f"theory-only: {chapter} executed in {seconds:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
