@@ -189,6 +189,7 @@ def test_license_and_citation():
 @pytest.mark.network
 def test_locks_are_up_to_date(tmp_path):
     """`make lock` in a copy of the repository changes nothing: the locks match pyproject.toml."""
+    assert UV.exists(), f"uv (test profile) is not installed beside {sys.executable}: run `make env`"
     for name in ("Makefile", "pyproject.toml", "README.md", FULL, RUN):
         shutil.copy(REPO / name, tmp_path / name)
     result = subprocess.run(
@@ -201,49 +202,24 @@ def test_locks_are_up_to_date(tmp_path):
 
 # (uv's platform, lock, resolves?). torch 2.14.1 has wheels for Linux x86_64/aarch64, macOS 14+ arm64
 # and Windows x86_64; Intel Macs get the theory + run profiles only.
-PLATFORMS = [
-    (p, RUN, True)
-    for p in (
-        "x86_64-manylinux_2_28",
-        "aarch64-manylinux_2_28",
-        "aarch64-apple-darwin",
-        "x86_64-apple-darwin",
-        "x86_64-pc-windows-msvc",
-    )
-]
-PLATFORMS += [
-    (p, FULL, True)
-    for p in ("x86_64-manylinux_2_28", "aarch64-manylinux_2_28", "aarch64-apple-darwin", "x86_64-pc-windows-msvc")
-]
-PLATFORMS += [("x86_64-apple-darwin", FULL, False)]
+ALL = ["x86_64-manylinux_2_28", "aarch64-manylinux_2_28", "aarch64-apple-darwin", "x86_64-apple-darwin"]
+ALL += ["x86_64-pc-windows-msvc"]
+PLATFORMS = [(p, RUN, True) for p in ALL] + [(p, FULL, p != "x86_64-apple-darwin") for p in ALL]
 
 
 @pytest.mark.network
 @pytest.mark.parametrize(("platform", "name", "resolves"), PLATFORMS)
 def test_lock_installs_on_each_platform(tmp_path, platform, name, resolves):
     """uv resolves the lock, hashes required, for another platform (a dry run: nothing is downloaded)."""
+    assert UV.exists(), f"uv (test profile) is not installed beside {sys.executable}: run `make env`"
+    options = f"--dry-run --python-platform {platform} --python-version 3.11 --require-hashes".split()
     result = subprocess.run(
-        [
-            str(UV),
-            "pip",
-            "install",
-            "--dry-run",
-            "--python",
-            sys.executable,
-            "--python-platform",
-            platform,
-            "--python-version",
-            "3.11",
-            "--target",
-            str(tmp_path / "target"),
-            "--require-hashes",
-            "-r",
-            str(REPO / name),
-        ],
+        [str(UV), "pip", "install", *options, "--python", sys.executable, "--target", str(tmp_path / "target")]
+        + ["-r", str(REPO / name)],
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "MACOSX_DEPLOYMENT_TARGET": "14.0"},
+        env={**os.environ, "MACOSX_DEPLOYMENT_TARGET": "14.0"},  # torch 2.14.1 needs macOS 14 on arm64
     )
     installed = set(re.findall(r"^ \+ ([A-Za-z0-9_.\-]+)==", result.stderr + result.stdout, re.M))
     if not resolves:
