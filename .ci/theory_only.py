@@ -43,6 +43,7 @@ def check(result: subprocess.CompletedProcess[str], what: str) -> None:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows in CI logs as it happens
     work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
     venv, python = work / "venv", work / "venv" / "bin" / "python"
     check(run(sys.executable, "-m", "venv", venv), "creating the venv")
