@@ -9,7 +9,8 @@ from je_vs_rc import thresholds
 from je_vs_rc.checks.claims import ClaimError
 import numpy as np
 
-from je_vs_rc.checks.finite_samples import (check_bound_nearly_tight, check_calibrated_is_conservative,
+from je_vs_rc.checks.finite_samples import (check_bound_nearly_tight, check_calibrated_errors,
+                                            check_predictions_grow_towards_threshold,
                                             check_fresh_predictions, check_gap_closes_at_threshold,
                                             check_perturbation_bound, check_sample_size_prediction)
 from je_vs_rc.simulate.finite_samples import (Calibration, calibrate, finite_sample_sweep, perturbation_constant,
@@ -35,9 +36,11 @@ def test_gap_check(toy, method):
 
 def test_calibrated_check_can_fail():
     rows = [{"err_cal": 0.04}, {"err_cal": float("nan")}, {"err_cal": 0.06}]
-    with pytest.raises(ClaimError, match="optimistic"):
-        check_calibrated_is_conservative(rows, 0.05)
-    assert check_calibrated_is_conservative(rows[:2], 0.05) == pytest.approx((0.8, 0.8))
+    assert check_calibrated_errors(rows, 0.05) == pytest.approx((0.8, 1.2))
+    with pytest.raises(ClaimError, match="missed by more than 2x"):
+        check_calibrated_errors([*rows, {"err_cal": 0.11}], 0.05)
+    with pytest.raises(ClaimError, match="no calibrated prediction"):
+        check_calibrated_errors(rows[1:2], 0.05)
 
 
 @pytest.mark.slow
@@ -77,3 +80,9 @@ def test_calibration_refuses_to_extrapolate():
     assert cal.at([1.5, 3.0, 5.0])[0] == pytest.approx(np.ones(3))
     with pytest.raises(ValueError, match="swept range"):
         cal.at([1.02, 3.0])
+
+
+def test_growth_check_can_fail():
+    assert check_predictions_grow_towards_threshold({"a": np.array([9.0, 3.0, 1.0])})
+    with pytest.raises(ClaimError, match="do not grow towards the threshold"):
+        check_predictions_grow_towards_threshold({"a": np.array([9.0, 3.0, 3.5])})
