@@ -78,15 +78,16 @@ def residual_trend(limits: dict[str, np.ndarray], angles: object, alphas: object
     ``shrinks_with_alpha`` (at every tilted angle, non-increasing along the recovering alphas);
     empty when no alpha recovers or no angle is tilted."""
     angles_arr, alphas_arr = np.asarray(angles, dtype=float), np.asarray(alphas, dtype=float)
-    tilted = (angles_arr > 0) & (angles_arr < np.pi / 2 - 1e-9)
+    # Tilted angles in increasing order (the parameters need not be sorted).
+    tilted = np.array([j for j in np.argsort(angles_arr) if 0 < angles_arr[j] < np.pi / 2 - 1e-9], dtype=int)
     out = {}
     for key, dist in limits.items():
         rows = np.flatnonzero(recovers[key])
-        if rows.size == 0 or not tilted.any():
+        if rows.size == 0 or tilted.size == 0:
             out[key] = {}
             continue
         first = dist[rows[0], tilted]
-        block = dist[np.ix_(rows, np.flatnonzero(tilted))]
+        block = dist[np.ix_(rows, tilted)]
         out[key] = {"alpha": float(alphas_arr[rows[0]]), "grows_with_angle": bool(np.all(np.diff(first) >= 0)),
                     "peak_angle": float(angles_arr[tilted][int(np.argmax(first))]),
                     "shrinks_with_alpha": bool(np.all(np.diff(block, axis=0) <= 0))}
