@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..simulate.figure3 import Fig3Result, comparison_row, comparison_rows, converges, predictions, probe_mse
+from ..simulate.figure3 import Fig3Config, Fig3Result, comparison_row, comparison_rows, converges, predictions, probe_mse
 from ..theory import methods
 from ..theory.linalg import sym_inv_sqrt
 from .claims import IDENTITY_ATOL, claim
@@ -27,6 +27,21 @@ def check_figure3(result: Fig3Result) -> dict[str, int]:
               f"Figure 3, gamma_max={noise:g}, {method.short}, alpha={alpha:g}: theory says it {verdict}, "
               f"but the distance went {curve[0]:.3g} -> {curve[-1]:.3g}")
     return counts
+
+
+def check_paper_grid(result: Fig3Result) -> None:
+    """The line-by-line comparison with the paper's Figure 3 reads its values at n = 100 and n = 51,200
+    and labels the noise levels by position (weak = 1e3, strong = 1e6): it needs the run to use the
+    paper's noise levels and those two end points, and only alphas the paper plots. Raises otherwise."""
+    from ..paper import FIG3_ENDPOINTS
+
+    cfg, paper = result.config, Fig3Config()
+    alphas = {a for lines in FIG3_ENDPOINTS.values() for a in lines}
+    claim(tuple(cfg.gamma_max) == tuple(paper.gamma_max) and cfg.ns[0] == paper.ns[0] and cfg.ns[-1] == paper.ns[-1]
+          and set(map(float, cfg.alphas)) <= alphas,
+          f"the comparison with the paper's Figure 3 needs its grid (gamma_max = {list(paper.gamma_max)}, n from "
+          f"{paper.ns[0]} to {paper.ns[-1]:,}, alphas among {sorted(alphas)}); this run has gamma_max = "
+          f"{list(cfg.gamma_max)}, n from {cfg.ns[0]} to {cfg.ns[-1]:,}, alphas {list(cfg.alphas)}")
 
 
 def check_probe_invariance(rng: np.random.Generator, d: int = 30, k: int = 8, n_labels: int = 4) -> float:
