@@ -69,6 +69,16 @@ def check_starts_below_paper(rows: list[dict[str, object]], noise: str, method: 
           f"{noise}-noise {methods.get(method).short} lines no longer start below the paper's")
 
 
+def check_line_fails_in_both(rows: list[dict[str, object]], line: tuple[str, str, float]) -> float:
+    """The line ``line`` = (noise, method key, alpha) is predicted to fail for every seed, and neither our
+    line nor the paper's converges (:func:`~je_vs_rc.simulate.figure3.converges`). Returns the paper's
+    end value over ours (n max)."""
+    row = comparison_row(rows, *line)
+    claim(row["theory"] == "fails" and not row["ours_converges"] and row["paper_converges"] is False,
+          f"line {line}: theory {row['theory']}, ours converges {row['ours_converges']}, paper's {row['paper_converges']}")
+    return float(row["paper_last"] / row["ours_last"])
+
+
 def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, float]) -> dict[str, float]:
     """The findings on the protocol variants of :data:`~je_vs_rc.simulate.figure3.VARIANTS`:
 
