@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.figure3 import check_figure3, check_probe_invariance, check_starts_below_paper, check_variants
+from je_vs_rc.checks.figure3 import (check_figure3, check_line_fails_in_both, check_paper_grid, check_probe_invariance,
+                                     check_starts_below_paper, check_variants)
 from je_vs_rc.simulate import figure3
 
 from helpers import TINY, synthetic_digits
@@ -42,3 +43,26 @@ def test_variant_check_can_fail():
     noisy = dataclasses.replace(results["clean_inputs"], distance=results["clean_inputs"].distance + 1e-3)
     with pytest.raises(ClaimError, match="probing on clean inputs"):
         check_variants({**results, "clean_inputs": noisy}, line)
+
+
+def test_paper_grid_check_refuses_other_grids():
+    images, labels = synthetic_digits(400)
+    result = figure3.figure3_sweep(images, labels, TINY)  # n from 40 to 160: the paper has no values there
+    with pytest.raises(ClaimError, match="needs its grid"):
+        check_paper_grid(result)
+    paper = figure3.Fig3Config()
+    on_grid = dataclasses.replace(result, config=dataclasses.replace(result.config, ns=(100, 51200),
+                                                                      gamma_max=paper.gamma_max))
+    check_paper_grid(on_grid)
+    other_noise = dataclasses.replace(on_grid, config=dataclasses.replace(on_grid.config, gamma_max=(1e4, 1e6)))
+    with pytest.raises(ClaimError, match="needs its grid"):
+        check_paper_grid(other_noise)
+
+
+def test_line_check_can_fail():
+    row = {"noise": "strong", "model": "rc", "alpha": 10.0, "theory": "fails", "ours_converges": False,
+           "paper_converges": False, "ours_last": 0.01, "paper_last": 0.05}
+    assert check_line_fails_in_both([row], ("strong", "rc", 10.0)) == pytest.approx(5.0)
+    for change in ({"theory": "mixed"}, {"ours_converges": True}, {"paper_converges": True}):
+        with pytest.raises(ClaimError, match="line"):
+            check_line_fails_in_both([{**row, **change}], ("strong", "rc", 10.0))

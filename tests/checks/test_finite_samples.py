@@ -7,9 +7,15 @@ import pytest
 
 from je_vs_rc import thresholds
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.finite_samples import (check_calibrated_is_conservative, check_gap_closes_at_threshold,
+import numpy as np
+
+from je_vs_rc.checks.finite_samples import (check_bound_nearly_tight, check_calibrated_errors,
+                                            check_predictions_grow_towards_threshold,
+                                            check_fresh_predictions, check_gap_closes_at_threshold,
                                             check_perturbation_bound, check_sample_size_prediction)
-from je_vs_rc.simulate.finite_samples import finite_sample_sweep, perturbation_constant, required_n
+from je_vs_rc.simulate.finite_samples import (Calibration, calibrate, finite_sample_sweep, perturbation_constant,
+                                              required_n)
+from je_vs_rc.theory import methods
 
 
 def test_bound_check_can_fail(toy):
@@ -30,14 +36,53 @@ def test_gap_check(toy, method):
 
 def test_calibrated_check_can_fail():
     rows = [{"err_cal": 0.04}, {"err_cal": float("nan")}, {"err_cal": 0.06}]
-    with pytest.raises(ClaimError, match="optimistic"):
-        check_calibrated_is_conservative(rows, 0.05)
-    assert check_calibrated_is_conservative(rows[:2], 0.05) == pytest.approx((0.8, 0.8))
+    assert check_calibrated_errors(rows, 0.05) == pytest.approx((0.8, 1.2))
+    with pytest.raises(ClaimError, match="missed by more than 2x"):
+        check_calibrated_errors([*rows, {"err_cal": 0.11}], 0.05)
+    with pytest.raises(ClaimError, match="no calibrated prediction"):
+        check_calibrated_errors(rows[1:2], 0.05)
 
 
 @pytest.mark.slow
-def test_guaranteed_sample_size_delivers(toy):
+def test_bound_sample_size_delivers_on_covered_draws(toy):
     c = perturbation_constant(finite_sample_sweep(toy, "je", [3.5], [300, 1000, 3000], range(6)))[0]
     n = required_n(toy, "je", 3.5, 0.05, c)
-    errors = check_sample_size_prediction(toy, "je", 3.5, n, 0.05, range(10, 16), guaranteed=True)
-    assert errors.max() <= 0.05
+    fresh = check_sample_size_prediction(toy, "je", 3.5, n, 0.05, range(10, 16), constant=c)
+    covered = fresh.perturbation[0, 0] * np.sqrt(fresh.ns[0]) <= c
+    assert np.all(fresh.distance[0, 0][covered] <= 0.05)
+
+
+def test_coverage_check_fails_with_an_optimistic_constant(toy):
+    threshold = thresholds(toy).threshold("je")
+    sweep = finite_sample_sweep(toy, "je", [2 * threshold], [300, 1000], range(4))
+    cal = calibrate(sweep, [2.0])
+    rows, coverage = check_fresh_predictions(toy, sweep, cal, 0.2, range(10, 30), 1e5)
+    assert coverage["share"] >= coverage["floor"] and coverage["draws"] >= 20
+    # The median in place of the 90th percentile: about half the fresh draws exceed it.
+    low = dataclasses.replace(cal, constant=perturbation_constant(sweep, quantile=0.5))
+    with pytest.raises(ClaimError, match="fresh draws have"):
+        check_fresh_predictions(toy, sweep, low, 0.2, range(10, 30), 1e5)
+
+
+@pytest.mark.parametrize("method", ["je", "rc"])
+def test_factor_two_of_the_bound_is_needed(method, monkeypatch):
+    assert 0.5 < check_bound_nearly_tight(method) <= 1
+    m = methods.get(method)
+    real = type(m).gap_and_factor
+    # The bound with its factor 2 dropped: the near-tight instance then exceeds it.
+    monkeypatch.setattr(type(m), "gap_and_factor", lambda self, M, k, e: (real(self, M, k, e)[0], real(self, M, k, e)[1] / 2))
+    with pytest.raises(ClaimError, match="near-tight"):
+        check_bound_nearly_tight(method)
+
+
+def test_calibration_refuses_to_extrapolate():
+    cal = Calibration(np.array([1.5, 5.0]), np.ones(2), np.ones(2), np.ones(2))
+    assert cal.at([1.5, 3.0, 5.0])[0] == pytest.approx(np.ones(3))
+    with pytest.raises(ValueError, match="swept range"):
+        cal.at([1.02, 3.0])
+
+
+def test_growth_check_can_fail():
+    assert check_predictions_grow_towards_threshold({"a": np.array([9.0, 3.0, 1.0])})
+    with pytest.raises(ClaimError, match="do not grow towards the threshold"):
+        check_predictions_grow_towards_threshold({"a": np.array([9.0, 3.0, 3.5])})

@@ -48,9 +48,9 @@ def test_predictions_grow_towards_the_threshold(toy):
     sweep = finite_sample_sweep(toy, "rc", [r * threshold for r in ratios], [300, 3000], range(3))
     calibration = calibrate(sweep, ratios)
     np.testing.assert_allclose(calibration.at(ratios)[0], calibration.constant)
-    predicted = predicted_sample_sizes(toy, "rc", calibration, [1.1, 1.5, 3.0], 0.05)
+    predicted = predicted_sample_sizes(toy, "rc", calibration, [1.5, 2.0, 3.0], 0.05)
     for name in (GUARANTEED, CALIBRATED):
         assert np.all(np.diff(predicted[name]) < 0)
     assert np.all(predicted[CALIBRATED] < predicted[GUARANTEED])
-    assert predicted[GUARANTEED][1] == pytest.approx(required_n(toy, "rc", 1.5 * threshold, 0.05,
+    assert predicted[GUARANTEED][0] == pytest.approx(required_n(toy, "rc", 1.5 * threshold, 0.05,
                                                                 calibration.constant[0]))

@@ -10,27 +10,36 @@ from ..theory.augmentations import Masking
 from ..theory.methods import JOINT_EMBEDDING
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds
-from .claims import IDENTITY_ATOL, claim
+from .claims import DECREASE_FACTOR, IDENTITY_ATOL, claim
 
 # Above the threshold (at 1.5 alpha_JE) the JE eigengap must be clearly open. Achieved on the book's
 # spectra: 0.19; a tie is ~1e-16 (3e-16 at alpha_JE).
 OPEN_GAP_MIN = 0.01
-# A printed relative drop of Table 1 vs its recomputed value: the printed accuracies carry one decimal,
-# so a drop recomputed from them is off by up to ~0.05 points. Achieved: 0.031.
-TABLE1_DROP_TOL = 0.06
-# The three average drops quoted in section 5.2 vs the mean of the recomputed drops. Achieved: up to
-# 0.06 (MAE: 25.04 against the printed 25.1).
-TABLE1_MEAN_DROP_TOL = 0.1
+# Table 1 prints drops and averages with one decimal: a recomputed value agrees with a printed one iff it
+# rounds to it, i.e. lies within half a unit (0.05) of it; 1e-9 absorbs the float error of the division.
+# Achieved on the nine drops: 0.031 at most. The averages of section 5.2 are judged at the same precision
+# (and reported, not forced: MAE's recomputed 25.04 does not round to the printed 25.1).
+TABLE1_HALF_UNIT = 0.05 + 1e-9
+# (The masked RC forms use IDENTITY_ATOL: encoder distance 3e-15 and decoder misfit 3e-15 achieved on
+# the book's data, entries O(1).)
+# The finite-n cross block the proofs drop: above this it is a real term, not rounding (it is O(n^{-1/2}):
+# 0.09 to 1.2 on the book's spectra for n from 200 to 20,000).
+CROSS_TERM_MIN = 1e-6
 
 
 def check_rc_forms(X: np.ndarray, setting: Setting, alpha: float, keep_prob: float) -> dict[str, dict[str, float]]:
     """Thm 3.1, paper's vs slides' form: under T(alpha) they reach the same exact loss (within
-    ``IDENTITY_ATOL``); under masking with ``keep_prob`` the paper's form reaches a lower one.
-    Returns the losses for each family ("aligned", "masked")."""
+    ``IDENTITY_ATOL``). Under masking with ``keep_prob`` = p they give the same encoder (distance within
+    ``IDENTITY_ATOL``) and decoders that differ only by the factor p (``D_slides = p D_paper``, within
+    ``IDENTITY_ATOL`` relative), so the paper's form reaches the lower loss (unless p = 1).
+    Returns the measurements for each family ("aligned", "masked")."""
     same = errata.rc_paper_vs_slides(X, setting.augmentation(alpha), setting.k)
     masked = errata.rc_paper_vs_slides(X, Masking(keep_prob), setting.k)
     claim(abs(same["paper"] - same["slides"]) < IDENTITY_ATOL, f"under T(alpha) the two forms differ: {same}")
-    claim(masked["paper"] < masked["slides"], f"under masking the slides' form is not worse: {masked}")
+    claim(masked["encoder_distance"] < IDENTITY_ATOL, f"under masking the two encoders differ: {masked}")
+    claim(abs(masked["decoder_scale"] - keep_prob) < IDENTITY_ATOL and masked["decoder_misfit"] < IDENTITY_ATOL,
+          f"under masking the slides' decoder is not p = {keep_prob} times the paper's: {masked}")
+    claim(keep_prob == 1 or masked["paper"] < masked["slides"], f"under masking the slides' form is not worse: {masked}")
     return {"aligned": same, "masked": masked}
 
 
@@ -43,40 +52,59 @@ def check_threshold_is_a_tie(setting: Setting, th: Thresholds) -> tuple[float, f
     return gap_at, gap_above
 
 
-def check_table1_arithmetic() -> float:
-    """Table 1: every printed relative drop, and the three averages quoted in section 5.2, agree with the
-    values recomputed from the printed accuracies. Returns the largest per-drop difference."""
-    worst = 0.0
-    for method, rows in paper.TABLE1.items():
-        drops = []
-        for s1, _, s5, printed in rows.values():
-            drop = paper.relative_drop(s1, s5)
-            worst = max(worst, abs(drop - printed))
-            drops.append(drop)
-        claim(abs(np.mean(drops) - paper.TABLE1_MEAN_DROP[method]) < TABLE1_MEAN_DROP_TOL,
-              f"{method} mean drop {np.mean(drops):.2f}")
-    claim(worst < TABLE1_DROP_TOL, f"a printed drop is off by {worst:.3f}")
-    return worst
+def check_table1_arithmetic() -> dict[str, object]:
+    """Table 1 at its printed precision (``TABLE1_HALF_UNIT``): every printed relative drop is the one
+    recomputed from the printed accuracies, rounded; the averages quoted in section 5.2 are the means of
+    the printed (rounded) drops, rounded. Returns ``worst`` (largest per-drop difference) and ``rows``:
+    per method, the printed average, the mean of the recomputed drops and of the printed drops, and
+    whether each rounds to the printed average (reported, not required, for the recomputed one)."""
+    worst, rows = 0.0, []
+    for method, table in paper.TABLE1.items():
+        recomputed = [paper.relative_drop(s1, s5) for s1, _, s5, _ in table.values()]
+        printed = [row[3] for row in table.values()]
+        worst = max(worst, max(abs(r - p) for r, p in zip(recomputed, printed)))
+        quoted = paper.TABLE1_MEAN_DROP[method]
+        row = {"method": method, "quoted": quoted, "recomputed": float(np.mean(recomputed)),
+               "from_printed": float(np.mean(printed))}
+        row["recomputed_agrees"] = abs(row["recomputed"] - quoted) <= TABLE1_HALF_UNIT
+        row["printed_agrees"] = abs(row["from_printed"] - quoted) <= TABLE1_HALF_UNIT
+        claim(row["printed_agrees"], f"{method} mean drop: the mean of the printed drops {row['from_printed']:.3f} "
+                                     f"does not round to the quoted {quoted}")
+        rows.append(row)
+    claim(worst <= TABLE1_HALF_UNIT, f"a printed drop is off by {worst:.3f}")
+    return {"worst": worst, "rows": rows}
 
 
-def check_max_delta_typo(setting: Setting, th: Thresholds) -> dict[str, float]:
-    """Eq. 68 with "max" for "min": the threshold it gives is smaller than alpha_JE, and at an alpha
-    between the two the exact n -> infinity JE encoder fails (distance 1 within ``IDENTITY_ATOL``).
-    Returns the wrong squared threshold, the alpha in between and the limit distance there."""
-    wrong2 = errata.alpha_je2_with_max_delta(setting)
-    between = float(np.sqrt((max(wrong2, 0.0) + th.alpha_je2) / 2))
-    limit = population_distance(setting, JOINT_EMBEDDING, between)
-    claim(wrong2 < th.alpha_je2 and limit > 1 - IDENTITY_ATOL,
-          f"max-delta threshold {wrong2:.3f} vs {th.alpha_je2:.3f}; limit distance at alpha={between:.3f}: {limit}")
-    return {"wrong2": wrong2, "between": between, "limit": limit}
+def check_eq68_is_harmless(setting: Setting, th: Thresholds) -> dict[str, float]:
+    """Eq. 68's sentence on clean data is about the *smallest* positive eigenvalue: it equals delta as
+    eqs. 12 and 76 define it (a min), within ``IDENTITY_ATOL``; the thresholds use that delta. Returns
+    the smallest and largest positive eigenvalue and delta."""
+    values = errata.clean_positive_eigenvalues(setting)
+    claim(abs(values["smallest"] - values["delta"]) < IDENTITY_ATOL and abs(th.delta - values["delta"]) < IDENTITY_ATOL,
+          f"the smallest positive clean eigenvalue is not delta: {values}, thresholds' delta {th.delta}")
+    return values
 
 
 def check_whitening_typo(S: np.ndarray, G: np.ndarray, k: int) -> dict[str, float]:
-    """Proof of Thm 3.2: only ``W = Q_k^T S^{-1/2}`` meets ``W S W^T = I`` (within ``IDENTITY_ATOL``); the
-    printed ``S^{1/2}`` misses it by more. Returns both errors."""
-    whitening = errata.whitening_constraint_errors(S, G, k)
-    claim(whitening["inverse_sqrt"] < IDENTITY_ATOL < whitening["sqrt_as_printed"], f"{whitening}")
-    return whitening
+    """Proof of Thm 3.2: eq. 41 as printed (``P = S^{1/2} Q``, ``G = P Omega P^T``) holds within
+    ``IDENTITY_ATOL`` and fails with ``S^{-1/2} Q``; eq. 42 as printed (``W = U P_k^T``) misses the
+    constraint ``W S W^T = I``, which ``W = Q_k^T S^{-1/2}`` meets within ``IDENTITY_ATOL``. Returns the errors."""
+    errors = errata.whitening_errors(S, G, k)
+    claim(errors["eq41_printed"] < IDENTITY_ATOL < errors["eq41_inverse"], f"eq. 41: {errors}")
+    claim(errors["eq42_corrected"] < IDENTITY_ATOL < errors["eq42_printed"], f"eq. 42: {errors}")
+    return errors
+
+
+def check_dropped_cross_terms(setting: Setting, alpha: float, ns: object, seed: int) -> dict[str, np.ndarray]:
+    """Eqs. 49, 57-58 and 72-73 drop the finite-n cross block ``(1/n) X_1^T N_2``: it exceeds
+    ``CROSS_TERM_MIN`` at every n of ``ns`` (it is a real term) and shrinks from the smallest to the
+    largest n by ``DECREASE_FACTOR`` at least (it vanishes only in the limit). Returns
+    :func:`~je_vs_rc.simulate.errata.dropped_cross_terms`."""
+    out = errata.dropped_cross_terms(setting, alpha, ns, seed)
+    cross = out["cross"]
+    claim(bool(np.all(cross > CROSS_TERM_MIN)), f"a finite-n cross block vanishes: {cross}")
+    claim(bool(cross[-1] < DECREASE_FACTOR * cross[0]), f"the cross block does not shrink with n: {cross}")
+    return out
 
 
 def check_rotated_basis(setting: Setting, alpha: float) -> float:

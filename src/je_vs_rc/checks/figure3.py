@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..simulate.figure3 import Fig3Result, comparison_row, comparison_rows, converges, predictions, probe_mse
+from ..simulate.figure3 import Fig3Config, Fig3Result, comparison_row, comparison_rows, converges, predictions, probe_mse
 from ..theory import methods
 from ..theory.linalg import sym_inv_sqrt
 from .claims import IDENTITY_ATOL, claim
@@ -29,6 +29,21 @@ def check_figure3(result: Fig3Result) -> dict[str, int]:
     return counts
 
 
+def check_paper_grid(result: Fig3Result) -> None:
+    """The line-by-line comparison with the paper's Figure 3 reads its values at n = 100 and n = 51,200
+    and labels the noise levels by position (weak = 1e3, strong = 1e6): it needs the run to use the
+    paper's noise levels and those two end points, and only alphas the paper plots. Raises otherwise."""
+    from ..paper import FIG3_ENDPOINTS
+
+    cfg, paper = result.config, Fig3Config()
+    alphas = {a for lines in FIG3_ENDPOINTS.values() for a in lines}
+    claim(tuple(cfg.gamma_max) == tuple(paper.gamma_max) and cfg.ns[0] == paper.ns[0] and cfg.ns[-1] == paper.ns[-1]
+          and set(map(float, cfg.alphas)) <= alphas,
+          f"the comparison with the paper's Figure 3 needs its grid (gamma_max = {list(paper.gamma_max)}, n from "
+          f"{paper.ns[0]} to {paper.ns[-1]:,}, alphas among {sorted(alphas)}); this run has gamma_max = "
+          f"{list(cfg.gamma_max)}, n from {cfg.ns[0]} to {cfg.ns[-1]:,}, alphas {list(cfg.alphas)}")
+
+
 def check_probe_invariance(rng: np.random.Generator, d: int = 30, k: int = 8, n_labels: int = 4) -> float:
     """The least-squares probe's MSE (eq. 93) is unchanged by an invertible map of the features:
     whitened and unwhitened encoders, or encoders differing by T (Thm 3.1) or U (Thm 3.2), score alike."""
@@ -52,6 +67,16 @@ def check_starts_below_paper(rows: list[dict[str, object]], noise: str, method: 
     lines = [r for r in rows if r["noise"] == noise and r["model"] == method]
     claim(bool(lines) and all(r["ours_first"] < r["paper_first"] for r in lines),
           f"{noise}-noise {methods.get(method).short} lines no longer start below the paper's")
+
+
+def check_line_fails_in_both(rows: list[dict[str, object]], line: tuple[str, str, float]) -> float:
+    """The line ``line`` = (noise, method key, alpha) is predicted to fail for every seed, and neither our
+    line nor the paper's converges (:func:`~je_vs_rc.simulate.figure3.converges`). Returns the paper's
+    end value over ours (n max)."""
+    row = comparison_row(rows, *line)
+    claim(row["theory"] == "fails" and not row["ours_converges"] and row["paper_converges"] is False,
+          f"line {line}: theory {row['theory']}, ours converges {row['ours_converges']}, paper's {row['paper_converges']}")
+    return float(row["paper_last"] / row["ours_last"])
 
 
 def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, float]) -> dict[str, float]:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..simulate.intertwined import intertwined
+from ..simulate.intertwined import DRIFT, intertwined
 from ..simulate.sweeps import population_distance, recovery_sweep
 from ..theory import methods
+from ..theory.linalg import subspace_distance
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds
 from .claims import IDENTITY_ATOL, claim
@@ -54,8 +55,30 @@ def check_simulation_near_limit(setting: Setting, n: int, alphas: object, seed: 
 
 def check_blind_spot(setting: Setting, alphas: object) -> float:
     """At 90 degrees the corruption lies inside the signal directions and the subspace distance is 0
-    (within ``IDENTITY_ATOL``) for every alpha and method: the criterion cannot see it. Returns the largest."""
+    (within ``IDENTITY_ATOL``) for every alpha and method, to the clean-data encoder and to span(Q_1)
+    alike: the criterion cannot see it. Returns the largest."""
     rotated = intertwined(setting, np.pi / 2)
-    blind = max(population_distance(rotated, m, a) for m in methods.encoder_methods() for a in np.atleast_1d(alphas))
+    signal = rotated.signal_basis()
+    blind = max(max(population_distance(rotated, m, a),
+                    subspace_distance(m.solve(*rotated.population_moments(a, corrupted=True), rotated.k).encoder, signal))
+                for m in methods.encoder_methods() for a in np.atleast_1d(alphas))
     claim(blind < IDENTITY_ATOL, f"at 90 degrees the distance is {blind}")
     return blind
+
+
+def check_reference_drift(distances: dict[str, dict[str, np.ndarray]], angles: np.ndarray) -> dict[str, np.ndarray]:
+    """The clean-data encoder is the reference of the paper's criterion; with a tilted aligned augmentation
+    it leaves span(Q_1) itself: at angle 0 its distance to span(Q_1) is 0 (within ``IDENTITY_ATOL``), at
+    every tilted angle (0 < angle < 90 degrees) and alpha it exceeds ``RESIDUAL_MIN``. ``distances``: from
+    :func:`~je_vs_rc.simulate.intertwined.limit_distances`. Returns, per method key, the drift at the
+    largest alpha for each angle."""
+    angles = np.asarray(angles, dtype=float)
+    tilted = (angles > 0) & (angles < np.pi / 2 - 1e-9)
+    out = {}
+    for key, drift in distances[DRIFT].items():
+        short = methods.get(key).short
+        claim(bool(np.all(drift[:, angles == 0] < IDENTITY_ATOL)), f"{short}: the clean encoder leaves span(Q_1) at angle 0")
+        claim(bool(np.all(drift[:, tilted] > RESIDUAL_MIN)),
+              f"{short}: at a tilted angle the clean encoder stays in span(Q_1) ({drift[:, tilted].min():.3g})")
+        out[key] = drift[-1]
+    return out

@@ -403,7 +403,7 @@ def comparison_row(rows: list[dict[str, object]], noise: str, method: str, alpha
 # The protocol's open choices (App. C), each changed in turn from the default reading:
 # key -> (description, change to Fig3Config).
 VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
-    "default": ("as above (raw pixels, full PCA, in-sample, corrupted inputs)", {}),
+    "default": ("default (raw pixels, full PCA, in-sample, corrupted inputs)", {}),
     "unit_pixels": ("pixels scaled to [0, 1]", {"pixel_scale": 1.0}),
     "subsample_pca": ("PCA refitted on each subsample", {"pca_fit": "subsample"}),
     "held_out_probe": ("probe scored on the test set", {"probe": "held_out"}),
