@@ -26,3 +26,13 @@ def subspace_distance(a: np.ndarray, b: np.ndarray) -> float:
     an invertible ``T`` -- the "up to T" / "up to U" equivalence of Props 4.3 and 4.4.
     """
     return float(np.linalg.norm(row_space_projector(a) - row_space_projector(b), 2))
+
+
+def orthogonal_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """``min_U ||a - U b||_F / ||b||_F`` over orthogonal k x k ``U`` (orthogonal Procrustes).
+
+    0 iff ``a = U b`` for an orthogonal U -- JE's "up to U" (Prop 4.4), stricter than
+    :func:`subspace_distance`, which is 0 for ``a = 2 b`` as well.
+    """
+    u, _, vt = np.linalg.svd(a @ b.T)
+    return float(np.linalg.norm(a - (u @ vt) @ b) / np.linalg.norm(b))

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import methods
 from .methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
-from .setting import Setting
+from .setting import Setting, Spectra
 from .validation import as_scalar
 
 Regime = Literal["low", "high", "undetermined"]
@@ -125,3 +125,52 @@ def limit_scores(setting: Setting, alpha: float) -> dict[str, tuple[np.ndarray, 
     spectra = setting.spectra()
     alpha = as_scalar("alpha", alpha, minimum=0.0)
     return {m.key: m.limit_scores(spectra, alpha) for m in methods.encoder_methods()}
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where ``alpha_JE^2`` and ``alpha_RC^2`` are equal when Gamma is scaled by a factor s.
+
+    Attributes:
+        scale: the factor s_x (Gamma -> s_x Gamma) at which the squared thresholds are equal; JE needs
+            more alignment below it, RC above it.
+        switch_scale: the factor at which ``max_i lam_gamma_i = eta^2/delta`` (Cor 4.5's low-noise edge).
+        at_switch: whether ``scale == switch_scale``: true iff the loudest noise component also has the
+            smallest ``lam_theta_i / lam_gamma_i``.
+        alpha2: the common squared threshold at ``scale`` (<= 0: both lines sit at alpha = 0 there).
+    """
+
+    scale: float
+    switch_scale: float
+    at_switch: bool
+    alpha2: float
+
+
+def threshold_crossing(setting: Setting) -> Crossing:
+    """The noise scale at which the two thresholds cross (Cor 4.5 made exact).
+
+    Scale Gamma's noise eigenvalues to ``s g_i`` (eta and delta do not depend on Gamma). With
+    ``c_j = lam_theta_j/g_j - min_i lam_theta_i/g_i >= 0``, the JE bracket's maximum is reached at the
+    component of smallest ``lam_theta_i/g_i``, so
+
+        alpha_JE^2(s) - alpha_RC^2(s) = min_j h_j(s),   h_j(s) = 1/delta - s g_j/eta^2 + c_j/s.
+
+    Each h_j is strictly decreasing, hence so is the difference: it has exactly one root,
+    ``s_x = min_j eta^2 (1/delta + sqrt(1/delta^2 + 4 g_j c_j/eta^2)) / (2 g_j)``. It equals
+    ``eta^2/(delta max g)`` -- the crossing at ``max lam_gamma = eta^2/delta`` -- iff the loudest
+    component has ``c_j = 0``; otherwise the thresholds cross at a louder noise.
+    """
+    spectra = setting.spectra()
+    g, theta = spectra.gamma_noise, spectra.theta_noise
+    eta2, delta = spectra.eta**2, spectra.delta
+    c = theta / g - np.min(theta / g)
+    roots = eta2 * (1 / delta + np.sqrt(1 / delta**2 + 4 * g * c / eta2)) / (2 * g)
+    scale = float(roots.min())
+    switch_scale = float(eta2 / (delta * g.max()))
+    loudest = g == g.max()
+    at_switch = bool(np.any(c[loudest] == 0))
+    if at_switch:
+        scale = switch_scale  # the same number; avoid the rounding of the general formula
+    je = methods.get(JOINT_EMBEDDING)
+    alpha2 = float(je.threshold2_per_noise(Spectra(spectra.energy, spectra.theta_signal, theta, scale * g)).max())
+    return Crossing(scale, switch_scale, at_switch, alpha2)
