@@ -6,10 +6,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from je_vs_rc.checks import closed_forms
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.closed_forms import (check_joint_embedding_optimum, check_lemma_b1, check_moments,
-                                          check_reconstruction_optimum, check_supervised_optimum)
+from je_vs_rc.checks.closed_forms import (SQUARE_PROBE_ALPHA, check_joint_embedding_optimum, check_lemma_b1,
+                                          check_moments, check_reconstruction_optimum, check_supervised_optimum)
 from je_vs_rc.theory.augmentations import AlignedNoise
+from je_vs_rc.theory.joint_embedding import joint_embedding
+from je_vs_rc.theory.linalg import sym_inv_sqrt
+from je_vs_rc.theory.reconstruction import reconstruction
+from je_vs_rc.theory.setting import augmented_moments
+from je_vs_rc.theory.supervised import supervised
 
 instances = st.tuples(st.integers(0, 2**32 - 1), st.integers(3, 6), st.data())
 
@@ -63,3 +69,52 @@ def test_moment_check_detects_a_wrong_sigma(toy, monkeypatch):
     monkeypatch.setattr(AlignedNoise, "covariance", lambda self: np.diag(self.lam_theta + self.alpha * self.lam_gamma))
     with pytest.raises(ClaimError):
         check_moments(toy, alpha=2.0, n=100, n_views=500, rng=rng)
+
+
+def test_lemma_b1_check_detects_a_wrong_sigma(toy, monkeypatch):
+    # At alpha = 2.5 a Sigma with alpha in place of alpha^2 must fail Lemma B.1's Monte-Carlo check.
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(AlignedNoise, "covariance", lambda self: np.diag(self.lam_theta + self.alpha * self.lam_gamma))
+    with pytest.raises(ClaimError, match="Lemma B.1"):
+        check_lemma_b1(toy, alpha=SQUARE_PROBE_ALPHA, n=40, n_views=400, n_labels=2, rng=rng)
+
+
+def test_sampled_views_with_a_wrong_alpha_are_detected(toy, monkeypatch):
+    # The other side: views drawn with alpha^2 gamma instead of alpha gamma (Sigma right, sampling wrong).
+    sample = AlignedNoise.sample
+    monkeypatch.setattr(AlignedNoise, "sample", lambda self, X, m, rng: sample(
+        AlignedNoise(self.lam_theta, self.lam_gamma, self.alpha**2, self.basis, self.gamma_basis), X, m, rng))
+    with pytest.raises(ClaimError):
+        check_moments(toy, alpha=SQUARE_PROBE_ALPHA, n=100, n_views=500, rng=np.random.default_rng(0))
+
+
+def _toy_instance(toy, n=40, alpha=SQUARE_PROBE_ALPHA):
+    rng = np.random.default_rng(0)
+    return rng, toy.clean_data(n, rng) + toy.corruption(n, rng), toy.sigma(alpha)
+
+
+def test_supervised_check_catches_a_small_error(toy, monkeypatch):
+    # 1e-4 relative: far above the accuracy achieved (3e-8), and below the old tolerance (1e-3).
+    rng, X, Sigma = _toy_instance(toy)
+    monkeypatch.setattr(closed_forms, "supervised", lambda *a: (1 + 1e-4) * supervised(*a))
+    with pytest.raises(ClaimError, match="eq. 46"):
+        check_supervised_optimum(X, rng.standard_normal((X.shape[0], 2)), Sigma, rng)
+
+
+def test_reconstruction_check_catches_a_small_error(toy, monkeypatch):
+    rng, X, Sigma = _toy_instance(toy)
+    tilt = 3e-4 * np.random.default_rng(1).standard_normal((3, 6))
+    monkeypatch.setattr(closed_forms, "reconstruction", lambda *a: (reconstruction(*a)[0] + tilt, reconstruction(*a)[1]))
+    with pytest.raises(ClaimError, match="Thm 3.1"):
+        check_reconstruction_optimum(X, Sigma, 3, rng, starts=3)
+
+
+def test_joint_embedding_check_catches_a_small_error(toy, monkeypatch):
+    # A feasible W slightly off the optimum: the objective gap is ~1e-8, above the 1e-11 tolerance.
+    rng, X, Sigma = _toy_instance(toy)
+    S, _ = augmented_moments(X, Sigma)
+    tilt = 1e-4 * np.random.default_rng(1).standard_normal((3, 6))
+    monkeypatch.setattr(closed_forms, "joint_embedding", lambda *a: (lambda W: sym_inv_sqrt(W @ S @ W.T) @ W)(
+        joint_embedding(*a) + tilt))
+    with pytest.raises(ClaimError, match="Thm 3.2"):
+        check_joint_embedding_optimum(X, Sigma, 3, rng, starts=2)
