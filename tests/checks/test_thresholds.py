@@ -8,7 +8,7 @@ import pytest
 
 from je_vs_rc import Setting, thresholds
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.thresholds import (check_corollary_45, check_limit_scores, check_phase_diagram, check_recovery,
+from je_vs_rc.checks.thresholds import (PHASE_MIN_AGREEMENT, check_corollary_45, check_limit_scores, check_phase_diagram, check_recovery,
                                         check_threshold_crossing, check_threshold_sharp, check_up_to_orthogonal)
 from je_vs_rc.simulate.sweeps import phase_diagram, recovery_sweep
 from je_vs_rc.theory.linalg import orthogonal_distance, subspace_distance
@@ -150,3 +150,14 @@ def test_orthogonal_check_sees_what_the_subspace_distance_cannot(toy):
             encoder=solve(self, S, G, k).encoder * (2.0 if np.any(np.diag(G)[k:] > 0) else 1.0)))
         with pytest.raises(ClaimError, match="orthogonal U"):
             check_up_to_orthogonal(toy, th, [1.0], [100, 10000])
+
+
+def test_phase_check_requires_its_minimum_agreement():
+    base = Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0, 0, 0, 1.0, 0.6, 0.3])
+    phase = phase_diagram(base, np.geomspace(0.1, 100, 6), np.geomspace(0.03, 30, 6), 2000)
+    assert min(check_phase_diagram(phase, base).values()) >= PHASE_MIN_AGREEMENT
+    # Flip 15% of the cells and exempt every cell from the boundary rule: the agreement rule alone must fail.
+    flip = np.random.default_rng(0).random(phase.selected["je"].shape) < 0.15
+    flipped = {key: np.where(flip, 1.0 - v, v) for key, v in phase.selected.items()}
+    with pytest.raises(ClaimError, match="% of the cells agree"):
+        check_phase_diagram(dataclasses.replace(phase, selected=flipped), base, margin=np.inf)

@@ -60,3 +60,31 @@ def test_threshold_predicts_exact_limit(random_setting, seed, d, scale):
             check_limit_scores(setting, alpha)
             recovered = population_distance(setting, method, alpha) < 1e-8
             assert recovered == th.recovers(method, alpha), (method.key, alpha, t2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_threshold_crossing_is_the_root_of_the_difference(seed):
+    # The closed-form crossing against bisection on alpha_JE^2 - alpha_RC^2 computed from the registry.
+    from je_vs_rc import Setting
+    from je_vs_rc.simulate.sweeps import scaled_setting
+    from je_vs_rc.theory.thresholds import threshold_crossing
+
+    rng = np.random.default_rng(seed)
+    k, m = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    base = Setting(rng.uniform(0.5, 5, k), rng.uniform(0.01, 3, k + m), np.r_[np.zeros(k), rng.uniform(0.1, 2, m)])
+    crossing = threshold_crossing(base)
+
+    def diff(s):
+        th = thresholds(scaled_setting(base, s))
+        return th.alpha_je2 - th.alpha_rc2
+
+    lo, hi = crossing.switch_scale * 0.999, crossing.switch_scale * 1e4
+    assert diff(lo) > 0 > diff(hi)
+    for _ in range(200):
+        mid = np.sqrt(lo * hi)
+        lo, hi = (mid, hi) if diff(mid) > 0 else (lo, mid)
+    assert crossing.scale == pytest.approx(lo, rel=1e-9)
+    g, theta = base.lam_gamma[k:], base.lam_theta[k:]
+    assert crossing.at_switch == (theta[g.argmax()] / g.max() == np.min(theta / g))
+    assert crossing.at_switch == (crossing.scale == pytest.approx(crossing.switch_scale, rel=1e-12))
