@@ -52,7 +52,9 @@ class Thresholds:
 
     @property
     def switch(self) -> float:
-        """``eta^2 / delta``: the noise level at which JE and RC trade places (Cor 4.5)."""
+        """``eta^2 / delta``: the noise level that bounds Cor 4.5's regimes. JE and RC trade places exactly
+        where ``max lam_gamma`` reaches it only when the loudest noise component also has the smallest
+        ``lam_theta_i / lam_gamma_i`` (see :func:`threshold_crossing`)."""
         return self.eta**2 / self.delta
 
     @property
