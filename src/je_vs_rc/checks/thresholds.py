@@ -23,6 +23,9 @@ PHASE_MIN_AGREEMENT = 0.9
 # The exact (n -> infinity) recovery is tested at alpha^2 this far below and above each threshold:
 # a threshold formula wrong by more than 10% puts one of the two on the wrong side.
 SHARP_BELOW, SHARP_ABOVE = 0.9, 1.1
+# Relative step beside the thresholds' crossing: the difference there is ~1e-6 of the thresholds, far
+# above rounding (~1e-15), so its sign is reliable.
+CROSSING_STEP = 1e-6
 
 
 def check_limit_scores(setting: Setting, alpha: float) -> float:
@@ -177,7 +180,7 @@ def check_threshold_crossing(setting: Setting, crossing: Crossing) -> dict[str, 
 
     s = crossing.scale
     at, je2 = diff(s)
-    below, above = diff(s * (1 - 1e-6))[0], diff(s * (1 + 1e-6))[0]
+    below, above = diff(s * (1 - CROSSING_STEP))[0], diff(s * (1 + CROSSING_STEP))[0]
     spectra = setting.spectra()
     high_edge = spectra.eta**2 / (spectra.delta * spectra.gamma_noise.min())
     claim(abs(at) < IDENTITY_ATOL * max(1.0, abs(je2)) and below > 0 > above,
