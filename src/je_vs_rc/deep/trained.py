@@ -4,11 +4,17 @@ The closed forms (eq. 46, Thm 3.1, Thm 3.2) are optima of expectations over augm
 same objectives are minimised the way a practitioner would: minibatches of samples, fresh views
 ``tau(x) = x + theta + alpha gamma`` (eq. 7) drawn at every step, gradients from autograd.
 
-- ``"sl"`` (eq. 44): ``||y - V tau(x)||^2``, one view.
-- ``"rc"`` (SSL-RC): ``||x - D(E(tau(x)))||^2``, one view; the target is the sample itself
+Each method of the theory's registry (``je_vs_rc.theory.methods``) that can be trained has a
+:class:`TrainedVariant` in :data:`TRAINED`, under the same key: the trained variant of that method. It
+says how many views a sample gets, whether the model has a decoder or needs labels, the batch loss, and
+how a trained linear model compares with the method's closed form. The training loop knows nothing
+else about a method, and the grid and the Part 1 study iterate over the registry.
+
+- supervised (eq. 44): ``||y - V tau(x)||^2``, one view.
+- SSL-RC: ``||x - D(E(tau(x)))||^2``, one view; the target is the sample itself
   (the corrupted sample for corrupted data).
-- ``"je"`` (SSL-JE): ``||f(tau_1(x)) - f(tau_2(x))||^2`` under ``E[f f^T] = I_k``. The constraint is
-  enforced in one of three ways (``CONSTRAINTS``):
+- SSL-JE: ``||f(tau_1(x)) - f(tau_2(x))||^2`` under ``E[f f^T] = I_k``. The constraint is
+  enforced in one of three ways (:attr:`JointEmbeddingTraining.constraints`):
 
   * ``"whiten"``: the loss is computed on whitened embeddings, ``Tr(C^-1 Delta)`` with ``C`` the
     batch second moment of the embeddings and ``Delta`` that of their differences (W-MSE style).
@@ -34,13 +40,21 @@ would change how much each coordinate's variance weighs in the loss.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import torch
 
-METHODS = ("sl", "je", "rc")
-CONSTRAINTS = ("whiten", "penalty", "project")
+from ..theory import methods
+from ..theory.joint_embedding import joint_embedding_from_moments, joint_embedding_objective
+from ..theory.linalg import subspace_distance, sym_inv_sqrt
+from ..theory.methods import LinearMethod
+from ..theory.reconstruction import reconstruction_from_moments, reconstruction_objective
+from ..theory.setting import augmented_moments
+from ..theory.supervised import supervised_objective
+
 OPTIMIZERS = ("adam", "sgd")
 WHITEN_RIDGE = 1e-6      # ridge added to the batch second moment before it is inverted (relative)
 WARMUP_FRACTION = 0.05   # linear learning-rate warm-up, then cosine decay to zero
@@ -72,14 +86,15 @@ class TrainConfig:
     """How every model of one batched run is trained.
 
     Attributes:
-        method: "sl", "je" or "rc".
-        k: encoder output dimension (ignored for "sl": the output is the label dimension).
+        method: the registry key of a method with a trained variant (:data:`TRAINED`).
+        k: encoder output dimension (ignored when the variant predicts labels: the output is their dimension).
         hidden: hidden-layer widths; () is the paper's linear model.
         steps: default step budget (a model may have its own, see :class:`Problems`).
         batch_size: default number of samples per step.
         lr: peak learning rate (linear warm-up, cosine decay to zero at the model's budget).
         optimizer: "adam" or "sgd".
-        constraint: for "je": "whiten", "penalty" or "project".
+        constraint: how the variant enforces its constraint, one of its ``constraints`` (SSL-JE: "whiten",
+            "penalty" or "project"); ignored by variants without a constraint.
         penalty: default weight lambda of the "penalty" constraint.
         seed: seeds the initialisation, the minibatches and the views.
         threads: torch CPU threads (1: on a shared 2-core machine OpenMP spin-waits make 2 slower).
@@ -98,17 +113,12 @@ class TrainConfig:
     threads: int = 1
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}; got {self.method!r}")
-        if self.constraint not in CONSTRAINTS:
-            raise ValueError(f"constraint must be one of {CONSTRAINTS}; got {self.constraint!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}")
         object.__setattr__(self, "hidden", check_hidden(self.hidden))
         for name in ("k", "steps", "batch_size", "threads"):
             _positive_int(name, getattr(self, name))
-        if self.method == "je" and self.constraint == "project" and self.hidden:
-            raise ValueError("constraint='project' needs a linear encoder (hidden=()); use 'whiten' or 'penalty'")
+        trained_variant(self.method).check(self)
         if not (np.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a positive number; got {self.lr!r}")
         if not (np.isfinite(self.penalty) and self.penalty > 0):
@@ -154,9 +164,10 @@ class Problems:
             arr = getattr(self, name)
             if arr.shape != (M, d) or np.any(arr < 0) or not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} must be a non-negative (M={M}, d={d}) array; got shape {arr.shape}")
-        if cfg.method == "sl" and (self.Y is None or self.Y.shape[:2] != X.shape[:2]):
-            raise ValueError("method 'sl' needs labels Y of shape (groups, n, l)")
-        if cfg.method in ("je", "rc") and not 1 <= cfg.k <= d:
+        variant = trained_variant(cfg.method)
+        if variant.needs_labels and (self.Y is None or self.Y.shape[:2] != X.shape[:2]):
+            raise ValueError(f"method {cfg.method!r} needs labels Y of shape (groups, n, l)")
+        if not variant.needs_labels and not 1 <= cfg.k <= d:
             raise ValueError(f"k must be in 1..d={d}; got {cfg.k}")
         for name in ("steps", "batch_size"):
             arr = getattr(self, name)
@@ -195,8 +206,8 @@ class Trained:
 
     def decoder_matrix(self) -> np.ndarray:
         """(M, d, k): the linear RC decoder ``D`` with ``x_hat = D z``."""
-        if self.config.method != "rc" or len(self.decoder) != 1:
-            raise ValueError("decoder_matrix is defined for linear RC models only")
+        if len(self.decoder) != 1:
+            raise ValueError("decoder_matrix is defined for linear models with a decoder (SSL-RC) only")
         return np.transpose(self.decoder[0][0], (0, 2, 1)) * self.out_scale[:, None, None]
 
     def encode(self, X: np.ndarray, group: np.ndarray | None = None, chunk: int = 4096) -> np.ndarray:
@@ -256,10 +267,155 @@ def _sym_inv_sqrt(C: torch.Tensor) -> torch.Tensor:
     return (vecs / vals.clamp_min(1e-12).sqrt()[:, None, :]) @ vecs.transpose(1, 2)
 
 
-def train(problems: Problems, cfg: TrainConfig) -> Trained:
-    """Train every model of ``problems`` with ``cfg`` (CPU, float64, deterministic for a given seed)."""
-    import time
+@dataclass
+class Batch:
+    """What a variant's loss sees at one step (M models, V views, B samples; weights mask each model's batch).
 
+    ``out`` (M, V, B, out): encoder outputs of the views; ``target`` (M, B, d): the samples, divided by
+    ``out_scale``; ``labels`` (M, B, l) or None; ``decoder``: the decoder's layers (empty without one);
+    ``weights`` (M, B); ``penalty`` (M,): the penalty weights.
+    """
+
+    out: torch.Tensor
+    target: torch.Tensor
+    labels: torch.Tensor | None
+    decoder: list
+    weights: torch.Tensor
+    penalty: torch.Tensor
+
+
+class TrainedVariant:
+    """How a registered linear method is trained by stochastic gradients (its trained variant).
+
+    Class attributes: ``n_views`` (views per sample and step), ``needs_labels`` (supervised: the output is
+    the label dimension), ``has_decoder`` (the decoder mirrors the encoder), ``constraints`` (ways of
+    enforcing a constraint, accepted as ``TrainConfig.constraint``; empty: none).
+    """
+
+    n_views: ClassVar[int] = 1
+    needs_labels: ClassVar[bool] = False
+    has_decoder: ClassVar[bool] = False
+    constraints: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, cfg: TrainConfig) -> None:
+        """Raise a ValueError naming the parameter if ``cfg`` does not suit this variant."""
+        if self.constraints and cfg.constraint not in self.constraints:
+            raise ValueError(f"constraint must be one of {list(self.constraints)}; got {cfg.constraint!r}")
+
+    def projects(self, cfg: TrainConfig) -> bool:
+        """Whether each step projects the encoder back onto the constraint set (linear encoders only)."""
+        return False
+
+    def loss(self, batch: Batch, cfg: TrainConfig) -> torch.Tensor:
+        """(M,) the loss of every model on the batch."""
+        raise NotImplementedError
+
+    def against_closed_form(self, F: np.ndarray, D: np.ndarray | None, X: np.ndarray, Y: np.ndarray | None,
+                            Sigma: np.ndarray, k: int) -> tuple[float, float]:
+        """A trained linear model (``F`` out x d, decoder ``D`` or None) against the method's closed form on the
+        data ``X`` (labels ``Y``) with noise covariance ``Sigma``: (distance, relative objective gap)."""
+        raise NotImplementedError
+
+
+def _weighted_sum(per_sample: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    return (per_sample * weights).sum(-1)
+
+
+class SupervisedTraining(TrainedVariant):
+    """Eq. 44 on one sampled view; compared with eq. 46 by the relative error of V."""
+
+    needs_labels: ClassVar[bool] = True
+
+    def loss(self, batch: Batch, cfg: TrainConfig) -> torch.Tensor:
+        assert batch.labels is not None
+        return _weighted_sum(((batch.labels - batch.out[:, 0]) ** 2).sum(-1), batch.weights)
+
+    def against_closed_form(self, F, D, X, Y, Sigma, k):
+        S, _ = augmented_moments(X, Sigma)
+        V = methods.SUPERVISED.solve(S, X.T @ Y / X.shape[0])
+        best = supervised_objective(V, X, Y, Sigma)
+        return float(np.linalg.norm(F - V) / np.linalg.norm(V)), supervised_objective(F, X, Y, Sigma) / best - 1
+
+
+class ReconstructionTraining(TrainedVariant):
+    """SSL-RC on one sampled view, through a decoder mirroring the encoder; compared with Thm 3.1."""
+
+    has_decoder: ClassVar[bool] = True
+
+    def loss(self, batch: Batch, cfg: TrainConfig) -> torch.Tensor:
+        recon = _mlp(batch.decoder, batch.out[:, 0])
+        return _weighted_sum(((batch.target - recon) ** 2).sum(-1), batch.weights)
+
+    def against_closed_form(self, F, D, X, Y, Sigma, k):
+        E, D_star = reconstruction_from_moments(*augmented_moments(X, Sigma), k)[:2]
+        best = reconstruction_objective(E, D_star, X, Sigma)
+        return subspace_distance(F, E), reconstruction_objective(F, D, X, Sigma) / best - 1
+
+
+class JointEmbeddingTraining(TrainedVariant):
+    """SSL-JE on two sampled views, its constraint enforced by whitening, a penalty or a projection (see the
+    module docstring); compared with Thm 3.2 after rescaling onto the constraint set."""
+
+    n_views: ClassVar[int] = 2
+    constraints: ClassVar[tuple[str, ...]] = ("whiten", "penalty", "project")
+
+    def check(self, cfg: TrainConfig) -> None:
+        super().check(cfg)
+        if self.projects(cfg) and cfg.hidden:
+            raise ValueError("constraint='project' needs a linear encoder (hidden=()); use 'whiten' or 'penalty'")
+
+    def projects(self, cfg: TrainConfig) -> bool:
+        return cfg.constraint == "project"
+
+    def loss(self, batch: Batch, cfg: TrainConfig) -> torch.Tensor:
+        out, weights = batch.out, batch.weights
+        diff = out[:, 0] - out[:, 1]
+        eye = torch.eye(out.shape[-1], dtype=out.dtype)
+        if cfg.constraint == "whiten":
+            C = _second_moment(out, weights)
+            C = C + WHITEN_RIDGE * C.diagonal(dim1=1, dim2=2).mean(-1)[:, None, None] * eye
+            Delta = _second_moment(diff[:, None], weights)
+            return torch.linalg.solve(C, Delta).diagonal(dim1=1, dim2=2).sum(-1)
+        invariance = _weighted_sum((diff**2).sum(-1), weights)
+        if cfg.constraint == "penalty":
+            return invariance + batch.penalty * ((_second_moment(out, weights) - eye) ** 2).sum((1, 2))
+        return invariance
+
+    def against_closed_form(self, F, D, X, Y, Sigma, k):
+        S, G = augmented_moments(X, Sigma)
+        W = joint_embedding_from_moments(S, G, k)[0]
+        on_constraint = sym_inv_sqrt(F @ S @ F.T, "W S W^T") @ F  # same row space, W S W^T = I
+        return subspace_distance(F, W), joint_embedding_objective(on_constraint, Sigma) / joint_embedding_objective(W, Sigma) - 1
+
+
+# Trained variants, keyed by the theory registry's keys (a method without one cannot be trained here).
+TRAINED: dict[str, TrainedVariant] = {}
+
+
+def register_trained(method: str | LinearMethod, variant: TrainedVariant) -> TrainedVariant:
+    """Attach ``variant`` to a registered method (one variant per method)."""
+    key = methods.get(method).key
+    if key in TRAINED:
+        raise ValueError(f"method {key!r} already has a trained variant")
+    TRAINED[key] = variant
+    return variant
+
+
+def trained_variant(method: str | LinearMethod) -> TrainedVariant:
+    """The trained variant of a registered method; a ValueError names the methods that have one."""
+    key = methods.get(method).key
+    if key not in TRAINED:
+        raise ValueError(f"method must be one with a trained variant, one of {list(TRAINED)}; got {key!r}")
+    return TRAINED[key]
+
+
+register_trained(methods.SUPERVISED, SupervisedTraining())
+register_trained(methods.JOINT_EMBEDDING, JointEmbeddingTraining())
+register_trained(methods.RECONSTRUCTION, ReconstructionTraining())
+
+
+def train(problems: Problems, cfg: TrainConfig) -> Trained:
+    """Train every model of ``problems`` with ``cfg`` (CPU, float32, deterministic for a given seed)."""
     problems.validate(cfg)
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
@@ -270,8 +426,6 @@ def train(problems: Problems, cfg: TrainConfig) -> Trained:
 
 
 def _train(problems: Problems, cfg: TrainConfig) -> Trained:
-    import time
-
     start = time.perf_counter()
     gen = torch.Generator().manual_seed(int(cfg.seed))
     X = torch.as_tensor(np.asarray(problems.X), dtype=DTYPE)
@@ -286,7 +440,8 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
                           dtype=DTYPE)
     B = int(batch.max())
     weights = (torch.arange(B)[None, :] < batch[:, None]).to(DTYPE) / batch[:, None].to(DTYPE)  # (M, B)
-    Y = torch.as_tensor(np.asarray(problems.Y), dtype=DTYPE) if cfg.method == "sl" else None
+    variant = trained_variant(cfg.method)
+    Y = torch.as_tensor(np.asarray(problems.Y), dtype=DTYPE) if variant.needs_labels else None
 
     # Exact per-coordinate second moment of each model's views: the input standardisation.
     data_moment = (X**2).mean(dim=1)[group]
@@ -296,14 +451,13 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
     out_dim = Y.shape[-1] if Y is not None else cfg.k
     linear = not cfg.hidden
     enc = _init(M, [d, *cfg.hidden, out_dim], not linear, gen)
-    dec = _init(M, [cfg.k, *cfg.hidden[::-1], d], not linear, gen) if cfg.method == "rc" else []
+    dec = _init(M, [cfg.k, *cfg.hidden[::-1], d], not linear, gen) if variant.has_decoder else []
     params = [p for layer in enc + dec for p in layer if p is not None]
     moments = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
-    n_views = 2 if cfg.method == "je" else 1
-    project = cfg.method == "je" and cfg.constraint == "project"
+    n_views = variant.n_views
+    project = variant.projects(cfg)
     S_sum = torch.zeros(M, d, d, dtype=DTYPE)
     losses = np.empty((int(steps.max()), M))
-    eye = torch.eye(cfg.k, dtype=DTYPE)
 
     for t in range(int(steps.max())):
         idx = torch.randint(n, (G, B), generator=gen)
@@ -319,26 +473,9 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
             with torch.no_grad():  # keep W on the constraint set W S_hat W^T = I
                 C = W.transpose(1, 2) @ (S_sum / (t + 1)) @ W
                 W.copy_(W @ _sym_inv_sqrt(C))
-        out = _mlp(enc, views)
-        if cfg.method == "sl":
-            assert Y is not None
-            yb = Y[torch.arange(G)[:, None], idx][group]
-            per_model = (((yb - out[:, 0]) ** 2).sum(-1) * weights).sum(-1)
-        elif cfg.method == "rc":
-            recon = _mlp(dec, out[:, 0])
-            per_model = (((x_m / out_scale[:, None, None] - recon) ** 2).sum(-1) * weights).sum(-1)
-        else:
-            diff = out[:, 0] - out[:, 1]
-            if cfg.constraint == "whiten":
-                C = _second_moment(out, weights)
-                C = C + WHITEN_RIDGE * C.diagonal(dim1=1, dim2=2).mean(-1)[:, None, None] * eye
-                Delta = _second_moment(diff[:, None], weights)
-                per_model = torch.linalg.solve(C, Delta).diagonal(dim1=1, dim2=2).sum(-1)
-            else:
-                per_model = ((diff**2).sum(-1) * weights).sum(-1)
-                if cfg.constraint == "penalty":
-                    C = _second_moment(out, weights)
-                    per_model = per_model + lam * ((C - eye) ** 2).sum((1, 2))
+        labels = None if Y is None else Y[torch.arange(G)[:, None], idx][group]
+        batch_in = Batch(_mlp(enc, views), x_m / out_scale[:, None, None], labels, dec, weights, lam)
+        per_model = variant.loss(batch_in, cfg)
         losses[t] = per_model.detach().numpy()
         grads = torch.autograd.grad(per_model.sum(), params)
         lr = cfg.lr * _schedule(t, steps)

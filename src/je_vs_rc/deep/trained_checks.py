@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks.claims import claim
-from .trained_grid import CLOSED_FORM, LINEAR, SSL_METHODS, GridResult, summarize
+from ..theory import methods
+from .trained_grid import CLOSED_FORM, LINEAR, GridResult, summarize
 from .trained_linear import VARIANTS, LinearStudy
 
 # Named tolerances (why each value: see the docstring that uses it).
@@ -55,13 +56,13 @@ def check_trained_recovery(study: LinearStudy) -> dict[str, np.ndarray]:
     claim(min(ratios) < 1 < max(ratios), f"recovery_ratios {list(ratios)} must include a value below 1 and one above 1")
     out = {}
     for name, rec in study.recovery.items():
-        method = VARIANTS[name][0]
+        short = methods.get(VARIANTS[name].method).short
         for ratio, dist in zip(study.config.recovery_ratios, rec.mean(axis=-1)):
             if ratio > 1:
-                claim(dist < RECOVERED_BELOW, f"{name} at {ratio:g} x alpha_{method.upper()}: distance {dist:.3g} "
+                claim(dist < RECOVERED_BELOW, f"{name} at {ratio:g} x alpha_{short}: distance {dist:.3g} "
                                               f"to the clean encoder, expected recovery")
             elif ratio < 1:
-                claim(dist > FAILED_ABOVE, f"{name} at {ratio:g} x alpha_{method.upper()}: distance {dist:.3g} "
+                claim(dist > FAILED_ABOVE, f"{name} at {ratio:g} x alpha_{short}: distance {dist:.3g} "
                                            f"to the clean encoder, expected failure")
         out[name] = rec.mean(axis=-1)
     return out
@@ -82,7 +83,7 @@ def check_penalty_scales(study: LinearStudy) -> tuple[float, list[float]]:
 def grid_summaries(result: GridResult) -> dict[tuple[int, str, str], object]:
     """``summarize`` of every (noise level, architecture, method) curve."""
     return {(g, arch, m): summarize(result.config.alphas, result.distance[arch][m][g])
-            for g in range(len(result.config.gamma_max)) for arch in result.distance for m in SSL_METHODS}
+            for g in range(len(result.config.gamma_max)) for arch in result.distance for m in result.methods}
 
 
 def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
@@ -95,9 +96,9 @@ def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
     worst, differ, compared = 1.0, [], 0
     summary = grid_summaries(result)
     for g in range(len(result.config.gamma_max)):
-        for m in SSL_METHODS:
+        for m in result.methods:
             cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
-            where = f"{m.upper()} at Γ max {result.config.gamma_max[g]:g}"
+            where = f"{methods.get(m).short} at Γ max {result.config.gamma_max[g]:g}"
             if cf.state == "switch" and lin.state == "switch":
                 ratio = max(cf.alpha_half / lin.alpha_half, lin.alpha_half / cf.alpha_half)
                 claim(ratio < step, f"{where}: the trained linear model switches at {lin.alpha_half:.3g}, "

@@ -22,16 +22,19 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_path
-from ..theory.joint_embedding import joint_embedding_from_moments
 from ..simulate.figure3 import Fig3Config, one_hot, pca, protocol_draws
 from ..simulate.figure3 import probe_mse as moment_probe_mse
-from ..theory.reconstruction import reconstruction_from_moments
+from ..theory import methods
 from ..theory.thresholds import thresholds
-from .trained import Problems, TrainConfig, check_hidden, train
+from .trained import TRAINED, Problems, TrainConfig, check_hidden, train
 
-SSL_METHODS = ("je", "rc")
 CLOSED_FORM = "closed form"
 LINEAR = "linear"
+
+
+def grid_methods() -> tuple[str, ...]:
+    """Registry keys of the methods on the grid: those with an encoder, a threshold and a trained variant."""
+    return tuple(m.key for m in methods.encoder_methods() if m.key in TRAINED)
 
 
 def probe_mse(features: np.ndarray, Y: np.ndarray) -> float:
@@ -82,7 +85,8 @@ class GridConfig:
         if any(len(h) == 0 for h in hidden):
             raise ValueError(f"mlp_hidden lists MLPs (one or more hidden layers each); got {self.mlp_hidden!r}")
         object.__setattr__(self, "mlp_hidden", hidden)
-        self.training("je", ())  # validates steps, batch_size, lr, constraint
+        for method in grid_methods():  # validates steps, batch_size, lr, constraint
+            self.training(method, ())
         self.protocol()          # validates the protocol's values
 
     def protocol(self) -> Fig3Config:
@@ -106,29 +110,31 @@ class GridResult:
     """Distances and thresholds of one grid run (JSON-serialisable with provenance).
 
     ``distance[arch][method]`` and ``mse_clean`` / ``mse_corrupted`` have shape
-    (noise levels, alphas, seeds); ``arch`` ranges over ``CLOSED_FORM`` and the trained architectures.
-    ``alpha_je`` / ``alpha_rc`` (noise levels, seeds) are each draw's thresholds (Props 4.3, 4.4).
+    (noise levels, alphas, seeds); ``arch`` ranges over ``CLOSED_FORM`` and the trained architectures,
+    ``method`` over registry keys. ``alpha[method]`` (noise levels, seeds) are each draw's thresholds
+    (Props 4.3, 4.4).
     """
 
     config: GridConfig
     distance: dict[str, dict[str, np.ndarray]]
     mse_clean: dict[str, dict[str, np.ndarray]]
     mse_corrupted: dict[str, dict[str, np.ndarray]]
-    alpha_je: np.ndarray
-    alpha_rc: np.ndarray
+    alpha: dict[str, np.ndarray]
     seconds: dict[str, float] = field(default_factory=dict)
     provenance: dict[str, object] = field(default_factory=dict)
 
-    def threshold(self, method: str) -> np.ndarray:
-        return self.alpha_je if method == "je" else self.alpha_rc
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The registry keys on the grid, in the registry's order."""
+        return tuple(self.alpha)
 
     def to_json(self) -> dict[str, object]:
         def lists(d):
             return {a: {m: v.tolist() for m, v in inner.items()} for a, inner in d.items()}
 
         return {"config": asdict(self.config), "distance": lists(self.distance), "mse_clean": lists(self.mse_clean),
-                "mse_corrupted": lists(self.mse_corrupted), "alpha_je": self.alpha_je.tolist(),
-                "alpha_rc": self.alpha_rc.tolist(), "seconds": self.seconds, "provenance": self.provenance}
+                "mse_corrupted": lists(self.mse_corrupted), "alpha": {m: v.tolist() for m, v in self.alpha.items()},
+                "seconds": self.seconds, "provenance": self.provenance}
 
     @classmethod
     def from_json(cls, payload: dict) -> GridResult:
@@ -137,9 +143,9 @@ class GridResult:
 
         cfg = dict(payload["config"])
         cfg["mlp_hidden"] = tuple(tuple(h) for h in cfg["mlp_hidden"])
+        alpha = {methods.get(m).key: np.asarray(v) for m, v in payload["alpha"].items()}
         return cls(GridConfig(**cfg), arrays(payload["distance"]), arrays(payload["mse_clean"]),
-                   arrays(payload["mse_corrupted"]), np.asarray(payload["alpha_je"]), np.asarray(payload["alpha_rc"]),
-                   payload.get("seconds", {}), payload.get("provenance", {}))
+                   arrays(payload["mse_corrupted"]), alpha, payload.get("seconds", {}), payload.get("provenance", {}))
 
     def write(self, path: str | Path) -> Path:
         with atomic_path(path) as tmp:
@@ -151,13 +157,14 @@ def read(path: str | Path) -> GridResult:
     return GridResult.from_json(json.loads(Path(path).read_text()))
 
 
-def check_bracketing(alphas: tuple[float, ...], alpha_je: np.ndarray, alpha_rc: np.ndarray,
-                     gamma_max: tuple[float, ...]) -> None:
-    """Raise unless the grid has a value below and one above every positive threshold of every draw.
+def check_bracketing(alphas: tuple[float, ...], alpha: dict[str, np.ndarray], gamma_max: tuple[float, ...]) -> None:
+    """Raise unless the grid has a value below and one above every positive threshold of every draw
+    (``alpha[method]``: (noise levels, seeds)).
 
     A zero threshold (``alpha^2`` threshold <= 0: no alignment needed) is bracketed by any grid.
     """
-    for name, values in (("alpha_JE", alpha_je), ("alpha_RC", alpha_rc)):
+    for method, values in alpha.items():
+        name = f"alpha_{methods.get(method).short}"
         for level, row in zip(gamma_max, values):
             positive = row[row > 0]
             if positive.size and not (alphas[0] < positive.min() and alphas[-1] > positive.max()):
@@ -183,9 +190,8 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
     zeros = np.zeros(cfg.k)
     lam_gamma = np.array([[np.concatenate([zeros, g * draw[1]]) for draw in draws] for g in cfg.gamma_max])
     ths = [[thresholds(energy, draws[s][0], lam_gamma[g, s]) for s in range(S)] for g in range(L)]
-    alpha_je = np.array([[t.threshold("je") for t in row] for row in ths])
-    alpha_rc = np.array([[t.threshold("rc") for t in row] for row in ths])
-    check_bracketing(cfg.alphas, alpha_je, alpha_rc, cfg.gamma_max)
+    alpha = {m: np.array([[t.threshold(m) for t in row] for row in ths]) for m in grid_methods()}
+    check_bracketing(cfg.alphas, alpha, cfg.gamma_max)
 
     # Data groups: per seed the clean data, then per (seed, level) the corrupted data.
     clean, corrupted, Ys = [], [], []
@@ -224,13 +230,13 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
     grams = [np.hstack([x, np.ones((cfg.n, 1)), Ys[grp if grp < S else (grp - S) // L]]) for grp, x in enumerate(X)]
     grams = [a.T @ a / cfg.n for a in grams]
     d = cfg.k + cfg.n_noise
-    for method in SSL_METHODS:
-        solve = joint_embedding_from_moments if method == "je" else reconstruction_from_moments
+    for method in alpha:
+        solve = methods.get(method).solve
         mse = []
         for i in range(len(index)):
             gram = grams[group[i]]
             G = gram[:d, :d]
-            F = solve(G + np.diag(sd_theta[i] ** 2 + sd_gamma[i] ** 2), G, cfg.k)[0]
+            F = solve(G + np.diag(sd_theta[i] ** 2 + sd_gamma[i] ** 2), G, cfg.k).encoder
             F_aug = np.zeros((cfg.k + 1, d + 1))
             F_aug[:-1, :-1], F_aug[-1, -1] = F, 1.0
             mse.append(moment_probe_mse(F_aug, gram[: d + 1, : d + 1], gram[: d + 1, d + 1:],
@@ -238,7 +244,7 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
         store(CLOSED_FORM, method, np.array(mse))
     seconds[CLOSED_FORM] = time.perf_counter() - start
     for arch, hidden in cfg.archs.items():
-        for method in SSL_METHODS:
+        for method in alpha:
             trained = train(problems, cfg.training(method, hidden, seed=cfg.seeds[0]))
             feats = trained.encode(X, group)
             store(arch, method, np.array([probe_mse(f, Ys[s]) for f, (g, a, s, c) in zip(feats, index)]))
@@ -246,7 +252,7 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
     from .results import provenance
 
     meta = provenance(asdict(cfg), time.perf_counter() - wall_start)
-    return GridResult(cfg, distance, mse_clean, mse_corr, alpha_je, alpha_rc, seconds, meta)
+    return GridResult(cfg, distance, mse_clean, mse_corr, alpha, seconds, meta)
 
 
 @dataclass(frozen=True)

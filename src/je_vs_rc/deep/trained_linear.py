@@ -10,20 +10,38 @@ the penalty variant at several weights, to compare with :func:`penalty_feature_s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from ..theory.joint_embedding import joint_embedding_from_moments, joint_embedding_objective
-from ..theory.linalg import subspace_distance, sym_inv_sqrt
-from ..theory.reconstruction import reconstruction_from_moments, reconstruction_objective
+from ..theory import methods
+from ..theory.joint_embedding import joint_embedding_from_moments
+from ..theory.linalg import subspace_distance
 from ..theory.setting import Setting, augmented_moments
-from ..theory.supervised import supervised_from_moments, supervised_objective
 from ..theory.thresholds import thresholds
-from .trained import Problems, TrainConfig, train
+from .trained import TRAINED, Problems, TrainConfig, train, trained_variant
 
-# (method, constraint): the constraint only matters for JE.
-VARIANTS = {"SL": ("sl", "whiten"), "RC": ("rc", "whiten"), "JE whitening": ("je", "whiten"),
-            "JE penalty": ("je", "penalty"), "JE projection": ("je", "project")}
+CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "penalty", "project": "projection"}
+
+
+class Variant(NamedTuple):
+    """One trained model of Part 1: a registry key and, for a variant with a constraint, how it is enforced."""
+
+    method: str
+    constraint: str
+
+
+def _variants() -> dict[str, Variant]:
+    """Every trained variant of the registry, once per way of enforcing its constraint, by display name."""
+    out = {}
+    for key, variant in TRAINED.items():
+        short = methods.get(key).short
+        for constraint in variant.constraints or (TrainConfig.constraint,):
+            out[f"{short} {CONSTRAINT_NAMES[constraint]}" if variant.constraints else short] = Variant(key, constraint)
+    return out
+
+
+VARIANTS = _variants()
 
 
 def penalty_feature_scales(omega: np.ndarray, k: int, penalty: float) -> np.ndarray:
@@ -112,22 +130,16 @@ class LinearStudy:
     steps_per_second: dict[str, float]
 
 
-def _normalised(F: np.ndarray, S: np.ndarray) -> np.ndarray:
-    """``(F S F^T)^{-1/2} F``: the same row space, on the (SSL-JE) constraint set."""
-    return sym_inv_sqrt(F @ S @ F.T, "W S W^T") @ F
-
-
 def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
     """Train every variant over the ladder, the recovery alignments and the penalty weights."""
     setting = cfg.setting()
     th = thresholds(setting.signal_energy, setting.lam_theta, setting.lam_gamma)
-    alpha_threshold = {"je": th.threshold("je"), "rc": th.threshold("rc")}
-    k, d = setting.k, setting.d
-    clean, data, labels = [], [], []
+    alpha_threshold = {m.key: th.threshold(m.key) for m in methods.encoder_methods()}
+    k = setting.k
+    data, labels = [], []
     for seed in cfg.seeds:
         rng = np.random.default_rng(seed)
         X = setting.clean_data(cfg.n, rng)
-        clean.append(X)
         data.append(X + setting.corruption(cfg.n, rng))
         B = rng.standard_normal((k, 2))
         labels.append(X @ setting.signal_basis().T @ B + 0.1 * rng.standard_normal((cfg.n, 2)))
@@ -139,14 +151,17 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
     distance, gap, recovery, rates = {}, {}, {}, {}
     scales = predicted = np.zeros((0, S_n, k))
     for name, (method, constraint) in VARIANTS.items():
-        # Models: the ladder at cfg.alpha, then (JE, RC) the recovery alignments, then the penalty weights.
+        # Models: the ladder at cfg.alpha, then (methods with a threshold) the recovery alignments, then (penalty)
+        # the penalty weights.
         alphas = [cfg.alpha] * len(ladder)
         steps = [t for t, _, _ in ladder]
         batch = [b for _, b, _ in ladder]
         seeds = [s for _, _, s in ladder]
         penalty = [cfg.penalty] * len(ladder)
         extra = []
-        if method in ("je", "rc"):
+        variant = trained_variant(method)
+        has_threshold = method in alpha_threshold  # Props 4.3/4.4: the self-supervised methods
+        if has_threshold:
             extra += [("recovery", r * alpha_threshold[method], cfg.penalty) for r in cfg.recovery_ratios]
         if constraint == "penalty":
             extra += [("penalty", cfg.alpha, lam) for lam in cfg.penalties]
@@ -158,40 +173,25 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
                 seeds.append(s)
                 penalty.append(lam)
         problems = Problems(X_all, np.array(seeds), np.tile(sd_theta, (len(seeds), 1)),
-                            np.array(alphas)[:, None] * sd_gamma, Y=Y_all if method == "sl" else None,
+                            np.array(alphas)[:, None] * sd_gamma, Y=Y_all if variant.needs_labels else None,
                             steps=np.array(steps), batch_size=np.array(batch), penalty=np.array(penalty))
         trained = train(problems, TrainConfig(method, k=k, steps=cfg.steps[-1], lr=cfg.lr, optimizer=cfg.optimizer,
                                               constraint=constraint, penalty=cfg.penalty, seed=cfg.seeds[0]))
         rates[name] = cfg.steps[-1] / trained.seconds
         F_all = trained.encoder_matrix()
-        D_all = trained.decoder_matrix() if method == "rc" else None
+        D_all = trained.decoder_matrix() if variant.has_decoder else None
         n_ladder = len(ladder)
         dist, rel = np.empty(n_ladder), np.empty(n_ladder)
         for i, (_, _, s) in enumerate(ladder):
-            X, Sigma = X_all[s], setting.sigma(cfg.alpha)
-            S, G = augmented_moments(X, Sigma)
             F = F_all[i]
             if not np.all(np.isfinite(F)):  # diverged (step size too large for this variant): reported as NaN
                 dist[i] = rel[i] = np.nan
                 continue
-            if method == "sl":
-                V = supervised_from_moments(S, X.T @ Y_all[s] / cfg.n)
-                dist[i] = np.linalg.norm(F - V) / np.linalg.norm(V)
-                best = supervised_objective(V, X, Y_all[s], Sigma)
-                rel[i] = supervised_objective(F, X, Y_all[s], Sigma) / best - 1
-            elif method == "rc":
-                E, D = reconstruction_from_moments(S, G, k)[:2]
-                dist[i] = subspace_distance(F, E)
-                best = reconstruction_objective(E, D, X, Sigma)
-                assert D_all is not None
-                rel[i] = reconstruction_objective(F, D_all[i], X, Sigma) / best - 1
-            else:
-                W = joint_embedding_from_moments(S, G, k)[0]
-                dist[i] = subspace_distance(F, W)
-                rel[i] = joint_embedding_objective(_normalised(F, S), Sigma) / joint_embedding_objective(W, Sigma) - 1
+            dist[i], rel[i] = variant.against_closed_form(F, None if D_all is None else D_all[i], X_all[s], Y_all[s],
+                                                          setting.sigma(cfg.alpha), k)
         distance[name] = dist.reshape(T_n, B_n, S_n)
         gap[name] = rel.reshape(T_n, B_n, S_n)
-        if method in ("je", "rc"):
+        if has_threshold:
             n_rec = len(cfg.recovery_ratios) * S_n
             rec = np.empty(n_rec)
             for j in range(n_rec):
@@ -221,7 +221,7 @@ def budget_needed(study: LinearStudy, name: str, tolerance: float) -> list[dict[
     """Per batch size, the smallest step budget whose seed-mean distance is below ``tolerance``,
     with the views it consumed (steps x batch x views per sample); None where no budget reached it."""
     cfg = study.config
-    views_per_sample = 2 if VARIANTS[name][0] == "je" else 1
+    views_per_sample = trained_variant(VARIANTS[name].method).n_views
     rows = []
     for b, batch in enumerate(cfg.batch_sizes):
         curve = study.distance[name][:, b].mean(axis=-1)

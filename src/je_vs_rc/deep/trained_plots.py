@@ -7,10 +7,11 @@ from matplotlib.figure import Figure
 from ..render.figures import COLORS, _band, _figure, styled
 from ..theory import methods
 from .trained_checks import grid_summaries
-from .trained_grid import CLOSED_FORM, LINEAR, SSL_METHODS, GridResult
+from .trained_grid import CLOSED_FORM, LINEAR, GridResult
 from .trained_linear import VARIANTS, LinearStudy
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
+THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart from the curves' COLORS
 
 
 def noise_name(result: GridResult, level: int) -> str:
@@ -59,15 +60,17 @@ def plot_grid(result: GridResult) -> Figure:
     the trained linear model and each MLP (mean, min-max band over seeds); shaded: the seeds' alpha_JE and
     alpha_RC ranges."""
     L = len(result.config.gamma_max)
-    fig, axes = _figure(2, nrows=L, width=4.4, height=3.2)
+    fig, axes = _figure(len(result.methods), nrows=L, width=4.4, height=3.2)
     alphas = np.asarray(result.config.alphas)
     for g in range(L):
-        for col, m in enumerate(SSL_METHODS):
+        for col, m in enumerate(result.methods):
             ax = axes[g, col]
             for i, arch in enumerate(result.distance):
                 style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
                 _band(ax, alphas, result.distance[arch][m][g], COLORS[i % len(COLORS)], arch, style)
-            for name, values, color in (("α_JE", result.alpha_je[g], "#555555"), ("α_RC", result.alpha_rc[g], "#b5367a")):
+            for key, threshold in result.alpha.items():
+                values, method = threshold[g], methods.get(key)
+                name, color = f"α_{method.short}", THRESHOLD_COLORS[list(result.alpha).index(key) % len(THRESHOLD_COLORS)]
                 if values.max() > 0:
                     ax.axvspan(max(values.min(), alphas[0]), values.max() * 1.02, color=color, alpha=0.25, lw=0)
                     ax.axvline(values.mean(), color=color, lw=1, ls="-.", label=f"{name} (seeds)")
@@ -99,12 +102,12 @@ def answer_rows(result: GridResult) -> list[dict[str, object]]:
     the closed form's drop and the thresholds beside it."""
     summary, rows = grid_summaries(result), []
     for g in range(len(result.config.gamma_max)):
-        for m in SSL_METHODS:
-            th = result.threshold(m)[g]
+        for m in result.methods:
+            th = result.alpha[m][g]
             cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
             for arch in result.distance:
                 s = summary[(g, arch, m)]
-                rows.append({"noise": noise_name(result, g), "method": m.upper(), "arch": arch, "state": s.state,
+                rows.append({"noise": noise_name(result, g), "method": methods.get(m).short, "arch": arch, "state": s.state,
                              "alpha_half": s.alpha_half if s.alpha_half is not None else float("nan"),
                              "vs_closed": (s.alpha_half / cf.alpha_half) if s.state == cf.state == "switch" else float("nan"),
                              "vs_linear": (s.alpha_half / lin.alpha_half) if s.state == lin.state == "switch" else float("nan"),
@@ -119,7 +122,8 @@ def answer(result: GridResult) -> str:
     archs = [a for a in result.distance if a != CLOSED_FORM]
     for g in range(len(cfg.gamma_max)):
         for arch in [CLOSED_FORM, *archs]:
-            je, rc = summary[(g, arch, "je")], summary[(g, arch, "rc")]
+            # Cor 4.5 orders the paper's two self-supervised methods.
+            je, rc = summary[(g, arch, methods.JOINT_EMBEDDING.key)], summary[(g, arch, methods.RECONSTRUCTION.key)]
             order = ""
             inf = float("inf")
             a_je = je.alpha_half if je.state == "switch" else (inf if je.state == "no drop" else None)
@@ -135,10 +139,10 @@ def answer(result: GridResult) -> str:
         for arch in archs:
             if arch == LINEAR:
                 continue
-            for m in SSL_METHODS:
+            for m in result.methods:
                 s, cf, lin = summary[(g, arch, m)], summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
                 if s.state == cf.state == lin.state == "switch":
-                    lines.append(f"- {noise_name(result, g)}, {arch}, {m.upper()}: drops at α ≈ {s.alpha_half:.2g}, "
+                    lines.append(f"- {noise_name(result, g)}, {arch}, {methods.get(m).short}: drops at α ≈ {s.alpha_half:.2g}, "
                                  f"{_times(s.alpha_half / cf.alpha_half)} the closed form (α ≈ {cf.alpha_half:.2g}) and "
                                  f"{_times(s.alpha_half / lin.alpha_half)} the trained linear model (α ≈ {lin.alpha_half:.2g}, "
                                  f"the nonlinearity's own share); at α = {cfg.alphas[-1]:g} it keeps a distance of "
