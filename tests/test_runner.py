@@ -15,19 +15,9 @@ from je_vs_rc.checks.closed_forms import check_moments
 from je_vs_rc.simulate import errata
 from je_vs_rc.theory.augmentations import Masking
 
+from helpers import glued
+
 TOY = (parameters.TOY_SIGNAL_ENERGY, parameters.TOY_LAM_THETA, parameters.TOY_LAM_GAMMA)
-
-
-def glued(nb_path) -> dict[str, str]:
-    """Values glued by a notebook (myst-nb stores them as papermill records)."""
-    nb = nbformat.read(nb_path, as_version=4)
-    out = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                out[name] = output["data"]["application/papermill.record/text/plain"]
-    return out
 
 
 def test_every_chapter_has_one_parameters_cell():

@@ -9,8 +9,7 @@ from je_vs_rc import data
 from je_vs_rc.checks.figure3 import check_figure3
 from je_vs_rc.simulate import figure3 as mnist
 
-from helpers import TINY, synthetic_digits
-from test_runner import glued
+from helpers import TINY, glued, synthetic_digits
 
 
 def test_prefix_grams_match_direct():
