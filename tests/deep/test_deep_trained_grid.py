@@ -17,11 +17,16 @@ def test_probe_mse_known_answers():
     rng = np.random.default_rng(0)
     Y = rng.standard_normal((300, 3))
     F = np.hstack([Y @ rng.standard_normal((3, 3)), rng.standard_normal((300, 2))])
-    assert probe_mse(F, Y) < 1e-20
+    assert probe_mse(F, Y) < 1e-12
     # The intercept absorbs shifts, and any invertible map leaves the probe unchanged.
     noise = rng.standard_normal((300, 4))
     T = rng.standard_normal((4, 4))
-    assert np.isclose(probe_mse(noise, Y), probe_mse(noise @ T + 5.0, Y))
+    assert np.isclose(probe_mse(noise, Y), probe_mse(noise @ T + 5.0, Y), rtol=1e-12)
+    # The same least squares as a QR solve (lstsq) with an intercept column, also with a repeated and a dead feature.
+    feats = np.hstack([noise, noise[:, :1] * 3.0, np.zeros((300, 1)), rng.standard_normal((300, 2)) * 1e3])
+    A = np.hstack([feats, np.ones((300, 1))])
+    reference = np.sum((Y - A @ np.linalg.lstsq(A, Y, rcond=None)[0]) ** 2) / 300
+    assert np.isclose(probe_mse(feats, Y), reference, rtol=1e-10)
     # Constant features: the probe predicts the mean, its MSE is the total variance.
     assert np.isclose(probe_mse(np.ones((300, 1)), Y), np.sum(Y.var(axis=0)))
 

@@ -1,6 +1,8 @@
 """Figures of chapter 12 and the answer to its question, generated from the numbers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -148,3 +150,22 @@ def answer(result: GridResult) -> str:
                                  f"the nonlinearity's own share); at α = {cfg.alphas[-1]:g} it keeps a distance of "
                                  f"{s.residual:.2g}, {s.residual / lin.residual:.0f}× the trained linear model's {lin.residual:.2g}.")
     return "\n".join(lines)
+
+
+def source_sentence(result: GridResult, results_path: str | None) -> str:
+    """Where the grid's numbers come from: trained on this page (``results_path`` None) or a saved run, whose
+    parameters, device, versions and wall time come from its provenance."""
+    cfg = result.config
+    if not results_path:
+        return (f"The grid was trained on this page: the closed forms and training took "
+                f"{sum(result.seconds.values()):.0f} s over {len(cfg.seeds)} seeds.")
+    meta = result.provenance
+    archs = ", ".join(a for a in cfg.archs if a != LINEAR)
+    return (f"The grid shown here is a saved run ({Path(results_path).name}), not recomputed on this page: it was "
+            f"computed once, with {len(cfg.seeds)} seeds, {len(cfg.alphas)} alignments, n = {cfg.n:,}, "
+            f"the linear model and {archs}, {cfg.steps:,} Adam steps of {cfg.batch_size} samples, "
+            f"in {float(meta['wall_seconds']) / 60:.0f} minutes of wall time on {meta['device']} "
+            f"(torch {meta['torch']}, numpy {meta['numpy']}, Python {meta['python']}; finished "
+            f"{meta.get('finished', 'at an unrecorded time')}, load average {meta.get('load_average', float('nan')):.1f} "
+            f"on a machine shared with other jobs). Its parameters are in its provenance and in "
+            f"`params/trained_networks_large.yml`.")
