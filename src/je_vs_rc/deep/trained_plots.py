@@ -118,24 +118,77 @@ def answer_rows(result: GridResult) -> list[dict[str, object]]:
     return rows
 
 
+def _need(s) -> float | None:
+    """The alignment a curve needs: 0 without damage, its drop for a switch, inf without a drop, None unresolved."""
+    return {"no damage": 0.0, "no drop": float("inf")}.get(s.state, s.alpha_half)
+
+
+def less_alignment(je, rc) -> str | None:
+    """Cor 4.5's comparison of two curves' summaries: the registry key of the method that needs less alignment,
+    None for a tie or where a curve is not resolved."""
+    a, b = _need(je), _need(rc)
+    if a is None or b is None or a == b:
+        return None
+    return methods.JOINT_EMBEDDING.key if a < b else methods.RECONSTRUCTION.key
+
+
+def _order(je, rc) -> str:
+    winner = less_alignment(je, rc)
+    if winner is None:
+        return ""
+    needs = _need(je if winner == methods.JOINT_EMBEDDING.key else rc)
+    return f" — {methods.get(winner).label.lower()} needs {'none' if needs == 0 else 'less alignment'}"
+
+
+def _pair(summary, g: int, arch: str):
+    # Cor 4.5 orders the paper's two self-supervised methods.
+    return summary[(g, arch, methods.JOINT_EMBEDDING.key)], summary[(g, arch, methods.RECONSTRUCTION.key)]
+
+
+def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
+    """The answer to Part 2's question, generated: per noise level and MLP, whether the trained MLP orders joint
+    embedding and reconstruction as the closed forms at the same n do (Cor 4.5), and its damage beside theirs.
+    Returns the markdown and the counts ("agree", "depart", "undecided")."""
+    summary, counts, lines = grid_summaries(result), {"agree": 0, "depart": 0, "undecided": 0}, []
+    mlps = [a for a in result.distance if a not in (CLOSED_FORM, LINEAR)]
+    for g in range(len(result.config.gamma_max)):
+        cf_je, cf_rc = _pair(summary, g, CLOSED_FORM)
+        theory = less_alignment(cf_je, cf_rc)
+        for arch in mlps:
+            je, rc = _pair(summary, g, arch)
+            got = less_alignment(je, rc)
+            if theory is None or got is None:
+                key, how = "undecided", "cannot be compared with the linear theory here"
+            elif got == theory:
+                key, how = "agree", f"orders the methods as the linear theory does ({methods.get(got).label.lower()} " \
+                                    f"needs less alignment)"
+            else:
+                key, how = "depart", f"reverses the linear theory's order ({methods.get(theory).label.lower()} " \
+                                     f"needs less alignment in the closed forms, {methods.get(got).label.lower()} here)"
+            counts[key] += 1
+            lines.append(f"- **{noise_name(result, g)}, {arch}** {how}: JE {_where(je)}, RC {_where(rc)}; the closed "
+                         f"forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. Largest distance JE {je.plateau:.2g}, RC "
+                         f"{rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g}); at α = "
+                         f"{result.config.alphas[-1]:g}: JE {je.residual:.2g}, RC {rc.residual:.2g} (closed forms "
+                         f"{cf_je.residual:.2g}, {cf_rc.residual:.2g}).")
+    total = sum(counts.values())
+    overall = "Yes" if counts["agree"] == total else ("No" if counts["agree"] == 0 else "Partly")
+    head = (f"**{overall}.** In {counts['agree']} of the {total} cases (noise level × MLP) the trained MLPs order "
+            f"joint embedding and reconstruction as the linear theory does at the same n; {counts['depart']} reverse "
+            f"the order and {counts['undecided']} cannot be compared (a curve whose drop is within the seeds' spread, "
+            f"or closed forms that tie).")
+    return "\n".join([head, "", *lines]), counts
+
+
 def answer(result: GridResult) -> str:
-    """The chapter's answer, in plain sentences generated from the summaries (Cor 4.5's ordering included)."""
+    """Where each curve drops, per noise level and model, with Cor 4.5's order; then, where the closed form, the
+    trained linear model and an MLP all switch, how far apart (generated from the summaries)."""
     summary, cfg, lines = grid_summaries(result), result.config, []
     archs = [a for a in result.distance if a != CLOSED_FORM]
     for g in range(len(cfg.gamma_max)):
         for arch in [CLOSED_FORM, *archs]:
-            # Cor 4.5 orders the paper's two self-supervised methods.
-            je, rc = summary[(g, arch, methods.JOINT_EMBEDDING.key)], summary[(g, arch, methods.RECONSTRUCTION.key)]
-            order = ""
-            inf = float("inf")
-            a_je = je.alpha_half if je.state == "switch" else (inf if je.state == "no drop" else None)
-            a_rc = rc.alpha_half if rc.state == "switch" else (inf if rc.state == "no drop" else None)
-            if a_je is not None and a_rc is not None and a_je != a_rc:
-                order = " — joint embedding needs less alignment" if a_je < a_rc else \
-                    " — reconstruction needs less alignment"
-            elif rc.state == "no damage" and je.state == "switch":
-                order = " — reconstruction needs none"
-            lines.append(f"- **{noise_name(result, g)}, {arch}**: JE {_where(je)}, RC {_where(rc)}{order}.")
+            je, rc = _pair(summary, g, arch)
+            lines.append(f"- **{noise_name(result, g)}, {arch}**: JE {_where(je)}, RC {_where(rc)}{_order(je, rc)}.")
     lines.append("")
     for g in range(len(cfg.gamma_max)):
         for arch in archs:
@@ -161,11 +214,11 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
                 f"{sum(result.seconds.values()):.0f} s over {len(cfg.seeds)} seeds.")
     meta = result.provenance
     archs = ", ".join(a for a in cfg.archs if a != LINEAR)
+    when = f"; finished {meta['finished']}" if "finished" in meta else ""
+    load = f", load average {meta['load_average']:.1f} on a machine shared with other jobs" if "load_average" in meta else ""
     return (f"The grid shown here is a saved run ({Path(results_path).name}), not recomputed on this page: it was "
             f"computed once, with {len(cfg.seeds)} seeds, {len(cfg.alphas)} alignments, n = {cfg.n:,}, "
             f"the linear model and {archs}, {cfg.steps:,} Adam steps of {cfg.batch_size} samples, "
             f"in {float(meta['wall_seconds']) / 60:.0f} minutes of wall time on {meta['device']} "
-            f"(torch {meta['torch']}, numpy {meta['numpy']}, Python {meta['python']}; finished "
-            f"{meta.get('finished', 'at an unrecorded time')}, load average {meta.get('load_average', float('nan')):.1f} "
-            f"on a machine shared with other jobs). Its parameters are in its provenance and in "
-            f"`params/trained_networks_large.yml`.")
+            f"(torch {meta['torch']}, numpy {meta['numpy']}, Python {meta['python']}{when}{load}); "
+            f"its parameters and seeds are stored with it.")
