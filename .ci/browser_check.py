@@ -22,9 +22,11 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from playwright.sync_api import Page, sync_playwright
+if TYPE_CHECKING:  # playwright is imported by main(): the text rules are testable without it
+    from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -46,7 +48,7 @@ KINDS = ("Lemma|Theorem|Proposition|Prop\\.|Corollary|Cor\\.|Definition|Remark|E
 # A reference whose text is only a kind, or a kind followed by nothing that looks like a label.
 BARE_REF = re.compile(rf"^\s*(?:{KINDS})?\s*(?:None|\?\?)?\s*$")
 # "9.1. 1. Title" (two numberings) or "5.2. Proposition 4.4" (a book number before a paper's label).
-DOUBLE_NUMBER = re.compile(rf"^\s*(?:\d+(?:\.\d+)*\.?\s+\d+[.)]\s|\d+(?:\.\d+)+\.?\s+(?:{KINDS})\s+[A-Z]?\d)")
+DOUBLE_NUMBER = re.compile(rf"^\s*(?:\d+(?:\.\d+)*\.?\s+\d+[.)]\s|\d+(?:\.\d+)+\.?\s+(?:{KINDS})\s+(?:[A-Z]\.?)?\d)")
 
 PAGE_STATE = r"""() => {
   const untypeset = [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))
@@ -239,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     if not html.is_dir():
         print(f"browser_check: no site at {html}; build it first (make book)", file=sys.stderr)
         return 2
+    from playwright.sync_api import sync_playwright
+
     failures: list[str] = []
     checked = 0
     with sync_playwright() as pw:
