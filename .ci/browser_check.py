@@ -109,7 +109,8 @@ LAYOUT_STATE = r"""() => {
     const overflowsPage = box.right > window.innerWidth + 1;
     if (!scrolls && (clipped || overflowsPage || (overflowsItself && ownOx !== 'visible'))) {
       const what = (el.textContent || el.getAttribute('alt') || '').replace(/\s+/g, ' ').slice(0, 40);
-      cut.push(`${el.tagName.toLowerCase()} ${JSON.stringify(what)} (${clipped || Math.round(box.right - window.innerWidth) + ' px past the screen'})`);
+      cut.push(`${el.tagName.toLowerCase()} ${JSON.stringify(what)} (${clipped || (overflowsPage ? Math.round(box.right - window.innerWidth) + ' px past the screen'
+                                     : (need - el.clientWidth) + ' px wider than its clipping box')})`);
     }
   }
   return {width, cut};
