@@ -1,43 +1,136 @@
 """Open every page of the built site in headless Chromium and fail on what a reader would notice.
 
-Per page: no console error or uncaught exception; every math element typeset by MathJax (no raw
-TeX left); every image loaded; no cell output showing a traceback, an error or a warning; every
-internal link pointing at an existing file (and anchor). A full-page screenshot of each page goes to
-_build/screenshots/ for a person to look at.  Run by `make site-check` (and so by .ci/run).
+Each page is opened at a desktop width (1400 px) and at a phone width (390 px). It fails on:
+- a console error or uncaught exception, an image that did not load, a broken internal link;
+- a cell output showing a traceback, an error or a warning;
+- raw TeX: a math element MathJax did not typeset, or a TeX command (``\\mathbf``) or a ``$`` left in
+  the visible text outside code (what a Markdown slip inside ``$...$`` leaves behind);
+- a cross-reference printed without its label ("By Lemma"), a heading numbered twice ("9.1. 1.") or
+  carrying a book number in front of a paper's label ("5.2. Proposition 4.4");
+- an absolute filesystem path of the build machine in the visible text;
+- at 390 px: a page wider than the viewport, an equation, table or code block cut off instead of
+  scrolling in its own box, or a navigation toggle that does not open its list when clicked;
+- at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
+- a search whose result summaries quote code cells or TeX sources instead of prose.
+A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
+person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
+--site DIR`` checks another build (e.g. to show that a check fails on an old one).
 """
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from playwright.sync_api import sync_playwright
+if TYPE_CHECKING:  # playwright is imported by main(): the text rules are testable without it
+    from playwright.sync_api import Page
 
 REPO = Path(__file__).resolve().parents[1]
-HTML = REPO / "_build" / "html"
-SHOTS = REPO / "_build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+        "--disable-component-update", "--disable-sync",
+        "--allow-file-access-from-files"]  # the search page fetches the pages it summarises
+DESKTOP, PHONE = 1400, 390
 REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
 # What in a cell's output means something went wrong: an exception, a warning, or a figure
 # printed as text instead of drawn.
 BAD_OUTPUT = re.compile(r"Traceback|\w+Error\b|\w*Warning\b|<Figure size")
+# TeX left in prose: a control word (\mathbf, \tfrac, \alpha) or a dollar MathJax did not consume.
+RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\$")
+# An absolute path of some machine: /work/..., /home/..., C:\...
+ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/(?:work|home|root|tmp|usr|opt|var|mnt|srv|private|Users)/[\w.+-]"
+                      r"|[A-Z]:\\[\w])")
+KINDS = ("Lemma|Theorem|Proposition|Prop\\.|Corollary|Cor\\.|Definition|Remark|Example|Assumption|Conjecture"
+         "|Figure|Fig\\.|Table|Section|Equation|Eq\\.|Algorithm")
+# A reference whose text is only a kind, or a kind followed by nothing that looks like a label.
+BARE_REF = re.compile(rf"^\s*(?:{KINDS})?\s*(?:None|\?\?)?\s*$")
+# "9.1. 1. Title" (two numberings) or "5.2. Proposition 4.4" (a book number before a paper's label).
+DOUBLE_NUMBER = re.compile(rf"^\s*(?:\d+(?:\.\d+)*\.?\s+\d+[.)]\s|\d+(?:\.\d+)+\.?\s+(?:{KINDS})\s+(?:[A-Z]\.?)?\d)")
 
-PAGE_STATE = """() => {
+PAGE_STATE = r"""() => {
   const untypeset = [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))
       .map(e => e.textContent.slice(0, 60));
   const images = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const outputs = [...document.querySelectorAll('.cell_output')].map(e => e.innerText);
   const stderr = document.querySelectorAll('.cell_output .stderr, .cell_output .output.stderr').length;
   const links = [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));
-  return {untypeset, images, outputs, stderr, links, math: document.querySelectorAll('mjx-container').length};
+  // Visible prose: text nodes outside code, math and scripts, with the words around each.
+  const skip = 'script, style, pre, code, kbd, samp, textarea, mjx-container, .highlight, .cell_input, [hidden]';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const prose = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip) || !n.textContent.trim()) continue;
+    if (!el.checkVisibility || el.checkVisibility()) prose.push(n.textContent);
+  }
+  const refs = [...document.querySelectorAll('article a.reference.internal, article a.reference')]
+      .filter(a => !a.closest('nav, .toc, .bd-toc, .prev-next-area, .headerlink'))
+      .filter(a => !a.classList.contains('headerlink'))
+      .map(a => ({text: a.innerText, href: a.getAttribute('href') || ''}))
+      .filter(r => (r.href.includes('#') || r.text.trim() === '') && !r.href.startsWith('http'));
+  const headings = [...document.querySelectorAll('article h1, article h2, article h3, article h4')]
+      .map(h => h.innerText.replace(/#\s*$/, '').trim());
+  return {untypeset, images, outputs, stderr, links, prose, refs, headings,
+          visible: document.body.innerText, math: document.querySelectorAll('mjx-container').length};
 }"""
 
+# At phone width: the page's width, and every wide element that is cut off rather than scrolled
+# in its own box (an ancestor with overflow-x auto/scroll).
+LAYOUT_STATE = r"""() => {
+  const width = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+  const cut = [];
+  const wide = document.querySelectorAll(
+      'article mjx-container[display="true"], article table, article pre, article img, article .math');
+  for (const el of wide) {
+    if (!el.checkVisibility()) continue;
+    const need = el.scrollWidth, box = el.getBoundingClientRect();
+    let scrolls = false, clipped = '';
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll') {
+        // A scroll box shows its start: content that overflows to the left (a centred formula
+        // wider than its box) can never be scrolled to.
+        const before = a.getBoundingClientRect().left - box.left - a.scrollLeft;
+        if (before > 1) clipped = `${Math.round(before)} px before the start of its scroll box`;
+        else scrolls = true;
+        break;
+      }
+      const past = box.right - a.getBoundingClientRect().right;
+      if ((ox === 'hidden' || ox === 'clip') && past > 1) {
+        clipped = `${Math.round(past)} px past ${a.tagName.toLowerCase()}.${a.classList[0] || ''}`; break;
+      }
+    }
+    const ownOx = getComputedStyle(el).overflowX;
+    const ownScroll = ownOx === 'auto' || ownOx === 'scroll';
+    const overflowsItself = need > el.clientWidth + 1 && el.clientWidth > 0 && !ownScroll;
+    const overflowsPage = box.right > window.innerWidth + 1;
+    if (!scrolls && (clipped || overflowsPage || (overflowsItself && ownOx !== 'visible'))) {
+      const what = (el.textContent || el.getAttribute('alt') || '').replace(/\s+/g, ' ').slice(0, 40);
+      cut.push(`${el.tagName.toLowerCase()} ${JSON.stringify(what)} (${clipped || (overflowsPage ? Math.round(box.right - window.innerWidth) + ' px past the screen'
+                                     : (need - el.clientWidth) + ' px wider than its clipping box')})`);
+    }
+  }
+  return {width, cut};
+}"""
 
-def pages() -> list[Path]:
-    return sorted(p for p in HTML.rglob("*.html") if not {"_static", "_sources"} & set(p.relative_to(HTML).parts))
+# Is any link of the chapter list (the book's table of contents) on screen and visible?
+NAV_VISIBLE = r"""() => [...document.querySelectorAll('nav.bd-docs-nav a.reference')].some(a => {
+  const r = a.getBoundingClientRect();
+  return a.checkVisibility({checkVisibilityCSS: true, checkOpacity: true}) && r.width > 0 && r.height > 0
+      && r.right > 0 && r.left < window.innerWidth && r.bottom > 0 && r.top < window.innerHeight;
+})"""
+PAGE_TOC_VISIBLE = r"""() => [...document.querySelectorAll('#pst-page-toc-nav a, nav.page-toc a')].some(a => {
+  const r = a.getBoundingClientRect();
+  return a.checkVisibility({checkVisibilityCSS: true, checkOpacity: true}) && r.width > 0 && r.height > 0
+      && r.right > 0 && r.left < window.innerWidth && r.bottom > 0 && r.top < window.innerHeight;
+})"""
+
+
+def pages(html: Path) -> list[Path]:
+    return sorted(p for p in html.rglob("*.html") if not {"_static", "_sources"} & set(p.relative_to(html).parts))
 
 
 def broken_links(page: Path, links: list[str]) -> list[str]:
@@ -57,46 +150,142 @@ def broken_links(page: Path, links: list[str]) -> list[str]:
     return bad
 
 
-def main() -> int:
-    if not HTML.is_dir():
-        print(f"browser_check: no site at {HTML}; build it first (make book)", file=sys.stderr)
+def text_problems(state: dict) -> list[str]:
+    """Raw TeX, bare references, double numbering and filesystem paths in what a reader sees."""
+    problems = []
+    for text in state["prose"]:
+        if m := RAW_TEX.search(text):
+            start = max(m.start() - 30, 0)
+            problems.append(f"raw TeX in text: {text[start:m.end() + 30].strip()!r}")
+    problems += [f"reference without a label: {r['text']!r} -> {r['href']}" for r in state["refs"]
+                 if BARE_REF.match(r["text"])]
+    problems += [f"heading numbered twice: {h!r}" for h in state["headings"] if DOUBLE_NUMBER.match(h)]
+    for m in ABS_PATH.finditer(state["visible"]):
+        problems.append(f"filesystem path in text: {state['visible'][m.start():m.start() + 60].split()[0]!r}")
+    return problems
+
+
+def toggle_opens(page: Page, button: str, shown: str) -> str | None:
+    """Click the first visible ``button`` and say what is wrong if ``shown`` is not then true."""
+    toggles = [b for b in page.locator(button).all() if b.is_visible()]
+    if not toggles:
+        return f"no visible {button}"
+    toggles[0].click()
+    page.wait_for_timeout(400)
+    ok = page.evaluate(shown)
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(200)
+    return None if ok else f"clicking {button} did not show its list"
+
+
+def check_desktop(page: Page) -> list[str]:
+    """The primary-sidebar toggle hides the chapter list, and a second click brings it back."""
+    if not page.evaluate(NAV_VISIBLE):
+        return ["chapter list not visible at 1400 px"]
+    toggle = [b for b in page.locator("button.primary-toggle, #pst-collapse-sidebar-button").all() if b.is_visible()]
+    if not toggle:
+        return []
+    toggle[0].click()
+    page.wait_for_timeout(600)
+    hidden = not page.evaluate(NAV_VISIBLE)
+    toggle[0].click()
+    page.wait_for_timeout(600)
+    back = page.evaluate(NAV_VISIBLE)
+    return [] if hidden and back else [f"sidebar toggle at {DESKTOP} px does nothing (hid: {hidden}, restored: {back})"]
+
+
+def check_phone(page: Page) -> list[str]:
+    layout = page.evaluate(LAYOUT_STATE)
+    problems = [f"page is {layout['width']} px wide at a {PHONE} px viewport"] * (layout["width"] > PHONE)
+    problems += [f"cut off at {PHONE} px instead of scrolling: {c}" for c in layout["cut"][:5]]
+    if problem := toggle_opens(page, "button.primary-toggle", NAV_VISIBLE):
+        problems.append(f"chapter list at {PHONE} px: {problem}")
+    if page.locator("#pst-page-toc-nav a, nav.page-toc a").count():
+        if problem := toggle_opens(page, "button.secondary-toggle", PAGE_TOC_VISIBLE):
+            problems.append(f"page contents at {PHONE} px: {problem}")
+    return problems
+
+
+def check_search(browser, html: Path, query: str = "alignment") -> list[str]:
+    """Search the site: results come back, and their summaries quote prose, not code or TeX."""
+    page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
+    page.goto((html / "search.html").as_uri() + f"?q={query}", wait_until="load")
+    try:
+        page.wait_for_selector("#search-results li p.context", timeout=20_000)
+        page.wait_for_timeout(1500)  # summaries arrive one by one
+    except Exception:  # noqa: BLE001 - reported as a problem below
+        pass
+    summaries = page.locator("#search-results li p.context").all_inner_texts()
+    page.close()
+    if not summaries:
+        return [f"search for {query!r}: no result with a summary"]
+    return [f"search for {query!r}: summary shows code or TeX: {text[:80]!r}" for text in summaries
+            if RAW_TEX.search(text) or re.search(r"\bimport \w|\bglue\(", text)]
+
+
+def open_page(browser, path: Path, width: int, errors: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri(), wait_until="load")
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    return page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=REPO / "_build" / "html", help="the built site (default: %(default)s)")
+    parser.add_argument("--shots", type=Path, default=None, help="where screenshots go (default: SITE/../screenshots)")
+    args = parser.parse_args(argv)
+    html = args.site.resolve()
+    shots = (args.shots or html.parent / "screenshots").resolve()
+    if not html.is_dir():
+        print(f"browser_check: no site at {html}; build it first (make book)", file=sys.stderr)
         return 2
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
     failures: list[str] = []
     checked = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for path in pages():
-            name = str(path.relative_to(HTML))
+        for path in pages(html):
+            name = str(path.relative_to(html))
             redirect = REDIRECT.search(path.read_text(encoding="utf-8", errors="replace"))
             if redirect:  # e.g. the root index.html that Jupyter Book points at the landing page
                 failures += [f"{name}: redirect to a missing page {redirect.group(1)}"] * bool(
                     broken_links(path, [redirect.group(1)]))
                 print(f"{name}: redirect to {redirect.group(1)}")
                 continue
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors: list[str] = []
-            page.on("console", lambda msg, errors=errors: errors.append(msg.text) if msg.type == "error" else None)
-            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-            page.goto(path.as_uri(), wait_until="load")
-            page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
-            state = page.evaluate(PAGE_STATE)
-            problems = [f"console: {e}" for e in errors]
-            problems += [f"raw TeX left: {t!r}" for t in state["untypeset"][:3]]
-            problems += [f"image did not load: {src}" for src in state["images"]]
-            problems += [f"cell output shows {m.group(0)!r}" for out in state["outputs"]
-                         if (m := BAD_OUTPUT.search(out))]
-            problems += ["cell output on stderr"] * bool(state["stderr"])
-            problems += [f"broken internal link: {href}" for href in broken_links(path, state["links"])]
-            page.screenshot(path=str(SHOTS / (name.replace("/", "__")[:-5] + ".png")), full_page=True)
-            page.close()
+            problems: list[str] = []
+            formulas = 0
+            for width in (DESKTOP, PHONE):
+                errors: list[str] = []
+                page = open_page(browser, path, width, errors)
+                (shots / str(width)).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shots / str(width) / (name.replace("/", "__")[:-5] + ".png")), full_page=True)
+                if width == DESKTOP:
+                    state = page.evaluate(PAGE_STATE)
+                    formulas = state["math"]
+                    problems += [f"raw TeX left: {t!r}" for t in state["untypeset"][:3]]
+                    problems += [f"image did not load: {src}" for src in state["images"]]
+                    problems += [f"cell output shows {m.group(0)!r}" for out in state["outputs"]
+                                 if (m := BAD_OUTPUT.search(out))]
+                    problems += ["cell output on stderr"] * bool(state["stderr"])
+                    problems += [f"broken internal link: {href}" for href in broken_links(path, state["links"])]
+                    problems += text_problems(state)
+                    problems += check_desktop(page)
+                else:
+                    problems += check_phone(page)
+                problems += [f"console at {width} px: {e}" for e in errors]
+                page.close()
             checked += 1
             failures += [f"{name}: {p}" for p in problems]
-            print(f"{name}: {state['math']} formulas, {len(problems)} problem(s)")
+            print(f"{name}: {formulas} formulas, {len(problems)} problem(s)")
+        failures += [f"search.html: {p}" for p in check_search(browser, html)]
         browser.close()
     for failure in failures:
         print(f"browser_check: {failure}", file=sys.stderr)
-    print(f"browser_check: {checked} pages, {len(failures)} problem(s); screenshots in {SHOTS.relative_to(REPO)}")
+    print(f"browser_check: {checked} pages, {len(failures)} problem(s); screenshots in {shots}")
     return 1 if failures or checked == 0 else 0
 
 
