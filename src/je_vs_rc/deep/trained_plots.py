@@ -48,7 +48,11 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
     for i in range(k):
         color = COLORS[i % len(COLORS)]
         ax.plot(lams, study.predicted_scales[:, :, i].mean(axis=1), color=color, label=f"feature {i + 1}, predicted")
-        ax.plot(lams, np.nanmean(study.scales[:, :, i], axis=1), "o", color=color, ms=5)
+        trained = study.scales[:, :, i]
+        finite = np.isfinite(trained)
+        # Diverged runs are NaN; a penalty where every seed diverged gets no marker (and no warning).
+        mean = np.where(finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan)
+        ax.plot(lams, mean, "o", color=color, ms=5)
     ax.set_xscale("log")
     ax.set_xlabel("penalty weight λ")
     ax.set_ylabel("eigenvalue of W S Wᵀ (1 = constraint met)")
