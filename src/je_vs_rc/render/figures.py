@@ -45,9 +45,18 @@ _register_notebook_display()
 COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
 # The theoretical boundaries on the phase diagram, one (colour, line style) per method.
 PHASE_LINES = (("white", "-"), ("#ff6b6b", "--"))
-STYLE = {"font.size": 10, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+# The theme's content column holds about this many inches of figure at the 110 dpi the notebooks
+# render at (~770 px). Figures are drawn at most this wide, so they are shown at their own size and a
+# 9 pt font stays 9 pt on the page; a click opens the image itself (_ext/figure_links.py).
+DISPLAY_WIDTH_IN = 7.0
+MIN_FONT_PT = 9.0
+STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9,
+         "ytick.labelsize": 9, "legend.fontsize": 9, "legend.title_fontsize": 9,
+         "figure.titlesize": 11, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
          "axes.spines.right": False, "figure.facecolor": "white", "savefig.facecolor": "white",
          "legend.frameon": False}
+# One marker per line of a family (alphas, sample sizes), so lines differ without colour too.
+MARKERS = ("X", "s", "D", "o", "^", "v")
 
 
 def styled(plot: Callable[P, Figure]) -> Callable[P, Figure]:
@@ -62,28 +71,53 @@ def styled(plot: Callable[P, Figure]) -> Callable[P, Figure]:
 
 
 def _figure(ncols: int, nrows: int = 1, width: float = 4.0, height: float = 3.2) -> tuple[Figure, np.ndarray]:
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    """A grid of panels ``width`` x ``height`` inches each, narrowed to fit the page's column."""
+    fig = Figure(figsize=(min(width * ncols, DISPLAY_WIDTH_IN), height * nrows), layout="constrained")
     return fig, fig.subplots(nrows, ncols, squeeze=False)
 
 
-def _band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle: str = "-") -> None:
-    """Mean over the last axis with a min-max band (the spread over seeds)."""
-    ax.plot(x, runs.mean(axis=-1), marker="o", ms=3, color=color, label=label, linestyle=linestyle)
+def _band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle: str = "-",
+          marker: str = "o") -> None:
+    """Mean over the last axis with a min-max band (the spread over seeds), light enough that
+    overlapping bands leave the lines readable."""
+    ax.plot(x, runs.mean(axis=-1), marker=marker, ms=4, color=color, label=label, linestyle=linestyle)
     if runs.shape[-1] > 1:
-        ax.fill_between(x, runs.min(axis=-1), runs.max(axis=-1), color=color, alpha=0.2, lw=0)
+        ax.fill_between(x, runs.min(axis=-1), runs.max(axis=-1), color=color, alpha=0.12, lw=0)
+
+
+def _alpha_t(method: LinearMethod) -> str:
+    """The method's threshold as mathtext, e.g. ``$\\alpha_{\\rm JE}$``."""
+    return rf"$\alpha_{{\rm {method.short}}}$"
+
+
+def _power10(x: float) -> str:
+    """``1e3`` as mathtext ``$10^{3}$``; other values as ``$2.5\\times10^{3}$``."""
+    exponent = int(np.floor(np.log10(x)))
+    mantissa = x / 10.0**exponent
+    head = "" if np.isclose(mantissa, 1) else f"{mantissa:.2g}\\times"
+    return f"${head}10^{{{exponent}}}$"
+
+
+def _legend_below(fig: Figure, ax=None, ncols: int = 2, **kwargs) -> None:
+    """The legend under the panels (of ``ax`` only, or the whole figure), off the data."""
+    if ax is None:
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
+    else:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=ncols, **kwargs)
 
 
 @styled
 def plot_sweep(sweep: Sweep, shown: Sequence[str | LinearMethod], against: str = "n",
                th: Thresholds | None = None, title: str = "") -> Figure:
     """Distance to the clean solution against n (one line per alpha) or against alpha (one per n),
-    one panel per method in ``shown`` (registry keys or methods).
+    one panel per method in ``shown`` (registry keys or methods), each with its legend below it.
 
     With ``th``, lines the theory predicts to recover are solid and the others dashed.
     """
     if against not in ("n", "alpha"):
         raise ValueError(f"against must be 'n' or 'alpha'; got {against!r}")
-    fig, axes = _figure(len(shown))
+    fig, axes = _figure(len(shown), width=4.6, height=3.4)
     for ax, method in zip(axes.flat, map(methods.get, shown)):
         dist = sweep.distance[method.key]
         judged = th is not None and method.has_threshold
@@ -91,20 +125,21 @@ def plot_sweep(sweep: Sweep, shown: Sequence[str | LinearMethod], against: str =
             for i, alpha in enumerate(sweep.alphas):
                 ok = not judged or th.recovers(method, alpha)
                 tag = "" if not judged else (" (recovers)" if ok else " (fails)")
-                _band(ax, sweep.ns, dist[i], COLORS[i % len(COLORS)], f"α={alpha:g}{tag}",
-                      "-" if ok else "--")
-            ax.set_xlabel("sample size n")
+                _band(ax, sweep.ns, dist[i], COLORS[i % len(COLORS)], rf"$\alpha = {alpha:g}${tag}",
+                      "-" if ok else "--", MARKERS[i % len(MARKERS)])
+            ax.set_xlabel("sample size $n$")
         else:
             for j, n in enumerate(sweep.ns):
-                _band(ax, sweep.alphas, dist[:, j], COLORS[j % len(COLORS)], f"n={n:,}")
+                _band(ax, sweep.alphas, dist[:, j], COLORS[j % len(COLORS)], f"$n = {n:,}$".replace(",", "{,}"),
+                      marker=MARKERS[j % len(MARKERS)])
             if judged:
-                ax.axvline(th.threshold(method), color="k", lw=1, ls=":", label=f"α_{method.short}")
-            ax.set_xlabel("alignment α")
+                ax.axvline(th.threshold(method), color="k", lw=1, ls=":", label=_alpha_t(method))
+            ax.set_xlabel(r"alignment $\alpha$")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(method.label)
         ax.set_ylabel(method.metric_label)
-        ax.legend(fontsize=8)
+        _legend_below(fig, ax, ncols=2 if len(shown) == 1 else 1)
     if title:
         fig.suptitle(title)
     return fig
@@ -113,7 +148,7 @@ def plot_sweep(sweep: Sweep, shown: Sequence[str | LinearMethod], against: str =
 @styled
 def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
     """Recovery over noise magnitude x alpha, one panel per self-supervised method, with every
-    method's theoretical boundary.
+    method's theoretical boundary; one legend below the panels.
 
     Colour: simulated subspace distance at n = ``phase.n``, between the directions selected in whitened
     coordinates (``selected=True``) or between the encoders' row spaces. Lines: ``alpha_JE`` and ``alpha_RC`` as
@@ -121,7 +156,7 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
     (Cor 4.5's switch).
     """
     shown = methods.encoder_methods()
-    fig, axes = _figure(len(shown), width=4.6, height=3.8)
+    fig, axes = _figure(len(shown), width=3.5, height=3.3)
     boundaries = [(m, np.array([t.threshold(m) for t in phase.thresholds]), style)
                   for m, style in zip(shown, PHASE_LINES)]
     # Cor 4.5's regimes in units of the noise scale: low below max lambda_Gamma = eta^2/delta,
@@ -137,19 +172,21 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
         outline = [patheffects.withStroke(linewidth=3.5, foreground="black")]
         for boundary, alpha_t, (color, ls) in boundaries:
             ax.plot(phase.noise_scales, np.maximum(alpha_t, phase.alphas.min()), color=color, lw=2, ls=ls,
-                    label=f"α_{boundary.short}", path_effects=outline)
-        for x, ls, label in ((low_end, ":", "max λ_Γ = η²/δ"), (high_start, "-.", "min λ_Γ = η²/δ")):
+                    label=_alpha_t(boundary), path_effects=outline)
+        for x, ls, label in ((low_end, ":", r"$\max\,\lambda_\Gamma = \eta^2/\delta$"),
+                             (high_start, "-.", r"$\min\,\lambda_\Gamma = \eta^2/\delta$")):
             ax.axvline(x, color="white", lw=1.2, ls=ls, label=label, path_effects=outline)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylim(phase.alphas.min(), phase.alphas.max())
-        ax.set_xlabel("noise magnitude (scale of Γ)")
-        ax.set_ylabel("alignment α")
-        ax.set_title(f"{method.label} (n = {phase.n:,})")
+        ax.set_xlabel(r"noise magnitude (scale of $\Gamma$)")
+        ax.set_title(f"{method.label} ($n = {phase.n:,}$)".replace(",", "{,}"))
         ax.grid(False)
-        ax.legend(fontsize=7, loc="upper left", frameon=True, facecolor="white", framealpha=0.85)
+    axes[0, 0].set_ylabel(r"alignment $\alpha$")
+    # The legend's lines are white on white: show them on the colour map's dark end.
+    _legend_below(fig, ncols=2, frameon=True, facecolor="#444444", labelcolor="white", edgecolor="none")
     what = "selected directions" if selected else "encoder row space"
-    fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"distance to clean ({what})")
+    fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"distance to clean\n({what})")
     return fig
 
 
@@ -157,73 +194,91 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
 def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: float) -> Figure:
     """Per-component n -> infinity scores that each method ranks (signal vs noise components);
     ``scores``: method key -> (signal, noise), as from :func:`~je_vs_rc.theory.thresholds.limit_scores`."""
-    fig, axes = _figure(len(scores))
+    fig, axes = _figure(len(scores), width=3.5, height=3.0)
     for ax, (key, (signal, noise)) in zip(axes.flat, scores.items()):
         k = signal.size
         ax.bar(np.arange(1, k + 1), signal, color=COLORS[0], label="signal components")
         ax.bar(np.arange(k + 1, k + noise.size + 1), noise, color=COLORS[1], label="noise components")
         ax.axhline(signal.min(), color="k", lw=1, ls=":", label="weakest signal score")
-        ax.set_xlabel("component i")
-        ax.set_title(f"{methods.get(key).label}, α = {alpha:g}")
-        ax.legend(fontsize=8)
+        ax.set_xlabel("component $i$")
+        ax.set_title(rf"{methods.get(key).label}, $\alpha = {alpha:g}$")
     axes.flat[0].set_ylabel("score ranked by the closed form")
+    _legend_below(fig, ncols=3)
     return fig
+
+
+# The paper's names for Figure 3's rows (noise levels) and lines (alignments).
+FIG3_ALIGNMENT_NAMES = {0.1: "Weak", 1.0: "Medium", 10.0: "Strong"}
 
 
 @styled
 def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
-    """The paper's Figure 3 layout: rows = noise levels, columns = SL, JE, RC; one line per alpha.
+    """The paper's Figure 3 layout: rows = noise levels (titled on the right), columns = SL, JE, RC;
+    one line and marker per alpha, named as the paper names the alignments.
 
-    Lines: mean over seeds with a min-max band. With ``show_paper``, hollow markers give the values
-    read off the paper's figure at the smallest and largest n.
+    Lines: mean over seeds with a light min-max band. With ``show_paper``, hollow squares give the
+    values read off the paper's figure at the smallest and largest n.
     """
     cfg = result.config
-    fig, axes = _figure(len(result.methods), len(cfg.gamma_max), width=3.6, height=2.8)
+    fig, axes = _figure(len(result.methods), len(cfg.gamma_max), width=2.4, height=2.3)
     ns = np.asarray(cfg.ns)
     for g, g_max in enumerate(cfg.gamma_max):
         for m, key in enumerate(result.methods):
             ax = axes[g, m]
             for a, alpha in enumerate(cfg.alphas):
                 color = COLORS[a % len(COLORS)]
-                _band(ax, ns, result.distance[g, m, a], color, f"α={alpha:g}")
+                name = FIG3_ALIGNMENT_NAMES.get(float(alpha))
+                label = rf"{name} ($\alpha = {alpha:g}$)" if name else rf"$\alpha = {alpha:g}$"
+                _band(ax, ns, result.distance[g, m, a], color, label, marker=MARKERS[a % len(MARKERS)])
                 paper = FIG3_ENDPOINTS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha)) \
                     if g < len(FIG3_NOISE_LEVELS) else None
                 if show_paper and paper is not None:
-                    ax.plot([100, 51_200], paper, ls="none", marker="s", mfc="none", mec=color, ms=7)
+                    ax.plot([100, 51_200], paper, ls="none", marker="s", mfc="none", mec=color, ms=8, mew=1.5)
             ax.set_xscale("log")
             ax.set_yscale("log")
             if g == 0:
-                ax.set_title(methods.get(key).label)
+                ax.set_title(methods.get(key).label, fontweight="bold")
             if m == 0:
-                ax.set_ylabel(f"Γ max {g_max:.0e}\ndistance to optimality")
+                ax.set_ylabel("distance to optimality")
+            if m == len(result.methods) - 1:
+                level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
+                ax.yaxis.set_label_position("right")
+                ax.set_ylabel(f"{level}\n" + rf"($\Gamma_{{\max}} = ${_power10(g_max)})", fontweight="bold",
+                              rotation=270, labelpad=26)
             if g == len(cfg.gamma_max) - 1:
-                ax.set_xlabel("sample size n")
+                ax.set_xlabel("sample size $n$")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if show_paper:
         from matplotlib.lines import Line2D
 
-        handles.append(Line2D([], [], ls="none", marker="s", mfc="none", mec="k"))
+        handles.append(Line2D([], [], ls="none", marker="s", mfc="none", mec="k", ms=8, mew=1.5))
         labels.append("paper (read off Fig. 3)")
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    fig.legend(handles, labels, loc="outside lower center", ncols=2,
+               title="Alignment between augmentation and noise")
     return fig
 
 
 @styled
-def plot_finite_samples(sweeps: Sequence[FiniteSweep]) -> Figure:
+def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = None) -> Figure:
     """Measured selected-direction error (solid, mean and min-max over seeds) and the proven
-    perturbation bound (dashed, median) against n; one panel per method, one colour per alpha."""
-    fig, axes = _figure(len(sweeps), width=4.4, height=3.4)
+    perturbation bound (dashed, median) against n; one panel per method, one colour per alpha.
+
+    With ``th``, the legend gives each alpha as a multiple of the method's threshold."""
+    fig, axes = _figure(len(sweeps), width=3.5, height=3.2)
     for ax, sweep in zip(axes.flat, sweeps):
+        method = methods.get(sweep.method)
         for i, alpha in enumerate(sweep.alphas):
             color = COLORS[i % len(COLORS)]
-            _band(ax, sweep.ns, sweep.distance[i], color, f"α={alpha:.3g}")
+            label = rf"$\alpha = {alpha:.3g}$" if th is None else \
+                rf"$\alpha = {alpha / th.threshold(method):.3g}\,${_alpha_t(method)}"
+            _band(ax, sweep.ns, sweep.distance[i], color, label, marker=MARKERS[i % len(MARKERS)])
             ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=color, ls="--", lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("sample size n")
-        ax.set_ylabel("distance of selected directions")
-        ax.set_title(f"{methods.get(sweep.method).label} (dashed: bound)")
-        ax.legend(fontsize=8)
+        ax.set_xlabel("sample size $n$")
+        ax.set_title(f"{method.label}\n(dashed: bound)")
+        _legend_below(fig, ax, ncols=1)
+    axes.flat[0].set_ylabel("distance of selected directions")
     return fig
 
 
@@ -231,43 +286,48 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep]) -> Figure:
 def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray]], target: float) -> Figure:
     """Predicted sample size for a target error against alpha / alpha_threshold, per method key:
     from the proven bound and from the calibrated bound (``required[key][prediction name]``)."""
-    fig, axes = _figure(len(required), width=4.2, height=3.3)
+    fig, axes = _figure(len(required), width=3.5, height=3.0)
     for ax, (key, by_prediction) in zip(axes.flat, required.items()):
         method = methods.get(key)
         for i, (name, values) in enumerate(by_prediction.items()):
-            ax.plot(ratios, values, marker="o", ms=3, color=COLORS[i], label=name)
+            ax.plot(ratios, values, marker=MARKERS[i % len(MARKERS)], ms=4, color=COLORS[i], label=name)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel(f"α / α_{method.short}")
-        ax.set_ylabel(f"n needed for error {target:g}")
+        ax.set_xlabel(rf"$\alpha\,/\,${_alpha_t(method)}")
         ax.set_title(method.label)
-        ax.legend(fontsize=8)
+    axes.flat[0].set_ylabel(f"$n$ needed for error {target:g}")
+    _legend_below(fig, ncols=2)
     return fig
 
 
 @styled
 def plot_intertwined(angles_deg: np.ndarray, alphas: np.ndarray, limits: dict[str, np.ndarray],
                      effective: dict[str, np.ndarray], th: Thresholds) -> Figure:
-    """Left two panels: exact n -> infinity distance to the clean encoder against the rotation angle,
-    one line per alpha. Right: the smallest alpha that recovers, per method, against the angle, with the
-    paper's thresholds (computed as if the bases were shared) as horizontal lines."""
+    """Top row: exact n -> infinity distance to the clean encoder against the rotation angle, one
+    panel per method, one line per alpha. Bottom: the smallest alpha that recovers, per method,
+    against the angle, with the paper's thresholds (computed as if the bases were shared) as
+    horizontal lines."""
     shown = [methods.get(key) for key in limits]
-    fig, axes = _figure(len(shown) + 1, width=3.9, height=3.3)
-    for ax, method in zip(axes.flat, shown):
+    fig = Figure(figsize=(DISPLAY_WIDTH_IN, 6.6), layout="constrained")
+    grid = fig.add_gridspec(2, len(shown))
+    top = [fig.add_subplot(grid[0, i]) for i in range(len(shown))]
+    for ax, method in zip(top, shown):
         for i, alpha in enumerate(alphas):
-            ax.plot(angles_deg, limits[method.key][i], marker="o", ms=3, color=COLORS[i % len(COLORS)], label=f"α={alpha:g}")
-        ax.set_xlabel("rotation of Γ's basis (degrees)")
-        ax.set_ylabel("distance to the clean encoder (n → ∞)")
+            ax.plot(angles_deg, limits[method.key][i], marker=MARKERS[i % len(MARKERS)], ms=4,
+                    color=COLORS[i % len(COLORS)], label=rf"$\alpha = {alpha:g}$")
+        ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
         ax.set_title(method.label)
-        ax.legend(fontsize=7)
-    ax = axes.flat[len(shown)]
+    top[0].set_ylabel("distance to the clean encoder\n" + r"($n \to \infty$)")
+    top[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax = fig.add_subplot(grid[1, :])
     for method in shown:
-        ax.plot(angles_deg, effective[method.key], marker="o", ms=3, color=method.color,
-                label=f"{method.short}: smallest α that recovers")
-        ax.axhline(max(th.threshold(method), 1e-3), color=method.color, ls=":", lw=1, label=f"α_{method.short} (paper)")
+        ax.plot(angles_deg, effective[method.key], marker="o", ms=4, color=method.color,
+                label=rf"{method.short}: smallest $\alpha$ that recovers")
+        ax.axhline(max(th.threshold(method), 1e-3), color=method.color, ls=":", lw=1.2,
+                   label=f"{_alpha_t(method)} (paper)")
     ax.set_yscale("log")
-    ax.set_xlabel("rotation of Γ's basis (degrees)")
-    ax.set_ylabel("alignment α")
+    ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
+    ax.set_ylabel(r"alignment $\alpha$")
     ax.set_title("JE vs RC")
-    ax.legend(fontsize=7)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
