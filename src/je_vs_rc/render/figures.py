@@ -46,9 +46,10 @@ COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
 # The theoretical boundaries on the phase diagram, one (colour, line style) per method.
 PHASE_LINES = (("white", "-"), ("#ff6b6b", "--"))
 # The theme's content column holds about this many inches of figure at the 110 dpi the notebooks
-# render at (~770 px). Figures are drawn at most this wide, so they are shown at their own size and a
-# 9 pt font stays 9 pt on the page; a click opens the image itself (_ext/figure_links.py).
-DISPLAY_WIDTH_IN = 7.0
+# render at (the column measured ~740 px in a 1400 px window). Figures are drawn at most this wide, so
+# they are shown at their own size and a 9 pt font stays 9 pt on the page; on a phone, a click opens
+# the image itself (_ext/figure_links.py).
+DISPLAY_WIDTH_IN = 6.7
 MIN_FONT_PT = 9.0
 STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9,
          "ytick.labelsize": 9, "legend.fontsize": 9, "legend.title_fontsize": 9,
