@@ -14,7 +14,8 @@ from sphinx.util.osutil import relative_uri
 
 
 def link_figure_images(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Wrap every image inside a figure (not already a link) in a link to its copy under _images/."""
+    """Wrap every local image of the page (the figures, and figures glued elsewhere, as on the landing
+    page) that is not already a link in a link to its copy under _images/."""
     if app.builder.format != "html":
         return
     images_dir = relative_uri(app.builder.get_target_uri(docname), "_images")
@@ -22,18 +23,10 @@ def link_figure_images(app: Sphinx, doctree: nodes.document, docname: str) -> No
         uri = image["uri"]
         if isinstance(image.parent, nodes.reference) or uri not in app.env.images or "://" in uri:
             continue
-        if not any(isinstance(a, nodes.figure) for a in _ancestors(image)):
-            continue
         link = nodes.reference("", "", internal=True, classes=["figure-link"],
                                refuri=posixpath.join(images_dir, app.env.images[uri][1]))
         image.replace_self(link)
         link.append(image)
-
-
-def _ancestors(node: nodes.Node):
-    while node.parent is not None:
-        node = node.parent
-        yield node
 
 
 def setup(app: Sphinx) -> dict:
