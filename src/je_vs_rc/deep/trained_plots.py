@@ -34,7 +34,7 @@ def plot_ladder(study: LinearStudy) -> Figure:
         ax.set_title(name)
         ax.set_xlabel("steps")
     axes[0, 0].set_ylabel("distance to the closed form")
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend(fontsize=9)
     return fig
 
 
@@ -54,9 +54,9 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
         mean = np.where(finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan)
         ax.plot(lams, mean, "o", color=color, ms=5)
     ax.set_xscale("log")
-    ax.set_xlabel("penalty weight λ")
+    ax.set_xlabel(r"penalty weight $\lambda$")
     ax.set_ylabel("eigenvalue of W S Wᵀ (1 = constraint met)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -76,16 +76,16 @@ def plot_grid(result: GridResult) -> Figure:
                 _band(ax, alphas, result.distance[arch][m][g], COLORS[i % len(COLORS)], arch, style)
             for key, threshold in result.alpha.items():
                 values, method = threshold[g], methods.get(key)
-                name, color = f"α_{method.short}", THRESHOLD_COLORS[list(result.alpha).index(key) % len(THRESHOLD_COLORS)]
+                name, color = rf"$\alpha_{{\rm {method.short}}}$", THRESHOLD_COLORS[list(result.alpha).index(key) % len(THRESHOLD_COLORS)]
                 if values.max() > 0:
                     ax.axvspan(max(values.min(), alphas[0]), values.max() * 1.02, color=color, alpha=0.25, lw=0)
                     ax.axvline(values.mean(), color=color, lw=1, ls="-.", label=f"{name} (seeds)")
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_title(f"{methods.get(m).label}, {noise_name(result, g)}", fontsize=9)
-            ax.set_xlabel("alignment α")
+            ax.set_xlabel(r"alignment $\alpha$")
             ax.set_ylabel("distance to optimality")
-    axes[0, 0].legend(fontsize=7)
+    axes[0, 0].legend(fontsize=9)
     return fig
 
 
