@@ -3,6 +3,7 @@ the chapter shows beside the paper's Table 1."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from collections.abc import Sequence
@@ -13,24 +14,221 @@ from .. import paper
 from .._io import atomic_path
 from ..paper import relative_drop
 
+RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
+
 # Table 1's columns: top-1 at severities 1, 3, 5, then the relative drop from 1 to 5.
 _PAPER_COLUMN = {1: 0, 3: 1, 5: 2}
 
 
+GROUP = ("method", "backbone", "corruption", "augment_strength", "seed")  # one pretrained model per severity
+
+
 def relative_drops(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per (method, corruption): the relative drop in top-1 from the lowest to the highest severity
-    measured, ``(S_low - S_high) / S_low * 100`` (Table 1 uses severities 1 and 5)."""
+    """Per model series (method, backbone, corruption, augmentation strength, seed): the relative drop
+    in top-1 from the lowest to the highest severity measured, ``(S_low - S_high) / S_low * 100``
+    (Table 1 uses severities 1 and 5)."""
+    series: dict[tuple, list[dict[str, Any]]] = {}
+    for r in rows:
+        series.setdefault(tuple(r.get(k) for k in GROUP), []).append(r)
     out = []
-    keys = sorted({(r["method"], r["corruption"]) for r in rows})
-    for method, corruption in keys:
-        sub = sorted((r for r in rows if r["method"] == method and r["corruption"] == corruption),
-                     key=lambda r: r["severity"])
+    for group, sub in sorted(series.items(), key=lambda kv: repr(kv[0])):
+        sub = sorted(sub, key=lambda r: r["severity"])
         if len(sub) < 2:
             continue
-        out.append({"method": method, "paradigm": sub[0].get("paradigm"), "corruption": corruption,
+        out.append({**dict(zip(GROUP, group)), "paradigm": sub[0].get("paradigm"),
                     "from": sub[0]["severity"], "to": sub[-1]["severity"],
                     "drop": relative_drop(sub[0]["top1"], sub[-1]["top1"])})
     return out
+
+
+def mean_spread(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample standard deviation (n - 1; NaN for one value) and standard error of ``values``."""
+    n = len(values)
+    if n == 0:
+        raise ValueError("mean_spread needs at least one value")
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else float("nan")
+    return {"mean": mean, "std": std, "sem": std / math.sqrt(n), "n": n}
+
+
+CELL = ("method", "paradigm", "backbone", "corruption", "augment_strength", "severity")  # one table cell over seeds
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per table cell (method, backbone, corruption, augmentation strength, severity): mean, spread
+    (sample std) and standard error over seeds of ``top1`` and ``top1_clean``."""
+    cells: dict[tuple, list[dict[str, Any]]] = {}
+    for r in rows:
+        cells.setdefault(tuple(r.get(k, 0 if k == "augment_strength" else None) for k in CELL), []).append(r)
+    out = []
+    for cell, sub in cells.items():
+        entry: dict[str, Any] = dict(zip(CELL, cell))
+        for metric in ("top1", "top1_clean"):
+            stats = mean_spread([float(r.get(metric, float("nan"))) for r in sub])
+            entry.update({metric: stats["mean"], f"{metric}_std": stats["std"], f"{metric}_sem": stats["sem"]})
+        entry["seeds"] = len(sub)
+        out.append(entry)
+    return sorted(out, key=lambda e: (e["corruption"], e["backbone"], e["method"] != RANDOM_INIT, e["method"],
+                                      e["augment_strength"], e["severity"]))
+
+
+def summarize_drops(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (method, backbone, corruption, augmentation strength): mean, spread and standard error over
+    seeds of the relative drop (each seed's drop computed from its own series)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for d in drops:
+        groups.setdefault((d["method"], d.get("paradigm"), d.get("backbone"), d["corruption"],
+                           d.get("augment_strength", 0), d["from"], d["to"]), []).append(d)
+    out = []
+    for (method, paradigm, backbone, corruption, strength, lo, hi), sub in sorted(groups.items(), key=repr):
+        stats = mean_spread([d["drop"] for d in sub])
+        out.append({"method": method, "paradigm": paradigm, "backbone": backbone, "corruption": corruption,
+                    "augment_strength": strength, "from": lo, "to": hi, "drop": stats["mean"],
+                    "drop_std": stats["std"], "drop_sem": stats["sem"], "seeds": stats["n"]})
+    return out
+
+
+def resolved(diff: float, sem: float, z: float = 2.0) -> bool:
+    """Whether a difference of means is resolved: ``|diff| > z`` standard errors (needs >= 2 seeds
+    on each side: a single seed has no error bar and resolves nothing)."""
+    return math.isfinite(sem) and sem > 0 and abs(diff) > z * sem
+
+
+def beyond_random(summary: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
+    """For every pretrained cell, its margin over the random-init baseline of the same backbone,
+    corruption, severity (same seeds), and whether that margin is resolved (``> z`` standard errors)."""
+    base = {(e["backbone"], e["corruption"], e["severity"]): e for e in summary if e["method"] == RANDOM_INIT}
+    out = []
+    for e in summary:
+        ref = base.get((e["backbone"], e["corruption"], e["severity"]))
+        if e["method"] == RANDOM_INIT or ref is None:
+            continue
+        margin = e["top1"] - ref["top1"]
+        sem = math.hypot(e["top1_sem"], ref["top1_sem"])
+        out.append({**{k: e[k] for k in CELL}, "top1": e["top1"], "random_top1": ref["top1"], "margin": margin,
+                    "margin_sem": sem, "learned": resolved(margin, sem, z) and margin > 0})
+    return out
+
+
+def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
+    """The paradigm comparison the numbers support, per corruption and backbone (augmentation
+    strength 0, the paper's setting).
+
+    Joint-embedding and reconstruction methods on the same backbone are compared only if each
+    beats the random-init baseline (by ``z`` standard errors) at every severity: a method that did
+    not has learned nothing at this scale, and its drop says nothing about its paradigm. Then the
+    difference of mean drops (RC minus JE) is a finding only if it exceeds ``z`` standard errors.
+    Returns ``{"comparisons": [...], "text": one sentence per corruption and backbone}``.
+    """
+    plain = [r for r in rows if r.get("augment_strength", 0) == 0]
+    learned = beyond_random(summarize(plain), z)
+    drops = summarize_drops(relative_drops(plain))
+    comparisons, sentences = [], []
+    for corruption, backbone in sorted({(d["corruption"], d["backbone"]) for d in drops}):
+        here = [d for d in drops if (d["corruption"], d["backbone"]) == (corruption, backbone)
+                and d["method"] != RANDOM_INIT]
+        failed = sorted({b["method"] for b in learned if (b["corruption"], b["backbone"]) == (corruption, backbone)
+                         and b["method"] in {d["method"] for d in here} and not b["learned"]})
+        je = [d for d in here if d["paradigm"] == "JE" and d["method"] not in failed]
+        rc = [d for d in here if d["paradigm"] == "RC" and d["method"] not in failed]
+        where = f"{corruption.replace('_', ' ')} on {backbone}"
+        if not je or not rc:
+            reason = (f"{', '.join(m.upper() for m in failed)} did not beat the random-init baseline by "
+                      f"{z:g} standard errors at every severity" if failed else
+                      "one paradigm is missing from this backbone")
+            sentences.append(f"{where}: inconclusive at this scale ({reason}).")
+            comparisons.append({"corruption": corruption, "backbone": backbone, "status": "inconclusive",
+                                "not_learned": failed})
+            continue
+        if failed:
+            sentences.append(f"{where}: {', '.join(m.upper() for m in failed)} did not beat the random-init baseline "
+                             f"by {z:g} standard errors at every severity and is left out of the comparison.")
+        for j in je:
+            for r in rc:
+                diff = r["drop"] - j["drop"]
+                sem = math.hypot(r["drop_sem"], j["drop_sem"])
+                ok = resolved(diff, sem, z)
+                comparisons.append({"corruption": corruption, "backbone": backbone, "je": j["method"],
+                                    "rc": r["method"], "difference": diff, "sem": sem,
+                                    "status": ("RC drops more" if diff > 0 else "JE drops more") if ok else "unresolved"})
+                said = (f"{r['method'].upper()} (RC) drops {abs(diff):.1f} points {'more' if diff > 0 else 'less'} "
+                        f"than {j['method'].upper()} (JE), {abs(diff) / sem:.1f} standard errors"
+                        + (" (the paper's direction)" if diff > 0 else " (against the paper's direction)")) if ok else \
+                    (f"the drops of {r['method'].upper()} (RC) and {j['method'].upper()} (JE) differ by {diff:+.1f} "
+                     f"± {sem:.1f} points, which does not resolve a difference (inconclusive at this scale)")
+                sentences.append(f"{where}: {said}.")
+    return {"comparisons": comparisons, "text": " ".join(sentences)}
+
+
+def injection_effects(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
+    """App. D.3: for each method, corruption, severity and injection strength > 0, the change in mean
+    top-1 over strength 0 on the corrupted test set and on clean data, with standard errors."""
+    summary = {(e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
+               for e in summarize(rows) if e["method"] != RANDOM_INIT}
+    out = []
+    for (method, backbone, corruption, severity, strength), e in sorted(summary.items()):
+        base = summary.get((method, backbone, corruption, severity, 0))
+        if strength == 0 or base is None:
+            continue
+        entry = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity,
+                 "augment_strength": strength}
+        for metric, label in (("top1", "corrupted"), ("top1_clean", "clean")):
+            diff = e[metric] - base[metric]
+            sem = math.hypot(e[f"{metric}_sem"], base[f"{metric}_sem"])
+            entry.update({f"gain_{label}": diff, f"gain_{label}_sem": sem,
+                          f"resolved_{label}": resolved(diff, sem, z)})
+        out.append(entry)
+    return out
+
+
+def injection_help_rate(effects: Sequence[dict[str, Any]], on: str = "corrupted") -> float:
+    """Fraction of configurations where injection raised mean top-1 (the paper's count: help in 60-85%)."""
+    if not effects:
+        return float("nan")
+    return sum(e[f"gain_{on}"] > 0 for e in effects) / len(effects)
+
+
+def _pm(mean: float, std: float) -> str:
+    return f"{mean:.1f}" if not math.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
+
+
+def wide_table(rows: Sequence[dict[str, Any]], strength: int = 0) -> list[dict[str, Any]]:
+    """One line per method and backbone (the random-init baseline first) and corruption: top-1 at
+    each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
+    summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] == RANDOM_INIT]
+    drops = {(d["method"], d["backbone"], d["corruption"]): d for d in summarize_drops(relative_drops(rows))
+             if d["augment_strength"] == strength}
+    out: dict[tuple, dict[str, Any]] = {}
+    for e in summary:
+        key = (e["corruption"], e["backbone"], e["method"])
+        line = out.setdefault(key, {"method": e["method"].upper() if e["method"] != RANDOM_INIT else "random init",
+                                    "paradigm": e["paradigm"], "backbone": e["backbone"],
+                                    "corruption": e["corruption"], "seeds": e["seeds"]})
+        line[f"s{e['severity']}"] = _pm(e["top1"], e["top1_std"])
+        d = drops.get((e["method"], e["backbone"], e["corruption"]))
+        line["drop"] = _pm(d["drop"], d["drop_std"]) if d else "–"
+    return list(out.values())
+
+
+def scale(meta: dict[str, Any]) -> str:
+    """One line saying what a run was: data, budget, backbones, grid, seeds, and where it ran."""
+    p = meta["parameters"]
+    backbones = p["backbones"] if isinstance(p["backbones"], str) else ", ".join(sorted(set(p["backbones"].values())))
+    return (f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images, "
+            f"{p['epochs']} epoch(s) at batch {p['batch_size']}, backbone(s) {backbones}, "
+            f"{', '.join(p['methods'])} on {', '.join(c.replace('_', ' ') for c in p['corruptions'])} at severities "
+            f"{', '.join(map(str, p['severities']))}, injection strengths {', '.join(map(str, p['augment_strengths']))}, "
+            f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
+            f"{meta.get('torch_threads', '?')} thread(s), {meta['wall_seconds'] / 60:.0f} min wall time")
+
+
+def paper_table() -> list[dict[str, Any]]:
+    """Table 1 of the paper, all 36 numbers: one row per method and corruption."""
+    backbone = {"BYOL": "ResNet-50", "DINO": "ViT-B/16", "MAE": "ViT-B/16"}
+    paradigm = {"BYOL": "JE", "DINO": "JE", "MAE": "RC"}
+    return [{"method": m, "paradigm": paradigm[m], "backbone": backbone[m], "corruption": c,
+             "s1": v[0], "s3": v[1], "s5": v[2], "drop": v[3]}
+            for m, by in paper.TABLE1.items() for c, v in by.items()]
 
 
 def _paper_row(method: str, corruption: str) -> tuple[float, ...] | None:
@@ -70,14 +268,28 @@ def paper_drop_ratio() -> float:
     return m["MAE"] / ((m["BYOL"] + m["DINO"]) / 2)
 
 
+def _commit() -> str:
+    """The repository's commit (with "+changes" if the working tree differs), or "unknown"."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
-    """Versions, device and parameters of a run."""
+    """Versions, commit, device, load and parameters of a run (the load average says how shared the machine was)."""
     import lightly
     import numpy
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    return {"python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
+    return {"code_commit": _commit(), "load_average_at_start": round(os.getloadavg()[0], 1), "python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
             "numpy": numpy.__version__, "device": device, "platform": platform.platform(),
             "parameters": params, "wall_seconds": round(wall_seconds, 1)}
 
