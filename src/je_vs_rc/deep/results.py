@@ -214,12 +214,15 @@ def scale(meta: dict[str, Any]) -> str:
     """One line saying what a run was: data, budget, backbones, grid, seeds, and where it ran."""
     p = meta["parameters"]
     backbones = p["backbones"] if isinstance(p["backbones"], str) else ", ".join(sorted(set(p["backbones"].values())))
-    return (f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images, "
-            f"{p['epochs']} epoch(s) at batch {p['batch_size']}, backbone(s) {backbones}, "
-            f"{', '.join(p['methods'])} on {', '.join(c.replace('_', ' ') for c in p['corruptions'])} at severities "
-            f"{', '.join(map(str, p['severities']))}, injection strengths {', '.join(map(str, p['augment_strengths']))}, "
-            f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
-            f"{meta.get('torch_threads', '?')} thread(s), {meta['wall_seconds'] / 60:.0f} min wall time")
+    listed = lambda values: ", ".join(map(str, values))  # noqa: E731
+    injected = [s for s in p.get("augment_strengths", [0]) if s]
+    return (f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
+            f"{p['epochs']} epoch(s) at batch {p['batch_size']}; backbone(s) {backbones}; "
+            f"{listed(m.upper() for m in p['methods'])} on {listed(c.replace('_', ' ') for c in p['corruptions'])} "
+            f"at severities {listed(p['severities'])}; "
+            + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
+            + f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
+            f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time")
 
 
 def paper_table() -> list[dict[str, Any]]:
