@@ -199,3 +199,13 @@ def test_figures_draw_from_a_summary():
     assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 3
     fig = figures.plot_injection(summary, "gaussian_noise")
     assert len(fig.axes) == 4
+
+
+def test_a_method_that_learned_nothing_is_left_out_and_named_with_its_margin():
+    rows = _paradigm_gap(random_top1=30.0)
+    for seed, wobble in enumerate((-0.5, 0.0, 0.5)):  # DINO at the random-init level: learned nothing
+        rows += _rows({("dino", 1, seed): 30.0 + wobble, ("dino", 5, seed): 10.0 + wobble})
+    out = results.verdict(rows)
+    assert [c.get("je") for c in out["comparisons"]] == ["byol"]
+    assert "DINO did not beat the random-init baseline" in out["text"] and "left out" in out["text"]
+    assert "DINO +0.0 ± 0.3 points at severity" in out["text"]  # sem of (-0.5, 0, 0.5): 0.5 / sqrt(3)

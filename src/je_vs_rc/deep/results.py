@@ -129,12 +129,16 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
                 and d["method"] != RANDOM_INIT]
         failed = sorted({b["method"] for b in learned if (b["corruption"], b["backbone"]) == (corruption, backbone)
                          and b["method"] in {d["method"] for d in here} and not b["learned"]})
+        worst = {m: min((b for b in learned if (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)
+                         and not b["learned"]), key=lambda b: b["margin"]) for m in failed}
+        failed_said = "; ".join(f"{m.upper()} {worst[m]['margin']:+.1f} ± {worst[m]['margin_sem']:.1f} points at "
+                                f"severity {worst[m]['severity']}" for m in failed)
         je = [d for d in here if d["paradigm"] == "JE" and d["method"] not in failed]
         rc = [d for d in here if d["paradigm"] == "RC" and d["method"] not in failed]
         where = f"{corruption.replace('_', ' ')} on {backbone}"
         if not je or not rc:
             reason = (f"{', '.join(m.upper() for m in failed)} did not beat the random-init baseline by "
-                      f"{z:g} standard errors at every severity" if failed else
+                      f"{z:g} standard errors at every severity; smallest margins {failed_said}" if failed else
                       "one paradigm is missing from this backbone")
             sentences.append(f"{where}: inconclusive at this scale ({reason}).")
             comparisons.append({"corruption": corruption, "backbone": backbone, "status": "inconclusive",
@@ -142,7 +146,8 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
             continue
         if failed:
             sentences.append(f"{where}: {', '.join(m.upper() for m in failed)} did not beat the random-init baseline "
-                             f"by {z:g} standard errors at every severity and is left out of the comparison.")
+                             f"by {z:g} standard errors at every severity ({failed_said}) and is left out of "
+                             f"the comparison.")
         for j in je:
             for r in rc:
                 diff = r["drop"] - j["drop"]
