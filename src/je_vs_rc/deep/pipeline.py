@@ -93,6 +93,16 @@ def _score(model: torch.nn.Module, model_key: str, name: str, pairs: list[tuple[
     return scores
 
 
+def _jobs(cfg: ExperimentConfig) -> list[tuple[int, int, str, int]]:
+    """The grid as (strength, seed, corruption, severity), in the order it runs: the plain table
+    (strength 0, every seed; also where the random-init rows come from) first, then the injected
+    strengths, so that a run stopped early has whole tables."""
+    cells = [(seed, name, sev) for seed in cfg.seeds for name in cfg.corruptions for sev in cfg.severities]
+    injected = [(strength, *cell) for strength in cfg.augment_strengths if strength for cell in cells
+                if cfg.augment_severities is None or cell[2] in cfg.augment_severities]
+    return [(0, *cell) for cell in cells] + injected
+
+
 def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
     """Run the whole grid (seeds x corruptions x severities x augmentation strengths x methods, and
     the random-init baseline of every backbone); returns (and writes to ``out_dir/results.json``)
@@ -101,6 +111,9 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
     Every row holds ``top1`` (probe fitted on the corrupted training set, scored on the test set of
     the same corruption and severity) and ``top1_clean`` (probe fitted and scored on the clean
     images: what the representation keeps of clean data; NaN with ``imagenet_c_root``).
+    ``results.json`` is rewritten (atomically) after every cell of the grid, its provenance saying
+    how many cells are done (``cells_done``, ``complete``): a long run shows its table as it goes, and
+    a rerun after an interruption recomputes nothing that is cached.
     """
     cfg.validate()
     if cfg.num_threads is not None:
@@ -108,39 +121,41 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
     start = time.perf_counter()
     rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
     cache = cfg.cache_path()
+    meta = {**results.provenance(cfg.params(), 0.0), "torch_threads": torch.get_num_threads()}
     rows, timing = [], {"pretrain_images": 0, "pretrain_seconds": 0.0, "feature_images": 0, "feature_seconds": 0.0}
-    for seed in cfg.seeds:
-        train = datasets.load(cfg.dataset, "train", cfg.image_size, cfg.data_root, cache, cfg.train_images, seed)
-        test = None if cfg.imagenet_c_root else \
-            datasets.load(cfg.dataset, "test", cfg.image_size, cfg.data_root, cache, cfg.test_images, seed)
-        for name in cfg.corruptions:
-            for severity in cfg.severities:
-                tr = _corrupted(train, name, severity, seed, cache)
-                te = datasets.imagenet_c(cfg.imagenet_c_root, name, severity, cfg.image_size, cache, cfg.test_images,
-                                         seed) if test is None else _corrupted(test, name, severity, seed + 1, cache)
-                pairs = [(tr, te)] + ([(train, test)] if test is not None else [])
-                where = {"corruption": name, "severity": severity, "seed": seed}
-                if cfg.random_init and rank == 0:
-                    for backbone in sorted({cfg.backbone_of(m) for m in cfg.methods}):
-                        model, key = _random_init(cfg, backbone, seed)
-                        rows.append(_row(RANDOM_INIT, "none", backbone, 0, where,
-                                         _score(model, key, f"{RANDOM_INIT}_{backbone}", pairs, cfg, seed, cache, timing)))
-                for strength in cfg.augment_strengths:
-                    if strength and cfg.augment_severities is not None and severity not in cfg.augment_severities:
-                        continue
-                    for method in cfg.methods:
-                        model, key = _model(cfg, method, seed, strength, name, tr.images, tr.key, cache, timing,
-                                            progress)
-                        if rank != 0:  # under torchrun, the other processes only help pretraining
-                            continue
-                        rows.append(_row(method, methods.get(method).paradigm, cfg.backbone_of(method), strength,
-                                         where, _score(model, key, method, pairs, cfg, seed, cache, timing)))
+    data: dict[int, tuple[datasets.Images, datasets.Images | None]] = {}
+    jobs = _jobs(cfg)
+    path = cfg.output_dir() / "results.json"
+    for done, (strength, seed, name, severity) in enumerate(jobs, 1):
+        if seed not in data:
+            data[seed] = (datasets.load(cfg.dataset, "train", cfg.image_size, cfg.data_root, cache, cfg.train_images,
+                                        seed),
+                          None if cfg.imagenet_c_root else datasets.load(cfg.dataset, "test", cfg.image_size,
+                                                                         cfg.data_root, cache, cfg.test_images, seed))
+        train, test = data[seed]
+        tr = _corrupted(train, name, severity, seed, cache)
+        te = datasets.imagenet_c(cfg.imagenet_c_root, name, severity, cfg.image_size, cache, cfg.test_images,
+                                 seed) if test is None else _corrupted(test, name, severity, seed + 1, cache)
+        pairs = [(tr, te)] + ([(train, test)] if test is not None else [])
+        where = {"corruption": name, "severity": severity, "seed": seed}
+        if strength == 0 and cfg.random_init and rank == 0:
+            for backbone in sorted({cfg.backbone_of(m) for m in cfg.methods}):
+                model, key = _random_init(cfg, backbone, seed)
+                rows.append(_row(RANDOM_INIT, "none", backbone, 0, where,
+                                 _score(model, key, f"{RANDOM_INIT}_{backbone}", pairs, cfg, seed, cache, timing)))
+        if strength in cfg.augment_strengths:
+            for method in cfg.methods:
+                model, key = _model(cfg, method, seed, strength, name, tr.images, tr.key, cache, timing, progress)
+                if rank != 0:  # under torchrun, the other processes only help pretraining
+                    continue
+                rows.append(_row(method, methods.get(method).paradigm, cfg.backbone_of(method), strength,
+                                 where, _score(model, key, method, pairs, cfg, seed, cache, timing)))
+        if rank == 0:
+            results.write(path, rows, {**meta, "wall_seconds": round(time.perf_counter() - start, 1),
+                                       "throughput": timing, "cells_done": done, "cells": len(jobs),
+                                       "complete": done == len(jobs)})
     if rank != 0:
         return {}
-    meta = results.provenance(cfg.params(), time.perf_counter() - start)
-    meta["throughput"] = timing
-    meta["torch_threads"] = torch.get_num_threads()
-    path = results.write(cfg.output_dir() / "results.json", rows, meta)
     return {**results.read(path), "path": str(path)}
 
 

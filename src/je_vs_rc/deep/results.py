@@ -227,7 +227,9 @@ def scale(meta: dict[str, Any]) -> str:
             f"at severities {listed(p['severities'])}; "
             + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
             + f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
-            f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time")
+            f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time"
+            + ("" if meta.get("complete", True) else
+               f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"))
 
 
 def paper_table() -> list[dict[str, Any]]:
