@@ -1,5 +1,6 @@
-"""The results table of the GPU chapter, with its provenance, written atomically, and the tables
-the chapter shows beside the paper's Table 1."""
+"""The results of the deep-learning chapter: rows written atomically with their provenance, the
+aggregation over seeds (mean, spread, standard error), the random-init baseline's margins, the
+verdict the error bars support, the injection effects (App. D.3), and the paper's Table 1."""
 from __future__ import annotations
 
 import json
@@ -16,8 +17,6 @@ from ..paper import relative_drop
 
 RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
 
-# Table 1's columns: top-1 at severities 1, 3, 5, then the relative drop from 1 to 5.
-_PAPER_COLUMN = {1: 0, 3: 1, 5: 2}
 
 
 GROUP = ("method", "backbone", "corruption", "augment_strength", "seed")  # one pretrained model per severity
@@ -239,37 +238,6 @@ def paper_table() -> list[dict[str, Any]]:
     return [{"method": m, "paradigm": paradigm[m], "backbone": backbone[m], "corruption": c,
              "s1": v[0], "s3": v[1], "s5": v[2], "drop": v[3]}
             for m, by in paper.TABLE1.items() for c, v in by.items()]
-
-
-def _paper_row(method: str, corruption: str) -> tuple[float, ...] | None:
-    return paper.TABLE1.get(method.upper(), {}).get(corruption)
-
-
-def rows_with_paper(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Our rows with the paper's top-1 for the same method, corruption and severity (NaN where
-    Table 1 has none: another method, corruption, or severity 2 or 4)."""
-    out = []
-    for r in rows:
-        ref, col = _paper_row(r["method"], r["corruption"]), _PAPER_COLUMN.get(r["severity"])
-        out.append({**r, "paper": float(ref[col]) if ref and col is not None else float("nan")})
-    return out
-
-
-def drops_with_paper(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Our relative drops with the paper's drop where it measured the same one (severity 1 to 5)."""
-    out = []
-    for d in drops:
-        ref = _paper_row(d["method"], d["corruption"])
-        out.append({**d, "paper": ref[3] if ref and (d["from"], d["to"]) == (1, 5) else float("nan")})
-    return out
-
-
-def mean_drop_by_paradigm(drops: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Mean relative drop per paradigm ("JE", "RC") over methods and corruptions."""
-    by: dict[str, list[float]] = {}
-    for d in drops:
-        by.setdefault(d["paradigm"], []).append(d["drop"])
-    return {k: sum(v) / len(v) for k, v in sorted(by.items())}
 
 
 def paper_drop_ratio() -> float:
