@@ -209,3 +209,13 @@ def test_a_method_that_learned_nothing_is_left_out_and_named_with_its_margin():
     assert [c.get("je") for c in out["comparisons"]] == ["byol"]
     assert "DINO did not beat the random-init baseline" in out["text"] and "left out" in out["text"]
     assert "DINO +0.0 ± 0.3 points at severity" in out["text"]  # sem of (-0.5, 0, 0.5): 0.5 / sqrt(3)
+
+
+def test_the_plain_table_runs_first_then_the_injected_strengths():
+    cfg = ExperimentConfig(severities=[1, 3, 5], seeds=[0, 1], augment_strengths=[0, 2, 1], augment_severities=[5])
+    jobs = pipeline._jobs(cfg)
+    assert jobs[:6] == [(0, s, "gaussian_noise", v) for s in (0, 1) for v in (1, 3, 5)]
+    assert jobs[6:] == [(2, 0, "gaussian_noise", 5), (2, 1, "gaussian_noise", 5),
+                        (1, 0, "gaussian_noise", 5), (1, 1, "gaussian_noise", 5)]
+    # without strength 0 the plain cells still run: they hold the random-init baseline
+    assert len(pipeline._jobs(ExperimentConfig(augment_strengths=[1]))) == 2 + 2
