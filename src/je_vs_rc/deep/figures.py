@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plots import COLORS, _figure, styled
+from ..render.figures import COLORS, _figure, styled
 from .results import RANDOM_INIT
 
 NAMES = {"byol": "BYOL (JE)", "dino": "DINO (JE)", "mae": "MAE (RC)", RANDOM_INIT: "random init (frozen)"}
