@@ -219,3 +219,14 @@ def test_the_plain_table_runs_first_then_the_injected_strengths():
                         (1, 0, "gaussian_noise", 5), (1, 1, "gaussian_noise", 5)]
     # without strength 0 the plain cells still run: they hold the random-init baseline
     assert len(pipeline._jobs(ExperimentConfig(augment_strengths=[1]))) == 2 + 2
+
+
+def test_injection_text_counts_only_resolved_changes_as_evidence():
+    rows = _rows({("byol", 5, 0): 50.0, ("byol", 5, 1): 52.0, ("mae", 5, 0): 50.0, ("mae", 5, 1): 52.0})
+    rows += [{**r, "augment_strength": 1, "top1": r["top1"] + (10 if r["method"] == "byol" else 0.1),
+              "top1_clean": r["top1_clean"] - 0.1} for r in rows]
+    text = results.injection_text(results.injection_effects(rows))
+    assert "strength 1, at severity 5 (2 configurations" in text
+    assert "on the corrupted test set in 100% of them; 1 gain(s) and 0 loss(es) exceed 2 standard errors" in text
+    assert "on clean data in 0% of them; 0 gain(s) and 0 loss(es)" in text
+    assert results.injection_text([]) == "This run holds no injected configurations."

@@ -192,6 +192,25 @@ def injection_help_rate(effects: Sequence[dict[str, Any]], on: str = "corrupted"
     return sum(e[f"gain_{on}"] > 0 for e in effects) / len(effects)
 
 
+def injection_text(effects: Sequence[dict[str, Any]], z: float = 2.0) -> str:
+    """App. D.3's count on our run, in words: where injection ran, the share of configurations whose
+    mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
+    many gains and losses exceed ``z`` standard errors (the part that is evidence)."""
+    if not effects:
+        return "This run holds no injected configurations."
+    strengths = sorted({e["augment_strength"] for e in effects})
+    severities = sorted({e["severity"] for e in effects})
+    said = [f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {', '.join(map(str, strengths))}, "
+            f"at severit{'ies' if len(severities) > 1 else 'y'} {', '.join(map(str, severities))} "
+            f"({len(effects)} configurations of method, severity and strength)."]
+    for on, where in (("corrupted", "on the corrupted test set"), ("clean", "on clean data")):
+        gains = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] > 0 for e in effects)
+        losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
+        said.append(f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
+                    f"them; {gains} gain(s) and {losses} loss(es) exceed {z:g} standard errors.")
+    return " ".join(said)
+
+
 def _pm(mean: float, std: float) -> str:
     return f"{mean:.1f}" if not math.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
 
