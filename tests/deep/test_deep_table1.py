@@ -223,10 +223,23 @@ def test_the_plain_table_runs_first_then_the_injected_strengths():
 
 def test_injection_text_counts_only_resolved_changes_as_evidence():
     rows = _rows({("byol", 5, 0): 50.0, ("byol", 5, 1): 52.0, ("mae", 5, 0): 50.0, ("mae", 5, 1): 52.0})
-    rows += [{**r, "augment_strength": 1, "top1": r["top1"] + (10 if r["method"] == "byol" else 0.1),
-              "top1_clean": r["top1_clean"] - 0.1} for r in rows]
+    gain = {("byol", 0): 9.0, ("byol", 1): 11.0, ("mae", 0): 1.0, ("mae", 1): -0.8}  # BYOL's resolved, MAE's not
+    rows += [{**r, "augment_strength": 1, "top1": r["top1"] + gain[r["method"], r["seed"]],
+              "top1_clean": r["top1_clean"] + (-0.1 if r["seed"] == 0 else 0.05)} for r in rows]
     text = results.injection_text(results.injection_effects(rows))
     assert "strength 1, at severity 5 (2 configurations" in text
     assert "on the corrupted test set in 100% of them; 1 gain(s) and 0 loss(es) exceed 2 standard errors" in text
-    assert "on clean data in 0% of them; 0 gain(s) and 0 loss(es)" in text
+    assert "on clean data in 0% of them; 0 gain(s) and 0 loss(es)" in text  # mean -0.025, unresolved
     assert results.injection_text([]) == "This run holds no injected configurations."
+
+
+def test_margins_are_paired_by_seed():
+    # Seeds differ a lot (40, 50, 60: a harder or easier subset), the method is always 3 points above
+    # random init: paired, a resolved margin of 3 ± 0; unpaired (hypot of the two standard errors,
+    # 5.8 each) it would be 3 ± 8.2, unresolved.
+    top1 = {}
+    for seed, level in enumerate((40.0, 50.0, 60.0)):
+        top1[(results.RANDOM_INIT, 1, seed)], top1[("mae", 1, seed)] = level, level + 3
+    (b,) = results.beyond_random(_rows(top1))
+    assert b["margin"] == pytest.approx(3) and b["margin_sem"] == pytest.approx(0) and b["learned"]
+    assert results.paired(_rows(top1), {"method": "mae"}, {"method": results.RANDOM_INIT})["n"] == 3

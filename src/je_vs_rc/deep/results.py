@@ -88,24 +88,44 @@ def summarize_drops(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def resolved(diff: float, sem: float, z: float = 2.0) -> bool:
-    """Whether a difference of means is resolved: ``|diff| > z`` standard errors (needs >= 2 seeds
-    on each side: a single seed has no error bar and resolves nothing)."""
-    return math.isfinite(sem) and sem > 0 and abs(diff) > z * sem
+    """Whether a mean difference is resolved: ``|diff| > z`` standard errors (a single seed has no
+    error bar and resolves nothing)."""
+    return math.isfinite(sem) and abs(diff) > z * sem
 
 
-def beyond_random(summary: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
-    """For every pretrained cell, its margin over the random-init baseline of the same backbone,
-    corruption, severity (same seeds), and whether that margin is resolved (``> z`` standard errors)."""
-    base = {(e["backbone"], e["corruption"], e["severity"]): e for e in summary if e["method"] == RANDOM_INIT}
+def paired(rows: Sequence[dict[str, Any]], a: dict[str, Any], b: dict[str, Any],
+           metric: str = "top1") -> dict[str, float]:
+    """Mean, spread and standard error over seeds of ``metric`` of the rows matching ``a`` minus that
+    of the rows matching ``b``, paired by seed (a seed is one replicate: same images, same corruption
+    draws, so their differences vary less than either score). Only seeds present on both sides count."""
+    def by_seed(where: dict[str, Any]) -> dict[int, float]:
+        return {r["seed"]: float(r[metric]) for r in rows
+                if all(r.get(k, 0 if k == "augment_strength" else None) == v for k, v in where.items())}
+
+    left, right = by_seed(a), by_seed(b)
+    seeds = sorted(set(left) & set(right))
+    if not seeds:
+        return {"mean": float("nan"), "std": float("nan"), "sem": float("nan"), "n": 0}
+    return mean_spread([left[s] - right[s] for s in seeds])
+
+
+def beyond_random(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
+    """For every pretrained cell (method, backbone, corruption, strength, severity), its margin in
+    top-1 over the random-init baseline of the same backbone, corruption and severity, paired by
+    seed, and whether it is resolved (``learned``: a positive margin of more than ``z`` standard errors)."""
     out = []
-    for e in summary:
-        ref = base.get((e["backbone"], e["corruption"], e["severity"]))
-        if e["method"] == RANDOM_INIT or ref is None:
+    for e in summarize(rows):
+        if e["method"] == RANDOM_INIT:
             continue
-        margin = e["top1"] - ref["top1"]
-        sem = math.hypot(e["top1_sem"], ref["top1_sem"])
-        out.append({**{k: e[k] for k in CELL}, "top1": e["top1"], "random_top1": ref["top1"], "margin": margin,
-                    "margin_sem": sem, "learned": resolved(margin, sem, z) and margin > 0})
+        cell = {k: e[k] for k in ("method", "backbone", "corruption", "augment_strength", "severity")}
+        base = {"method": RANDOM_INIT, "backbone": e["backbone"], "corruption": e["corruption"],
+                "severity": e["severity"]}
+        d = paired(rows, cell, base)
+        if d["n"] == 0:
+            continue
+        out.append({**{k: e[k] for k in CELL}, "top1": e["top1"], "random_top1": e["top1"] - d["mean"],
+                    "margin": d["mean"], "margin_sem": d["sem"], "seeds": d["n"],
+                    "learned": resolved(d["mean"], d["sem"], z) and d["mean"] > 0})
     return out
 
 
@@ -116,12 +136,14 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
     Joint-embedding and reconstruction methods on the same backbone are compared only if each
     beats the random-init baseline (by ``z`` standard errors) at every severity: a method that did
     not has learned nothing at this scale, and its drop says nothing about its paradigm. Then the
-    difference of mean drops (RC minus JE) is a finding only if it exceeds ``z`` standard errors.
+    difference of drops (RC minus JE, paired by seed) is a finding only if it exceeds ``z`` standard
+    errors.
     Returns ``{"comparisons": [...], "text": one sentence per corruption and backbone}``.
     """
     plain = [r for r in rows if r.get("augment_strength", 0) == 0]
-    learned = beyond_random(summarize(plain), z)
-    drops = summarize_drops(relative_drops(plain))
+    learned = beyond_random(plain, z)
+    per_seed = relative_drops(plain)
+    drops = summarize_drops(per_seed)
     comparisons, sentences = [], []
     for corruption, backbone in sorted({(d["corruption"], d["backbone"]) for d in drops}):
         here = [d for d in drops if (d["corruption"], d["backbone"]) == (corruption, backbone)
@@ -149,8 +171,9 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
                              f"the comparison.")
         for j in je:
             for r in rc:
-                diff = r["drop"] - j["drop"]
-                sem = math.hypot(r["drop_sem"], j["drop_sem"])
+                d = paired(per_seed, {"method": r["method"], "backbone": backbone, "corruption": corruption},
+                           {"method": j["method"], "backbone": backbone, "corruption": corruption}, "drop")
+                diff, sem = d["mean"], d["sem"]
                 ok = resolved(diff, sem, z)
                 comparisons.append({"corruption": corruption, "backbone": backbone, "je": j["method"],
                                     "rc": r["method"], "difference": diff, "sem": sem,
@@ -166,7 +189,8 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
 
 def injection_effects(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
     """App. D.3: for each method, corruption, severity and injection strength > 0, the change in mean
-    top-1 over strength 0 on the corrupted test set and on clean data, with standard errors."""
+    top-1 over strength 0 on the corrupted test set and on clean data, paired by seed, with standard
+    errors."""
     summary = {(e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
                for e in summarize(rows) if e["method"] != RANDOM_INIT}
     out = []
@@ -176,9 +200,10 @@ def injection_effects(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[di
             continue
         entry = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity,
                  "augment_strength": strength}
+        cell = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity}
         for metric, label in (("top1", "corrupted"), ("top1_clean", "clean")):
-            diff = e[metric] - base[metric]
-            sem = math.hypot(e[f"{metric}_sem"], base[f"{metric}_sem"])
+            d = paired(rows, {**cell, "augment_strength": strength}, {**cell, "augment_strength": 0}, metric)
+            diff, sem = d["mean"], d["sem"]
             entry.update({f"gain_{label}": diff, f"gain_{label}_sem": sem,
                           f"resolved_{label}": resolved(diff, sem, z)})
         out.append(entry)
