@@ -28,8 +28,10 @@ def _line(ax: Any, entries: list[dict[str, Any]], metric: str, color: str, label
     mean = np.array([e[metric] for e in entries])
     std = np.array([e[f"{metric}_std"] for e in entries])
     ax.plot(x, mean, marker="o", ms=3, color=color, label=label, linestyle=linestyle)
-    if np.isfinite(std).all():
-        ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, lw=0)
+    has = np.isfinite(std)  # one seed: no band there
+    if has.any():
+        ax.fill_between(x, mean - np.where(has, std, 0), mean + np.where(has, std, 0), where=has, color=color,
+                        alpha=0.2, lw=0)
 
 
 @styled
