@@ -243,3 +243,19 @@ def test_margins_are_paired_by_seed():
     (b,) = results.beyond_random(_rows(top1))
     assert b["margin"] == pytest.approx(3) and b["margin_sem"] == pytest.approx(0) and b["learned"]
     assert results.paired(_rows(top1), {"method": "mae"}, {"method": results.RANDOM_INIT})["n"] == 3
+
+
+def test_the_committed_run_is_whole_and_carries_its_provenance():
+    from pathlib import Path
+
+    run = results.read(Path(__file__).resolve().parents[2] / "benchmarks" / "imagenet_c_cpu" / "results.json")
+    meta = run["provenance"]
+    assert meta["complete"] and meta["cells_done"] == meta["cells"]
+    assert {"torch", "lightly", "numpy", "device", "code_commit", "wall_seconds", "parameters"} <= set(meta)
+    summary = results.summarize(run["rows"])
+    plain = [e for e in summary if e["augment_strength"] == 0]
+    assert {e["severity"] for e in plain} == {1, 2, 3, 4, 5} and {e["seeds"] for e in summary} == {3}
+    assert {e["method"] for e in plain} == {"byol", "dino", "mae", results.RANDOM_INIT}
+    assert {e["backbone"] for e in summary} == {"vit_tiny"}
+    assert {e["augment_strength"] for e in summary} == {0, 1, 2}
+    assert results.verdict(run["rows"])["text"]  # the chapter's sentence is generated from these rows
