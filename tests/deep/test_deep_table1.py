@@ -172,7 +172,9 @@ def test_no_paradigm_difference_from_a_backbone_that_learned_nothing():
 
 def test_one_seed_resolves_nothing():
     rows = [r for r in _paradigm_gap(random_top1=30.0) if r["seed"] == 0]
-    assert results.verdict(rows)["comparisons"][0]["status"] == "inconclusive"  # no error bar on the baseline margin
+    out = results.verdict(rows)
+    assert out["comparisons"][0]["status"] == "inconclusive"  # no error bar on the baseline margin
+    assert "(one seed: no error bar)" in out["text"] and "nan" not in out["text"]
 
 
 def test_injection_effects_and_help_rate():

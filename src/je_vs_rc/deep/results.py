@@ -152,8 +152,10 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
                          and b["method"] in {d["method"] for d in here} and not b["learned"]})
         worst = {m: min((b for b in learned if (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)
                          and not b["learned"]), key=lambda b: b["margin"]) for m in failed}
-        failed_said = "; ".join(f"{m.upper()} {worst[m]['margin']:+.1f} ± {worst[m]['margin_sem']:.1f} points at "
-                                f"severity {worst[m]['severity']}" for m in failed)
+        failed_said = "; ".join(f"{m.upper()} {worst[m]['margin']:+.1f}"
+                                + (f" ± {worst[m]['margin_sem']:.1f}" if math.isfinite(worst[m]["margin_sem"])
+                                   else " (one seed: no error bar)")
+                                + f" points at severity {worst[m]['severity']}" for m in failed)
         je = [d for d in here if d["paradigm"] == "JE" and d["method"] not in failed]
         rc = [d for d in here if d["paradigm"] == "RC" and d["method"] not in failed]
         where = f"{corruption.replace('_', ' ')} on {backbone}"
