@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from je_vs_rc import data
-from je_vs_rc.deep import config, keys, pipeline, pretrain as pretrain_module
+from je_vs_rc.deep import config, keys, pipeline
+from je_vs_rc.deep import pretrain as pretrain_module
 from je_vs_rc.deep.config import ExperimentConfig
 from je_vs_rc.deep.pretrain import PretrainConfig
 
@@ -43,7 +44,8 @@ def test_parameter_files_name_only_config_fields(path):
     ({"methods": ("simclr",)}, r"methods must be among \['byol', 'dino', 'mae'\]; got \['simclr'\]"),
     ({"methods": "mae"}, r"methods must be a non-empty list; got 'mae'"),
     ({"backbones": {"byol": "resnet18", "dino": "vit_tiny", "mae": "resnet18"}}, r"backbone for mae must be one of"),
-    ({"backbones": {"byol": "resnet18"}}, r"backbones must name a backbone for every method; missing \['dino', 'mae'\]"),
+    ({"backbones": {"byol": "resnet18"}},
+     r"backbones must name a backbone for every method; missing \['dino', 'mae'\]"),
     ({"train_images": 0}, r"train_images must be a positive integer or None \(all\); got 0"),
     ({"test_images": 2.5}, r"test_images must be a positive integer or None \(all\); got 2.5"),
     ({"epochs": 0}, r"epochs must be a positive integer; got 0"),
@@ -154,7 +156,8 @@ def test_feature_key_follows_the_model_the_images_and_the_code(monkeypatch):
     assert len(set(feats)) == 4 and feats[0] == feats[3]
 
 
-SMALL = dict(random_init=False, methods=["mae"], corruptions=["pixelate"], severities=[1], epochs=1, batch_size=16, test_images=16,
+SMALL = dict(random_init=False, methods=["mae"], corruptions=["pixelate"], severities=[1], epochs=1, batch_size=16,
+             test_images=16,
              probe_weight_decays=[1e-3], probe_iters=20)
 
 

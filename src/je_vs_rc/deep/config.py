@@ -44,9 +44,9 @@ class ExperimentConfig:
     probe_iters: int = probe.PROBE_ITERS
     device: str = "cpu"                  # "cuda" on a GPU
     num_workers: int = 0
-    seeds: Sequence[int] = (0,)          # each seed a full replicate: data subset, corruption draws, weights, probe split
+    seeds: Sequence[int] = (0,)          # each a full replicate: data subset, corruption draws, weights, probe split
     random_init: bool = True             # also probe each backbone frozen at its random initialisation
-    augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these severities (0: none)
+    augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these (0: none)
     augment_severities: Sequence[int] | None = None  # severities at which strengths > 0 run (None: all of severities)
     num_threads: int | None = None       # torch's CPU threads (None: torch's choice; 1 is fastest on a loaded machine)
     out_dir: str | None = None           # where results.json goes (None: runs/imagenet_c in the repository)

@@ -47,7 +47,8 @@ def corrupt(image: np.ndarray, name: str, severity: int, seed: int) -> np.ndarra
 
     The library draws from NumPy's global generator, so it is seeded here and restored afterwards.
     """
-    from imagecorruptions import corrupt as corrupt_image, corruption_dict
+    from imagecorruptions import corrupt as corrupt_image
+    from imagecorruptions import corruption_dict
     from PIL import Image
 
     check_corruption(name, severity)

@@ -150,8 +150,9 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
                 and d["method"] != RANDOM_INIT]
         failed = sorted({b["method"] for b in learned if (b["corruption"], b["backbone"]) == (corruption, backbone)
                          and b["method"] in {d["method"] for d in here} and not b["learned"]})
-        worst = {m: min((b for b in learned if (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)
-                         and not b["learned"]), key=lambda b: b["margin"]) for m in failed}
+        worst = {m: min((b for b in learned if not b["learned"]
+                         and (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)),
+                        key=lambda b: b["margin"]) for m in failed}
         failed_said = "; ".join(f"{m.upper()} {worst[m]['margin']:+.1f}"
                                 + (f" ± {worst[m]['margin_sem']:.1f}" if math.isfinite(worst[m]["margin_sem"])
                                    else " (one seed: no error bar)")
@@ -179,7 +180,8 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
                 ok = resolved(diff, sem, z)
                 comparisons.append({"corruption": corruption, "backbone": backbone, "je": j["method"],
                                     "rc": r["method"], "difference": diff, "sem": sem,
-                                    "status": ("RC drops more" if diff > 0 else "JE drops more") if ok else "unresolved"})
+                                    "status": ("RC drops more" if diff > 0 else "JE drops more") if ok
+                                    else "unresolved"})
                 said = (f"{r['method'].upper()} (RC) drops {abs(diff):.1f} points {'more' if diff > 0 else 'less'} "
                         f"than {j['method'].upper()} (JE), {abs(diff) / sem:.1f} standard errors"
                         + (" (the paper's direction)" if diff > 0 else " (against the paper's direction)")) if ok else \
@@ -196,9 +198,8 @@ def injection_effects(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[di
     summary = {(e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
                for e in summarize(rows) if e["method"] != RANDOM_INIT}
     out = []
-    for (method, backbone, corruption, severity, strength), e in sorted(summary.items()):
-        base = summary.get((method, backbone, corruption, severity, 0))
-        if strength == 0 or base is None:
+    for method, backbone, corruption, severity, strength in sorted(summary):
+        if strength == 0 or (method, backbone, corruption, severity, 0) not in summary:
             continue
         entry = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity,
                  "augment_strength": strength}
@@ -313,7 +314,8 @@ def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    return {"code_commit": _commit(), "load_average_at_start": round(os.getloadavg()[0], 1), "python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
+    return {"code_commit": _commit(), "load_average_at_start": round(os.getloadavg()[0], 1),
+            "python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
             "numpy": numpy.__version__, "device": device, "platform": platform.platform(),
             "parameters": params, "wall_seconds": round(wall_seconds, 1)}
 
