@@ -23,10 +23,14 @@ def _series(summary: Sequence[dict[str, Any]], **where: Any) -> dict[str, list[d
 
 
 def _line(ax: Any, entries: list[dict[str, Any]], metric: str, color: str, label: str, linestyle: str = "-") -> None:
-    """Mean over seeds with a band of one sample standard deviation (none for a single seed)."""
+    """Mean over seeds with a band of one sample standard deviation (none for a single seed; an error
+    bar for a single severity)."""
     x = np.array([e["severity"] for e in entries])
     mean = np.array([e[metric] for e in entries])
     std = np.array([e[f"{metric}_std"] for e in entries])
+    if len(x) == 1:  # a single severity: a point with its error bar
+        ax.errorbar(x, mean, yerr=np.nan_to_num(std), marker="o", ms=4, capsize=3, color=color, label=label)
+        return
     ax.plot(x, mean, marker="o", ms=3, color=color, label=label, linestyle=linestyle)
     has = np.isfinite(std)  # one seed: no band there
     if has.any():
@@ -69,7 +73,7 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
             for i, strength in enumerate(strengths):
                 entries = _series(summary, corruption=corruption, augment_strength=strength).get(method)
                 if entries:
-                    _line(ax, entries, metric, COLORS[i % len(COLORS)], f"injected at strength {strength}")
+                    _line(ax, entries, metric, COLORS[i % len(COLORS)], f"injected at strength {strength}" if strength else "plain (no injection)")
             ax.set(title=f"{NAMES.get(method, method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
     axes[0][0].legend(fontsize=8)
     return fig
