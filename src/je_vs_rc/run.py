@@ -96,6 +96,20 @@ def resolve(path: Path, params: dict[str, Any]) -> dict[str, Any]:
     return {**allowed, **params}
 
 
+def validate_deep(path: Path, full: dict[str, Any]) -> None:
+    """Chapter 08's settings through the pipeline's own validation (je_vs_rc.deep.config), so a bad
+    value is a one-line error before papermill starts; nothing to check when it shows a saved run."""
+    if path.stem != "08_imagenet_c" or full.get("results_path"):
+        return
+    from .deep.config import ExperimentConfig
+
+    params_file = full.get("params_file") and path.parent / full["params_file"]  # the chapter runs in notebooks/
+    try:
+        ExperimentConfig.from_chapter(full, params_file).validate()
+    except (ValueError, FileNotFoundError) as err:
+        raise ParameterError(str(err)) from None
+
+
 def _canonical(full: dict[str, Any]) -> str:
     def refuse(value: Any) -> Any:
         raise ParameterError(f"parameter value {value!r} of type {type(value).__name__} is not allowed: "
@@ -140,6 +154,7 @@ def run_chapter(name: str, params: dict[str, Any] | None = None, out_dir: Path =
     params = dict(params or {})
     path = find_chapter(name, notebooks)
     full = resolve(path, params)
+    validate_deep(path, full)
     target = Path(out_dir) / path.stem / output_name(path.stem, full, resolve(path, {}))
     canonical = json.loads(_canonical(full))
     if target.exists() and _recorded(target) != canonical:

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from je_vs_rc import data
-from je_vs_rc.deep import config, keys, pipeline, pretrain as pretrain_module
+from je_vs_rc.deep import config, keys, pipeline
+from je_vs_rc.deep import pretrain as pretrain_module
 from je_vs_rc.deep.config import ExperimentConfig
 from je_vs_rc.deep.pretrain import PretrainConfig
 
@@ -24,7 +25,7 @@ def test_chapter_parameters_are_the_configs_defaults():
     from je_vs_rc.run import parameters
 
     cell = parameters(CHAPTER)
-    assert set(cell) - set(ExperimentConfig.names()) == {"params_file", "results_path"}
+    assert set(cell) - set(ExperimentConfig.names()) == {"params_file", "results_path", "committed_results"}
     assert {k: cell[k] for k in ExperimentConfig.names()} == ExperimentConfig.defaults()
 
 
@@ -43,6 +44,8 @@ def test_parameter_files_name_only_config_fields(path):
     ({"methods": ("simclr",)}, r"methods must be among \['byol', 'dino', 'mae'\]; got \['simclr'\]"),
     ({"methods": "mae"}, r"methods must be a non-empty list; got 'mae'"),
     ({"backbones": {"byol": "resnet18", "dino": "vit_tiny", "mae": "resnet18"}}, r"backbone for mae must be one of"),
+    ({"backbones": {"byol": "resnet18"}},
+     r"backbones must name a backbone for every method; missing \['dino', 'mae'\]"),
     ({"train_images": 0}, r"train_images must be a positive integer or None \(all\); got 0"),
     ({"test_images": 2.5}, r"test_images must be a positive integer or None \(all\); got 2.5"),
     ({"epochs": 0}, r"epochs must be a positive integer; got 0"),
@@ -50,7 +53,7 @@ def test_parameter_files_name_only_config_fields(path):
     ({"lr": {"simclr": 0.1}}, r"lr names a method that is not run: 'simclr'"),
     ({"probe_weight_decays": []}, r"probe_weight_decays must be a non-empty list"),
     ({"probe_weight_decays": [-1.0]}, r"probe_weight_decays must be finite non-negative numbers; got \[-1.0\]"),
-    ({"seed": "0"}, r"seed must be an integer; got '0'"),
+    ({"seeds": 0}, r"seeds must be a non-empty list; got 0"),
     ({"checkpoints": {"mae": "/no/such.pt"}}, r"checkpoints\['mae'\] must be an existing file"),
     ({"dataset": "imagefolder", "data_root": "/no/such/folder"}, r"data_root must be an existing folder"),
     ({"dataset": "cifar"}, r"dataset must be one of \['mnist', 'imagefolder'\]; got 'cifar'"),
@@ -153,7 +156,8 @@ def test_feature_key_follows_the_model_the_images_and_the_code(monkeypatch):
     assert len(set(feats)) == 4 and feats[0] == feats[3]
 
 
-SMALL = dict(methods=["mae"], corruptions=["pixelate"], severities=[1], epochs=1, batch_size=16, test_images=16,
+SMALL = dict(random_init=False, methods=["mae"], corruptions=["pixelate"], severities=[1], epochs=1, batch_size=16,
+             test_images=16,
              probe_weight_decays=[1e-3], probe_iters=20)
 
 
@@ -168,7 +172,7 @@ def test_rerun_with_other_data_never_reuses_a_stale_cache(tmp_path):
     assert more["provenance"]["throughput"]["pretrain_images"] == 48
     shutil.rmtree(tmp_path / "cache" / "features")
     assert run(train_images=48)["rows"] == more["rows"]  # resumed the right checkpoint, not the 32-image one
-    assert run(train_images=48, seed=1)["provenance"]["throughput"]["pretrain_images"] == 48
+    assert run(train_images=48, seeds=[1])["provenance"]["throughput"]["pretrain_images"] == 48
     assert (tmp_path / "results.json").is_file()
 
 
@@ -192,3 +196,36 @@ def test_official_imagenet_c_folders_as_test_set(tmp_path, image_tree):
                                            train_images=None, out_dir=str(tmp_path / "out")))
     assert result["provenance"]["throughput"]["feature_images"] == 8 + 6  # train 2 x 4, ImageNet-C 2 x 3
     assert len(result["rows"]) == 1 and np.isfinite(result["rows"][0]["top1"])
+
+
+@pytest.mark.parametrize("pairs, match", [
+    ([("epochs", "0")], r"^error: epochs must be a positive integer; got 0\n$"),
+    ([("backbones", "vit")], r"^error: backbones must be 'paper', one of .*; got 'vit'\n$"),
+    ([("params_file", "../params/nothing.yml")], r"^error: params file '.*nothing.yml' cannot be read"),
+])
+def test_runner_gives_chapter_8_one_line_errors_before_papermill(pairs, match, capsys, monkeypatch, tmp_path):
+    import papermill
+
+    from je_vs_rc import run
+
+    def never(*args, **kwargs):
+        raise AssertionError("papermill started")
+
+    monkeypatch.setattr(papermill, "execute_notebook", never)
+    argv = ["imagenet_c", "--out", str(tmp_path)] + [x for pair in pairs for x in ("-p", *pair)]
+    assert run.main(argv) == 2
+    import re
+
+    assert re.search(match, capsys.readouterr().err)
+    assert not list(tmp_path.rglob("*.ipynb"))
+
+
+def test_runner_checks_the_params_file_relative_to_the_chapter(tmp_path):
+    from je_vs_rc import run
+
+    (tmp_path / "p.yml").write_text("severities: [7]\n")
+    path = run.find_chapter("imagenet_c")
+    full = run.resolve(path, {"params_file": str(tmp_path / "p.yml")})
+    with pytest.raises(ValueError, match=r"severity must be one of \[1, 2, 3, 4, 5\]; got 7"):
+        run.validate_deep(path, full)
+    run.validate_deep(path, {**full, "results_path": "saved.json"})  # showing a saved run checks nothing

@@ -10,8 +10,9 @@ MAE, reconstruction, from lightly, each with its hooks), ``pretrain`` (the metho
 checkpointed, resumable, optionally distributed), ``datasets`` (MNIST padded to 32x32, ImageFolder
 trees, the official ImageNet-C folders), ``corruptions`` (deterministic, cached ImageNet-C
 corruptions), ``probe`` (frozen features and the linear-probe recipe), ``keys`` (cache keys),
-``convert`` (safe loading of checkpoints, published ViT weights), ``results`` (the table, with
-provenance).
+``convert`` (safe loading of checkpoints, published ViT weights), ``results`` (the table with its
+provenance, the aggregation over seeds, the random-init margins, the verdict the error bars
+support, the injection effects), ``figures`` (accuracy against severity, injection; torch-free).
 """
 
 import warnings

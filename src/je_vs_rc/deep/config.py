@@ -10,7 +10,7 @@ import difflib
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ from . import corruptions, datasets, methods, probe
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "runs" / "imagenet_c"
 
 
-def _paper_pairing() -> dict[str, str]:
-    return {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}
+# The paper's pairing of method and backbone (ResNet for BYOL, ViT for DINO and MAE), at CPU size.
+PAPER_PAIRING = {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ExperimentConfig:
     data_root: str | None = None         # mnist: the data folder (None: je_vs_rc.data's); imagefolder: train/ and val/
     image_size: int = 32
     methods: Sequence[str] = ("byol", "dino", "mae")
-    backbones: Mapping[str, str] = field(default_factory=_paper_pairing)   # method -> backbone
+    backbones: str | Mapping[str, str] = "vit_tiny"   # one backbone for every method, "paper", or method -> backbone
     corruptions: Sequence[str] = ("gaussian_noise",)
     severities: Sequence[int] = (1, 5)
     epochs: int = 2
@@ -44,7 +44,11 @@ class ExperimentConfig:
     probe_iters: int = probe.PROBE_ITERS
     device: str = "cpu"                  # "cuda" on a GPU
     num_workers: int = 0
-    seed: int = 0
+    seeds: Sequence[int] = (0,)          # each a full replicate: data subset, corruption draws, weights, probe split
+    random_init: bool = True             # also probe each backbone frozen at its random initialisation
+    augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these (0: none)
+    augment_severities: Sequence[int] | None = None  # severities at which strengths > 0 run (None: all of severities)
+    num_threads: int | None = None       # torch's CPU threads (None: torch's choice; 1 is fastest on a loaded machine)
     out_dir: str | None = None           # where results.json goes (None: runs/imagenet_c in the repository)
     cache_dir: str | None = None         # corrupted images, checkpoints, features (None: <out_dir>/cache)
     checkpoints: Mapping[str, str] | None = None   # method -> a checkpoint to evaluate instead of pretraining
@@ -81,6 +85,13 @@ class ExperimentConfig:
             values.update(read_params(params_file))
         return cls.from_mapping(values)
 
+    def backbone_of(self, method: str) -> str:
+        """The backbone ``method`` runs on: ``backbones`` names one for all, "paper" the paper's pairing,
+        or a mapping one per method."""
+        if isinstance(self.backbones, str):
+            return PAPER_PAIRING[method] if self.backbones == "paper" else self.backbones
+        return self.backbones[method]
+
     def output_dir(self) -> Path:
         return Path(self.out_dir) if self.out_dir is not None else DEFAULT_OUT
 
@@ -96,19 +107,43 @@ class ExperimentConfig:
         _names_list("methods", self.methods, list(methods.METHODS))
         if len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
-        _mapping("backbones", self.backbones)
-        missing = [m for m in self.methods if m not in self.backbones]
-        if missing:
-            raise ValueError(f"backbones must name a backbone for every method; missing {missing}")
+        if isinstance(self.backbones, str):
+            if self.backbones != "paper" and self.backbones not in methods.BACKBONES:
+                raise ValueError(f"backbones must be 'paper', one of {list(methods.BACKBONES)} (every method on it) "
+                                 f"or a mapping method -> backbone; got {self.backbones!r}")
+        else:
+            _mapping("backbones", self.backbones)
+            missing = [m for m in self.methods if m not in self.backbones]
+            if missing:
+                raise ValueError(f"backbones must name a backbone for every method; missing {missing}")
         for m in self.methods:
-            methods.check_backbone(m, self.backbones[m])
+            methods.check_backbone(m, self.backbone_of(m))
         corruptions.validate(self.corruptions, self.severities)
         for name in ("image_size", "epochs", "batch_size", "probe_iters"):
             _positive_int(name, getattr(self, name))
         for name in ("train_images", "test_images"):
             if getattr(self, name) is not None:
                 _positive_int(name, getattr(self, name), " or None (all)")
-        _int("seed", self.seed)
+        _names_list("seeds", self.seeds, None)
+        if any(not isinstance(x, int) or isinstance(x, bool) for x in self.seeds):
+            raise ValueError(f"seeds must be a list of integers; got {list(self.seeds)}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must not repeat a seed; got {list(self.seeds)}")
+        _names_list("augment_strengths", self.augment_strengths, None)
+        bad = [s for s in self.augment_strengths
+               if isinstance(s, bool) or s not in (0,) + corruptions.SEVERITIES]
+        if bad or len(set(self.augment_strengths)) != len(self.augment_strengths):
+            raise ValueError(f"augment_strengths must be distinct severities 0-5 (0: no injection); "
+                             f"got {list(self.augment_strengths)}")
+        if self.augment_severities is not None:
+            _names_list("augment_severities", self.augment_severities, None)
+            extra = [s for s in self.augment_severities if s not in self.severities]
+            if extra:
+                raise ValueError(f"augment_severities must be among severities {list(self.severities)}; got {extra}")
+        if not isinstance(self.random_init, bool):
+            raise ValueError(f"random_init must be true or false; got {self.random_init!r}")
+        if self.num_threads is not None:
+            _positive_int("num_threads", self.num_threads, " or None (torch's choice)")
         _int("num_workers", self.num_workers)
         if self.num_workers < 0:
             raise ValueError(f"num_workers must be a non-negative integer; got {self.num_workers!r}")

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from .._io import atomic_path
 from . import keys
 
 SEVERITIES = (1, 2, 3, 4, 5)
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # lightly's (ImageNet's) normalisation of views
 
 
 def corruption_names() -> tuple[str, ...]:
@@ -40,16 +42,27 @@ def check_corruption(name: str, severity: int) -> None:
 
 def corrupt(image: np.ndarray, name: str, severity: int, seed: int) -> np.ndarray:
     """Corrupt one H x W x 3 uint8 image; the same (image, name, severity, seed) gives the same bytes.
+    Images under 32 px (the library's minimum) get the corruption function directly: exact for the
+    pixel-wise noises, a ValueError for a function that needs a larger image.
 
     The library draws from NumPy's global generator, so it is seeded here and restored afterwards.
     """
     from imagecorruptions import corrupt as corrupt_image
+    from imagecorruptions import corruption_dict
+    from PIL import Image
 
     check_corruption(name, severity)
     state = np.random.get_state()
     try:
         np.random.seed(seed % 2**32)
-        out = corrupt_image(image, severity=severity, corruption_name=name)
+        if min(image.shape[:2]) >= 32:
+            out = corrupt_image(image, severity=severity, corruption_name=name)
+        else:  # the library refuses small images (DINO's local crops); the function itself may still apply
+            try:
+                out = corruption_dict[name](Image.fromarray(image), severity)
+            except Exception as err:  # noqa: BLE001 - any failure means: this corruption needs 32 px
+                raise ValueError(f"corruption {name!r} cannot be applied to a {image.shape[0]}x{image.shape[1]} "
+                                 f"image (ImageNet-C's functions are made for >= 32 px): {err}") from None
     finally:
         np.random.set_state(state)
     return np.clip(np.asarray(out), 0, 255).astype(np.uint8)
@@ -87,6 +100,34 @@ def corrupt_all(images: np.ndarray, name: str, severity: int, seed: int,
         with atomic_path(path, suffix=".npy") as tmp:
             np.save(tmp, out)
     return out
+
+
+class Injected:
+    """App. D.3's alignment: a view transform followed by the corruption ``name`` at ``strength``
+    (a severity, 1-5) on every view it returns, with fresh random draws for every view.
+
+    The views of lightly's transforms are normalised tensors; each is mapped back to uint8 pixels
+    (ImageNet mean and std), corrupted with the ImageNet-C function and normalised again. The
+    per-view seed is drawn from torch's generator, which the training loop seeds per epoch (and
+    DataLoader workers inherit), so a run is reproducible.
+    """
+
+    def __init__(self, transform: Any, name: str, strength: int):
+        check_corruption(name, strength)
+        self.transform, self.name, self.strength = transform, name, strength
+
+    def __call__(self, image: Any) -> list[Any]:
+        return [self.corrupt_view(v) for v in self.transform(image)]
+
+    def corrupt_view(self, view: Any) -> Any:
+        import torch
+
+        mean = torch.tensor(MEAN).view(3, 1, 1)
+        std = torch.tensor(STD).view(3, 1, 1)
+        pixels = ((view * std + mean) * 255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+        seed = int(torch.randint(0, 2**31 - 1, ()))
+        out = torch.from_numpy(corrupt(pixels, self.name, self.strength, seed)).permute(2, 0, 1).float() / 255
+        return ((out - mean) / std).to(view.dtype)
 
 
 def validate(corruptions: Sequence[str], severities: Sequence[int]) -> None:

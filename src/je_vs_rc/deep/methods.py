@@ -182,6 +182,26 @@ class ViTCLS(nn.Module):
         return self.vit.encode(images=x)[:, 0]
 
 
+class RandomInit(nn.Module):
+    """A frozen, randomly initialised backbone: the baseline every pretrained method must beat
+    (the same probe on features that learned nothing)."""
+
+    def __init__(self, backbone_name: str, image_size: int):
+        super().__init__()
+        self.backbone, _ = backbone(backbone_name, image_size)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(x).flatten(start_dim=1)
+
+
+def random_init(backbone_name: str, image_size: int, seed: int) -> RandomInit:
+    """The backbone ``backbone_name`` with the initial weights of ``seed`` (no training)."""
+    if backbone_name not in BACKBONES:
+        raise ValueError(f"backbone must be one of {list(BACKBONES)}; got {backbone_name!r}")
+    torch.manual_seed(seed)
+    return RandomInit(backbone_name, image_size)
+
+
 def _cosine(progress: float, start: float, end: float) -> float:
     from lightly.utils.scheduler import cosine_schedule
 

@@ -25,13 +25,15 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from .._io import atomic_path
-from . import keys, methods
+from . import corruptions, keys, methods
 from .convert import load_state
 
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    """One pretraining run. ``lr=None`` uses the method's rate scaled to the batch size."""
+    """One pretraining run. ``lr=None`` uses the method's rate scaled to the batch size.
+    ``augment_strength`` > 0 appends ``augment_corruption`` at that severity to every view's
+    augmentation (App. D.3); 0 (with no corruption named) is the plain augmentation."""
 
     method: str
     backbone: str
@@ -42,9 +44,16 @@ class PretrainConfig:
     seed: int = 0
     device: str = "cpu"
     num_workers: int = 0
+    augment_corruption: str | None = None
+    augment_strength: int = 0
 
     def __post_init__(self) -> None:
         methods.check_backbone(self.method, self.backbone)
+        if (self.augment_strength == 0) != (self.augment_corruption is None):
+            raise ValueError(f"augment_corruption must be named exactly when augment_strength > 0; got "
+                             f"{self.augment_corruption!r} at strength {self.augment_strength!r}")
+        if self.augment_strength:
+            corruptions.check_corruption(self.augment_corruption, self.augment_strength)
         for name in ("epochs", "batch_size", "image_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -64,7 +73,7 @@ def code_version() -> str:
     """Version of the code that determines trained weights (this loop and the methods)."""
     import sys
 
-    return keys.code_version(methods, sys.modules[__name__])
+    return keys.code_version(methods, corruptions, sys.modules[__name__])
 
 
 class ViewDataset(Dataset):
@@ -80,6 +89,13 @@ class ViewDataset(Dataset):
         from PIL import Image
 
         return self.transform(Image.fromarray(np.asarray(self.images[i])))
+
+
+def view_transform(model: methods.SSLModel, config: PretrainConfig) -> Any:
+    """The augmentation of ``model``'s method, followed by the injected corruption if ``config`` asks."""
+    if not config.augment_strength:
+        return model.transform
+    return corruptions.Injected(model.transform, config.augment_corruption, config.augment_strength)
 
 
 def _collate(batch: list[list[torch.Tensor]]) -> list[torch.Tensor]:
@@ -130,7 +146,7 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
     torch.manual_seed(config.seed)  # the initial weights, identical on every rank and every rerun
     model = methods.build(config.method, config.backbone, config.image_size, config.epochs).to(device)
     opt = methods.optimizer(config.method, model, config.batch_size * world, config.lr)
-    dataset = ViewDataset(images, model.transform)
+    dataset = ViewDataset(images, view_transform(model, config))
     steps_per_epoch = max(1, math.ceil(len(dataset) / (config.batch_size * world)))
     total = config.epochs * steps_per_epoch
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / total)))

@@ -1,8 +1,10 @@
-"""The results table of the GPU chapter, with its provenance, written atomically, and the tables
-the chapter shows beside the paper's Table 1."""
+"""The results of the deep-learning chapter: rows written atomically with their provenance, the
+aggregation over seeds (mean, spread, standard error), the random-init baseline's margins, the
+verdict the error bars support, the injection effects (App. D.3), and the paper's Table 1."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from collections.abc import Sequence
@@ -13,55 +15,276 @@ from .. import paper
 from .._io import atomic_path
 from ..paper import relative_drop
 
-# Table 1's columns: top-1 at severities 1, 3, 5, then the relative drop from 1 to 5.
-_PAPER_COLUMN = {1: 0, 3: 1, 5: 2}
+RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
+
+
+
+GROUP = ("method", "backbone", "corruption", "augment_strength", "seed")  # one pretrained model per severity
 
 
 def relative_drops(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per (method, corruption): the relative drop in top-1 from the lowest to the highest severity
-    measured, ``(S_low - S_high) / S_low * 100`` (Table 1 uses severities 1 and 5)."""
+    """Per model series (method, backbone, corruption, augmentation strength, seed): the relative drop
+    in top-1 from the lowest to the highest severity measured, ``(S_low - S_high) / S_low * 100``
+    (Table 1 uses severities 1 and 5)."""
+    series: dict[tuple, list[dict[str, Any]]] = {}
+    for r in rows:
+        series.setdefault(tuple(r.get(k) for k in GROUP), []).append(r)
     out = []
-    keys = sorted({(r["method"], r["corruption"]) for r in rows})
-    for method, corruption in keys:
-        sub = sorted((r for r in rows if r["method"] == method and r["corruption"] == corruption),
-                     key=lambda r: r["severity"])
+    for group, sub in sorted(series.items(), key=lambda kv: repr(kv[0])):
+        sub = sorted(sub, key=lambda r: r["severity"])
         if len(sub) < 2:
             continue
-        out.append({"method": method, "paradigm": sub[0].get("paradigm"), "corruption": corruption,
+        out.append({**dict(zip(GROUP, group)), "paradigm": sub[0].get("paradigm"),
                     "from": sub[0]["severity"], "to": sub[-1]["severity"],
                     "drop": relative_drop(sub[0]["top1"], sub[-1]["top1"])})
     return out
 
 
-def _paper_row(method: str, corruption: str) -> tuple[float, ...] | None:
-    return paper.TABLE1.get(method.upper(), {}).get(corruption)
+def mean_spread(values: Sequence[float]) -> dict[str, float]:
+    """Mean, sample standard deviation (n - 1; NaN for one value) and standard error of ``values``."""
+    n = len(values)
+    if n == 0:
+        raise ValueError("mean_spread needs at least one value")
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else float("nan")
+    return {"mean": mean, "std": std, "sem": std / math.sqrt(n), "n": n}
 
 
-def rows_with_paper(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Our rows with the paper's top-1 for the same method, corruption and severity (NaN where
-    Table 1 has none: another method, corruption, or severity 2 or 4)."""
-    out = []
+CELL = ("method", "paradigm", "backbone", "corruption", "augment_strength", "severity")  # one table cell over seeds
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per table cell (method, backbone, corruption, augmentation strength, severity): mean, spread
+    (sample std) and standard error over seeds of ``top1`` and ``top1_clean``."""
+    cells: dict[tuple, list[dict[str, Any]]] = {}
     for r in rows:
-        ref, col = _paper_row(r["method"], r["corruption"]), _PAPER_COLUMN.get(r["severity"])
-        out.append({**r, "paper": float(ref[col]) if ref and col is not None else float("nan")})
-    return out
-
-
-def drops_with_paper(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Our relative drops with the paper's drop where it measured the same one (severity 1 to 5)."""
+        cells.setdefault(tuple(r.get(k, 0 if k == "augment_strength" else None) for k in CELL), []).append(r)
     out = []
+    for cell, sub in cells.items():
+        entry: dict[str, Any] = dict(zip(CELL, cell))
+        for metric in ("top1", "top1_clean"):
+            stats = mean_spread([float(r.get(metric, float("nan"))) for r in sub])
+            entry.update({metric: stats["mean"], f"{metric}_std": stats["std"], f"{metric}_sem": stats["sem"]})
+        entry["seeds"] = len(sub)
+        out.append(entry)
+    return sorted(out, key=lambda e: (e["corruption"], e["backbone"], e["method"] != RANDOM_INIT, e["method"],
+                                      e["augment_strength"], e["severity"]))
+
+
+def summarize_drops(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (method, backbone, corruption, augmentation strength): mean, spread and standard error over
+    seeds of the relative drop (each seed's drop computed from its own series)."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
     for d in drops:
-        ref = _paper_row(d["method"], d["corruption"])
-        out.append({**d, "paper": ref[3] if ref and (d["from"], d["to"]) == (1, 5) else float("nan")})
+        groups.setdefault((d["method"], d.get("paradigm"), d.get("backbone"), d["corruption"],
+                           d.get("augment_strength", 0), d["from"], d["to"]), []).append(d)
+    out = []
+    for (method, paradigm, backbone, corruption, strength, lo, hi), sub in sorted(groups.items(), key=repr):
+        stats = mean_spread([d["drop"] for d in sub])
+        out.append({"method": method, "paradigm": paradigm, "backbone": backbone, "corruption": corruption,
+                    "augment_strength": strength, "from": lo, "to": hi, "drop": stats["mean"],
+                    "drop_std": stats["std"], "drop_sem": stats["sem"], "seeds": stats["n"]})
     return out
 
 
-def mean_drop_by_paradigm(drops: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Mean relative drop per paradigm ("JE", "RC") over methods and corruptions."""
-    by: dict[str, list[float]] = {}
-    for d in drops:
-        by.setdefault(d["paradigm"], []).append(d["drop"])
-    return {k: sum(v) / len(v) for k, v in sorted(by.items())}
+def resolved(diff: float, sem: float, z: float = 2.0) -> bool:
+    """Whether a mean difference is resolved: ``|diff| > z`` standard errors (a single seed has no
+    error bar and resolves nothing)."""
+    return math.isfinite(sem) and abs(diff) > z * sem
+
+
+def paired(rows: Sequence[dict[str, Any]], a: dict[str, Any], b: dict[str, Any],
+           metric: str = "top1") -> dict[str, float]:
+    """Mean, spread and standard error over seeds of ``metric`` of the rows matching ``a`` minus that
+    of the rows matching ``b``, paired by seed (a seed is one replicate: same images, same corruption
+    draws, so their differences vary less than either score). Only seeds present on both sides count."""
+    def by_seed(where: dict[str, Any]) -> dict[int, float]:
+        return {r["seed"]: float(r[metric]) for r in rows
+                if all(r.get(k, 0 if k == "augment_strength" else None) == v for k, v in where.items())}
+
+    left, right = by_seed(a), by_seed(b)
+    seeds = sorted(set(left) & set(right))
+    if not seeds:
+        return {"mean": float("nan"), "std": float("nan"), "sem": float("nan"), "n": 0}
+    return mean_spread([left[s] - right[s] for s in seeds])
+
+
+def beyond_random(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
+    """For every pretrained cell (method, backbone, corruption, strength, severity), its margin in
+    top-1 over the random-init baseline of the same backbone, corruption and severity, paired by
+    seed, and whether it is resolved (``learned``: a positive margin of more than ``z`` standard errors)."""
+    out = []
+    for e in summarize(rows):
+        if e["method"] == RANDOM_INIT:
+            continue
+        cell = {k: e[k] for k in ("method", "backbone", "corruption", "augment_strength", "severity")}
+        base = {"method": RANDOM_INIT, "backbone": e["backbone"], "corruption": e["corruption"],
+                "severity": e["severity"]}
+        d = paired(rows, cell, base)
+        if d["n"] == 0:
+            continue
+        out.append({**{k: e[k] for k in CELL}, "top1": e["top1"], "random_top1": e["top1"] - d["mean"],
+                    "margin": d["mean"], "margin_sem": d["sem"], "seeds": d["n"],
+                    "learned": resolved(d["mean"], d["sem"], z) and d["mean"] > 0})
+    return out
+
+
+def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
+    """The paradigm comparison the numbers support, per corruption and backbone (augmentation
+    strength 0, the paper's setting).
+
+    Joint-embedding and reconstruction methods on the same backbone are compared only if each
+    beats the random-init baseline (by ``z`` standard errors) at every severity: a method that did
+    not has learned nothing at this scale, and its drop says nothing about its paradigm. Then the
+    difference of drops (RC minus JE, paired by seed) is a finding only if it exceeds ``z`` standard
+    errors.
+    Returns ``{"comparisons": [...], "text": one sentence per corruption and backbone}``.
+    """
+    plain = [r for r in rows if r.get("augment_strength", 0) == 0]
+    learned = beyond_random(plain, z)
+    per_seed = relative_drops(plain)
+    drops = summarize_drops(per_seed)
+    comparisons, sentences = [], []
+    for corruption, backbone in sorted({(d["corruption"], d["backbone"]) for d in drops}):
+        here = [d for d in drops if (d["corruption"], d["backbone"]) == (corruption, backbone)
+                and d["method"] != RANDOM_INIT]
+        failed = sorted({b["method"] for b in learned if (b["corruption"], b["backbone"]) == (corruption, backbone)
+                         and b["method"] in {d["method"] for d in here} and not b["learned"]})
+        worst = {m: min((b for b in learned if not b["learned"]
+                         and (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)),
+                        key=lambda b: b["margin"]) for m in failed}
+        failed_said = "; ".join(f"{m.upper()} {worst[m]['margin']:+.1f}"
+                                + (f" ± {worst[m]['margin_sem']:.1f}" if math.isfinite(worst[m]["margin_sem"])
+                                   else " (one seed: no error bar)")
+                                + f" points at severity {worst[m]['severity']}" for m in failed)
+        je = [d for d in here if d["paradigm"] == "JE" and d["method"] not in failed]
+        rc = [d for d in here if d["paradigm"] == "RC" and d["method"] not in failed]
+        where = f"{corruption.replace('_', ' ')} on {backbone}"
+        if not je or not rc:
+            reason = (f"{', '.join(m.upper() for m in failed)} did not beat the random-init baseline by "
+                      f"{z:g} standard errors at every severity; smallest margins {failed_said}" if failed else
+                      "one paradigm is missing from this backbone")
+            sentences.append(f"{where}: inconclusive at this scale ({reason}).")
+            comparisons.append({"corruption": corruption, "backbone": backbone, "status": "inconclusive",
+                                "not_learned": failed})
+            continue
+        if failed:
+            sentences.append(f"{where}: {', '.join(m.upper() for m in failed)} did not beat the random-init baseline "
+                             f"by {z:g} standard errors at every severity ({failed_said}) and is left out of "
+                             f"the comparison.")
+        for j in je:
+            for r in rc:
+                d = paired(per_seed, {"method": r["method"], "backbone": backbone, "corruption": corruption},
+                           {"method": j["method"], "backbone": backbone, "corruption": corruption}, "drop")
+                diff, sem = d["mean"], d["sem"]
+                ok = resolved(diff, sem, z)
+                comparisons.append({"corruption": corruption, "backbone": backbone, "je": j["method"],
+                                    "rc": r["method"], "difference": diff, "sem": sem,
+                                    "status": ("RC drops more" if diff > 0 else "JE drops more") if ok
+                                    else "unresolved"})
+                said = (f"{r['method'].upper()} (RC) drops {abs(diff):.1f} points {'more' if diff > 0 else 'less'} "
+                        f"than {j['method'].upper()} (JE), {abs(diff) / sem:.1f} standard errors"
+                        + (" (the paper's direction)" if diff > 0 else " (against the paper's direction)")) if ok else \
+                    (f"the drops of {r['method'].upper()} (RC) and {j['method'].upper()} (JE) differ by {diff:+.1f} "
+                     f"± {sem:.1f} points, which does not resolve a difference (inconclusive at this scale)")
+                sentences.append(f"{where}: {said}.")
+    return {"comparisons": comparisons, "text": " ".join(sentences)}
+
+
+def injection_effects(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[str, Any]]:
+    """App. D.3: for each method, corruption, severity and injection strength > 0, the change in mean
+    top-1 over strength 0 on the corrupted test set and on clean data, paired by seed, with standard
+    errors."""
+    summary = {(e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
+               for e in summarize(rows) if e["method"] != RANDOM_INIT}
+    out = []
+    for method, backbone, corruption, severity, strength in sorted(summary):
+        if strength == 0 or (method, backbone, corruption, severity, 0) not in summary:
+            continue
+        entry = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity,
+                 "augment_strength": strength}
+        cell = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity}
+        for metric, label in (("top1", "corrupted"), ("top1_clean", "clean")):
+            d = paired(rows, {**cell, "augment_strength": strength}, {**cell, "augment_strength": 0}, metric)
+            diff, sem = d["mean"], d["sem"]
+            entry.update({f"gain_{label}": diff, f"gain_{label}_sem": sem,
+                          f"resolved_{label}": resolved(diff, sem, z)})
+        out.append(entry)
+    return out
+
+
+def injection_help_rate(effects: Sequence[dict[str, Any]], on: str = "corrupted") -> float:
+    """Fraction of configurations where injection raised mean top-1 (the paper's count: help in 60-85%)."""
+    if not effects:
+        return float("nan")
+    return sum(e[f"gain_{on}"] > 0 for e in effects) / len(effects)
+
+
+def injection_text(effects: Sequence[dict[str, Any]], z: float = 2.0) -> str:
+    """App. D.3's count on our run, in words: where injection ran, the share of configurations whose
+    mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
+    many gains and losses exceed ``z`` standard errors (the part that is evidence)."""
+    if not effects:
+        return "This run holds no injected configurations."
+    strengths = sorted({e["augment_strength"] for e in effects})
+    severities = sorted({e["severity"] for e in effects})
+    said = [f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {', '.join(map(str, strengths))}, "
+            f"at severit{'ies' if len(severities) > 1 else 'y'} {', '.join(map(str, severities))} "
+            f"({len(effects)} configurations of method, severity and strength)."]
+    for on, where in (("corrupted", "on the corrupted test set"), ("clean", "on clean data")):
+        gains = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] > 0 for e in effects)
+        losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
+        said.append(f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
+                    f"them; {gains} gain(s) and {losses} loss(es) exceed {z:g} standard errors.")
+    return " ".join(said)
+
+
+def _pm(mean: float, std: float) -> str:
+    return f"{mean:.1f}" if not math.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
+
+
+def wide_table(rows: Sequence[dict[str, Any]], strength: int = 0) -> list[dict[str, Any]]:
+    """One line per method and backbone (the random-init baseline first) and corruption: top-1 at
+    each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
+    summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] == RANDOM_INIT]
+    drops = {(d["method"], d["backbone"], d["corruption"]): d for d in summarize_drops(relative_drops(rows))
+             if d["augment_strength"] == strength}
+    out: dict[tuple, dict[str, Any]] = {}
+    for e in summary:
+        key = (e["corruption"], e["backbone"], e["method"])
+        line = out.setdefault(key, {"method": e["method"].upper() if e["method"] != RANDOM_INIT else "random init",
+                                    "paradigm": e["paradigm"], "backbone": e["backbone"],
+                                    "corruption": e["corruption"], "seeds": e["seeds"]})
+        line[f"s{e['severity']}"] = _pm(e["top1"], e["top1_std"])
+        d = drops.get((e["method"], e["backbone"], e["corruption"]))
+        line["drop"] = _pm(d["drop"], d["drop_std"]) if d else "–"
+    return list(out.values())
+
+
+def scale(meta: dict[str, Any]) -> str:
+    """One line saying what a run was: data, budget, backbones, grid, seeds, and where it ran."""
+    p = meta["parameters"]
+    backbones = p["backbones"] if isinstance(p["backbones"], str) else ", ".join(sorted(set(p["backbones"].values())))
+    listed = lambda values: ", ".join(map(str, values))  # noqa: E731
+    injected = [s for s in p.get("augment_strengths", [0]) if s]
+    return (f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
+            f"{p['epochs']} epoch(s) at batch {p['batch_size']}; backbone(s) {backbones}; "
+            f"{listed(m.upper() for m in p['methods'])} on {listed(c.replace('_', ' ') for c in p['corruptions'])} "
+            f"at severities {listed(p['severities'])}; "
+            + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
+            + f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
+            f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time"
+            + ("" if meta.get("complete", True) else
+               f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"))
+
+
+def paper_table() -> list[dict[str, Any]]:
+    """Table 1 of the paper, all 36 numbers: one row per method and corruption."""
+    backbone = {"BYOL": "ResNet-50", "DINO": "ViT-B/16", "MAE": "ViT-B/16"}
+    paradigm = {"BYOL": "JE", "DINO": "JE", "MAE": "RC"}
+    return [{"method": m, "paradigm": paradigm[m], "backbone": backbone[m], "corruption": c,
+             "s1": v[0], "s3": v[1], "s5": v[2], "drop": v[3]}
+            for m, by in paper.TABLE1.items() for c, v in by.items()]
 
 
 def paper_drop_ratio() -> float:
@@ -70,14 +293,29 @@ def paper_drop_ratio() -> float:
     return m["MAE"] / ((m["BYOL"] + m["DINO"]) / 2)
 
 
+def _commit() -> str:
+    """The repository's commit (with "+changes" if the working tree differs), or "unknown"."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
-    """Versions, device and parameters of a run."""
+    """Versions, commit, device, load and parameters of a run (the load average says how shared the machine was)."""
     import lightly
     import numpy
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    return {"python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
+    return {"code_commit": _commit(), "load_average_at_start": round(os.getloadavg()[0], 1),
+            "python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
             "numpy": numpy.__version__, "device": device, "platform": platform.platform(),
             "parameters": params, "wall_seconds": round(wall_seconds, 1)}
 
