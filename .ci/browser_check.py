@@ -16,6 +16,7 @@ A full-page screenshot of each page at each width goes to _build/screenshots/{14
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
 --site DIR`` checks another build (e.g. to show that a check fails on an old one).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,16 @@ if TYPE_CHECKING:  # playwright is imported by main(): the text rules are testab
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
-        "--allow-file-access-from-files"]  # the search page fetches the pages it summarises
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-file-access-from-files",
+]  # the search page fetches the pages it summarises
 DESKTOP, PHONE = 1400, 390
 REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
 # What in a cell's output means something went wrong: an exception, a warning, or a figure
@@ -41,10 +49,14 @@ BAD_OUTPUT = re.compile(r"Traceback|\w+Error\b|\w*Warning\b|<Figure size")
 # TeX left in prose: a control word (\mathbf, \tfrac, \alpha) or a dollar MathJax did not consume.
 RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\$")
 # An absolute path of some machine: /work/..., /home/..., C:\...
-ABS_PATH = re.compile(r"(?<![\w.:/~-])(?:/(?:work|home|root|tmp|usr|opt|var|mnt|srv|private|Users)/[\w.+-]"
-                      r"|[A-Z]:\\[\w])")
-KINDS = ("Lemma|Theorem|Proposition|Prop\\.|Corollary|Cor\\.|Definition|Remark|Example|Assumption|Conjecture"
-         "|Figure|Fig\\.|Table|Section|Equation|Eq\\.|Algorithm")
+ABS_PATH = re.compile(
+    r"(?<![\w.:/~-])(?:/(?:work|home|root|tmp|usr|opt|var|mnt|srv|private|Users)/[\w.+-]"
+    r"|[A-Z]:\\[\w])"
+)
+KINDS = (
+    "Lemma|Theorem|Proposition|Prop\\.|Corollary|Cor\\.|Definition|Remark|Example|Assumption|Conjecture"
+    "|Figure|Fig\\.|Table|Section|Equation|Eq\\.|Algorithm"
+)
 # A reference whose text is only a kind, or a kind followed by nothing that looks like a label.
 BARE_REF = re.compile(rf"^\s*(?:{KINDS})?\s*(?:None|\?\?)?\s*$")
 # "9.1. 1. Title" (two numberings) or "5.2. Proposition 4.4" (a book number before a paper's label).
@@ -142,10 +154,11 @@ def broken_links(page: Path, links: list[str]) -> list[str]:
         target = page if not url.path else (page.parent / unquote(url.path)).resolve()
         if target.is_dir():
             target = target / "index.html"
-        if not target.is_file():
-            bad.append(href)
-        elif url.fragment and target.suffix == ".html" and \
-                f'id="{unquote(url.fragment)}"' not in target.read_text(encoding="utf-8", errors="replace"):
+        if not target.is_file() or (
+            url.fragment
+            and target.suffix == ".html"
+            and f'id="{unquote(url.fragment)}"' not in target.read_text(encoding="utf-8", errors="replace")
+        ):
             bad.append(href)
     return bad
 
@@ -156,12 +169,13 @@ def text_problems(state: dict) -> list[str]:
     for text in state["prose"]:
         if m := RAW_TEX.search(text):
             start = max(m.start() - 30, 0)
-            problems.append(f"raw TeX in text: {text[start:m.end() + 30].strip()!r}")
-    problems += [f"reference without a label: {r['text']!r} -> {r['href']}" for r in state["refs"]
-                 if BARE_REF.match(r["text"])]
+            problems.append(f"raw TeX in text: {text[start : m.end() + 30].strip()!r}")
+    problems += [
+        f"reference without a label: {r['text']!r} -> {r['href']}" for r in state["refs"] if BARE_REF.match(r["text"])
+    ]
     problems += [f"heading numbered twice: {h!r}" for h in state["headings"] if DOUBLE_NUMBER.match(h)]
     for m in ABS_PATH.finditer(state["visible"]):
-        problems.append(f"filesystem path in text: {state['visible'][m.start():m.start() + 60].split()[0]!r}")
+        problems.append(f"filesystem path in text: {state['visible'][m.start() : m.start() + 60].split()[0]!r}")
     return problems
 
 
@@ -200,9 +214,10 @@ def check_phone(page: Page) -> list[str]:
     problems += [f"cut off at {PHONE} px instead of scrolling: {c}" for c in layout["cut"][:5]]
     if problem := toggle_opens(page, "button.primary-toggle", NAV_VISIBLE):
         problems.append(f"chapter list at {PHONE} px: {problem}")
-    if page.locator("#pst-page-toc-nav a, nav.page-toc a").count():
-        if problem := toggle_opens(page, "button.secondary-toggle", PAGE_TOC_VISIBLE):
-            problems.append(f"page contents at {PHONE} px: {problem}")
+    if page.locator("#pst-page-toc-nav a, nav.page-toc a").count() and (
+        problem := toggle_opens(page, "button.secondary-toggle", PAGE_TOC_VISIBLE)
+    ):
+        problems.append(f"page contents at {PHONE} px: {problem}")
     return problems
 
 
@@ -219,8 +234,11 @@ def check_search(browser, html: Path, query: str = "alignment") -> list[str]:
     page.close()
     if not summaries:
         return [f"search for {query!r}: no result with a summary"]
-    return [f"search for {query!r}: summary shows code or TeX: {text[:80]!r}" for text in summaries
-            if RAW_TEX.search(text) or re.search(r"\bimport \w|\bglue\(", text)]
+    return [
+        f"search for {query!r}: summary shows code or TeX: {text[:80]!r}"
+        for text in summaries
+        if RAW_TEX.search(text) or re.search(r"\bimport \w|\bglue\(", text)
+    ]
 
 
 def open_page(browser, path: Path, width: int, errors: list[str]) -> Page:
@@ -234,7 +252,9 @@ def open_page(browser, path: Path, width: int, errors: list[str]) -> Page:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", type=Path, default=REPO / "_build" / "html", help="the built site (default: %(default)s)")
+    parser.add_argument(
+        "--site", type=Path, default=REPO / "_build" / "html", help="the built site (default: %(default)s)"
+    )
     parser.add_argument("--shots", type=Path, default=None, help="where screenshots go (default: SITE/../screenshots)")
     args = parser.parse_args(argv)
     html = args.site.resolve()
@@ -253,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             redirect = REDIRECT.search(path.read_text(encoding="utf-8", errors="replace"))
             if redirect:  # e.g. the root index.html that Jupyter Book points at the landing page
                 failures += [f"{name}: redirect to a missing page {redirect.group(1)}"] * bool(
-                    broken_links(path, [redirect.group(1)]))
+                    broken_links(path, [redirect.group(1)])
+                )
                 print(f"{name}: redirect to {redirect.group(1)}")
                 continue
             problems: list[str] = []
@@ -268,8 +289,9 @@ def main(argv: list[str] | None = None) -> int:
                     formulas = state["math"]
                     problems += [f"raw TeX left: {t!r}" for t in state["untypeset"][:3]]
                     problems += [f"image did not load: {src}" for src in state["images"]]
-                    problems += [f"cell output shows {m.group(0)!r}" for out in state["outputs"]
-                                 if (m := BAD_OUTPUT.search(out))]
+                    problems += [
+                        f"cell output shows {m.group(0)!r}" for out in state["outputs"] if (m := BAD_OUTPUT.search(out))
+                    ]
                     problems += ["cell output on stderr"] * bool(state["stderr"])
                     problems += [f"broken internal link: {href}" for href in broken_links(path, state["links"])]
                     problems += text_problems(state)

@@ -1,4 +1,5 @@
 """Fail if the built site lacks a page of _toc.yml or is suspiciously empty."""
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,9 @@ def toc_pages(node: object) -> list[str]:
     """Every page named in a _toc.yml (root, parts, chapters, sections), in order."""
     if isinstance(node, dict):
         own = [node[key] for key in ("root", "file") if key in node]
-        return own + [p for key in ("parts", "chapters", "sections") for child in node.get(key, [])
-                      for p in toc_pages(child)]
+        return own + [
+            p for key in ("parts", "chapters", "sections") for child in node.get(key, []) for p in toc_pages(child)
+        ]
     return []
 
 

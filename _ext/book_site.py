@@ -7,6 +7,7 @@
 - The proof index lists each result by its printed title ("Lemma B.1 (augmentation is a ridge
   penalty)"), not by its internal label ("lemma-b1").
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,8 +23,9 @@ NOT_PROSE = (nodes.math, nodes.math_block, nodes.literal_block)
 
 def _prose_only(doctree: nodes.document) -> nodes.document:
     doc = doctree.deepcopy()
-    for node in list(doc.findall(lambda n: isinstance(n, NOT_PROSE)
-                                 or isinstance(n, nodes.Element) and "cell_input" in n["classes"])):
+    for node in list(
+        doc.findall(lambda n: isinstance(n, NOT_PROSE) or isinstance(n, nodes.Element) and "cell_input" in n["classes"])
+    ):
         if node.parent is not None:
             node.parent.remove(node)
     return doc

@@ -5,6 +5,7 @@ scripts twice, so every page declared ``const THEBE_JS_URL`` twice and the brows
 "Identifier 'THEBE_JS_URL' has already been declared". Keeping the first of identical entries
 (same file, or same inline body) removes the error and changes nothing else.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ The book's figures are drawn at most the column's width (``render.figures.DISPLA
 phone shows them narrower; wrapping each figure's image in a link to the image file lets a reader
 open it at full size and zoom. Sphinx does this itself only for images given a width or scale.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -23,8 +24,9 @@ def link_figure_images(app: Sphinx, doctree: nodes.document, docname: str) -> No
         uri = image["uri"]
         if isinstance(image.parent, nodes.reference) or uri not in app.env.images or "://" in uri:
             continue
-        link = nodes.reference("", "", internal=True, classes=["figure-link"],
-                               refuri=posixpath.join(images_dir, app.env.images[uri][1]))
+        link = nodes.reference(
+            "", "", internal=True, classes=["figure-link"], refuri=posixpath.join(images_dir, app.env.images[uri][1])
+        )
         image.replace_self(link)
         link.append(image)
 

@@ -6,6 +6,7 @@ straightforward per-configuration reference (figure3_reference), on the real MNI
 The full sweep is 10 sample sizes x 3 alphas x 2 noise levels x 3 models x 5 seeds (PCA included).
 The reference is timed on fewer seeds (default 1) and scaled linearly to 5; both are checked to agree.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,10 @@ def main() -> None:
         start = time.perf_counter()
         result = figure3.figure3_sweep(images, labels, config)
         fast.append(time.perf_counter() - start)
-    print(f"vectorised, 5 seeds, PCA included: best {min(fast):.2f} s, median {np.median(fast):.2f} s "
-          f"over {args.repeats} runs")
+    print(
+        f"vectorised, 5 seeds, PCA included: best {min(fast):.2f} s, median {np.median(fast):.2f} s "
+        f"over {args.repeats} runs"
+    )
     small = replace(config, seeds=config.seeds[: args.reference_seeds])
     start = time.perf_counter()
     reference = figure3.figure3_reference(images, labels, small)

@@ -8,6 +8,7 @@ the median of the rounds is reported.
 
     python benchmarks/bench_pretrain.py [--images 128] [--repeats 2] [--backbone vit_tiny]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,11 @@ import tempfile
 import time
 
 # name -> (torch threads (None: torch's default), DataLoader workers)
-SETTINGS = {"before: torch default threads, no workers": (None, 0),
-            "after: 1 thread (num_threads=1)": (1, 0),
-            "1 thread + 1 augmentation worker": (1, 1)}
+SETTINGS = {
+    "before: torch default threads, no workers": (None, 0),
+    "after: 1 thread (num_threads=1)": (1, 0),
+    "1 thread + 1 augmentation worker": (1, 1),
+}
 METHODS = ("byol", "dino", "mae")
 
 
@@ -57,11 +60,17 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {s: [] for s in SETTINGS}
     for _ in range(args.repeats):
         for setting in SETTINGS:
-            out = subprocess.run([sys.executable, __file__, "--one", setting, "--images", str(args.images),
-                                  "--backbone", args.backbone], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", setting, "--images", str(args.images), "--backbone", args.backbone],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             runs[setting].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"{args.backbone}, 32 px, batch 128, {args.images} images, median of {args.repeats} interleaved rounds; "
-          f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{args.backbone}, 32 px, batch 128, {args.images} images, median of {args.repeats} interleaved rounds; "
+        f"load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     print("| setting | " + " | ".join(METHODS) + " |\n|---|" + "---|" * len(METHODS))
     for setting, rounds in runs.items():
         print(f"| {setting} | " + " | ".join(f"{statistics.median(r[m] for r in rounds):.0f}" for m in METHODS) + " |")

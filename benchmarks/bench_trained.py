@@ -7,6 +7,7 @@ and the MNIST grid of Part 2 at its default size (d=100, k=50, 2 noise levels x 
 clean/corrupted = 72 models, batch 64), for JE (whitening) and RC, linear and a 64-wide MLP. One "step"
 updates every model of the batch once, so models x steps / s is the per-model rate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    workloads = {"toy (d=6, 12 models, batch 256)": (rng.standard_normal((3, 2000, 6)), 12, 3, 256),
-                 "MNIST grid (d=100, 72 models, batch 64)": (rng.standard_normal((9, 5000, 100)), 72, 50, 64)}
+    workloads = {
+        "toy (d=6, 12 models, batch 256)": (rng.standard_normal((3, 2000, 6)), 12, 3, 256),
+        "MNIST grid (d=100, 72 models, batch 64)": (rng.standard_normal((9, 5000, 100)), 72, 50, 64),
+    }
     for name, (X, M, k, batch) in workloads.items():
         G, _, d = X.shape
         problems = Problems(X, np.arange(M) % G, np.ones((M, d)), np.ones((M, d)))

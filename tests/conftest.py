@@ -1,4 +1,5 @@
 """Shared fixtures: the book's toy setting and random instances of the controlled setting."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Shared builders for the tests (fixtures live in conftest.py)."""
+
 from __future__ import annotations
 
 import nbformat

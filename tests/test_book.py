@@ -1,4 +1,5 @@
 """The book's structure: every chapter in the table of contents, one source per page."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The text rules of the site's browser check (.ci/browser_check.py) catch what they are for, and
 leave correct text alone. The browser part runs in `make site-check`."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,13 +14,23 @@ spec.loader.exec_module(browser_check)
 
 
 def state(prose=(), refs=(), headings=(), visible=""):
-    return {"prose": list(prose), "refs": [{"text": t, "href": "x.html#a"} for t in refs],
-            "headings": list(headings), "visible": visible}
+    return {
+        "prose": list(prose),
+        "refs": [{"text": t, "href": "x.html#a"} for t in refs],
+        "headings": list(headings),
+        "visible": visible,
+    }
 
 
-@pytest.mark.parametrize("bad", [
-    r"Expand: $\mathbb E|\mathbf y - \mathbf V\tau|^2",   # a proof broken by a '+' list item
-    r"\operatorname{Tr}(\mathbf V)", r"the \tfrac1n term", "costs $5"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        r"Expand: $\mathbb E|\mathbf y - \mathbf V\tau|^2",  # a proof broken by a '+' list item
+        r"\operatorname{Tr}(\mathbf V)",
+        r"the \tfrac1n term",
+        "costs $5",
+    ],
+)
 def test_raw_tex_fails(bad):
     assert browser_check.text_problems(state(prose=[bad]))
 
@@ -29,8 +40,9 @@ def test_reference_without_label_fails(bad):
     assert browser_check.text_problems(state(refs=[bad]))
 
 
-@pytest.mark.parametrize("bad", ["9.1. 1. Theorem 3.1: which matrix", "5.2. Proposition 4.4: joint embedding",
-                                 "4.2. Lemma B.1 (ridge)"])
+@pytest.mark.parametrize(
+    "bad", ["9.1. 1. Theorem 3.1: which matrix", "5.2. Proposition 4.4: joint embedding", "4.2. Lemma B.1 (ridge)"]
+)
 def test_double_numbering_fails(bad):
     assert browser_check.text_problems(state(headings=[bad]))
 
@@ -41,9 +53,14 @@ def test_filesystem_path_fails(bad):
 
 
 def test_correct_text_passes():
-    good = state(prose=["By Lemma B.1 the loss is a ridge penalty (eq. 46); see runs/<chapter>/ and 1/n."],
-                 refs=["Lemma B.1", "Proposition 4.3", "Fig. 5.1", "Bishop, 1995", "Reconstruction: the alignment"],
-                 headings=["1. Theorem 3.1: which matrix is decomposed", "6. Joint embedding vs reconstruction "
-                           "(Corollary 4.5)", "The closed form (eq. 46)"],
-                 visible="python -m je_vs_rc.data kmnist; https://arxiv.org/abs/2505.12477; data/MNIST/raw")
+    good = state(
+        prose=["By Lemma B.1 the loss is a ridge penalty (eq. 46); see runs/<chapter>/ and 1/n."],
+        refs=["Lemma B.1", "Proposition 4.3", "Fig. 5.1", "Bishop, 1995", "Reconstruction: the alignment"],
+        headings=[
+            "1. Theorem 3.1: which matrix is decomposed",
+            "6. Joint embedding vs reconstruction (Corollary 4.5)",
+            "The closed form (eq. 46)",
+        ],
+        visible="python -m je_vs_rc.data kmnist; https://arxiv.org/abs/2505.12477; data/MNIST/raw",
+    )
     assert browser_check.text_problems(good) == []

@@ -1,4 +1,5 @@
 """Bad builds fail loudly: the book's own configuration and flags turn each mistake into an error."""
+
 from __future__ import annotations
 
 import shutil
@@ -20,15 +21,17 @@ def tiny_book(tmp_path: Path, body: str, toc_extra: str = "") -> Path:
     (tmp_path / "book").mkdir()
     shutil.copy(REPO / "book" / "references.bib", tmp_path / "book" / "references.bib")
     (tmp_path / "book" / "index.md").write_text(
-        f"# Tiny\n\nSee {{cite}}`vanassel2025je`.\n\n{body}\n\n```{{bibliography}}\n```\n")
+        f"# Tiny\n\nSee {{cite}}`vanassel2025je`.\n\n{body}\n\n```{{bibliography}}\n```\n"
+    )
     (tmp_path / "_toc.yml").write_text(f"format: jb-book\nroot: book/index\n{toc_extra}")
     return tmp_path
 
 
 def build(book: Path) -> subprocess.CompletedProcess[str]:
     # The flags of `make book` (JB_FLAGS in the Makefile).
-    return subprocess.run([str(JB), "build", ".", "-W", "-n", "--keep-going"], cwd=book,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(JB), "build", ".", "-W", "-n", "--keep-going"], cwd=book, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.slow
@@ -38,12 +41,15 @@ def test_a_good_tiny_book_builds(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body, toc_extra, message", [
-    ("{glue:text}`no_such_key`", "", "no_such_key"),
-    ("{doc}`no_such_page`", "", "unknown document"),
-    ("{numref}`fig-that-does-not-exist`", "", "fig-that-does-not-exist"),
-    ("", "chapters:\n  - file: book/missing_page\n", "missing_page"),
-])
+@pytest.mark.parametrize(
+    "body, toc_extra, message",
+    [
+        ("{glue:text}`no_such_key`", "", "no_such_key"),
+        ("{doc}`no_such_page`", "", "unknown document"),
+        ("{numref}`fig-that-does-not-exist`", "", "fig-that-does-not-exist"),
+        ("", "chapters:\n  - file: book/missing_page\n", "missing_page"),
+    ],
+)
 def test_mistakes_fail_the_build(tmp_path, body, toc_extra, message):
     result = build(tiny_book(tmp_path, body, toc_extra))
     assert result.returncode != 0

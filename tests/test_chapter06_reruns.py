@@ -1,21 +1,27 @@
 """Chapter 06 rerun with other spectra: every sentence adapts to the numbers, or a check stops the run."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_runner import glued
 
 from je_vs_rc import Setting, run
 from je_vs_rc.theory.thresholds import threshold_crossing
-
-from test_runner import glued
 
 SMALL = {"grid": 8, "n": 2000}
 OTHER_SPECTRA = [
     # Theta loud on the loudest noise component: the thresholds cross right of max lam_gamma = eta^2/delta.
     {"lam_theta": [1.0, 1.0, 1.0, 2.0, 0.01, 0.1]},
     # Two signal components, unequal Theta, loudest noise component not the least covered by Theta.
-    {"signal_energy": [1.0, 0.5], "lam_theta": [0.2, 0.5, 0.05, 0.3, 1.0], "noise_profile": [0.2, 1.0, 0.5],
-     "quiet": 0.05, "loud": 20.0, "scale_range": [0.01, 100.0]},
+    {
+        "signal_energy": [1.0, 0.5],
+        "lam_theta": [0.2, 0.5, 0.05, 0.3, 1.0],
+        "noise_profile": [0.2, 1.0, 0.5],
+        "quiet": 0.05,
+        "loud": 20.0,
+        "scale_range": [0.01, 100.0],
+    },
 ]
 
 
@@ -32,8 +38,9 @@ def test_chapter06_adapts_or_stops(params, tmp_path):
     values = glued(out)
     p = {"signal_energy": [4.0, 3.0, 2.0], "noise_profile": [1.0, 0.6, 0.3], **params}
     k = len(p["signal_energy"])
-    crossing = threshold_crossing(Setting(p["signal_energy"], p["lam_theta"],
-                                          np.concatenate([np.zeros(k), p["noise_profile"]])))
+    crossing = threshold_crossing(
+        Setting(p["signal_energy"], p["lam_theta"], np.concatenate([np.zeros(k), p["noise_profile"]]))
+    )
     assert float(values["cmp_cross_scale"]) == pytest.approx(crossing.scale, rel=1e-12)
     assert ("on the dotted line" in values["cmp_cross_where"]) == crossing.at_switch
     assert not crossing.at_switch  # both sets put the crossing off the line: the old caption was false here

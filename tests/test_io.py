@@ -1,4 +1,5 @@
 """Atomic writes: the user's umask, recognisable temporary files, clean-up after a killed run."""
+
 from __future__ import annotations
 
 import os
@@ -34,11 +35,17 @@ def test_a_failed_write_leaves_nothing(tmp_path):
 
 
 def test_a_killed_runs_temporary_file_is_recognised_and_cleaned_by_the_next_run(tmp_path):
-    code = ("import sys, time; from je_vs_rc._io import atomic_path\n"
-            "with atomic_path(sys.argv[1]) as tmp:\n"
-            "    tmp.write_text('half'); print(tmp, flush=True); time.sleep(60)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "result.json")], stdout=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    code = (
+        "import sys, time; from je_vs_rc._io import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    tmp.write_text('half'); print(tmp, flush=True); time.sleep(60)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "result.json")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     left = proc.stdout.readline().strip()
     # While the writer lives, another write into the folder leaves its file alone.
     with _io.atomic_path(tmp_path / "other.json") as tmp:

@@ -1,4 +1,5 @@
 """The paper's printed numbers and the arithmetic on them."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Chapter parameter specs: one source of truth for defaults, validation before any work."""
+
 from __future__ import annotations
 
 import ast
@@ -17,8 +18,11 @@ WITHOUT_SPEC = {"08_imagenet_c"}
 
 def assigned_names(source: str) -> list[str]:
     """Every name a cell assigns, however it is written (tuples included)."""
-    return [node.id for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)]
+    return [
+        node.id
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    ]
 
 
 def test_every_chapter_but_08_has_a_spec():
@@ -56,19 +60,32 @@ def test_chapter_validates_right_after_its_parameters_cell(chapter):
 def test_parameters_cell_allows_only_one_literal_per_line(tmp_path):
     (tmp_path / "x.md").write_text("```{code-cell} ipython3\n:tags: [parameters]\n\na = 1.0\nc = ['x']\n```\n")
     assert run.parameters(tmp_path / "x.md") == {"a": 1.0, "c": ["x"]}
-    for bad, message in (("a, b = 1.0, 2", "line 1: write one `name = value` per line"),
-                         ("a = 1\nb += 1", "line 2: write one"), ("a = f(1)", "value of a must be a literal")):
+    for bad, message in (
+        ("a, b = 1.0, 2", "line 1: write one `name = value` per line"),
+        ("a = 1\nb += 1", "line 2: write one"),
+        ("a = f(1)", "value of a must be a literal"),
+    ):
         (tmp_path / "y.md").write_text(f"```{{code-cell}} ipython3\n:tags: [parameters]\n\n{bad}\n```\n")
         with pytest.raises(ValueError, match=re.escape(message)):
             run.parameters(tmp_path / "y.md")
 
 
 def test_toy_spectra_have_one_home():
-    for chapter in ("02_setting", "03_supervised", "04_reconstruction", "05_joint_embedding", "09_errata",
-                    "10_finite_samples", "11_intertwined_noise"):
+    for chapter in (
+        "02_setting",
+        "03_supervised",
+        "04_reconstruction",
+        "05_joint_embedding",
+        "09_errata",
+        "10_finite_samples",
+        "11_intertwined_noise",
+    ):
         d = P.defaults(chapter)
-        assert (d["signal_energy"], d["lam_theta"], d["lam_gamma"]) == \
-            (list(P.TOY_SIGNAL_ENERGY), list(P.TOY_LAM_THETA), list(P.TOY_LAM_GAMMA))
+        assert (d["signal_energy"], d["lam_theta"], d["lam_gamma"]) == (
+            list(P.TOY_SIGNAL_ENERGY),
+            list(P.TOY_LAM_THETA),
+            list(P.TOY_LAM_GAMMA),
+        )
     for chapter in ("01_introduction", "06_je_vs_rc"):
         assert P.defaults(chapter)["noise_profile"] == list(P.TOY_NOISE_PROFILE)
     # The profile is the toy lam_gamma's noise block, up to its scale.

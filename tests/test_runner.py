@@ -1,4 +1,5 @@
 """The papermill runner: real runs with injected parameters, and the local-execution path."""
+
 from __future__ import annotations
 
 import json
@@ -9,13 +10,12 @@ import sys
 import nbformat
 import numpy as np
 import pytest
+from helpers import glued
 
 from je_vs_rc import Setting, _io, parameters, run
 from je_vs_rc.checks.closed_forms import check_moments
 from je_vs_rc.simulate import errata
 from je_vs_rc.theory.augmentations import Masking
-
-from helpers import glued
 
 TOY = (parameters.TOY_SIGNAL_ENERGY, parameters.TOY_LAM_THETA, parameters.TOY_LAM_GAMMA)
 
@@ -40,7 +40,12 @@ def test_run_injects_parameters_and_they_take_effect(tmp_path):
     assert float(values["setting_z_S"]) != pytest.approx(default_z)
     nb = nbformat.read(out, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
-    assert nb.metadata["je_vs_rc"]["parameters"] == {**parameters.defaults("02_setting"), "n": 57, "n_views": 30, "seed": 3}
+    assert nb.metadata["je_vs_rc"]["parameters"] == {
+        **parameters.defaults("02_setting"),
+        "n": 57,
+        "n_views": 30,
+        "seed": 3,
+    }
     assert not list(out.parent.glob(f"{_io.TMP_PREFIX}*")) and len(list(out.parent.iterdir())) == 1
 
 
@@ -60,8 +65,12 @@ def test_cli_runs_a_chapter(tmp_path, capsys):
 def test_two_parameter_sets_leave_two_outputs(tmp_path):
     # Seeds and long spectra: the old 150-character tag cut both names to the same file.
     d = 40
-    spectra = {"lam_theta": [1.0] * d, "lam_gamma": [0.0] * 3 + [1.0 + i / 10 for i in range(d - 3)],
-               "n": 20, "n_views": 50}
+    spectra = {
+        "lam_theta": [1.0] * d,
+        "lam_gamma": [0.0] * 3 + [1.0 + i / 10 for i in range(d - 3)],
+        "n": 20,
+        "n_views": 50,
+    }
     outputs = [run.run_chapter("02_setting", {**spectra, "seed": seed}, out_dir=tmp_path) for seed in (3, 7)]
     assert outputs[0] != outputs[1] and all(p.exists() for p in outputs)
     recorded = [nbformat.read(p, as_version=4).metadata["je_vs_rc"]["parameters"]["seed"] for p in outputs]
@@ -112,14 +121,17 @@ def test_another_runs_output_is_never_overwritten(tmp_path):
     assert nbformat.read(target, as_version=4).metadata["je_vs_rc"]["parameters"] == {"quiet": 3.0}
 
 
-@pytest.mark.parametrize("args, message", [
-    (["02_setting", "-p", "n", "20.5"], "error: parameter n = 20.5 is not allowed: it must be an integer >= 1"),
-    (["03_supervised", "-p", "seeds", "0"], "error: parameter seeds = 0 is not allowed"),
-    (["02_setting", "-p", "alpha", "nan"], "error: parameter alpha = 'nan' is not allowed"),
-    (["02_setting", "-p", "alpha", "[1, 2"], "error: -p alpha [1, 2: not valid YAML"),
-    (["02_setting", "-f", "/nonexistent/p.yml"], "error: parameters file /nonexistent/p.yml: cannot be read"),
-    (["02_setting", "-p", "alpah", "1"], "error: unknown parameter(s) ['alpah']"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["02_setting", "-p", "n", "20.5"], "error: parameter n = 20.5 is not allowed: it must be an integer >= 1"),
+        (["03_supervised", "-p", "seeds", "0"], "error: parameter seeds = 0 is not allowed"),
+        (["02_setting", "-p", "alpha", "nan"], "error: parameter alpha = 'nan' is not allowed"),
+        (["02_setting", "-p", "alpha", "[1, 2"], "error: -p alpha [1, 2: not valid YAML"),
+        (["02_setting", "-f", "/nonexistent/p.yml"], "error: parameters file /nonexistent/p.yml: cannot be read"),
+        (["02_setting", "-p", "alpah", "1"], "error: unknown parameter(s) ['alpah']"),
+    ],
+)
 def test_parameter_mistakes_are_one_line_and_exit_2(args, message, tmp_path, capsys):
     assert run.main([*args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -128,8 +140,11 @@ def test_parameter_mistakes_are_one_line_and_exit_2(args, message, tmp_path, cap
 
 
 def test_bad_parameters_file_is_one_line(tmp_path, capsys):
-    for text, message in (("- 1\n- 2\n", "must be a YAML mapping"), ("n: [1\n", "not valid YAML"),
-                          ("n: 0\n", "parameter n = 0 is not allowed")):
+    for text, message in (
+        ("- 1\n- 2\n", "must be a YAML mapping"),
+        ("n: [1\n", "not valid YAML"),
+        ("n: 0\n", "parameter n = 0 is not allowed"),
+    ):
         (tmp_path / "p.yml").write_text(text)
         assert run.main(["02_setting", "-f", str(tmp_path / "p.yml"), "--out", str(tmp_path / "out")]) == 2
         err = capsys.readouterr().err
@@ -145,21 +160,32 @@ CHAPTERS = {
 @pytest.mark.slow
 def test_failure_inside_a_chapter_keeps_its_traceback_and_out_dir_is_the_runs(tmp_path):
     for stem, params in CHAPTERS.items():
-        body = ("import pathlib\npathlib.Path(out_dir).mkdir(parents=True)\n(pathlib.Path(out_dir) / 'x').write_text('1')"
-                if stem == "ok" else "raise RuntimeError('boom inside the chapter')")
+        body = (
+            "import pathlib\npathlib.Path(out_dir).mkdir(parents=True)\n(pathlib.Path(out_dir) / 'x').write_text('1')"
+            if stem == "ok"
+            else "raise RuntimeError('boom inside the chapter')"
+        )
         (tmp_path / f"{stem}.md").write_text(
             "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
             "    format_version: 0.13\nkernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n"
             "---\n\n# A chapter\n\n"
-            f"```{{code-cell}} ipython3\n:tags: [parameters]\n\n{params}\n```\n\n```{{code-cell}} ipython3\n{body}\n```\n")
+            f"```{{code-cell}} ipython3\n:tags: [parameters]\n\n{params}\n```\n\n"
+            f"```{{code-cell}} ipython3\n{body}\n```\n"
+        )
     out = run.run_chapter("ok", {"value": 2}, out_dir=tmp_path / "runs", notebooks=tmp_path)
     assert (out.with_suffix("") / "x").read_text() == "1"  # the run's own folder, not the cell's default
     # A genuine failure is not a parameter mistake: main lets it through with its traceback.
-    code = ("import functools, sys; from je_vs_rc import run; "
-            f"run.run_chapter = functools.partial(run.run_chapter, notebooks=run.Path({str(tmp_path)!r})); "
-            f"sys.exit(run.main(['broken', '--out', {str(tmp_path / 'r')!r}]))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    code = (
+        "import functools, sys; from je_vs_rc import run; "
+        f"run.run_chapter = functools.partial(run.run_chapter, notebooks=run.Path({str(tmp_path)!r})); "
+        f"sys.exit(run.main(['broken', '--out', {str(tmp_path / 'r')!r}]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert proc.returncode == 1 and "Traceback" in proc.stderr and "boom inside the chapter" in proc.stderr
 
 
@@ -180,5 +206,7 @@ def test_exported_notebook_executes(tmp_path):
 
     (path,) = [p for p in run.export_notebooks(tmp_path) if p.stem == "01_introduction"]
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(run.NOTEBOOKS)}}).execute()
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(run.NOTEBOOKS)}}
+    ).execute()
     assert json.dumps(nb).count('"output_type": "error"') == 0

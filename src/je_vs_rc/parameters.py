@@ -10,6 +10,7 @@ before any work, with a :class:`ParameterError` naming the parameter, the value 
 Chapter 08 (the deep-learning pipeline) has no spec here: its settings are validated by
 ``je_vs_rc.deep``'s own configuration.
 """
+
 from __future__ import annotations
 
 import copy
@@ -51,8 +52,10 @@ class Number:
 
     def describe(self) -> str:
         text = "an integer" if self.integer else "a finite real number"
-        bounds = [f"{'>' if self.open_low else '>='} {self.low:g}" if self.low is not None else "",
-                  f"{'<' if self.open_high else '<='} {self.high:g}" if self.high is not None else ""]
+        bounds = [
+            f"{'>' if self.open_low else '>='} {self.low:g}" if self.low is not None else "",
+            f"{'<' if self.open_high else '<='} {self.high:g}" if self.high is not None else "",
+        ]
         return " ".join([text, " and ".join(b for b in bounds if b)]).strip()
 
     def ok(self, value: Any) -> bool:
@@ -67,7 +70,9 @@ class Number:
 
     def convert(self, name: str, value: Any) -> int | float:
         if not self.ok(value):
-            raise _refuse(name, value, self.describe() + (" (this is text, not a number)" if isinstance(value, str) else ""))
+            raise _refuse(
+                name, value, self.describe() + (" (this is text, not a number)" if isinstance(value, str) else "")
+            )
         # A whole number stays an int (a chapter prints 10, not 10.0); 20.0 for an integer becomes 20.
         return int(value) if self.integer or isinstance(value, numbers.Integral) else float(value)
 
@@ -83,19 +88,27 @@ class Numbers:
     distinct: bool = False
 
     def describe(self) -> str:
-        size = f"a list of {self.length}" if self.length else \
-            ("a non-empty list of" if self.min_len == 1 else f"a list of at least {self.min_len}")
+        size = (
+            f"a list of {self.length}"
+            if self.length
+            else ("a non-empty list of" if self.min_len == 1 else f"a list of at least {self.min_len}")
+        )
         order = " in increasing order" if self.increasing else (", all different" if self.distinct else "")
         return f"{size} numbers, each {self.item.describe()}{order}"
 
     def convert(self, name: str, value: Any) -> list[int | float]:
         items = list(value) if isinstance(value, (list, tuple)) else None
-        if (items is None or len(items) < self.min_len or (self.length is not None and len(items) != self.length)
-                or not all(self.item.ok(v) for v in items)):
+        if (
+            items is None
+            or len(items) < self.min_len
+            or (self.length is not None and len(items) != self.length)
+            or not all(self.item.ok(v) for v in items)
+        ):
             raise _refuse(name, value, self.describe())
         out = [self.item.convert(name, v) for v in items]
-        if (self.increasing and any(b <= a for a, b in zip(out, out[1:]))) or \
-                (self.distinct and len(set(out)) != len(out)):
+        if (self.increasing and any(b <= a for a, b in zip(out, out[1:]))) or (
+            self.distinct and len(set(out)) != len(out)
+        ):
             raise _refuse(name, value, self.describe())
         return out
 
@@ -129,12 +142,17 @@ class Layers:
     """A non-empty list of architectures, each a non-empty list of hidden-layer widths (positive integers)."""
 
     def describe(self) -> str:
-        return "a non-empty list of architectures, each a non-empty list of positive integer widths, e.g. [[64], [64, 64]]"
+        return (
+            "a non-empty list of architectures, each a non-empty list of positive integer widths, e.g. [[64], [64, 64]]"
+        )
 
     def convert(self, name: str, value: Any) -> list[list[int]]:
         width = Number(integer=True, low=1)
-        if not (isinstance(value, (list, tuple)) and value and all(
-                isinstance(h, (list, tuple)) and h and all(width.ok(w) for w in h) for h in value)):
+        if not (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(h, (list, tuple)) and h and all(width.ok(w) for w in h) for h in value)
+        ):
             raise _refuse(name, value, self.describe())
         return [[int(w) for w in h] for h in value]
 
@@ -186,17 +204,21 @@ POSITIVE = Number(low=0, open_low=True)
 
 
 def _toy(**extra: Param) -> dict[str, Param]:
-    return {"signal_energy": Param(list(TOY_SIGNAL_ENERGY), SPECTRUM_POS, "(1/n) kappa_i^2 of the k signal components"),
-            "lam_theta": Param(list(TOY_LAM_THETA), SPECTRUM, "eigenvalues of Theta (d of them)"),
-            "lam_gamma": Param(list(TOY_LAM_GAMMA), SPECTRUM, "eigenvalues of Gamma, zero on the first k"),
-            **extra}
+    return {
+        "signal_energy": Param(list(TOY_SIGNAL_ENERGY), SPECTRUM_POS, "(1/n) kappa_i^2 of the k signal components"),
+        "lam_theta": Param(list(TOY_LAM_THETA), SPECTRUM, "eigenvalues of Theta (d of them)"),
+        "lam_gamma": Param(list(TOY_LAM_GAMMA), SPECTRUM, "eigenvalues of Gamma, zero on the first k"),
+        **extra,
+    }
 
 
 def _profile(**extra: Param) -> dict[str, Param]:
-    return {"signal_energy": Param(list(TOY_SIGNAL_ENERGY), SPECTRUM_POS, "(1/n) kappa_i^2 of the k signal components"),
-            "lam_theta": Param(list(TOY_LAM_THETA), SPECTRUM, "eigenvalues of Theta (d of them)"),
-            "noise_profile": Param(list(TOY_NOISE_PROFILE), SPECTRUM_POS, "shape of Gamma on the d - k noise components"),
-            **extra}
+    return {
+        "signal_energy": Param(list(TOY_SIGNAL_ENERGY), SPECTRUM_POS, "(1/n) kappa_i^2 of the k signal components"),
+        "lam_theta": Param(list(TOY_LAM_THETA), SPECTRUM, "eigenvalues of Theta (d of them)"),
+        "noise_profile": Param(list(TOY_NOISE_PROFILE), SPECTRUM_POS, "shape of Gamma on the d - k noise components"),
+        **extra,
+    }
 
 
 # ---- checks that relate several parameters ---------------------------------------------------------
@@ -205,8 +227,10 @@ def _setting(p: dict[str, Any]) -> Any:
 
     k = len(p["signal_energy"])
     if "noise_profile" in p and len(p["noise_profile"]) != len(p["lam_theta"]) - k:
-        raise ParameterError(f"parameter noise_profile = {_show(p['noise_profile'])} is not allowed: it must have "
-                             f"len(lam_theta) - len(signal_energy) = {len(p['lam_theta']) - k} entries")
+        raise ParameterError(
+            f"parameter noise_profile = {_show(p['noise_profile'])} is not allowed: it must have "
+            f"len(lam_theta) - len(signal_energy) = {len(p['lam_theta']) - k} entries"
+        )
     gamma = p["lam_gamma"] if "lam_gamma" in p else [0.0] * k + p["noise_profile"]
     try:
         return Setting(p["signal_energy"], p["lam_theta"], gamma)
@@ -222,47 +246,67 @@ def spectra(p: dict[str, Any]) -> None:
 def noisy_spectra(p: dict[str, Any]) -> None:
     """A valid setting whose Gamma is > 0 on every noise component (needed by the thresholds)."""
     setting = _setting(p)
-    if any(g <= 0 for g in setting.lam_gamma[setting.k:]):
-        raise ParameterError(f"parameter lam_gamma = {_show(p['lam_gamma'])} is not allowed: it must be > 0 on "
-                             f"every noise component (after its first k = {setting.k} zeros)")
+    if any(g <= 0 for g in setting.lam_gamma[setting.k :]):
+        raise ParameterError(
+            f"parameter lam_gamma = {_show(p['lam_gamma'])} is not allowed: it must be > 0 on "
+            f"every noise component (after its first k = {setting.k} zeros)"
+        )
 
 
 def sample_sizes(*names: str) -> Callable[[dict[str, Any]], None]:
     """Every sample size named is at least k (the clean data have rank k)."""
+
     def check(p: dict[str, Any]) -> None:
         k = len(p["signal_energy"])
         for name in names:
             if min(p[name] if isinstance(p[name], list) else [p[name]]) < k:
-                raise ParameterError(f"parameter {name} = {_show(p[name])} is not allowed: sample sizes must be "
-                                     f">= k = {k} (the length of signal_energy)")
+                raise ParameterError(
+                    f"parameter {name} = {_show(p[name])} is not allowed: sample sizes must be "
+                    f">= k = {k} (the length of signal_energy)"
+                )
+
     check.__doc__ = f"{', '.join(names)} >= k"
     return check
 
 
 def _zero_angle(p: dict[str, Any]) -> None:
     if 0 not in p["angles_deg"]:
-        raise ParameterError(f"parameter angles_deg = {_show(p['angles_deg'])} is not allowed: it must contain 0 "
-                             "(the paper's aligned case, the reference of every comparison)")
+        raise ParameterError(
+            f"parameter angles_deg = {_show(p['angles_deg'])} is not allowed: it must contain 0 "
+            "(the paper's aligned case, the reference of every comparison)"
+        )
 
 
 def _alpha_range(p: dict[str, Any]) -> None:
     if p["alpha_min"] >= p["alpha_max"]:
-        raise ParameterError(f"parameters alpha_min = {p['alpha_min']!r}, alpha_max = {p['alpha_max']!r} are not "
-                             "allowed: alpha_min must be < alpha_max")
+        raise ParameterError(
+            f"parameters alpha_min = {p['alpha_min']!r}, alpha_max = {p['alpha_max']!r} are not "
+            "allowed: alpha_min must be < alpha_max"
+        )
 
 
 def _fig3(p: dict[str, Any]) -> None:
     from .simulate.figure3 import Fig3Config
 
     try:
-        config = Fig3Config(theta_max=p["theta_max"], gamma_max=tuple(p["gamma_max"]), alphas=tuple(p["alphas"]),
-                            ns=tuple(p["ns"]), seeds=tuple(p["seeds"]), pixel_scale=p["pixel_scale"],
-                            pca_fit=p["pca_fit"], probe=p["probe"], encoder_input=p["encoder_input"])
+        config = Fig3Config(
+            theta_max=p["theta_max"],
+            gamma_max=tuple(p["gamma_max"]),
+            alphas=tuple(p["alphas"]),
+            ns=tuple(p["ns"]),
+            seeds=tuple(p["seeds"]),
+            pixel_scale=p["pixel_scale"],
+            pca_fit=p["pca_fit"],
+            probe=p["probe"],
+            encoder_input=p["encoder_input"],
+        )
     except ValueError as err:
         raise ParameterError(f"Figure 3 parameters: {err}") from None
     if config.ns[-1] > MNIST_TRAIN_SIZE:
-        raise ParameterError(f"parameter ns = {_show(p['ns'])} is not allowed: sample sizes must be <= "
-                             f"{MNIST_TRAIN_SIZE:,} (the training set)")
+        raise ParameterError(
+            f"parameter ns = {_show(p['ns'])} is not allowed: sample sizes must be <= "
+            f"{MNIST_TRAIN_SIZE:,} (the training set)"
+        )
 
 
 MNIST_TRAIN_SIZE = 60_000
@@ -277,8 +321,11 @@ def _fig3_specs() -> dict[str, Param]:
         "dataset": Param("mnist", Choice(tuple(REGISTRY)), "dataset of the registry"),
         "gamma_max": Param(list(paper.gamma_max), Numbers(POSITIVE), "noise levels (Gamma ~ U[0, gamma_max])"),
         "alphas": Param(list(paper.alphas), ALPHAS, "alignments"),
-        "ns": Param(list(paper.ns), Numbers(Number(integer=True, low=paper.k, open_low=True), increasing=True),
-                    "nested sample sizes"),
+        "ns": Param(
+            list(paper.ns),
+            Numbers(Number(integer=True, low=paper.k, open_low=True), increasing=True),
+            "nested sample sizes",
+        ),
         "seeds": Param(list(paper.seeds), SEEDS, "one run per seed"),
         "theta_max": Param(paper.theta_max, Number(low=0), "Theta eigenvalues ~ U[0, theta_max]"),
         "pixel_scale": Param(paper.pixel_scale, POSITIVE, "value of a white pixel"),
@@ -300,70 +347,132 @@ def _trained_specs() -> dict[str, Param]:
         penalties=Param([0.1, 0.3, 1.0, 10.0], Numbers(POSITIVE), "JE penalty weights compared with the prediction"),
         penalty=Param(1.0, POSITIVE, "the penalty variant's weight on the ladder"),
         recovery_ratios=Param([0.5, 2.0], Numbers(POSITIVE), "alignments as multiples of each threshold"),
-        lr=Param(0.05, POSITIVE), optimizer=Param("sgd", Choice(("sgd", "adam"))),
-        grid_alphas=Param([0.1, 0.3, 1.0, 3.0, 10.0, 30.0], Numbers(POSITIVE, min_len=2, increasing=True),
-                          "alignment grid (must bracket every positive threshold)"),
+        lr=Param(0.05, POSITIVE),
+        optimizer=Param("sgd", Choice(("sgd", "adam"))),
+        grid_alphas=Param(
+            [0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
+            Numbers(POSITIVE, min_len=2, increasing=True),
+            "alignment grid (must bracket every positive threshold)",
+        ),
         gamma_max=Param([1e3, 1e6], Numbers(POSITIVE), "noise levels"),
         grid_seeds=Param([0, 1, 2], SEEDS),
         grid_n=Param(5000, Number(integer=True, low=51, high=MNIST_TRAIN_SIZE), "MNIST training samples per seed"),
         mlp_hidden=Param([[64]], Layers(), "hidden widths of each MLP"),
-        grid_steps=Param(300, SIZE), grid_batch_size=Param(64, SIZE), grid_lr=Param(3e-3, POSITIVE),
+        grid_steps=Param(300, SIZE),
+        grid_batch_size=Param(64, SIZE),
+        grid_lr=Param(3e-3, POSITIVE),
         constraint=Param("whiten", Choice(("whiten", "penalty")), "JE constraint on the grid"),
         results_path=Param(None, OptionalText(), "a saved grid to show instead of training"),
-        save_path=Param(None, OptionalText(), "write the grid here"))
+        save_path=Param(None, OptionalText(), "write the grid here"),
+    )
 
 
 def _specs() -> dict[str, ChapterSpec]:
-    sweeps = dict(alphas=Param([0.5, 2.0, 4.0], ALPHAS), ns=Param([100, 1000, 10000, 100000], SIZES),
-                  fixed_n=Param(200, SIZE))
+    sweeps = dict(
+        alphas=Param([0.5, 2.0, 4.0], ALPHAS), ns=Param([100, 1000, 10000, 100000], SIZES), fixed_n=Param(200, SIZE)
+    )
     return {
-        "01_introduction": ChapterSpec(_profile(
-            quiet=Param(1.0, POSITIVE, "quiet noise magnitude"), loud=Param(10.0, POSITIVE, "loud noise magnitude")),
-            (noisy_spectra,)),
-        "02_setting": ChapterSpec(_toy(
-            alpha=Param(1.0, ALPHA), n=Param(200, SIZE), n_views=Param(2000, Number(integer=True, low=2)),
-            seed=Param(0, SEED)), (spectra, sample_sizes("n"))),
-        "03_supervised": ChapterSpec(_toy(
-            alphas=Param([0.1, 1.0, 3.0], ALPHAS), ns=sweeps["ns"], fixed_n=sweeps["fixed_n"],
-            alpha_grid=Param([0.1, 1.0, 10.0, 100.0], ALPHA_GRID), seeds=Param([0, 1, 2], SEEDS),
-            n_views=Param(2000, Number(integer=True, low=2))), (spectra, sample_sizes("ns", "fixed_n"))),
-        "04_reconstruction": ChapterSpec(_toy(
-            alphas=sweeps["alphas"], ns=sweeps["ns"], fixed_n=sweeps["fixed_n"],
-            alpha_grid=Param([1.0, 3.0, 10.0, 30.0, 100.0], ALPHA_GRID), seeds=Param([0, 1, 2], SEEDS),
-            check_n=Param(40, SIZE), random_starts=Param(5, SIZE)),
-            (noisy_spectra, sample_sizes("ns", "fixed_n", "check_n"))),
-        "05_joint_embedding": ChapterSpec(_toy(
-            alphas=Param([0.3, 1.0, 3.0], ALPHAS), ns=sweeps["ns"], fixed_n=sweeps["fixed_n"],
-            alpha_grid=Param([0.3, 1.0, 3.0, 10.0, 30.0], ALPHA_GRID), seeds=Param([0, 1, 2], SEEDS),
-            check_n=Param(40, SIZE), random_starts=Param(3, SIZE)),
-            (noisy_spectra, sample_sizes("ns", "fixed_n", "check_n"))),
-        "06_je_vs_rc": ChapterSpec(_profile(
-            quiet=Param(1.0, POSITIVE), loud=Param(10.0, POSITIVE),
-            scale_range=Param([0.1, 100.0], Numbers(POSITIVE, length=2, increasing=True), "noise magnitudes"),
-            alpha_range=Param([0.03, 30.0], Numbers(POSITIVE, length=2, increasing=True), "alignments"),
-            grid=Param(25, Number(integer=True, low=2), "cells per axis"), n=Param(10000, SIZE),
-            seeds=Param([0], SEEDS)), (noisy_spectra, sample_sizes("n"))),
+        "01_introduction": ChapterSpec(
+            _profile(
+                quiet=Param(1.0, POSITIVE, "quiet noise magnitude"), loud=Param(10.0, POSITIVE, "loud noise magnitude")
+            ),
+            (noisy_spectra,),
+        ),
+        "02_setting": ChapterSpec(
+            _toy(
+                alpha=Param(1.0, ALPHA),
+                n=Param(200, SIZE),
+                n_views=Param(2000, Number(integer=True, low=2)),
+                seed=Param(0, SEED),
+            ),
+            (spectra, sample_sizes("n")),
+        ),
+        "03_supervised": ChapterSpec(
+            _toy(
+                alphas=Param([0.1, 1.0, 3.0], ALPHAS),
+                ns=sweeps["ns"],
+                fixed_n=sweeps["fixed_n"],
+                alpha_grid=Param([0.1, 1.0, 10.0, 100.0], ALPHA_GRID),
+                seeds=Param([0, 1, 2], SEEDS),
+                n_views=Param(2000, Number(integer=True, low=2)),
+            ),
+            (spectra, sample_sizes("ns", "fixed_n")),
+        ),
+        "04_reconstruction": ChapterSpec(
+            _toy(
+                alphas=sweeps["alphas"],
+                ns=sweeps["ns"],
+                fixed_n=sweeps["fixed_n"],
+                alpha_grid=Param([1.0, 3.0, 10.0, 30.0, 100.0], ALPHA_GRID),
+                seeds=Param([0, 1, 2], SEEDS),
+                check_n=Param(40, SIZE),
+                random_starts=Param(5, SIZE),
+            ),
+            (noisy_spectra, sample_sizes("ns", "fixed_n", "check_n")),
+        ),
+        "05_joint_embedding": ChapterSpec(
+            _toy(
+                alphas=Param([0.3, 1.0, 3.0], ALPHAS),
+                ns=sweeps["ns"],
+                fixed_n=sweeps["fixed_n"],
+                alpha_grid=Param([0.3, 1.0, 3.0, 10.0, 30.0], ALPHA_GRID),
+                seeds=Param([0, 1, 2], SEEDS),
+                check_n=Param(40, SIZE),
+                random_starts=Param(3, SIZE),
+            ),
+            (noisy_spectra, sample_sizes("ns", "fixed_n", "check_n")),
+        ),
+        "06_je_vs_rc": ChapterSpec(
+            _profile(
+                quiet=Param(1.0, POSITIVE),
+                loud=Param(10.0, POSITIVE),
+                scale_range=Param([0.1, 100.0], Numbers(POSITIVE, length=2, increasing=True), "noise magnitudes"),
+                alpha_range=Param([0.03, 30.0], Numbers(POSITIVE, length=2, increasing=True), "alignments"),
+                grid=Param(25, Number(integer=True, low=2), "cells per axis"),
+                n=Param(10000, SIZE),
+                seeds=Param([0], SEEDS),
+            ),
+            (noisy_spectra, sample_sizes("n")),
+        ),
         "07_mnist": ChapterSpec(_fig3_specs(), (_fig3,)),
-        "09_errata": ChapterSpec(_toy(
-            n=Param(200, SIZE), keep_prob=Param(0.7, Number(low=0, high=1, open_low=True), "masking keep-probability"),
-            seed=Param(0, SEED)), (noisy_spectra, sample_sizes("n"))),
-        "10_finite_samples": ChapterSpec(_toy(
-            ratios=Param([1.15, 1.5, 2.5, 5.0], Numbers(Number(low=1, open_low=True), increasing=True),
-                         "alpha / threshold"),
-            ns=Param([100, 300, 1000, 3000, 10000, 30000], Numbers(SIZE, min_len=3, increasing=True)),
-            seeds=Param([0, 1, 2, 3, 4, 5, 6, 7], SEEDS),
-            target=Param(0.05, Number(low=0, high=1, open_low=True, open_high=True), "target error"),
-            fresh_seeds=Param([100, 101, 102, 103, 104, 105], SEEDS),
-            max_check_n=Param(200000, SIZE)), (noisy_spectra, sample_sizes("ns"))),
-        "11_intertwined_noise": ChapterSpec(_toy(
-            angles_deg=Param([0, 1, 2, 5, 10, 20, 30, 45, 60, 75], Numbers(Number(low=0, high=90), distinct=True),
-                             "angles between data and noise bases, in degrees"),
-            alphas=Param([0.3, 0.8, 1.5, 3.0, 10.0], ALPHAS),
-            alpha_min=Param(0.05, POSITIVE), alpha_max=Param(100.0, POSITIVE),
-            alpha_steps=Param(60, Number(integer=True, low=2)),
-            recovered_below=Param(0.1, Number(low=0, high=1, open_low=True, open_high=True)),
-            check_n=Param(100000, SIZE), seed=Param(0, SEED)),
-            (noisy_spectra, sample_sizes("check_n"), _zero_angle, _alpha_range)),
+        "09_errata": ChapterSpec(
+            _toy(
+                n=Param(200, SIZE),
+                keep_prob=Param(0.7, Number(low=0, high=1, open_low=True), "masking keep-probability"),
+                seed=Param(0, SEED),
+            ),
+            (noisy_spectra, sample_sizes("n")),
+        ),
+        "10_finite_samples": ChapterSpec(
+            _toy(
+                ratios=Param(
+                    [1.15, 1.5, 2.5, 5.0], Numbers(Number(low=1, open_low=True), increasing=True), "alpha / threshold"
+                ),
+                ns=Param([100, 300, 1000, 3000, 10000, 30000], Numbers(SIZE, min_len=3, increasing=True)),
+                seeds=Param([0, 1, 2, 3, 4, 5, 6, 7], SEEDS),
+                target=Param(0.05, Number(low=0, high=1, open_low=True, open_high=True), "target error"),
+                fresh_seeds=Param([100, 101, 102, 103, 104, 105], SEEDS),
+                max_check_n=Param(200000, SIZE),
+            ),
+            (noisy_spectra, sample_sizes("ns")),
+        ),
+        "11_intertwined_noise": ChapterSpec(
+            _toy(
+                angles_deg=Param(
+                    [0, 1, 2, 5, 10, 20, 30, 45, 60, 75],
+                    Numbers(Number(low=0, high=90), distinct=True),
+                    "angles between data and noise bases, in degrees",
+                ),
+                alphas=Param([0.3, 0.8, 1.5, 3.0, 10.0], ALPHAS),
+                alpha_min=Param(0.05, POSITIVE),
+                alpha_max=Param(100.0, POSITIVE),
+                alpha_steps=Param(60, Number(integer=True, low=2)),
+                recovered_below=Param(0.1, Number(low=0, high=1, open_low=True, open_high=True)),
+                check_n=Param(100000, SIZE),
+                seed=Param(0, SEED),
+            ),
+            (noisy_spectra, sample_sizes("check_n"), _zero_angle, _alpha_range),
+        ),
         "12_trained_networks": ChapterSpec(_trained_specs(), (noisy_spectra, sample_sizes("n"))),
     }
 
@@ -391,8 +500,10 @@ def validate(chapter: str, values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(values) - set(params))
     if unknown:
         raise ParameterError(f"unknown parameter(s) {unknown} for chapter {chapter}; allowed: {sorted(params)}")
-    out = {name: p.kind.convert(name, values[name] if name in values else copy.deepcopy(p.default))
-           for name, p in params.items()}
+    out = {
+        name: p.kind.convert(name, values[name] if name in values else copy.deepcopy(p.default))
+        for name, p in params.items()
+    }
     for check in spec(chapter).checks:
         check(out)
     return out

@@ -15,6 +15,7 @@ Output folder: a chapter whose parameters cell declares ``out_dir`` (chapter 08 
 and results there) gets the run's own folder, ``runs/<chapter>/<changes>__<hash>/``, unless ``-p out_dir``
 is given.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,9 @@ def parameters(path: Path) -> dict[str, Any]:
         try:
             out[node.targets[0].id] = ast.literal_eval(node.value)
         except ValueError:
-            raise ValueError(f"{path.name}, parameters cell line {node.lineno}: the value of "
-                             f"{node.targets[0].id} must be a literal") from None
+            raise ValueError(
+                f"{path.name}, parameters cell line {node.lineno}: the value of {node.targets[0].id} must be a literal"
+            ) from None
     return out
 
 
@@ -112,8 +114,10 @@ def validate_deep(path: Path, full: dict[str, Any]) -> None:
 
 def _canonical(full: dict[str, Any]) -> str:
     def refuse(value: Any) -> Any:
-        raise ParameterError(f"parameter value {value!r} of type {type(value).__name__} is not allowed: "
-                             "values must be numbers, text, true/false, null, lists or mappings")
+        raise ParameterError(
+            f"parameter value {value!r} of type {type(value).__name__} is not allowed: "
+            "values must be numbers, text, true/false, null, lists or mappings"
+        )
 
     return json.dumps(full, sort_keys=True, separators=(",", ":"), default=refuse)
 
@@ -141,8 +145,13 @@ def _recorded(path: Path) -> Any:
         return None
 
 
-def run_chapter(name: str, params: dict[str, Any] | None = None, out_dir: Path = RUNS,
-                notebooks: Path = NOTEBOOKS, timeout: int | None = None) -> Path:
+def run_chapter(
+    name: str,
+    params: dict[str, Any] | None = None,
+    out_dir: Path = RUNS,
+    notebooks: Path = NOTEBOOKS,
+    timeout: int | None = None,
+) -> Path:
     """Execute a chapter with ``params`` injected and return the executed notebook's path.
 
     Raises ValueError for an unknown chapter, an unknown parameter or a value not allowed, before any
@@ -165,8 +174,15 @@ def run_chapter(name: str, params: dict[str, Any] | None = None, out_dir: Path =
     nb = read_chapter(path)
     nb.metadata["je_vs_rc"] = {"chapter": path.stem, "parameters": canonical, "output_name": target.name}
     with atomic_path(target, suffix=".ipynb") as tmp:
-        papermill.execute_notebook(nb, str(tmp), parameters=inject, cwd=str(path.parent),
-                                   kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+        papermill.execute_notebook(
+            nb,
+            str(tmp),
+            parameters=inject,
+            cwd=str(path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=timeout,
+        )
     return target
 
 
@@ -203,8 +219,9 @@ def read_parameters(file: Path | None, pairs: list[tuple[str, str]]) -> dict[str
             raise ParameterError(f"parameters file {file}: cannot be read ({err.strerror or err})") from None
         loaded = _yaml(text, f"parameters file {file}")
         if loaded is not None and not isinstance(loaded, dict):
-            raise ParameterError(f"parameters file {file}: must be a YAML mapping `name: value`; "
-                                 f"got a {type(loaded).__name__}")
+            raise ParameterError(
+                f"parameters file {file}: must be a YAML mapping `name: value`; got a {type(loaded).__name__}"
+            )
         params.update(loaded or {})
     params.update({k: _yaml(v, f"-p {k} {v}") for k, v in pairs})
     return params
@@ -213,8 +230,15 @@ def read_parameters(file: Path | None, pairs: list[tuple[str, str]]) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m je_vs_rc.run", description=__doc__.split("\n")[0])
     parser.add_argument("chapter", nargs="?", help="chapter stem or name (see --list)")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                        help="a parameter; VALUE is parsed as YAML (2.0, [0.1, 1], true, text)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter; VALUE is parsed as YAML (2.0, [0.1, 1], true, text)",
+    )
     parser.add_argument("-f", "--parameters-file", type=Path, help="YAML file of parameters")
     parser.add_argument("--out", type=Path, default=RUNS, help="output folder (default: runs/)")
     parser.add_argument("--list", action="store_true", help="list chapters, or one chapter's parameters")

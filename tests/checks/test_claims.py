@@ -1,4 +1,5 @@
 """What a check is, and where checks live: in the package, never inline in a chapter."""
+
 from __future__ import annotations
 
 import re
@@ -19,6 +20,10 @@ def test_claim_raises_with_its_message():
 
 
 def test_chapters_call_checks_instead_of_making_them():
-    offences = [f"{p.name}:{i}: {line.strip()}" for p in sorted((REPO / "notebooks").glob("*.md"))
-                for i, line in enumerate(p.read_text().splitlines(), 1) if INLINE.search(line)]
+    offences = [
+        f"{p.name}:{i}: {line.strip()}"
+        for p in sorted((REPO / "notebooks").glob("*.md"))
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if INLINE.search(line)
+    ]
     assert not offences, "\n".join(offences)

@@ -1,15 +1,23 @@
 """The closed-form checks on random instances: moments, Lemma B.1 and each closed form against a
 numerical optimum of its exact objective; each check must be able to fail."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from je_vs_rc.checks import closed_forms
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.closed_forms import (SQUARE_PROBE_ALPHA, check_joint_embedding_optimum, check_lemma_b1,
-                                          check_moments, check_reconstruction_optimum, check_supervised_optimum)
+from je_vs_rc.checks.closed_forms import (
+    SQUARE_PROBE_ALPHA,
+    check_joint_embedding_optimum,
+    check_lemma_b1,
+    check_moments,
+    check_reconstruction_optimum,
+    check_supervised_optimum,
+)
 from je_vs_rc.theory.augmentations import AlignedNoise
 from je_vs_rc.theory.joint_embedding import joint_embedding
 from je_vs_rc.theory.linalg import sym_inv_sqrt
@@ -82,8 +90,13 @@ def test_lemma_b1_check_detects_a_wrong_sigma(toy, monkeypatch):
 def test_sampled_views_with_a_wrong_alpha_are_detected(toy, monkeypatch):
     # The other side: views drawn with alpha^2 gamma instead of alpha gamma (Sigma right, sampling wrong).
     sample = AlignedNoise.sample
-    monkeypatch.setattr(AlignedNoise, "sample", lambda self, X, m, rng: sample(
-        AlignedNoise(self.lam_theta, self.lam_gamma, self.alpha**2, self.basis, self.gamma_basis), X, m, rng))
+    monkeypatch.setattr(
+        AlignedNoise,
+        "sample",
+        lambda self, X, m, rng: sample(
+            AlignedNoise(self.lam_theta, self.lam_gamma, self.alpha**2, self.basis, self.gamma_basis), X, m, rng
+        ),
+    )
     with pytest.raises(ClaimError):
         check_moments(toy, alpha=SQUARE_PROBE_ALPHA, n=100, n_views=500, rng=np.random.default_rng(0))
 
@@ -106,7 +119,9 @@ def test_reconstruction_check_catches_a_small_error(toy, monkeypatch):
     # old 1e-5 did not).
     rng, X, Sigma = _toy_instance(toy)
     tilt = 1e-5 * np.random.default_rng(1).standard_normal((3, 6))
-    monkeypatch.setattr(closed_forms, "reconstruction", lambda *a: (reconstruction(*a)[0] + tilt, reconstruction(*a)[1]))
+    monkeypatch.setattr(
+        closed_forms, "reconstruction", lambda *a: (reconstruction(*a)[0] + tilt, reconstruction(*a)[1])
+    )
     with pytest.raises(ClaimError, match="Thm 3.1"):
         check_reconstruction_optimum(X, Sigma, 3, rng, starts=3)
 
@@ -117,7 +132,10 @@ def test_joint_embedding_check_catches_a_small_error(toy, monkeypatch):
     rng, X, Sigma = _toy_instance(toy)
     S, _ = augmented_moments(X, Sigma)
     tilt = 1e-7 * np.random.default_rng(1).standard_normal((3, 6))
-    monkeypatch.setattr(closed_forms, "joint_embedding", lambda *a: (lambda W: sym_inv_sqrt(W @ S @ W.T) @ W)(
-        joint_embedding(*a) + tilt))
+    monkeypatch.setattr(
+        closed_forms,
+        "joint_embedding",
+        lambda *a: (lambda W: sym_inv_sqrt(W @ S @ W.T) @ W)(joint_embedding(*a) + tilt),
+    )
     with pytest.raises(ClaimError, match="Thm 3.2"):
         check_joint_embedding_optimum(X, Sigma, 3, rng, starts=2)

@@ -1,4 +1,5 @@
 """The errata checks: they settle each item and can fail."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -65,8 +66,9 @@ def test_masking_check_can_fail(toy, monkeypatch):
 
 def test_eq68_check_can_fail(toy, monkeypatch):
     th = thresholds(toy)
-    monkeypatch.setattr(sim_errata, "clean_positive_eigenvalues",
-                        lambda s: {"smallest": 0.8, "largest": 0.8, "delta": th.delta})  # a max in place of the min
+    monkeypatch.setattr(
+        sim_errata, "clean_positive_eigenvalues", lambda s: {"smallest": 0.8, "largest": 0.8, "delta": th.delta}
+    )  # a max in place of the min
     with pytest.raises(ClaimError):
         errata.check_eq68_is_harmless(toy, th)
 

@@ -1,17 +1,23 @@
 """Figure 3 checks: each can fail on a result that contradicts it."""
+
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 import pytest
+from helpers import TINY, synthetic_digits
 
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.figure3 import (check_figure3, check_line_fails_in_both, check_paper_grid, check_probe_invariance,
-                                     check_starts_below_paper, check_variants)
+from je_vs_rc.checks.figure3 import (
+    check_figure3,
+    check_line_fails_in_both,
+    check_paper_grid,
+    check_probe_invariance,
+    check_starts_below_paper,
+    check_variants,
+)
 from je_vs_rc.simulate import figure3
-
-from helpers import TINY, synthetic_digits
 
 
 def test_figure3_check_can_fail():
@@ -35,8 +41,11 @@ def test_row_checks_can_fail():
 
 def test_variant_check_can_fail():
     images, labels = synthetic_digits(400)
-    results = {key: figure3.figure3_sweep(images, labels, dataclasses.replace(TINY, **change))
-               for key, (_, change) in figure3.VARIANTS.items() if key != "held_out_probe"}
+    results = {
+        key: figure3.figure3_sweep(images, labels, dataclasses.replace(TINY, **change))
+        for key, (_, change) in figure3.VARIANTS.items()
+        if key != "held_out_probe"
+    }
     line = ("strong", "rc", 10.0)
     findings = check_variants(results, line)
     assert findings["clean_input_max"] < 1e-6
@@ -51,8 +60,9 @@ def test_paper_grid_check_refuses_other_grids():
     with pytest.raises(ClaimError, match="needs its grid"):
         check_paper_grid(result)
     paper = figure3.Fig3Config()
-    on_grid = dataclasses.replace(result, config=dataclasses.replace(result.config, ns=(100, 51200),
-                                                                      gamma_max=paper.gamma_max))
+    on_grid = dataclasses.replace(
+        result, config=dataclasses.replace(result.config, ns=(100, 51200), gamma_max=paper.gamma_max)
+    )
     check_paper_grid(on_grid)
     other_noise = dataclasses.replace(on_grid, config=dataclasses.replace(on_grid.config, gamma_max=(1e4, 1e6)))
     with pytest.raises(ClaimError, match="needs its grid"):
@@ -60,8 +70,16 @@ def test_paper_grid_check_refuses_other_grids():
 
 
 def test_line_check_can_fail():
-    row = {"noise": "strong", "model": "rc", "alpha": 10.0, "theory": "fails", "ours_converges": False,
-           "paper_converges": False, "ours_last": 0.01, "paper_last": 0.05}
+    row = {
+        "noise": "strong",
+        "model": "rc",
+        "alpha": 10.0,
+        "theory": "fails",
+        "ours_converges": False,
+        "paper_converges": False,
+        "ours_last": 0.01,
+        "paper_last": 0.05,
+    }
     assert check_line_fails_in_both([row], ("strong", "rc", 10.0)) == pytest.approx(5.0)
     for change in ({"theory": "mixed"}, {"ours_converges": True}, {"paper_converges": True}):
         with pytest.raises(ClaimError, match="line"):

@@ -1,20 +1,30 @@
 """Finite-sample checks: the bound check and the sample-size checks can fail, and pass on the theory."""
+
 from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from je_vs_rc import thresholds
 from je_vs_rc.checks.claims import ClaimError
-import numpy as np
-
-from je_vs_rc.checks.finite_samples import (check_bound_nearly_tight, check_calibrated_errors,
-                                            check_predictions_grow_towards_threshold,
-                                            check_fresh_predictions, check_gap_closes_at_threshold,
-                                            check_perturbation_bound, check_sample_size_prediction)
-from je_vs_rc.simulate.finite_samples import (Calibration, calibrate, finite_sample_sweep, perturbation_constant,
-                                              required_n)
+from je_vs_rc.checks.finite_samples import (
+    check_bound_nearly_tight,
+    check_calibrated_errors,
+    check_fresh_predictions,
+    check_gap_closes_at_threshold,
+    check_perturbation_bound,
+    check_predictions_grow_towards_threshold,
+    check_sample_size_prediction,
+)
+from je_vs_rc.simulate.finite_samples import (
+    Calibration,
+    calibrate,
+    finite_sample_sweep,
+    perturbation_constant,
+    required_n,
+)
 from je_vs_rc.theory import methods
 
 
@@ -70,7 +80,9 @@ def test_factor_two_of_the_bound_is_needed(method, monkeypatch):
     m = methods.get(method)
     real = type(m).gap_and_factor
     # The bound with its factor 2 dropped: the near-tight instance then exceeds it.
-    monkeypatch.setattr(type(m), "gap_and_factor", lambda self, M, k, e: (real(self, M, k, e)[0], real(self, M, k, e)[1] / 2))
+    monkeypatch.setattr(
+        type(m), "gap_and_factor", lambda self, M, k, e: (real(self, M, k, e)[0], real(self, M, k, e)[1] / 2)
+    )
     with pytest.raises(ClaimError, match="near-tight"):
         check_bound_nearly_tight(method)
 

@@ -1,4 +1,5 @@
 """Intertwined-noise checks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,12 @@ import pytest
 
 from je_vs_rc import thresholds
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.intertwined import (check_blind_spot, check_intertwined, check_reference_drift,
-                                         check_simulation_near_limit)
+from je_vs_rc.checks.intertwined import (
+    check_blind_spot,
+    check_intertwined,
+    check_reference_drift,
+    check_simulation_near_limit,
+)
 from je_vs_rc.simulate.intertwined import DRIFT, intertwined, limit_distances, limit_recovery
 
 

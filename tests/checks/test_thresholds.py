@@ -1,4 +1,5 @@
 """Recovery, phase-diagram and Cor 4.5 checks: they pass on the theory and fail on a wrong threshold."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -8,8 +9,16 @@ import pytest
 
 from je_vs_rc import Setting, thresholds
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.thresholds import (PHASE_MIN_AGREEMENT, check_corollary_45, check_limit_scores, check_phase_diagram, check_recovery,
-                                        check_threshold_crossing, check_threshold_sharp, check_up_to_orthogonal)
+from je_vs_rc.checks.thresholds import (
+    PHASE_MIN_AGREEMENT,
+    check_corollary_45,
+    check_limit_scores,
+    check_phase_diagram,
+    check_recovery,
+    check_threshold_crossing,
+    check_threshold_sharp,
+    check_up_to_orthogonal,
+)
 from je_vs_rc.simulate.sweeps import phase_diagram, recovery_sweep
 from je_vs_rc.theory.linalg import orthogonal_distance, subspace_distance
 from je_vs_rc.theory.methods import EncoderMethod, JointEmbedding, Reconstruction
@@ -58,16 +67,19 @@ CHAPTER_ALPHAS = {"rc": [0.5, 2.0, 4.0], "je": [0.3, 1.0, 3.0]}  # the alphas of
 
 @pytest.fixture(scope="module")
 def uneven_sweep():
-    return recovery_sweep(UNEVEN, [100, 1000, 100000], sorted({*CHAPTER_ALPHAS["rc"], *CHAPTER_ALPHAS["je"]}),
-                          seeds=[0, 1])
+    return recovery_sweep(
+        UNEVEN, [100, 1000, 100000], sorted({*CHAPTER_ALPHAS["rc"], *CHAPTER_ALPHAS["je"]}), seeds=[0, 1]
+    )
 
 
 def chapter_checks(setting: Setting, sweep, key: str) -> None:
     """What chapters 04 (RC) and 05 (JE) check about the threshold, on ``setting``."""
     th = thresholds(setting)
-    sub = dataclasses.replace(sweep, alphas=sweep.alphas[[a in CHAPTER_ALPHAS[key] for a in sweep.alphas]],
-                              distance={m: v[[a in CHAPTER_ALPHAS[key] for a in sweep.alphas]]
-                                        for m, v in sweep.distance.items()})
+    sub = dataclasses.replace(
+        sweep,
+        alphas=sweep.alphas[[a in CHAPTER_ALPHAS[key] for a in sweep.alphas]],
+        distance={m: v[[a in CHAPTER_ALPHAS[key] for a in sweep.alphas]] for m, v in sweep.distance.items()},
+    )
     check_limit_scores(setting, CHAPTER_ALPHAS[key][0])
     check_recovery(sub, th, key, setting)
     check_threshold_sharp(setting, th, key)
@@ -82,35 +94,78 @@ def _min_to_max(attr):
     def wrong(self):
         e = self.energy
         return float(np.max(e / np.sqrt(e + self.theta_signal) if attr == "eta" else e / (e + self.theta_signal)))
+
     return property(wrong)
 
 
 WRONG = {  # name -> (method key, class or module to patch, attribute, wrong value)
-    "RC without the -1": ("rc", Reconstruction, "threshold2_per_noise",
-                          lambda self, s: s.gamma_noise / s.eta**2 - s.theta_noise / s.gamma_noise),
-    "RC with eta not squared": ("rc", Reconstruction, "threshold2_per_noise",
-                                lambda self, s: s.gamma_noise / s.eta - s.theta_noise / s.gamma_noise - 1),
-    "RC without the Theta term": ("rc", Reconstruction, "threshold2_per_noise",
-                                  lambda self, s: s.gamma_noise / s.eta**2 - 1),
+    "RC without the -1": (
+        "rc",
+        Reconstruction,
+        "threshold2_per_noise",
+        lambda self, s: s.gamma_noise / s.eta**2 - s.theta_noise / s.gamma_noise,
+    ),
+    "RC with eta not squared": (
+        "rc",
+        Reconstruction,
+        "threshold2_per_noise",
+        lambda self, s: s.gamma_noise / s.eta - s.theta_noise / s.gamma_noise - 1,
+    ),
+    "RC without the Theta term": (
+        "rc",
+        Reconstruction,
+        "threshold2_per_noise",
+        lambda self, s: s.gamma_noise / s.eta**2 - 1,
+    ),
     "RC with delta in place of eta": ("rc", Spectra, "eta", property(lambda self: self.delta)),
     "eta with max instead of min": ("rc", Spectra, "eta", _min_to_max("eta")),
     "delta with max instead of min": ("je", Spectra, "delta", _min_to_max("delta")),
-    "JE with 1/delta for (1-delta)/delta": ("je", JointEmbedding, "threshold2_per_noise",
-                                            lambda self, s: 1 / s.delta - s.theta_noise / s.gamma_noise),
-    "JE without the Theta term": ("je", JointEmbedding, "threshold2_per_noise",
-                                  lambda self, s: (1 - s.delta) / s.delta + 0 * s.gamma_noise),
-    "JE with the Theta ratio inverted": ("je", JointEmbedding, "threshold2_per_noise",
-                                         lambda self, s: (1 - s.delta) / s.delta - s.gamma_noise / s.theta_noise),
+    "JE with 1/delta for (1-delta)/delta": (
+        "je",
+        JointEmbedding,
+        "threshold2_per_noise",
+        lambda self, s: 1 / s.delta - s.theta_noise / s.gamma_noise,
+    ),
+    "JE without the Theta term": (
+        "je",
+        JointEmbedding,
+        "threshold2_per_noise",
+        lambda self, s: (1 - s.delta) / s.delta + 0 * s.gamma_noise,
+    ),
+    "JE with the Theta ratio inverted": (
+        "je",
+        JointEmbedding,
+        "threshold2_per_noise",
+        lambda self, s: (1 - s.delta) / s.delta - s.gamma_noise / s.theta_noise,
+    ),
     "JE: alpha where alpha^2 belongs": ("je", EncoderMethod, "recovers", lambda self, t, alpha: bool(alpha > t)),
     "RC: alpha where alpha^2 belongs": ("rc", EncoderMethod, "recovers", lambda self, t, alpha: bool(alpha > t)),
-    "RC noise score with (1 + alpha)": ("rc", Reconstruction, "limit_scores", lambda self, s, a: (
-        s.energy / np.sqrt(s.energy + s.theta_signal),
-        s.gamma_noise / np.sqrt(s.theta_noise + (1 + a) * s.gamma_noise))),
-    "JE signal scores in the wrong order": ("je", JointEmbedding, "limit_scores", lambda self, s, a: (
-        s.energy[::-1] / (s.energy[::-1] + s.theta_signal),
-        s.gamma_noise / (s.theta_noise + (1 + a**2) * s.gamma_noise))),
-    "energies paired with the wrong Theta": ("je", Setting, "spectra", lambda self: Spectra(
-        self.signal_energy[::-1], self.lam_theta[:self.k], self.lam_theta[self.k:], self.lam_gamma[self.k:])),
+    "RC noise score with (1 + alpha)": (
+        "rc",
+        Reconstruction,
+        "limit_scores",
+        lambda self, s, a: (
+            s.energy / np.sqrt(s.energy + s.theta_signal),
+            s.gamma_noise / np.sqrt(s.theta_noise + (1 + a) * s.gamma_noise),
+        ),
+    ),
+    "JE signal scores in the wrong order": (
+        "je",
+        JointEmbedding,
+        "limit_scores",
+        lambda self, s, a: (
+            s.energy[::-1] / (s.energy[::-1] + s.theta_signal),
+            s.gamma_noise / (s.theta_noise + (1 + a**2) * s.gamma_noise),
+        ),
+    ),
+    "energies paired with the wrong Theta": (
+        "je",
+        Setting,
+        "spectra",
+        lambda self: Spectra(
+            self.signal_energy[::-1], self.lam_theta[: self.k], self.lam_theta[self.k :], self.lam_gamma[self.k :]
+        ),
+    ),
 }
 
 
@@ -146,8 +201,13 @@ def test_orthogonal_check_sees_what_the_subspace_distance_cannot(toy):
     # An encoder scaled by 2 is "recovered" for the subspace distance but not up to an orthogonal U.
     solve = JointEmbedding.solve
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(JointEmbedding, "solve", lambda self, S, G, k, S_inv_sqrt=None: solve(self, S, G, k)._replace(
-            encoder=solve(self, S, G, k).encoder * (2.0 if np.any(np.diag(G)[k:] > 0) else 1.0)))
+        mp.setattr(
+            JointEmbedding,
+            "solve",
+            lambda self, S, G, k, S_inv_sqrt=None: solve(self, S, G, k)._replace(
+                encoder=solve(self, S, G, k).encoder * (2.0 if np.any(np.diag(G)[k:] > 0) else 1.0)
+            ),
+        )
         with pytest.raises(ClaimError, match="orthogonal U"):
             check_up_to_orthogonal(toy, th, [1.0], [100, 10000])
 

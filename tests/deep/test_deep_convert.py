@@ -1,5 +1,6 @@
 """Loading checkpoints: published ViT weights (pickle or safetensors), our own checkpoints, and
 refusal of a pickle that carries code."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,9 @@ def test_published_vit_weights_load_and_compute_the_same_features(method, fmt, t
     # our model and check that the probed CLS features are timm's, to rounding.
     timm = pytest.importorskip("timm")
     torch.manual_seed(0)
-    reference = timm.models.vision_transformer.VisionTransformer(img_size=32, patch_size=4, embed_dim=96, depth=4,
-                                                                 num_heads=3, mlp_ratio=4.0, num_classes=0).eval()
+    reference = timm.models.vision_transformer.VisionTransformer(
+        img_size=32, patch_size=4, embed_dim=96, depth=4, num_heads=3, mlp_ratio=4.0, num_classes=0
+    ).eval()
     path = tmp_path / f"official.{fmt}"
     if fmt == "safetensors":
         from safetensors.torch import save_file

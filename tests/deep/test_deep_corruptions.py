@@ -1,4 +1,5 @@
 """ImageNet-C corruptions: deterministic, different noise per image, cached on every input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,15 +46,18 @@ def test_corruption_cache_is_keyed_on_every_input(change, images, tmp_path, monk
     assert len(calls) == 3 and len(list(tmp_path.glob("*.npy"))) == 2  # computed afresh, nothing overwritten
 
 
-@pytest.mark.parametrize("corrs, sevs, match", [
-    ("pixelate", [1], r"corruptions must be a non-empty list; got 'pixelate'"),
-    ([], [1], r"corruptions must be a non-empty list; got \[\]"),
-    (["pixelate"], 5, r"severities must be a non-empty list; got 5"),
-    (["pixelate"], [1.0], r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
-    (["pixelate"], [True], r"severity must be one of \[1, 2, 3, 4, 5\]; got True"),
-    (["rain"], [1], r"corruption must be one of \[.*'gaussian_noise'.*\]; got 'rain'"),
-    (["pixelate"], [6], r"severity must be one of \[1, 2, 3, 4, 5\]; got 6"),
-])
+@pytest.mark.parametrize(
+    "corrs, sevs, match",
+    [
+        ("pixelate", [1], r"corruptions must be a non-empty list; got 'pixelate'"),
+        ([], [1], r"corruptions must be a non-empty list; got \[\]"),
+        (["pixelate"], 5, r"severities must be a non-empty list; got 5"),
+        (["pixelate"], [1.0], r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
+        (["pixelate"], [True], r"severity must be one of \[1, 2, 3, 4, 5\]; got True"),
+        (["rain"], [1], r"corruption must be one of \[.*'gaussian_noise'.*\]; got 'rain'"),
+        (["pixelate"], [6], r"severity must be one of \[1, 2, 3, 4, 5\]; got 6"),
+    ],
+)
 def test_grid_validation(corrs, sevs, match):
     with pytest.raises(ValueError, match=match):
         corruptions.validate(corrs, sevs)

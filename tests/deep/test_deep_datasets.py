@@ -1,5 +1,6 @@
 """Image sources: ImageFolder trees, the official ImageNet-C layout, MNIST from its data root; the
 key of each follows its content."""
+
 from __future__ import annotations
 
 import os
@@ -56,5 +57,14 @@ def test_mnist_honours_data_root_and_keys_its_subset(tmp_path):
     a = datasets.mnist("test", data_root=tmp_path, budget=32, seed=0)
     assert a.images.shape == (32, 32, 32, 3)
     assert datasets.mnist("test", budget=32, seed=0).key == a.key  # same bytes, wherever they live
-    assert len({a.key, datasets.mnist("test", budget=48).key, datasets.mnist("test", budget=32, seed=1).key,
-                datasets.mnist("train", budget=32).key}) == 4
+    assert (
+        len(
+            {
+                a.key,
+                datasets.mnist("test", budget=48).key,
+                datasets.mnist("test", budget=32, seed=1).key,
+                datasets.mnist("train", budget=32).key,
+            }
+        )
+        == 4
+    )

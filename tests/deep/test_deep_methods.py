@@ -1,4 +1,5 @@
 """The method registry: adding a method is one entry; each method's hooks; no hidden deprecations."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,9 @@ class SimCLR(methods.SSLModel):
 
 
 def test_adding_a_method_is_one_entry(monkeypatch, images, tmp_path):
-    monkeypatch.setitem(methods.METHODS, "simclr", methods.Method("simclr", "JE", SimCLR, 0.3,
-                                                                  lambda p, lr: torch.optim.SGD(p, lr=lr)))
+    monkeypatch.setitem(
+        methods.METHODS, "simclr", methods.Method("simclr", "JE", SimCLR, 0.3, lambda p, lr: torch.optim.SGD(p, lr=lr))
+    )
     trained = pretrain(images(8), PretrainConfig("simclr", "vit_tiny", 32, 1, 8), tmp_path)
     assert trained.epochs_run == 1 and np.isfinite(trained.history).all() and trained.history[0] > 0
     with pytest.raises(ValueError, match="backbone for simclr must be one of"):  # the pipeline checks it too
@@ -106,7 +108,7 @@ def test_building_every_method_raises_no_deprecation():
 def test_learning_rates(images):
     model = nn.Linear(2, 2)
     assert methods.optimizer("mae", model, 512).param_groups[0]["lr"] == pytest.approx(3e-4)  # scaled default
-    assert methods.optimizer("mae", model, 512, lr=0.01).param_groups[0]["lr"] == 0.01       # honoured
+    assert methods.optimizer("mae", model, 512, lr=0.01).param_groups[0]["lr"] == 0.01  # honoured
     with pytest.raises(ValueError, match="lr must be positive; got 0.0"):
         methods.optimizer("mae", model, 512, lr=0.0)
     with pytest.raises(ValueError, match=r"lr must be a positive number or None .*got 0.0"):

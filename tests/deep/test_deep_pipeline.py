@@ -1,5 +1,6 @@
 """The pipeline: one source of defaults, validation before any work (also on the command line),
 caches keyed on everything, and the end-to-end runs."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,30 +36,38 @@ def test_parameter_files_name_only_config_fields(path):
     assert cfg.out_dir is None  # where a run goes is the command's choice (--out), not the file's
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"corruptions": ("rain",)}, r"corruption must be one of \[.*'gaussian_noise'.*\]; got 'rain'"),
-    ({"corruptions": "pixelate"}, r"corruptions must be a non-empty list; got 'pixelate'"),
-    ({"severities": (6,)}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 6"),
-    ({"severities": 5}, r"severities must be a non-empty list; got 5"),
-    ({"severities": [1.0]}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
-    ({"methods": ("simclr",)}, r"methods must be among \['byol', 'dino', 'mae'\]; got \['simclr'\]"),
-    ({"methods": "mae"}, r"methods must be a non-empty list; got 'mae'"),
-    ({"backbones": {"byol": "resnet18", "dino": "vit_tiny", "mae": "resnet18"}}, r"backbone for mae must be one of"),
-    ({"backbones": {"byol": "resnet18"}},
-     r"backbones must name a backbone for every method; missing \['dino', 'mae'\]"),
-    ({"train_images": 0}, r"train_images must be a positive integer or None \(all\); got 0"),
-    ({"test_images": 2.5}, r"test_images must be a positive integer or None \(all\); got 2.5"),
-    ({"epochs": 0}, r"epochs must be a positive integer; got 0"),
-    ({"lr": {"mae": 0.0}}, r"lr\['mae'\] must be a positive number .*; got 0.0"),
-    ({"lr": {"simclr": 0.1}}, r"lr names a method that is not run: 'simclr'"),
-    ({"probe_weight_decays": []}, r"probe_weight_decays must be a non-empty list"),
-    ({"probe_weight_decays": [-1.0]}, r"probe_weight_decays must be finite non-negative numbers; got \[-1.0\]"),
-    ({"seeds": 0}, r"seeds must be a non-empty list; got 0"),
-    ({"checkpoints": {"mae": "/no/such.pt"}}, r"checkpoints\['mae'\] must be an existing file"),
-    ({"dataset": "imagefolder", "data_root": "/no/such/folder"}, r"data_root must be an existing folder"),
-    ({"dataset": "cifar"}, r"dataset must be one of \['mnist', 'imagefolder'\]; got 'cifar'"),
-    ({"imagenet_c_root": "/x"}, r"imagenet_c_root needs dataset 'imagefolder'"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"corruptions": ("rain",)}, r"corruption must be one of \[.*'gaussian_noise'.*\]; got 'rain'"),
+        ({"corruptions": "pixelate"}, r"corruptions must be a non-empty list; got 'pixelate'"),
+        ({"severities": (6,)}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 6"),
+        ({"severities": 5}, r"severities must be a non-empty list; got 5"),
+        ({"severities": [1.0]}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
+        ({"methods": ("simclr",)}, r"methods must be among \['byol', 'dino', 'mae'\]; got \['simclr'\]"),
+        ({"methods": "mae"}, r"methods must be a non-empty list; got 'mae'"),
+        (
+            {"backbones": {"byol": "resnet18", "dino": "vit_tiny", "mae": "resnet18"}},
+            r"backbone for mae must be one of",
+        ),
+        (
+            {"backbones": {"byol": "resnet18"}},
+            r"backbones must name a backbone for every method; missing \['dino', 'mae'\]",
+        ),
+        ({"train_images": 0}, r"train_images must be a positive integer or None \(all\); got 0"),
+        ({"test_images": 2.5}, r"test_images must be a positive integer or None \(all\); got 2.5"),
+        ({"epochs": 0}, r"epochs must be a positive integer; got 0"),
+        ({"lr": {"mae": 0.0}}, r"lr\['mae'\] must be a positive number .*; got 0.0"),
+        ({"lr": {"simclr": 0.1}}, r"lr names a method that is not run: 'simclr'"),
+        ({"probe_weight_decays": []}, r"probe_weight_decays must be a non-empty list"),
+        ({"probe_weight_decays": [-1.0]}, r"probe_weight_decays must be finite non-negative numbers; got \[-1.0\]"),
+        ({"seeds": 0}, r"seeds must be a non-empty list; got 0"),
+        ({"checkpoints": {"mae": "/no/such.pt"}}, r"checkpoints\['mae'\] must be an existing file"),
+        ({"dataset": "imagefolder", "data_root": "/no/such/folder"}, r"data_root must be an existing folder"),
+        ({"dataset": "cifar"}, r"dataset must be one of \['mnist', 'imagefolder'\]; got 'cifar'"),
+        ({"imagenet_c_root": "/x"}, r"imagenet_c_root needs dataset 'imagefolder'"),
+    ],
+)
 def test_clear_errors(change, match):
     with pytest.raises(ValueError, match=match):
         ExperimentConfig(**change).validate()
@@ -124,14 +133,26 @@ def test_command_line_answers_a_bad_input_with_one_line(case, tmp_path, capsys, 
 
 def test_command_line_exit_status_in_a_fresh_process(tmp_path):
     (tmp_path / "p.yml").write_text("epochs: 0\n")
-    proc = subprocess.run([sys.executable, "-m", "je_vs_rc.deep.pipeline", str(tmp_path / "p.yml")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "je_vs_rc.deep.pipeline", str(tmp_path / "p.yml")], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and proc.stderr == "error: epochs must be a positive integer; got 0\n"
 
 
-@pytest.mark.parametrize("field, other", [
-    ("method", "dino"), ("backbone", "vit_b16"), ("image_size", 64), ("epochs", 3), ("batch_size", 16),
-    ("lr", 0.01), ("seed", 1), ("data", None), ("code", None)])
+@pytest.mark.parametrize(
+    "field, other",
+    [
+        ("method", "dino"),
+        ("backbone", "vit_b16"),
+        ("image_size", 64),
+        ("epochs", 3),
+        ("batch_size", 16),
+        ("lr", 0.01),
+        ("seed", 1),
+        ("data", None),
+        ("code", None),
+    ],
+)
 def test_checkpoint_key_follows_every_input(field, other, monkeypatch):
     base = PretrainConfig("mae", "vit_tiny", 32, 2, 8)
     key = base.key("images-a")
@@ -147,7 +168,9 @@ def test_checkpoint_key_follows_every_input(field, other, monkeypatch):
 
 def test_feature_key_follows_the_model_the_images_and_the_code(monkeypatch):
     feats = []
-    monkeypatch.setattr(pipeline.probe, "extract_features", lambda model, images, device, cache: feats.append(cache.name))
+    monkeypatch.setattr(
+        pipeline.probe, "extract_features", lambda model, images, device, cache: feats.append(cache.name)
+    )
     cfg, cache = ExperimentConfig(), Path("/nowhere")
     for model_key, images_key in (("m", "i"), ("m2", "i"), ("m", "i2"), ("m", "i")):
         pipeline._features(None, model_key, None, images_key, cfg, cache, "x")
@@ -156,9 +179,17 @@ def test_feature_key_follows_the_model_the_images_and_the_code(monkeypatch):
     assert len(set(feats)) == 4 and feats[0] == feats[3]
 
 
-SMALL = dict(random_init=False, methods=["mae"], corruptions=["pixelate"], severities=[1], epochs=1, batch_size=16,
-             test_images=16,
-             probe_weight_decays=[1e-3], probe_iters=20)
+SMALL = dict(
+    random_init=False,
+    methods=["mae"],
+    corruptions=["pixelate"],
+    severities=[1],
+    epochs=1,
+    batch_size=16,
+    test_images=16,
+    probe_weight_decays=[1e-3],
+    probe_iters=20,
+)
 
 
 @pytest.mark.data
@@ -191,18 +222,28 @@ def test_experiment_end_to_end_with_a_checkpoint(tmp_path):
 def test_official_imagenet_c_folders_as_test_set(tmp_path, image_tree):
     image_tree(tmp_path / "inet", n=4)
     image_tree(tmp_path / "inet-c" / "pixelate", splits=("1",), n=3)
-    result = pipeline.run(ExperimentConfig(**{**SMALL, "test_images": None}, dataset="imagefolder",
-                                           data_root=str(tmp_path / "inet"), imagenet_c_root=str(tmp_path / "inet-c"),
-                                           train_images=None, out_dir=str(tmp_path / "out")))
+    result = pipeline.run(
+        ExperimentConfig(
+            **{**SMALL, "test_images": None},
+            dataset="imagefolder",
+            data_root=str(tmp_path / "inet"),
+            imagenet_c_root=str(tmp_path / "inet-c"),
+            train_images=None,
+            out_dir=str(tmp_path / "out"),
+        )
+    )
     assert result["provenance"]["throughput"]["feature_images"] == 8 + 6  # train 2 x 4, ImageNet-C 2 x 3
     assert len(result["rows"]) == 1 and np.isfinite(result["rows"][0]["top1"])
 
 
-@pytest.mark.parametrize("pairs, match", [
-    ([("epochs", "0")], r"^error: epochs must be a positive integer; got 0\n$"),
-    ([("backbones", "vit")], r"^error: backbones must be 'paper', one of .*; got 'vit'\n$"),
-    ([("params_file", "../params/nothing.yml")], r"^error: params file '.*nothing.yml' cannot be read"),
-])
+@pytest.mark.parametrize(
+    "pairs, match",
+    [
+        ([("epochs", "0")], r"^error: epochs must be a positive integer; got 0\n$"),
+        ([("backbones", "vit")], r"^error: backbones must be 'paper', one of .*; got 'vit'\n$"),
+        ([("params_file", "../params/nothing.yml")], r"^error: params file '.*nothing.yml' cannot be read"),
+    ],
+)
 def test_runner_gives_chapter_8_one_line_errors_before_papermill(pairs, match, capsys, monkeypatch, tmp_path):
     import papermill
 

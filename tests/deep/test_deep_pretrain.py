@@ -1,5 +1,6 @@
 """The method-agnostic training loop: a probe that can fail, exact resume, refused checkpoints,
 atomic outputs, and torch.distributed averaging gradients."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from je_vs_rc.deep import methods, pretrain as pretrain_module, probe
+from je_vs_rc.deep import methods, probe
+from je_vs_rc.deep import pretrain as pretrain_module
 from je_vs_rc.deep.pretrain import PretrainConfig, pretrain
 
 BACKBONE = {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}

@@ -1,4 +1,5 @@
 """The linear probe: it learns, and it selects the weight decay that validates best."""
+
 from __future__ import annotations
 
 import numpy as np

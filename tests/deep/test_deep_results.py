@@ -1,4 +1,5 @@
 """The results table, its drops, and the chapter's tables beside the paper's."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,10 @@ from je_vs_rc.deep import results
 
 
 def test_relative_drop_table(tmp_path):
-    rows = [{"method": "mae", "paradigm": "RC", "corruption": "pixelate", "severity": s, "top1": t}
-            for s, t in ((1, 64.9), (3, 52.3), (5, 46.8))]
+    rows = [
+        {"method": "mae", "paradigm": "RC", "corruption": "pixelate", "severity": s, "top1": t}
+        for s, t in ((1, 64.9), (3, 52.3), (5, 46.8))
+    ]
     (drop,) = results.relative_drops(rows)
     assert drop["from"] == 1 and drop["to"] == 5 and drop["drop"] == pytest.approx(27.9, abs=0.05)  # Table 1
     assert drop["paradigm"] == "RC"

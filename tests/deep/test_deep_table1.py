@@ -1,6 +1,7 @@
 """Table 1 made honest: the random-init baseline, every method on one backbone, the corruption
 injected into the views (App. D.3), the aggregation over seeds, and a verdict that refuses to read a
 paradigm difference into backbones that learned nothing."""
+
 from __future__ import annotations
 
 import math
@@ -13,9 +14,21 @@ from je_vs_rc.deep import corruptions, figures, methods, pipeline, results
 from je_vs_rc.deep.config import PAPER_PAIRING, ExperimentConfig
 from je_vs_rc.deep.pretrain import PretrainConfig, view_transform
 
-TINY = dict(methods=["byol", "mae"], corruptions=["gaussian_noise"], severities=[1, 5], seeds=[0, 1],
-            augment_strengths=[0, 1], augment_severities=[5], epochs=1, batch_size=16, train_images=32,
-            test_images=16, probe_weight_decays=[1e-3], probe_iters=5, num_threads=1)
+TINY = dict(
+    methods=["byol", "mae"],
+    corruptions=["gaussian_noise"],
+    severities=[1, 5],
+    seeds=[0, 1],
+    augment_strengths=[0, 1],
+    augment_severities=[5],
+    epochs=1,
+    batch_size=16,
+    train_images=32,
+    test_images=16,
+    probe_weight_decays=[1e-3],
+    probe_iters=5,
+    num_threads=1,
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,23 +68,28 @@ def test_backbones_one_for_all_or_the_papers_pairing():
     assert {ExperimentConfig(backbones="vit_tiny").backbone_of(m) for m in ("byol", "dino", "mae")} == {"vit_tiny"}
     paper = ExperimentConfig(backbones="paper")
     assert {m: paper.backbone_of(m) for m in PAPER_PAIRING} == PAPER_PAIRING
-    assert ExperimentConfig(backbones={"byol": "resnet50", "dino": "vit_b16", "mae": "vit_b16"}).backbone_of("byol") \
+    assert (
+        ExperimentConfig(backbones={"byol": "resnet50", "dino": "vit_b16", "mae": "vit_b16"}).backbone_of("byol")
         == "resnet50"
+    )
     with pytest.raises(ValueError, match=r"backbones must be 'paper', one of .*; got 'vit'"):
         ExperimentConfig(backbones="vit").validate()
     with pytest.raises(ValueError, match=r"backbone for mae must be one of \['vit_tiny', 'vit_b16'\]; got 'resnet18'"):
         ExperimentConfig(backbones="resnet18").validate()  # MAE needs a ViT: no same-ResNet comparison with it
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"seeds": []}, r"seeds must be a non-empty list"),
-    ({"seeds": [0, 0]}, r"seeds must not repeat a seed; got \[0, 0\]"),
-    ({"seeds": ["0"]}, r"seeds must be a list of integers; got \['0'\]"),
-    ({"augment_strengths": [0, 6]}, r"augment_strengths must be distinct severities 0-5 .*; got \[0, 6\]"),
-    ({"augment_severities": [3]}, r"augment_severities must be among severities \[1, 5\]; got \[3\]"),
-    ({"num_threads": 0}, r"num_threads must be a positive integer or None"),
-    ({"random_init": "yes"}, r"random_init must be true or false; got 'yes'"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"seeds": []}, r"seeds must be a non-empty list"),
+        ({"seeds": [0, 0]}, r"seeds must not repeat a seed; got \[0, 0\]"),
+        ({"seeds": ["0"]}, r"seeds must be a list of integers; got \['0'\]"),
+        ({"augment_strengths": [0, 6]}, r"augment_strengths must be distinct severities 0-5 .*; got \[0, 6\]"),
+        ({"augment_severities": [3]}, r"augment_severities must be among severities \[1, 5\]; got \[3\]"),
+        ({"num_threads": 0}, r"num_threads must be a positive integer or None"),
+        ({"random_init": "yes"}, r"random_init must be true or false; got 'yes'"),
+    ],
+)
 def test_new_parameters_fail_clearly(change, match):
     with pytest.raises(ValueError, match=match):
         ExperimentConfig(**change).validate()
@@ -86,13 +104,17 @@ def test_injection_puts_the_corruption_on_the_pixels_of_every_view(strength, sig
     # whatever varies in MAE's views comes from the injected noise; measured in pixels (0-255).
     model = methods.build("mae", "vit_tiny", 32, 1)
     plain = view_transform(model, PretrainConfig("mae", "vit_tiny", 32, 1, 8))
-    noisy = view_transform(model, PretrainConfig("mae", "vit_tiny", 32, 1, 8, augment_corruption="gaussian_noise",
-                                                 augment_strength=strength))
+    noisy = view_transform(
+        model,
+        PretrainConfig("mae", "vit_tiny", 32, 1, 8, augment_corruption="gaussian_noise", augment_strength=strength),
+    )
     torch.manual_seed(0)
     (clean,) = plain(corruptions_image())
     (view,) = noisy(corruptions_image())
-    to_pixels = lambda v: (v * torch.tensor(corruptions.STD).view(3, 1, 1) +  # noqa: E731
-                           torch.tensor(corruptions.MEAN).view(3, 1, 1)) * 255
+
+    def to_pixels(v):
+        return (v * torch.tensor(corruptions.STD).view(3, 1, 1) + torch.tensor(corruptions.MEAN).view(3, 1, 1)) * 255
+
     assert float(to_pixels(clean).std()) < 1.0
     assert float(to_pixels(view).std()) == pytest.approx(sigma * 255, rel=0.1)
 
@@ -107,8 +129,9 @@ def test_injection_reaches_dinos_small_local_crops():
     # The library refuses images under 32 px; DINO's 16 px local crops get the function directly.
     model = methods.build("dino", "vit_tiny", 32, 1)
     torch.manual_seed(0)
-    views = view_transform(model, PretrainConfig("dino", "vit_tiny", 32, 1, 8, augment_corruption="gaussian_noise",
-                                                 augment_strength=1))(corruptions_image())
+    views = view_transform(
+        model, PretrainConfig("dino", "vit_tiny", 32, 1, 8, augment_corruption="gaussian_noise", augment_strength=1)
+    )(corruptions_image())
     assert [v.shape[-1] for v in views] == [32, 32, 16, 16]
     pixels = lambda v: v * torch.tensor(corruptions.STD).view(3, 1, 1) * 255  # noqa: E731 - the mean is constant
     assert all(float(pixels(v).std()) > 10 for v in views)
@@ -124,9 +147,20 @@ def test_injection_needs_a_corruption_exactly_when_the_strength_is_positive():
 
 def _rows(top1: dict[tuple[str, int, int], float], paradigm=None) -> list[dict]:
     paradigm = paradigm or {"byol": "JE", "dino": "JE", "mae": "RC", results.RANDOM_INIT: "none"}
-    return [{"method": m, "paradigm": paradigm[m], "backbone": "vit_tiny", "corruption": "gaussian_noise",
-             "augment_strength": 0, "severity": sev, "seed": seed, "top1": t, "top1_clean": t}
-            for (m, sev, seed), t in top1.items()]
+    return [
+        {
+            "method": m,
+            "paradigm": paradigm[m],
+            "backbone": "vit_tiny",
+            "corruption": "gaussian_noise",
+            "augment_strength": 0,
+            "severity": sev,
+            "seed": seed,
+            "top1": t,
+            "top1_clean": t,
+        }
+        for (m, sev, seed), t in top1.items()
+    ]
 
 
 def test_seed_aggregation_mean_and_spread():
@@ -140,7 +174,7 @@ def test_seed_aggregation_mean_and_spread():
     assert s1["top1_std"] == pytest.approx(math.sqrt(200))
     (drop,) = results.summarize_drops(results.relative_drops(rows))
     # the mean of each seed's drop (50% and 25%), not the drop of the mean accuracies (39.3%)
-    assert drop["drop"] == pytest.approx(37.5) and drop["drop_std"] == pytest.approx(math.sqrt(2 * 12.5 ** 2))
+    assert drop["drop"] == pytest.approx(37.5) and drop["drop_std"] == pytest.approx(math.sqrt(2 * 12.5**2))
     assert drop["seeds"] == 2
 
 
@@ -217,8 +251,12 @@ def test_the_plain_table_runs_first_then_the_injected_strengths():
     cfg = ExperimentConfig(severities=[1, 3, 5], seeds=[0, 1], augment_strengths=[0, 2, 1], augment_severities=[5])
     jobs = pipeline._jobs(cfg)
     assert jobs[:6] == [(0, s, "gaussian_noise", v) for s in (0, 1) for v in (1, 3, 5)]
-    assert jobs[6:] == [(2, 0, "gaussian_noise", 5), (2, 1, "gaussian_noise", 5),
-                        (1, 0, "gaussian_noise", 5), (1, 1, "gaussian_noise", 5)]
+    assert jobs[6:] == [
+        (2, 0, "gaussian_noise", 5),
+        (2, 1, "gaussian_noise", 5),
+        (1, 0, "gaussian_noise", 5),
+        (1, 1, "gaussian_noise", 5),
+    ]
     # without strength 0 the plain cells still run: they hold the random-init baseline
     assert len(pipeline._jobs(ExperimentConfig(augment_strengths=[1]))) == 2 + 2
 
@@ -226,8 +264,15 @@ def test_the_plain_table_runs_first_then_the_injected_strengths():
 def test_injection_text_counts_only_resolved_changes_as_evidence():
     rows = _rows({("byol", 5, 0): 50.0, ("byol", 5, 1): 52.0, ("mae", 5, 0): 50.0, ("mae", 5, 1): 52.0})
     gain = {("byol", 0): 9.0, ("byol", 1): 11.0, ("mae", 0): 1.0, ("mae", 1): -0.8}  # BYOL's resolved, MAE's not
-    rows += [{**r, "augment_strength": 1, "top1": r["top1"] + gain[r["method"], r["seed"]],
-              "top1_clean": r["top1_clean"] + (-0.1 if r["seed"] == 0 else 0.05)} for r in rows]
+    rows += [
+        {
+            **r,
+            "augment_strength": 1,
+            "top1": r["top1"] + gain[r["method"], r["seed"]],
+            "top1_clean": r["top1_clean"] + (-0.1 if r["seed"] == 0 else 0.05),
+        }
+        for r in rows
+    ]
     text = results.injection_text(results.injection_effects(rows))
     assert "strength 1, at severity 5 (2 configurations" in text
     assert "on the corrupted test set in 100% of them; 1 gain(s) and 0 loss(es) exceed 2 standard errors" in text

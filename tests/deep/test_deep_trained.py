@@ -1,9 +1,11 @@
 """deep/trained.py: the trained variants hang off the method registry; each trainer converges to its closed
 form on a toy instance; determinism; bad input."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import TRAINED_TOY, TRAINED_TOY_ALPHA, trained_toy
 
 from je_vs_rc import joint_embedding, reconstruction, supervised
 from je_vs_rc.deep import trained
@@ -11,11 +13,15 @@ from je_vs_rc.deep.trained import Problems, TrainConfig, train
 from je_vs_rc.theory import methods
 from je_vs_rc.theory.linalg import subspace_distance
 
-from helpers import TRAINED_TOY, TRAINED_TOY_ALPHA, trained_toy
 
 def problems(X, Y=None, models: int = 2) -> Problems:
-    return Problems(X[None], np.zeros(models, int), np.tile(np.sqrt(TRAINED_TOY.lam_theta), (models, 1)),
-                    np.tile(TRAINED_TOY_ALPHA * np.sqrt(TRAINED_TOY.lam_gamma), (models, 1)), Y=None if Y is None else Y[None])
+    return Problems(
+        X[None],
+        np.zeros(models, int),
+        np.tile(np.sqrt(TRAINED_TOY.lam_theta), (models, 1)),
+        np.tile(TRAINED_TOY_ALPHA * np.sqrt(TRAINED_TOY.lam_gamma), (models, 1)),
+        Y=None if Y is None else Y[None],
+    )
 
 
 def test_every_paper_method_has_a_trained_variant_under_its_registry_key():
@@ -37,8 +43,10 @@ def test_a_registered_method_without_a_trained_variant_is_refused(monkeypatch):
 @pytest.mark.parametrize("constraint", ["whiten", "penalty", "project"])
 def test_je_trainer_finds_the_closed_form(constraint):
     X, _, Sigma = trained_toy()
-    result = train(problems(X), TrainConfig("je", k=2, steps=400, batch_size=128, lr=0.05, optimizer="sgd",
-                                            constraint=constraint, penalty=2.0))
+    result = train(
+        problems(X),
+        TrainConfig("je", k=2, steps=400, batch_size=128, lr=0.05, optimizer="sgd", constraint=constraint, penalty=2.0),
+    )
     W = joint_embedding(X, Sigma, 2)
     for F in result.encoder_matrix():
         assert subspace_distance(F, W) < 0.05

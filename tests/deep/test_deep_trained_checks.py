@@ -1,6 +1,7 @@
 """deep/trained_checks.py: each check passes on a study or grid that shows its claim and fails on a plausible
 wrong one (a closed form the training does not reach, a threshold on the wrong side, the penalty's optimum
 without collapse, a trained linear model that switches far from its closed form)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -22,9 +23,17 @@ def good_study() -> LinearStudy:
     only above the threshold, penalty scales at their prediction."""
     ladder = np.array([[[0.3, 0.3], [0.2, 0.2]], [[0.004, 0.004], [0.002, 0.002]]])  # (steps, batch, seeds)
     predicted = np.array([[penalty_feature_scales(OMEGA, 3, lam)] * 2 for lam in CFG.penalties])
-    return LinearStudy(CFG, {v: ladder.copy() for v in VARIANTS}, {v: ladder.copy() ** 2 for v in VARIANTS},
-                       {v: np.array([[0.9, 0.95], [0.01, 0.02]]) for v in VARIANTS if v != "SL"},
-                       predicted + 0.01, predicted, np.tile(OMEGA, (2, 1)), {"je": 1.0, "rc": 2.0}, {})
+    return LinearStudy(
+        CFG,
+        {v: ladder.copy() for v in VARIANTS},
+        {v: ladder.copy() ** 2 for v in VARIANTS},
+        {v: np.array([[0.9, 0.95], [0.01, 0.02]]) for v in VARIANTS if v != "SL"},
+        predicted + 0.01,
+        predicted,
+        np.tile(OMEGA, (2, 1)),
+        {"je": 1.0, "rc": 2.0},
+        {},
+    )
 
 
 def test_the_checks_pass_on_a_study_that_shows_the_claims():
@@ -61,7 +70,9 @@ def test_a_threshold_on_the_wrong_side_fails():
     with pytest.raises(ClaimError, match="expected recovery"):
         tc.check_trained_recovery(study)
     with pytest.raises(ClaimError, match="must include a value below 1 and one above 1"):
-        tc.check_trained_recovery(dataclasses.replace(good_study(), config=dataclasses.replace(CFG, recovery_ratios=(2.0, 3.0))))
+        tc.check_trained_recovery(
+            dataclasses.replace(good_study(), config=dataclasses.replace(CFG, recovery_ratios=(2.0, 3.0)))
+        )
 
 
 def test_a_penalty_optimum_without_collapse_fails():
@@ -83,10 +94,13 @@ def grid_result(shift: float) -> GridResult:
     drop = np.array([0.1, 0.1, 0.1, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3])
     seeds = np.array([1.0, 1.1])
     curve = (drop[:, None] * seeds)[None]
-    late = (np.roll(drop, shift) if shift else drop)
+    late = np.roll(drop, shift) if shift else drop
     late[:shift] = 0.1
-    distance = {CLOSED_FORM: {"je": curve, "rc": curve}, LINEAR: {"je": (late[:, None] * seeds)[None], "rc": curve},
-                "MLP 8": {"je": curve, "rc": curve}}
+    distance = {
+        CLOSED_FORM: {"je": curve, "rc": curve},
+        LINEAR: {"je": (late[:, None] * seeds)[None], "rc": curve},
+        "MLP 8": {"je": curve, "rc": curve},
+    }
     return GridResult(cfg, distance, distance, distance, {"je": np.array([[1.5, 1.6]]), "rc": np.array([[2.0, 2.1]])})
 
 

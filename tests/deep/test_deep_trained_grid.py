@@ -1,16 +1,16 @@
 """deep/trained_grid.py: the probe metric, the curve summary, the grid's validation before training, a tiny
 end-to-end grid and its JSON round trip."""
+
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
+from helpers import synthetic_digits
 
 import je_vs_rc.deep.trained_grid as grid
 from je_vs_rc.deep.trained_grid import GridConfig, check_bracketing, probe_mse, run_grid, summarize
-
-from helpers import synthetic_digits
 
 
 def test_probe_mse_known_answers():
@@ -80,8 +80,17 @@ def test_run_grid_refuses_a_grid_that_does_not_bracket_before_training(monkeypat
 
 def test_run_grid_tiny_end_to_end(tmp_path):
     images, labels = synthetic_digits(400)
-    cfg = GridConfig(alphas=(0.01, 1.0, 1e3), gamma_max=(1e6,), seeds=(0, 1), n=300, k=5, n_noise=5,
-                     mlp_hidden=((8,),), steps=5, batch_size=32)
+    cfg = GridConfig(
+        alphas=(0.01, 1.0, 1e3),
+        gamma_max=(1e6,),
+        seeds=(0, 1),
+        n=300,
+        k=5,
+        n_noise=5,
+        mlp_hidden=((8,),),
+        steps=5,
+        batch_size=32,
+    )
     result = run_grid(images, labels, cfg)
     assert set(result.distance) == {"closed form", "linear", "MLP 8"} and result.methods == ("je", "rc")
     assert result.distance["MLP 8"]["je"].shape == (1, 3, 2) and result.alpha["rc"].shape == (1, 2)

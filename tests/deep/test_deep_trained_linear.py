@@ -1,9 +1,11 @@
 """deep/trained_linear.py: the penalty's optimum (derived in the chapter) against direct minimisation, and
 Part 1's study over every trained variant of the registry."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import trained_toy
 from scipy import optimize
 
 from je_vs_rc.deep import trained_linear
@@ -11,20 +13,29 @@ from je_vs_rc.deep.trained import TRAINED
 from je_vs_rc.deep.trained_linear import LinearStudyConfig, penalty_feature_scales, run_linear_study
 from je_vs_rc.theory.setting import augmented_moments
 
-from helpers import trained_toy
-
 
 def test_penalty_optimum_matches_direct_minimisation():
     # Minimise 2 Tr(W Sigma W^T) + lam ||W S W^T - I||^2 numerically and compare W S W^T's eigenvalues.
     X, _, Sigma = trained_toy(400)
     S, G = augmented_moments(X, Sigma)
-    omega = np.linalg.eigvalsh(np.linalg.solve(np.linalg.cholesky(S), np.linalg.solve(np.linalg.cholesky(S), G).T))[::-1]
+    omega = np.linalg.eigvalsh(np.linalg.solve(np.linalg.cholesky(S), np.linalg.solve(np.linalg.cholesky(S), G).T))[
+        ::-1
+    ]
     for lam in (0.05, 0.15, 5.0):
-        def loss(w):
+
+        def loss(w, lam=lam):
             W = w.reshape(2, 4)
             return 2 * np.trace(W @ Sigma @ W.T) + lam * np.sum((W @ S @ W.T - np.eye(2)) ** 2)
-        best = min((optimize.minimize(loss, np.random.default_rng(s).standard_normal(8), method="BFGS",
-                                      options={"gtol": 1e-10}) for s in range(4)), key=lambda r: r.fun)
+
+        best = min(
+            (
+                optimize.minimize(
+                    loss, np.random.default_rng(s).standard_normal(8), method="BFGS", options={"gtol": 1e-10}
+                )
+                for s in range(4)
+            ),
+            key=lambda r: r.fun,
+        )
         W = best.x.reshape(2, 4)
         got = np.sort(np.linalg.eigvalsh(W @ S @ W.T))[::-1]
         assert np.allclose(got, penalty_feature_scales(omega, 2, lam), atol=1e-4)

@@ -1,14 +1,14 @@
 """deep/trained_plots.py: the figures draw from the results, the generated answer follows the numbers (Cor 4.5's
 order, agreement or departure), the source sentence follows the provenance; the chapter through the runner."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import glued
 
 from je_vs_rc.deep import trained_plots as tp
 from je_vs_rc.deep.trained_grid import CLOSED_FORM, LINEAR, GridConfig, GridResult, summarize
-
-from helpers import glued
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 SEEDS = np.array([1.0, 1.1, 0.9])
@@ -18,7 +18,7 @@ def curve(drop_after: int | None, plateau: float = 0.1) -> np.ndarray:
     """(alphas, seeds): ``plateau`` up to grid index ``drop_after``, then 1e-4 of it; None: flat (no drop)."""
     values = np.full(len(ALPHAS), plateau)
     if drop_after is not None:
-        values[drop_after + 1:] = plateau * 1e-4
+        values[drop_after + 1 :] = plateau * 1e-4
     return values[:, None] * SEEDS
 
 
@@ -28,9 +28,23 @@ def grid(mlp: dict[str, np.ndarray]) -> GridResult:
     theory = {"je": curve(1)[None], "rc": curve(3)[None]}
     distance = {CLOSED_FORM: theory, LINEAR: theory, "MLP 8": {m: v[None] for m, v in mlp.items()}}
     alpha = {"je": np.array([[0.8, 0.85, 0.9]]), "rc": np.array([[11.0, 12.0, 12.5]])}
-    return GridResult(cfg, distance, distance, distance, alpha, {"closed form": 1.0},
-                      {"wall_seconds": 1500.0, "device": "CPU (2 cores)", "torch": "2.x", "numpy": "2.x",
-                       "python": "3.11", "finished": "2026-11-29T15:05:00+00:00", "load_average": 9.5})
+    return GridResult(
+        cfg,
+        distance,
+        distance,
+        distance,
+        alpha,
+        {"closed form": 1.0},
+        {
+            "wall_seconds": 1500.0,
+            "device": "CPU (2 cores)",
+            "torch": "2.x",
+            "numpy": "2.x",
+            "python": "3.11",
+            "finished": "2026-11-29T15:05:00+00:00",
+            "load_average": 9.5,
+        },
+    )
 
 
 def test_less_alignment_follows_the_curves():
@@ -82,13 +96,17 @@ def test_the_grid_figure_has_a_panel_per_noise_level_and_method():
 def test_chapter_runs_through_the_runner(tmp_path):
     from je_vs_rc import run
 
-    out = run.run_chapter("trained_networks", {"seeds": [0, 1], "mlp_hidden": [[16]],
-                                               "save_path": str(tmp_path / "grid.json")}, out_dir=tmp_path)
+    out = run.run_chapter(
+        "trained_networks",
+        {"seeds": [0, 1], "mlp_hidden": [[16]], "save_path": str(tmp_path / "grid.json")},
+        out_dir=tmp_path,
+    )
     values = glued(out)
     assert float(values["tr_worst_gap"]) < 1e-2
     assert values["tr_archs"] == "'MLP 16'"
     assert (tmp_path / "grid.json").exists()
     # Shown from the saved grid: nothing is trained, and the page says where the numbers come from.
-    shown = run.run_chapter("trained_networks", {"seeds": [0, 1], "results_path": str(tmp_path / "grid.json")},
-                            out_dir=tmp_path / "shown")
+    shown = run.run_chapter(
+        "trained_networks", {"seeds": [0, 1], "results_path": str(tmp_path / "grid.json")}, out_dir=tmp_path / "shown"
+    )
     assert "saved run (grid.json)" in glued(shown)["tr_grid_source"]

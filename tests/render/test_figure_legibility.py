@@ -1,5 +1,6 @@
 """Every figure is legible where the book shows it: text at least MIN_FONT_PT once the image is
 scaled to the page's column, and labels written as math rather than raw Unicode subscripts."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,9 @@ def displayed_font_sizes(fig: Figure) -> list[tuple[float, str]]:
     fig.draw(renderer)
     width_in = fig.get_tightbbox(renderer).width
     shrink = min(1.0, DISPLAY_WIDTH_IN / width_in)
-    return [(t.get_fontsize() * shrink, t.get_text()) for t in fig.findobj(Text)
-            if t.get_visible() and t.get_text().strip()]
+    return [
+        (t.get_fontsize() * shrink, t.get_text()) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+    ]
 
 
 def _fig3_result() -> Fig3Result:
@@ -45,19 +47,32 @@ def every_figure(toy):
     angles, alphas = np.array([0.0, 20.0]), np.array([0.3, 1.5, 10.0])
     ratios = np.array([1.5, 3.0])
     return {
-        "plot_sweep": [figures.plot_sweep(sweep, ["rc"], th=th),
-                       figures.plot_sweep(sweep, ["sl", "je", "rc"], against="alpha", th=th)],
-        "plot_phase_diagram": [figures.plot_phase_diagram(
-            phase_diagram(toy, [0.1, 10.0], [0.3, 3.0], 40, (0,)))],
+        "plot_sweep": [
+            figures.plot_sweep(sweep, ["rc"], th=th),
+            figures.plot_sweep(sweep, ["sl", "je", "rc"], against="alpha", th=th),
+        ],
+        "plot_phase_diagram": [figures.plot_phase_diagram(phase_diagram(toy, [0.1, 10.0], [0.3, 3.0], 40, (0,)))],
         "plot_limit_scores": [figures.plot_limit_scores(limit_scores(toy, 0.3), 0.3)],
         "plot_figure3": [figures.plot_figure3(_fig3_result())],
-        "plot_finite_samples": [figures.plot_finite_samples(
-            [finite_sample_sweep(toy, m, ratios * th.threshold(m), [40, 80], (0,)) for m in encoder_methods()], th)],
-        "plot_required_n": [figures.plot_required_n(ratios, {m.key: {"proven": ratios, "calibrated": ratios}
-                                                             for m in encoder_methods()}, 0.1)],
-        "plot_intertwined": [figures.plot_intertwined(angles, alphas,
-                                                      limit_recovery(toy, np.deg2rad(angles), alphas),
-                                                      {"je": np.ones(2), "rc": np.ones(2)}, th)],
+        "plot_finite_samples": [
+            figures.plot_finite_samples(
+                [finite_sample_sweep(toy, m, ratios * th.threshold(m), [40, 80], (0,)) for m in encoder_methods()], th
+            )
+        ],
+        "plot_required_n": [
+            figures.plot_required_n(
+                ratios, {m.key: {"proven": ratios, "calibrated": ratios} for m in encoder_methods()}, 0.1
+            )
+        ],
+        "plot_intertwined": [
+            figures.plot_intertwined(
+                angles,
+                alphas,
+                limit_recovery(toy, np.deg2rad(angles), alphas),
+                {"je": np.ones(2), "rc": np.ones(2)},
+                th,
+            )
+        ],
     }
 
 

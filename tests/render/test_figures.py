@@ -1,4 +1,5 @@
 """Figures: each returns a matplotlib Figure with one panel per method shown."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,6 +18,7 @@ def test_figures_have_a_panel_per_method(toy):
     scores = plot_limit_scores(limit_scores(toy, 1.0), 1.0)
     assert [ax.get_title() for ax in scores.axes] == [r"Joint-embedding, $\alpha = 1$", r"Reconstruction, $\alpha = 1$"]
     angles, alphas = np.deg2rad([0.0, 10.0]), np.array([1.0, 3.0])
-    fig = plot_intertwined(np.array([0.0, 10.0]), alphas, limit_recovery(toy, angles, alphas),
-                           {"je": np.ones(2), "rc": np.ones(2)}, th)
+    fig = plot_intertwined(
+        np.array([0.0, 10.0]), alphas, limit_recovery(toy, angles, alphas), {"je": np.ones(2), "rc": np.ones(2)}, th
+    )
     assert len(fig.axes) == 3

@@ -1,4 +1,5 @@
 """The computations behind the errata chapter."""
+
 from __future__ import annotations
 
 import numpy as np

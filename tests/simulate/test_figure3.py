@@ -1,15 +1,15 @@
 """The Figure 3 protocol: each piece on small inputs, the vectorised sweep against the reference,
 and the chapter through papermill."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import TINY, glued, synthetic_digits
 
 from je_vs_rc import data
 from je_vs_rc.checks.figure3 import check_figure3
 from je_vs_rc.simulate import figure3 as mnist
-
-from helpers import TINY, glued, synthetic_digits
 
 
 def test_prefix_grams_match_direct():
@@ -28,8 +28,9 @@ def test_probe_mse_matches_lstsq():
     held_out = np.sum((Yt - Xt @ F.T @ coef) ** 2) / 50
     G, XtY, YtY = X.T @ X / 80, X.T @ Y / 80, float(np.sum(Y**2) / 80)
     assert mnist.probe_mse(F, G, XtY, YtY) == pytest.approx(in_sample)
-    assert mnist.probe_mse(F, G, XtY, YtY, Xt.T @ Xt / 50, Xt.T @ Yt / 50, float(np.sum(Yt**2) / 50)) == \
-        pytest.approx(held_out)
+    assert mnist.probe_mse(F, G, XtY, YtY, Xt.T @ Xt / 50, Xt.T @ Yt / 50, float(np.sum(Yt**2) / 50)) == pytest.approx(
+        held_out
+    )
 
 
 def test_pca_matches_svd():
@@ -60,14 +61,17 @@ def test_variants_run_and_are_deterministic():
         assert np.all(np.isfinite(a.distance)) and np.array_equal(a.distance, b.distance)
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"pca_fit": "half"}, r"pca_fit must be one of \('full', 'subsample'\); got 'half'"),
-    ({"probe": "test"}, r"probe must be one of"),
-    ({"ns": (100, 50)}, r"ns must be increasing"),
-    ({"alphas": (-1.0,)}, r"alphas must be non-negative"),
-    ({"gamma_max": (0.0,)}, r"gamma_max must be strictly positive"),
-    ({"pixel_scale": 0}, r"pixel_scale must be > 0"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"pca_fit": "half"}, r"pca_fit must be one of \('full', 'subsample'\); got 'half'"),
+        ({"probe": "test"}, r"probe must be one of"),
+        ({"ns": (100, 50)}, r"ns must be increasing"),
+        ({"alphas": (-1.0,)}, r"alphas must be non-negative"),
+        ({"gamma_max": (0.0,)}, r"gamma_max must be strictly positive"),
+        ({"pixel_scale": 0}, r"pixel_scale must be > 0"),
+    ],
+)
 def test_config_errors(change, match):
     with pytest.raises(ValueError, match=match):
         mnist.Fig3Config(**change)
@@ -105,7 +109,10 @@ def test_paper_scale_sweep_on_mnist():
 def test_chapter_runs_through_papermill(tmp_path):
     from je_vs_rc import run
 
-    out = run.run_chapter("mnist", {"seeds": [3], "ns": [100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200],
-                                    "run_variants": False}, out_dir=tmp_path)
+    out = run.run_chapter(
+        "mnist",
+        {"seeds": [3], "ns": [100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200], "run_variants": False},
+        out_dir=tmp_path,
+    )
     values = glued(out)
     assert values["mn_seeds"] == "1" and values["mn_dataset"] == "'mnist'"

@@ -1,13 +1,23 @@
 """Finite samples: the proven inequality, the gaps, the fitted rate and the sample-size predictions."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from je_vs_rc import thresholds
-from je_vs_rc.simulate.finite_samples import (CALIBRATED, GUARANTEED, calibrate, finite_sample_sweep, fit_rate,
-                                             perturbation_bound, perturbation_constant, population_gap,
-                                             predicted_sample_sizes, required_n)
+from je_vs_rc.simulate.finite_samples import (
+    CALIBRATED,
+    GUARANTEED,
+    calibrate,
+    finite_sample_sweep,
+    fit_rate,
+    perturbation_bound,
+    perturbation_constant,
+    population_gap,
+    predicted_sample_sizes,
+    required_n,
+)
 from je_vs_rc.theory import methods
 
 
@@ -52,5 +62,6 @@ def test_predictions_grow_towards_the_threshold(toy):
     for name in (GUARANTEED, CALIBRATED):
         assert np.all(np.diff(predicted[name]) < 0)
     assert np.all(predicted[CALIBRATED] < predicted[GUARANTEED])
-    assert predicted[GUARANTEED][0] == pytest.approx(required_n(toy, "rc", 1.5 * threshold, 0.05,
-                                                                calibration.constant[0]))
+    assert predicted[GUARANTEED][0] == pytest.approx(
+        required_n(toy, "rc", 1.5 * threshold, 0.05, calibration.constant[0])
+    )

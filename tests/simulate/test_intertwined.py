@@ -1,11 +1,22 @@
 """Intertwined noise: the rotation, and the smallest alpha that recovers."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from je_vs_rc.simulate.intertwined import (CLEAN, DRIFT, SIGNAL, effective_threshold, effective_thresholds,
-                                           intertwined, limit_distances, limit_recovery, residual_trend, rotation)
+from je_vs_rc.simulate.intertwined import (
+    CLEAN,
+    DRIFT,
+    SIGNAL,
+    effective_threshold,
+    effective_thresholds,
+    intertwined,
+    limit_distances,
+    limit_recovery,
+    residual_trend,
+    rotation,
+)
 from je_vs_rc.simulate.sweeps import population_distance
 
 
@@ -16,8 +27,9 @@ def test_rotation_is_orthogonal_and_zero_angle_is_the_paper(toy):
     np.testing.assert_allclose(same.gamma(), toy.gamma(), atol=1e-12)
     for method in ("je", "rc"):
         for alpha in (0.3, 1.0, 4.0):
-            assert population_distance(same, method, alpha) == pytest.approx(population_distance(toy, method, alpha),
-                                                                             abs=1e-9)
+            assert population_distance(same, method, alpha) == pytest.approx(
+                population_distance(toy, method, alpha), abs=1e-9
+            )
 
 
 def test_effective_threshold():

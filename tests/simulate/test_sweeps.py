@@ -1,4 +1,5 @@
 """Recovery sweeps and the phase diagram: metrics per method, determinism, exact limits."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Augmentation families: each family's (Xbar, Sigma) against Monte-Carlo views of that family."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,10 +17,13 @@ def _sampled(family, X, n_views, seed=0):
     return views.mean(axis=0), Sigma * n_views / (n_views - 1)
 
 
-@pytest.mark.parametrize("family", [
-    AlignedNoise([1.0, 0.5, 0.2], [0.0, 2.0, 1.0], alpha=2.5),
-    Masking(keep_prob=0.7),
-])
+@pytest.mark.parametrize(
+    "family",
+    [
+        AlignedNoise([1.0, 0.5, 0.2], [0.0, 2.0, 1.0], alpha=2.5),
+        Masking(keep_prob=0.7),
+    ],
+)
 def test_family_moments_match_its_views(family):
     X = np.random.default_rng(1).uniform(-2, 2, (30, 3))
     Xbar, Sigma = family.moments(X)
@@ -43,12 +47,15 @@ def test_masking_mean_is_not_the_data():
     np.testing.assert_allclose(Sigma, np.diag([0.1875, 0.1875]))
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: Masking(1.5), r"keep_prob must be in \(0, 1\]; got 1\.5"),
-    (lambda: Masking(0.0), r"keep_prob must be > 0.0"),
-    (lambda: AlignedNoise([1.0], [1.0], -2.0), r"alpha must be >= 0.0; got -2\.0"),
-    (lambda: AlignedNoise([1.0], [1.0, 1.0], 1.0), r"lam_gamma must have length 1"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: Masking(1.5), r"keep_prob must be in \(0, 1\]; got 1\.5"),
+        (lambda: Masking(0.0), r"keep_prob must be > 0.0"),
+        (lambda: AlignedNoise([1.0], [1.0], -2.0), r"alpha must be >= 0.0; got -2\.0"),
+        (lambda: AlignedNoise([1.0], [1.0, 1.0], 1.0), r"lam_gamma must have length 1"),
+    ],
+)
 def test_bad_family_parameters_are_named(make, match):
     with pytest.raises(ValueError, match=match):
         make()

@@ -1,4 +1,5 @@
 """Linear-algebra helpers."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The registry of linear methods: lookups, one home for method names, and a new method as one entry."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from je_vs_rc.checks.thresholds import check_recovery
 from je_vs_rc.render.figures import plot_sweep
 from je_vs_rc.simulate.sweeps import phase_diagram, population_distance, recovery_sweep
 from je_vs_rc.theory import methods
-from je_vs_rc.theory.methods import Encoding, EncoderMethod
+from je_vs_rc.theory.methods import EncoderMethod, Encoding
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = r"""["'](?:sl|je|rc)["']"""
@@ -24,7 +25,9 @@ FORBIDDEN = re.compile(rf"[=!]=\s*{KEY}|{KEY}\s*[=!]=|\bin\s+[\(\[]\s*{KEY}|[\(\
 def test_registry_holds_the_papers_methods_in_order():
     assert list(methods.METHODS) == ["sl", "je", "rc"]
     assert [m.key for m in methods.encoder_methods()] == ["je", "rc"]
-    assert methods.get("je") is methods.JOINT_EMBEDDING and methods.get(methods.RECONSTRUCTION) is methods.RECONSTRUCTION
+    assert (
+        methods.get("je") is methods.JOINT_EMBEDDING and methods.get(methods.RECONSTRUCTION) is methods.RECONSTRUCTION
+    )
     with pytest.raises(ValueError, match=r"method must be one of \['sl', 'je', 'rc'\]; got 'simclr'"):
         methods.get("simclr")
     with pytest.raises(ValueError, match="already registered"):
@@ -33,15 +36,29 @@ def test_registry_holds_the_papers_methods_in_order():
 
 def test_no_method_name_branch_outside_the_registry():
     # Every sweep, bound, figure and check looks methods up in the registry (theory/methods.py).
-    sources = [p for p in (REPO / "src" / "je_vs_rc").rglob("*.py") if p.name != "methods.py" or p.parent.name != "theory"]
+    sources = [
+        p for p in (REPO / "src" / "je_vs_rc").rglob("*.py") if p.name != "methods.py" or p.parent.name != "theory"
+    ]
     sources += sorted((REPO / "notebooks").glob("*.md"))
-    offences = [f"{p.relative_to(REPO)}:{i}: {line.strip()}" for p in sources
-                for i, line in enumerate(p.read_text().splitlines(), 1) if FORBIDDEN.search(line)]
+    offences = [
+        f"{p.relative_to(REPO)}:{i}: {line.strip()}"
+        for p in sources
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if FORBIDDEN.search(line)
+    ]
     assert not offences, "\n".join(offences)
 
 
-@pytest.mark.parametrize("line", ['if model == "je":', "for m in ('je', 'rc'):", 'x = model in ("sl", "je")',
-                                  '"rc" != method', 'MODELS = ["sl", "je", "rc"]'])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'if model == "je":',
+        "for m in ('je', 'rc'):",
+        'x = model in ("sl", "je")',
+        '"rc" != method',
+        'MODELS = ["sl", "je", "rc"]',
+    ],
+)
 def test_the_name_check_can_fail(line):
     assert FORBIDDEN.search(line)
 
@@ -93,7 +110,8 @@ def test_a_new_method_needs_nothing_else_in_the_figure3_protocol(pca_registered)
 
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 256, (300, 784)).astype(np.uint8), rng.integers(0, 10, 300)
-    result = figure3_sweep(images, labels, Fig3Config(k=5, n_noise=3, gamma_max=(1e3,), alphas=(1.0,), ns=(50, 100),
-                                                      seeds=(0,)))
+    result = figure3_sweep(
+        images, labels, Fig3Config(k=5, n_noise=3, gamma_max=(1e3,), alphas=(1.0,), ns=(50, 100), seeds=(0,))
+    )
     assert result.methods == ("sl", "je", "rc", "pca") and result.distance.shape[1] == 4
     assert predictions(result).shape == (1, 4, 1) and len(comparison_rows(result)) == 4

@@ -1,4 +1,5 @@
 """Thm 3.1 without an optimiser (the optimum check on random instances: checks/test_closed_forms.py)."""
+
 from __future__ import annotations
 
 import numpy as np

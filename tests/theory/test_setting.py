@@ -1,4 +1,5 @@
 """The controlled setting (section 2): exact clean-data energies, spectra blocks, validation."""
+
 from __future__ import annotations
 
 import numpy as np

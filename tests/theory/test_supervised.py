@@ -1,4 +1,5 @@
 """Eq. 46 on a case solvable by hand (the optimum check on random instances: checks/test_closed_forms.py)."""
+
 from __future__ import annotations
 
 import numpy as np

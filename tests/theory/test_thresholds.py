@@ -1,9 +1,11 @@
 """Thresholds (Props 4.3, 4.4, Cor 4.5) against hand values and the exact n -> infinity limits."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from je_vs_rc import thresholds
 from je_vs_rc.checks.thresholds import check_corollary_45, check_limit_scores
@@ -17,9 +19,11 @@ def test_hand_computed_values(toy):
     # eta = min(4/sqrt5, 3/2, 2/sqrt3) = 2/sqrt3; delta = min(4/5, 3/4, 2/3) = 2/3
     assert th.eta == pytest.approx(2 / np.sqrt(3))
     assert th.delta == pytest.approx(2 / 3)
-    assert th.alpha_je2 == pytest.approx(0.5 - 0.1 / 10)       # (1-d)/d - theta/gamma, max at gamma = 10
+    assert th.alpha_je2 == pytest.approx(0.5 - 0.1 / 10)  # (1-d)/d - theta/gamma, max at gamma = 10
     assert th.alpha_rc2 == pytest.approx(10 / (4 / 3) - 0.01 - 1)
-    assert th.threshold("je") == pytest.approx(0.7) and th.threshold(methods.RECONSTRUCTION) == pytest.approx(np.sqrt(6.49))
+    assert th.threshold("je") == pytest.approx(0.7) and th.threshold(methods.RECONSTRUCTION) == pytest.approx(
+        np.sqrt(6.49)
+    )
     assert th.switch == pytest.approx(2.0)
     assert th.regime == "high"
     assert not th.recovers("rc", 2.0) and th.recovers("rc", 3.0) and th.recovers("sl", 0.0)

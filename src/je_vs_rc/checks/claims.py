@@ -5,6 +5,7 @@ mathematics breaks; ``tests/`` call the same functions on random instances. Each
 numbers it measured, for the chapter to glue into its prose. Tolerances are named constants; each
 says what accuracy is achieved and what margin the tolerance leaves.
 """
+
 from __future__ import annotations
 
 # Exact identities (constraints, eigenvalues, limits that are exactly 0 or 1), absolute. Achieved:

@@ -1,12 +1,17 @@
 """Checks of the closed forms (section 2, Lemma B.1, eq. 46, Thm 3.1, Thm 3.2): the moments of the
 setting against sampling, and each closed form against a numerical optimum of its exact objective."""
+
 from __future__ import annotations
 
 import numpy as np
 from scipy import linalg, optimize
 
-from ..theory.joint_embedding import (joint_embedding, joint_embedding_constraint, joint_embedding_from_moments,
-                                      joint_embedding_objective)
+from ..theory.joint_embedding import (
+    joint_embedding,
+    joint_embedding_constraint,
+    joint_embedding_from_moments,
+    joint_embedding_objective,
+)
 from ..theory.linalg import subspace_distance, sym_inv_sqrt
 from ..theory.reconstruction import reconstruction, reconstruction_objective
 from ..theory.setting import Setting, augmented_moments, monte_carlo_moments
@@ -51,8 +56,10 @@ def check_moments(setting: Setting, alpha: float, n: int, n_views: int, rng: np.
     S_mc, G_mc, Sigma_mc = monte_carlo_moments(setting.augmentation(alpha).sample(X, n_views, rng))
     scale = np.sqrt(np.outer(np.diag(S), np.diag(S)))
     se = scale * np.sqrt(2.0 / (n * n_views))
-    errors = {name: float(np.max(np.abs(est - exact) / se)) for name, est, exact in
-              (("S", S_mc, S), ("Sigma", Sigma_mc, Sigma * (n_views - 1) / n_views))}
+    errors = {
+        name: float(np.max(np.abs(est - exact) / se))
+        for name, est, exact in (("S", S_mc, S), ("Sigma", Sigma_mc, Sigma * (n_views - 1) / n_views))
+    }
     # G from the views' sample means carries Sigma / n_views of extra energy: the exact expectation.
     errors["G"] = float(np.max(np.abs(G_mc - (G + Sigma / n_views)) / se))
     for name, z in errors.items():
@@ -60,8 +67,9 @@ def check_moments(setting: Setting, alpha: float, n: int, n_views: int, rng: np.
     return errors
 
 
-def check_lemma_b1(setting: Setting, alpha: float, n: int, n_views: int, n_labels: int,
-                   rng: np.random.Generator) -> dict[str, float]:
+def check_lemma_b1(
+    setting: Setting, alpha: float, n: int, n_views: int, n_labels: int, rng: np.random.Generator
+) -> dict[str, float]:
     """Lemma B.1: the augmented risk equals the ridge objective ``(1/n)||Y - X V^T||^2 + ||V||_Sigma^2``."""
     X = setting.clean_data(n, rng)
     Y = rng.standard_normal((n, n_labels))
@@ -70,13 +78,16 @@ def check_lemma_b1(setting: Setting, alpha: float, n: int, n_views: int, n_label
     exact = supervised_objective(V, X, Y, Sigma)
     per_view = [augmented_risk_monte_carlo(V, setting.augmentation(alpha).sample(X, 1, rng), Y) for _ in range(n_views)]
     mc, se = float(np.mean(per_view)), float(np.std(per_view, ddof=1) / np.sqrt(n_views))
-    claim(abs(mc - exact) < MC_SIGMAS * se,
-          f"Lemma B.1: Monte-Carlo risk {mc:.5g} vs exact {exact:.5g} ({abs(mc - exact) / se:.1f} s.e.)")
+    claim(
+        abs(mc - exact) < MC_SIGMAS * se,
+        f"Lemma B.1: Monte-Carlo risk {mc:.5g} vs exact {exact:.5g} ({abs(mc - exact) / se:.1f} s.e.)",
+    )
     return {"exact": exact, "monte_carlo": mc, "standard_error": se}
 
 
-def check_supervised_optimum(X: np.ndarray, Y: np.ndarray, Sigma: np.ndarray,
-                             rng: np.random.Generator) -> dict[str, float]:
+def check_supervised_optimum(
+    X: np.ndarray, Y: np.ndarray, Sigma: np.ndarray, rng: np.random.Generator
+) -> dict[str, float]:
     """Eq. 46 is the minimiser of the exact objective (eq. 44), found by scipy's L-BFGS."""
     V = supervised(X, Y, Sigma)
     shape = V.shape
@@ -86,17 +97,25 @@ def check_supervised_optimum(X: np.ndarray, Y: np.ndarray, Sigma: np.ndarray,
         grad = -2 * (Y - X @ Vm.T).T @ X / X.shape[0] + 2 * Vm @ Sigma
         return supervised_objective(Vm, X, Y, Sigma), grad.ravel()
 
-    res = optimize.minimize(fun, rng.standard_normal(V.size), jac=True, method="L-BFGS-B",
-                            options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10_000})
+    res = optimize.minimize(
+        fun,
+        rng.standard_normal(V.size),
+        jac=True,
+        method="L-BFGS-B",
+        options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10_000},
+    )
     rel = float(np.linalg.norm(res.x.reshape(shape) - V) / np.linalg.norm(V))
     gap = float(res.fun - supervised_objective(V, X, Y, Sigma))
-    claim(rel < SUPERVISED_ARGMIN_RTOL and gap > -IDENTITY_ATOL,
-          f"eq. 46: closed form and numerical optimum differ (relative {rel:.2g}, objective gap {gap:.2g})")
+    claim(
+        rel < SUPERVISED_ARGMIN_RTOL and gap > -IDENTITY_ATOL,
+        f"eq. 46: closed form and numerical optimum differ (relative {rel:.2g}, objective gap {gap:.2g})",
+    )
     return {"relative_difference": rel, "objective_gap": gap}
 
 
-def check_reconstruction_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng: np.random.Generator,
-                                 starts: int = 5) -> dict[str, float]:
+def check_reconstruction_optimum(
+    X: np.ndarray, Sigma: np.ndarray, k: int, rng: np.random.Generator, starts: int = 5
+) -> dict[str, float]:
     """Thm 3.1: numerical optima of (SSL-RC) from random starts match the closed form.
 
     Checks (i) no start beats the closed-form objective and the best reaches it, (ii) the best
@@ -109,14 +128,22 @@ def check_reconstruction_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng: 
     S, G = augmented_moments(X, Sigma)
 
     def fun(p: np.ndarray) -> tuple[float, np.ndarray]:
-        Em, Dm = p[: k * d].reshape(k, d), p[k * d:].reshape(d, k)
+        Em, Dm = p[: k * d].reshape(k, d), p[k * d :].reshape(d, k)
         M = Dm @ Em
         value = float(np.trace(G) - 2 * np.trace(M @ G) + np.trace(M @ S @ M.T))
         gM = 2 * (M @ S - G)
         return value, np.concatenate([(Dm.T @ gM).ravel(), (gM @ Em.T).ravel()])
 
-    runs = [optimize.minimize(fun, rng.standard_normal(2 * k * d), jac=True, method="L-BFGS-B",
-                              options={"gtol": 1e-11, "ftol": 1e-15, "maxiter": 20_000}) for _ in range(starts)]
+    runs = [
+        optimize.minimize(
+            fun,
+            rng.standard_normal(2 * k * d),
+            jac=True,
+            method="L-BFGS-B",
+            options={"gtol": 1e-11, "ftol": 1e-15, "maxiter": 20_000},
+        )
+        for _ in range(starts)
+    ]
     values = np.array([r.fun for r in runs])
     top = runs[int(values.argmin())]
     E_num = top.x[: k * d].reshape(k, d)
@@ -128,12 +155,18 @@ def check_reconstruction_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng: 
     claim(gap < CLOSED_FORM_RTOL * abs(best), f"Thm 3.1: best numerical objective is {gap:.3g} above the closed form")
     claim(dist < RC_ROW_SPACE_TOL, f"Thm 3.1: numerical encoder's row space is {dist:.3g} from the closed form's")
     claim(t_gap < IDENTITY_ATOL * max(1.0, abs(best)), f"Thm 3.1: (T E, D T^-1) changed the objective by {t_gap:.3g}")
-    return {"objective": best, "objective_gap": gap, "subspace_distance": dist, "t_freedom_gap": t_gap,
-            "worst_start_gap": float(values.max() - best)}
+    return {
+        "objective": best,
+        "objective_gap": gap,
+        "subspace_distance": dist,
+        "t_freedom_gap": t_gap,
+        "worst_start_gap": float(values.max() - best),
+    }
 
 
-def check_joint_embedding_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng: np.random.Generator,
-                                  starts: int = 3) -> dict[str, float]:
+def check_joint_embedding_optimum(
+    X: np.ndarray, Sigma: np.ndarray, k: int, rng: np.random.Generator, starts: int = 3
+) -> dict[str, float]:
     """Thm 3.2: the closed form solves (SSL-JE).
 
     Checks ``W S W^T = I_k``; the same eigenvalues and row space as ``scipy.linalg.eigh(G, S)``; and
@@ -155,22 +188,37 @@ def check_joint_embedding_optimum(X: np.ndarray, Sigma: np.ndarray, k: int, rng:
 
     values = []
     for _ in range(starts):
-        res = optimize.minimize(lambda w: joint_embedding_objective(w.reshape(k, d), Sigma),
-                                feasible(rng.standard_normal((k, d))).ravel(), method="SLSQP",
-                                constraints={"type": "eq", "fun": lambda w: (joint_embedding_constraint(
-                                    w.reshape(k, d), S) - np.eye(k))[iu]},
-                                options={"ftol": 1e-13, "maxiter": 2_000})
+        res = optimize.minimize(
+            lambda w: joint_embedding_objective(w.reshape(k, d), Sigma),
+            feasible(rng.standard_normal((k, d))).ravel(),
+            method="SLSQP",
+            constraints={
+                "type": "eq",
+                "fun": lambda w: (joint_embedding_constraint(w.reshape(k, d), S) - np.eye(k))[iu],
+            },
+            options={"ftol": 1e-13, "maxiter": 2_000},
+        )
         viol = np.abs(joint_embedding_constraint(res.x.reshape(k, d), S) - np.eye(k)).max()
         claim(viol < SLSQP_FEASIBILITY_TOL, f"Thm 3.2 check: SLSQP ended infeasible (violation {viol:.2g})")
         # SLSQP meets the constraint only to its own tolerance: project onto it exactly before comparing.
         values.append(joint_embedding_objective(feasible(res.x.reshape(k, d)), Sigma))
     gap = float(min(values) - best)
     claim(constraint_err < IDENTITY_ATOL, f"Thm 3.2: W S W^T differs from I by {constraint_err:.3g}")
-    claim(eig_err < IDENTITY_ATOL and ref_dist < EIGH_SUBSPACE_TOL,
-          f"Thm 3.2: differs from scipy.linalg.eigh(G, S) (eigenvalues {eig_err:.3g}, subspace {ref_dist:.3g})")
-    claim(abs(gap) < JE_OBJECTIVE_RTOL * max(1.0, best), f"Thm 3.2: SLSQP optimum differs from the closed form by {gap:.3g}")
-    return {"objective": best, "constraint_error": constraint_err, "eigh_eigenvalue_error": eig_err,
-            "eigh_subspace_distance": ref_dist, "slsqp_gap": gap}
+    claim(
+        eig_err < IDENTITY_ATOL and ref_dist < EIGH_SUBSPACE_TOL,
+        f"Thm 3.2: differs from scipy.linalg.eigh(G, S) (eigenvalues {eig_err:.3g}, subspace {ref_dist:.3g})",
+    )
+    claim(
+        abs(gap) < JE_OBJECTIVE_RTOL * max(1.0, best),
+        f"Thm 3.2: SLSQP optimum differs from the closed form by {gap:.3g}",
+    )
+    return {
+        "objective": best,
+        "constraint_error": constraint_err,
+        "eigh_eigenvalue_error": eig_err,
+        "eigh_subspace_distance": ref_dist,
+        "slsqp_gap": gap,
+    }
 
 
 # Clean data are built with exact energies: (1/n) X^T X matches them to rounding. Achieved: 1.8e-15.

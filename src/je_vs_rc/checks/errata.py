@@ -1,4 +1,5 @@
 """Checks behind the errata chapter: each settles one discrepancy or typo of the paper."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,9 +38,13 @@ def check_rc_forms(X: np.ndarray, setting: Setting, alpha: float, keep_prob: flo
     masked = errata.rc_paper_vs_slides(X, Masking(keep_prob), setting.k)
     claim(abs(same["paper"] - same["slides"]) < IDENTITY_ATOL, f"under T(alpha) the two forms differ: {same}")
     claim(masked["encoder_distance"] < IDENTITY_ATOL, f"under masking the two encoders differ: {masked}")
-    claim(abs(masked["decoder_scale"] - keep_prob) < IDENTITY_ATOL and masked["decoder_misfit"] < IDENTITY_ATOL,
-          f"under masking the slides' decoder is not p = {keep_prob} times the paper's: {masked}")
-    claim(keep_prob == 1 or masked["paper"] < masked["slides"], f"under masking the slides' form is not worse: {masked}")
+    claim(
+        abs(masked["decoder_scale"] - keep_prob) < IDENTITY_ATOL and masked["decoder_misfit"] < IDENTITY_ATOL,
+        f"under masking the slides' decoder is not p = {keep_prob} times the paper's: {masked}",
+    )
+    claim(
+        keep_prob == 1 or masked["paper"] < masked["slides"], f"under masking the slides' form is not worse: {masked}"
+    )
     return {"aligned": same, "masked": masked}
 
 
@@ -48,7 +53,9 @@ def check_threshold_is_a_tie(setting: Setting, th: Thresholds) -> tuple[float, f
     ``OPEN_GAP_MIN`` at 1.5 alpha_JE. Returns both gaps."""
     alpha_je = th.threshold(JOINT_EMBEDDING)
     gap_at, gap_above = errata.je_eigengap(setting, alpha_je), errata.je_eigengap(setting, 1.5 * alpha_je)
-    claim(abs(gap_at) < IDENTITY_ATOL and gap_above > OPEN_GAP_MIN, f"eigengap at/above threshold: {gap_at}, {gap_above}")
+    claim(
+        abs(gap_at) < IDENTITY_ATOL and gap_above > OPEN_GAP_MIN, f"eigengap at/above threshold: {gap_at}, {gap_above}"
+    )
     return gap_at, gap_above
 
 
@@ -64,12 +71,19 @@ def check_table1_arithmetic() -> dict[str, object]:
         printed = [row[3] for row in table.values()]
         worst = max(worst, max(abs(r - p) for r, p in zip(recomputed, printed)))
         quoted = paper.TABLE1_MEAN_DROP[method]
-        row = {"method": method, "quoted": quoted, "recomputed": float(np.mean(recomputed)),
-               "from_printed": float(np.mean(printed))}
+        row = {
+            "method": method,
+            "quoted": quoted,
+            "recomputed": float(np.mean(recomputed)),
+            "from_printed": float(np.mean(printed)),
+        }
         row["recomputed_agrees"] = abs(row["recomputed"] - quoted) <= TABLE1_HALF_UNIT
         row["printed_agrees"] = abs(row["from_printed"] - quoted) <= TABLE1_HALF_UNIT
-        claim(row["printed_agrees"], f"{method} mean drop: the mean of the printed drops {row['from_printed']:.3f} "
-                                     f"does not round to the quoted {quoted}")
+        claim(
+            row["printed_agrees"],
+            f"{method} mean drop: the mean of the printed drops {row['from_printed']:.3f} "
+            f"does not round to the quoted {quoted}",
+        )
         rows.append(row)
     claim(worst <= TABLE1_HALF_UNIT, f"a printed drop is off by {worst:.3f}")
     return {"worst": worst, "rows": rows}
@@ -80,8 +94,10 @@ def check_eq68_is_harmless(setting: Setting, th: Thresholds) -> dict[str, float]
     eqs. 12 and 76 define it (a min), within ``IDENTITY_ATOL``; the thresholds use that delta. Returns
     the smallest and largest positive eigenvalue and delta."""
     values = errata.clean_positive_eigenvalues(setting)
-    claim(abs(values["smallest"] - values["delta"]) < IDENTITY_ATOL and abs(th.delta - values["delta"]) < IDENTITY_ATOL,
-          f"the smallest positive clean eigenvalue is not delta: {values}, thresholds' delta {th.delta}")
+    claim(
+        abs(values["smallest"] - values["delta"]) < IDENTITY_ATOL and abs(th.delta - values["delta"]) < IDENTITY_ATOL,
+        f"the smallest positive clean eigenvalue is not delta: {values}, thresholds' delta {th.delta}",
+    )
     return values
 
 

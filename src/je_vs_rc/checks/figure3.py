@@ -1,9 +1,18 @@
 """Checks of the Figure 3 reproduction (section 5.1, App. C) and of the protocol variants."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from ..simulate.figure3 import Fig3Config, Fig3Result, comparison_row, comparison_rows, converges, predictions, probe_mse
+from ..simulate.figure3 import (
+    Fig3Config,
+    Fig3Result,
+    comparison_row,
+    comparison_rows,
+    converges,
+    predictions,
+    probe_mse,
+)
 from ..theory import methods
 from ..theory.linalg import sym_inv_sqrt
 from .claims import IDENTITY_ATOL, claim
@@ -21,11 +30,16 @@ def check_figure3(result: Fig3Result) -> dict[str, int]:
         counts[verdict] += 1
         if verdict == "mixed":
             continue
-        noise, method, alpha = result.config.gamma_max[idx[0]], methods.get(result.methods[idx[1]]), \
-            result.config.alphas[idx[2]]
-        claim(converges(curve) == (verdict == "converges"),
-              f"Figure 3, gamma_max={noise:g}, {method.short}, alpha={alpha:g}: theory says it {verdict}, "
-              f"but the distance went {curve[0]:.3g} -> {curve[-1]:.3g}")
+        noise, method, alpha = (
+            result.config.gamma_max[idx[0]],
+            methods.get(result.methods[idx[1]]),
+            result.config.alphas[idx[2]],
+        )
+        claim(
+            converges(curve) == (verdict == "converges"),
+            f"Figure 3, gamma_max={noise:g}, {method.short}, alpha={alpha:g}: theory says it {verdict}, "
+            f"but the distance went {curve[0]:.3g} -> {curve[-1]:.3g}",
+        )
     return counts
 
 
@@ -37,11 +51,15 @@ def check_paper_grid(result: Fig3Result) -> None:
 
     cfg, paper = result.config, Fig3Config()
     alphas = {a for lines in FIG3_ENDPOINTS.values() for a in lines}
-    claim(tuple(cfg.gamma_max) == tuple(paper.gamma_max) and cfg.ns[0] == paper.ns[0] and cfg.ns[-1] == paper.ns[-1]
-          and set(map(float, cfg.alphas)) <= alphas,
-          f"the comparison with the paper's Figure 3 needs its grid (gamma_max = {list(paper.gamma_max)}, n from "
-          f"{paper.ns[0]} to {paper.ns[-1]:,}, alphas among {sorted(alphas)}); this run has gamma_max = "
-          f"{list(cfg.gamma_max)}, n from {cfg.ns[0]} to {cfg.ns[-1]:,}, alphas {list(cfg.alphas)}")
+    claim(
+        tuple(cfg.gamma_max) == tuple(paper.gamma_max)
+        and cfg.ns[0] == paper.ns[0]
+        and cfg.ns[-1] == paper.ns[-1]
+        and set(map(float, cfg.alphas)) <= alphas,
+        f"the comparison with the paper's Figure 3 needs its grid (gamma_max = {list(paper.gamma_max)}, n from "
+        f"{paper.ns[0]} to {paper.ns[-1]:,}, alphas among {sorted(alphas)}); this run has gamma_max = "
+        f"{list(cfg.gamma_max)}, n from {cfg.ns[0]} to {cfg.ns[-1]:,}, alphas {list(cfg.alphas)}",
+    )
 
 
 def check_probe_invariance(rng: np.random.Generator, d: int = 30, k: int = 8, n_labels: int = 4) -> float:
@@ -53,7 +71,9 @@ def check_probe_invariance(rng: np.random.Generator, d: int = 30, k: int = 8, n_
     raw = probe_mse(F, G, XtY, YtY)
     others = (sym_inv_sqrt(F @ G @ F.T) @ F, (rng.standard_normal((k, k)) + 3 * np.eye(k)) @ F)
     diff = max(abs(probe_mse(F2, G, XtY, YtY) - raw) for F2 in others)
-    claim(diff < IDENTITY_ATOL * max(1.0, raw), f"an invertible map of the features changed the probe MSE by {diff:.3g}")
+    claim(
+        diff < IDENTITY_ATOL * max(1.0, raw), f"an invertible map of the features changed the probe MSE by {diff:.3g}"
+    )
     return diff
 
 
@@ -65,8 +85,10 @@ CLEAN_INPUT_ATOL = 1e-6
 def check_starts_below_paper(rows: list[dict[str, object]], noise: str, method: str) -> None:
     """Every line of ``method`` at noise level ``noise`` starts (n = 100, seed mean) below the paper's value."""
     lines = [r for r in rows if r["noise"] == noise and r["model"] == method]
-    claim(bool(lines) and all(r["ours_first"] < r["paper_first"] for r in lines),
-          f"{noise}-noise {methods.get(method).short} lines no longer start below the paper's")
+    claim(
+        bool(lines) and all(r["ours_first"] < r["paper_first"] for r in lines),
+        f"{noise}-noise {methods.get(method).short} lines no longer start below the paper's",
+    )
 
 
 def check_line_fails_in_both(rows: list[dict[str, object]], line: tuple[str, str, float]) -> float:
@@ -74,8 +96,11 @@ def check_line_fails_in_both(rows: list[dict[str, object]], line: tuple[str, str
     line nor the paper's converges (:func:`~je_vs_rc.simulate.figure3.converges`). Returns the paper's
     end value over ours (n max)."""
     row = comparison_row(rows, *line)
-    claim(row["theory"] == "fails" and not row["ours_converges"] and row["paper_converges"] is False,
-          f"line {line}: theory {row['theory']}, ours converges {row['ours_converges']}, paper's {row['paper_converges']}")
+    claim(
+        row["theory"] == "fails" and not row["ours_converges"] and row["paper_converges"] is False,
+        f"line {line}: theory {row['theory']}, ours converges {row['ours_converges']}, "
+        f"paper's {row['paper_converges']}",
+    )
     return float(row["paper_last"] / row["ours_last"])
 
 
@@ -95,8 +120,10 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
     clean = results["clean_inputs"]
     encoders = [i for i, key in enumerate(clean.methods) if key in encoder_keys]
     clean_input_max = float(clean.distance[:, encoders].max())
-    claim(clean_input_max < CLEAN_INPUT_ATOL,
-          f"probing on clean inputs left self-supervised distances up to {clean_input_max:.3g}")
+    claim(
+        clean_input_max < CLEAN_INPUT_ATOL,
+        f"probing on clean inputs left self-supervised distances up to {clean_input_max:.3g}",
+    )
     lines = [comparison_row(comparison_rows(res), *paper_line) for res in results.values()]
     claim(not any(r["match"] for r in lines), f"a variant matches the paper's line {paper_line}")
     return {"clean_input_max": clean_input_max, "line_best": max(r["ours_last"] for r in lines)}

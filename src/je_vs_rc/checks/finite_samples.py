@@ -1,12 +1,22 @@
 """Checks of the finite-sample chapter: the proven perturbation bound on every draw, and the
 predicted sample sizes on fresh simulations."""
+
 from __future__ import annotations
 
 import numpy as np
 from scipy import stats
 
-from ..simulate.finite_samples import (NEAR_TIGHT, Calibration, FiniteSweep, Rate, finite_sample_sweep, fit_rate,
-                                       perturbation_bound, population_gap, required_n)
+from ..simulate.finite_samples import (
+    NEAR_TIGHT,
+    Calibration,
+    FiniteSweep,
+    Rate,
+    finite_sample_sweep,
+    fit_rate,
+    perturbation_bound,
+    population_gap,
+    required_n,
+)
 from ..theory import methods
 from ..theory.methods import EncoderMethod
 from ..theory.setting import Setting
@@ -35,13 +45,22 @@ def check_perturbation_bound(sweep: FiniteSweep) -> float:
     largest ratio measured / bound (at most 1, typically far below: the bound is loose)."""
     ratio = sweep.distance / sweep.bound
     worst = float(np.nanmax(ratio))
-    claim(worst <= 1.0 + IDENTITY_ATOL, f"{methods.get(sweep.method).short}: a draw exceeds its perturbation bound "
-                                         f"(measured/bound = {worst:.3g})")
+    claim(
+        worst <= 1.0 + IDENTITY_ATOL,
+        f"{methods.get(sweep.method).short}: a draw exceeds its perturbation bound (measured/bound = {worst:.3g})",
+    )
     return worst
 
 
-def check_sample_size_prediction(setting: Setting, method: str | EncoderMethod, alpha: float, n: float, target: float,
-                                 seeds: object, constant: float | None = None) -> FiniteSweep:
+def check_sample_size_prediction(
+    setting: Setting,
+    method: str | EncoderMethod,
+    alpha: float,
+    n: float,
+    target: float,
+    seeds: object,
+    constant: float | None = None,
+) -> FiniteSweep:
     """Fresh simulations at a predicted sample size ``n`` must not do worse than promised. For a
     bound-based prediction (``constant`` = the c it assumed): every draw whose ``||E||_op sqrt(n)`` is at
     most c has an error at most ``target`` (what the proven inequality then implies; draws above c are
@@ -57,20 +76,26 @@ def check_sample_size_prediction(setting: Setting, method: str | EncoderMethod, 
         value, limit = (float(errors[covered].max()) if covered.any() else 0.0), target
     else:
         value, limit = float(np.median(errors)), CALIBRATED_SLACK * target
-    claim(value <= limit, f"{method.short} at alpha={alpha:.3g}, n={n}: "
-                          f"{'largest covered' if constant is not None else 'median'} error {value:.3g} exceeds {limit:.3g}")
+    claim(
+        value <= limit,
+        f"{method.short} at alpha={alpha:.3g}, n={n}: "
+        f"{'largest covered' if constant is not None else 'median'} error {value:.3g} exceeds {limit:.3g}",
+    )
     return fresh
 
 
-def check_gap_closes_at_threshold(setting: Setting, method: str | EncoderMethod, threshold: float,
-                                  alphas: object) -> list[float]:
+def check_gap_closes_at_threshold(
+    setting: Setting, method: str | EncoderMethod, threshold: float, alphas: object
+) -> list[float]:
     """The n -> infinity gap of the perturbation bound (:func:`population_gap`) is 0 at the threshold
     (within ``GAP_AT_THRESHOLD_ATOL``) and grows strictly along the increasing ``alphas`` above it.
     Returns the gaps at the threshold and at each alpha."""
     method = methods.get(method)
     gaps = [population_gap(setting, method, a) for a in [threshold, *np.atleast_1d(alphas)]]
-    claim(abs(gaps[0]) < GAP_AT_THRESHOLD_ATOL and all(np.diff(gaps) > 0),
-          f"{method.short} gap is not 0 at the threshold and increasing: {gaps}")
+    claim(
+        abs(gaps[0]) < GAP_AT_THRESHOLD_ATOL and all(np.diff(gaps) > 0),
+        f"{method.short} gap is not 0 at the threshold and increasing: {gaps}",
+    )
     return gaps
 
 
@@ -80,14 +105,17 @@ def check_error_decreases(sweep: FiniteSweep) -> list[Rate]:
     rates = []
     for i, alpha in enumerate(sweep.alphas):
         rate = fit_rate(sweep.ns[-RATE_POINTS:], sweep.distance[i, -RATE_POINTS:])
-        claim(rate.high < 0, f"{methods.get(sweep.method).short} at alpha={alpha:.3g}: the error does not "
-                             f"decrease with n ({rate})")
+        claim(
+            rate.high < 0,
+            f"{methods.get(sweep.method).short} at alpha={alpha:.3g}: the error does not decrease with n ({rate})",
+        )
         rates.append(rate)
     return rates
 
 
-def check_fresh_predictions(setting: Setting, sweep: FiniteSweep, calibration: Calibration, target: float,
-                            seeds: object, max_n: float) -> tuple[list[dict[str, float]], dict[str, float]]:
+def check_fresh_predictions(
+    setting: Setting, sweep: FiniteSweep, calibration: Calibration, target: float, seeds: object, max_n: float
+) -> tuple[list[dict[str, float]], dict[str, float]]:
     """Both sample-size predictions at each swept alpha, checked on fresh ``seeds`` where the predicted n
     is at most ``max_n`` (:func:`check_sample_size_prediction`), and the coverage of the bound's constant:
     the share of all fresh draws with ``||E||_op sqrt(n) <= c`` is at least the ``COVERAGE_FALSE_ALARM``
@@ -98,11 +126,18 @@ def check_fresh_predictions(setting: Setting, sweep: FiniteSweep, calibration: C
     rows, covered, draws = [], 0, 0
     for i, (ratio, alpha) in enumerate(zip(calibration.ratios, sweep.alphas)):
         c = calibration.constant[i]
-        n_cal = required_n(setting, sweep.method, alpha, target / calibration.bound_ratio[i],
-                           calibration.typical_constant[i])
+        n_cal = required_n(
+            setting, sweep.method, alpha, target / calibration.bound_ratio[i], calibration.typical_constant[i]
+        )
         n_bound = required_n(setting, sweep.method, alpha, target, c)
-        row = {"ratio": float(ratio), "n_cal": n_cal, "err_cal": float("nan"), "n_bound": n_bound,
-               "err_bound": float("nan"), "share_bound": float("nan")}
+        row = {
+            "ratio": float(ratio),
+            "n_cal": n_cal,
+            "err_cal": float("nan"),
+            "n_bound": n_bound,
+            "err_bound": float("nan"),
+            "share_bound": float("nan"),
+        }
         for n, constant in ((n_cal, None), (n_bound, c)):
             if n > max_n:
                 continue
@@ -116,8 +151,11 @@ def check_fresh_predictions(setting: Setting, sweep: FiniteSweep, calibration: C
         rows.append(row)
     claim(draws > 0, "no sample-size prediction could be simulated (raise max_check_n)")
     share, floor = covered / draws, stats.binom.ppf(COVERAGE_FALSE_ALARM, draws, COVERAGE_LEVEL) / draws
-    claim(share >= floor, f"{methods.get(sweep.method).short}: only {share:.0%} of {draws} fresh draws have "
-                          f"||E|| sqrt(n) <= c (calibrated for {COVERAGE_LEVEL:.0%}; floor {floor:.0%})")
+    claim(
+        share >= floor,
+        f"{methods.get(sweep.method).short}: only {share:.0%} of {draws} fresh draws have "
+        f"||E|| sqrt(n) <= c (calibrated for {COVERAGE_LEVEL:.0%}; floor {floor:.0%})",
+    )
     return rows, {"share": share, "floor": float(floor), "draws": draws}
 
 
@@ -129,8 +167,10 @@ def check_bound_nearly_tight(method: str | EncoderMethod) -> float:
     M, E = NEAR_TIGHT[method.key]
     dist, bound, _ = perturbation_bound(M + E, M, method, 1)
     ratio = dist / bound
-    claim(TIGHT_RATIO_MIN < ratio <= 1.0 + IDENTITY_ATOL,
-          f"{method.short}: on the near-tight instance measured / bound = {ratio:.3g} (expected in (1/2, 1])")
+    claim(
+        TIGHT_RATIO_MIN < ratio <= 1.0 + IDENTITY_ATOL,
+        f"{method.short}: on the near-tight instance measured / bound = {ratio:.3g} (expected in (1/2, 1])",
+    )
     return float(ratio)
 
 
@@ -148,6 +188,8 @@ def check_calibrated_errors(rows: list[dict[str, float]], target: float) -> tupl
     smallest and largest median error / target (the book says "safe side" only when the largest is <= 1)."""
     ratios = [row["err_cal"] / target for row in rows if np.isfinite(row["err_cal"])]
     claim(bool(ratios), "no calibrated prediction could be simulated (raise max_check_n)")
-    claim(max(ratios) <= CALIBRATED_SLACK,
-          f"a calibrated prediction missed by more than {CALIBRATED_SLACK:g}x: median error / target = {ratios}")
+    claim(
+        max(ratios) <= CALIBRATED_SLACK,
+        f"a calibrated prediction missed by more than {CALIBRATED_SLACK:g}x: median error / target = {ratios}",
+    )
     return min(ratios), max(ratios)

@@ -1,4 +1,5 @@
 """Checks of the intertwined-noise chapter (beyond the paper: Gamma's basis rotated away from Q)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,9 @@ from .claims import IDENTITY_ATOL, claim
 RESIDUAL_MIN = 1e-6
 
 
-def check_intertwined(limits: dict[str, np.ndarray], angles: np.ndarray, alphas: np.ndarray,
-                      th: Thresholds) -> dict[str, float]:
+def check_intertwined(
+    limits: dict[str, np.ndarray], angles: np.ndarray, alphas: np.ndarray, th: Thresholds
+) -> dict[str, float]:
     """Intertwined noise: at angle 0 the exact limit recovers iff alpha^2 exceeds the threshold (the
     paper's setting); at every non-zero angle below 90 degrees, the smallest alpha that recovered at
     angle 0 leaves a residual distance above ``RESIDUAL_MIN`` (recovery is no longer exact). Returns,
@@ -27,8 +29,10 @@ def check_intertwined(limits: dict[str, np.ndarray], angles: np.ndarray, alphas:
     for key, dist in limits.items():
         short = methods.get(key).short
         predicted = np.array([th.recovers(key, a) for a in alphas])
-        claim(np.array_equal(dist[:, zero] < IDENTITY_ATOL, predicted),
-              f"{short} at angle 0: the exact limit disagrees with the threshold")
+        claim(
+            np.array_equal(dist[:, zero] < IDENTITY_ATOL, predicted),
+            f"{short} at angle 0: the exact limit disagrees with the threshold",
+        )
         if not predicted.any() or not tilted.any():
             out[key] = float("nan")
             continue
@@ -47,8 +51,11 @@ def check_simulation_near_limit(setting: Setting, n: int, alphas: object, seed: 
     """A simulation of ``setting`` at sample size ``n`` lands within ``SIMULATION_GAP_TOL`` of the exact
     limits, for every alpha and self-supervised method. Returns the largest difference."""
     sim = recovery_sweep(setting, [n], alphas, seeds=[seed])
-    gap = max(abs(sim.distance[m.key][i, 0, 0] - population_distance(setting, m, a))
-              for m in methods.encoder_methods() for i, a in enumerate(np.atleast_1d(alphas)))
+    gap = max(
+        abs(sim.distance[m.key][i, 0, 0] - population_distance(setting, m, a))
+        for m in methods.encoder_methods()
+        for i, a in enumerate(np.atleast_1d(alphas))
+    )
     claim(gap < SIMULATION_GAP_TOL, f"simulation at n={n} is {gap:.3g} from the exact limit")
     return float(gap)
 
@@ -59,9 +66,14 @@ def check_blind_spot(setting: Setting, alphas: object) -> float:
     alike: the criterion cannot see it. Returns the largest."""
     rotated = intertwined(setting, np.pi / 2)
     signal = rotated.signal_basis()
-    blind = max(max(population_distance(rotated, m, a),
-                    subspace_distance(m.solve(*rotated.population_moments(a, corrupted=True), rotated.k).encoder, signal))
-                for m in methods.encoder_methods() for a in np.atleast_1d(alphas))
+    blind = max(
+        max(
+            population_distance(rotated, m, a),
+            subspace_distance(m.solve(*rotated.population_moments(a, corrupted=True), rotated.k).encoder, signal),
+        )
+        for m in methods.encoder_methods()
+        for a in np.atleast_1d(alphas)
+    )
     claim(blind < IDENTITY_ATOL, f"at 90 degrees the distance is {blind}")
     return blind
 
@@ -77,8 +89,13 @@ def check_reference_drift(distances: dict[str, dict[str, np.ndarray]], angles: n
     out = {}
     for key, drift in distances[DRIFT].items():
         short = methods.get(key).short
-        claim(bool(np.all(drift[:, angles == 0] < IDENTITY_ATOL)), f"{short}: the clean encoder leaves span(Q_1) at angle 0")
-        claim(bool(np.all(drift[:, tilted] > RESIDUAL_MIN)),
-              f"{short}: at a tilted angle the clean encoder stays in span(Q_1) ({drift[:, tilted].min():.3g})")
+        claim(
+            bool(np.all(drift[:, angles == 0] < IDENTITY_ATOL)),
+            f"{short}: the clean encoder leaves span(Q_1) at angle 0",
+        )
+        claim(
+            bool(np.all(drift[:, tilted] > RESIDUAL_MIN)),
+            f"{short}: at a tilted angle the clean encoder stays in span(Q_1) ({drift[:, tilted].min():.3g})",
+        )
         out[key] = drift[-1]
     return out

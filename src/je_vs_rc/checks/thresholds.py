@@ -1,13 +1,14 @@
 """Checks of the recovery results (Props 4.2-4.4), the limit scores and Cor 4.5, on the simulations
 of :mod:`je_vs_rc.simulate.sweeps`."""
+
 from __future__ import annotations
 
 import numpy as np
 
 from ..simulate.sweeps import PhaseDiagram, Sweep, population_distance, scaled_setting
 from ..theory import methods
-from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
 from ..theory.linalg import orthogonal_distance
+from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
 from ..theory.setting import Setting
 from ..theory.thresholds import Crossing, Thresholds, limit_scores, thresholds
 from .claims import DECREASE_FACTOR, FAILED_ABOVE, IDENTITY_ATOL, RECOVERED_BELOW, claim
@@ -33,14 +34,17 @@ def check_limit_scores(setting: Setting, alpha: float) -> float:
     population moments (JE: eigenvalues of S^-1/2 G S^-1/2; RC: singular values of G S^-1/2)."""
     S, G = setting.population_moments(alpha, corrupted=True)
     scores = limit_scores(setting, alpha)
-    err = max(float(np.abs(np.sort(np.concatenate(scores[m.key]))[::-1] - m.solve(S, G, setting.k).spectrum).max())
-              for m in methods.encoder_methods())
+    err = max(
+        float(np.abs(np.sort(np.concatenate(scores[m.key]))[::-1] - m.solve(S, G, setting.k).spectrum).max())
+        for m in methods.encoder_methods()
+    )
     claim(err < IDENTITY_ATOL, f"limit scores differ from the closed forms' spectra by {err:.3g}")
     return err
 
 
-def check_recovery(sweep: Sweep, th: Thresholds, method: str | LinearMethod,
-                   setting: Setting | None = None) -> dict[float, str]:
+def check_recovery(
+    sweep: Sweep, th: Thresholds, method: str | LinearMethod, setting: Setting | None = None
+) -> dict[float, str]:
     """Props 4.3/4.4 as n grows: alpha^2 above the threshold -> distance falls to ~0; below -> it stays.
 
     "Falls" means the seed-mean at the largest n is below ``RECOVERED_BELOW`` and below
@@ -57,9 +61,12 @@ def check_recovery(sweep: Sweep, th: Thresholds, method: str | LinearMethod,
         else:
             ok = curve[-1] > FAILED_ABOVE
             verdicts[float(alpha)] = "fails"
-        claim(ok, f"{method.short} at alpha={alpha:g}: theory says it {verdicts[float(alpha)]} "
-                  f"(alpha^2={alpha**2:.3g} vs threshold {th.threshold2(method):.3g}) but the distance went "
-                  f"{curve[0]:.3g} -> {curve[-1]:.3g}")
+        claim(
+            ok,
+            f"{method.short} at alpha={alpha:g}: theory says it {verdicts[float(alpha)]} "
+            f"(alpha^2={alpha**2:.3g} vs threshold {th.threshold2(method):.3g}) but the distance went "
+            f"{curve[0]:.3g} -> {curve[-1]:.3g}",
+        )
         if setting is not None:
             _check_limit(setting, th, method, float(alpha))
     return verdicts
@@ -70,9 +77,11 @@ def _check_limit(setting: Setting, th: Thresholds, method: LinearMethod, alpha: 
     # direction replaced a signal one), as the threshold predicts.
     limit = population_distance(setting, method, alpha)
     expected = 0.0 if th.recovers(method, alpha) else 1.0
-    claim(abs(limit - expected) < IDENTITY_ATOL,
-          f"{method.short} at alpha={alpha:.4g}: the exact n->inf distance is {limit:.3g}, but alpha^2={alpha**2:.4g} "
-          f"against the threshold {th.threshold2(method):.4g} predicts {expected:g}")
+    claim(
+        abs(limit - expected) < IDENTITY_ATOL,
+        f"{method.short} at alpha={alpha:.4g}: the exact n->inf distance is {limit:.3g}, but alpha^2={alpha**2:.4g} "
+        f"against the threshold {th.threshold2(method):.4g} predicts {expected:g}",
+    )
     return limit
 
 
@@ -91,8 +100,10 @@ def check_threshold_sharp(setting: Setting, th: Thresholds, method: str | Linear
         out[f"alpha_{name}"] = float(alpha)
         out[f"distance_{name}"] = _check_limit(setting, th, method, float(alpha))
     if t > 0:
-        claim(out["distance_below"] > 1 - IDENTITY_ATOL and out["distance_above"] < IDENTITY_ATOL,
-              f"{method.short}: the exact limit does not switch at the threshold {t:.4g}")
+        claim(
+            out["distance_below"] > 1 - IDENTITY_ATOL and out["distance_above"] < IDENTITY_ATOL,
+            f"{method.short}: the exact limit does not switch at the threshold {t:.4g}",
+        )
     return out
 
 
@@ -102,8 +113,10 @@ def check_alpha_limit(sweep: Sweep, method: str | LinearMethod) -> None:
     method = methods.get(method)
     for j, n in enumerate(sweep.ns):
         curve = sweep.distance[method.key][:, j].mean(axis=-1)
-        claim(curve[-1] < RECOVERED_BELOW and curve[-1] < DECREASE_FACTOR * curve[0],
-              f"{method.short} (alpha -> inf) at n={n}: the distance went {np.round(curve, 4)}")
+        claim(
+            curve[-1] < RECOVERED_BELOW and curve[-1] < DECREASE_FACTOR * curve[0],
+            f"{method.short} (alpha -> inf) at n={n}: the distance went {np.round(curve, 4)}",
+        )
 
 
 def check_supervised_consistency(by_n: Sweep, by_alpha: Sweep) -> None:
@@ -112,8 +125,10 @@ def check_supervised_consistency(by_n: Sweep, by_alpha: Sweep) -> None:
     check_alpha_limit(by_alpha, methods.SUPERVISED)
     for i, alpha in enumerate(by_n.alphas):
         curve = by_n.distance[methods.SUPERVISED.key][i].mean(axis=-1)
-        claim(curve[-1] < DECREASE_FACTOR * curve[0] and np.all(np.diff(curve) < 0),
-              f"Prop 4.2 (n -> inf) at alpha={alpha:g}: the gap went {np.round(curve, 4)}")
+        claim(
+            curve[-1] < DECREASE_FACTOR * curve[0] and np.all(np.diff(curve) < 0),
+            f"Prop 4.2 (n -> inf) at alpha={alpha:g}: the gap went {np.round(curve, 4)}",
+        )
 
 
 def check_corollary_45(th: Thresholds) -> float:
@@ -125,12 +140,17 @@ def check_corollary_45(th: Thresholds) -> float:
     je, rc = th.per_noise[JOINT_EMBEDDING.key], th.per_noise[RECONSTRUCTION.key]
     identity = je - rc - (1 / th.delta - th.noise_gamma / th.eta**2)
     err = float(np.abs(identity).max())
-    claim(err < IDENTITY_ATOL * max(1.0, float(np.abs(rc).max())),
-          f"Cor 4.5 per-component identity off by {err:.3g}")
+    claim(err < IDENTITY_ATOL * max(1.0, float(np.abs(rc).max())), f"Cor 4.5 per-component identity off by {err:.3g}")
     if th.regime == "low":
-        claim(th.alpha_je2 > th.alpha_rc2, f"Cor 4.5 low noise: alpha_JE^2={th.alpha_je2:.4g} <= alpha_RC^2={th.alpha_rc2:.4g}")
+        claim(
+            th.alpha_je2 > th.alpha_rc2,
+            f"Cor 4.5 low noise: alpha_JE^2={th.alpha_je2:.4g} <= alpha_RC^2={th.alpha_rc2:.4g}",
+        )
     if th.regime == "high":
-        claim(th.alpha_je2 < th.alpha_rc2, f"Cor 4.5 high noise: alpha_JE^2={th.alpha_je2:.4g} >= alpha_RC^2={th.alpha_rc2:.4g}")
+        claim(
+            th.alpha_je2 < th.alpha_rc2,
+            f"Cor 4.5 high noise: alpha_JE^2={th.alpha_je2:.4g} >= alpha_RC^2={th.alpha_rc2:.4g}",
+        )
     return err
 
 
@@ -157,12 +177,17 @@ def check_phase_diagram(phase: PhaseDiagram, setting: Setting, margin: float = P
                 signal, noise = limit_scores(scaled, alpha)[method.key]
                 gap[i, j] = abs(signal.min() - noise.max()) / signal.min()
         wrong = (predicted != simulated) & (gap > margin)
-        claim(not wrong.any(), f"{method.short} phase diagram: {int(wrong.sum())} cells away from the "
-                               f"boundary disagree with the threshold")
+        claim(
+            not wrong.any(),
+            f"{method.short} phase diagram: {int(wrong.sum())} cells away from the "
+            f"boundary disagree with the threshold",
+        )
         out[method.key] = float((predicted == simulated).mean())
-        claim(out[method.key] >= PHASE_MIN_AGREEMENT,
-              f"{method.short} phase diagram: only {100 * out[method.key]:.1f}% of the cells agree with the threshold "
-              f"(at least {100 * PHASE_MIN_AGREEMENT:.0f}% required)")
+        claim(
+            out[method.key] >= PHASE_MIN_AGREEMENT,
+            f"{method.short} phase diagram: only {100 * out[method.key]:.1f}% of the cells agree with the threshold "
+            f"(at least {100 * PHASE_MIN_AGREEMENT:.0f}% required)",
+        )
     return out
 
 
@@ -174,6 +199,7 @@ def check_threshold_crossing(setting: Setting, crossing: Crossing) -> dict[str, 
     crossing lies within Cor 4.5's undetermined band ``[eta^2/(delta max g), eta^2/(delta min g)]``, and
     it sits on the low-noise edge ``max lam_gamma = eta^2/delta`` exactly when ``crossing.at_switch``.
     """
+
     def diff(scale: float) -> tuple[float, float]:
         th = thresholds(scaled_setting(setting, scale))
         return th.alpha_je2 - th.alpha_rc2, th.alpha_je2
@@ -183,15 +209,23 @@ def check_threshold_crossing(setting: Setting, crossing: Crossing) -> dict[str, 
     below, above = diff(s * (1 - CROSSING_STEP))[0], diff(s * (1 + CROSSING_STEP))[0]
     spectra = setting.spectra()
     high_edge = spectra.eta**2 / (spectra.delta * spectra.gamma_noise.min())
-    claim(abs(at) < IDENTITY_ATOL * max(1.0, abs(je2)) and below > 0 > above,
-          f"thresholds at scale {s:.6g}: JE^2 - RC^2 = {at:.3g} (just below {below:.3g}, just above {above:.3g})")
-    claim(abs(je2 - crossing.alpha2) < IDENTITY_ATOL * max(1.0, abs(je2)),
-          f"common squared threshold {crossing.alpha2:.6g}, recomputed {je2:.6g}")
-    claim(crossing.switch_scale * (1 - IDENTITY_ATOL) <= s <= high_edge * (1 + IDENTITY_ATOL),
-          f"crossing at scale {s:.6g} outside Cor 4.5's band [{crossing.switch_scale:.6g}, {high_edge:.6g}]")
+    claim(
+        abs(at) < IDENTITY_ATOL * max(1.0, abs(je2)) and below > 0 > above,
+        f"thresholds at scale {s:.6g}: JE^2 - RC^2 = {at:.3g} (just below {below:.3g}, just above {above:.3g})",
+    )
+    claim(
+        abs(je2 - crossing.alpha2) < IDENTITY_ATOL * max(1.0, abs(je2)),
+        f"common squared threshold {crossing.alpha2:.6g}, recomputed {je2:.6g}",
+    )
+    claim(
+        crossing.switch_scale * (1 - IDENTITY_ATOL) <= s <= high_edge * (1 + IDENTITY_ATOL),
+        f"crossing at scale {s:.6g} outside Cor 4.5's band [{crossing.switch_scale:.6g}, {high_edge:.6g}]",
+    )
     on_edge = abs(s - crossing.switch_scale) < IDENTITY_ATOL * s
-    claim(on_edge == crossing.at_switch, f"crossing at {s:.6g}, low-noise edge at {crossing.switch_scale:.6g}: "
-                                         f"at_switch={crossing.at_switch} is wrong")
+    claim(
+        on_edge == crossing.at_switch,
+        f"crossing at {s:.6g}, low-noise edge at {crossing.switch_scale:.6g}: at_switch={crossing.at_switch} is wrong",
+    )
     return {"scale": s, "switch_scale": crossing.switch_scale, "difference": at}
 
 
@@ -205,14 +239,18 @@ def check_encoder_caveat(phase: PhaseDiagram, setting: Setting, method: str | Li
         for i, alpha in enumerate(phase.alphas):
             if not phase.thresholds[j].recovers(method, alpha) and phase.distance[method.key][i, j] < FAILED_ABOVE:
                 limit = population_distance(scaled, method, alpha)
-                claim(limit > 1 - IDENTITY_ATOL, f"{method.short} at scale {scale:.3g}, alpha {alpha:.3g}: the exact "
-                                                 f"limit distance is {limit:.3g}, not 1")
+                claim(
+                    limit > 1 - IDENTITY_ATOL,
+                    f"{method.short} at scale {scale:.3g}, alpha {alpha:.3g}: the exact "
+                    f"limit distance is {limit:.3g}, not 1",
+                )
                 count += 1
     return count
 
 
-def check_up_to_orthogonal(setting: Setting, th: Thresholds, alphas: object, ns: object, seed: int = 0
-                           ) -> dict[float, list[float]]:
+def check_up_to_orthogonal(
+    setting: Setting, th: Thresholds, alphas: object, ns: object, seed: int = 0
+) -> dict[float, list[float]]:
     """Prop 4.4's "up to an orthogonal U", checked directly with ``min_U ||W~ - U W|| / ||W||``
     (:func:`~je_vs_rc.theory.linalg.orthogonal_distance`; the subspace distance cannot see it).
 
@@ -227,10 +265,13 @@ def check_up_to_orthogonal(setting: Setting, th: Thresholds, alphas: object, ns:
     for alpha in np.atleast_1d(alphas):
         if not th.recovers(method, alpha):
             continue
-        limit = orthogonal_distance(*[method.solve(*setting.population_moments(alpha, corrupted=c), setting.k).encoder
-                                      for c in (True, False)])
-        claim(limit < IDENTITY_ATOL, f"JE at alpha={alpha:g}: the exact limits differ by more than an orthogonal U "
-                                     f"(distance {limit:.3g})")
+        limit = orthogonal_distance(
+            *[method.solve(*setting.population_moments(alpha, corrupted=c), setting.k).encoder for c in (True, False)]
+        )
+        claim(
+            limit < IDENTITY_ATOL,
+            f"JE at alpha={alpha:g}: the exact limits differ by more than an orthogonal U (distance {limit:.3g})",
+        )
         rng = np.random.default_rng(seed)
         curve = []
         for n in ns:
@@ -238,9 +279,14 @@ def check_up_to_orthogonal(setting: Setting, th: Thresholds, alphas: object, ns:
             Xc = X + setting.corruption(n, rng)
             Sigma = setting.sigma(alpha)
             G, Gc = X.T @ X / n, Xc.T @ Xc / n
-            curve.append(orthogonal_distance(method.solve(Gc + Sigma, Gc, setting.k).encoder,
-                                             method.solve(G + Sigma, G, setting.k).encoder))
-        claim(curve[-1] < RECOVERED_BELOW and curve[-1] < DECREASE_FACTOR * curve[0],
-              f"JE at alpha={alpha:g}: min_U ||W~ - U W|| / ||W|| went {np.round(curve, 4)} as n grew")
+            curve.append(
+                orthogonal_distance(
+                    method.solve(Gc + Sigma, Gc, setting.k).encoder, method.solve(G + Sigma, G, setting.k).encoder
+                )
+            )
+        claim(
+            curve[-1] < RECOVERED_BELOW and curve[-1] < DECREASE_FACTOR * curve[0],
+            f"JE at alpha={alpha:g}: min_U ||W~ - U W|| / ||W|| went {np.round(curve, 4)} as n grew",
+        )
         out[float(alpha)] = curve
     return out

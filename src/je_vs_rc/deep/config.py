@@ -3,6 +3,7 @@ chapter's parameters cell and the parameter files in ``params/`` mirror it; a te
 chapter agrees), and one validation that runs before any work and names the parameter, the value
 and what is allowed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,31 +29,31 @@ class ExperimentConfig:
     """Every knob of the Table 1 pipeline; the defaults are the chapter's small CPU run (about two
     minutes on two cores)."""
 
-    dataset: str = "mnist"               # "mnist" (offline, padded to 32 px) or "imagefolder" (ImageNet, ImageNet-100)
-    data_root: str | None = None         # mnist: the data folder (None: je_vs_rc.data's); imagefolder: train/ and val/
+    dataset: str = "mnist"  # "mnist" (offline, padded to 32 px) or "imagefolder" (ImageNet, ImageNet-100)
+    data_root: str | None = None  # mnist: the data folder (None: je_vs_rc.data's); imagefolder: train/ and val/
     image_size: int = 32
     methods: Sequence[str] = ("byol", "dino", "mae")
-    backbones: str | Mapping[str, str] = "vit_tiny"   # one backbone for every method, "paper", or method -> backbone
+    backbones: str | Mapping[str, str] = "vit_tiny"  # one backbone for every method, "paper", or method -> backbone
     corruptions: Sequence[str] = ("gaussian_noise",)
     severities: Sequence[int] = (1, 5)
     epochs: int = 2
-    batch_size: int = 128                # per process; learning rates scale with the total batch
-    lr: Mapping[str, float] | None = None   # method -> rate; None (or a method left out): the method's default
-    train_images: int | None = 600       # image budget (None: all)
+    batch_size: int = 128  # per process; learning rates scale with the total batch
+    lr: Mapping[str, float] | None = None  # method -> rate; None (or a method left out): the method's default
+    train_images: int | None = 600  # image budget (None: all)
     test_images: int | None = 500
     probe_weight_decays: Sequence[float] = probe.WEIGHT_DECAYS
     probe_iters: int = probe.PROBE_ITERS
-    device: str = "cpu"                  # "cuda" on a GPU
+    device: str = "cpu"  # "cuda" on a GPU
     num_workers: int = 0
-    seeds: Sequence[int] = (0,)          # each a full replicate: data subset, corruption draws, weights, probe split
-    random_init: bool = True             # also probe each backbone frozen at its random initialisation
+    seeds: Sequence[int] = (0,)  # each a full replicate: data subset, corruption draws, weights, probe split
+    random_init: bool = True  # also probe each backbone frozen at its random initialisation
     augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these (0: none)
     augment_severities: Sequence[int] | None = None  # severities at which strengths > 0 run (None: all of severities)
-    num_threads: int | None = None       # torch's CPU threads (None: torch's choice; 1 is fastest on a loaded machine)
-    out_dir: str | None = None           # where results.json goes (None: runs/imagenet_c in the repository)
-    cache_dir: str | None = None         # corrupted images, checkpoints, features (None: <out_dir>/cache)
-    checkpoints: Mapping[str, str] | None = None   # method -> a checkpoint to evaluate instead of pretraining
-    imagenet_c_root: str | None = None   # official ImageNet-C folders: test images read from it, not corrupted here
+    num_threads: int | None = None  # torch's CPU threads (None: torch's choice; 1 is fastest on a loaded machine)
+    out_dir: str | None = None  # where results.json goes (None: runs/imagenet_c in the repository)
+    cache_dir: str | None = None  # corrupted images, checkpoints, features (None: <out_dir>/cache)
+    checkpoints: Mapping[str, str] | None = None  # method -> a checkpoint to evaluate instead of pretraining
+    imagenet_c_root: str | None = None  # official ImageNet-C folders: test images read from it, not corrupted here
 
     @classmethod
     def names(cls) -> list[str]:
@@ -76,8 +77,9 @@ class ExperimentConfig:
         return cls(**values)
 
     @classmethod
-    def from_chapter(cls, namespace: Mapping[str, Any], params_file: str | os.PathLike[str] | None = None
-                     ) -> ExperimentConfig:
+    def from_chapter(
+        cls, namespace: Mapping[str, Any], params_file: str | os.PathLike[str] | None = None
+    ) -> ExperimentConfig:
         """The chapter's parameters (every field, by name, from ``namespace``), overridden by
         ``params_file`` (a file from ``params/``) if given."""
         values = {k: namespace[k] for k in cls.names()}
@@ -109,8 +111,10 @@ class ExperimentConfig:
             raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
         if isinstance(self.backbones, str):
             if self.backbones != "paper" and self.backbones not in methods.BACKBONES:
-                raise ValueError(f"backbones must be 'paper', one of {list(methods.BACKBONES)} (every method on it) "
-                                 f"or a mapping method -> backbone; got {self.backbones!r}")
+                raise ValueError(
+                    f"backbones must be 'paper', one of {list(methods.BACKBONES)} (every method on it) "
+                    f"or a mapping method -> backbone; got {self.backbones!r}"
+                )
         else:
             _mapping("backbones", self.backbones)
             missing = [m for m in self.methods if m not in self.backbones]
@@ -130,11 +134,12 @@ class ExperimentConfig:
         if len(set(self.seeds)) != len(self.seeds):
             raise ValueError(f"seeds must not repeat a seed; got {list(self.seeds)}")
         _names_list("augment_strengths", self.augment_strengths, None)
-        bad = [s for s in self.augment_strengths
-               if isinstance(s, bool) or s not in (0,) + corruptions.SEVERITIES]
+        bad = [s for s in self.augment_strengths if isinstance(s, bool) or s not in (0,) + corruptions.SEVERITIES]
         if bad or len(set(self.augment_strengths)) != len(self.augment_strengths):
-            raise ValueError(f"augment_strengths must be distinct severities 0-5 (0: no injection); "
-                             f"got {list(self.augment_strengths)}")
+            raise ValueError(
+                f"augment_strengths must be distinct severities 0-5 (0: no injection); "
+                f"got {list(self.augment_strengths)}"
+            )
         if self.augment_severities is not None:
             _names_list("augment_severities", self.augment_severities, None)
             extra = [s for s in self.augment_severities if s not in self.severities]
@@ -153,8 +158,9 @@ class ExperimentConfig:
                 if m not in self.methods:
                     raise ValueError(f"lr names a method that is not run: {m!r}; methods are {list(self.methods)}")
                 if not _number(rate) or not rate > 0:
-                    raise ValueError(f"lr[{m!r}] must be a positive number (leave the method out for its "
-                                     f"default); got {rate!r}")
+                    raise ValueError(
+                        f"lr[{m!r}] must be a positive number (leave the method out for its default); got {rate!r}"
+                    )
         _names_list("probe_weight_decays", self.probe_weight_decays, None)
         bad = [w for w in self.probe_weight_decays if not _number(w) or not w >= 0]
         if bad:
@@ -167,7 +173,9 @@ class ExperimentConfig:
             _mapping("checkpoints", self.checkpoints)
             for m, path in self.checkpoints.items():
                 if m not in self.methods:
-                    raise ValueError(f"checkpoints names a method that is not run: {m!r}; methods are {list(self.methods)}")
+                    raise ValueError(
+                        f"checkpoints names a method that is not run: {m!r}; methods are {list(self.methods)}"
+                    )
                 if not Path(path).is_file():
                     raise ValueError(f"checkpoints[{m!r}] must be an existing file; got {path!r}")
         if not isinstance(self.device, str):
@@ -189,17 +197,27 @@ class ExperimentConfig:
                 raise ValueError(f"image_size must be 32 for dataset 'mnist'; got {self.image_size}")
             data.verify("mnist", self.data_root)  # DataUnavailable (missing or corrupt) says how to fetch it
         elif self.data_root is None or not all((Path(self.data_root) / s).is_dir() for s in ("train", "val")):
-            raise ValueError(f"data_root must be an existing folder with train/ and val/ for dataset 'imagefolder'; "
-                             f"got {self.data_root!r}")
+            raise ValueError(
+                f"data_root must be an existing folder with train/ and val/ for dataset 'imagefolder'; "
+                f"got {self.data_root!r}"
+            )
         if self.imagenet_c_root is not None:
             if self.dataset != "imagefolder":
-                raise ValueError(f"imagenet_c_root needs dataset 'imagefolder' (its classes are ImageNet's); "
-                                 f"got dataset {self.dataset!r}")
-            absent = [f"{c}/{s}" for c in self.corruptions for s in self.severities
-                      if not (Path(self.imagenet_c_root) / c / str(s)).is_dir()]
+                raise ValueError(
+                    f"imagenet_c_root needs dataset 'imagefolder' (its classes are ImageNet's); "
+                    f"got dataset {self.dataset!r}"
+                )
+            absent = [
+                f"{c}/{s}"
+                for c in self.corruptions
+                for s in self.severities
+                if not (Path(self.imagenet_c_root) / c / str(s)).is_dir()
+            ]
             if absent:
-                raise ValueError(f"imagenet_c_root must hold <corruption>/<severity>/ folders; "
-                                 f"{self.imagenet_c_root!r} lacks {absent}")
+                raise ValueError(
+                    f"imagenet_c_root must hold <corruption>/<severity>/ folders; "
+                    f"{self.imagenet_c_root!r} lacks {absent}"
+                )
 
 
 def read_params(path: str | os.PathLike[str]) -> dict[str, Any]:

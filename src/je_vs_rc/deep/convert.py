@@ -6,6 +6,7 @@ two architectures compute the same function (pre-norm blocks, fused q/k/v in the
 MLP, final LayerNorm), so renaming is all it takes; ``tests/test_deep.py`` checks the equivalence on a
 timm-built model.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,11 +18,20 @@ from typing import Any
 import torch
 
 _BLOCK = {
-    "norm1": "ln_1", "attn.qkv.weight": "self_attention.in_proj_weight", "attn.qkv.bias": "self_attention.in_proj_bias",
-    "attn.proj": "self_attention.out_proj", "norm2": "ln_2", "mlp.fc1": "mlp.0", "mlp.fc2": "mlp.3",
+    "norm1": "ln_1",
+    "attn.qkv.weight": "self_attention.in_proj_weight",
+    "attn.qkv.bias": "self_attention.in_proj_bias",
+    "attn.proj": "self_attention.out_proj",
+    "norm2": "ln_2",
+    "mlp.fc1": "mlp.0",
+    "mlp.fc2": "mlp.3",
 }
-_TOP = {"cls_token": "class_token", "pos_embed": "encoder.pos_embedding", "patch_embed.proj": "conv_proj",
-        "norm": "encoder.ln"}
+_TOP = {
+    "cls_token": "class_token",
+    "pos_embed": "encoder.pos_embedding",
+    "patch_embed.proj": "conv_proj",
+    "norm": "encoder.ln",
+}
 
 
 def timm_vit_to_torchvision(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -34,12 +44,12 @@ def timm_vit_to_torchvision(state: dict[str, torch.Tensor]) -> dict[str, torch.T
             idx, rest = block.groups()
             for old, new in _BLOCK.items():
                 if rest.startswith(old):
-                    out[f"encoder.layers.encoder_layer_{idx}.{new}{rest[len(old):]}"] = value
+                    out[f"encoder.layers.encoder_layer_{idx}.{new}{rest[len(old) :]}"] = value
                     break
             continue
         for old, new in _TOP.items():
             if key == old or key.startswith(old + "."):
-                out[new + key[len(old):]] = value
+                out[new + key[len(old) :]] = value
                 break
     return out
 
@@ -64,8 +74,10 @@ def load_state(path: str | os.PathLike[str], map_location: Any = "cpu") -> Any:
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        raise ValueError(f"{path}: refusing to load: it holds objects other than tensors and plain "
-                         f"containers, which could run code ({str(err).splitlines()[0]})") from None
+        raise ValueError(
+            f"{path}: refusing to load: it holds objects other than tensors and plain "
+            f"containers, which could run code ({str(err).splitlines()[0]})"
+        ) from None
 
 
 def load_checkpoint(model: torch.nn.Module, method: str, path: str | os.PathLike[str]) -> None:
@@ -86,5 +98,7 @@ def load_checkpoint(model: torch.nn.Module, method: str, path: str | os.PathLike
         raise ValueError(f"{path}: neither a checkpoint of this pipeline nor timm-style ViT weights")
     missing, unexpected = feature_vit(model, method).load_state_dict(renamed, strict=False)
     if unexpected or [k for k in missing if k != "heads.weight" and k != "heads.bias"]:
-        raise ValueError(f"{path}: weights do not fit the {method} backbone (missing {missing[:5]}, "
-                         f"unexpected {unexpected[:5]}); check backbone and image_size")
+        raise ValueError(
+            f"{path}: weights do not fit the {method} backbone (missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}); check backbone and image_size"
+        )

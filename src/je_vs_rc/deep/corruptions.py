@@ -6,6 +6,7 @@ of image ``i`` are seeded by ``(seed, i)``, so every epoch, every rerun and ever
 same corrupted image; the corrupted set is computed once and cached as a ``.npy`` array, keyed on the
 input images, the corruption, the severity, the seed and the code (:func:`cache_key`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,10 @@ def corrupt(image: np.ndarray, name: str, severity: int, seed: int) -> np.ndarra
             try:
                 out = corruption_dict[name](Image.fromarray(image), severity)
             except Exception as err:  # noqa: BLE001 - any failure means: this corruption needs 32 px
-                raise ValueError(f"corruption {name!r} cannot be applied to a {image.shape[0]}x{image.shape[1]} "
-                                 f"image (ImageNet-C's functions are made for >= 32 px): {err}") from None
+                raise ValueError(
+                    f"corruption {name!r} cannot be applied to a {image.shape[0]}x{image.shape[1]} "
+                    f"image (ImageNet-C's functions are made for >= 32 px): {err}"
+                ) from None
     finally:
         np.random.set_state(state)
     return np.clip(np.asarray(out), 0, 255).astype(np.uint8)
@@ -80,8 +83,14 @@ def cache_key(data_key: str, name: str, severity: int, seed: int) -> str:
     return keys.digest(data_key, name, severity, seed, keys.code_version(sys.modules[__name__]))
 
 
-def corrupt_all(images: np.ndarray, name: str, severity: int, seed: int,
-                cache_dir: str | os.PathLike[str] | None = None, data_key: str | None = None) -> np.ndarray:
+def corrupt_all(
+    images: np.ndarray,
+    name: str,
+    severity: int,
+    seed: int,
+    cache_dir: str | os.PathLike[str] | None = None,
+    data_key: str | None = None,
+) -> np.ndarray:
     """Corrupt every image of ``images`` (N x H x W x 3 uint8), caching the result.
 
     With ``cache_dir``, the array is stored as ``<name>_s<severity>_<cache_key>.npy`` (written to a

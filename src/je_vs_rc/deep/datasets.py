@@ -13,6 +13,7 @@ Every :class:`Images` carries a ``key``: a digest of what determines its content
 identity, the split, the image size, the subset drawn and this module's code), on which every
 downstream cache is keyed.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,10 @@ def mnist32(split: str, data_root: str | os.PathLike[str] | None = None) -> tupl
 def _folder_files(root: Path) -> tuple[list[Path], np.ndarray]:
     """Image files of ``root/<class>/*`` (sorted) and their class indices (classes in sorted order)."""
     if not root.is_dir():
-        raise FileNotFoundError(f"data_root has no folder {root}; expected <data_root>/<split>/<class>/<image> "
-                                f"(an ImageFolder tree such as ImageNet's)")
+        raise FileNotFoundError(
+            f"data_root has no folder {root}; expected <data_root>/<split>/<class>/<image> "
+            f"(an ImageFolder tree such as ImageNet's)"
+        )
     classes = sorted(p.name for p in root.iterdir() if p.is_dir())
     if not classes:
         raise FileNotFoundError(f"{root} has no class folders")
@@ -87,8 +90,14 @@ def _load_image(path: Path, image_size: int) -> np.ndarray:
         return np.asarray(im.crop((left, top, left + image_size, top + image_size)), dtype=np.uint8)
 
 
-def image_folder(root: str | os.PathLike[str], split: str, image_size: int, cache_dir: str | os.PathLike[str],
-                 budget: int | None = None, seed: int = 0) -> Images:
+def image_folder(
+    root: str | os.PathLike[str],
+    split: str,
+    image_size: int,
+    cache_dir: str | os.PathLike[str],
+    budget: int | None = None,
+    seed: int = 0,
+) -> Images:
     """An ImageFolder split as a memory-mapped N x S x S x 3 array (built once, then reused).
 
     ``budget`` keeps a seeded random subset of that many images (all if None). The cache is keyed on
@@ -103,7 +112,9 @@ def image_folder(root: str | os.PathLike[str], split: str, image_size: int, cach
     cache = Path(cache_dir) / f"{Path(root).name}_{split}_{image_size}_n{order.size}_{key}.npy"
     if not cache.is_file():
         with atomic_path(cache, suffix=".npy") as tmp:
-            out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(order.size, image_size, image_size, 3))
+            out = np.lib.format.open_memmap(
+                tmp, mode="w+", dtype=np.uint8, shape=(order.size, image_size, image_size, 3)
+            )
             for row, i in enumerate(order):
                 out[row] = _load_image(files[i], image_size)
             out.flush()
@@ -111,8 +122,15 @@ def image_folder(root: str | os.PathLike[str], split: str, image_size: int, cach
     return Images(np.load(cache, mmap_mode="r"), labels[order], key)
 
 
-def imagenet_c(root: str | os.PathLike[str], corruption: str, severity: int, image_size: int,
-               cache_dir: str | os.PathLike[str], budget: int | None = None, seed: int = 0) -> Images:
+def imagenet_c(
+    root: str | os.PathLike[str],
+    corruption: str,
+    severity: int,
+    image_size: int,
+    cache_dir: str | os.PathLike[str],
+    budget: int | None = None,
+    seed: int = 0,
+) -> Images:
     """One corruption x severity of the official ImageNet-C release (``root/<corruption>/<severity>/...``)."""
     from .corruptions import check_corruption
 
@@ -120,8 +138,9 @@ def imagenet_c(root: str | os.PathLike[str], corruption: str, severity: int, ima
     return image_folder(Path(root) / corruption, str(severity), image_size, cache_dir, budget, seed)
 
 
-def mnist(split: str, data_root: str | os.PathLike[str] | None = None, budget: int | None = None,
-          seed: int = 0) -> Images:
+def mnist(
+    split: str, data_root: str | os.PathLike[str] | None = None, budget: int | None = None, seed: int = 0
+) -> Images:
     """Verified MNIST ``split`` at 32 px; the key is the registry's hashes of its files (so where the
     files live does not matter, only what they hold), the subset drawn and the code."""
     from .. import data
@@ -133,8 +152,15 @@ def mnist(split: str, data_root: str | os.PathLike[str] | None = None, budget: i
     return Images(images[keep], labels[keep], key)
 
 
-def load(dataset: str, split: str, image_size: int, data_root: str | os.PathLike[str] | None,
-         cache_dir: str | os.PathLike[str], budget: int | None = None, seed: int = 0) -> Images:
+def load(
+    dataset: str,
+    split: str,
+    image_size: int,
+    data_root: str | os.PathLike[str] | None,
+    cache_dir: str | os.PathLike[str],
+    budget: int | None = None,
+    seed: int = 0,
+) -> Images:
     """Images, labels and key of ``dataset`` ("mnist" or "imagefolder"), at most ``budget`` images."""
     if dataset == "mnist":
         if image_size != 32:

@@ -1,5 +1,6 @@
 """Figures of the deep-learning chapter, drawn from a results table (``results.summarize``); no
 torch needed, only matplotlib, in the book's one plot style."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,8 +35,9 @@ def _line(ax: Any, entries: list[dict[str, Any]], metric: str, color: str, label
     ax.plot(x, mean, marker="o", ms=3, color=color, label=label, linestyle=linestyle)
     has = np.isfinite(std)  # one seed: no band there
     if has.any():
-        ax.fill_between(x, mean - np.where(has, std, 0), mean + np.where(has, std, 0), where=has, color=color,
-                        alpha=0.2, lw=0)
+        ax.fill_between(
+            x, mean - np.where(has, std, 0), mean + np.where(has, std, 0), where=has, color=color, alpha=0.2, lw=0
+        )
 
 
 @styled
@@ -53,8 +55,11 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
         base = _series(summary, corruption=corruption, backbone=backbone).get(RANDOM_INIT)
         if base:
             _line(ax, base, "top1", "0.4", NAMES[RANDOM_INIT], "--")
-        ax.set(title=f"{corruption.replace('_', ' ')}, {backbone}", xlabel="corruption severity",
-               ylabel="linear-probe top-1 (%)")
+        ax.set(
+            title=f"{corruption.replace('_', ' ')}, {backbone}",
+            xlabel="corruption severity",
+            ylabel="linear-probe top-1 (%)",
+        )
         ax.set_xticks(sorted({e["severity"] for e in summary}))
     axes[0][0].legend(fontsize=8)
     return fig
@@ -73,7 +78,13 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
             for i, strength in enumerate(strengths):
                 entries = _series(summary, corruption=corruption, augment_strength=strength).get(method)
                 if entries:
-                    _line(ax, entries, metric, COLORS[i % len(COLORS)], f"injected at strength {strength}" if strength else "plain (no injection)")
+                    _line(
+                        ax,
+                        entries,
+                        metric,
+                        COLORS[i % len(COLORS)],
+                        f"injected at strength {strength}" if strength else "plain (no injection)",
+                    )
             ax.set(title=f"{NAMES.get(method, method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
     axes[0][0].legend(fontsize=8)
     return fig

@@ -2,6 +2,7 @@
 digest of everything that determines its content, including the code that makes it. A changed input
 gives a new key, hence a fresh computation; nothing stale is ever reused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,7 @@ def array_digest(array: np.ndarray) -> str:
     """Digest of an array's shape, dtype and bytes (its content, whatever produced it)."""
     h = hashlib.sha256(f"{array.shape}{array.dtype}".encode())
     for start in range(0, len(array), 4096):
-        h.update(np.ascontiguousarray(array[start:start + 4096]).tobytes())
+        h.update(np.ascontiguousarray(array[start : start + 4096]).tobytes())
     return h.hexdigest()[:16]
 
 

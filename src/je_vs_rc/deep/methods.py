@@ -18,6 +18,7 @@ whose hooks the loop calls at fixed points of every step:
 
 Adding SimCLR or VICReg is one :func:`register` call with a new :class:`SSLModel` subclass.
 """
+
 from __future__ import annotations
 
 import copy
@@ -90,7 +91,7 @@ class Method:
     """
 
     name: str
-    paradigm: str   # "JE" (joint embedding) or "RC" (reconstruction)
+    paradigm: str  # "JE" (joint embedding) or "RC" (reconstruction)
     build: Callable[[str, int, int], SSLModel]
     lr_at_256: float
     optimizer: Callable[[Iterable[nn.Parameter], float], torch.optim.Optimizer]
@@ -161,8 +162,11 @@ def vit(name: str, image_size: int) -> Any:
     """A torchvision VisionTransformer: ``vit_tiny`` (4 px patches, 4 layers, width 96) or ViT-B/16."""
     import torchvision
 
-    kw = dict(patch_size=4, num_layers=4, num_heads=3, hidden_dim=96, mlp_dim=384) if name == "vit_tiny" else \
-        dict(patch_size=16, num_layers=12, num_heads=12, hidden_dim=768, mlp_dim=3072)
+    kw = (
+        dict(patch_size=4, num_layers=4, num_heads=3, hidden_dim=96, mlp_dim=384)
+        if name == "vit_tiny"
+        else dict(patch_size=16, num_layers=12, num_heads=12, hidden_dim=768, mlp_dim=3072)
+    )
     net = torchvision.models.VisionTransformer(image_size=image_size, **kw)
     net.heads = nn.Identity()  # no classifier: it would be an unused parameter under DDP
     return net
@@ -227,8 +231,10 @@ class BYOL(SSLModel):
         deactivate_requires_grad(self.projection_head_momentum)
         self.criterion = NegativeCosineSimilarity()
         blur = 1.0 if image_size >= 64 else 0.0  # no blur on tiny images, as lightly's CIFAR recipes
-        self.transform = BYOLTransform(BYOLView1Transform(input_size=image_size, gaussian_blur=blur),
-                                       BYOLView2Transform(input_size=image_size, gaussian_blur=0.1 * blur))
+        self.transform = BYOLTransform(
+            BYOLView1Transform(input_size=image_size, gaussian_blur=blur),
+            BYOLView2Transform(input_size=image_size, gaussian_blur=0.1 * blur),
+        )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(x).flatten(start_dim=1)
@@ -241,8 +247,9 @@ class BYOL(SSLModel):
 
     def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         x0, x1 = views[:2]
-        return 0.5 * (self.criterion(self._online(x0), self._momentum(x1)) +
-                      self.criterion(self._online(x1), self._momentum(x0)))
+        return 0.5 * (
+            self.criterion(self._online(x0), self._momentum(x1)) + self.criterion(self._online(x1), self._momentum(x0))
+        )
 
     def after_optimizer_step(self, step: Step) -> None:
         from lightly.models.utils import update_momentum
@@ -261,11 +268,17 @@ def _dino_head_class() -> type:
         ``torch.nn.utils.parametrizations.weight_norm``: lightly 1.6 still calls the deprecated
         ``torch.nn.utils.weight_norm``, which computes the same function."""
 
-        def __init__(self, input_dim: int, hidden_dim: int, bottleneck_dim: int, output_dim: int,
-                     freeze_last_layer: int = -1):
-            ProjectionHead.__init__(self, [(input_dim, hidden_dim, None, nn.GELU()),
-                                           (hidden_dim, hidden_dim, None, nn.GELU()),
-                                           (hidden_dim, bottleneck_dim, None, None)])
+        def __init__(
+            self, input_dim: int, hidden_dim: int, bottleneck_dim: int, output_dim: int, freeze_last_layer: int = -1
+        ):
+            ProjectionHead.__init__(
+                self,
+                [
+                    (input_dim, hidden_dim, None, nn.GELU()),
+                    (hidden_dim, hidden_dim, None, nn.GELU()),
+                    (hidden_dim, bottleneck_dim, None, None),
+                ],
+            )
             self.apply(self._init_weights)
             self.freeze_last_layer = freeze_last_layer
             self.last_layer = nn.utils.parametrizations.weight_norm(nn.Linear(bottleneck_dim, output_dim, bias=False))
@@ -294,8 +307,12 @@ class DINO(SSLModel):
         deactivate_requires_grad(self.teacher_head)
         self.criterion = DINOLoss(output_dim=out_dim, warmup_teacher_temp_epochs=max(1, min(30, epochs // 3)))
         small = image_size < 64
-        self.transform = DINOTransform(global_crop_size=image_size, local_crop_size=16 if small else 96,
-                                       n_local_views=2 if small else 6, gaussian_blur=(0.0, 0.0, 0.0) if small else (1.0, 0.1, 0.5))
+        self.transform = DINOTransform(
+            global_crop_size=image_size,
+            local_crop_size=16 if small else 96,
+            n_local_views=2 if small else 6,
+            gaussian_blur=(0.0, 0.0, 0.0) if small else (1.0, 0.1, 0.5),
+        )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.student_backbone(x).flatten(start_dim=1)
@@ -319,8 +336,9 @@ class DINO(SSLModel):
 class MAE(SSLModel):
     """MAE (He et al. 2022): reconstruct the pixels of masked patches from the visible ones."""
 
-    def __init__(self, backbone_name: str, image_size: int, epochs: int, mask_ratio: float = 0.75,
-                 decoder_dim: int = 128):
+    def __init__(
+        self, backbone_name: str, image_size: int, epochs: int, mask_ratio: float = 0.75, decoder_dim: int = 128
+    ):
         super().__init__()
         from lightly.models.modules import MaskedVisionTransformerDecoderTIMM, MaskedVisionTransformerTorchvision
         from lightly.transforms import MAETransform
@@ -331,9 +349,10 @@ class MAE(SSLModel):
         self.sequence_length = net.seq_length
         self.backbone = MaskedVisionTransformerTorchvision(vit=net)
         self.decoder_embed = nn.Linear(net.hidden_dim, decoder_dim)
-        self.decoder = MaskedVisionTransformerDecoderTIMM(num_patches=net.seq_length - 1, embed_dim=decoder_dim,
-                                                          depth=1, num_heads=4)
-        self.prediction_head = nn.Linear(decoder_dim, self.patch_size ** 2 * 3)
+        self.decoder = MaskedVisionTransformerDecoderTIMM(
+            num_patches=net.seq_length - 1, embed_dim=decoder_dim, depth=1, num_heads=4
+        )
+        self.prediction_head = nn.Linear(decoder_dim, self.patch_size**2 * 3)
         self.criterion = nn.MSELoss()
         self.transform = MAETransform(input_size=image_size)
 
@@ -345,8 +364,9 @@ class MAE(SSLModel):
 
         images = views[0]
         batch = images.shape[0]
-        idx_keep, idx_mask = utils.random_token_mask(size=(batch, self.sequence_length), mask_ratio=self.mask_ratio,
-                                                     device=images.device)
+        idx_keep, idx_mask = utils.random_token_mask(
+            size=(batch, self.sequence_length), mask_ratio=self.mask_ratio, device=images.device
+        )
         encoded = self.decoder_embed(self.backbone.encode(images=images, idx_keep=idx_keep))
         tokens = utils.repeat_token(self.decoder.mask_token, (batch, self.sequence_length))
         tokens = utils.set_at_index(tokens, idx_keep, encoded.type_as(tokens))

@@ -9,6 +9,7 @@ computes afresh; a rerun with nothing changed reuses everything.
 
 Command line: ``[torchrun --nproc_per_node N] python -m je_vs_rc.deep.pipeline PARAMS.yml [--out DIR]``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,18 @@ def _file_digest(path: str) -> str:
 RANDOM_INIT = results.RANDOM_INIT  # the rows of the frozen, randomly initialised backbones
 
 
-def _model(cfg: ExperimentConfig, method: str, seed: int, strength: int, corruption: str, images: np.ndarray,
-           images_key: str, cache: Path, timing: dict[str, float], progress: bool) -> tuple[torch.nn.Module, str]:
+def _model(
+    cfg: ExperimentConfig,
+    method: str,
+    seed: int,
+    strength: int,
+    corruption: str,
+    images: np.ndarray,
+    images_key: str,
+    cache: Path,
+    timing: dict[str, float],
+    progress: bool,
+) -> tuple[torch.nn.Module, str]:
     """The model to probe and its key: a supplied checkpoint, or pretraining (resumed if cached), with
     ``corruption`` injected into the views at ``strength`` (0: none)."""
     backbone = cfg.backbone_of(method)
@@ -47,10 +58,22 @@ def _model(cfg: ExperimentConfig, method: str, seed: int, strength: int, corrupt
         path = cfg.checkpoints[method]
         model = methods.build(method, backbone, cfg.image_size, cfg.epochs)
         convert.load_checkpoint(model, method, path)
-        return model.to(cfg.device), keys.digest("checkpoint", method, backbone, cfg.image_size, _file_digest(path),
-                                                 keys.code_version(methods, convert))
-    pcfg = PretrainConfig(method, backbone, cfg.image_size, cfg.epochs, cfg.batch_size, (cfg.lr or {}).get(method),
-                          seed, cfg.device, cfg.num_workers, corruption if strength else None, strength)
+        return model.to(cfg.device), keys.digest(
+            "checkpoint", method, backbone, cfg.image_size, _file_digest(path), keys.code_version(methods, convert)
+        )
+    pcfg = PretrainConfig(
+        method,
+        backbone,
+        cfg.image_size,
+        cfg.epochs,
+        cfg.batch_size,
+        (cfg.lr or {}).get(method),
+        seed,
+        cfg.device,
+        cfg.num_workers,
+        corruption if strength else None,
+        strength,
+    )
     key = pcfg.key(images_key)
     t0 = time.perf_counter()
     trained = pretrain(images, pcfg, cache / "checkpoints" / f"{method}_{key}", progress=progress, data_key=images_key)
@@ -66,30 +89,49 @@ def _random_init(cfg: ExperimentConfig, backbone: str, seed: int) -> tuple[torch
     return model, keys.digest(RANDOM_INIT, backbone, cfg.image_size, seed, keys.code_version(methods))
 
 
-def _features(model: torch.nn.Module, model_key: str, images: np.ndarray, images_key: str, cfg: ExperimentConfig,
-              cache: Path, name: str) -> np.ndarray:
+def _features(
+    model: torch.nn.Module,
+    model_key: str,
+    images: np.ndarray,
+    images_key: str,
+    cfg: ExperimentConfig,
+    cache: Path,
+    name: str,
+) -> np.ndarray:
     key = keys.digest(model_key, images_key, keys.code_version(probe))
     return probe.extract_features(model, images, device=cfg.device, cache=cache / "features" / f"{name}_{key}.npz")
 
 
-def _corrupted(split: datasets.Images, name: str, severity: int, seed: int,
-               cache: Path) -> datasets.Images:
+def _corrupted(split: datasets.Images, name: str, severity: int, seed: int, cache: Path) -> datasets.Images:
     images = corruptions.corrupt_all(split.images, name, severity, seed, cache / "corrupted", data_key=split.key)
     return datasets.Images(images, split.labels, corruptions.cache_key(split.key, name, severity, seed))
 
 
-def _score(model: torch.nn.Module, model_key: str, name: str, pairs: list[tuple[datasets.Images, datasets.Images]],
-           cfg: ExperimentConfig, seed: int, cache: Path, timing: dict[str, float]) -> list[dict[str, Any]]:
+def _score(
+    model: torch.nn.Module,
+    model_key: str,
+    name: str,
+    pairs: list[tuple[datasets.Images, datasets.Images]],
+    cfg: ExperimentConfig,
+    seed: int,
+    cache: Path,
+    timing: dict[str, float],
+) -> list[dict[str, Any]]:
     """The probe's score on each (train, test) pair of image sets, features cached per model and set."""
     scores = []
     for tr, te in pairs:
         t0 = time.perf_counter()
-        feats = [_features(model, model_key, s.images, s.key, cfg, cache, f"{name}_{part}")
-                 for s, part in ((tr, "train"), (te, "test"))]
+        feats = [
+            _features(model, model_key, s.images, s.key, cfg, cache, f"{name}_{part}")
+            for s, part in ((tr, "train"), (te, "test"))
+        ]
         timing["feature_images"] += len(tr.images) + len(te.images)
         timing["feature_seconds"] += time.perf_counter() - t0
-        scores.append(probe.linear_probe(feats[0], tr.labels, feats[1], te.labels, seed,
-                                         tuple(cfg.probe_weight_decays), cfg.probe_iters))
+        scores.append(
+            probe.linear_probe(
+                feats[0], tr.labels, feats[1], te.labels, seed, tuple(cfg.probe_weight_decays), cfg.probe_iters
+            )
+        )
     return scores
 
 
@@ -98,8 +140,13 @@ def _jobs(cfg: ExperimentConfig) -> list[tuple[int, int, str, int]]:
     (strength 0, every seed; also where the random-init rows come from) first, then the injected
     strengths, so that a run stopped early has whole tables."""
     cells = [(seed, name, sev) for seed in cfg.seeds for name in cfg.corruptions for sev in cfg.severities]
-    injected = [(strength, *cell) for strength in cfg.augment_strengths if strength for cell in cells
-                if cfg.augment_severities is None or cell[2] in cfg.augment_severities]
+    injected = [
+        (strength, *cell)
+        for strength in cfg.augment_strengths
+        if strength
+        for cell in cells
+        if cfg.augment_severities is None or cell[2] in cfg.augment_severities
+    ]
     return [(0, *cell) for cell in cells] + injected
 
 
@@ -128,42 +175,80 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
     path = cfg.output_dir() / "results.json"
     for done, (strength, seed, name, severity) in enumerate(jobs, 1):
         if seed not in data:
-            data[seed] = (datasets.load(cfg.dataset, "train", cfg.image_size, cfg.data_root, cache, cfg.train_images,
-                                        seed),
-                          None if cfg.imagenet_c_root else datasets.load(cfg.dataset, "test", cfg.image_size,
-                                                                         cfg.data_root, cache, cfg.test_images, seed))
+            data[seed] = (
+                datasets.load(cfg.dataset, "train", cfg.image_size, cfg.data_root, cache, cfg.train_images, seed),
+                None
+                if cfg.imagenet_c_root
+                else datasets.load(cfg.dataset, "test", cfg.image_size, cfg.data_root, cache, cfg.test_images, seed),
+            )
         train, test = data[seed]
         tr = _corrupted(train, name, severity, seed, cache)
-        te = datasets.imagenet_c(cfg.imagenet_c_root, name, severity, cfg.image_size, cache, cfg.test_images,
-                                 seed) if test is None else _corrupted(test, name, severity, seed + 1, cache)
+        te = (
+            datasets.imagenet_c(cfg.imagenet_c_root, name, severity, cfg.image_size, cache, cfg.test_images, seed)
+            if test is None
+            else _corrupted(test, name, severity, seed + 1, cache)
+        )
         pairs = [(tr, te)] + ([(train, test)] if test is not None else [])
         where = {"corruption": name, "severity": severity, "seed": seed}
         if strength == 0 and cfg.random_init and rank == 0:
             for backbone in sorted({cfg.backbone_of(m) for m in cfg.methods}):
                 model, key = _random_init(cfg, backbone, seed)
-                rows.append(_row(RANDOM_INIT, "none", backbone, 0, where,
-                                 _score(model, key, f"{RANDOM_INIT}_{backbone}", pairs, cfg, seed, cache, timing)))
+                rows.append(
+                    _row(
+                        RANDOM_INIT,
+                        "none",
+                        backbone,
+                        0,
+                        where,
+                        _score(model, key, f"{RANDOM_INIT}_{backbone}", pairs, cfg, seed, cache, timing),
+                    )
+                )
         if strength in cfg.augment_strengths:
             for method in cfg.methods:
                 model, key = _model(cfg, method, seed, strength, name, tr.images, tr.key, cache, timing, progress)
                 if rank != 0:  # under torchrun, the other processes only help pretraining
                     continue
-                rows.append(_row(method, methods.get(method).paradigm, cfg.backbone_of(method), strength,
-                                 where, _score(model, key, method, pairs, cfg, seed, cache, timing)))
+                rows.append(
+                    _row(
+                        method,
+                        methods.get(method).paradigm,
+                        cfg.backbone_of(method),
+                        strength,
+                        where,
+                        _score(model, key, method, pairs, cfg, seed, cache, timing),
+                    )
+                )
         if rank == 0:
-            results.write(path, rows, {**meta, "wall_seconds": round(time.perf_counter() - start, 1),
-                                       "throughput": timing, "cells_done": done, "cells": len(jobs),
-                                       "complete": done == len(jobs)})
+            results.write(
+                path,
+                rows,
+                {
+                    **meta,
+                    "wall_seconds": round(time.perf_counter() - start, 1),
+                    "throughput": timing,
+                    "cells_done": done,
+                    "cells": len(jobs),
+                    "complete": done == len(jobs),
+                },
+            )
     if rank != 0:
         return {}
     return {**results.read(path), "path": str(path)}
 
 
-def _row(method: str, paradigm: str, backbone: str, strength: int, where: dict[str, Any],
-         scores: list[dict[str, Any]]) -> dict[str, Any]:
+def _row(
+    method: str, paradigm: str, backbone: str, strength: int, where: dict[str, Any], scores: list[dict[str, Any]]
+) -> dict[str, Any]:
     clean = scores[1]["top1"] if len(scores) > 1 else float("nan")
-    return {"method": method, "paradigm": paradigm, "backbone": backbone, **where, "augment_strength": strength,
-            **scores[0], "top1_clean": clean}
+    return {
+        "method": method,
+        "paradigm": paradigm,
+        "backbone": backbone,
+        **where,
+        "augment_strength": strength,
+        **scores[0],
+        "top1_clean": clean,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

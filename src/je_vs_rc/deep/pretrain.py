@@ -10,6 +10,7 @@ The loop knows no method: it calls the hooks of the model that ``methods.build``
 A checkpoint records its configuration, a digest of the training images and the version of the
 code; it is resumed only if all three match.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,16 +51,22 @@ class PretrainConfig:
     def __post_init__(self) -> None:
         methods.check_backbone(self.method, self.backbone)
         if (self.augment_strength == 0) != (self.augment_corruption is None):
-            raise ValueError(f"augment_corruption must be named exactly when augment_strength > 0; got "
-                             f"{self.augment_corruption!r} at strength {self.augment_strength!r}")
+            raise ValueError(
+                f"augment_corruption must be named exactly when augment_strength > 0; got "
+                f"{self.augment_corruption!r} at strength {self.augment_strength!r}"
+            )
         if self.augment_strength:
             corruptions.check_corruption(self.augment_corruption, self.augment_strength)
         for name in ("epochs", "batch_size", "image_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer; got {value!r}")
-        if self.lr is not None and not (isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool)
-                                        and math.isfinite(self.lr) and self.lr > 0):
+        if self.lr is not None and not (
+            isinstance(self.lr, (int, float))
+            and not isinstance(self.lr, bool)
+            and math.isfinite(self.lr)
+            and self.lr > 0
+        ):
             raise ValueError(f"lr must be a positive number or None (the method's default); got {self.lr!r}")
 
     def key(self, data_key: str) -> str:
@@ -127,8 +134,14 @@ class PretrainResult:
     epochs_run: int
 
 
-def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathLike[str],
-             stop_after: int | None = None, progress: bool = False, data_key: str | None = None) -> PretrainResult:
+def pretrain(
+    images: np.ndarray,
+    config: PretrainConfig,
+    out_dir: str | os.PathLike[str],
+    stop_after: int | None = None,
+    progress: bool = False,
+    data_key: str | None = None,
+) -> PretrainResult:
     """Train ``config.method`` on ``images``; returns a :class:`PretrainResult`.
 
     Checkpoints go to ``out_dir/last.pt`` after every epoch (written atomically, by rank 0). If a
@@ -141,8 +154,11 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
     out.mkdir(parents=True, exist_ok=True)
     rank, world = _distributed()
     device = torch.device(config.device)
-    identity = {"config": asdict(config), "data": data_key or keys.array_digest(np.asarray(images)),
-                "code": code_version()}
+    identity = {
+        "config": asdict(config),
+        "data": data_key or keys.array_digest(np.asarray(images)),
+        "code": code_version(),
+    }
     torch.manual_seed(config.seed)  # the initial weights, identical on every rank and every rerun
     model = methods.build(config.method, config.backbone, config.image_size, config.epochs).to(device)
     opt = methods.optimizer(config.method, model, config.batch_size * world, config.lr)
@@ -158,8 +174,9 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
         theirs = {k: state.get(k) for k in identity}
         if theirs != identity:
             changed = sorted(k for k in identity if theirs[k] != identity[k])
-            raise ValueError(f"{ckpt} belongs to another run (different {', '.join(changed)}: {theirs}); "
-                             f"use another out_dir")
+            raise ValueError(
+                f"{ckpt} belongs to another run (different {', '.join(changed)}: {theirs}); use another out_dir"
+            )
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -168,8 +185,11 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
     if world > 1:
         # Some lightly modules hold parameters a given loss does not touch (e.g. parts of MAE's decoder).
         train_model = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True)
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+            model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True
+        )
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    )
     end = config.epochs if stop_after is None else min(config.epochs, start + stop_after)
     for epoch in range(start, end):
         generator = _seed_everything(config.seed, epoch, rank)
@@ -178,8 +198,15 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
             sampler.set_epoch(epoch)
         else:
             sampler = torch.utils.data.RandomSampler(dataset, generator=generator)
-        loader = DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, collate_fn=_collate,
-                            num_workers=config.num_workers, generator=generator, drop_last=False)
+        loader = DataLoader(
+            dataset,
+            batch_size=config.batch_size,
+            sampler=sampler,
+            collate_fn=_collate,
+            num_workers=config.num_workers,
+            generator=generator,
+            drop_last=False,
+        )
         model.train()
         losses = []
         batches = loader
@@ -202,8 +229,17 @@ def pretrain(images: np.ndarray, config: PretrainConfig, out_dir: str | os.PathL
         history.append(float(np.mean(losses)))
         if rank == 0:
             with atomic_path(ckpt) as tmp:
-                torch.save({**identity, "epoch": epoch, "history": history, "model": model.state_dict(),
-                            "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp)
+                torch.save(
+                    {
+                        **identity,
+                        "epoch": epoch,
+                        "history": history,
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict(),
+                    },
+                    tmp,
+                )
     if rank == 0:
         with atomic_path(out / "history.json") as tmp:
             tmp.write_text(json.dumps({**identity, "loss": history}))

@@ -14,6 +14,7 @@ Recipe (fixed, reported with every result):
 4. Score: top-1 accuracy on the test images, which carry the same corruption and severity as the
    pretraining data (the paper's CIFAR protocol; its ImageNet text does not say).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,13 @@ MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 @torch.no_grad()
-def extract_features(model: torch.nn.Module, images: np.ndarray, batch_size: int = 256, device: str = "cpu",
-                     cache: str | os.PathLike[str] | None = None) -> np.ndarray:
+def extract_features(
+    model: torch.nn.Module,
+    images: np.ndarray,
+    batch_size: int = 256,
+    device: str = "cpu",
+    cache: str | os.PathLike[str] | None = None,
+) -> np.ndarray:
     """``model.features`` of every image (N x S x S x 3 uint8), with the model frozen; cached if asked."""
     if cache is not None and Path(cache).is_file():
         return np.load(cache)["features"]
@@ -40,7 +46,9 @@ def extract_features(model: torch.nn.Module, images: np.ndarray, batch_size: int
     std = torch.tensor(STD, device=device).view(1, 3, 1, 1)
     out = []
     for start in range(0, len(images), batch_size):
-        batch = torch.as_tensor(np.array(images[start:start + batch_size]), device=device)  # a copy: caches are read-only
+        batch = torch.as_tensor(
+            np.array(images[start : start + batch_size]), device=device
+        )  # a copy: caches are read-only
         x = (batch.permute(0, 3, 1, 2).float() / 255.0 - mean) / std
         out.append(model.features(x).float().cpu().numpy())
     features = np.concatenate(out)
@@ -70,8 +78,15 @@ def _accuracy(head: torch.nn.Linear, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((head(x).argmax(1) == y).float().mean())
 
 
-def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, seed: int = 0,
-                 weight_decays: tuple[float, ...] = WEIGHT_DECAYS, iters: int = PROBE_ITERS) -> dict[str, float]:
+def linear_probe(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    seed: int = 0,
+    weight_decays: tuple[float, ...] = WEIGHT_DECAYS,
+    iters: int = PROBE_ITERS,
+) -> dict[str, float]:
     """Top-1 (in %) of the probe recipe above; also the selected weight decay, its validation top-1 and
     the validation top-1 of every weight decay tried (``val_top1_by_wd``)."""
     mean, std = train_x.mean(0), train_x.std(0) + 1e-6
@@ -85,5 +100,9 @@ def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
     scores = {wd: _accuracy(_fit(xt[fit], yt[fit], n_classes, wd, iters), xt[val], yt[val]) for wd in weight_decays}
     best = max(weight_decays, key=lambda wd: (scores[wd], wd))  # ties go to the stronger penalty
     head = _fit(xt, yt, n_classes, best, iters)
-    return {"top1": 100 * _accuracy(head, xs, ys), "weight_decay": best, "val_top1": 100 * scores[best],
-            "val_top1_by_wd": {str(wd): 100 * s for wd, s in scores.items()}}
+    return {
+        "top1": 100 * _accuracy(head, xs, ys),
+        "weight_decay": best,
+        "val_top1": 100 * scores[best],
+        "val_top1_by_wd": {str(wd): 100 * s for wd, s in scores.items()},
+    }

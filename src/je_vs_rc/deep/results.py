@@ -1,6 +1,7 @@
 """The results of the deep-learning chapter: rows written atomically with their provenance, the
 aggregation over seeds (mean, spread, standard error), the random-init baseline's margins, the
 verdict the error bars support, the injection effects (App. D.3), and the paper's Table 1."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,6 @@ from ..paper import relative_drop
 RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
 
 
-
 GROUP = ("method", "backbone", "corruption", "augment_strength", "seed")  # one pretrained model per severity
 
 
@@ -34,9 +34,15 @@ def relative_drops(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         sub = sorted(sub, key=lambda r: r["severity"])
         if len(sub) < 2:
             continue
-        out.append({**dict(zip(GROUP, group)), "paradigm": sub[0].get("paradigm"),
-                    "from": sub[0]["severity"], "to": sub[-1]["severity"],
-                    "drop": relative_drop(sub[0]["top1"], sub[-1]["top1"])})
+        out.append(
+            {
+                **dict(zip(GROUP, group)),
+                "paradigm": sub[0].get("paradigm"),
+                "from": sub[0]["severity"],
+                "to": sub[-1]["severity"],
+                "drop": relative_drop(sub[0]["top1"], sub[-1]["top1"]),
+            }
+        )
     return out
 
 
@@ -67,8 +73,17 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             entry.update({metric: stats["mean"], f"{metric}_std": stats["std"], f"{metric}_sem": stats["sem"]})
         entry["seeds"] = len(sub)
         out.append(entry)
-    return sorted(out, key=lambda e: (e["corruption"], e["backbone"], e["method"] != RANDOM_INIT, e["method"],
-                                      e["augment_strength"], e["severity"]))
+    return sorted(
+        out,
+        key=lambda e: (
+            e["corruption"],
+            e["backbone"],
+            e["method"] != RANDOM_INIT,
+            e["method"],
+            e["augment_strength"],
+            e["severity"],
+        ),
+    )
 
 
 def summarize_drops(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,14 +91,36 @@ def summarize_drops(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     seeds of the relative drop (each seed's drop computed from its own series)."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for d in drops:
-        groups.setdefault((d["method"], d.get("paradigm"), d.get("backbone"), d["corruption"],
-                           d.get("augment_strength", 0), d["from"], d["to"]), []).append(d)
+        groups.setdefault(
+            (
+                d["method"],
+                d.get("paradigm"),
+                d.get("backbone"),
+                d["corruption"],
+                d.get("augment_strength", 0),
+                d["from"],
+                d["to"],
+            ),
+            [],
+        ).append(d)
     out = []
     for (method, paradigm, backbone, corruption, strength, lo, hi), sub in sorted(groups.items(), key=repr):
         stats = mean_spread([d["drop"] for d in sub])
-        out.append({"method": method, "paradigm": paradigm, "backbone": backbone, "corruption": corruption,
-                    "augment_strength": strength, "from": lo, "to": hi, "drop": stats["mean"],
-                    "drop_std": stats["std"], "drop_sem": stats["sem"], "seeds": stats["n"]})
+        out.append(
+            {
+                "method": method,
+                "paradigm": paradigm,
+                "backbone": backbone,
+                "corruption": corruption,
+                "augment_strength": strength,
+                "from": lo,
+                "to": hi,
+                "drop": stats["mean"],
+                "drop_std": stats["std"],
+                "drop_sem": stats["sem"],
+                "seeds": stats["n"],
+            }
+        )
     return out
 
 
@@ -93,14 +130,19 @@ def resolved(diff: float, sem: float, z: float = 2.0) -> bool:
     return math.isfinite(sem) and abs(diff) > z * sem
 
 
-def paired(rows: Sequence[dict[str, Any]], a: dict[str, Any], b: dict[str, Any],
-           metric: str = "top1") -> dict[str, float]:
+def paired(
+    rows: Sequence[dict[str, Any]], a: dict[str, Any], b: dict[str, Any], metric: str = "top1"
+) -> dict[str, float]:
     """Mean, spread and standard error over seeds of ``metric`` of the rows matching ``a`` minus that
     of the rows matching ``b``, paired by seed (a seed is one replicate: same images, same corruption
     draws, so their differences vary less than either score). Only seeds present on both sides count."""
+
     def by_seed(where: dict[str, Any]) -> dict[int, float]:
-        return {r["seed"]: float(r[metric]) for r in rows
-                if all(r.get(k, 0 if k == "augment_strength" else None) == v for k, v in where.items())}
+        return {
+            r["seed"]: float(r[metric])
+            for r in rows
+            if all(r.get(k, 0 if k == "augment_strength" else None) == v for k, v in where.items())
+        }
 
     left, right = by_seed(a), by_seed(b)
     seeds = sorted(set(left) & set(right))
@@ -118,14 +160,26 @@ def beyond_random(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[dict[s
         if e["method"] == RANDOM_INIT:
             continue
         cell = {k: e[k] for k in ("method", "backbone", "corruption", "augment_strength", "severity")}
-        base = {"method": RANDOM_INIT, "backbone": e["backbone"], "corruption": e["corruption"],
-                "severity": e["severity"]}
+        base = {
+            "method": RANDOM_INIT,
+            "backbone": e["backbone"],
+            "corruption": e["corruption"],
+            "severity": e["severity"],
+        }
         d = paired(rows, cell, base)
         if d["n"] == 0:
             continue
-        out.append({**{k: e[k] for k in CELL}, "top1": e["top1"], "random_top1": e["top1"] - d["mean"],
-                    "margin": d["mean"], "margin_sem": d["sem"], "seeds": d["n"],
-                    "learned": resolved(d["mean"], d["sem"], z) and d["mean"] > 0})
+        out.append(
+            {
+                **{k: e[k] for k in CELL},
+                "top1": e["top1"],
+                "random_top1": e["top1"] - d["mean"],
+                "margin": d["mean"],
+                "margin_sem": d["sem"],
+                "seeds": d["n"],
+                "learned": resolved(d["mean"], d["sem"], z) and d["mean"] > 0,
+            }
+        )
     return out
 
 
@@ -146,47 +200,95 @@ def verdict(rows: Sequence[dict[str, Any]], z: float = 2.0) -> dict[str, Any]:
     drops = summarize_drops(per_seed)
     comparisons, sentences = [], []
     for corruption, backbone in sorted({(d["corruption"], d["backbone"]) for d in drops}):
-        here = [d for d in drops if (d["corruption"], d["backbone"]) == (corruption, backbone)
-                and d["method"] != RANDOM_INIT]
-        failed = sorted({b["method"] for b in learned if (b["corruption"], b["backbone"]) == (corruption, backbone)
-                         and b["method"] in {d["method"] for d in here} and not b["learned"]})
-        worst = {m: min((b for b in learned if not b["learned"]
-                         and (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)),
-                        key=lambda b: b["margin"]) for m in failed}
-        failed_said = "; ".join(f"{m.upper()} {worst[m]['margin']:+.1f}"
-                                + (f" ± {worst[m]['margin_sem']:.1f}" if math.isfinite(worst[m]["margin_sem"])
-                                   else " (one seed: no error bar)")
-                                + f" points at severity {worst[m]['severity']}" for m in failed)
+        here = [
+            d
+            for d in drops
+            if (d["corruption"], d["backbone"]) == (corruption, backbone) and d["method"] != RANDOM_INIT
+        ]
+        failed = sorted(
+            {
+                b["method"]
+                for b in learned
+                if (b["corruption"], b["backbone"]) == (corruption, backbone)
+                and b["method"] in {d["method"] for d in here}
+                and not b["learned"]
+            }
+        )
+        worst = {
+            m: min(
+                (
+                    b
+                    for b in learned
+                    if not b["learned"] and (b["corruption"], b["backbone"], b["method"]) == (corruption, backbone, m)
+                ),
+                key=lambda b: b["margin"],
+            )
+            for m in failed
+        }
+        failed_said = "; ".join(
+            f"{m.upper()} {worst[m]['margin']:+.1f}"
+            + (
+                f" ± {worst[m]['margin_sem']:.1f}"
+                if math.isfinite(worst[m]["margin_sem"])
+                else " (one seed: no error bar)"
+            )
+            + f" points at severity {worst[m]['severity']}"
+            for m in failed
+        )
         je = [d for d in here if d["paradigm"] == "JE" and d["method"] not in failed]
         rc = [d for d in here if d["paradigm"] == "RC" and d["method"] not in failed]
         where = f"{corruption.replace('_', ' ')} on {backbone}"
         if not je or not rc:
-            reason = (f"{', '.join(m.upper() for m in failed)} did not beat the random-init baseline by "
-                      f"{z:g} standard errors at every severity; smallest margins {failed_said}" if failed else
-                      "one paradigm is missing from this backbone")
+            reason = (
+                f"{', '.join(m.upper() for m in failed)} did not beat the random-init baseline by "
+                f"{z:g} standard errors at every severity; smallest margins {failed_said}"
+                if failed
+                else "one paradigm is missing from this backbone"
+            )
             sentences.append(f"{where}: inconclusive at this scale ({reason}).")
-            comparisons.append({"corruption": corruption, "backbone": backbone, "status": "inconclusive",
-                                "not_learned": failed})
+            comparisons.append(
+                {"corruption": corruption, "backbone": backbone, "status": "inconclusive", "not_learned": failed}
+            )
             continue
         if failed:
-            sentences.append(f"{where}: {', '.join(m.upper() for m in failed)} did not beat the random-init baseline "
-                             f"by {z:g} standard errors at every severity ({failed_said}) and is left out of "
-                             f"the comparison.")
+            sentences.append(
+                f"{where}: {', '.join(m.upper() for m in failed)} did not beat the random-init baseline "
+                f"by {z:g} standard errors at every severity ({failed_said}) and is left out of "
+                f"the comparison."
+            )
         for j in je:
             for r in rc:
-                d = paired(per_seed, {"method": r["method"], "backbone": backbone, "corruption": corruption},
-                           {"method": j["method"], "backbone": backbone, "corruption": corruption}, "drop")
+                d = paired(
+                    per_seed,
+                    {"method": r["method"], "backbone": backbone, "corruption": corruption},
+                    {"method": j["method"], "backbone": backbone, "corruption": corruption},
+                    "drop",
+                )
                 diff, sem = d["mean"], d["sem"]
                 ok = resolved(diff, sem, z)
-                comparisons.append({"corruption": corruption, "backbone": backbone, "je": j["method"],
-                                    "rc": r["method"], "difference": diff, "sem": sem,
-                                    "status": ("RC drops more" if diff > 0 else "JE drops more") if ok
-                                    else "unresolved"})
-                said = (f"{r['method'].upper()} (RC) drops {abs(diff):.1f} points {'more' if diff > 0 else 'less'} "
+                comparisons.append(
+                    {
+                        "corruption": corruption,
+                        "backbone": backbone,
+                        "je": j["method"],
+                        "rc": r["method"],
+                        "difference": diff,
+                        "sem": sem,
+                        "status": ("RC drops more" if diff > 0 else "JE drops more") if ok else "unresolved",
+                    }
+                )
+                said = (
+                    (
+                        f"{r['method'].upper()} (RC) drops {abs(diff):.1f} points {'more' if diff > 0 else 'less'} "
                         f"than {j['method'].upper()} (JE), {abs(diff) / sem:.1f} standard errors"
-                        + (" (the paper's direction)" if diff > 0 else " (against the paper's direction)")) if ok else \
-                    (f"the drops of {r['method'].upper()} (RC) and {j['method'].upper()} (JE) differ by {diff:+.1f} "
-                     f"± {sem:.1f} points, which does not resolve a difference (inconclusive at this scale)")
+                        + (" (the paper's direction)" if diff > 0 else " (against the paper's direction)")
+                    )
+                    if ok
+                    else (
+                        f"the drops of {r['method'].upper()} (RC) and {j['method'].upper()} (JE) differ by {diff:+.1f} "
+                        f"± {sem:.1f} points, which does not resolve a difference (inconclusive at this scale)"
+                    )
+                )
                 sentences.append(f"{where}: {said}.")
     return {"comparisons": comparisons, "text": " ".join(sentences)}
 
@@ -195,20 +297,27 @@ def injection_effects(rows: Sequence[dict[str, Any]], z: float = 2.0) -> list[di
     """App. D.3: for each method, corruption, severity and injection strength > 0, the change in mean
     top-1 over strength 0 on the corrupted test set and on clean data, paired by seed, with standard
     errors."""
-    summary = {(e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
-               for e in summarize(rows) if e["method"] != RANDOM_INIT}
+    summary = {
+        (e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
+        for e in summarize(rows)
+        if e["method"] != RANDOM_INIT
+    }
     out = []
     for method, backbone, corruption, severity, strength in sorted(summary):
         if strength == 0 or (method, backbone, corruption, severity, 0) not in summary:
             continue
-        entry = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity,
-                 "augment_strength": strength}
+        entry = {
+            "method": method,
+            "backbone": backbone,
+            "corruption": corruption,
+            "severity": severity,
+            "augment_strength": strength,
+        }
         cell = {"method": method, "backbone": backbone, "corruption": corruption, "severity": severity}
         for metric, label in (("top1", "corrupted"), ("top1_clean", "clean")):
             d = paired(rows, {**cell, "augment_strength": strength}, {**cell, "augment_strength": 0}, metric)
             diff, sem = d["mean"], d["sem"]
-            entry.update({f"gain_{label}": diff, f"gain_{label}_sem": sem,
-                          f"resolved_{label}": resolved(diff, sem, z)})
+            entry.update({f"gain_{label}": diff, f"gain_{label}_sem": sem, f"resolved_{label}": resolved(diff, sem, z)})
         out.append(entry)
     return out
 
@@ -228,14 +337,18 @@ def injection_text(effects: Sequence[dict[str, Any]], z: float = 2.0) -> str:
         return "This run holds no injected configurations."
     strengths = sorted({e["augment_strength"] for e in effects})
     severities = sorted({e["severity"] for e in effects})
-    said = [f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {', '.join(map(str, strengths))}, "
-            f"at severit{'ies' if len(severities) > 1 else 'y'} {', '.join(map(str, severities))} "
-            f"({len(effects)} configurations of method, severity and strength)."]
+    said = [
+        f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {', '.join(map(str, strengths))}, "
+        f"at severit{'ies' if len(severities) > 1 else 'y'} {', '.join(map(str, severities))} "
+        f"({len(effects)} configurations of method, severity and strength)."
+    ]
     for on, where in (("corrupted", "on the corrupted test set"), ("clean", "on clean data")):
         gains = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] > 0 for e in effects)
         losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
-        said.append(f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
-                    f"them; {gains} gain(s) and {losses} loss(es) exceed {z:g} standard errors.")
+        said.append(
+            f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
+            f"them; {gains} gain(s) and {losses} loss(es) exceed {z:g} standard errors."
+        )
     return " ".join(said)
 
 
@@ -247,14 +360,24 @@ def wide_table(rows: Sequence[dict[str, Any]], strength: int = 0) -> list[dict[s
     """One line per method and backbone (the random-init baseline first) and corruption: top-1 at
     each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
     summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] == RANDOM_INIT]
-    drops = {(d["method"], d["backbone"], d["corruption"]): d for d in summarize_drops(relative_drops(rows))
-             if d["augment_strength"] == strength}
+    drops = {
+        (d["method"], d["backbone"], d["corruption"]): d
+        for d in summarize_drops(relative_drops(rows))
+        if d["augment_strength"] == strength
+    }
     out: dict[tuple, dict[str, Any]] = {}
     for e in summary:
         key = (e["corruption"], e["backbone"], e["method"])
-        line = out.setdefault(key, {"method": e["method"].upper() if e["method"] != RANDOM_INIT else "random init",
-                                    "paradigm": e["paradigm"], "backbone": e["backbone"],
-                                    "corruption": e["corruption"], "seeds": e["seeds"]})
+        line = out.setdefault(
+            key,
+            {
+                "method": e["method"].upper() if e["method"] != RANDOM_INIT else "random init",
+                "paradigm": e["paradigm"],
+                "backbone": e["backbone"],
+                "corruption": e["corruption"],
+                "seeds": e["seeds"],
+            },
+        )
         line[f"s{e['severity']}"] = _pm(e["top1"], e["top1_std"])
         d = drops.get((e["method"], e["backbone"], e["corruption"]))
         line["drop"] = _pm(d["drop"], d["drop_std"]) if d else "–"
@@ -267,24 +390,40 @@ def scale(meta: dict[str, Any]) -> str:
     backbones = p["backbones"] if isinstance(p["backbones"], str) else ", ".join(sorted(set(p["backbones"].values())))
     listed = lambda values: ", ".join(map(str, values))  # noqa: E731
     injected = [s for s in p.get("augment_strengths", [0]) if s]
-    return (f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
-            f"{p['epochs']} epoch(s) at batch {p['batch_size']}; backbone(s) {backbones}; "
-            f"{listed(m.upper() for m in p['methods'])} on {listed(c.replace('_', ' ') for c in p['corruptions'])} "
-            f"at severities {listed(p['severities'])}; "
-            + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
-            + f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
-            f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time"
-            + ("" if meta.get("complete", True) else
-               f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"))
+    return (
+        f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
+        f"{p['epochs']} epoch(s) at batch {p['batch_size']}; backbone(s) {backbones}; "
+        f"{listed(m.upper() for m in p['methods'])} on {listed(c.replace('_', ' ') for c in p['corruptions'])} "
+        f"at severities {listed(p['severities'])}; "
+        + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
+        + f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
+        f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time"
+        + (
+            ""
+            if meta.get("complete", True)
+            else f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"
+        )
+    )
 
 
 def paper_table() -> list[dict[str, Any]]:
     """Table 1 of the paper, all 36 numbers: one row per method and corruption."""
     backbone = {"BYOL": "ResNet-50", "DINO": "ViT-B/16", "MAE": "ViT-B/16"}
     paradigm = {"BYOL": "JE", "DINO": "JE", "MAE": "RC"}
-    return [{"method": m, "paradigm": paradigm[m], "backbone": backbone[m], "corruption": c,
-             "s1": v[0], "s3": v[1], "s5": v[2], "drop": v[3]}
-            for m, by in paper.TABLE1.items() for c, v in by.items()]
+    return [
+        {
+            "method": m,
+            "paradigm": paradigm[m],
+            "backbone": backbone[m],
+            "corruption": c,
+            "s1": v[0],
+            "s3": v[1],
+            "s5": v[2],
+            "drop": v[3],
+        }
+        for m, by in paper.TABLE1.items()
+        for c, v in by.items()
+    ]
 
 
 def paper_drop_ratio() -> float:
@@ -300,8 +439,13 @@ def _commit() -> str:
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
@@ -314,10 +458,18 @@ def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
     import torch
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    return {"code_commit": _commit(), "load_average_at_start": round(os.getloadavg()[0], 1),
-            "python": platform.python_version(), "torch": torch.__version__, "lightly": lightly.__version__,
-            "numpy": numpy.__version__, "device": device, "platform": platform.platform(),
-            "parameters": params, "wall_seconds": round(wall_seconds, 1)}
+    return {
+        "code_commit": _commit(),
+        "load_average_at_start": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "lightly": lightly.__version__,
+        "numpy": numpy.__version__,
+        "device": device,
+        "platform": platform.platform(),
+        "parameters": params,
+        "wall_seconds": round(wall_seconds, 1),
+    }
 
 
 def write(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], meta: dict[str, Any]) -> Path:

@@ -37,6 +37,7 @@ changing the set of minimisers. The RC target is divided by one global scalar (t
 constant factor); a per-coordinate normalisation of the target would change the problem, because it
 would change how much each coordinate's variance weighs in the loss.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,8 +57,8 @@ from ..theory.setting import augmented_moments
 from ..theory.supervised import supervised_objective
 
 OPTIMIZERS = ("adam", "sgd")
-WHITEN_RIDGE = 1e-6      # ridge added to the batch second moment before it is inverted (relative)
-WARMUP_FRACTION = 0.05   # linear learning-rate warm-up, then cosine decay to zero
+WHITEN_RIDGE = 1e-6  # ridge added to the batch second moment before it is inverted (relative)
+WARMUP_FRACTION = 0.05  # linear learning-rate warm-up, then cosine decay to zero
 DTYPE = torch.float32
 
 
@@ -217,7 +218,7 @@ class Trained:
             scale = torch.as_tensor(self.in_scale)[:, None, :]
             out = []
             for start in range(0, X.shape[-2], chunk):
-                xb = torch.as_tensor(X[..., start:start + chunk, :], dtype=DTYPE)
+                xb = torch.as_tensor(X[..., start : start + chunk, :], dtype=DTYPE)
                 xb = xb[torch.as_tensor(group)] if group is not None else xb.expand(self.in_scale.shape[0], *xb.shape)
                 out.append(_mlp(layers, xb * scale).numpy())
         return np.concatenate(out, axis=1)
@@ -251,8 +252,9 @@ def _schedule(step: int, steps: torch.Tensor) -> torch.Tensor:
     warm = torch.clamp(steps * WARMUP_FRACTION, min=1.0)
     progress = torch.clamp(step / steps, max=1.0)
     factor = 0.5 * (1.0 + torch.cos(math.pi * progress))
-    return torch.where(step < steps, torch.minimum(torch.ones_like(steps), (step + 1) / warm) * factor,
-                       torch.zeros_like(steps))
+    return torch.where(
+        step < steps, torch.minimum(torch.ones_like(steps), (step + 1) / warm) * factor, torch.zeros_like(steps)
+    )
 
 
 def _second_moment(z: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -310,8 +312,9 @@ class TrainedVariant:
         """(M,) the loss of every model on the batch."""
         raise NotImplementedError
 
-    def against_closed_form(self, F: np.ndarray, D: np.ndarray | None, X: np.ndarray, Y: np.ndarray | None,
-                            Sigma: np.ndarray, k: int) -> tuple[float, float]:
+    def against_closed_form(
+        self, F: np.ndarray, D: np.ndarray | None, X: np.ndarray, Y: np.ndarray | None, Sigma: np.ndarray, k: int
+    ) -> tuple[float, float]:
         """A trained linear model (``F`` out x d, decoder ``D`` or None) against the method's closed form on the
         data ``X`` (labels ``Y``) with noise covariance ``Sigma``: (distance, relative objective gap)."""
         raise NotImplementedError
@@ -385,7 +388,9 @@ class JointEmbeddingTraining(TrainedVariant):
         S, G = augmented_moments(X, Sigma)
         W = joint_embedding_from_moments(S, G, k)[0]
         on_constraint = sym_inv_sqrt(F @ S @ F.T, "W S W^T") @ F  # same row space, W S W^T = I
-        return subspace_distance(F, W), joint_embedding_objective(on_constraint, Sigma) / joint_embedding_objective(W, Sigma) - 1
+        return subspace_distance(F, W), joint_embedding_objective(on_constraint, Sigma) / joint_embedding_objective(
+            W, Sigma
+        ) - 1
 
 
 # Trained variants, keyed by the theory registry's keys (a method without one cannot be trained here).
@@ -436,8 +441,7 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
     sd_gamma = torch.as_tensor(problems.sd_gamma, dtype=DTYPE)
     steps = torch.as_tensor(problems.steps if problems.steps is not None else np.full(M, cfg.steps), dtype=DTYPE)
     batch = torch.as_tensor(problems.batch_size if problems.batch_size is not None else np.full(M, cfg.batch_size))
-    lam = torch.as_tensor(problems.penalty if problems.penalty is not None else np.full(M, cfg.penalty),
-                          dtype=DTYPE)
+    lam = torch.as_tensor(problems.penalty if problems.penalty is not None else np.full(M, cfg.penalty), dtype=DTYPE)
     B = int(batch.max())
     weights = (torch.arange(B)[None, :] < batch[:, None]).to(DTYPE) / batch[:, None].to(DTYPE)  # (M, B)
     variant = trained_variant(cfg.method)
@@ -461,12 +465,12 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
 
     for t in range(int(steps.max())):
         idx = torch.randint(n, (G, B), generator=gen)
-        xb = X[torch.arange(G)[:, None], idx]                               # (G, B, d)
+        xb = X[torch.arange(G)[:, None], idx]  # (G, B, d)
         z = torch.randn(G, 2, n_views, B, d, generator=gen, dtype=DTYPE)
-        x_m = xb[group]                                                     # (M, B, d)
+        x_m = xb[group]  # (M, B, d)
         z_m = z[group]
         views = x_m[:, None] + z_m[:, 0] * sd_theta[:, None, None] + z_m[:, 1] * sd_gamma[:, None, None]
-        views = views * in_scale[:, None, None]                             # (M, V, B, d)
+        views = views * in_scale[:, None, None]  # (M, V, B, d)
         if project:
             S_sum += _second_moment(views.detach(), weights)
             W = enc[0][0]
@@ -496,5 +500,12 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
     def numpy_layers(layers):
         return [(w.detach().numpy().copy(), None if b is None else b.detach().numpy().copy()) for w, b in layers]
 
-    return Trained(cfg, numpy_layers(enc), numpy_layers(dec), in_scale.numpy(), out_scale.numpy(), losses,
-                   time.perf_counter() - start)
+    return Trained(
+        cfg,
+        numpy_layers(enc),
+        numpy_layers(dec),
+        in_scale.numpy(),
+        out_scale.numpy(),
+        losses,
+        time.perf_counter() - start,
+    )

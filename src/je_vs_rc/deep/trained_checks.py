@@ -1,7 +1,9 @@
 """Checks of chapter 12 (trained models), after the conventions of ``je_vs_rc.checks``: each raises
 :class:`je_vs_rc.checks.claims.ClaimError` through ``claim`` when its claim fails and returns the numbers it
 measured, for the chapter to glue. They live in ``deep/`` because they read the results of torch training
-(``checks/`` imports no torch); ``tests/deep/test_deep_trained_checks.py`` makes each fail on a plausible wrong input."""
+(``checks/`` imports no torch); ``tests/deep/test_deep_trained_checks.py`` makes each fail on a plausible
+wrong input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,13 +15,13 @@ from .trained_linear import VARIANTS, LinearStudy
 
 # Named tolerances. Achieved values and margins: the chapter's default parameters (3 seeds, ladder up to
 # 1,000 SGD steps of 256), measured by a run of the chapter on its defaults.
-OBJECTIVE_RTOL = 1e-2    # relative objective gap at the largest budget; achieved <= 1.5e-4 (margin ~70x)
-REACH_DISTANCE = 0.05    # distance to the closed form counted as "reached"; achieved <= 0.0046 (margin ~11x)
-DECREASE_FACTOR = 0.5    # smallest to largest step budget, the distance must at least halve; achieved <= 0.045x
-RECOVERED_BELOW = 0.1    # distance to the clean encoder counted as recovered (in [0, 1]); achieved <= 0.013 at 2x
-                         # the threshold (margin ~8x)
-FAILED_ABOVE = 0.5       # ... and as not recovered; achieved >= 0.985 at 0.5x the threshold (margin ~2x)
-SCALE_ATOL = 0.05        # penalty variant, eigenvalues of W S W^T against the prediction; achieved 0.016 (margin ~3x)
+OBJECTIVE_RTOL = 1e-2  # relative objective gap at the largest budget; achieved <= 1.5e-4 (margin ~70x)
+REACH_DISTANCE = 0.05  # distance to the closed form counted as "reached"; achieved <= 0.0046 (margin ~11x)
+DECREASE_FACTOR = 0.5  # smallest to largest step budget, the distance must at least halve; achieved <= 0.045x
+RECOVERED_BELOW = 0.1  # distance to the clean encoder counted as recovered (in [0, 1]); achieved <= 0.013 at 2x
+# the threshold (margin ~8x)
+FAILED_ABOVE = 0.5  # ... and as not recovered; achieved >= 0.985 at 0.5x the threshold (margin ~2x)
+SCALE_ATOL = 0.05  # penalty variant, eigenvalues of W S W^T against the prediction; achieved 0.016 (margin ~3x)
 
 
 def check_reaches_closed_forms(study: LinearStudy) -> dict[str, tuple[float, float]]:
@@ -29,10 +31,14 @@ def check_reaches_closed_forms(study: LinearStudy) -> dict[str, tuple[float, flo
     for name in VARIANTS:
         gap = float(study.gap[name][-1, -1].mean())
         dist = float(study.distance[name][-1, -1].mean())
-        claim(0 <= gap + 1e-12 and gap < OBJECTIVE_RTOL,
-              f"{name}: relative objective gap {gap:.3g} at the largest budget (tolerance {OBJECTIVE_RTOL:g})")
-        claim(dist < REACH_DISTANCE, f"{name}: distance {dist:.3g} to the closed form at the largest budget "
-                                     f"(tolerance {REACH_DISTANCE:g})")
+        claim(
+            gap + 1e-12 >= 0 and gap < OBJECTIVE_RTOL,
+            f"{name}: relative objective gap {gap:.3g} at the largest budget (tolerance {OBJECTIVE_RTOL:g})",
+        )
+        claim(
+            dist < REACH_DISTANCE,
+            f"{name}: distance {dist:.3g} to the closed form at the largest budget (tolerance {REACH_DISTANCE:g})",
+        )
         out[name] = (gap, dist)
     return out
 
@@ -45,8 +51,10 @@ def check_budget_decrease(study: LinearStudy) -> dict[str, tuple[float, float]]:
     for name in VARIANTS:
         by_steps = study.distance[name].mean(axis=(1, 2))
         by_batch = study.distance[name][-1].mean(axis=-1)
-        claim(by_steps[-1] < DECREASE_FACTOR * by_steps[0],
-              f"{name}: distance by step budget {np.round(by_steps, 4)} does not halve")
+        claim(
+            by_steps[-1] < DECREASE_FACTOR * by_steps[0],
+            f"{name}: distance by step budget {np.round(by_steps, 4)} does not halve",
+        )
         claim(by_batch[-1] < by_batch[0], f"{name}: distance by batch size {np.round(by_batch, 4)} does not fall")
         out[name] = (float(by_steps[-1] / by_steps[0]), float(by_batch[-1] / by_batch[0]))
     return out
@@ -63,11 +71,15 @@ def check_trained_recovery(study: LinearStudy) -> dict[str, np.ndarray]:
         short = methods.get(VARIANTS[name].method).short
         for ratio, dist in zip(study.config.recovery_ratios, rec.mean(axis=-1)):
             if ratio > 1:
-                claim(dist < RECOVERED_BELOW, f"{name} at {ratio:g} x alpha_{short}: distance {dist:.3g} "
-                                              f"to the clean encoder, expected recovery")
+                claim(
+                    dist < RECOVERED_BELOW,
+                    f"{name} at {ratio:g} x alpha_{short}: distance {dist:.3g} to the clean encoder, expected recovery",
+                )
             elif ratio < 1:
-                claim(dist > FAILED_ABOVE, f"{name} at {ratio:g} x alpha_{short}: distance {dist:.3g} "
-                                           f"to the clean encoder, expected failure")
+                claim(
+                    dist > FAILED_ABOVE,
+                    f"{name} at {ratio:g} x alpha_{short}: distance {dist:.3g} to the clean encoder, expected failure",
+                )
         out[name] = rec.mean(axis=-1)
     return out
 
@@ -86,8 +98,12 @@ def check_penalty_scales(study: LinearStudy) -> tuple[float, list[float]]:
 
 def grid_summaries(result: GridResult) -> dict[tuple[int, str, str], object]:
     """``summarize`` of every (noise level, architecture, method) curve."""
-    return {(g, arch, m): summarize(result.config.alphas, result.distance[arch][m][g])
-            for g in range(len(result.config.gamma_max)) for arch in result.distance for m in result.methods}
+    return {
+        (g, arch, m): summarize(result.config.alphas, result.distance[arch][m][g])
+        for g in range(len(result.config.gamma_max))
+        for arch in result.distance
+        for m in result.methods
+    }
 
 
 def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
@@ -105,12 +121,17 @@ def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
             where = f"{methods.get(m).short} at Γ max {result.config.gamma_max[g]:g}"
             if cf.state == "switch" and lin.state == "switch":
                 ratio = max(cf.alpha_half / lin.alpha_half, lin.alpha_half / cf.alpha_half)
-                claim(ratio < step, f"{where}: the trained linear model switches at {lin.alpha_half:.3g}, "
-                                    f"the closed form at {cf.alpha_half:.3g}")
+                claim(
+                    ratio < step,
+                    f"{where}: the trained linear model switches at {lin.alpha_half:.3g}, "
+                    f"the closed form at {cf.alpha_half:.3g}",
+                )
                 worst = max(worst, ratio)
                 compared += 1
             elif cf.state != lin.state:
-                differ.append(f"{where} (closed form: {cf.state}, plateau {cf.plateau:.1e}; trained linear: "
-                              f"{lin.state}, plateau {lin.plateau:.1e})")
+                differ.append(
+                    f"{where} (closed form: {cf.state}, plateau {cf.plateau:.1e}; trained linear: "
+                    f"{lin.state}, plateau {lin.plateau:.1e})"
+                )
     claim(compared > 0, "no curve switches both in the closed form and in training: nothing to compare")
     return worst, differ

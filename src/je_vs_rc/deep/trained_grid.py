@@ -12,13 +12,14 @@ Metric: Figure 3's distance to optimality, ``|probe MSE(clean-data encoder on cl
 one-hot labels, scored in-sample (eq. 93), with an intercept (MLP features are not centred; for linear
 features on centred data the intercept changes nothing but the constant label mean).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
-from datetime import datetime, timezone
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -104,15 +105,31 @@ class GridConfig:
         object.__setattr__(self, "mlp_hidden", hidden)
         for method in grid_methods():  # validates steps, batch_size, lr, constraint
             self.training(method, ())
-        self.protocol()          # validates the protocol's values
+        self.protocol()  # validates the protocol's values
 
     def protocol(self) -> Fig3Config:
-        return Fig3Config(k=self.k, n_noise=self.n_noise, theta_max=self.theta_max, gamma_max=self.gamma_max,
-                          alphas=self.alphas, ns=(self.n,), seeds=self.seeds, pixel_scale=self.pixel_scale)
+        return Fig3Config(
+            k=self.k,
+            n_noise=self.n_noise,
+            theta_max=self.theta_max,
+            gamma_max=self.gamma_max,
+            alphas=self.alphas,
+            ns=(self.n,),
+            seeds=self.seeds,
+            pixel_scale=self.pixel_scale,
+        )
 
     def training(self, method: str, hidden: tuple[int, ...], seed: int = 0) -> TrainConfig:
-        return TrainConfig(method, k=self.k, hidden=hidden, steps=self.steps, batch_size=self.batch_size, lr=self.lr,
-                           constraint=self.constraint, seed=seed)
+        return TrainConfig(
+            method,
+            k=self.k,
+            hidden=hidden,
+            steps=self.steps,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            constraint=self.constraint,
+            seed=seed,
+        )
 
     @property
     def archs(self) -> dict[str, tuple[int, ...]]:
@@ -149,9 +166,15 @@ class GridResult:
         def lists(d):
             return {a: {m: v.tolist() for m, v in inner.items()} for a, inner in d.items()}
 
-        return {"config": asdict(self.config), "distance": lists(self.distance), "mse_clean": lists(self.mse_clean),
-                "mse_corrupted": lists(self.mse_corrupted), "alpha": {m: v.tolist() for m, v in self.alpha.items()},
-                "seconds": self.seconds, "provenance": self.provenance}
+        return {
+            "config": asdict(self.config),
+            "distance": lists(self.distance),
+            "mse_clean": lists(self.mse_clean),
+            "mse_corrupted": lists(self.mse_corrupted),
+            "alpha": {m: v.tolist() for m, v in self.alpha.items()},
+            "seconds": self.seconds,
+            "provenance": self.provenance,
+        }
 
     @classmethod
     def from_json(cls, payload: dict) -> GridResult:
@@ -161,8 +184,15 @@ class GridResult:
         cfg = dict(payload["config"])
         cfg["mlp_hidden"] = tuple(tuple(h) for h in cfg["mlp_hidden"])
         alpha = {methods.get(m).key: np.asarray(v) for m, v in payload["alpha"].items()}
-        return cls(GridConfig(**cfg), arrays(payload["distance"]), arrays(payload["mse_clean"]),
-                   arrays(payload["mse_corrupted"]), alpha, payload.get("seconds", {}), payload.get("provenance", {}))
+        return cls(
+            GridConfig(**cfg),
+            arrays(payload["distance"]),
+            arrays(payload["mse_clean"]),
+            arrays(payload["mse_corrupted"]),
+            alpha,
+            payload.get("seconds", {}),
+            payload.get("provenance", {}),
+        )
 
     def write(self, path: str | Path) -> Path:
         with atomic_path(path) as tmp:
@@ -188,7 +218,8 @@ def check_bracketing(alphas: tuple[float, ...], alpha: dict[str, np.ndarray], ga
                 raise ValueError(
                     f"alphas {list(alphas)} do not bracket {name} at gamma_max={level:g}: the seeds' thresholds "
                     f"range over [{positive.min():.3g}, {positive.max():.3g}]; add an alignment below "
-                    f"{positive.min():.3g} and one above {positive.max():.3g}")
+                    f"{positive.min():.3g} and one above {positive.max():.3g}"
+                )
 
 
 def _commit() -> str | None:
@@ -198,8 +229,13 @@ def _commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True,
-                               text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
@@ -226,7 +262,7 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
 
     # Data groups: per seed the clean data, then per (seed, level) the corrupted data.
     clean, corrupted, Ys = [], [], []
-    for lam_theta, gamma_unit, order, noise in draws:
+    for _lam_theta, gamma_unit, order, noise in draws:
         Z = scores[order[: cfg.n]]
         clean.append(np.hstack([Z, np.zeros((cfg.n, cfg.n_noise))]))
         corrupted.append([np.hstack([Z, noise[: cfg.n] * np.sqrt(g * gamma_unit)]) for g in cfg.gamma_max])
@@ -270,8 +306,11 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
             F = solve(G + np.diag(sd_theta[i] ** 2 + sd_gamma[i] ** 2), G, cfg.k).encoder
             F_aug = np.zeros((cfg.k + 1, d + 1))
             F_aug[:-1, :-1], F_aug[-1, -1] = F, 1.0
-            mse.append(moment_probe_mse(F_aug, gram[: d + 1, : d + 1], gram[: d + 1, d + 1:],
-                                        float(np.trace(gram[d + 1:, d + 1:]))))
+            mse.append(
+                moment_probe_mse(
+                    F_aug, gram[: d + 1, : d + 1], gram[: d + 1, d + 1 :], float(np.trace(gram[d + 1 :, d + 1 :]))
+                )
+            )
         store(CLOSED_FORM, method, np.array(mse))
     seconds[CLOSED_FORM] = time.perf_counter() - start
     for arch, hidden in cfg.archs.items():
@@ -282,8 +321,13 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
             seconds[f"{arch} {method}"] = trained.seconds
     meta = provenance(asdict(cfg), time.perf_counter() - wall_start)
     # When and under what load: wall times on a shared machine mean little without it.
-    meta.update(finished=datetime.now(timezone.utc).isoformat(timespec="seconds"), load_average=os.getloadavg()[0],
-                seeds=list(cfg.seeds), torch_threads=cfg.training(grid_methods()[0], ()).threads, commit=_commit())
+    meta.update(
+        finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        load_average=os.getloadavg()[0],
+        seeds=list(cfg.seeds),
+        torch_threads=cfg.training(grid_methods()[0], ()).threads,
+        commit=_commit(),
+    )
     return GridResult(cfg, distance, mse_clean, mse_corr, alpha, seconds, meta)
 
 
@@ -308,7 +352,7 @@ class CurveSummary:
     alpha_half: float | None
 
 
-DAMAGE_MIN = 1e-4     # a plateau below this (in probe-MSE units; the labels' MSE is ~0.4) is no damage
+DAMAGE_MIN = 1e-4  # a plateau below this (in probe-MSE units; the labels' MSE is ~0.4) is no damage
 
 
 def summarize(alphas: tuple[float, ...], runs: np.ndarray) -> CurveSummary:

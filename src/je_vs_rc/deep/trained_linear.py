@@ -7,6 +7,7 @@ batch sizes, on corrupted data at one alignment, and compared with the closed fo
 distance. The same run trains RC and JE just below and above their thresholds (Props 4.3, 4.4), and
 the penalty variant at several weights, to compare with :func:`penalty_feature_scales`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -172,11 +173,29 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
                 batch.append(cfg.batch_sizes[-1])
                 seeds.append(s)
                 penalty.append(lam)
-        problems = Problems(X_all, np.array(seeds), np.tile(sd_theta, (len(seeds), 1)),
-                            np.array(alphas)[:, None] * sd_gamma, Y=Y_all if variant.needs_labels else None,
-                            steps=np.array(steps), batch_size=np.array(batch), penalty=np.array(penalty))
-        trained = train(problems, TrainConfig(method, k=k, steps=cfg.steps[-1], lr=cfg.lr, optimizer=cfg.optimizer,
-                                              constraint=constraint, penalty=cfg.penalty, seed=cfg.seeds[0]))
+        problems = Problems(
+            X_all,
+            np.array(seeds),
+            np.tile(sd_theta, (len(seeds), 1)),
+            np.array(alphas)[:, None] * sd_gamma,
+            Y=Y_all if variant.needs_labels else None,
+            steps=np.array(steps),
+            batch_size=np.array(batch),
+            penalty=np.array(penalty),
+        )
+        trained = train(
+            problems,
+            TrainConfig(
+                method,
+                k=k,
+                steps=cfg.steps[-1],
+                lr=cfg.lr,
+                optimizer=cfg.optimizer,
+                constraint=constraint,
+                penalty=cfg.penalty,
+                seed=cfg.seeds[0],
+            ),
+        )
         rates[name] = cfg.steps[-1] / trained.seconds
         F_all = trained.encoder_matrix()
         D_all = trained.decoder_matrix() if variant.has_decoder else None
@@ -187,8 +206,9 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
             if not np.all(np.isfinite(F)):  # diverged (step size too large for this variant): reported as NaN
                 dist[i] = rel[i] = np.nan
                 continue
-            dist[i], rel[i] = variant.against_closed_form(F, None if D_all is None else D_all[i], X_all[s], Y_all[s],
-                                                          setting.sigma(cfg.alpha), k)
+            dist[i], rel[i] = variant.against_closed_form(
+                F, None if D_all is None else D_all[i], X_all[s], Y_all[s], setting.sigma(cfg.alpha), k
+            )
         distance[name] = dist.reshape(T_n, B_n, S_n)
         gap[name] = rel.reshape(T_n, B_n, S_n)
         if has_threshold:
@@ -197,7 +217,9 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
             for j in range(n_rec):
                 i = n_ladder + j
                 # The clean-data closed form's row space is Q_1 (signal coordinates): Props 4.3/4.4's target.
-                rec[j] = subspace_distance(F_all[i], setting.signal_basis()) if np.all(np.isfinite(F_all[i])) else np.nan
+                rec[j] = (
+                    subspace_distance(F_all[i], setting.signal_basis()) if np.all(np.isfinite(F_all[i])) else np.nan
+                )
             recovery[name] = rec.reshape(len(cfg.recovery_ratios), S_n)
         if constraint == "penalty":
             first = n_ladder + (len(cfg.recovery_ratios) * S_n)
@@ -208,12 +230,15 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
                     S, G = augmented_moments(X_all[s], setting.sigma(cfg.alpha))
                     omega = joint_embedding_from_moments(S, G, k)[1]
                     finite = np.all(np.isfinite(F_all[i]))  # a weight too large for the step size diverges
-                    sc.append(np.sort(np.linalg.eigvalsh(F_all[i] @ S @ F_all[i].T))[::-1] if finite else np.full(k, np.nan))
+                    sc.append(
+                        np.sort(np.linalg.eigvalsh(F_all[i] @ S @ F_all[i].T))[::-1] if finite else np.full(k, np.nan)
+                    )
                     pr.append(penalty_feature_scales(omega, k, lam))
             scales = np.array(sc).reshape(len(cfg.penalties), S_n, k)
             predicted = np.array(pr).reshape(len(cfg.penalties), S_n, k)
-    omega = np.array([joint_embedding_from_moments(*augmented_moments(X, setting.sigma(cfg.alpha)), k)[1][:k]
-                      for X in X_all])
+    omega = np.array(
+        [joint_embedding_from_moments(*augmented_moments(X, setting.sigma(cfg.alpha)), k)[1][:k] for X in X_all]
+    )
     return LinearStudy(cfg, distance, gap, recovery, scales, predicted, omega, alpha_threshold, rates)
 
 
@@ -227,6 +252,12 @@ def budget_needed(study: LinearStudy, name: str, tolerance: float) -> list[dict[
         curve = study.distance[name][:, b].mean(axis=-1)
         hit = np.nonzero(curve < tolerance)[0]
         steps = cfg.steps[int(hit[0])] if hit.size else None
-        rows.append({"variant": name, "batch": batch, "steps": steps,
-                     "views": None if steps is None else steps * batch * views_per_sample})
+        rows.append(
+            {
+                "variant": name,
+                "batch": batch,
+                "steps": steps,
+                "views": None if steps is None else steps * batch * views_per_sample,
+            }
+        )
     return rows

@@ -1,4 +1,5 @@
 """Figures of chapter 12 and the answer to its question, generated from the numbers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,11 @@ THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart f
 
 
 def noise_name(result: GridResult, level: int) -> str:
-    return f"{NOISE_NAMES.get(level, 'noise')} (Γ max {result.config.gamma_max[level]:g})" \
-        if len(result.config.gamma_max) == 2 else f"Γ max {result.config.gamma_max[level]:g}"
+    return (
+        f"{NOISE_NAMES.get(level, 'noise')} (Γ max {result.config.gamma_max[level]:g})"
+        if len(result.config.gamma_max) == 2
+        else f"Γ max {result.config.gamma_max[level]:g}"
+    )
 
 
 @styled
@@ -51,7 +55,9 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
         trained = study.scales[:, :, i]
         finite = np.isfinite(trained)
         # Diverged runs are NaN; a penalty where every seed diverged gets no marker (and no warning).
-        mean = np.where(finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan)
+        mean = np.where(
+            finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan
+        )
         ax.plot(lams, mean, "o", color=color, ms=5)
     ax.set_xscale("log")
     ax.set_xlabel(r"penalty weight $\lambda$")
@@ -76,7 +82,10 @@ def plot_grid(result: GridResult) -> Figure:
                 _band(ax, alphas, result.distance[arch][m][g], COLORS[i % len(COLORS)], arch, style)
             for key, threshold in result.alpha.items():
                 values, method = threshold[g], methods.get(key)
-                name, color = rf"$\alpha_{{\rm {method.short}}}$", THRESHOLD_COLORS[list(result.alpha).index(key) % len(THRESHOLD_COLORS)]
+                name, color = (
+                    rf"$\alpha_{{\rm {method.short}}}$",
+                    THRESHOLD_COLORS[list(result.alpha).index(key) % len(THRESHOLD_COLORS)],
+                )
                 if values.max() > 0:
                     ax.axvspan(max(values.min(), alphas[0]), values.max() * 1.02, color=color, alpha=0.25, lw=0)
                     ax.axvline(values.mean(), color=color, lw=1, ls="-.", label=f"{name} (seeds)")
@@ -113,12 +122,24 @@ def answer_rows(result: GridResult) -> list[dict[str, object]]:
             cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
             for arch in result.distance:
                 s = summary[(g, arch, m)]
-                rows.append({"noise": noise_name(result, g), "method": methods.get(m).short, "arch": arch, "state": s.state,
-                             "alpha_half": s.alpha_half if s.alpha_half is not None else float("nan"),
-                             "vs_closed": (s.alpha_half / cf.alpha_half) if s.state == cf.state == "switch" else float("nan"),
-                             "vs_linear": (s.alpha_half / lin.alpha_half) if s.state == lin.state == "switch" else float("nan"),
-                             "plateau": s.plateau, "residual": s.residual,
-                             "threshold": f"{th.min():.2g}–{th.max():.2g}"})
+                rows.append(
+                    {
+                        "noise": noise_name(result, g),
+                        "method": methods.get(m).short,
+                        "arch": arch,
+                        "state": s.state,
+                        "alpha_half": s.alpha_half if s.alpha_half is not None else float("nan"),
+                        "vs_closed": (s.alpha_half / cf.alpha_half)
+                        if s.state == cf.state == "switch"
+                        else float("nan"),
+                        "vs_linear": (s.alpha_half / lin.alpha_half)
+                        if s.state == lin.state == "switch"
+                        else float("nan"),
+                        "plateau": s.plateau,
+                        "residual": s.residual,
+                        "threshold": f"{th.min():.2g}–{th.max():.2g}",
+                    }
+                )
     return rows
 
 
@@ -164,23 +185,33 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
             if theory is None or got is None:
                 key, how = "undecided", "cannot be compared with the linear theory here"
             elif got == theory:
-                key, how = "agree", f"orders the methods as the linear theory does ({methods.get(got).label.lower()} " \
-                                    f"needs less alignment)"
+                key, how = (
+                    "agree",
+                    f"orders the methods as the linear theory does ({methods.get(got).label.lower()} "
+                    f"needs less alignment)",
+                )
             else:
-                key, how = "depart", f"reverses the linear theory's order ({methods.get(theory).label.lower()} " \
-                                     f"needs less alignment in the closed forms, {methods.get(got).label.lower()} here)"
+                key, how = (
+                    "depart",
+                    f"reverses the linear theory's order ({methods.get(theory).label.lower()} "
+                    f"needs less alignment in the closed forms, {methods.get(got).label.lower()} here)",
+                )
             counts[key] += 1
-            lines.append(f"- **{noise_name(result, g)}, {arch}** {how}: JE {_where(je)}, RC {_where(rc)}; the closed "
-                         f"forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. Largest distance JE {je.plateau:.2g}, RC "
-                         f"{rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g}); at α = "
-                         f"{result.config.alphas[-1]:g}: JE {je.residual:.2g}, RC {rc.residual:.2g} (closed forms "
-                         f"{cf_je.residual:.2g}, {cf_rc.residual:.2g}).")
+            lines.append(
+                f"- **{noise_name(result, g)}, {arch}** {how}: JE {_where(je)}, RC {_where(rc)}; the closed "
+                f"forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. Largest distance JE {je.plateau:.2g}, RC "
+                f"{rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g}); at α = "
+                f"{result.config.alphas[-1]:g}: JE {je.residual:.2g}, RC {rc.residual:.2g} (closed forms "
+                f"{cf_je.residual:.2g}, {cf_rc.residual:.2g})."
+            )
     total = sum(counts.values())
     overall = "Yes" if counts["agree"] == total else ("No" if counts["agree"] == 0 else "Partly")
-    head = (f"**{overall}.** In {counts['agree']} of the {total} cases (noise level × MLP) the trained MLPs order "
-            f"joint embedding and reconstruction as the linear theory does at the same n; {counts['depart']} reverse "
-            f"the order and {counts['undecided']} cannot be compared (a curve whose drop is within the seeds' spread, "
-            f"or closed forms that tie).")
+    head = (
+        f"**{overall}.** In {counts['agree']} of the {total} cases (noise level × MLP) the trained MLPs order "
+        f"joint embedding and reconstruction as the linear theory does at the same n; {counts['depart']} reverse "
+        f"the order and {counts['undecided']} cannot be compared (a curve whose drop is within the seeds' spread, "
+        f"or closed forms that tie)."
+    )
     return "\n".join([head, "", *lines]), counts
 
 
@@ -201,11 +232,14 @@ def answer(result: GridResult) -> str:
             for m in result.methods:
                 s, cf, lin = summary[(g, arch, m)], summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
                 if s.state == cf.state == lin.state == "switch":
-                    lines.append(f"- {noise_name(result, g)}, {arch}, {methods.get(m).short}: drops at α ≈ {s.alpha_half:.2g}, "
-                                 f"{_times(s.alpha_half / cf.alpha_half)} the closed form (α ≈ {cf.alpha_half:.2g}) and "
-                                 f"{_times(s.alpha_half / lin.alpha_half)} the trained linear model (α ≈ {lin.alpha_half:.2g}, "
-                                 f"the nonlinearity's own share); at α = {cfg.alphas[-1]:g} it keeps a distance of "
-                                 f"{s.residual:.2g}, {s.residual / lin.residual:.0f}× the trained linear model's {lin.residual:.2g}.")
+                    lines.append(
+                        f"- {noise_name(result, g)}, {arch}, {methods.get(m).short}: drops at α ≈ {s.alpha_half:.2g}, "
+                        f"{_times(s.alpha_half / cf.alpha_half)} the closed form (α ≈ {cf.alpha_half:.2g}) and "
+                        f"{_times(s.alpha_half / lin.alpha_half)} the trained linear model (α ≈ {lin.alpha_half:.2g}, "
+                        f"the nonlinearity's own share); at α = {cfg.alphas[-1]:g} it keeps a distance of "
+                        f"{s.residual:.2g}, {s.residual / lin.residual:.0f}× the trained linear model's "
+                        f"{lin.residual:.2g}."
+                    )
     return "\n".join(lines)
 
 
@@ -214,15 +248,23 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
     parameters, device, versions and wall time come from its provenance."""
     cfg = result.config
     if not results_path:
-        return (f"The grid was trained on this page: the closed forms and training took "
-                f"{sum(result.seconds.values()):.0f} s over {len(cfg.seeds)} seeds.")
+        return (
+            f"The grid was trained on this page: the closed forms and training took "
+            f"{sum(result.seconds.values()):.0f} s over {len(cfg.seeds)} seeds."
+        )
     meta = result.provenance
     archs = ", ".join(a for a in cfg.archs if a != LINEAR)
     when = f"; finished {meta['finished']}" if "finished" in meta else ""
-    load = f", load average {meta['load_average']:.1f} on a machine shared with other jobs" if "load_average" in meta else ""
-    return (f"The grid shown here is a saved run ({Path(results_path).name}), not recomputed on this page: it was "
-            f"computed once, with {len(cfg.seeds)} seeds, {len(cfg.alphas)} alignments, n = {cfg.n:,}, "
-            f"the linear model and {archs}, {cfg.steps:,} Adam steps of {cfg.batch_size} samples, "
-            f"in {float(meta['wall_seconds']) / 60:.0f} minutes of wall time on {meta['device']} "
-            f"(torch {meta['torch']}, numpy {meta['numpy']}, Python {meta['python']}{when}{load}); "
-            f"its parameters and seeds are stored with it.")
+    load = (
+        f", load average {meta['load_average']:.1f} on a machine shared with other jobs"
+        if "load_average" in meta
+        else ""
+    )
+    return (
+        f"The grid shown here is a saved run ({Path(results_path).name}), not recomputed on this page: it was "
+        f"computed once, with {len(cfg.seeds)} seeds, {len(cfg.alphas)} alignments, n = {cfg.n:,}, "
+        f"the linear model and {archs}, {cfg.steps:,} Adam steps of {cfg.batch_size} samples, "
+        f"in {float(meta['wall_seconds']) / 60:.0f} minutes of wall time on {meta['device']} "
+        f"(torch {meta['torch']}, numpy {meta['numpy']}, Python {meta['python']}{when}{load}); "
+        f"its parameters and seeds are stored with it."
+    )

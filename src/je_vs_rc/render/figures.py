@@ -4,6 +4,7 @@ Figures are built with ``matplotlib.figure.Figure`` rather than pyplot, so a not
 exactly once and no global state leaks between chapters. The white face keeps them legible on
 the site's dark theme too.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,8 +17,8 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from ..paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
-from ..simulate.finite_samples import FiniteSweep
 from ..simulate.figure3 import Fig3Result
+from ..simulate.finite_samples import FiniteSweep
 from ..simulate.sweeps import PhaseDiagram, Sweep
 from ..theory import methods
 from ..theory.methods import LinearMethod
@@ -51,11 +52,23 @@ PHASE_LINES = (("white", "-"), ("#ff6b6b", "--"))
 # the image itself (_ext/figure_links.py).
 DISPLAY_WIDTH_IN = 6.7
 MIN_FONT_PT = 9.0
-STYLE = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9,
-         "ytick.labelsize": 9, "legend.fontsize": 9, "legend.title_fontsize": 9,
-         "figure.titlesize": 11, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
-         "axes.spines.right": False, "figure.facecolor": "white", "savefig.facecolor": "white",
-         "legend.frameon": False}
+STYLE = {
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "legend.frameon": False,
+}
 # One marker per line of a family (alphas, sample sizes), so lines differ without colour too.
 MARKERS = ("X", "s", "D", "o", "^", "v")
 
@@ -77,8 +90,7 @@ def _figure(ncols: int, nrows: int = 1, width: float = 4.0, height: float = 3.2)
     return fig, fig.subplots(nrows, ncols, squeeze=False)
 
 
-def _band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle: str = "-",
-          marker: str = "o") -> None:
+def _band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle: str = "-", marker: str = "o") -> None:
     """Mean over the last axis with a min-max band (the spread over seeds), light enough that
     overlapping bands leave the lines readable."""
     ax.plot(x, runs.mean(axis=-1), marker=marker, ms=4, color=color, label=label, linestyle=linestyle)
@@ -109,8 +121,9 @@ def _legend_below(fig: Figure, ax=None, ncols: int = 2, **kwargs) -> None:
 
 
 @styled
-def plot_sweep(sweep: Sweep, shown: Sequence[str | LinearMethod], against: str = "n",
-               th: Thresholds | None = None, title: str = "") -> Figure:
+def plot_sweep(
+    sweep: Sweep, shown: Sequence[str | LinearMethod], against: str = "n", th: Thresholds | None = None, title: str = ""
+) -> Figure:
     """Distance to the clean solution against n (one line per alpha) or against alpha (one per n),
     one panel per method in ``shown`` (registry keys or methods), each with its legend below it.
 
@@ -126,13 +139,26 @@ def plot_sweep(sweep: Sweep, shown: Sequence[str | LinearMethod], against: str =
             for i, alpha in enumerate(sweep.alphas):
                 ok = not judged or th.recovers(method, alpha)
                 tag = "" if not judged else (" (recovers)" if ok else " (fails)")
-                _band(ax, sweep.ns, dist[i], COLORS[i % len(COLORS)], rf"$\alpha = {alpha:g}${tag}",
-                      "-" if ok else "--", MARKERS[i % len(MARKERS)])
+                _band(
+                    ax,
+                    sweep.ns,
+                    dist[i],
+                    COLORS[i % len(COLORS)],
+                    rf"$\alpha = {alpha:g}${tag}",
+                    "-" if ok else "--",
+                    MARKERS[i % len(MARKERS)],
+                )
             ax.set_xlabel("sample size $n$")
         else:
             for j, n in enumerate(sweep.ns):
-                _band(ax, sweep.alphas, dist[:, j], COLORS[j % len(COLORS)], f"$n = {n:,}$".replace(",", "{,}"),
-                      marker=MARKERS[j % len(MARKERS)])
+                _band(
+                    ax,
+                    sweep.alphas,
+                    dist[:, j],
+                    COLORS[j % len(COLORS)],
+                    f"$n = {n:,}$".replace(",", "{,}"),
+                    marker=MARKERS[j % len(MARKERS)],
+                )
             if judged:
                 ax.axvline(th.threshold(method), color="k", lw=1, ls=":", label=_alpha_t(method))
             ax.set_xlabel(r"alignment $\alpha$")
@@ -158,8 +184,9 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
     """
     shown = methods.encoder_methods()
     fig, axes = _figure(len(shown), width=3.5, height=3.3)
-    boundaries = [(m, np.array([t.threshold(m) for t in phase.thresholds]), style)
-                  for m, style in zip(shown, PHASE_LINES)]
+    boundaries = [
+        (m, np.array([t.threshold(m) for t in phase.thresholds]), style) for m, style in zip(shown, PHASE_LINES)
+    ]
     # Cor 4.5's regimes in units of the noise scale: low below max lambda_Gamma = eta^2/delta,
     # high above min lambda_Gamma = eta^2/delta (eta, delta do not depend on Gamma).
     th0, scale0 = phase.thresholds[0], phase.noise_scales[0]
@@ -167,15 +194,25 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
     high_start = th0.switch * scale0 / th0.noise_gamma.min()
     for ax, method in zip(axes.flat, shown):
         values = (phase.selected if selected else phase.distance)[method.key]
-        mesh = ax.pcolormesh(phase.noise_scales, phase.alphas, values, shading="nearest",
-                             cmap="viridis", vmin=0, vmax=1)
+        mesh = ax.pcolormesh(
+            phase.noise_scales, phase.alphas, values, shading="nearest", cmap="viridis", vmin=0, vmax=1
+        )
         # A dark outline keeps the white lines visible on the bright (failed) cells too.
         outline = [patheffects.withStroke(linewidth=3.5, foreground="black")]
         for boundary, alpha_t, (color, ls) in boundaries:
-            ax.plot(phase.noise_scales, np.maximum(alpha_t, phase.alphas.min()), color=color, lw=2, ls=ls,
-                    label=_alpha_t(boundary), path_effects=outline)
-        for x, ls, label in ((low_end, ":", r"$\max\,\lambda_\Gamma = \eta^2/\delta$"),
-                             (high_start, "-.", r"$\min\,\lambda_\Gamma = \eta^2/\delta$")):
+            ax.plot(
+                phase.noise_scales,
+                np.maximum(alpha_t, phase.alphas.min()),
+                color=color,
+                lw=2,
+                ls=ls,
+                label=_alpha_t(boundary),
+                path_effects=outline,
+            )
+        for x, ls, label in (
+            (low_end, ":", r"$\max\,\lambda_\Gamma = \eta^2/\delta$"),
+            (high_start, "-.", r"$\min\,\lambda_\Gamma = \eta^2/\delta$"),
+        ):
             ax.axvline(x, color="white", lw=1.2, ls=ls, label=label, path_effects=outline)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -231,8 +268,11 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
                 name = FIG3_ALIGNMENT_NAMES.get(float(alpha))
                 label = rf"{name} ($\alpha = {alpha:g}$)" if name else rf"$\alpha = {alpha:g}$"
                 _band(ax, ns, result.distance[g, m, a], color, label, marker=MARKERS[a % len(MARKERS)])
-                paper = FIG3_ENDPOINTS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha)) \
-                    if g < len(FIG3_NOISE_LEVELS) else None
+                paper = (
+                    FIG3_ENDPOINTS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha))
+                    if g < len(FIG3_NOISE_LEVELS)
+                    else None
+                )
                 if show_paper and paper is not None:
                     ax.plot([100, 51_200], paper, ls="none", marker="s", mfc="none", mec=color, ms=8, mew=1.5)
             ax.set_xscale("log")
@@ -244,8 +284,12 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
             if m == len(result.methods) - 1:
                 level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
                 ax.yaxis.set_label_position("right")
-                ax.set_ylabel(f"{level}\n" + rf"($\Gamma_{{\max}} = ${_power10(g_max)})", fontweight="bold",
-                              rotation=270, labelpad=26)
+                ax.set_ylabel(
+                    f"{level}\n" + rf"($\Gamma_{{\max}} = ${_power10(g_max)})",
+                    fontweight="bold",
+                    rotation=270,
+                    labelpad=26,
+                )
             if g == len(cfg.gamma_max) - 1:
                 ax.set_xlabel("sample size $n$")
     handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -254,8 +298,7 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
 
         handles.append(Line2D([], [], ls="none", marker="s", mfc="none", mec="k", ms=8, mew=1.5))
         labels.append("paper (read off Fig. 3)")
-    fig.legend(handles, labels, loc="outside lower center", ncols=2,
-               title="Alignment between augmentation and noise")
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, title="Alignment between augmentation and noise")
     return fig
 
 
@@ -270,8 +313,11 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = N
         method = methods.get(sweep.method)
         for i, alpha in enumerate(sweep.alphas):
             color = COLORS[i % len(COLORS)]
-            label = rf"$\alpha = {alpha:.3g}$" if th is None else \
-                rf"$\alpha = {alpha / th.threshold(method):.3g}\,${_alpha_t(method)}"
+            label = (
+                rf"$\alpha = {alpha:.3g}$"
+                if th is None
+                else rf"$\alpha = {alpha / th.threshold(method):.3g}\,${_alpha_t(method)}"
+            )
             _band(ax, sweep.ns, sweep.distance[i], color, label, marker=MARKERS[i % len(MARKERS)])
             ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=color, ls="--", lw=1)
         ax.set_xscale("log")
@@ -302,8 +348,13 @@ def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray
 
 
 @styled
-def plot_intertwined(angles_deg: np.ndarray, alphas: np.ndarray, limits: dict[str, np.ndarray],
-                     effective: dict[str, np.ndarray], th: Thresholds) -> Figure:
+def plot_intertwined(
+    angles_deg: np.ndarray,
+    alphas: np.ndarray,
+    limits: dict[str, np.ndarray],
+    effective: dict[str, np.ndarray],
+    th: Thresholds,
+) -> Figure:
     """Top row: exact n -> infinity distance to the clean encoder against the rotation angle, one
     panel per method, one line per alpha. Bottom: the smallest alpha that recovers, per method,
     against the angle, with the paper's thresholds (computed as if the bases were shared) as
@@ -314,18 +365,31 @@ def plot_intertwined(angles_deg: np.ndarray, alphas: np.ndarray, limits: dict[st
     top = [fig.add_subplot(grid[0, i]) for i in range(len(shown))]
     for ax, method in zip(top, shown):
         for i, alpha in enumerate(alphas):
-            ax.plot(angles_deg, limits[method.key][i], marker=MARKERS[i % len(MARKERS)], ms=4,
-                    color=COLORS[i % len(COLORS)], label=rf"$\alpha = {alpha:g}$")
+            ax.plot(
+                angles_deg,
+                limits[method.key][i],
+                marker=MARKERS[i % len(MARKERS)],
+                ms=4,
+                color=COLORS[i % len(COLORS)],
+                label=rf"$\alpha = {alpha:g}$",
+            )
         ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
         ax.set_title(method.label)
     top[0].set_ylabel("distance to the clean encoder\n" + r"($n \to \infty$)")
     top[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax = fig.add_subplot(grid[1, :])
     for method in shown:
-        ax.plot(angles_deg, effective[method.key], marker="o", ms=4, color=method.color,
-                label=rf"{method.short}: smallest $\alpha$ that recovers")
-        ax.axhline(max(th.threshold(method), 1e-3), color=method.color, ls=":", lw=1.2,
-                   label=f"{_alpha_t(method)} (paper)")
+        ax.plot(
+            angles_deg,
+            effective[method.key],
+            marker="o",
+            ms=4,
+            color=method.color,
+            label=rf"{method.short}: smallest $\alpha$ that recovers",
+        )
+        ax.axhline(
+            max(th.threshold(method), 1e-3), color=method.color, ls=":", lw=1.2, label=f"{_alpha_t(method)} (paper)"
+        )
     ax.set_yscale("log")
     ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
     ax.set_ylabel(r"alignment $\alpha$")

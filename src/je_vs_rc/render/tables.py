@@ -1,4 +1,5 @@
 """Markdown tables for the chapters."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ import numpy as np
 def markdown_table(rows: Sequence[dict[str, object]], columns: dict[str, str]) -> str:
     """A Markdown table of ``rows`` with the given ``{key: header}`` columns (floats in 3 digits,
     scientific notation outside [0.01, 1000))."""
+
     def cell(value: object) -> str:
         if isinstance(value, float):
             if np.isnan(value):

@@ -1,4 +1,5 @@
 """Computations behind the errata chapter: each settles one discrepancy or typo of the paper."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,8 +81,12 @@ def whitening_errors(S: np.ndarray, G: np.ndarray, k: int) -> dict[str, float]:
         return float(np.abs(W @ S @ W.T - eye).max())
 
     P = S_sqrt @ Q
-    return {"eq41_printed": eq41(P), "eq41_inverse": eq41(S_inv_sqrt @ Q),
-            "eq42_printed": constraint(P[:, :k].T), "eq42_corrected": constraint(Q[:, :k].T @ S_inv_sqrt)}
+    return {
+        "eq41_printed": eq41(P),
+        "eq41_inverse": eq41(S_inv_sqrt @ Q),
+        "eq42_printed": constraint(P[:, :k].T),
+        "eq42_corrected": constraint(Q[:, :k].T @ S_inv_sqrt),
+    }
 
 
 def dropped_cross_terms(setting: Setting, alpha: float, ns: object, seed: int) -> dict[str, np.ndarray]:

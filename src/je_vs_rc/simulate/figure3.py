@@ -15,6 +15,7 @@ Ambiguities of the protocol are options (``Fig3Config``): pixel scale, where the
 whether the probe is scored in-sample or on the test set, and whether the corrupted-data encoder
 is applied to corrupted or clean inputs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -62,8 +63,11 @@ class Fig3Config:
     encoder_input: str = "corrupted"
 
     def __post_init__(self) -> None:
-        for name, value, allowed in (("pca_fit", self.pca_fit, PCA_FITS), ("probe", self.probe, PROBES),
-                                     ("encoder_input", self.encoder_input, ENCODER_INPUTS)):
+        for name, value, allowed in (
+            ("pca_fit", self.pca_fit, PCA_FITS),
+            ("probe", self.probe, PROBES),
+            ("encoder_input", self.encoder_input, ENCODER_INPUTS),
+        ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
         if not isinstance(self.k, int) or self.k < 1 or not isinstance(self.n_noise, int) or self.n_noise < 1:
@@ -88,7 +92,8 @@ class Fig3Result:
     """Distances to optimality and the spectra each seed drew.
 
     ``distance`` has shape (noise levels, methods, alphas, ns, seeds), methods in the order of
-    :attr:`methods` (the registry's at the time of the sweep); ``signal_energy`` (k) are the PCA eigenvalues (1/n) kappa_i^2 of the full training set;
+    :attr:`methods` (the registry's at the time of the sweep); ``signal_energy`` (k) are the PCA
+    eigenvalues (1/n) kappa_i^2 of the full training set;
     ``lam_theta`` (seeds x d) and ``gamma_unit`` (seeds x n_noise, in [0, 1]) the drawn spectra:
     Gamma's noise eigenvalues for noise level g are ``gamma_max[g] * gamma_unit``.
     """
@@ -107,8 +112,10 @@ class Fig3Result:
 
     def thresholds(self, level: int) -> list[Thresholds]:
         """Props 4.3/4.4 thresholds of each seed at one noise level (PCA spectrum + drawn spectra)."""
-        return [thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s))
-                for s in range(len(self.config.seeds))]
+        return [
+            thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s))
+            for s in range(len(self.config.seeds))
+        ]
 
 
 def pca(images: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,8 +132,9 @@ def one_hot(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
-def protocol_draws(rng: np.random.Generator, cfg: Fig3Config, n_images: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def protocol_draws(
+    rng: np.random.Generator, cfg: Fig3Config, n_images: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One seed's random draws of the protocol, in a fixed order: Theta's d eigenvalues ~ U[0, theta_max],
     Gamma's noise eigenvalues divided by gamma_max (``gamma_unit`` ~ U[0, 1]), the subsample order
     (``max(ns)`` image indices) and standard-normal noise (``max(ns)`` x n_noise)."""
@@ -154,9 +162,15 @@ def _gram(pixels: np.ndarray, noise: np.ndarray, Y: np.ndarray, mean: np.ndarray
     return A.T @ A / A.shape[0]
 
 
-def probe_mse(F: np.ndarray, G: np.ndarray, XtY: np.ndarray, YtY: float,
-               G_eval: np.ndarray | None = None, XtY_eval: np.ndarray | None = None,
-               YtY_eval: float | None = None) -> float:
+def probe_mse(
+    F: np.ndarray,
+    G: np.ndarray,
+    XtY: np.ndarray,
+    YtY: float,
+    G_eval: np.ndarray | None = None,
+    XtY_eval: np.ndarray | None = None,
+    YtY_eval: float | None = None,
+) -> float:
     """MSE of the least-squares linear probe on features ``z = F x`` (eq. 93), from moments.
 
     Fitted on (G, XtY); scored on the same moments (in-sample) or on ``*_eval`` (held out).
@@ -194,8 +208,9 @@ def _moments(gram: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moments
     return _Moments(G_clean, G_corr, XY_clean, XY_corr, float(np.trace(g[d:, d:])))
 
 
-def _distances(train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray,
-               alpha: float, cfg: Fig3Config) -> list[float]:
+def _distances(
+    train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray, alpha: float, cfg: Fig3Config
+) -> list[float]:
     """|MSE(clean model) - MSE(corrupted model)| for every registered method at one alpha.
 
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
@@ -222,13 +237,19 @@ def _distances(train: _Moments, test: _Moments | None, lam_theta: np.ndarray, la
             if test is None:
                 mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY))
             else:
-                mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY, eval_on[i], eval_xy[i],
-                                                 test.YY))
+                mse[method.key].append(
+                    probe_mse(F, probe_on[i], probe_xy[i], train.YY, eval_on[i], eval_xy[i], test.YY)
+                )
     return [abs(clean - corrupted) for clean, corrupted in mse.values()]
 
 
-def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = Fig3Config(),
-                  test_images: np.ndarray | None = None, test_labels: np.ndarray | None = None) -> Fig3Result:
+def figure3_sweep(
+    images: np.ndarray,
+    labels: np.ndarray,
+    config: Fig3Config = Fig3Config(),
+    test_images: np.ndarray | None = None,
+    test_labels: np.ndarray | None = None,
+) -> Fig3Result:
     """Run the Figure 3 protocol on one dataset (images n x 784 in 0..255, integer labels).
 
     Returns distances for every noise level, model, alpha, n and seed (see :class:`Fig3Result`).
@@ -253,8 +274,9 @@ def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = F
         thetas.append(lam_theta)
         gammas.append(gamma_unit)
         # One PCA per subsample size (its own mean and components) or the shared full-set one.
-        bases = [(mean, comps)] * len(cfg.ns) if cfg.pca_fit == "full" else \
-            [pca(pixels[order[:n]], k)[:2] for n in cfg.ns]
+        bases = (
+            [(mean, comps)] * len(cfg.ns) if cfg.pca_fit == "full" else [pca(pixels[order[:n]], k)[:2] for n in cfg.ns]
+        )
         if cfg.pca_fit == "full":
             grams = _prefix_grams(np.hstack([scores[order], noise, Y[order]]), cfg.ns)
         else:
@@ -263,8 +285,11 @@ def figure3_sweep(images: np.ndarray, labels: np.ndarray, config: Fig3Config = F
             assert test_images is not None and test_labels is not None
             t_pix, t_y = test_images.astype(float) * (cfg.pixel_scale / 255.0), one_hot(test_labels)
             t_noise = rng.standard_normal((t_pix.shape[0], cfg.n_noise))
-            test_grams = [_gram(t_pix, t_noise, t_y, *bases[0])] * len(cfg.ns) if cfg.pca_fit == "full" else \
-                [_gram(t_pix, t_noise, t_y, *basis) for basis in bases]
+            test_grams = (
+                [_gram(t_pix, t_noise, t_y, *bases[0])] * len(cfg.ns)
+                if cfg.pca_fit == "full"
+                else [_gram(t_pix, t_noise, t_y, *basis) for basis in bases]
+            )
         for n_idx, gram in enumerate(grams):
             for g_idx, g_max in enumerate(cfg.gamma_max):
                 noise_sd = np.sqrt(g_max * gamma_unit)
@@ -319,13 +344,24 @@ def comparison_rows(result: Fig3Result) -> list[dict[str, object]]:
                 curve = mean[g, m, a]
                 paper = FIG3_ENDPOINTS.get((noise, key), {}).get(float(alpha))
                 match = paper is not None and all(
-                    1 / MATCH_FACTOR < ours / theirs < MATCH_FACTOR for ours, theirs in zip((curve[0], curve[-1]), paper))
-                rows.append({"noise": noise, "model": key, "alpha": float(alpha), "theory": verdicts[g, m, a],
-                             "ours_first": float(curve[0]), "ours_last": float(curve[-1]),
-                             "ours_converges": converges(curve),
-                             "paper_first": paper[0] if paper else np.nan, "paper_last": paper[1] if paper else np.nan,
-                             "paper_converges": converges(np.array(paper)) if paper else None,
-                             "match": bool(match)})
+                    1 / MATCH_FACTOR < ours / theirs < MATCH_FACTOR
+                    for ours, theirs in zip((curve[0], curve[-1]), paper)
+                )
+                rows.append(
+                    {
+                        "noise": noise,
+                        "model": key,
+                        "alpha": float(alpha),
+                        "theory": verdicts[g, m, a],
+                        "ours_first": float(curve[0]),
+                        "ours_last": float(curve[-1]),
+                        "ours_converges": converges(curve),
+                        "paper_first": paper[0] if paper else np.nan,
+                        "paper_last": paper[1] if paper else np.nan,
+                        "paper_converges": converges(np.array(paper)) if paper else None,
+                        "match": bool(match),
+                    }
+                )
     return rows
 
 
@@ -386,8 +422,10 @@ def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config
                     W, Wc = joint_embedding(X, Sigma, cfg.k), joint_embedding(Xc, Sigma, cfg.k)
                     E, Ec = reconstruction(X, Sigma, cfg.k)[0], reconstruction(Xc, Sigma, cfg.k)[0]
                     out[g_idx, :, a_idx, n_idx, s_idx] = (
-                        sl, abs(mse(X @ W.T, Y) - mse(probe_inputs @ Wc.T, Y)),
-                        abs(mse(X @ E.T, Y) - mse(probe_inputs @ Ec.T, Y)))
+                        sl,
+                        abs(mse(X @ W.T, Y) - mse(probe_inputs @ Wc.T, Y)),
+                        abs(mse(X @ E.T, Y) - mse(probe_inputs @ Ec.T, Y)),
+                    )
     return out
 
 
@@ -396,8 +434,10 @@ def comparison_row(rows: list[dict[str, object]], noise: str, method: str, alpha
     for row in rows:
         if row["noise"] == noise and row["model"] == method and row["alpha"] == float(alpha):
             return row
-    raise ValueError(f"this run has no Figure 3 line for noise={noise!r}, method={method!r}, alpha={alpha:g}; "
-                     f"the chapter discusses it: keep it in gamma_max and alphas")
+    raise ValueError(
+        f"this run has no Figure 3 line for noise={noise!r}, method={method!r}, alpha={alpha:g}; "
+        f"the chapter discusses it: keep it in gamma_max and alphas"
+    )
 
 
 # The protocol's open choices (App. C), each changed in turn from the default reading:

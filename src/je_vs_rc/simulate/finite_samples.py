@@ -15,6 +15,7 @@ why the required n blows up there. How ``||E||`` shrinks with n is *measured* (i
 ``c / sqrt(n)``, the usual concentration rate); combined with the proven inequality it predicts the
 sample size needed for a target error.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ from ..theory.validation import as_scalar
 def _encoder_method(method: str | EncoderMethod) -> EncoderMethod:
     method = methods.get(method)
     if not isinstance(method, EncoderMethod):
-        raise ValueError(f"method must be a self-supervised method, one of "
-                         f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}")
+        raise ValueError(
+            f"method must be a self-supervised method, one of "
+            f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}"
+        )
     return method
 
 
@@ -51,8 +54,9 @@ def population_gap(setting: Setting, method: str | EncoderMethod, alpha: float) 
     return float(signal.min() ** method.gap_power - noise.max() ** method.gap_power)
 
 
-def perturbation_bound(M_hat: np.ndarray, M: np.ndarray, method: str | EncoderMethod,
-                       k: int) -> tuple[float, float, float]:
+def perturbation_bound(
+    M_hat: np.ndarray, M: np.ndarray, method: str | EncoderMethod, k: int
+) -> tuple[float, float, float]:
     """``(distance, bound, ||E||_op)`` for one draw: the selected space of ``M_hat`` against that of ``M``
     and the Yu-Wang-Samworth bound (infinite when the gap is not positive)."""
     method = _encoder_method(method)
@@ -77,8 +81,9 @@ class FiniteSweep:
     perturbation: np.ndarray
 
 
-def finite_sample_sweep(setting: Setting, method: str | EncoderMethod, alphas: object, ns: object,
-                        seeds: object) -> FiniteSweep:
+def finite_sample_sweep(
+    setting: Setting, method: str | EncoderMethod, alphas: object, ns: object, seeds: object
+) -> FiniteSweep:
     """Measure, for corrupted data of each size, the selected-direction error and its bound."""
     method = _encoder_method(method)
     alphas_arr, ns_arr = np.asarray(alphas, dtype=float), np.asarray(ns, dtype=int)
@@ -95,7 +100,8 @@ def finite_sample_sweep(setting: Setting, method: str | EncoderMethod, alphas: o
                 Xc = setting.clean_data(int(n), rng) + setting.corruption(int(n), rng)
                 G = Xc.T @ Xc / n
                 dist[a, j, s], bound[a, j, s], pert[a, j, s] = perturbation_bound(
-                    method.selection_matrix(G + Sigma, G), M, method, setting.k)
+                    method.selection_matrix(G + Sigma, G), M, method, setting.k
+                )
     return FiniteSweep(method.key, alphas_arr, ns_arr, dist, bound, pert)
 
 
@@ -180,8 +186,10 @@ class Calibration:
         ratios = np.asarray(ratios, dtype=float)
         low, high = self.ratios.min(), self.ratios.max()
         if np.any(ratios < low * (1 - 1e-12)) or np.any(ratios > high * (1 + 1e-12)):
-            raise ValueError(f"ratios must lie in the swept range [{low:g}, {high:g}] (the constants are measured "
-                             f"there, not extrapolated); got {ratios.min():g} to {ratios.max():g}")
+            raise ValueError(
+                f"ratios must lie in the swept range [{low:g}, {high:g}] (the constants are measured "
+                f"there, not extrapolated); got {ratios.min():g} to {ratios.max():g}"
+            )
         x = np.log(ratios)
 
         def interp(values: np.ndarray) -> np.ndarray:
@@ -192,17 +200,21 @@ class Calibration:
 
 def calibrate(sweep: FiniteSweep, ratios: object) -> Calibration:
     """Measure the :class:`Calibration` constants of ``sweep``, whose alphas sit at ``ratios`` x threshold."""
-    return Calibration(np.asarray(ratios, dtype=float), perturbation_constant(sweep),
-                       perturbation_constant(sweep, quantile=0.5, ns_from=-1),
-                       np.median(sweep.distance[:, -1] / sweep.bound[:, -1], axis=-1))
+    return Calibration(
+        np.asarray(ratios, dtype=float),
+        perturbation_constant(sweep),
+        perturbation_constant(sweep, quantile=0.5, ns_from=-1),
+        np.median(sweep.distance[:, -1] / sweep.bound[:, -1], axis=-1),
+    )
 
 
 GUARANTEED = "bound, calibrated 90%"
 CALIBRATED = "calibrated (typical)"
 
 
-def predicted_sample_sizes(setting: Setting, method: str | EncoderMethod, calibration: Calibration,
-                           ratios: object, target: float) -> dict[str, np.ndarray]:
+def predicted_sample_sizes(
+    setting: Setting, method: str | EncoderMethod, calibration: Calibration, ratios: object, target: float
+) -> dict[str, np.ndarray]:
     """Sample sizes for a ``target`` error at alpha = ratio x threshold, per ratio: ``GUARANTEED`` from
     the proven bound with the 90th-percentile constant, ``CALIBRATED`` from the bound with the typical
     constant and the target divided by the measured error / bound ratio."""
@@ -210,6 +222,9 @@ def predicted_sample_sizes(setting: Setting, method: str | EncoderMethod, calibr
     threshold = thresholds(setting).threshold(method)
     ratios = np.asarray(ratios, dtype=float)
     c, c_typ, rho = calibration.at(ratios)
-    return {GUARANTEED: np.array([required_n(setting, method, r * threshold, target, cc) for r, cc in zip(ratios, c)]),
-            CALIBRATED: np.array([required_n(setting, method, r * threshold, target / p, cc)
-                                  for r, cc, p in zip(ratios, c_typ, rho)])}
+    return {
+        GUARANTEED: np.array([required_n(setting, method, r * threshold, target, cc) for r, cc in zip(ratios, c)]),
+        CALIBRATED: np.array(
+            [required_n(setting, method, r * threshold, target / p, cc) for r, cc, p in zip(ratios, c_typ, rho)]
+        ),
+    }

@@ -9,6 +9,7 @@ noise sits on the signal directions. The augmentation stays aligned with the cor
 rotated Gamma), as in T(alpha). Then Sigma is no longer block diagonal in Q, and even the clean-data
 encoder leaves span(Q_1): distances are reported to both references (:func:`limit_distances`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,6 @@ from ..theory.linalg import subspace_distance
 from ..theory.setting import Setting
 from ..theory.thresholds import thresholds
 from ..theory.validation import as_scalar
-from .sweeps import population_distance
 
 
 def rotation(d: int, k: int, angle: float) -> np.ndarray:
@@ -35,8 +35,13 @@ def rotation(d: int, k: int, angle: float) -> np.ndarray:
 
 def intertwined(setting: Setting, angle: float) -> Setting:
     """The same spectra with Gamma's eigenbasis rotated by ``angle`` away from the data's basis."""
-    return Setting(setting.signal_energy, setting.lam_theta, setting.lam_gamma, setting.basis,
-                   setting.Q @ rotation(setting.d, setting.k, angle))
+    return Setting(
+        setting.signal_energy,
+        setting.lam_theta,
+        setting.lam_gamma,
+        setting.basis,
+        setting.Q @ rotation(setting.d, setting.k, angle),
+    )
 
 
 CLEAN, SIGNAL, DRIFT = "to_clean", "to_signal", "clean_drift"
@@ -55,8 +60,9 @@ def limit_distances(setting: Setting, angles: object, alphas: object) -> dict[st
         signal = rotated.signal_basis()
         for i, alpha in enumerate(alphas_arr):
             for m in methods.encoder_methods():
-                corrupted, clean = (m.solve(*rotated.population_moments(alpha, corrupted=c), rotated.k).encoder
-                                    for c in (True, False))
+                corrupted, clean = (
+                    m.solve(*rotated.population_moments(alpha, corrupted=c), rotated.k).encoder for c in (True, False)
+                )
                 out[CLEAN][m.key][i, j] = subspace_distance(corrupted, clean)
                 out[SIGNAL][m.key][i, j] = subspace_distance(corrupted, signal)
                 out[DRIFT][m.key][i, j] = subspace_distance(clean, signal)
@@ -69,8 +75,9 @@ def limit_recovery(setting: Setting, angles: object, alphas: object) -> dict[str
     return limit_distances(setting, angles, alphas)[CLEAN]
 
 
-def residual_trend(limits: dict[str, np.ndarray], angles: object, alphas: object,
-                   recovers: dict[str, np.ndarray]) -> dict[str, dict[str, object]]:
+def residual_trend(
+    limits: dict[str, np.ndarray], angles: object, alphas: object, recovers: dict[str, np.ndarray]
+) -> dict[str, dict[str, object]]:
     """How the residual distance (``limits``, per method key: alphas x angles) behaves over the tilted
     angles (0 < angle < 90 degrees), for the alphas that recover at angle 0 (``recovers[key]``, per alpha).
     Per method key: ``alpha`` (the smallest such alpha), ``grows_with_angle`` (non-decreasing over the
@@ -88,13 +95,18 @@ def residual_trend(limits: dict[str, np.ndarray], angles: object, alphas: object
             continue
         first = dist[rows[0], tilted]
         block = dist[np.ix_(rows, tilted)]
-        out[key] = {"alpha": float(alphas_arr[rows[0]]), "grows_with_angle": bool(np.all(np.diff(first) >= 0)),
-                    "peak_angle": float(angles_arr[tilted][int(np.argmax(first))]),
-                    "shrinks_with_alpha": bool(np.all(np.diff(block, axis=0) <= 0))}
+        out[key] = {
+            "alpha": float(alphas_arr[rows[0]]),
+            "grows_with_angle": bool(np.all(np.diff(first) >= 0)),
+            "peak_angle": float(angles_arr[tilted][int(np.argmax(first))]),
+            "shrinks_with_alpha": bool(np.all(np.diff(block, axis=0) <= 0)),
+        }
     return out
 
 
-def threshold_agreement(setting: Setting, angles: object, alphas: object, recovered_below: float) -> dict[str, np.ndarray]:
+def threshold_agreement(
+    setting: Setting, angles: object, alphas: object, recovered_below: float
+) -> dict[str, np.ndarray]:
     """Per angle, the share of alphas on which the paper's threshold (computed from the spectra as if
     the bases were shared) agrees with the exact limit (recovered iff distance < ``recovered_below``)."""
     th = thresholds(setting)
@@ -118,8 +130,12 @@ def effective_threshold(distances: np.ndarray, alphas: object, recovered_below: 
     return float(alphas_arr[0] if failing.size == 0 else alphas_arr[failing[-1] + 1])
 
 
-def effective_thresholds(setting: Setting, angles: object, alphas: object, recovered_below: float) -> dict[str, np.ndarray]:
+def effective_thresholds(
+    setting: Setting, angles: object, alphas: object, recovered_below: float
+) -> dict[str, np.ndarray]:
     """Per self-supervised method key and angle, :func:`effective_threshold` on the (increasing) grid ``alphas``."""
     limits = limit_recovery(setting, angles, alphas)
-    return {key: np.array([effective_threshold(dist[:, j], alphas, recovered_below) for j in range(dist.shape[1])])
-            for key, dist in limits.items()}
+    return {
+        key: np.array([effective_threshold(dist[:, j], alphas, recovered_below) for j in range(dist.shape[1])])
+        for key, dist in limits.items()
+    }

@@ -4,6 +4,7 @@ Each draw of (clean data, corruption, labels) is shared by every alpha and every
 registry: the closed forms only need the moments, so one Gram matrix per (seed, n) serves the
 whole sweep.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,16 +38,16 @@ class Sweep:
     selected: dict[str, np.ndarray]
 
 
-def _labels(X: np.ndarray, setting: Setting, n_labels: int, label_noise: float,
-            rng: np.random.Generator) -> np.ndarray:
+def _labels(X: np.ndarray, setting: Setting, n_labels: int, label_noise: float, rng: np.random.Generator) -> np.ndarray:
     # Labels depend on the signal only, as in Prop 4.2 ("labels are uncorrelated with the noise").
     B = rng.standard_normal((setting.k, n_labels))
     scores = X @ setting.signal_basis().T
     return scores @ B + label_noise * rng.standard_normal((X.shape[0], n_labels))
 
 
-def recovery_sweep(setting: Setting, ns: object, alphas: object, seeds: object = (0,),
-                   n_labels: int = 3, label_noise: float = 0.1) -> Sweep:
+def recovery_sweep(
+    setting: Setting, ns: object, alphas: object, seeds: object = (0,), n_labels: int = 3, label_noise: float = 0.1
+) -> Sweep:
     """Distance of the corrupted-data SL, JE and RC solutions to their clean-data counterparts.
 
     For each seed and n: clean data with exact signal energies (``Setting.clean_data``), corrupted
@@ -94,10 +95,11 @@ def population_distance(setting: Setting, method: str | LinearMethod, alpha: flo
     """
     method = methods.get(method)
     if not isinstance(method, EncoderMethod):
-        raise ValueError(f"method must be a self-supervised method, one of "
-                         f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}")
-    encoders = [method.solve(*setting.population_moments(alpha, corrupted=c), setting.k).encoder
-                for c in (True, False)]
+        raise ValueError(
+            f"method must be a self-supervised method, one of "
+            f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}"
+        )
+    encoders = [method.solve(*setting.population_moments(alpha, corrupted=c), setting.k).encoder for c in (True, False)]
     return subspace_distance(*encoders)
 
 
@@ -121,12 +123,12 @@ class PhaseDiagram:
 def scaled_setting(setting: Setting, noise_scale: float) -> Setting:
     """The same setting with Gamma multiplied by ``noise_scale`` (> 0)."""
     scale = as_scalar("noise_scale", noise_scale, minimum=0.0, strict=True)
-    return Setting(setting.signal_energy, setting.lam_theta, scale * setting.lam_gamma, setting.basis,
-                   setting.corruption_basis)
+    return Setting(
+        setting.signal_energy, setting.lam_theta, scale * setting.lam_gamma, setting.basis, setting.corruption_basis
+    )
 
 
-def phase_diagram(setting: Setting, noise_scales: object, alphas: object, n: int,
-                  seeds: object = (0,)) -> PhaseDiagram:
+def phase_diagram(setting: Setting, noise_scales: object, alphas: object, n: int, seeds: object = (0,)) -> PhaseDiagram:
     """Simulated recovery at sample size ``n`` over a grid of noise magnitudes and alignments.
 
     A given seed draws the same standard normals at every scale, so the grid differs only by the

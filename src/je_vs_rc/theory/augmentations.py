@@ -10,6 +10,7 @@ family is one class with these two methods; nothing else needs to know how it is
 - :class:`Masking`: Bernoulli masking ``tau(x) = m * x`` with keep-probability p (the slides' example
   of an augmentation whose mean is not the data, see the errata chapter).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ class AlignedNoise:
     def __post_init__(self) -> None:
         theta = as_vector("lam_theta", self.lam_theta, nonnegative=True)
         object.__setattr__(self, "lam_theta", theta)
-        object.__setattr__(self, "lam_gamma", as_vector("lam_gamma", self.lam_gamma, length=theta.size,
-                                                         nonnegative=True))
+        object.__setattr__(
+            self, "lam_gamma", as_vector("lam_gamma", self.lam_gamma, length=theta.size, nonnegative=True)
+        )
         object.__setattr__(self, "alpha", as_scalar("alpha", self.alpha, minimum=0.0))
 
     def _gamma_basis(self) -> np.ndarray | None:
@@ -69,8 +71,9 @@ class AlignedNoise:
 
     def covariance(self) -> np.ndarray:
         """``Sigma = Theta + alpha^2 Gamma`` (d x d)."""
-        return (covariance_in_basis(self.lam_theta, self.basis)
-                + self.alpha**2 * covariance_in_basis(self.lam_gamma, self._gamma_basis()))
+        return covariance_in_basis(self.lam_theta, self.basis) + self.alpha**2 * covariance_in_basis(
+            self.lam_gamma, self._gamma_basis()
+        )
 
     def moments(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         """``(Xbar, Sigma) = (X, Theta + alpha^2 Gamma)``."""
@@ -114,8 +117,9 @@ class Masking:
         return (rng.random((n_views, *X.shape)) < self.keep_prob) * X[None]
 
 
-def augmentation_covariance(lam_theta: object, lam_gamma: object, alpha: float,
-                            basis: np.ndarray | None = None) -> np.ndarray:
+def augmentation_covariance(
+    lam_theta: object, lam_gamma: object, alpha: float, basis: np.ndarray | None = None
+) -> np.ndarray:
     """``Sigma = Theta + alpha^2 Gamma`` for the family T(alpha) (eq. 7, Remark 4.1).
 
     Args:

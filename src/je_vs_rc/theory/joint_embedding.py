@@ -1,4 +1,5 @@
 """Joint-embedding SSL (SSL-JE): Theorem 3.2 and its exact objective."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from .setting import augmented_moments
 from .validation import as_matrix, check_k
 
 
-def joint_embedding_from_moments(S: np.ndarray, G: np.ndarray, k: int,
-                                 S_inv_sqrt: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def joint_embedding_from_moments(
+    S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Thm 3.2 from the moments ``S`` and ``G``: returns ``(W, omega, Q_k)``.
 
     ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of ``S^{-1/2} G S^{-1/2}``

@@ -1,4 +1,5 @@
 """Small linear-algebra helpers shared by the closed forms (numpy only)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -12,6 +12,7 @@ what the rest of the package needs from it:
 
 A new linear method is one subclass instance passed to :func:`register`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

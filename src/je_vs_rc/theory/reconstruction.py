@@ -1,4 +1,5 @@
 """Reconstruction-based SSL (SSL-RC): Theorem 3.1 and its exact objective."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,9 @@ from .setting import augmented_moments
 from .validation import as_matrix, check_k
 
 
-def reconstruction_from_moments(S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
-                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def reconstruction_from_moments(
+    S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Thm 3.1 from the moments ``S = (1/n) Xbar^T Xbar + Sigma`` and ``G = (1/n) X^T Xbar``.
 
     Returns ``(E, D, phi, P_k)``: the encoder (k x d) and decoder (d x k) with ``T = I``, all d
@@ -47,8 +49,9 @@ def reconstruction(X: object, Sigma: object, k: int) -> tuple[np.ndarray, np.nda
     return E, D
 
 
-def reconstruction_objective(E: np.ndarray, D: np.ndarray, X: np.ndarray, Sigma: np.ndarray,
-                             Xbar: np.ndarray | None = None) -> float:
+def reconstruction_objective(
+    E: np.ndarray, D: np.ndarray, X: np.ndarray, Sigma: np.ndarray, Xbar: np.ndarray | None = None
+) -> float:
     """Exact (SSL-RC) loss ``(1/n) sum_i E_tau ||x_i - D E tau(x_i)||^2`` via Lemma B.1 (eqs. 13-15):
     ``(1/n)||X - Xbar M^T||^2 + Tr(M Sigma M^T)`` with ``M = D E`` (``Xbar = X`` unless given)."""
     M = D @ E

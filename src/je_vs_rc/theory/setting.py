@@ -5,6 +5,7 @@ corruption living on the other ``d - k`` directions, and the augmentation family
 :mod:`.augmentations` built from the same spectra (eq. 7). Everything the closed forms need is the
 pair of moments ``S`` and ``G`` (Thm 3.2).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,8 +33,10 @@ def augmented_moments(X: object, Sigma: object) -> tuple[np.ndarray, np.ndarray]
     with np.errstate(over="ignore"):  # reported below, with the parameter named
         G = X.T @ X / X.shape[0]
     if not np.all(np.isfinite(G)):
-        raise ValueError(f"X is too large: its second moment X^T X / n overflows (largest |X| entry "
-                         f"{np.abs(X).max():.3g}); rescale the data")
+        raise ValueError(
+            f"X is too large: its second moment X^T X / n overflows (largest |X| entry "
+            f"{np.abs(X).max():.3g}); rescale the data"
+        )
     return G + Sigma, G
 
 
@@ -91,8 +94,9 @@ class Setting:
         if k >= d:
             raise ValueError(f"signal_energy has length k={k}; it must be shorter than lam_theta (d={d})")
         if np.any(gamma[:k] != 0):
-            raise ValueError(f"lam_gamma[:k] must be zero (the corruption avoids the k signal directions); "
-                             f"got {gamma[:k]}")
+            raise ValueError(
+                f"lam_gamma[:k] must be zero (the corruption avoids the k signal directions); got {gamma[:k]}"
+            )
         for name in ("basis", "corruption_basis"):
             if getattr(self, name) is not None:
                 q = as_matrix(name, getattr(self, name), rows=d, cols=d)
@@ -137,12 +141,11 @@ class Setting:
 
         The paper's model needs a corruption on every noise component: ``lam_gamma[k:] > 0``.
         """
-        gamma = self.lam_gamma[self.k:]
+        gamma = self.lam_gamma[self.k :]
         if np.any(gamma <= 0):
-            raise ValueError(f"lam_gamma[k:] must be > 0 on every noise component (the paper's model); "
-                             f"got {gamma}")
+            raise ValueError(f"lam_gamma[k:] must be > 0 on every noise component (the paper's model); got {gamma}")
         theta = self.lam_theta
-        return Spectra(self.signal_energy, theta[: self.k], theta[self.k:], gamma)
+        return Spectra(self.signal_energy, theta[: self.k], theta[self.k :], gamma)
 
     def signal_basis(self) -> np.ndarray:
         """``Q_1^T`` (k x d): the row space every recovered encoder must span."""

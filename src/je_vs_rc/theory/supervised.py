@@ -1,4 +1,5 @@
 """Augmented supervised learning (section 2, Lemma B.1, eqs. 44-46, Prop 4.2)."""
+
 from __future__ import annotations
 
 import numpy as np

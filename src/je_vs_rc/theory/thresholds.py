@@ -3,6 +3,7 @@
 Everything is expressed in the common eigenbasis ``Q`` of the data, Theta and Gamma. Each method of
 the registry (:mod:`.methods`) supplies its own threshold formula; this module collects them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -108,8 +109,13 @@ def thresholds(setting: Setting | object, lam_theta: object = None, lam_gamma: o
         setting = Setting(setting, lam_theta, lam_gamma)
     spectra = setting.spectra()
     per_noise = {m.key: m.threshold2_per_noise(spectra) for m in methods.encoder_methods()}
-    return Thresholds({key: float(v.max()) for key, v in per_noise.items()}, per_noise, spectra.eta,
-                      spectra.delta, spectra.gamma_noise)
+    return Thresholds(
+        {key: float(v.max()) for key, v in per_noise.items()},
+        per_noise,
+        spectra.eta,
+        spectra.delta,
+        spectra.gamma_noise,
+    )
 
 
 def limit_scores(setting: Setting, alpha: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -3,6 +3,7 @@
 Every check raises ``ValueError`` naming the argument, the value it got and what
 is allowed, so a wrong papermill parameter is diagnosed at the call that used it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,10 @@ def _as_real_array(name: str, value: object, what: str) -> np.ndarray:
         raw = np.asarray(value)
     except ValueError:  # ragged nested lists
         raise ValueError(f"{name} must be {what} of real numbers; got {_show_raw(value)}") from None
-    if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and all(
-            isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) for x in raw.ravel())):
+    if raw.dtype.kind not in "iuf" and not (
+        raw.dtype.kind == "O"
+        and all(isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) for x in raw.ravel())
+    ):
         raise ValueError(f"{name} must be {what} of real numbers; got {_show_raw(value)}")
     return raw.astype(float)
 
@@ -49,8 +52,9 @@ def as_matrix(name: str, value: object, *, rows: int | None = None, cols: int | 
     return arr
 
 
-def as_vector(name: str, value: object, *, length: int | None = None, nonnegative: bool = False,
-              positive: bool = False) -> np.ndarray:
+def as_vector(
+    name: str, value: object, *, length: int | None = None, nonnegative: bool = False, positive: bool = False
+) -> np.ndarray:
     """Return ``value`` as a finite, non-empty float 1-D array with optional sign constraints."""
     arr = _as_real_array(name, value, "a 1-D array")
     if arr.ndim != 1:
