@@ -98,6 +98,21 @@ def resolve(path: Path, params: dict[str, Any]) -> dict[str, Any]:
     return {**allowed, **params}
 
 
+class MissingProfile(ValueError):
+    """The chapter needs an install profile this environment lacks (a one-line error, exit status 2)."""
+
+
+def require_profile(path: Path) -> None:
+    """A chapter that imports je_vs_rc.deep needs the deep profile: say so in one line before papermill
+    starts, rather than with the chapter's traceback (the guard in ``deep/__init__.py`` names what to install)."""
+    if "je_vs_rc.deep" not in path.read_text():
+        return
+    try:
+        import je_vs_rc.deep  # noqa: F401
+    except ImportError as err:
+        raise MissingProfile(f"chapter {path.stem}: {err}") from None
+
+
 def validate_deep(path: Path, full: dict[str, Any]) -> None:
     """Chapter 08's settings through the pipeline's own validation (je_vs_rc.deep.config), so a bad
     value is a one-line error before papermill starts; nothing to check when it shows a saved run."""
@@ -163,6 +178,7 @@ def run_chapter(
     params = dict(params or {})
     path = find_chapter(name, notebooks)
     full = resolve(path, params)
+    require_profile(path)
     validate_deep(path, full)
     target = Path(out_dir) / path.stem / output_name(path.stem, full, resolve(path, {}))
     canonical = json.loads(_canonical(full))
