@@ -81,6 +81,7 @@ PAGE_STATE = r"""() => {
   const refs = [...document.querySelectorAll('article a.reference.internal, article a.reference')]
       .filter(a => !a.closest('nav, .toc, .bd-toc, .prev-next-area, .headerlink'))
       .filter(a => !a.classList.contains('headerlink'))
+      .filter(a => !a.querySelector('img'))  // a link around a figure is labelled by the figure itself
       .map(a => ({text: a.innerText, href: a.getAttribute('href') || ''}))
       .filter(r => (r.href.includes('#') || r.text.trim() === '') && !r.href.startsWith('http'));
   const headings = [...document.querySelectorAll('article h1, article h2, article h3, article h4')]
