@@ -11,3 +11,16 @@ def test_markdown_table_formats_cells():
         {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"},
     )
     assert table.splitlines() == ["| A | B | C | D | E |", "|---|---|---|---|---|", "| 0.5 | 1.2e+04 | yes | – | x |"]
+
+
+def test_measurements_table_shows_three_digits_not_raw_floats():
+    import numpy as np
+
+    from je_vs_rc.render.tables import measurements_table
+
+    text = measurements_table(
+        {"objective": 15.72979797092389, "gap": 2.1316282072803006e-13, 1.0: [np.float64(0.0824), 0.0306]}
+    )
+    assert text.splitlines()[:2] == ["| quantity | value |", "|---|---|"]
+    assert "| objective | 15.7 |" in text and "| gap | 2.1e-13 |" in text and "| 1 | 0.0824, 0.0306 |" in text
+    assert "15.729" not in text and "np.float64" not in text
