@@ -432,7 +432,7 @@ def paper_drop_ratio() -> float:
     return m["MAE"] / ((m["BYOL"] + m["DINO"]) / 2)
 
 
-def _commit() -> str:
+def code_commit() -> str:
     """The repository's commit (with "+changes" if the working tree differs), or "unknown"."""
     import subprocess
 
@@ -459,7 +459,7 @@ def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
     return {
-        "code_commit": _commit(),
+        "code_commit": code_commit(),
         "load_average_at_start": round(os.getloadavg()[0], 1),
         "python": platform.python_version(),
         "torch": torch.__version__,

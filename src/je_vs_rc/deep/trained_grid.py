@@ -29,7 +29,7 @@ from ..simulate.figure3 import Fig3Config, one_hot, pca, protocol_draws
 from ..simulate.figure3 import probe_mse as moment_probe_mse
 from ..theory import methods
 from ..theory.thresholds import thresholds
-from .results import provenance
+from .results import code_commit, provenance
 from .trained import TRAINED, Problems, TrainConfig, check_hidden, train
 
 CLOSED_FORM = "closed form"
@@ -222,25 +222,6 @@ def check_bracketing(alphas: tuple[float, ...], alpha: dict[str, np.ndarray], ga
                 )
 
 
-def _commit() -> str | None:
-    """The package's git commit (with "+changes" if the tree differs from it), or None outside a checkout."""
-    import subprocess
-
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
-
-
 def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> GridResult:
     """Train and measure every (architecture, method, noise level, alpha, seed); see the module docstring.
 
@@ -326,7 +307,7 @@ def run_grid(images: np.ndarray, labels: np.ndarray, config: GridConfig) -> Grid
         load_average=os.getloadavg()[0],
         seeds=list(cfg.seeds),
         torch_threads=cfg.training(grid_methods()[0], ()).threads,
-        commit=_commit(),
+        commit=code_commit(),
     )
     return GridResult(cfg, distance, mse_clean, mse_corr, alpha, seconds, meta)
 
