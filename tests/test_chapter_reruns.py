@@ -31,6 +31,13 @@ SMALL_10 = {
     "max_check_n": 20000,
 }
 
+# Two signal and four noise components, unlike the book's toy spectra.
+OTHER_SPECTRA = {
+    "signal_energy": [5.0, 2.0],
+    "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1],
+    "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0],
+}
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
@@ -39,9 +46,7 @@ SMALL_10 = {
         # Other spectra (two signal and four noise components), other ratios and target.
         {
             **SMALL_10,
-            "signal_energy": [5.0, 2.0],
-            "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1],
-            "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0],
+            **OTHER_SPECTRA,
             "ratios": [1.3, 2.0, 4.0],
             "target": 0.1,
         },
@@ -64,9 +69,7 @@ def test_finite_samples_with_other_parameters(params, tmp_path):
     [
         # Other spectra, fewer angles and alphas.
         {
-            "signal_energy": [5.0, 2.0],
-            "lam_theta": [1.0, 0.5, 0.2, 0.2, 0.1, 0.1],
-            "lam_gamma": [0.0, 0.0, 8.0, 4.0, 2.0, 1.0],
+            **OTHER_SPECTRA,
             "angles_deg": [0, 5, 20, 45, 80],
             "alphas": [0.5, 2.0, 8.0],
             "alpha_steps": 20,
