@@ -11,6 +11,7 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 390 px: a page wider than the viewport, an equation, table or code block cut off instead of
   scrolling in its own box, or a navigation toggle that does not open its list when clicked;
 - at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
+- at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling;
 - a search whose result summaries quote code cells or TeX sources instead of prose.
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
@@ -140,6 +141,37 @@ PAGE_TOC_VISIBLE = r"""() => [...document.querySelectorAll('#pst-page-toc-nav a,
   return a.checkVisibility({checkVisibilityCSS: true, checkOpacity: true}) && r.width > 0 && r.height > 0
       && r.right > 0 && r.left < window.innerWidth && r.bottom > 0 && r.top < window.innerHeight;
 })"""
+
+
+# Every word of a table cell, cut at spaces and after hyphens (where a line may break), whose
+# characters lie on more than one line: a word broken mid-word because its column was too narrow.
+BROKEN_TABLE_WORDS = r"""() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('article th, article td')) {
+    if (!cell.checkVisibility()) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement.closest('mjx-container, script, style')) continue;
+      for (const m of n.textContent.matchAll(/[^\s\-\u2010-\u2014]+[\-\u2010-\u2014]?/g)) {
+        const range = document.createRange();
+        range.setStart(n, m.index);
+        range.setEnd(n, m.index + m[0].length);
+        const tops = [...range.getClientRects()].filter(r => r.width > 0).map(r => r.top);
+        if (tops.length > 1 && Math.max(...tops) - Math.min(...tops) > 2) {
+          broken.push(`${m[0]} (in ${cell.tagName.toLowerCase()} ${JSON.stringify(cell.innerText.slice(0, 30))})`);
+        }
+      }
+    }
+  }
+  return broken;
+}"""
+
+def check_table_words(page: Page, width: int) -> list[str]:
+    """No word of a table cell is broken across lines: a table too wide for its column scrolls."""
+    broken = page.evaluate(BROKEN_TABLE_WORDS)
+    return [f"word broken inside a table cell at {width} px: {w}" for w in broken[:5]] + [
+        f"... and {len(broken) - 5} more broken table words at {width} px"
+    ] * (len(broken) > 5)
 
 
 def pages(html: Path) -> list[Path]:
@@ -299,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                     problems += check_desktop(page)
                 else:
                     problems += check_phone(page)
+                problems += check_table_words(page, width)
                 problems += [f"console at {width} px: {e}" for e in errors]
                 page.close()
             checked += 1
