@@ -12,6 +12,7 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
   scrolling in its own box, or a navigation toggle that does not open its list when clicked;
 - at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
 - at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling;
+- at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
 - a search whose result summaries quote code cells or TeX sources instead of prose.
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import struct
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,12 +168,72 @@ BROKEN_TABLE_WORDS = r"""() => {
   return broken;
 }"""
 
+# Each visible content image: its file, its natural width and the width it is shown at.
+FIGURE_SIZES = r"""() => [...document.querySelectorAll('article img')]
+  .filter(i => i.checkVisibility() && i.naturalWidth > 0)
+  .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.getBoundingClientRect().width}))"""
+# The book's figures keep every text at least this size in points (render.figures.MIN_FONT_PT,
+# enforced by tests/render/test_figure_legibility.py); a PNG records its dots per inch (pHYs chunk,
+# written by matplotlib from the figure's dpi), so its smallest text is FIGURE_FONT_PT / 72 * dpi
+# image pixels, and it shows at that times the displayed scale.
+FIGURE_FONT_PT = 9.0
+MIN_FIGURE_TEXT_PX = 7.0
+
+
+def png_dpi(path: Path) -> float | None:
+    """The dots per inch a PNG records in its pHYs chunk, or None if it records none."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    at = 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        if kind == b"pHYs" and length >= 9:
+            per_x, _, unit = struct.unpack(">IIB", data[at + 8 : at + 17])
+            return per_x * 0.0254 if unit == 1 else None  # unit 1: per metre
+        if kind in (b"IDAT", b"IEND"):
+            return None  # pHYs must come before the image data
+        at += 12 + length
+    return None
+
+
+def figure_text_problems(figures: list[dict], dpi_of) -> list[str]:
+    """Figures whose smallest text (FIGURE_FONT_PT at the PNG's dpi) shows under MIN_FIGURE_TEXT_PX
+    CSS pixels; ``dpi_of(src)`` gives an image's dpi, or None for one that is not a book figure."""
+    problems = []
+    for fig in figures:
+        dpi = dpi_of(fig["src"])
+        if not dpi or not fig["natural"]:
+            continue
+        scale = fig["shown"] / fig["natural"]
+        text_px = FIGURE_FONT_PT / 72 * dpi * scale
+        if text_px < MIN_FIGURE_TEXT_PX:
+            problems.append(
+                f"figure {fig['src'].rsplit('/', 1)[-1][:16]} shown at {scale:.2f}x: its {FIGURE_FONT_PT:g} pt text is "
+                f"{text_px:.1f} CSS px (at least {MIN_FIGURE_TEXT_PX:g})"
+            )
+    return problems
+
+
 def check_table_words(page: Page, width: int) -> list[str]:
     """No word of a table cell is broken across lines: a table too wide for its column scrolls."""
     broken = page.evaluate(BROKEN_TABLE_WORDS)
     return [f"word broken inside a table cell at {width} px: {w}" for w in broken[:5]] + [
         f"... and {len(broken) - 5} more broken table words at {width} px"
     ] * (len(broken) > 5)
+
+
+def check_figure_text(page: Page) -> list[str]:
+    """At phone width, each figure is shown large enough that its text can be read."""
+
+    def dpi_of(src: str) -> float | None:
+        url = urlparse(src)
+        return png_dpi(Path(unquote(url.path))) if url.scheme == "file" else None
+
+    return [f"at {PHONE} px: {p}" for p in figure_text_problems(page.evaluate(FIGURE_SIZES), dpi_of)]
 
 
 def pages(html: Path) -> list[Path]:
@@ -331,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                     problems += check_desktop(page)
                 else:
                     problems += check_phone(page)
+                    problems += check_figure_text(page)
                 problems += check_table_words(page, width)
                 problems += [f"console at {width} px: {e}" for e in errors]
                 page.close()

@@ -46,9 +46,23 @@
       el.classList.toggle("math-wide", formula.getBoundingClientRect().width > line.clientWidth);
     });
   };
+  // A figure is never shown so small that its text is unreadable: the book's figures are PNGs at
+  // 110 dpi whose smallest text is 9 pt (src/je_vs_rc/render/figures.py), i.e. 13.75 image pixels.
+  // Each image gets the minimum width at which that text is READABLE_PX CSS pixels; on a phone it
+  // is then wider than the column and its link box scrolls (site.css). The desktop column is wider
+  // than this minimum, so there it changes nothing. The browser check measures the result.
+  const FIGURE_TEXT_IMAGE_PX = (9 / 72) * 110;
+  const READABLE_PX = 8;
+  const keepFiguresReadable = () => {
+    document.querySelectorAll("a.figure-link > img").forEach((img) => {
+      if (!img.naturalWidth) return;
+      const readable = Math.ceil((img.naturalWidth * READABLE_PX) / FIGURE_TEXT_IMAGE_PX);
+      img.style.minWidth = `${Math.min(img.naturalWidth, readable)}px`;
+    });
+  };
   // A box that scrolls sideways fades out at the edges where there is more to see (site.css).
   const SCROLL_BOXES = "div.math, span.math.math-wide, .pst-scrollable-table-container, .table-wrapper, " +
-    ".cell_output .output, div.highlight pre";
+    ".cell_output .output, div.highlight pre, a.figure-link";
   const updateScrollCue = (el) => {
     const more = el.scrollWidth - el.clientWidth;
     el.classList.toggle("scroll-more-left", more > 1 && el.scrollLeft > 1);
@@ -64,6 +78,7 @@
     });
   };
   const layout = () => {
+    keepFiguresReadable();
     markWideFormulas();
     markScrollBoxes();
   };

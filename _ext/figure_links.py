@@ -1,8 +1,10 @@
 """A click on a figure opens the full-size image.
 
 The book's figures are drawn at most the column's width (``render.figures.DISPLAY_WIDTH_IN``), but a
-phone shows them narrower; wrapping each figure's image in a link to the image file lets a reader
-open it at full size and zoom. Sphinx does this itself only for images given a width or scale.
+phone's column is narrower; wrapping each figure's image in a link to the image file lets a reader
+open it at full size and zoom. Sphinx does this itself only for images given a width or scale. The
+link is also the box in which a figure kept at a readable width scrolls on a phone (site.js,
+site.css).
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ def link_figure_images(app: Sphinx, doctree: nodes.document, docname: str) -> No
     page) that is not already a link in a link to its copy under _images/."""
     if app.builder.format != "html":
         return
-    images_dir = relative_uri(app.builder.get_target_uri(docname), "_images")
+    page = app.builder.get_target_uri(docname)
+    images_dir = relative_uri(page, "_images")
     for image in list(doctree.findall(nodes.image)):
         uri = image["uri"]
-        if isinstance(image.parent, nodes.reference) or uri not in app.env.images or "://" in uri:
+        if isinstance(image.parent, nodes.reference) or "://" in uri:
             continue
-        link = nodes.reference(
-            "", "", internal=True, classes=["figure-link"], refuri=posixpath.join(images_dir, app.env.images[uri][1])
-        )
+        if uri in app.env.images:
+            target = posixpath.join(images_dir, app.env.images[uri][1])
+        elif posixpath.normpath(posixpath.join(posixpath.dirname(page), uri)).startswith("_images/"):
+            target = uri  # a figure glued from another page already points at its copy under _images/
+        else:
+            continue
+        link = nodes.reference("", "", internal=True, classes=["figure-link"], refuri=target)
         image.replace_self(link)
         link.append(image)
 

@@ -64,3 +64,40 @@ def test_correct_text_passes():
         visible="python -m je_vs_rc.data kmnist; https://arxiv.org/abs/2505.12477; data/MNIST/raw",
     )
     assert browser_check.text_problems(good) == []
+
+
+def test_png_dpi_reads_what_matplotlib_records(tmp_path):
+    from matplotlib.figure import Figure
+
+    for dpi in (72, 110, 200):
+        fig = Figure(figsize=(2, 1))
+        fig.savefig(tmp_path / f"{dpi}.png", dpi=dpi)
+        assert browser_check.png_dpi(tmp_path / f"{dpi}.png") == pytest.approx(dpi, abs=0.01)
+
+
+def test_png_dpi_none_without_a_record(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "plain.png")  # PIL writes no pHYs unless given a dpi
+    (tmp_path / "not.png").write_bytes(b"GIF89a")
+    assert browser_check.png_dpi(tmp_path / "plain.png") is None
+    assert browser_check.png_dpi(tmp_path / "not.png") is None
+    assert browser_check.png_dpi(tmp_path / "missing.png") is None
+
+
+def test_figure_font_is_the_books():
+    from je_vs_rc.render.figures import MIN_FONT_PT
+
+    assert browser_check.FIGURE_FONT_PT == MIN_FONT_PT
+
+
+def test_figure_text_too_small_fails():
+    # A 748 px figure at 110 dpi (9 pt text = 13.75 image px) in a 342 px phone column: 6.3 px.
+    shrunk = {"src": "file:///site/_images/a.png", "natural": 748, "shown": 342}
+    assert browser_check.figure_text_problems([shrunk], lambda src: 110.0)
+    # The same figure kept at 436 px (8 px text), or shown whole on a desktop, passes.
+    readable = [{**shrunk, "shown": 436}, {**shrunk, "shown": 748}]
+    assert browser_check.figure_text_problems(readable, lambda src: 110.0) == []
+    # At 300 dpi the same shrink leaves 17 px text; an image of unknown dpi is not judged.
+    assert browser_check.figure_text_problems([shrunk], lambda src: 300.0) == []
+    assert browser_check.figure_text_problems([shrunk], lambda src: None) == []
