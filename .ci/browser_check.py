@@ -13,7 +13,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
 - at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling;
 - at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
-- a search whose result summaries quote code cells or TeX sources instead of prose.
+- a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
+  the page title instead of the prose around the word.
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
 --site DIR`` checks another build (e.g. to show that a check fails on an old one).
@@ -22,6 +23,7 @@ person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/br
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import struct
 import sys
@@ -316,24 +318,54 @@ def check_phone(page: Page) -> list[str]:
     return problems
 
 
-def check_search(browser, html: Path, query: str = "alignment") -> list[str]:
-    """Search the site: results come back, and their summaries quote prose, not code or TeX."""
-    page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
-    page.goto((html / "search.html").as_uri() + f"?q={query}", wait_until="load")
-    try:
-        page.wait_for_selector("#search-results li p.context", timeout=20_000)
-        page.wait_for_timeout(1500)  # summaries arrive one by one
-    except Exception:  # noqa: BLE001 - reported as a problem below
-        pass
-    summaries = page.locator("#search-results li p.context").all_inner_texts()
-    page.close()
+# Words a reader would search for, and what each result of a search shows: its title, its summary,
+# and whether the summary (or, for a match in the title only, the title) holds a word the search
+# matched (same stem, by the page's own stemmer).
+SEARCH_QUERIES = ("alignment", "threshold", "MNIST", "masking", "whitening", "corollary")
+SEARCH_RESULTS = r"""(query) => {
+  const stemmer = new Stemmer(), stem = stemmer.stemWord(query.toLowerCase());
+  const matches = (text) => (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).some(w => stemmer.stemWord(w) === stem);
+  return [...document.querySelectorAll('#search-results li')].map(li => {
+    const title = li.querySelector('a')?.innerText || '', summary = li.querySelector('p.context')?.innerText || '';
+    return {title, summary, shows: matches(summary) || matches(title)};
+  });
+}"""
+
+SEARCH_DONE = r"""() => /finished|did not match/i.test(document.querySelector('#search-results .search-summary')?.innerText || '')
+  && [...document.querySelectorAll('#search-results li')].every(li => li.querySelector('p.context'))"""
+
+
+def search_problems(query: str, results: list[dict]) -> list[str]:
+    """A search's summaries: there is one, each quotes prose (no code, no TeX) of at least a
+    sentence's length, and shows the word searched for (unless only the result's title has it)."""
+    summaries = [r for r in results if r["summary"]]
     if not summaries:
         return [f"search for {query!r}: no result with a summary"]
-    return [
-        f"search for {query!r}: summary shows code or TeX: {text[:80]!r}"
-        for text in summaries
-        if RAW_TEX.search(text) or re.search(r"\bimport \w|\bglue\(", text)
-    ]
+    problems = []
+    for r in summaries:
+        text, where = r["summary"], f"search for {query!r}, result {r['title'][:40]!r}"
+        if RAW_TEX.search(text) or re.search(r"\bimport \w|\bglue\(", text):
+            problems.append(f"{where}: summary shows code or TeX: {text[:80]!r}")
+        elif len(re.findall(r"\w+", text)) < 8:
+            problems.append(f"{where}: summary is not prose: {text[:80]!r}")
+        elif not r["shows"]:
+            problems.append(f"{where}: summary does not show the word: {text[:80]!r}")
+    return problems
+
+
+def check_search(browser, html: Path, queries: tuple[str, ...] = SEARCH_QUERIES) -> list[str]:
+    """Search the site for words a reader would type: results come back, and their summaries quote
+    the prose around the word, not code, TeX or the page's title."""
+    problems = []
+    for query in queries:
+        page = browser.new_page(viewport={"width": DESKTOP, "height": 900})
+        page.goto((html / "search.html").as_uri() + f"?q={query}", wait_until="load")
+        # The search has finished and every result's summary has arrived; if not, what has is judged.
+        with contextlib.suppress(Exception):
+            page.wait_for_function(SEARCH_DONE, timeout=20_000)
+        problems += search_problems(query, page.evaluate(SEARCH_RESULTS, query))
+        page.close()
+    return problems
 
 
 def open_page(browser, path: Path, width: int, errors: list[str]) -> Page:

@@ -20,19 +20,52 @@
     });
   };
 
-  // Search results: summarise prose, not code cells or the TeX source of formulas.
+  // Search results: summarise prose, not code cells, the TeX source of formulas, the page title or
+  // the print-only table of contents ("Contents"), and show the passage with the word searched for.
+  const TEX_SYMBOLS = {
+    alpha: "α", beta: "β", gamma: "γ", Gamma: "Γ", delta: "δ", Delta: "Δ", epsilon: "ε", varepsilon: "ε",
+    eta: "η", theta: "θ", kappa: "κ", lambda: "λ", Lambda: "Λ", mu: "μ", nu: "ν", xi: "ξ", pi: "π", rho: "ρ",
+    sigma: "σ", Sigma: "Σ", tau: "τ", phi: "φ", Phi: "Φ", chi: "χ", psi: "ψ", omega: "ω", Omega: "Ω",
+    ell: "ℓ", le: "≤", leq: "≤", ge: "≥", geq: "≥", ne: "≠", neq: "≠", approx: "≈", sim: "∼", times: "×",
+    cdot: "·", pm: "±", to: "→", infty: "∞", in: "∈", top: "⊤", ldots: "…", cdots: "⋯", dots: "…",
+  };
+  const SUPERSCRIPTS = { 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹",
+    "-": "⁻", "+": "⁺", "⊤": "ᵀ" };
+  const SUBSCRIPTS = { 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "₆", 7: "₇", 8: "₈", 9: "₉" };
+  const scripted = (text, table) =>
+    [...text].every((c) => c in table) ? [...text].map((c) => table[c]).join("") : null;
+  // A short formula as text ("\alpha" → "α", "\eta^2" → "η²"); anything else as "…".
+  const texToText = (tex) => {
+    let s = tex.trim().replace(/^\\[([]|\\[)\]]$/g, "").replace(/^\$+|\$+$/g, "");
+    s = s.replace(/\\(?:mathbf|mathrm|mathit|mathsf|mathcal|boldsymbol|bm|rm|bf|operatorname|text)\b\s*/g, "");
+    s = s.replace(/\\(?:left|right|big|Big)\b|\\[,;:! ]/g, "");
+    s = s.replace(/\\([A-Za-z]+)/g, (m, name) => TEX_SYMBOLS[name] ?? m);
+    s = s.replace(/([_^])(?:\{([^{}]*)\}|(\S))/g, (m, op, group, one) =>
+      scripted((group ?? one).replace(/\s+/g, ""), op === "^" ? SUPERSCRIPTS : SUBSCRIPTS) ?? m);
+    s = s.replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+    return /[\\_^$]/.test(s) || s.length > 16 || !s ? "…" : s;
+  };
   const cleanSearchSummaries = () => {
     if (typeof Search === "undefined" || !Search.htmlToText || Search.htmlToText.siteWrapped) return;
     const original = Search.htmlToText;
     Search.htmlToText = (htmlString, anchor) => {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
-      const notProse = [".cell_input", ".cell_output", ".highlight", "script", "style", "nav", ".bd-toc",
-        ".bd-sidebar-secondary", ".bd-header-article", ".prev-next-area", ".bd-footer-article"];
+      // Text outputs (.output) are code; tables that cells write as Markdown are content.
+      const notProse = [".cell_input", ".cell_output > .output", ".highlight", "details.hide > summary",
+        "script", "style", "nav", ".bd-toc", ".bd-sidebar-secondary", ".bd-header-article", ".prev-next-area",
+        ".bd-footer-article", ".onlyprint", "h1"];
       doc.querySelectorAll(notProse.join(", ")).forEach((el) => el.remove());
-      doc.querySelectorAll(".math").forEach((el) => el.replaceWith(doc.createTextNode(" … ")));
-      return original(doc.documentElement.outerHTML, anchor);
+      doc.querySelectorAll(".math").forEach((el) => el.replaceWith(doc.createTextNode(texToText(el.textContent))));
+      return original(doc.documentElement.outerHTML, anchor).replace(/\s+/g, " ");
     };
     Search.htmlToText.siteWrapped = true;
+    // Sphinx looks for the stemmed words ("corollari") in the text and, not finding them, summarises
+    // the page's start: also look for the words as typed.
+    const summarise = Search.makeSearchSummary;
+    Search.makeSearchSummary = (htmlText, keywords, anchor) => {
+      const typed = (new URLSearchParams(window.location.search).get("q") || "").toLowerCase().split(/\s+/);
+      return summarise(htmlText, [...keywords, ...typed.filter((word) => word.length > 1)], anchor);
+    };
   };
 
   // The theme clips formulas to their box (overflow: hidden), which cuts a long one on a phone.

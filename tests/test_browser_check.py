@@ -101,3 +101,30 @@ def test_figure_text_too_small_fails():
     # At 300 dpi the same shrink leaves 17 px text; an image of unknown dpi is not judged.
     assert browser_check.figure_text_problems([shrunk], lambda src: 300.0) == []
     assert browser_check.figure_text_problems([shrunk], lambda src: None) == []
+
+
+def result(summary, shows=True, title="4. Reconstruction"):
+    return {"title": title, "summary": summary, "shows": shows}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [],  # no result
+        [result("")],  # no summary
+        [result("...import numpy as np from je_vs_rc import theory, glue, claim and the rest of it")],
+        [result(r"...the recovery needs \alpha_{\rm JE} above the threshold of the closed form, as shown")],
+        [result("...Reconstruction: the alignment it needs Contents...")],  # the page title, not prose
+        [result("...Introduction: predict the data, or predict its embedding? The book follows", shows=False)],
+    ],
+)
+def test_search_summary_fails(bad):
+    assert browser_check.search_problems("alignment", bad)
+
+
+def test_search_summary_of_prose_passes():
+    good = [
+        result("...JE needs less alignment than RC when the irrelevant features are loud, and more when quiet."),
+        result("...the top-k space is Q₁ iff δ exceeds every noise eigenvalue, i.e. …, which rearranges to it."),
+    ]
+    assert browser_check.search_problems("alignment", good) == []
