@@ -11,7 +11,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 390 px: a page wider than the viewport, an equation, table or code block cut off instead of
   scrolling in its own box, or a navigation toggle that does not open its list when clicked;
 - at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
-- at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling;
+- at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling, and
+  a scroll cue (the fade at a box's edge) on a box with nothing to scroll (it dims a formula);
 - at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
 - a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
   the page title instead of the prose around the word.
@@ -238,6 +239,23 @@ def check_figure_text(page: Page) -> list[str]:
     return [f"at {PHONE} px: {p}" for p in figure_text_problems(page.evaluate(FIGURE_SIZES), dpi_of)]
 
 
+# Boxes faded at an edge by the scroll cue (site.js) that hide less than a glyph's overhang: the
+# fade then dims content that needs no scrolling (an inline formula in bold, say).
+FADED_BOXES = r"""(overhang) => [...document.querySelectorAll('.scroll-more-left, .scroll-more-right')]
+  .filter(el => el.checkVisibility() && el.scrollWidth - el.clientWidth < overhang)
+  .map(el => `${el.tagName.toLowerCase()}.${el.classList[0]} ${JSON.stringify(el.textContent.replace(/\s+/g, ' ').slice(0, 30))}`
+             + ` (${el.scrollWidth - el.clientWidth} px to scroll)`)"""
+OVERHANG_PX = 4
+
+
+def check_faded(page: Page, width: int) -> list[str]:
+    """The scroll cue fades only boxes with content to scroll to."""
+    return [
+        f"faded by a scroll cue at {width} px with nothing to scroll: {b}"
+        for b in page.evaluate(FADED_BOXES, OVERHANG_PX)[:5]
+    ]
+
+
 def pages(html: Path) -> list[Path]:
     return sorted(p for p in html.rglob("*.html") if not {"_static", "_sources"} & set(p.relative_to(html).parts))
 
@@ -427,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                     problems += check_phone(page)
                     problems += check_figure_text(page)
                 problems += check_table_words(page, width)
+                problems += check_faded(page, width)
                 problems += [f"console at {width} px: {e}" for e in errors]
                 page.close()
             checked += 1

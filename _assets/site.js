@@ -70,13 +70,21 @@
 
   // The theme clips formulas to their box (overflow: hidden), which cuts a long one on a phone.
   // An inline formula wider than its line scrolls in its own box; the others are left alone
-  // (a scroll box on every formula would add scroll bars for a pixel of italic overhang).
+  // (a scroll box on every formula would add scroll bars for a pixel of italic overhang). The line
+  // is the formula's nearest block: an inline parent (<strong>, a caption's <span>) has no width.
+  const blockOf = (el) => {
+    let block = el.parentElement;
+    while (block && getComputedStyle(block).display.startsWith("inline")) block = block.parentElement;
+    return block;
+  };
   const markWideFormulas = () => {
     document.querySelectorAll("span.math").forEach((el) => {
       const formula = el.querySelector("mjx-container");
-      const line = el.parentElement;
+      const line = blockOf(el);
       if (!formula || !line) return;
-      el.classList.toggle("math-wide", formula.getBoundingClientRect().width > line.clientWidth);
+      const wide = formula.getBoundingClientRect().width > line.clientWidth;
+      el.classList.toggle("math-wide", wide);
+      if (!wide) el.classList.remove("scroll-more-left", "scroll-more-right");
     });
   };
   // A figure is never shown so small that its text is unreadable: the book's figures are PNGs at
@@ -96,10 +104,12 @@
   // A box that scrolls sideways fades out at the edges where there is more to see (site.css).
   const SCROLL_BOXES = "div.math, span.math.math-wide, .pst-scrollable-table-container, .table-wrapper, " +
     ".cell_output .output, div.highlight pre, a.figure-link";
+  // A box that hides less than OVERHANG_PX has a glyph's overhang to show, not content: no cue.
+  const OVERHANG_PX = 4;
   const updateScrollCue = (el) => {
     const more = el.scrollWidth - el.clientWidth;
-    el.classList.toggle("scroll-more-left", more > 1 && el.scrollLeft > 1);
-    el.classList.toggle("scroll-more-right", more > 1 && el.scrollLeft < more - 1);
+    el.classList.toggle("scroll-more-left", more >= OVERHANG_PX && el.scrollLeft > 1);
+    el.classList.toggle("scroll-more-right", more >= OVERHANG_PX && el.scrollLeft < more - 1);
   };
   const markScrollBoxes = () => {
     document.querySelectorAll(SCROLL_BOXES).forEach((el) => {
@@ -119,6 +129,7 @@
     window.addEventListener("resize", layout);
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) MathJax.startup.promise.then(layout);
     else layout();
+    document.fonts.ready.then(layout); // web fonts change the widths measured before they arrived
   });
 
   const ready = () => {
