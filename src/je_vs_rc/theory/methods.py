@@ -73,6 +73,8 @@ class EncoderMethod(LinearMethod):
 
     has_threshold: ClassVar[bool] = True
     metric_label: ClassVar[str] = "subspace distance"
+    # What the limit scores are, as mathtext for an axis label.
+    score_label: ClassVar[str] = "score"
     # The eigengap of the finite-sample bound compares the limit scores raised to this power.
     gap_power: ClassVar[int] = 1
 
@@ -97,6 +99,11 @@ class EncoderMethod(LinearMethod):
         """The squared threshold's bracket for each noise component; the threshold is their max."""
         raise NotImplementedError
 
+    def noise_ceiling(self, alpha: float) -> float:
+        """The least upper bound of a noise component's limit score over all corruption magnitudes
+        (``inf`` if louder noise always scores higher)."""
+        return float("inf")
+
     def gap_and_factor(self, M: np.ndarray, k: int, e_op: float) -> tuple[float, float]:
         """Davis-Kahan ingredients for a perturbation of norm ``e_op`` of ``M``: the gap in the bound's
         denominator and the factor in front (Yu, Wang & Samworth 2015)."""
@@ -113,6 +120,8 @@ class EncoderMethod(LinearMethod):
 @dataclass(frozen=True)
 class JointEmbedding(EncoderMethod):
     """SSL-JE: top-k eigenvectors of ``S^{-1/2} G S^{-1/2}`` (Thm 3.2); threshold eq. 11."""
+
+    score_label: ClassVar[str] = r"eigenvalue of $\mathbf{S}^{-1/2}\mathbf{G}\mathbf{S}^{-1/2}$"
 
     def solve(self, S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None) -> Encoding:
         return Encoding(*joint_embedding_from_moments(S, G, k, S_inv_sqrt))
@@ -135,6 +144,10 @@ class JointEmbedding(EncoderMethod):
         delta = spectra.delta
         return (1.0 - delta) / delta - spectra.theta_noise / spectra.gamma_noise
 
+    def noise_ceiling(self, alpha: float) -> float:
+        """``1/(1+alpha^2)``: the noise score tends to it as ``lam_gamma_i`` grows (Prop 4.4's proof)."""
+        return 1.0 / (1.0 + alpha**2)
+
     def gap_and_factor(self, M: np.ndarray, k: int, e_op: float) -> tuple[float, float]:
         vals = np.sort(np.linalg.eigvalsh(M))[::-1]
         return vals[k - 1] - vals[k], 2.0
@@ -149,6 +162,7 @@ class Reconstruction(EncoderMethod):
 
     # The Davis-Kahan gap for singular vectors compares squared singular values.
     gap_power: ClassVar[int] = 2
+    score_label: ClassVar[str] = r"singular value of $\mathbf{G}\mathbf{S}^{-1/2}$"
 
     def solve(self, S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None) -> Encoding:
         E, _, phi, P_k = reconstruction_from_moments(S, G, k, S_inv_sqrt)

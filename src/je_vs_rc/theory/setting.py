@@ -65,6 +65,10 @@ class Spectra:
         """``min_{i<=k} e_i / (e_i + lam_theta_i)``, in (0, 1] (Prop 4.4)."""
         return float(np.min(self.energy / (self.energy + self.theta_signal)))
 
+    def noise_scaled(self, scale: float) -> Spectra:
+        """The same spectra with the corruption's eigenvalues multiplied by ``scale`` (Gamma -> s Gamma)."""
+        return Spectra(self.energy, self.theta_signal, self.theta_noise, scale * self.gamma_noise)
+
 
 @dataclass(frozen=True)
 class Setting:

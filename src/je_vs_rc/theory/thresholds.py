@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy.optimize import brentq
 
 from . import methods
 from .methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
 from .setting import Setting, Spectra
-from .validation import as_scalar
+from .validation import as_scalar, as_vector
 
 Regime = Literal["low", "high", "undetermined"]
 
@@ -180,5 +181,68 @@ def threshold_crossing(setting: Setting) -> Crossing:
     if at_switch:
         scale = switch_scale  # the same number; avoid the rounding of the general formula
     je = methods.get(JOINT_EMBEDDING)
-    alpha2 = float(je.threshold2_per_noise(Spectra(spectra.energy, spectra.theta_signal, theta, scale * g)).max())
+    alpha2 = float(je.threshold2_per_noise(spectra.noise_scaled(scale)).max())
     return Crossing(scale, switch_scale, at_switch, alpha2)
+
+
+# Where :func:`overtaking_scale` looks for the crossing: factors of Gamma from 1e-12 to 1e12.
+SCALE_SEARCH = (1e-12, 1e12)
+
+
+def overtaking_scale(spectra: Spectra, method: str | LinearMethod, alpha: float) -> float:
+    """The smallest factor s (Gamma -> s Gamma) at which ``alpha`` stops exceeding the method's
+    threshold: a noise score reaches the weakest signal score and a noise direction enters the top k.
+
+    Every noise bracket of eqs. 10-11 increases with s (only ``lam_gamma_i`` scales), so the excess
+    ``threshold^2(s) - alpha^2`` crosses zero at most once; it is found by bisection in log s over
+    :data:`SCALE_SEARCH`. Returns 0 if alpha fails at every magnitude and ``inf`` if at none.
+    """
+    method = methods.get(method)
+    alpha = as_scalar("alpha", alpha, minimum=0.0)
+
+    def excess(log_s: float) -> float:
+        return float(method.threshold2_per_noise(spectra.noise_scaled(np.exp(log_s))).max()) - alpha**2
+
+    lo, hi = np.log(SCALE_SEARCH[0]), np.log(SCALE_SEARCH[1])
+    if excess(lo) >= 0:
+        return 0.0
+    if excess(hi) < 0:
+        return float("inf")
+    return float(np.exp(brentq(excess, lo, hi, xtol=1e-13)))
+
+
+@dataclass(frozen=True)
+class NoiseMagnitude:
+    """Each self-supervised method's n -> infinity scores as the corruption grows, at one alignment.
+
+    Attributes:
+        scales: the factors s of the corruption (Gamma -> s Gamma), increasing.
+        alpha: the alignment of T(alpha).
+        signal: method key -> its k signal scores (they do not depend on s).
+        noise: method key -> len(scales) x (d - k) noise scores.
+        overtaken_at: method key -> :func:`overtaking_scale` (``inf``: at no magnitude).
+    """
+
+    scales: np.ndarray
+    alpha: float
+    signal: dict[str, np.ndarray]
+    noise: dict[str, np.ndarray]
+    overtaken_at: dict[str, float]
+
+
+def noise_magnitude_scores(setting: Setting, alpha: float, scales: object) -> NoiseMagnitude:
+    """The registry's limit scores (:func:`limit_scores`) of every self-supervised method with the
+    setting's Gamma multiplied by each of ``scales``, and where a noise score overtakes the signal."""
+    spectra = setting.spectra()
+    alpha = as_scalar("alpha", alpha, minimum=0.0)
+    scales = as_vector("scales", scales, positive=True)
+    if np.any(np.diff(scales) <= 0):
+        raise ValueError(f"scales must be increasing; got {scales}")
+    shown = methods.encoder_methods()
+    return NoiseMagnitude(
+        scales,
+        alpha,
+        {m.key: m.limit_scores(spectra, alpha)[0] for m in shown},
+        {m.key: np.array([m.limit_scores(spectra.noise_scaled(s), alpha)[1] for s in scales]) for m in shown},
+        {m.key: overtaking_scale(spectra, m, alpha) for m in shown},
+    )
