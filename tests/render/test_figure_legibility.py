@@ -10,14 +10,14 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from je_vs_rc import thresholds
-from je_vs_rc.render import figures
+from je_vs_rc.render import figures, schematic
 from je_vs_rc.render.figures import DISPLAY_WIDTH_IN, MIN_FONT_PT
 from je_vs_rc.simulate.figure3 import Fig3Config, Fig3Result
 from je_vs_rc.simulate.finite_samples import finite_sample_sweep
 from je_vs_rc.simulate.intertwined import limit_recovery
 from je_vs_rc.simulate.sweeps import phase_diagram, recovery_sweep
 from je_vs_rc.theory.methods import encoder_methods
-from je_vs_rc.theory.thresholds import limit_scores
+from je_vs_rc.theory.thresholds import limit_scores, noise_magnitude_scores
 
 # The notebooks save figures with bbox_inches="tight", so the shown width is the tight box's.
 DPI = 110
@@ -41,7 +41,8 @@ def _fig3_result() -> Fig3Result:
 
 
 def every_figure(toy):
-    """Each figure function of render/figures.py on small inputs (names must cover them all)."""
+    """Each figure function of render/figures.py and render/schematic.py on small inputs (names must cover
+    them all)."""
     th = thresholds(toy)
     sweep = recovery_sweep(toy, [50, 200], [0.3, 1.0, 2.0, 5.0, 20.0])
     angles, alphas = np.array([0.0, 20.0]), np.array([0.3, 1.5, 10.0])
@@ -53,6 +54,11 @@ def every_figure(toy):
         ],
         "plot_phase_diagram": [figures.plot_phase_diagram(phase_diagram(toy, [0.1, 10.0], [0.3, 3.0], 40, (0,)))],
         "plot_limit_scores": [figures.plot_limit_scores(limit_scores(toy, 0.3), 0.3)],
+        "plot_noise_magnitude": [
+            figures.plot_noise_magnitude(noise_magnitude_scores(toy, a, np.geomspace(0.01, 100, 20)), {"loud": 1.0})
+            for a in (0.3, 1.0)
+        ],
+        "plot_schematic": [schematic.plot_schematic()],
         "plot_figure3": [figures.plot_figure3(_fig3_result())],
         "plot_finite_samples": [
             figures.plot_finite_samples(
@@ -85,7 +91,7 @@ def drawn():
 
 
 def test_every_figure_function_is_covered(drawn):
-    public = {name for name in dir(figures) if name.startswith("plot_")}
+    public = {name for module in (figures, schematic) for name in dir(module) if name.startswith("plot_")}
     assert public == set(drawn)
 
 

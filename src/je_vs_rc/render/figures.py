@@ -22,7 +22,7 @@ from ..simulate.finite_samples import FiniteSweep
 from ..simulate.sweeps import PhaseDiagram, Sweep
 from ..theory import methods
 from ..theory.methods import LinearMethod
-from ..theory.thresholds import Thresholds
+from ..theory.thresholds import NoiseMagnitude, Thresholds
 
 P = ParamSpec("P")
 
@@ -242,6 +242,55 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
         ax.set_title(rf"{methods.get(key).label}, $\alpha = {alpha:g}$")
     axes.flat[0].set_ylabel("score ranked by the closed form")
     _legend_below(fig, ncols=3)
+    return fig
+
+
+@styled
+def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None = None) -> Figure:
+    """The scores each closed form ranks (n -> infinity) against the corruption's magnitude
+    (Gamma -> s Gamma), one panel per self-supervised method: the k signal scores (flat) and the d - k
+    noise scores. Shaded: scales at which a noise direction is among the top k (from
+    ``result.overtaken_at``). A method whose noise scores are bounded (JE: 1/(1+alpha^2)) is drawn
+    on a linear axis with that ceiling, an unbounded one (RC) on a log axis. ``marks``: labelled
+    noise scales drawn as vertical lines (the chapter's quiet and loud noise)."""
+    shown = methods.encoder_methods()
+    fig, axes = _figure(len(shown), width=3.4, height=3.4)
+    s = result.scales
+    for ax, method in zip(axes.flat, shown):
+        signal, noise = result.signal[method.key], result.noise[method.key]
+        k, d = signal.size, signal.size + noise.shape[1]
+        for i, value in enumerate(signal):
+            ax.plot(s, np.full(s.size, value), color=COLORS[0], lw=2, label=f"signal ($k = {k}$)" if i == 0 else None)
+        for i in range(noise.shape[1]):
+            label = f"noise ($d - k = {d - k}$)" if i == 0 else None
+            ax.plot(s, noise[:, i], color=COLORS[3], lw=2, ls="--", label=label)
+        # A bounded score on a linear axis with its ceiling; an unbounded one on a log axis.
+        ceiling = method.noise_ceiling(result.alpha)
+        if np.isfinite(ceiling):
+            ax.axhline(ceiling, color="k", lw=1, ls=":", label=f"{method.short}'s noise ceiling ({ceiling:.3g})")
+            ax.set_ylim(0, 1.05 * max(ceiling, signal.max()))
+        else:
+            ax.set_yscale("log")
+        at = result.overtaken_at[method.key]
+        if at < s[-1]:
+            ax.axvspan(
+                max(at, s[0]), s[-1], color=COLORS[1], alpha=0.15, lw=0, label="a noise direction in the top $k$"
+            )
+        for name, x in (marks or {}).items():
+            ax.axvline(x, color="#555555", lw=1, ls="-.")
+            ax.text(x, 1.01, name, transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=9)
+        ax.set_xscale("log")
+        ax.set_xlim(s[0], s[-1])
+        ax.set_xlabel(r"noise magnitude $s$ ($\Gamma \to s\,\Gamma$)")
+        ax.set_ylabel(method.score_label)
+        ax.set_title(rf"{method.label}, $\alpha = {result.alpha:g}$" + "\n", color=method.color, fontweight="bold")
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside lower center", ncols=2)
     return fig
 
 
