@@ -374,7 +374,9 @@ def _specs() -> dict[str, ChapterSpec]:
     return {
         "01_introduction": ChapterSpec(
             _profile(
-                quiet=Param(1.0, POSITIVE, "quiet noise magnitude"), loud=Param(10.0, POSITIVE, "loud noise magnitude")
+                quiet=Param(1.0, POSITIVE, "quiet noise magnitude"),
+                loud=Param(10.0, POSITIVE, "loud noise magnitude"),
+                alpha=Param(1.0, ALPHA, "alignment of the noise-magnitude figure"),
             ),
             (noisy_spectra,),
         ),
