@@ -13,10 +13,11 @@ from matplotlib.patches import Circle, FancyArrowPatch, Polygon
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from .figures import styled
 
-# Narrow enough that a phone shows the text at about 70% of its size (most of it above 7 pt).
-WIDTH_IN, HEIGHT_IN = 4.9, 4.75
-FONT_PT = 11
-NODE_R = 0.24  # radius of a sample's circle
+# Narrow, with large text, so that a phone (which shows it at about 60% of its size) keeps the text
+# near 7 pt; a click opens the full-size image.
+WIDTH_IN, HEIGHT_IN = 4.4, 4.6
+FONT_PT = 12
+NODE_R = 0.28  # radius of a sample's circle
 GREY = "#e6e6e6"
 
 
@@ -46,14 +47,14 @@ def _title(ax, y: float, method, task: str) -> None:
 
 def _reconstruction(ax, top: float) -> None:
     color = RECONSTRUCTION.color
-    _title(ax, top, RECONSTRUCTION, "predict the input from its view: loss in input space")
+    _title(ax, top, RECONSTRUCTION, "predicts the input: loss in input space")
     y = top - 0.95
-    xs = {"x": 0.35, "view": 1.6, "E": 2.5, "D": 3.3, "out": 4.25}
+    xs = {"x": 0.33, "view": 1.33, "E": 2.1, "D": 2.85, "out": 3.7}
     _node(ax, xs["x"], y, r"$\mathbf{x}$")
     _arrow(ax, (xs["x"] + NODE_R, y), (xs["view"] - NODE_R, y))
     ax.text(
         (xs["x"] + xs["view"]) / 2,
-        y + 0.1,
+        y + NODE_R,
         r"$\tau\sim\mathcal{T}(\alpha)$",
         ha="center",
         va="bottom",
@@ -79,9 +80,9 @@ def _reconstruction(ax, top: float) -> None:
 
 def _joint_embedding(ax, top: float) -> None:
     color = JOINT_EMBEDDING.color
-    _title(ax, top, JOINT_EMBEDDING, "predict one view's embedding from the other's: loss in latent space")
+    _title(ax, top, JOINT_EMBEDDING, "predicts an embedding: loss in latent space")
     y, dy = top - 1.25, 0.48
-    xs = {"x": 0.35, "view": 1.6, "W": 2.5, "z": 3.35}
+    xs = {"x": 0.33, "view": 1.33, "W": 2.1, "z": 2.9}
     _node(ax, xs["x"], y, r"$\mathbf{x}$")
     for sign, i in ((1, 1), (-1, 2)):
         yv = y + sign * dy
@@ -99,7 +100,7 @@ def _joint_embedding(ax, top: float) -> None:
         _node(ax, xs["z"], yv, rf"$\mathbf{{z}}_{i}$", face="white")
     ax.text(xs["W"], y, "shared", ha="center", va="center", fontsize=FONT_PT - 1, color="#333333")
     # The loss compares the two embeddings; the constraint keeps them from collapsing to a constant.
-    right = xs["z"] + 0.45
+    right = xs["z"] + 0.4
     ax.plot(
         [xs["z"] + NODE_R, right, right, xs["z"] + NODE_R],
         [y + dy, y + dy, y - dy, y - dy],
@@ -123,5 +124,5 @@ def plot_schematic() -> Figure:
     ax.set_aspect("equal")
     ax.axis("off")
     _reconstruction(ax, HEIGHT_IN - 0.3)
-    _joint_embedding(ax, HEIGHT_IN - 2.45)
+    _joint_embedding(ax, HEIGHT_IN - 2.35)
     return fig
