@@ -14,6 +14,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling, and
   a scroll cue (the fade at a box's edge) on a box with nothing to scroll (it dims a formula);
 - at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
+- at 1400 px: code a reader sees without unfolding it (not a folded or removed cell) whose lines are
+  cut off on the right, or that shows a ``glue(`` call (bookkeeping belongs in removed cells);
 - a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
   the page title instead of the prose around the word.
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
@@ -323,6 +325,20 @@ def check_desktop(page: Page) -> list[str]:
     return [] if hidden and back else [f"sidebar toggle at {DESKTOP} px does nothing (hid: {hidden}, restored: {back})"]
 
 
+# Code inputs shown on the page (folded hide-input cells and removed ones aside): how many pixels of
+# each are cut off on the right, and whether it calls glue.
+VISIBLE_CODE = r"""() => [...document.querySelectorAll('article .cell .cell_input pre')]
+  .filter(pre => pre.checkVisibility() && !pre.closest('details:not([open])'))
+  .map(pre => ({cut: pre.scrollWidth - pre.clientWidth, glue: /\bglue\(/.test(pre.textContent),
+                start: pre.textContent.trim().split('\n')[0].slice(0, 50)}))"""
+
+
+def code_problems(cells: list[dict]) -> list[str]:
+    """Visible code cut off on the right, or showing glue calls (bookkeeping a reader need not see)."""
+    problems = [f"code cut off by {c['cut']} px at {DESKTOP} px: {c['start']!r}" for c in cells if c["cut"] > 1]
+    return problems + [f"visible code shows glue(...): {c['start']!r}" for c in cells if c["glue"]]
+
+
 def check_phone(page: Page) -> list[str]:
     layout = page.evaluate(LAYOUT_STATE)
     problems = [f"page is {layout['width']} px wide at a {PHONE} px viewport"] * (layout["width"] > PHONE)
@@ -441,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
                     problems += [f"broken internal link: {href}" for href in broken_links(path, state["links"])]
                     problems += text_problems(state)
                     problems += check_desktop(page)
+                    problems += code_problems(page.evaluate(VISIBLE_CODE))
                 else:
                     problems += check_phone(page)
                     problems += check_figure_text(page)

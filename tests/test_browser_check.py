@@ -128,3 +128,10 @@ def test_search_summary_of_prose_passes():
         result("...the top-k space is Q₁ iff δ exceeds every noise eigenvalue, i.e. …, which rearranges to it."),
     ]
     assert browser_check.search_problems("alignment", good) == []
+
+
+def test_visible_code_cut_off_or_calling_glue_fails():
+    cut = {"cut": 120, "glue": False, "start": "from je_vs_rc.checks import (MC_SIGMAS,"}
+    glued = {"cut": 0, "glue": True, "start": "errors = check_moments(setting, alpha)"}
+    assert browser_check.code_problems([cut]) and browser_check.code_problems([glued])
+    assert browser_check.code_problems([{"cut": 1, "glue": False, "start": "x = 1"}]) == []  # sub-pixel rounding
