@@ -24,3 +24,21 @@ def test_measurements_table_shows_three_digits_not_raw_floats():
     assert text.splitlines()[:2] == ["| quantity | value |", "|---|---|"]
     assert "| objective | 15.7 |" in text and "| gap | 2.1e-13 |" in text and "| 1 | 0.0824, 0.0306 |" in text
     assert "15.729" not in text and "np.float64" not in text
+
+
+def test_a_captioned_table_is_a_numbered_myst_table_with_its_formats():
+    import pytest
+
+    text = markdown_table([{"m": "MAE", "drop": 20.0}], {"m": "method", "drop": "drop"}, "Table 1.", {"drop": ".1f"})
+    assert text.splitlines() == ["```{table} Table 1.", "", "| method | drop |", "|---|---|", "| MAE | 20.0 |", "```"]
+    with pytest.raises(ValueError, match="caption must be one line"):
+        markdown_table([], {"m": "method"}, "two\nlines")
+
+
+def test_columns_equal_on_every_line_go_to_the_caption():
+    from je_vs_rc.render.tables import split_constant
+
+    rows = [{"m": "BYOL", "b": "vit", "s": 3}, {"m": "MAE", "b": "vit", "s": 3}]
+    columns, said = split_constant(rows, {"m": "method", "b": "backbone", "s": "seeds"})
+    assert columns == {"m": "method"} and said == "backbone vit, seeds 3"
+    assert split_constant(rows[:1], {"m": "method", "b": "backbone"}) == ({"m": "method", "b": "backbone"}, "")

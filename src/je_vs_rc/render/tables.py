@@ -21,11 +21,39 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def markdown_table(rows: Sequence[dict[str, object]], columns: dict[str, str]) -> str:
-    """A Markdown table of ``rows`` with the given ``{key: header}`` columns (cells by :func:`cell`)."""
+def markdown_table(
+    rows: Sequence[dict[str, object]],
+    columns: dict[str, str],
+    caption: str | None = None,
+    formats: dict[str, str] | None = None,
+) -> str:
+    """A Markdown table of ``rows`` with the given ``{key: header}`` columns (cells by :func:`cell`,
+    or by a format spec from ``formats``, e.g. ``{"drop": ".1f"}``); with a ``caption``, a numbered
+    MyST ``{table}`` (the chapters render their Markdown output as MyST)."""
+    formats = formats or {}
+
+    def shown(row: dict[str, object], key: str) -> str:
+        value = row[key]
+        return format(value, formats[key]) if key in formats and isinstance(value, int | float) else cell(value)
+
     lines = ["| " + " | ".join(columns.values()) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(row[key]) for key in columns) + " |" for row in rows]
-    return "\n".join(lines)
+    lines += ["| " + " | ".join(shown(row, key) for key in columns) + " |" for row in rows]
+    if caption is None:
+        return "\n".join(lines)
+    if "\n" in caption:
+        raise ValueError(f"caption must be one line (it is the table directive's argument); got {caption!r}")
+    return "\n".join([f"```{{table}} {caption}", "", *lines, "```"])
+
+
+def split_constant(rows: Sequence[dict[str, object]], columns: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The columns whose cell differs between rows, and the others said once, for a caption
+    (``"backbone vit_tiny, seeds 3"``): a column that is the same on every line only takes width.
+    A table of one row keeps all its columns."""
+    if len(rows) < 2:
+        return dict(columns), ""
+    constant = {k: h for k, h in columns.items() if len({cell(r[k]) for r in rows}) == 1}
+    varying = {k: h for k, h in columns.items() if k not in constant}
+    return varying, ", ".join(f"{h} {cell(rows[0][k])}" for k, h in constant.items())
 
 
 def measurements_table(values: dict[object, object], key: str = "quantity", value: str = "value") -> str:
