@@ -352,29 +352,78 @@ def injection_text(effects: Sequence[dict[str, Any]], z: float = 2.0) -> str:
     return " ".join(said)
 
 
+def injection_table_markdown(effects: Sequence[dict[str, Any]]) -> str:
+    """:func:`injection_effects` as a captioned table: the gain in top-1 over the plain model on the
+    corrupted test set and on clean data, "mean ± standard error" of the seed-paired differences; the
+    columns equal on every line (the severity, when injection ran at one) go to the caption."""
+    from ..render.tables import markdown_table, split_constant
+
+    rows = [
+        {
+            "method": method_label(e["method"], None),
+            "severity": e["severity"],
+            "augment_strength": e["augment_strength"],
+            "corrupted": _pm(e["gain_corrupted"], e["gain_corrupted_sem"]),
+            "clean": _pm(e["gain_clean"], e["gain_clean_sem"]),
+        }
+        for e in effects
+    ]
+    columns, constant = split_constant(
+        rows,
+        {
+            "method": "method",
+            "severity": "severity",
+            "augment_strength": "injection strength",
+            "corrupted": "gain, corrupted test",
+            "clean": "gain, clean data",
+        },
+    )
+    caption = (
+        "Injecting the corruption into the augmentations (App. D.3), our run: change in linear-probe top-1 "
+        "(points) over the plain model, mean ± standard error of the differences paired by seed"
+        + (f"; {constant}" if constant else "")
+        + "."
+    )
+    return markdown_table(rows, columns, caption=caption)
+
+
 def _pm(mean: float, std: float) -> str:
-    return f"{mean:.1f}" if not math.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
+    """A table cell "mean ± spread", with no-break spaces: on a phone the table scrolls, the cell stays one line."""
+    return f"{mean:.1f}" if not math.isfinite(std) else f"{mean:.1f}\u00a0±\u00a0{std:.1f}"
+
+
+def method_label(method: str, paradigm: str | None) -> str:
+    """How tables and figures name a method: ``"BYOL (JE)"``, or ``"random init"`` for the frozen baseline."""
+    if method == RANDOM_INIT:
+        return "random init"
+    return f"{method.upper()} ({paradigm})" if paradigm else method.upper()
+
+
+def drops_at(rows: Sequence[dict[str, Any]], strength: int = 0) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The relative drops over seeds (:func:`summarize_drops`) at one injection strength, keyed by
+    (method, backbone, corruption): what the run's table shows and the drop chart draws."""
+    return {
+        (d["method"], d["backbone"], d["corruption"]): d
+        for d in summarize_drops(relative_drops(rows))
+        if d["augment_strength"] == strength
+    }
 
 
 def wide_table(rows: Sequence[dict[str, Any]], strength: int = 0) -> list[dict[str, Any]]:
     """One line per method and backbone (the random-init baseline first) and corruption: top-1 at
     each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
     summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] == RANDOM_INIT]
-    drops = {
-        (d["method"], d["backbone"], d["corruption"]): d
-        for d in summarize_drops(relative_drops(rows))
-        if d["augment_strength"] == strength
-    }
+    drops = drops_at(rows, strength)
     out: dict[tuple, dict[str, Any]] = {}
     for e in summary:
         key = (e["corruption"], e["backbone"], e["method"])
         line = out.setdefault(
             key,
             {
-                "method": e["method"].upper() if e["method"] != RANDOM_INIT else "random init",
+                "method": method_label(e["method"], e["paradigm"]),
                 "paradigm": e["paradigm"],
                 "backbone": e["backbone"],
-                "corruption": e["corruption"],
+                "corruption": e["corruption"].replace("_", " "),
                 "seeds": e["seeds"],
             },
         )
@@ -382,6 +431,43 @@ def wide_table(rows: Sequence[dict[str, Any]], strength: int = 0) -> list[dict[s
         d = drops.get((e["method"], e["backbone"], e["corruption"]))
         line["drop"] = _pm(d["drop"], d["drop_std"]) if d else "–"
     return list(out.values())
+
+
+# The run's table: method (with its paradigm), top-1 per severity, relative drop; the columns a run
+# lacks (severities it did not measure) and those equal on every line go (see table_markdown).
+RUN_COLUMNS = {
+    "method": "method",
+    "backbone": "backbone",
+    "corruption": "corruption",
+    **{f"s{k}": f"sev. {k}" for k in range(1, 6)},
+    "drop": "rel. drop %",
+    "seeds": "seeds",
+}
+
+
+def run_caption(meta: dict[str, Any]) -> str:
+    """The scale of a run in a few words, for its table's caption: data, images, epochs, batch."""
+    p = meta["parameters"]
+    data = {"mnist": "MNIST digits at 32 px", "imagefolder": "an ImageFolder tree"}.get(p["dataset"], p["dataset"])
+    return (
+        f"{data}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images, "
+        f"{p['epochs']} epoch{'s' if p['epochs'] != 1 else ''} at batch {p['batch_size']}"
+    )
+
+
+def run_table_markdown(run: dict[str, Any], what: str, strength: int = 0) -> str:
+    """A run's :func:`wide_table` as a captioned table: the caption gives its scale and the columns
+    that are the same on every line (backbone, corruption, seeds), so the table keeps only what varies."""
+    from ..render.tables import markdown_table, split_constant
+
+    table = wide_table(run["rows"], strength)
+    present = {k: h for k, h in RUN_COLUMNS.items() if any(k in r for r in table)}
+    columns, constant = split_constant(table, present)
+    caption = (
+        f"{what}: linear-probe top-1 (%) on the corrupted test set, mean ± sample standard deviation over "
+        f"seeds; {run_caption(run['provenance'])}" + (f"; {constant}" if constant else "") + "."
+    )
+    return markdown_table(table, columns, caption=caption)
 
 
 def scale(meta: dict[str, Any]) -> str:
@@ -406,15 +492,20 @@ def scale(meta: dict[str, Any]) -> str:
     )
 
 
+PAPER_BACKBONE = {"BYOL": "ResNet-50", "DINO": "ViT-B/16", "MAE": "ViT-B/16"}
+PAPER_PARADIGM = {"BYOL": "JE", "DINO": "JE", "MAE": "RC"}
+PAPER_DROP_SEVERITIES = (1, 5)  # Table 1's relative drop: from severity 1 to severity 5
+PAPER_SCALE = "ImageNet, 500 epochs"
+
+
 def paper_table() -> list[dict[str, Any]]:
     """Table 1 of the paper, all 36 numbers: one row per method and corruption."""
-    backbone = {"BYOL": "ResNet-50", "DINO": "ViT-B/16", "MAE": "ViT-B/16"}
-    paradigm = {"BYOL": "JE", "DINO": "JE", "MAE": "RC"}
     return [
         {
             "method": m,
-            "paradigm": paradigm[m],
-            "backbone": backbone[m],
+            "label": method_label(m.lower(), PAPER_PARADIGM[m]),
+            "paradigm": PAPER_PARADIGM[m],
+            "backbone": PAPER_BACKBONE[m],
             "corruption": c,
             "s1": v[0],
             "s3": v[1],
@@ -424,6 +515,30 @@ def paper_table() -> list[dict[str, Any]]:
         for m, by in paper.TABLE1.items()
         for c, v in by.items()
     ]
+
+
+def paper_table_markdown() -> str:
+    """Table 1 as published, every value to the paper's one decimal, in a captioned table."""
+    from ..render.tables import markdown_table, split_constant
+
+    rows = [{**r, "corruption": r["corruption"].replace("_", " ")} for r in paper_table()]
+    columns = {
+        "label": "method",
+        "backbone": "backbone",
+        "corruption": "corruption",
+        "s1": "sev. 1",
+        "s3": "sev. 3",
+        "s5": "sev. 5",
+        "drop": "rel. drop %",
+    }
+    columns, constant = split_constant(rows, columns)
+    caption = (
+        f"The paper's Table 1: linear-probe top-1 (%) after pretraining on corrupted {PAPER_SCALE}; "
+        f"relative drop from severity {PAPER_DROP_SEVERITIES[0]} to {PAPER_DROP_SEVERITIES[1]}"
+        + (f"; {constant}" if constant else "")
+        + "."
+    )
+    return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))
 
 
 def paper_drop_ratio() -> float:
