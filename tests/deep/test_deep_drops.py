@@ -1,13 +1,14 @@
-"""The chapter's tables: the paper's Table 1 and our runs, captioned (chapter 8)."""
+"""The chapter's tables and the chart of relative drops beside the paper's (chapter 8)."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 from je_vs_rc import paper
-from je_vs_rc.deep import results
+from je_vs_rc.deep import figures, results
 
 PARADIGM = {"byol": "JE", "dino": "JE", "mae": "RC", results.RANDOM_INIT: "none"}
 # top-1 at severity 1 and 5 per seed: each seed's drop differs, so a mean of the drops and the drop of
@@ -53,6 +54,71 @@ def run(tmp_path):
     return results.read(results.write(tmp_path / "results.json", _rows(), {"parameters": params}))
 
 
+def _bars(fig):
+    """{(panel title, tick label): {"paper": height, "ours": height}} read off the drawn bars."""
+    out = {}
+    for ax in fig.axes:
+        ticks = {round(t): label.get_text() for t, label in zip(ax.get_xticks(), ax.get_xticklabels())}
+        for bar in ax.patches:
+            side = "ours" if bar.get_hatch() else "paper"
+            group = ticks[round(bar.get_x() + bar.get_width() / 2)]
+            out.setdefault((ax.get_title(), group), {})[side] = bar.get_height()
+    return out
+
+
+def test_the_chart_draws_the_tables_drops_and_the_papers(run):
+    comparison = results.drop_comparison(run["rows"])
+    bars = _bars(figures.plot_drop_comparison(comparison, results.run_label(run["provenance"])))
+    # the paper's nine drops, as Table 1 prints them
+    for method, by in paper.TABLE1.items():
+        for corruption, values in by.items():
+            assert bars[(corruption.replace("_", " "), method)]["paper"] == values[3]
+    # ours: the drops of the run's table (mean over seeds of each seed's drop), on gaussian noise only
+    table = {r["method"]: r["drop"] for r in results.wide_table(run["rows"])}
+    assert sum("ours" in b for b in bars.values()) == 4
+    for method in ("byol", "dino", "mae"):
+        shown = bars[("gaussian noise", method.upper())]["ours"]
+        mean, std = (float(x) for x in re.findall(r"[\d.]+", table[results.method_label(method, PARADIGM[method])]))
+        assert shown == pytest.approx(mean, abs=0.05)
+        per_seed = [(a - b) / a * 100 for a, b in TOP1[method]]
+        assert shown == pytest.approx(sum(per_seed) / 3)
+        mean_of_top1 = [sum(t[i] for t in TOP1[method]) / 3 for i in (0, 1)]
+        assert shown != pytest.approx((mean_of_top1[0] - mean_of_top1[1]) / mean_of_top1[0] * 100, abs=0.05)
+    assert bars[("gaussian noise", "rand.\ninit")] == {
+        "ours": pytest.approx(float(table["random init"].split()[0]), abs=0.05)
+    }
+    # the error bar is one sample standard deviation over seeds, as in the table
+    byol = next(e for e in comparison if (e["method"], e["corruption"]) == ("byol", "gaussian_noise"))
+    assert byol["ours_std"] == pytest.approx(results.mean_spread([(a - b) / a * 100 for a, b in TOP1["byol"]])["std"])
+
+
+def test_the_legend_names_each_dataset(run):
+    fig = figures.plot_drop_comparison(results.drop_comparison(run["rows"]), results.run_label(run["provenance"]))
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "paper: ImageNet, 500 epochs" in labels and "ours: MNIST, 2 epochs, 3 seeds (± 1 std)" in labels
+    not_run = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert not_run == ["ours: not run", "ours: not run"]  # pixelate and zoom blur
+
+
+def test_the_drop_span_is_said_and_differs_from_the_papers_when_it_does():
+    rows = _rows()
+    assert results.drop_span_text(results.drop_comparison(rows)) == "Both relative drops run from severity 1 to 5."
+    text = results.drop_span_text(results.drop_comparison(_rows(severities=(1, 3))))
+    assert "from severity 1 to 3, the paper's from 1 to 5: not the same span" in text
+
+
+def test_the_comparison_sentence_follows_the_numbers():
+    text = results.drop_comparison_text(results.drop_comparison(_rows()))
+    # MAE's mean drop (33.3%) lies above BYOL's (14.2%) and DINO's (12.6%) here, as in the paper
+    assert "in our run its mean drop (33.3%) lies above theirs (14.2% and 12.6%)" in text and "the same order" in text
+    assert "the paper's MAE drop (27.3%) lies above those of BYOL and DINO (16.1% and 12.7%)" in text
+    flat = {**TOP1, "mae": ((80.0, 70.0), (70.0, 63.0), (60.0, 50.0))}  # now between BYOL and DINO
+    text = results.drop_comparison_text(results.drop_comparison(_rows(flat)))
+    assert "lies between theirs" in text and "not the paper's order" in text and "the same order" not in text
+    other = results.drop_comparison(_rows(corruption="contrast"))  # no corruption in common with Table 1
+    assert results.drop_comparison_text(other).startswith("Our run shares no corruption")
+
+
 def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     text = results.run_table_markdown(run, "Our run")
     caption, _, header = text.splitlines()[:3]
@@ -74,3 +140,14 @@ def test_the_papers_table_prints_its_36_numbers_as_published():
     assert sorted(numbers) == sorted(v for by in paper.TABLE1.values() for values in by.values() for v in values)
     assert "| BYOL (JE) | ResNet-50 | zoom blur | 70.1 | 67.0 | 63.8 | 9.0 |" in text  # 67.0, not 67
     assert math.isclose(float(lines[0].split(" | ")[-1].rstrip(" |")), 12.0)
+
+
+def test_the_chart_caption_follows_the_run(run):
+    caption = results.drop_chart_caption(results.drop_comparison(run["rows"]), run["provenance"])
+    assert "mean over 3 seeds with one sample standard deviation" in caption and "Grey: the same backbone" in caption
+    assert "differ in the data (ours not ImageNet) and the pretraining (2 epochs, not 500)" in caption
+    assert caption.endswith("Both relative drops run from severity 1 to 5.")
+    one = [r for r in run["rows"] if r["seed"] == 0 and r["method"] != results.RANDOM_INIT]
+    meta = {"parameters": {**run["provenance"]["parameters"], "seeds": [0], "dataset": "imagefolder", "epochs": 500}}
+    caption = results.drop_chart_caption(results.drop_comparison(one), meta)
+    assert "one seed, so no error bar" in caption and "Grey" not in caption and "differ in" not in caption

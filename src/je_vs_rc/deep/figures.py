@@ -1,5 +1,5 @@
-"""Figures of the deep-learning chapter, drawn from a results table (``results.summarize``); no
-torch needed, only matplotlib, in the book's one plot style."""
+"""Figures of the deep-learning chapter, drawn from a results table (``results.summarize``,
+``results.drop_comparison``); no torch needed, only matplotlib, in the book's one plot style."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from ..render.figures import COLORS, _figure, styled
-from .results import RANDOM_INIT
+from ..render.figures import COLORS, DISPLAY_WIDTH_IN, _figure, styled
+from ..theory import methods as theory
+from .results import PAPER_SCALE, RANDOM_INIT
 
 NAMES = {"byol": "BYOL (JE)", "dino": "DINO (JE)", "mae": "MAE (RC)", RANDOM_INIT: "random init (frozen)"}
 
@@ -87,4 +89,52 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
                     )
             ax.set(title=f"{NAMES.get(method, method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
     axes[0][0].legend(fontsize=8)
+    return fig
+
+
+# Bars of the drop chart: coloured by paradigm, as the theory chapters colour JE and RC.
+PARADIGM_COLOR = {"JE": theory.JOINT_EMBEDDING.color, "RC": theory.RECONSTRUCTION.color}
+BASELINE_COLOR = "0.6"
+
+
+@styled
+def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) -> Figure:
+    """Relative drop in top-1 per method, one panel per corruption: the paper's (Table 1, ImageNet;
+    solid) beside ours (``results.drop_comparison``; hatched, error bar one sample std over seeds),
+    coloured by paradigm so that joint embedding against reconstruction reads at a glance. A side
+    without the corruption or method has no bar; a panel our run did not measure says so."""
+    corruptions = list(dict.fromkeys(e["corruption"] for e in comparison))
+    fig = Figure(figsize=(DISPLAY_WIDTH_IN, 3.6), layout="constrained")
+    groups = [sum(e["corruption"] == c for e in comparison) for c in corruptions]  # panels as wide as their bars
+    axes = fig.subplots(1, len(corruptions), sharey=True, squeeze=False, width_ratios=groups)[0]
+    width = 0.4
+    for ax, corruption in zip(axes, corruptions):
+        here = [e for e in comparison if e["corruption"] == corruption]
+        for x, e in enumerate(here):
+            color = PARADIGM_COLOR.get(e["paradigm"], BASELINE_COLOR)
+            if e["paper"] is not None:
+                ax.bar(x - width / 2, e["paper"], width, color=color, edgecolor=color, label="paper")
+            if e["ours"] is not None:
+                std = e["ours_std"] if e["ours_std"] is not None and np.isfinite(e["ours_std"]) else 0.0
+                ax.bar(
+                    x + width / 2, e["ours"], width, color="white", edgecolor=color, hatch="///", lw=1.2, label="ours"
+                )
+                ax.errorbar(x + width / 2, e["ours"], yerr=std, color="0.15", capsize=3, lw=1)
+        if all(e["ours"] is None for e in here):
+            ax.text(0.5, 0.97, "ours: not run", transform=ax.transAxes, ha="center", va="top", color="0.3")
+        ax.set_xticks(
+            range(len(here)), [e["method"].upper() if e["method"] != RANDOM_INIT else "rand.\ninit" for e in here]
+        )
+        ax.set_title(corruption.replace("_", " "))
+        ax.grid(axis="x", visible=False)
+    axes[0].set_ylabel("relative drop in top-1 (%)")
+    handles = [
+        Patch(facecolor="0.35", edgecolor="0.35", label=f"paper: {PAPER_SCALE}"),
+        Patch(facecolor="white", edgecolor="0.35", hatch="///", label=f"{ours_label} (± 1 std)"),
+        Patch(color=PARADIGM_COLOR["JE"], label="joint embedding (JE)"),
+        Patch(color=PARADIGM_COLOR["RC"], label="reconstruction (RC)"),
+    ]
+    if any(e["method"] == RANDOM_INIT and e["ours"] is not None for e in comparison):
+        handles.append(Patch(color=BASELINE_COLOR, label="random init, frozen (ours only)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig

@@ -541,6 +541,134 @@ def paper_table_markdown() -> str:
     return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))
 
 
+def drop_comparison(rows: Sequence[dict[str, Any]], strength: int = 0) -> list[dict[str, Any]]:
+    """Per corruption and method, the paper's relative drop (Table 1, ImageNet) beside ours: the
+    mean, sample std and seeds of :func:`drops_at` (the numbers of the run's table), with the
+    severities our drop spans. The paper's three corruptions and methods come first; a corruption or
+    method only one side has gets ``None`` on the other (the random-init baseline is ours only)."""
+    ours = drops_at(rows, strength)
+    corruptions = list(next(iter(paper.TABLE1.values())))
+    corruptions += sorted({c for _, _, c in ours} - set(corruptions))
+    methods = [m.lower() for m in paper.TABLE1]
+    methods += sorted({m for m, _, _ in ours} - set(methods) - {RANDOM_INIT})
+    methods += [RANDOM_INIT] if any(m == RANDOM_INIT for m, _, _ in ours) else []
+    out = []
+    for corruption in corruptions:
+        for method in methods:
+            published = paper.TABLE1.get(method.upper(), {}).get(corruption) if method != RANDOM_INIT else None
+            mine = [d for (m, _, c), d in ours.items() if (m, c) == (method, corruption)]
+            if len(mine) > 1:
+                raise ValueError(f"{method} on {corruption} was run on several backbones; compare one at a time")
+            if published is None and not mine:
+                continue
+            d = mine[0] if mine else None
+            out.append(
+                {
+                    "method": method,
+                    "paradigm": d["paradigm"] if d else PAPER_PARADIGM[method.upper()],
+                    "corruption": corruption,
+                    "paper": published[3] if published else None,
+                    "ours": d["drop"] if d else None,
+                    "ours_std": d["drop_std"] if d else None,
+                    "seeds": d["seeds"] if d else 0,
+                    "span": (d["from"], d["to"]) if d else None,
+                }
+            )
+    return out
+
+
+def drop_span_text(comparison: Sequence[dict[str, Any]]) -> str:
+    """Which severities our relative drops span, against the paper's (severity 1 to 5)."""
+    spans = sorted({e["span"] for e in comparison if e["span"]})
+    if not spans:
+        return "This run measured no relative drop."
+    lo, hi = PAPER_DROP_SEVERITIES
+    if spans == [PAPER_DROP_SEVERITIES]:
+        return f"Both relative drops run from severity {lo} to {hi}."
+    said = " and ".join(f"{a} to {b}" for a, b in spans)
+    return f"Our relative drops run from severity {said}, the paper's from {lo} to {hi}: not the same span."
+
+
+def _percents(values: Any) -> str:
+    return " and ".join(f"{v:.1f}%" for v in values)
+
+
+def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
+    """Where our run and the paper share a corruption: does the reconstruction method's mean drop lie
+    above both joint-embedding methods', as in the paper, between them, or below? Means only, said
+    as such; whether a difference is resolved is :func:`verdict`'s answer."""
+
+    def where(value: float, others: list[float]) -> str:
+        if all(value > o for o in others):
+            return "above"
+        if all(value < o for o in others):
+            return "below"
+        return "between"
+
+    said = []
+    for corruption in sorted({e["corruption"] for e in comparison}):
+        here = [e for e in comparison if e["corruption"] == corruption]
+        both = [e for e in here if e["ours"] is not None and e["paper"] is not None]
+        je = [e for e in both if e["paradigm"] == "JE"]
+        rc = [e for e in both if e["paradigm"] == "RC"]
+        if not je or not rc:
+            continue
+        for r in rc:
+            theirs = where(r["paper"], [e["paper"] for e in je])
+            mine = where(r["ours"], [e["ours"] for e in je])
+            names = " and ".join(e["method"].upper() for e in je)
+            sentence = (
+                f"On {corruption.replace('_', ' ')}, the paper's {r['method'].upper()} drop ({r['paper']:.1f}%) "
+                f"lies {theirs} those of {names} ({_percents(e['paper'] for e in je)}); in our run its mean "
+                f"drop ({r['ours']:.1f}%) lies {mine} theirs ({_percents(e['ours'] for e in je)}), "
+                + ("the same order" if mine == theirs else "not the paper's order")
+            )
+            base = next((e for e in here if e["method"] == RANDOM_INIT and e["ours"] is not None), None)
+            if base is not None:
+                sentence += f", and the frozen random initialisation drops {base['ours']:.1f}%"
+            said.append(sentence + ".")
+    if not said:
+        return "Our run shares no corruption with both paradigms of the paper's table."
+    return " ".join(said) + " These are means over seeds; the verdict says which differences the error bars resolve."
+
+
+def drop_chart_caption(comparison: Sequence[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """The drop chart's caption after its first sentence, from the run it draws: what the hatched
+    bars are, the grey ones if the run has its random-init baseline, how its scale differs from the
+    paper's, and which severities the drops span (:func:`drop_span_text`)."""
+    p = meta["parameters"]
+    seeds = len(p["seeds"])
+    said = [
+        f"Hatched: our run ({run_caption(meta)}), "
+        + (
+            f"mean over {seeds} seeds with one sample standard deviation, as in the table above."
+            if seeds > 1
+            else "one seed, so no error bar."
+        )
+    ]
+    if any(e["method"] == RANDOM_INIT and e["ours"] is not None for e in comparison):
+        said.append("Grey: the same backbone frozen at its random initialisation (the paper has no such baseline).")
+    differ = [
+        *(["the data (ours not ImageNet)"] if p["dataset"] != "imagefolder" else []),
+        *([f"the pretraining ({p['epochs']} epochs, not 500)"] if p["epochs"] != 500 else []),
+    ]
+    if differ:
+        said.append(
+            f"The two sides differ in {' and '.join(differ)}: read the order of JE and RC within each side, "
+            "not the heights across them."
+        )
+    said.append(drop_span_text(comparison))
+    return " ".join(said)
+
+
+def run_label(meta: dict[str, Any]) -> str:
+    """Our run as the drop chart's legend names it: dataset, epochs, seeds."""
+    p = meta["parameters"]
+    data = {"mnist": "MNIST"}.get(p["dataset"], p["dataset"])
+    epochs, seeds = p["epochs"], len(p["seeds"])
+    return f"ours: {data}, {epochs} epoch{'s' * (epochs != 1)}, {seeds} seed{'s' * (seeds != 1)}"
+
+
 def paper_drop_ratio() -> float:
     """Table 1: MAE's mean relative drop over the mean of BYOL's and DINO's."""
     m = paper.TABLE1_MEAN_DROP
