@@ -151,3 +151,19 @@ def test_the_chart_caption_follows_the_run(run):
     meta = {"parameters": {**run["provenance"]["parameters"], "seeds": [0], "dataset": "imagefolder", "epochs": 500}}
     caption = results.drop_chart_caption(results.drop_comparison(one), meta)
     assert "one seed, so no error bar" in caption and "Grey" not in caption and "differ in" not in caption
+
+
+def test_the_chart_is_legible_at_the_column_width(run):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from je_vs_rc.render.figures import DISPLAY_WIDTH_IN, MIN_FONT_PT
+
+    fig = figures.plot_drop_comparison(results.drop_comparison(run["rows"]), results.run_label(run["provenance"]))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    shrink = min(1.0, DISPLAY_WIDTH_IN / fig.get_tightbbox(renderer).width)  # the notebook saves it tight
+    sizes = [t.get_fontsize() * shrink for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert sizes and min(sizes) >= MIN_FONT_PT
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert all(legend.y1 <= ax.get_window_extent(renderer).y0 for ax in fig.axes)  # off the data, below
