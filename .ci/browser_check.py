@@ -17,7 +17,10 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 1400 px: code a reader sees without unfolding it (not a folded or removed cell) whose lines are
   cut off on the right, or that shows a ``glue(`` call (bookkeeping belongs in removed cells);
 - a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
-  the page title instead of the prose around the word.
+  the page title instead of the prose around the word;
+- a landing page without its reproduction scorecard: a table of at least ``SCORECARD_MIN_ROWS`` results
+  of the paper, each linked to its section and marked with a status of ``je_vs_rc.checks.scorecard``
+  and a line of evidence.
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
 --site DIR`` checks another build (e.g. to show that a check fails on an old one).
@@ -33,6 +36,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
+
+from je_vs_rc.checks.scorecard import STATUSES, SYMBOLS
 
 if TYPE_CHECKING:  # playwright is imported by main(): the text rules are testable without it
     from playwright.sync_api import Page
@@ -258,6 +263,38 @@ def check_faded(page: Page, width: int) -> list[str]:
     ]
 
 
+# The landing page's reproduction scorecard (book/index.md): one row per result of the paper.
+SCORECARD_PAGE = "book/index.html"
+SCORECARD_MIN_ROWS = 12
+SCORECARD_STATE = r"""() => {
+  const table = document.querySelector('article table.scorecard');
+  if (!table) return null;
+  return [...table.tBodies].flatMap(b => [...b.rows]).map(r => ({
+    cells: [...r.cells].map(c => c.innerText.trim()),
+    links: [...r.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
+  }));
+}"""
+
+
+def scorecard_problems(rows: list[dict] | None) -> list[str]:
+    """What is wrong with the scorecard's rows (``None``: there is no scorecard)."""
+    if rows is None:
+        return ["no reproduction scorecard (a table with class 'scorecard') on the landing page"]
+    labels = {f"{SYMBOLS[s]} {s}" for s in STATUSES}
+    problems = [f"the scorecard has {len(rows)} rows, fewer than {SCORECARD_MIN_ROWS}"] * (
+        len(rows) < SCORECARD_MIN_ROWS
+    )
+    for row in rows:
+        cells = row["cells"] + ["", "", ""]
+        what = cells[0][:40] or "a row"
+        problems += [f"scorecard {what!r}: status {cells[1]!r} is not one of {sorted(labels)}"] * (
+            cells[1] not in labels
+        )
+        problems += [f"scorecard {what!r}: no evidence"] * (not cells[2])
+        problems += [f"scorecard {what!r}: no link to its section"] * (not row["links"])
+    return problems
+
+
 def pages(html: Path) -> list[Path]:
     return sorted(p for p in html.rglob("*.html") if not {"_static", "_sources"} & set(p.relative_to(html).parts))
 
@@ -458,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
                     problems += text_problems(state)
                     problems += check_desktop(page)
                     problems += code_problems(page.evaluate(VISIBLE_CODE))
+                    if name == SCORECARD_PAGE:
+                        problems += scorecard_problems(page.evaluate(SCORECARD_STATE))
                 else:
                     problems += check_phone(page)
                     problems += check_figure_text(page)

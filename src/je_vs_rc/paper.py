@@ -47,3 +47,6 @@ FIG3_ENDPOINTS: dict[tuple[str, str], dict[float, tuple[float, float]]] = {
     ("strong", "rc"): {0.1: (2e-1, 1.9e-1), 1.0: (1.5e-1, 1.2e-1), 10.0: (2.5e-1, 5.5e-2)},
 }
 FIG3_NOISE_LEVELS = ("weak", "strong")  # gamma_max = 1e3 and 1e6
+
+# Pretraining epochs of Table 1's models (App. D.1.1); a run shorter than this is not the paper's scale.
+TABLE1_EPOCHS = 500

@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import paper
 from .._io import atomic_path
+from ..checks.scorecard import NOT_RUN, Score, counted
 from ..paper import relative_drop
 
 RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
@@ -725,3 +726,24 @@ def write(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], meta: di
 
 def read(path: str | os.PathLike[str]) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
+
+
+def table1_score(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> Score:
+    """Table 1's scorecard row from a run's provenance and rows. At the paper's scale (ImageNet
+    folders, ``paper.TABLE1_EPOCHS`` epochs) the JE-RC comparisons of :func:`verdict` that resolve in
+    the paper's direction (RC drops more) count as reproduced; a smaller run is "not run here", with
+    what its numbers support."""
+    p = meta["parameters"]
+    found = [c["status"] for c in verdict(rows)["comparisons"]]
+    agree = found.count("RC drops more")
+    against = found.count("JE drops more")
+    support = (
+        f"{agree} of {len(found)} JE-RC comparisons resolve in the paper's direction, {against} against it"
+        if agree or against
+        else "no JE-RC difference resolves (inconclusive at this scale)"
+    )
+    at_scale = p["dataset"] == "imagefolder" and p["epochs"] >= paper.TABLE1_EPOCHS
+    evidence = f"{p['dataset']}, {p['epochs']} epoch(s), {len(p['seeds'])} seed(s): {support}"
+    if not at_scale or not found:
+        return Score(NOT_RUN, f"only a smaller run here ({evidence})" if not at_scale else evidence)
+    return counted(agree, len(found), evidence)

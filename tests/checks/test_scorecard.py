@@ -1,0 +1,150 @@
+"""The landing page's scorecard: each row's status follows the numbers it is given, and a status or
+an evidence line that the page could not show is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from je_vs_rc.checks.scorecard import (
+    NOT_REPRODUCED,
+    NOT_RUN,
+    PARTLY,
+    REPRODUCED,
+    Score,
+    appendix_figures_score,
+    checked,
+    corollary_45_score,
+    counted,
+    figure3_column_score,
+    share,
+    threshold_evidence,
+)
+from je_vs_rc.deep import results
+from je_vs_rc.simulate.sweeps import scaled_setting
+from je_vs_rc.theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
+from je_vs_rc.theory.thresholds import thresholds
+
+COMMITTED = Path(__file__).parents[2] / "benchmarks" / "imagenet_c_cpu" / "results.json"
+
+
+@pytest.mark.parametrize(
+    ("hits", "total", "status"),
+    [(6, 6, REPRODUCED), (0, 6, NOT_REPRODUCED), (1, 6, PARTLY), (5, 6, PARTLY), (1, 1, REPRODUCED)],
+)
+def test_counted_status_follows_the_counts(hits, total, status):
+    assert counted(hits, total, "x").status == status
+
+
+@pytest.mark.parametrize(("hits", "total"), [(7, 6), (-1, 6), (0, 0)])
+def test_counted_refuses_impossible_counts(hits, total):
+    with pytest.raises(ValueError, match="hits"):
+        counted(hits, total, "x")
+
+
+@pytest.mark.parametrize(("status", "evidence"), [("done", "x"), (REPRODUCED, ""), (REPRODUCED, "two\nlines")])
+def test_score_refuses_what_the_table_cannot_show(status, evidence):
+    with pytest.raises(ValueError):
+        Score(status, evidence)
+
+
+def test_labels_carry_a_symbol_and_checked_is_reproduced():
+    assert checked("ok").label == "✓ reproduced"
+    assert Score(NOT_RUN, "x").label == "– not run here"
+    assert share(6, 6) == "all 6" and share(4, 6) == "4 of 6"
+
+
+def test_threshold_evidence_counts_the_sweep_on_each_side(toy):
+    th = thresholds(toy)
+    t = th.threshold(RECONSTRUCTION)
+    text = threshold_evidence(th, RECONSTRUCTION, [t / 2, t / 3, 2 * t])
+    assert f"{t:.3g}" in text and "2 alignment(s) below it fail" in text and "its 1 above it converge" in text
+
+
+def test_threshold_evidence_without_a_threshold(toy):
+    quiet = thresholds(scaled_setting(toy, 1e-6))  # noise so quiet that RC needs no alignment
+    assert quiet.threshold2(RECONSTRUCTION) <= 0
+    assert "≤ 0" in threshold_evidence(quiet, RECONSTRUCTION, [0.5, 1.0])
+
+
+def _regimes(toy, *scales):
+    return {f"s={s:g}": thresholds(scaled_setting(toy, s)) for s in scales}
+
+
+def test_corollary_score_needs_both_regimes(toy):
+    agreement = {JOINT_EMBEDDING.key: 0.99, RECONSTRUCTION.key: 0.98}
+    both = _regimes(toy, 0.01, 100.0)
+    assert {th.regime for th in both.values()} == {"low", "high"}
+    score = corollary_45_score(both, agreement)
+    assert score.status == REPRODUCED
+    assert "99% (JE)" in score.evidence and "98% (RC)" in score.evidence
+    # The order word is computed: high noise puts JE's threshold below RC's.
+    assert "high regime): JE's threshold below RC's" in score.evidence
+    one = {k: v for k, v in both.items() if v.regime == "high"}
+    assert corollary_45_score(one, agreement).status == PARTLY
+
+
+def _line(model, match, ours, paper):
+    return {"model": model, "match": match, "ours_converges": ours, "paper_converges": paper}
+
+
+def test_figure3_column_needs_shape_and_values():
+    rows = [_line("je", True, True, True), _line("je", False, True, True), _line("rc", True, False, True)]
+    je = figure3_column_score(rows, "je", "mnist")
+    assert je.status == PARTLY
+    assert "all 2 lines converge or fail" in je.evidence and "1 of 2 match" in je.evidence
+    # A line whose values match but whose shape does not is not reproduced.
+    assert figure3_column_score(rows, "rc", "mnist").status == NOT_REPRODUCED
+    assert figure3_column_score(rows[:1], "je", "mnist").status == REPRODUCED
+
+
+def test_appendix_figures_not_run_unless_the_run_is_one_of_them():
+    counts = {"converges": 3, "fails": 2, "mixed": 1}
+    score = appendix_figures_score("mnist", {"fashion-mnist": True, "kmnist": False}, counts)
+    assert score.status == NOT_RUN
+    assert "Fig. 5 (fashion-mnist): data verified, not run" in score.evidence
+    assert "Fig. 6 (kmnist): data not in this build" in score.evidence
+    ran = appendix_figures_score("kmnist", {"kmnist": True}, counts)
+    assert ran.status == PARTLY and "Fig. 6" in ran.evidence and "3 line(s)" in ran.evidence
+
+
+def test_table1_small_run_is_not_run_here_and_paper_scale_is_counted():
+    big = results.read(COMMITTED)
+    small = results.table1_score(big["provenance"], big["rows"])
+    assert small.status == NOT_RUN and "mnist, 2 epoch(s)" in small.evidence
+    # The same numbers at the paper's scale are judged: no comparison resolves in the paper's direction.
+    meta = {**big["provenance"], "parameters": {**big["provenance"]["parameters"], "dataset": "imagefolder"}}
+    meta["parameters"]["epochs"] = 500
+    found = [c["status"] for c in results.verdict(big["rows"])["comparisons"]]
+    assert results.table1_score(meta, big["rows"]).status == (
+        NOT_REPRODUCED if "RC drops more" not in found else PARTLY if len(set(found)) > 1 else REPRODUCED
+    )
+
+
+def test_table1_at_scale_counts_comparisons_in_the_papers_direction():
+    # Two seeds where MAE (RC) drops far more than BYOL (JE) and both beat the random-init baseline.
+    rows = []
+    for seed in (0, 1):
+        for method, paradigm, s1, s5 in (
+            ("byol", "JE", 80, 75),
+            ("mae", "RC", 80, 50),
+            ("random_init", "none", 30, 20),
+        ):
+            for severity, top1 in ((1, s1 + seed), (5, s5 + seed)):
+                rows.append(
+                    {
+                        "method": method,
+                        "paradigm": paradigm,
+                        "backbone": "vit_tiny",
+                        "corruption": "gaussian_noise",
+                        "augment_strength": 0,
+                        "seed": seed,
+                        "severity": severity,
+                        "top1": float(top1),
+                    }
+                )
+    meta = {"parameters": {"dataset": "imagefolder", "epochs": 500, "seeds": [0, 1]}}
+    score = results.table1_score(meta, rows)
+    assert score.status == REPRODUCED, score
+    assert "1 of 1 JE-RC comparisons resolve in the paper's direction" in score.evidence
