@@ -98,7 +98,7 @@ def corollary_45_score(regimes: Mapping[str, Thresholds], agreement: Mapping[str
         orders.append(
             f"{name} noise ({th.regime} regime): {JOINT_EMBEDDING.short}'s threshold {word} {RECONSTRUCTION.short}'s"
         )
-    cells = ", ".join(f"{100 * share:.0f}% ({methods.get(key).short})" for key, share in agreement.items())
+    cells = ", ".join(f"{100 * share:.1f}% ({methods.get(key).short})" for key, share in agreement.items())
     evidence = "; ".join(orders) + f"; the simulated phase diagram agrees with the thresholds in {cells} of cells"
     ordered = len({th.regime for th in regimes.values()} & {"low", "high"})
     return Score(REPRODUCED if ordered == 2 else PARTLY if ordered == 1 else NOT_RUN, evidence)
