@@ -10,10 +10,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..render.figures import COLORS, DISPLAY_WIDTH_IN, _figure, styled
+from ..render.figures import COLORS, DISPLAY_WIDTH_IN, _figure, _legend_below, styled
 from ..theory import methods as theory
 from .results import PAPER_SCALE, RANDOM_INIT
 
+# Coloured by paradigm, as the theory chapters colour JE and RC.
+PARADIGM_COLOR = {"JE": theory.JOINT_EMBEDDING.color, "RC": theory.RECONSTRUCTION.color}
+LINESTYLES, MARKERS = ("-", ":", "-."), ("o", "s", "^")
 NAMES = {"byol": "BYOL (JE)", "dino": "DINO (JE)", "mae": "MAE (RC)", RANDOM_INIT: "random init (frozen)"}
 
 
@@ -25,7 +28,9 @@ def _series(summary: Sequence[dict[str, Any]], **where: Any) -> dict[str, list[d
     return {m: sorted(v, key=lambda e: e["severity"]) for m, v in out.items()}
 
 
-def _line(ax: Any, entries: list[dict[str, Any]], metric: str, color: str, label: str, linestyle: str = "-") -> None:
+def _line(
+    ax: Any, entries: list[dict[str, Any]], metric: str, color: str, label: str, linestyle: str = "-", marker: str = "o"
+) -> None:
     """Mean over seeds with a band of one sample standard deviation (none for a single seed; an error
     bar for a single severity)."""
     x = np.array([e["severity"] for e in entries])
@@ -34,7 +39,7 @@ def _line(ax: Any, entries: list[dict[str, Any]], metric: str, color: str, label
     if len(x) == 1:  # a single severity: a point with its error bar
         ax.errorbar(x, mean, yerr=np.nan_to_num(std), marker="o", ms=4, capsize=3, color=color, label=label)
         return
-    ax.plot(x, mean, marker="o", ms=3, color=color, label=label, linestyle=linestyle)
+    ax.plot(x, mean, marker=marker, ms=3, color=color, label=label, linestyle=linestyle)
     has = np.isfinite(std)  # one seed: no band there
     if has.any():
         ax.fill_between(
@@ -48,12 +53,19 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
     the random-init baseline dashed; one panel per corruption and backbone."""
     panels = sorted({(e["corruption"], e["backbone"]) for e in summary})
     fig, axes = _figure(len(panels))
-    methods = sorted({e["method"] for e in summary if e["method"] != RANDOM_INIT})
+    paradigms = {e["method"]: e.get("paradigm") for e in summary if e["method"] != RANDOM_INIT}
+    # Coloured by paradigm like the drop chart and the theory chapters; methods of one paradigm
+    # differ by line style and marker.
+    styles: dict[str, tuple[str, str, str]] = {}
+    for method in sorted(paradigms):
+        k = sum(p == paradigms[method] for p in (paradigms[m] for m in styles))
+        color = PARADIGM_COLOR.get(paradigms[method], COLORS[len(styles) % len(COLORS)])
+        styles[method] = (color, LINESTYLES[k % len(LINESTYLES)], MARKERS[k % len(MARKERS)])
     for ax, (corruption, backbone) in zip(axes[0], panels):
-        for i, method in enumerate(methods):
+        for method, (color, linestyle, marker) in styles.items():
             entries = _series(summary, corruption=corruption, backbone=backbone, augment_strength=strength).get(method)
             if entries:
-                _line(ax, entries, "top1", COLORS[i % len(COLORS)], NAMES.get(method, method))
+                _line(ax, entries, "top1", color, NAMES.get(method, method), linestyle, marker)
         base = _series(summary, corruption=corruption, backbone=backbone).get(RANDOM_INIT)
         if base:
             _line(ax, base, "top1", "0.4", NAMES[RANDOM_INIT], "--")
@@ -63,7 +75,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
             ylabel="linear-probe top-1 (%)",
         )
         ax.set_xticks(sorted({e["severity"] for e in summary}))
-    axes[0][0].legend(fontsize=8)
+    _legend_below(fig)
     return fig
 
 
@@ -88,12 +100,10 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
                         f"injected at strength {strength}" if strength else "plain (no injection)",
                     )
             ax.set(title=f"{NAMES.get(method, method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
-    axes[0][0].legend(fontsize=8)
+    _legend_below(fig)
     return fig
 
 
-# Bars of the drop chart: coloured by paradigm, as the theory chapters colour JE and RC.
-PARADIGM_COLOR = {"JE": theory.JOINT_EMBEDDING.color, "RC": theory.RECONSTRUCTION.color}
 BASELINE_COLOR = "0.6"
 
 

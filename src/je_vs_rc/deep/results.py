@@ -73,6 +73,7 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             stats = mean_spread([float(r.get(metric, float("nan"))) for r in sub])
             entry.update({metric: stats["mean"], f"{metric}_std": stats["std"], f"{metric}_sem": stats["sem"]})
         entry["seeds"] = len(sub)
+        entry["paradigm"] = sub[0].get("paradigm")
         out.append(entry)
     return sorted(
         out,
