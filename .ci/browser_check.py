@@ -13,6 +13,7 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
 - at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling, and
   a scroll cue (the fade at a box's edge) on a box with nothing to scroll (it dims a formula);
+- at 390 px: a table caption whose text runs past the screen (it scrolls with its table);
 - at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
 - at 1400 px: code a reader sees without unfolding it (not a folded or removed cell) whose lines are
   cut off on the right, or that shows a ``glue(`` call (bookkeeping belongs in removed cells);
@@ -376,10 +377,21 @@ def code_problems(cells: list[dict]) -> list[str]:
     return problems + [f"visible code shows glue(...): {c['start']!r}" for c in cells if c["glue"]]
 
 
+# A table's caption scrolls with its table: its text must still fit the screen, or its end can only be
+# read by scrolling the numbers sideways.
+CAPTIONS_PAST_SCREEN = r"""() => [...document.querySelectorAll('article table caption')].filter(c => {
+  const r = (c.querySelector('.caption-text') || c).getBoundingClientRect();
+  return c.checkVisibility() && r.right > window.innerWidth + 1;
+}).map(c => c.innerText.replace(/\s+/g, ' ').slice(0, 40))"""
+
+
 def check_phone(page: Page) -> list[str]:
     layout = page.evaluate(LAYOUT_STATE)
     problems = [f"page is {layout['width']} px wide at a {PHONE} px viewport"] * (layout["width"] > PHONE)
     problems += [f"cut off at {PHONE} px instead of scrolling: {c}" for c in layout["cut"][:5]]
+    problems += [
+        f"table caption runs past the screen at {PHONE} px: {c!r}" for c in page.evaluate(CAPTIONS_PAST_SCREEN)
+    ]
     if problem := toggle_opens(page, "button.primary-toggle", NAV_VISIBLE):
         problems.append(f"chapter list at {PHONE} px: {problem}")
     if page.locator("#pst-page-toc-nav a, nav.page-toc a").count() and (

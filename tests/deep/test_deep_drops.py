@@ -124,7 +124,7 @@ def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     caption, _, header = text.splitlines()[:3]
     assert caption.startswith("```{table} Our run:")
     assert "500 training and 500 test images, 2 epochs at batch 64" in caption
-    assert "backbone vit_tiny, corruption gaussian noise, seeds 3." in caption
+    assert "backbone: vit_tiny, corruption: gaussian noise, seeds: 3." in caption
     assert header == "| method | sev. 1 | sev. 5 | rel. drop % |"
     cells = "\n".join(text.splitlines()[2:])
     assert "\u00a0±\u00a0" in cells and " ± " not in cells  # a cell never wraps inside "mean ± std"

@@ -40,5 +40,5 @@ def test_columns_equal_on_every_line_go_to_the_caption():
 
     rows = [{"m": "BYOL", "b": "vit", "s": 3}, {"m": "MAE", "b": "vit", "s": 3}]
     columns, said = split_constant(rows, {"m": "method", "b": "backbone", "s": "seeds"})
-    assert columns == {"m": "method"} and said == "backbone vit, seeds 3"
+    assert columns == {"m": "method"} and said == "backbone: vit, seeds: 3"
     assert split_constant(rows[:1], {"m": "method", "b": "backbone"}) == ({"m": "method", "b": "backbone"}, "")

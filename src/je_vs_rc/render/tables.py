@@ -47,13 +47,13 @@ def markdown_table(
 
 def split_constant(rows: Sequence[dict[str, object]], columns: dict[str, str]) -> tuple[dict[str, str], str]:
     """The columns whose cell differs between rows, and the others said once, for a caption
-    (``"backbone vit_tiny, seeds 3"``): a column that is the same on every line only takes width.
+    (``"backbone: vit_tiny, seeds: 3"``): a column that is the same on every line only takes width.
     A table of one row keeps all its columns."""
     if len(rows) < 2:
         return dict(columns), ""
     constant = {k: h for k, h in columns.items() if len({cell(r[k]) for r in rows}) == 1}
     varying = {k: h for k, h in columns.items() if k not in constant}
-    return varying, ", ".join(f"{h} {cell(rows[0][k])}" for k, h in constant.items())
+    return varying, ", ".join(f"{h}: {cell(rows[0][k])}" for k, h in constant.items())
 
 
 def measurements_table(values: dict[object, object], key: str = "quantity", value: str = "value") -> str:
