@@ -58,6 +58,6 @@ def split_constant(rows: Sequence[dict[str, object]], columns: dict[str, str]) -
 
 def measurements_table(values: dict[object, object], key: str = "quantity", value: str = "value") -> str:
     """A two-column Markdown table of what a check or sweep measured (``{name: value}``), instead of
-    the raw dict with 16-digit floats."""
-    rows = [{"key": cell(k), "value": v} for k, v in values.items()]
+    the raw dict with 16-digit floats; names read as words (``objective_gap`` -> ``objective gap``)."""
+    rows = [{"key": cell(k).replace("_", " "), "value": v} for k, v in values.items()]
     return markdown_table(rows, {"key": key, "value": value})
