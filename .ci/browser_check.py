@@ -2,7 +2,8 @@
 
 Each page is opened at a desktop width (1400 px) and at a phone width (390 px). It fails on:
 - a console error or uncaught exception, an image that did not load, a broken internal link;
-- a cell output showing a traceback, an error or a warning;
+- a cell output showing a traceback, an error or a warning, or raw Python (a 16-digit float, an
+  object's repr) where a table or a sentence belongs;
 - raw TeX: a math element MathJax did not typeset, or a TeX command (``\\mathbf``) or a ``$`` left in
   the visible text outside code (what a Markdown slip inside ``$...$`` leaves behind);
 - a cross-reference printed without its label ("By Lemma"), a heading numbered twice ("9.1. 1.") or
@@ -60,6 +61,18 @@ REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
 # What in a cell's output means something went wrong: an exception, a warning, or a figure
 # printed as text instead of drawn.
 BAD_OUTPUT = re.compile(r"Traceback|\w+Error\b|\w*Warning\b|<Figure size")
+# Raw Python where a table or a sentence belongs: a float with 10+ digits, a numpy scalar's repr,
+# an object's repr ("Crossing(scale=2.000000000000001, ...").
+RAW_OUTPUT = re.compile(r"\d\.\d{9,}|np\.float64\(|\b[A-Z][A-Za-z]+\([a-z_]+=")
+
+
+def output_problems(outputs: list[str]) -> list[str]:
+    """What the cells' outputs show that a reader should not see."""
+    return [f"cell output shows {m.group(0)!r}" for out in outputs if (m := BAD_OUTPUT.search(out))] + [
+        f"cell output shows raw Python {m.group(0)!r}" for out in outputs if (m := RAW_OUTPUT.search(out))
+    ]
+
+
 # TeX left in prose: a control word (\mathbf, \tfrac, \alpha) or a dollar MathJax did not consume.
 RAW_TEX = re.compile(r"\\[A-Za-z]{2,}|\$")
 # An absolute path of some machine: /work/..., /home/..., C:\...
@@ -499,9 +512,7 @@ def main(argv: list[str] | None = None) -> int:
                     formulas = state["math"]
                     problems += [f"raw TeX left: {t!r}" for t in state["untypeset"][:3]]
                     problems += [f"image did not load: {src}" for src in state["images"]]
-                    problems += [
-                        f"cell output shows {m.group(0)!r}" for out in state["outputs"] if (m := BAD_OUTPUT.search(out))
-                    ]
+                    problems += output_problems(state["outputs"])
                     problems += ["cell output on stderr"] * bool(state["stderr"])
                     problems += [f"broken internal link: {href}" for href in broken_links(path, state["links"])]
                     problems += text_problems(state)

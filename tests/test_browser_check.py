@@ -158,3 +158,24 @@ def test_a_complete_scorecard_passes():
 )
 def test_a_missing_or_incomplete_scorecard_fails(rows):
     assert browser_check.scorecard_problems(rows)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Crossing(scale=2.000000000000001, switch_scale=2.0, at_switch=True)",
+        "4.383062175968448e-13",
+        "{'objective': np.float64(15.7)}",
+        "Traceback (most recent call last):",
+        "UserWarning: x",
+    ],
+)
+def test_raw_or_failed_cell_output_fails(bad):
+    assert browser_check.output_problems([bad])
+
+
+def test_readable_cell_output_passes():
+    assert (
+        browser_check.output_problems(["| objective gap | 2.1e-13 |", "quiet noise: alpha_JE = 0.632, regime = low"])
+        == []
+    )
