@@ -59,7 +59,7 @@ def test_threshold_evidence_counts_the_sweep_on_each_side(toy):
     th = thresholds(toy)
     t = th.threshold(RECONSTRUCTION)
     text = threshold_evidence(th, RECONSTRUCTION, [t / 2, t / 3, 2 * t])
-    assert f"{t:.3g}" in text and "2 alignment(s) below it fail" in text and "its 1 above it converge" in text
+    assert f"{t:.3g}" in text and "2 below it fail and 1 above it converges" in text
 
 
 def test_threshold_evidence_without_a_threshold(toy):
@@ -112,7 +112,7 @@ def test_appendix_figures_not_run_unless_the_run_is_one_of_them():
 def test_table1_small_run_is_not_run_here_and_paper_scale_is_counted():
     big = results.read(COMMITTED)
     small = results.table1_score(big["provenance"], big["rows"])
-    assert small.status == NOT_RUN and "mnist, 2 epoch(s)" in small.evidence
+    assert small.status == NOT_RUN and "mnist, 2 epochs, 3 seeds" in small.evidence
     # The same numbers at the paper's scale are judged: no comparison resolves in the paper's direction.
     meta = {**big["provenance"], "parameters": {**big["provenance"]["parameters"], "dataset": "imagefolder"}}
     meta["parameters"]["epochs"] = 500

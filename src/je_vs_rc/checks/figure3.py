@@ -111,8 +111,8 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
     - probing on clean inputs ("clean_inputs") leaves every self-supervised distance below ``CLEAN_INPUT_ATOL``;
     - no variant matches the paper on ``paper_line`` = (noise, method key, alpha).
 
-    Returns the largest clean-input distance and the largest end value (n max) of ``paper_line`` over
-    the variants."""
+    Returns the largest clean-input distance and the smallest and largest end values (n max) of
+    ``paper_line`` over the variants."""
     encoder_keys = {m.key for m in methods.encoder_methods()}
     unit = comparison_rows(results["unit_pixels"])
     converging = sum(r["ours_converges"] for r in unit if r["model"] in encoder_keys)
@@ -126,4 +126,5 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
     )
     lines = [comparison_row(comparison_rows(res), *paper_line) for res in results.values()]
     claim(not any(r["match"] for r in lines), f"a variant matches the paper's line {paper_line}")
-    return {"clean_input_max": clean_input_max, "line_best": max(r["ours_last"] for r in lines)}
+    ends = [r["ours_last"] for r in lines]
+    return {"clean_input_max": clean_input_max, "line_lowest": min(ends), "line_highest": max(ends)}

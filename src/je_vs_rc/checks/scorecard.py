@@ -65,6 +65,11 @@ def counted(hits: int, total: int, evidence: str) -> Score:
     return Score(status, evidence)
 
 
+def count(n: int, one: str, many: str) -> str:
+    """``"1 line converges"`` or ``"3 lines converge"``: a number with the words it agrees with."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def share(hits: int, total: int) -> str:
     """``"all 6"`` or ``"4 of 6"``: a count as a sentence says it."""
     return f"all {total}" if hits == total else f"{hits} of {total}"
@@ -80,9 +85,10 @@ def threshold_evidence(th: Thresholds, method: EncoderMethod, alphas: Sequence[f
     t = float(np.sqrt(threshold2))
     below = sum(float(a) < t for a in alphas)
     return (
-        f"{method.short}'s threshold α = {t:.3g}: the sweep's {below} alignment(s) below it fail and its "
-        f"{len(alphas) - below} above it converge, as predicted; the exact n → ∞ limit changes sides between "
-        f"{SHARP_BELOW:g} and {SHARP_ABOVE:g} times the squared threshold"
+        f"{method.short}'s threshold α = {t:.3g}: of the sweep's alignments, "
+        f"{count(below, 'below it fails', 'below it fail')} and "
+        f"{count(len(alphas) - below, 'above it converges', 'above it converge')}, as predicted; the exact n → ∞ "
+        f"limit is at distance 1 when α² is {SHARP_BELOW:g} times the squared threshold and 0 at {SHARP_ABOVE:g} times"
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import paper
 from .._io import atomic_path
-from ..checks.scorecard import NOT_RUN, Score, counted
+from ..checks.scorecard import NOT_RUN, Score, count, counted
 from ..paper import relative_drop
 
 RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
@@ -744,7 +744,9 @@ def table1_score(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> Score:
         else "no JE-RC difference resolves (inconclusive at this scale)"
     )
     at_scale = p["dataset"] == "imagefolder" and p["epochs"] >= paper.TABLE1_EPOCHS
-    evidence = f"{p['dataset']}, {p['epochs']} epoch(s), {len(p['seeds'])} seed(s): {support}"
+    evidence = (
+        f"{p['dataset']}, {count(p['epochs'], 'epoch', 'epochs')}, {count(len(p['seeds']), 'seed', 'seeds')}: {support}"
+    )
     if not at_scale or not found:
-        return Score(NOT_RUN, f"only a smaller run here ({evidence})" if not at_scale else evidence)
+        return Score(NOT_RUN, f"not at the paper's scale; a smaller run ({evidence})" if not at_scale else evidence)
     return counted(agree, len(found), evidence)
