@@ -44,6 +44,9 @@ def _register_notebook_display() -> None:
 
 _register_notebook_display()
 COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
+# Signal and noise directions in figures whose panels are methods: not JE's blue or RC's orange,
+# which would read as a method.
+SIGNAL_COLOR, NOISE_COLOR = "#4d4d4d", "#b5367a"
 # The theoretical boundaries on the phase diagram, one (colour, line style) per method.
 PHASE_LINES = (("white", "-"), ("#ff6b6b", "--"))
 # The theme's content column holds about this many inches of figure at the 110 dpi the notebooks
@@ -235,8 +238,8 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
     fig, axes = _figure(len(scores), width=3.5, height=3.0)
     for ax, (key, (signal, noise)) in zip(axes.flat, scores.items()):
         k = signal.size
-        ax.bar(np.arange(1, k + 1), signal, color=COLORS[0], label="signal components")
-        ax.bar(np.arange(k + 1, k + noise.size + 1), noise, color=COLORS[1], label="noise components")
+        ax.bar(np.arange(1, k + 1), signal, color=SIGNAL_COLOR, label="signal components")
+        ax.bar(np.arange(k + 1, k + noise.size + 1), noise, color=NOISE_COLOR, label="noise components")
         ax.axhline(signal.min(), color="k", lw=1, ls=":", label="weakest signal score")
         ax.set_xlabel("component $i$")
         ax.set_title(rf"{methods.get(key).label}, $\alpha = {alpha:g}$")
@@ -260,10 +263,10 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
         signal, noise = result.signal[method.key], result.noise[method.key]
         k, d = signal.size, signal.size + noise.shape[1]
         for i, value in enumerate(signal):
-            ax.plot(s, np.full(s.size, value), color=COLORS[0], lw=2, label=f"signal ($k = {k}$)" if i == 0 else None)
+            ax.plot(s, np.full(s.size, value), color=SIGNAL_COLOR, lw=2, label=f"signal ($k = {k}$)" if i == 0 else None)
         for i in range(noise.shape[1]):
             label = f"noise ($d - k = {d - k}$)" if i == 0 else None
-            ax.plot(s, noise[:, i], color=COLORS[3], lw=2, ls="--", label=label)
+            ax.plot(s, noise[:, i], color=NOISE_COLOR, lw=2, ls="--", label=label)
         # A bounded score on a linear axis with its ceiling; an unbounded one on a log axis.
         ceiling = method.noise_ceiling(result.alpha)
         if np.isfinite(ceiling):
@@ -274,7 +277,7 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
         at = result.overtaken_at[method.key]
         if at < s[-1]:
             ax.axvspan(
-                max(at, s[0]), s[-1], color=COLORS[1], alpha=0.15, lw=0, label="a noise direction in the top $k$"
+                max(at, s[0]), s[-1], color=NOISE_COLOR, alpha=0.12, lw=0, label="a noise direction in the top $k$"
             )
         for name, x in (marks or {}).items():
             ax.axvline(x, color="#555555", lw=1, ls="-.")
