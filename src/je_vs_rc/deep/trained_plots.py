@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..render.figures import COLORS, _band, _figure, styled
+from ..render.figures import COLORS, _band, _figure, _legend_below, styled
 from ..theory import methods
 from .trained_checks import grid_summaries
 from .trained_grid import CLOSED_FORM, LINEAR, GridResult
@@ -38,7 +38,7 @@ def plot_ladder(study: LinearStudy) -> Figure:
         ax.set_title(name)
         ax.set_xlabel("steps")
     axes[0, 0].set_ylabel("distance to the closed form")
-    axes[0, 0].legend(fontsize=9)
+    _legend_below(fig, ncols=len(study.config.batch_sizes))
     return fig
 
 

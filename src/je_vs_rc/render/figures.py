@@ -263,7 +263,8 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
         signal, noise = result.signal[method.key], result.noise[method.key]
         k, d = signal.size, signal.size + noise.shape[1]
         for i, value in enumerate(signal):
-            ax.plot(s, np.full(s.size, value), color=SIGNAL_COLOR, lw=2, label=f"signal ($k = {k}$)" if i == 0 else None)
+            label = f"signal ($k = {k}$)" if i == 0 else None
+            ax.plot(s, np.full(s.size, value), color=SIGNAL_COLOR, lw=2, label=label)
         for i in range(noise.shape[1]):
             label = f"noise ($d - k = {d - k}$)" if i == 0 else None
             ax.plot(s, noise[:, i], color=NOISE_COLOR, lw=2, ls="--", label=label)
