@@ -275,8 +275,8 @@ def test_injection_text_counts_only_resolved_changes_as_evidence():
     ]
     text = results.injection_text(results.injection_effects(rows))
     assert "strength 1, at severity 5 (2 configurations" in text
-    assert "on the corrupted test set in 100% of them; 1 gain(s) and 0 loss(es) exceed 2 standard errors" in text
-    assert "on clean data in 0% of them; 0 gain(s) and 0 loss(es)" in text  # mean -0.025, unresolved
+    assert "on the corrupted test set in 100% of them; 1 gain and 0 losses exceed 2 standard errors" in text
+    assert "on clean data in 0% of them; 0 gains and 0 losses" in text  # mean -0.025, unresolved
     assert results.injection_text([]) == "This run holds no injected configurations."
 
 

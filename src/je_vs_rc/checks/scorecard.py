@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..render.tables import count
 from ..theory import methods
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, EncoderMethod
 from ..theory.thresholds import Thresholds
@@ -63,11 +64,6 @@ def counted(hits: int, total: int, evidence: str) -> Score:
         raise ValueError(f"hits must be in [0, total] with total > 0, got hits={hits}, total={total}")
     status = REPRODUCED if hits == total else NOT_REPRODUCED if hits == 0 else PARTLY
     return Score(status, evidence)
-
-
-def count(n: int, one: str, many: str) -> str:
-    """``"1 line converges"`` or ``"3 lines converge"``: a number with the words it agrees with."""
-    return f"{n} {one if n == 1 else many}"
 
 
 def share(hits: int, total: int) -> str:
@@ -136,8 +132,10 @@ def appendix_figures_score(dataset: str, available: Mapping[str, bool], counts: 
     if dataset in APPENDIX_FIGURES:
         return Score(
             PARTLY,
-            f"this run is Fig. {APPENDIX_FIGURES[dataset]} ({dataset}): the {counts['converges']} line(s) predicted "
-            f"to converge do and the {counts['fails']} predicted to fail do not; not compared with the paper's values",
+            f"this run is Fig. {APPENDIX_FIGURES[dataset]} ({dataset}): of the lines, "
+            f"{count(counts['converges'], 'predicted to converge does', 'predicted to converge do')} and "
+            f"{count(counts['fails'], 'predicted to fail does not', 'predicted to fail do not')}; "
+            "not compared with the paper's values",
         )
     state = "; ".join(
         f"Fig. {fig} ({name}): {'data verified, not run' if available.get(name) else 'data not in this build'}"

@@ -14,8 +14,9 @@ from typing import Any
 
 from .. import paper
 from .._io import atomic_path
-from ..checks.scorecard import NOT_RUN, Score, count, counted
+from ..checks.scorecard import NOT_RUN, Score, counted
 from ..paper import relative_drop
+from ..render.tables import count
 
 RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
 
@@ -349,7 +350,7 @@ def injection_text(effects: Sequence[dict[str, Any]], z: float = 2.0) -> str:
         losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
         said.append(
             f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
-            f"them; {gains} gain(s) and {losses} loss(es) exceed {z:g} standard errors."
+            f"them; {count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} exceed {z:g} standard errors."
         )
     return " ".join(said)
 
@@ -480,12 +481,12 @@ def scale(meta: dict[str, Any]) -> str:
     injected = [s for s in p.get("augment_strengths", [0]) if s]
     return (
         f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
-        f"{p['epochs']} epoch(s) at batch {p['batch_size']}; backbone(s) {backbones}; "
+        f"{count(p['epochs'], 'epoch', 'epochs')} at batch {p['batch_size']}; backbone {backbones}; "
         f"{listed(m.upper() for m in p['methods'])} on {listed(c.replace('_', ' ') for c in p['corruptions'])} "
         f"at severities {listed(p['severities'])}; "
         + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
-        + f"{len(p['seeds'])} seed(s); {meta['device']}, torch {meta['torch']}, "
-        f"{meta.get('torch_threads', '?')} thread(s); {meta['wall_seconds'] / 60:.0f} min wall time"
+        + f"{count(len(p['seeds']), 'seed', 'seeds')}; {meta['device']}, torch {meta['torch']}, "
+        f"{count(meta.get('torch_threads', '?'), 'thread', 'threads')}; {meta['wall_seconds'] / 60:.0f} min wall time"
         + (
             ""
             if meta.get("complete", True)

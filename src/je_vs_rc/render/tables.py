@@ -21,6 +21,11 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def count(n: int, one: str, many: str) -> str:
+    """``"1 line converges"`` or ``"3 lines converge"``: a number with the words it agrees with."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def markdown_table(
     rows: Sequence[dict[str, object]],
     columns: dict[str, str],
