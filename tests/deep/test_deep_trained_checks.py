@@ -107,5 +107,5 @@ def grid_result(shift: float) -> GridResult:
 def test_the_trained_linear_model_must_switch_where_its_closed_form_does():
     worst, differ = tc.check_linear_grid(grid_result(0))
     assert worst == pytest.approx(1.0) and differ == []
-    with pytest.raises(ClaimError, match="JE at Γ max 1e\\+06: the trained linear model switches at"):
+    with pytest.raises(ClaimError, match="JE at Γ max 1,000,000: the trained linear model switches at"):
         tc.check_linear_grid(grid_result(2))  # two grid steps (about 10x) later

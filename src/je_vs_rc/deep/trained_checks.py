@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks.claims import claim
+from ..render.tables import number
 from ..theory import methods
 from .trained_grid import CLOSED_FORM, LINEAR, GridResult, summarize
 from .trained_linear import VARIANTS, LinearStudy
@@ -118,7 +119,7 @@ def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
             cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
-            where = f"{methods.get(m).short} at Γ max {result.config.gamma_max[g]:g}"
+            where = f"{methods.get(m).short} at Γ max {number(result.config.gamma_max[g])}"
             if cf.state == "switch" and lin.state == "switch":
                 ratio = max(cf.alpha_half / lin.alpha_half, lin.alpha_half / cf.alpha_half)
                 claim(

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..render.figures import COLORS, _band, _figure, _legend_below, styled
+from ..render.tables import number
 from ..theory import methods
 from .trained_checks import grid_summaries
 from .trained_grid import CLOSED_FORM, LINEAR, GridResult
@@ -19,9 +20,9 @@ THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart f
 
 def noise_name(result: GridResult, level: int) -> str:
     return (
-        f"{NOISE_NAMES.get(level, 'noise')} (Γ max {result.config.gamma_max[level]:g})"
+        f"{NOISE_NAMES.get(level, 'noise')} (Γ max {number(result.config.gamma_max[level])})"
         if len(result.config.gamma_max) == 2
-        else f"Γ max {result.config.gamma_max[level]:g}"
+        else f"Γ max {number(result.config.gamma_max[level])}"
     )
 
 
