@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..simulate.figure3 import (
+    VARIANTS,
     Fig3Config,
     Fig3Result,
     comparison_row,
@@ -111,8 +112,8 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
     - probing on clean inputs ("clean_inputs") leaves every self-supervised distance below ``CLEAN_INPUT_ATOL``;
     - no variant matches the paper on ``paper_line`` = (noise, method key, alpha).
 
-    Returns the largest clean-input distance and the smallest and largest end values (n max) of
-    ``paper_line`` over the variants."""
+    Returns the largest clean-input distance and, over the variants, the smallest and largest end
+    values (n max) of ``paper_line`` with the descriptions of the variants that reach them."""
     encoder_keys = {m.key for m in methods.encoder_methods()}
     unit = comparison_rows(results["unit_pixels"])
     converging = sum(r["ours_converges"] for r in unit if r["model"] in encoder_keys)
@@ -126,5 +127,12 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
     )
     lines = [comparison_row(comparison_rows(res), *paper_line) for res in results.values()]
     claim(not any(r["match"] for r in lines), f"a variant matches the paper's line {paper_line}")
-    ends = [r["ours_last"] for r in lines]
-    return {"clean_input_max": clean_input_max, "line_lowest": min(ends), "line_highest": max(ends)}
+    ends = {name: r["ours_last"] for name, r in zip(results, lines)}
+    lowest, highest = min(ends, key=ends.get), max(ends, key=ends.get)
+    return {
+        "clean_input_max": clean_input_max,
+        "line_lowest": ends[lowest],
+        "line_lowest_variant": VARIANTS[lowest][0],
+        "line_highest": ends[highest],
+        "line_highest_variant": VARIANTS[highest][0],
+    }
