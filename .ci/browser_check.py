@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from je_vs_rc.checks.scorecard import STATUSES, SYMBOLS
+from je_vs_rc.checks.scorecard import STATUSES, Score
 
 if TYPE_CHECKING:  # playwright is imported by main(): the text rules are testable without it
     from playwright.sync_api import Page
@@ -294,7 +294,7 @@ def scorecard_problems(rows: list[dict] | None) -> list[str]:
     """What is wrong with the scorecard's rows (``None``: there is no scorecard)."""
     if rows is None:
         return ["no reproduction scorecard (a table with class 'scorecard') on the landing page"]
-    labels = {f"{SYMBOLS[s]} {s}" for s in STATUSES}
+    labels = {Score(status, "-").label for status in STATUSES}
     problems = [f"the scorecard has {len(rows)} rows, fewer than {SCORECARD_MIN_ROWS}"] * (
         len(rows) < SCORECARD_MIN_ROWS
     )
