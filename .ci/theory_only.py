@@ -2,8 +2,8 @@
 
 A fresh venv gets only the theory and run profiles, from their hashed lock requirements-run.txt. It must
 stay under 1 GB, hold no torch, and execute through the runner (`python -m je_vs_rc.run CHAPTER`) every
-chapter that does not import je_vs_rc.deep; those that do (08, 12) must stop at once with the guard's
-line naming the deep profile. Prints the install time and size. Uses the MNIST files under data/
+chapter that does not import je_vs_rc.imagenet_c or je_vs_rc.trained; those that do (08, 12) must stop at
+once with the guard's line naming the deep profile. Prints the install time and size. Uses the MNIST files under data/
 (fetched if missing).
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LIMIT_BYTES = 1 << 30
 DEEP_HINT = "pip install 'je-vs-rc[deep]'"
+TORCH_PACKAGES = ("je_vs_rc.imagenet_c", "je_vs_rc.trained")  # as je_vs_rc.run.TORCH_PACKAGES
 DEEP_SECONDS = 120  # kernel start and the first cells; a deep chapter itself takes minutes
 
 
@@ -64,14 +65,14 @@ def main() -> int:
     check(chapters, "listing the chapters")
     out = work / "runs"
     names = chapters.stdout.split()
-    deep = {name for name in names if "je_vs_rc.deep" in (REPO / "notebooks" / f"{name}.md").read_text()}
+    deep = {name for name in names if any(p in (REPO / "notebooks" / f"{name}.md").read_text() for p in TORCH_PACKAGES)}
     if not deep or len(names) - len(deep) < 10:
         sys.exit(f"theory-only: expected 10 or more theory chapters and some deep ones; got {names}, deep {deep}")
     for chapter in names:
         start = time.monotonic()
         result = run(python, "-m", "je_vs_rc.run", chapter, "--out", out, timeout=1800)
         seconds = time.monotonic() - start
-        if chapter in deep:  # one line from the runner, with the guard's message (je_vs_rc/deep/__init__.py)
+        if chapter in deep:  # one line from the runner, with the guard's message (the package's __init__.py)
             lines = [line for line in result.stderr.splitlines() if line.startswith("error:") and DEEP_HINT in line]
             if result.returncode != 2 or not lines or "Traceback" in result.stderr or seconds > DEEP_SECONDS:
                 sys.exit(

@@ -39,7 +39,12 @@ if importlib.util.find_spec("je_vs_rc") is None:
 
 def install_cell(nb: nbformat.NotebookNode, url: str, branch: str) -> nbformat.NotebookNode:
     """The first cell of a downloaded notebook: install the profiles this notebook imports."""
-    deep = any("je_vs_rc.deep" in cell.source for cell in nb.cells if cell.cell_type == "code")
+    deep = any(
+        package in cell.source
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for package in ("je_vs_rc.imagenet_c", "je_vs_rc.trained")  # je_vs_rc.run.TORCH_PACKAGES
+    )
     extras = "run,deep" if deep else "run"
     source = (
         INSTALL.format(url=url, branch=branch, extras=extras)

@@ -1,5 +1,5 @@
 """Pretraining throughput of the deep pipeline on this CPU: images per second of the real training
-loop (``je_vs_rc.deep.pretrain``: augmentation, forward, backward, optimiser, momentum hooks) for
+loop (``je_vs_rc.imagenet_c.pretrain``: augmentation, forward, backward, optimiser, momentum hooks) for
 each method, under several settings, measured back to back.
 
 Each setting runs in its own process (torch's thread count is per process), and the settings are
@@ -34,7 +34,7 @@ def measure(method: str, backbone: str, n_images: int, threads: int | None, work
     import numpy as np
     import torch
 
-    from je_vs_rc.deep.pretrain import PretrainConfig, pretrain
+    from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
 
     if threads is not None:
         torch.set_num_threads(threads)

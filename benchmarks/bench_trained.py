@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from je_vs_rc.deep.trained import Problems, TrainConfig, train
+from je_vs_rc.trained.models import Problems, TrainConfig, train
 
 
 def rate(problems: Problems, cfg: TrainConfig, repeats: int) -> float:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.util import find_spec
 
 import numpy as np
 import pytest
 from hypothesis import settings
 
 from je_vs_rc import Setting
+
+# The torch code's tests (the ImageNet-C pipeline, chapter 12's trained networks, their checks and figures)
+# are skipped where torch is not installed (the theory-only profile).
+TORCH_TESTS = ["imagenet_c", "trained", "checks/test_trained.py", "render/test_trained.py"]
+collect_ignore = [] if find_spec("torch") else TORCH_TESTS
 
 # The same examples on every run: a rerun gives the same result.
 settings.register_profile("deterministic", derandomize=True)

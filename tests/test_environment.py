@@ -163,11 +163,12 @@ def test_theory_imports_neither_torch_nor_matplotlib():
     assert out.stdout.strip() == "[]"
 
 
-def test_deep_without_torch_stops_naming_the_profile():
-    code = "import sys; sys.modules['torch'] = None; import je_vs_rc.deep"  # as if torch were not installed
+@pytest.mark.parametrize("package", ["je_vs_rc.imagenet_c", "je_vs_rc.trained"])
+def test_torch_packages_without_torch_stop_naming_the_profile(package):
+    code = f"import sys; sys.modules['torch'] = None; import {package}"  # as if torch were not installed
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode != 0
-    assert out.stderr.strip().splitlines()[-1] == "ImportError: je_vs_rc.deep needs torch: pip install 'je-vs-rc[deep]'"
+    assert out.stderr.strip().splitlines()[-1] == f"ImportError: {package} needs torch: pip install 'je-vs-rc[deep]'"
 
 
 def test_license_and_citation():

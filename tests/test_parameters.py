@@ -12,7 +12,7 @@ from je_vs_rc import parameters as P
 from je_vs_rc import run
 from je_vs_rc.simulate.figure3 import Fig3Config
 
-# Chapter 08's settings are validated by je_vs_rc.deep (its ExperimentConfig), not by a spec here.
+# Chapter 08's settings are validated by je_vs_rc.imagenet_c (its ExperimentConfig), not by a spec here.
 WITHOUT_SPEC = {"08_imagenet_c"}
 
 

@@ -212,14 +212,14 @@ def test_exported_notebook_executes(tmp_path):
     assert json.dumps(nb).count('"output_type": "error"') == 0
 
 
-@pytest.mark.parametrize("chapter", ["08_imagenet_c", "12_trained_networks"])
-def test_deep_chapter_without_torch_is_one_line_naming_the_profile(chapter, tmp_path):
+@pytest.mark.parametrize(("chapter", "package"), [("08_imagenet_c", "imagenet_c"), ("12_trained_networks", "trained")])
+def test_deep_chapter_without_torch_is_one_line_naming_the_profile(chapter, package, tmp_path):
     # As if torch were not installed: the runner stops before papermill, in one line, exit status 2.
     argv = [chapter, "--out", str(tmp_path)]
     code = f"import sys; sys.modules['torch'] = None; from je_vs_rc.run import main; sys.exit(main({argv!r}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip().splitlines() == [
-        f"error: chapter {chapter}: je_vs_rc.deep needs torch: pip install 'je-vs-rc[deep]'"
+        f"error: chapter {chapter}: je_vs_rc.{package} needs torch: pip install 'je-vs-rc[deep]'"
     ]
     assert not any(tmp_path.rglob("*.ipynb"))

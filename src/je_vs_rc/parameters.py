@@ -8,7 +8,7 @@ it calls ``validated(CHAPTER, globals())``, so a papermill run, a book build and
 before any work, with a :class:`ParameterError` naming the parameter, the value and what is allowed.
 
 Chapter 08 (the deep-learning pipeline) has no spec here: its settings are validated by
-``je_vs_rc.deep``'s own configuration.
+``je_vs_rc.imagenet_c``'s own configuration.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import importlib
 import json
 import re
 import sys
@@ -102,23 +103,29 @@ class MissingProfile(ValueError):
     """The chapter needs an install profile this environment lacks (a one-line error, exit status 2)."""
 
 
+TORCH_PACKAGES = ("je_vs_rc.imagenet_c", "je_vs_rc.trained")  # the packages that need the deep profile
+
+
 def require_profile(path: Path) -> None:
-    """A chapter that imports je_vs_rc.deep needs the deep profile: say so in one line before papermill
-    starts, rather than with the chapter's traceback (the guard in ``deep/__init__.py`` names what to install)."""
-    if "je_vs_rc.deep" not in path.read_text():
-        return
-    try:
-        import je_vs_rc.deep  # noqa: F401
-    except ImportError as err:
-        raise MissingProfile(f"chapter {path.stem}: {err}") from None
+    """A chapter that imports a torch package (:data:`TORCH_PACKAGES`) needs the deep profile: say so in one
+    line before papermill starts, rather than with the chapter's traceback (each package's guard in its
+    ``__init__.py`` names what to install)."""
+    text = path.read_text()
+    for package in TORCH_PACKAGES:
+        if package not in text:
+            continue
+        try:
+            importlib.import_module(package)
+        except ImportError as err:
+            raise MissingProfile(f"chapter {path.stem}: {err}") from None
 
 
 def validate_deep(path: Path, full: dict[str, Any]) -> None:
-    """Chapter 08's settings through the pipeline's own validation (je_vs_rc.deep.config), so a bad
+    """Chapter 08's settings through the pipeline's own validation (je_vs_rc.imagenet_c.config), so a bad
     value is a one-line error before papermill starts; nothing to check when it shows a saved run."""
     if path.stem != "08_imagenet_c" or full.get("results_path"):
         return
-    from .deep.config import ExperimentConfig
+    from .imagenet_c.config import ExperimentConfig
 
     params_file = full.get("params_file") and path.parent / full["params_file"]  # the chapter runs in notebooks/
     try:

@@ -21,7 +21,7 @@ from je_vs_rc.checks.scorecard import (
     share,
     threshold_evidence,
 )
-from je_vs_rc.deep import results
+from je_vs_rc.imagenet_c import results
 from je_vs_rc.simulate.sweeps import scaled_setting
 from je_vs_rc.theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from je_vs_rc.theory.thresholds import thresholds

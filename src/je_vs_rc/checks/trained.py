@@ -1,18 +1,18 @@
 """Checks of chapter 12 (trained models), after the conventions of ``je_vs_rc.checks``: each raises
 :class:`je_vs_rc.checks.claims.ClaimError` through ``claim`` when its claim fails and returns the numbers it
-measured, for the chapter to glue. They live in ``deep/`` because they read the results of torch training
-(``checks/`` imports no torch); ``tests/deep/test_deep_trained_checks.py`` makes each fail on a plausible
-wrong input."""
+measured, for the chapter to glue. They read the results of torch training (``je_vs_rc.trained``), so
+importing this module needs torch; ``tests/checks/test_trained.py`` makes each fail on a plausible wrong
+input."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..checks.claims import claim
 from ..render.tables import number
 from ..theory import methods
-from .trained_grid import CLOSED_FORM, LINEAR, GridResult, summarize
-from .trained_linear import VARIANTS, LinearStudy
+from ..trained.grid import CLOSED_FORM, LINEAR, GridResult, summarize
+from ..trained.linear import VARIANTS, LinearStudy
+from .claims import claim
 
 # Named tolerances. Achieved values and margins: the chapter's default parameters (3 seeds, ladder up to
 # 1,000 SGD steps of 256), measured by a run of the chapter on its defaults.

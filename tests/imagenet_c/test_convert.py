@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from je_vs_rc.deep import methods
-from je_vs_rc.deep.convert import load_checkpoint, load_state
-from je_vs_rc.deep.pretrain import PretrainConfig, pretrain
+from je_vs_rc.imagenet_c import methods
+from je_vs_rc.imagenet_c.convert import load_checkpoint, load_state
+from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
 
 
 @pytest.mark.parametrize("method, fmt", [("mae", "pth"), ("dino", "pth"), ("mae", "safetensors")])

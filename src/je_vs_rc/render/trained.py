@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..render.figures import COLORS, _band, _figure, _legend_below, styled
-from ..render.tables import number
+from ..checks.trained import grid_summaries
 from ..theory import methods
-from .trained_checks import grid_summaries
-from .trained_grid import CLOSED_FORM, LINEAR, GridResult
-from .trained_linear import VARIANTS, LinearStudy
+from ..trained.grid import CLOSED_FORM, LINEAR, GridResult
+from ..trained.linear import VARIANTS, LinearStudy
+from .figures import COLORS, _band, _figure, _legend_below, styled
+from .tables import number
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart from the curves' COLORS

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from ..checks.scorecard import NOT_RUN, Score, counted
 from ..paper import relative_drop
 from ..render.tables import count
 
-RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.deep.pipeline)
+RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.imagenet_c.pipeline)
 
 
 GROUP = ("method", "backbone", "corruption", "augment_strength", "seed")  # one pretrained model per severity
@@ -676,46 +675,6 @@ def paper_drop_ratio() -> float:
     """Table 1: MAE's mean relative drop over the mean of BYOL's and DINO's."""
     m = paper.TABLE1_MEAN_DROP
     return m["MAE"] / ((m["BYOL"] + m["DINO"]) / 2)
-
-
-def code_commit() -> str:
-    """The repository's commit (with "+changes" if the working tree differs), or "unknown"."""
-    import subprocess
-
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
-
-
-def provenance(params: dict[str, Any], wall_seconds: float) -> dict[str, Any]:
-    """Versions, commit, device, load and parameters of a run (the load average says how shared the machine was)."""
-    import lightly
-    import numpy
-    import torch
-
-    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    return {
-        "code_commit": code_commit(),
-        "load_average_at_start": round(os.getloadavg()[0], 1),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "lightly": lightly.__version__,
-        "numpy": numpy.__version__,
-        "device": device,
-        "platform": platform.platform(),
-        "parameters": params,
-        "wall_seconds": round(wall_seconds, 1),
-    }
 
 
 def write(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]], meta: dict[str, Any]) -> Path:

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from je_vs_rc import paper
-from je_vs_rc.deep import figures, results
+from je_vs_rc.imagenet_c import results
+from je_vs_rc.render import imagenet_c as figures
 
 PARADIGM = {"byol": "JE", "dino": "JE", "mae": "RC", results.RANDOM_INIT: "none"}
 # top-1 at severity 1 and 5 per seed: each seed's drop differs, so a mean of the drops and the drop of

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from je_vs_rc import data
-from je_vs_rc.deep import datasets
+from je_vs_rc.imagenet_c import datasets
 
 
 def test_image_folder_loader_and_its_key(tmp_path, image_tree):

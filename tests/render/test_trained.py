@@ -1,4 +1,4 @@
-"""deep/trained_plots.py: the figures draw from the results, the generated answer follows the numbers (Cor 4.5's
+"""render/trained.py: the figures draw from the results, the generated answer follows the numbers (Cor 4.5's
 order, agreement or departure), the source sentence follows the provenance; the chapter through the runner."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from helpers import glued
 
-from je_vs_rc.deep import trained_plots as tp
-from je_vs_rc.deep.trained_grid import CLOSED_FORM, LINEAR, GridConfig, GridResult, summarize
+from je_vs_rc.render import trained as tp
+from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR, GridConfig, GridResult, summarize
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 SEEDS = np.array([1.0, 1.1, 0.9])

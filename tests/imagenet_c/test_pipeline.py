@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from je_vs_rc import data
-from je_vs_rc.deep import config, keys, pipeline
-from je_vs_rc.deep import pretrain as pretrain_module
-from je_vs_rc.deep.config import ExperimentConfig
-from je_vs_rc.deep.pretrain import PretrainConfig
+from je_vs_rc.imagenet_c import config, keys, pipeline
+from je_vs_rc.imagenet_c import pretrain as pretrain_module
+from je_vs_rc.imagenet_c.config import ExperimentConfig
+from je_vs_rc.imagenet_c.pretrain import PretrainConfig
 
 REPO = Path(__file__).resolve().parents[2]
 CHAPTER = REPO / "notebooks" / "08_imagenet_c.md"
@@ -134,7 +134,7 @@ def test_command_line_answers_a_bad_input_with_one_line(case, tmp_path, capsys, 
 def test_command_line_exit_status_in_a_fresh_process(tmp_path):
     (tmp_path / "p.yml").write_text("epochs: 0\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "je_vs_rc.deep.pipeline", str(tmp_path / "p.yml")], capture_output=True, text=True
+        [sys.executable, "-m", "je_vs_rc.imagenet_c.pipeline", str(tmp_path / "p.yml")], capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stderr == "error: epochs must be a positive integer; got 0\n"
 

@@ -3,7 +3,7 @@ built from lightly's heads, losses and augmentations (the library the paper used
 backbones.
 
 A method is one :class:`Method` entry in :data:`METHODS`; the training loop
-(``je_vs_rc.deep.pretrain``) knows nothing else about it. The entry says how to build the model,
+(``je_vs_rc.imagenet_c.pretrain``) knows nothing else about it. The entry says how to build the model,
 which backbones it accepts, and its optimiser and learning rate. The model is an :class:`SSLModel`,
 whose hooks the loop calls at fixed points of every step:
 

@@ -1,4 +1,4 @@
-"""deep/trained_grid.py: the probe metric, the curve summary, the grid's validation before training, a tiny
+"""trained/grid.py: the probe metric, the curve summary, the grid's validation before training, a tiny
 end-to-end grid and its JSON round trip."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from helpers import synthetic_digits
 
-import je_vs_rc.deep.trained_grid as grid
-from je_vs_rc.deep.trained_grid import GridConfig, check_bracketing, probe_mse, run_grid, summarize
+import je_vs_rc.trained.grid as grid
+from je_vs_rc.trained.grid import GridConfig, check_bracketing, probe_mse, run_grid, summarize
 
 
 def test_probe_mse_known_answers():

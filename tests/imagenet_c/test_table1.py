@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from je_vs_rc.deep import corruptions, figures, methods, pipeline, results
-from je_vs_rc.deep.config import PAPER_PAIRING, ExperimentConfig
-from je_vs_rc.deep.pretrain import PretrainConfig, view_transform
+from je_vs_rc.imagenet_c import corruptions, methods, pipeline, results
+from je_vs_rc.imagenet_c.config import PAPER_PAIRING, ExperimentConfig
+from je_vs_rc.imagenet_c.pretrain import PretrainConfig, view_transform
+from je_vs_rc.render import imagenet_c as figures
 
 TINY = dict(
     methods=["byol", "mae"],

@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import nn
 
-from je_vs_rc.deep import config, methods
-from je_vs_rc.deep.pretrain import PretrainConfig, pretrain
+from je_vs_rc.imagenet_c import config, methods
+from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
 
 DEEP = Path(methods.__file__).parent
 

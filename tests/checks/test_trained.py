@@ -1,4 +1,4 @@
-"""deep/trained_checks.py: each check passes on a study or grid that shows its claim and fails on a plausible
+"""checks/trained.py: each check passes on a study or grid that shows its claim and fails on a plausible
 wrong one (a closed form the training does not reach, a threshold on the wrong side, the penalty's optimum
 without collapse, a trained linear model that switches far from its closed form)."""
 
@@ -9,10 +9,10 @@ import dataclasses
 import numpy as np
 import pytest
 
+from je_vs_rc.checks import trained as tc
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.deep import trained_checks as tc
-from je_vs_rc.deep.trained_grid import CLOSED_FORM, LINEAR, GridConfig, GridResult
-from je_vs_rc.deep.trained_linear import VARIANTS, LinearStudy, LinearStudyConfig, penalty_feature_scales
+from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR, GridConfig, GridResult
+from je_vs_rc.trained.linear import VARIANTS, LinearStudy, LinearStudyConfig, penalty_feature_scales
 
 CFG = LinearStudyConfig(steps=(30, 1000), batch_sizes=(16, 256), seeds=(0, 1), penalties=(0.1, 10.0))
 OMEGA = np.array([0.95, 0.9, 0.8])

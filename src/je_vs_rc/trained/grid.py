@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_path
+from ..provenance import code_commit, provenance
 from ..simulate.figure3 import Fig3Config, one_hot, pca, protocol_draws
 from ..simulate.figure3 import probe_mse as moment_probe_mse
 from ..theory import methods
 from ..theory.thresholds import thresholds
-from .results import code_commit, provenance
-from .trained import TRAINED, Problems, TrainConfig, check_hidden, train
+from .models import TRAINED, Problems, TrainConfig, check_hidden, train
 
 CLOSED_FORM = "closed form"
 PROBE_RCOND = 1e-12  # relative cut-off of the probe's pseudo-inverse (eigenvalues of the feature Gram)
@@ -73,7 +73,7 @@ class GridConfig:
         n: training samples per seed.
         mlp_hidden: hidden widths of each MLP architecture, e.g. ((64,), (64, 64)); the linear model
             always runs too.
-        steps, batch_size, lr, constraint: training (see :class:`je_vs_rc.deep.trained.TrainConfig`).
+        steps, batch_size, lr, constraint: training (see :class:`je_vs_rc.trained.models.TrainConfig`).
         theta_max, k, n_noise, pixel_scale: the protocol (``je_vs_rc.simulate.figure3.Fig3Config``).
     """
 

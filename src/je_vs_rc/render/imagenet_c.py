@@ -10,9 +10,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..render.figures import COLORS, DISPLAY_WIDTH_IN, _figure, _legend_below, styled
+from ..imagenet_c.results import PAPER_SCALE, RANDOM_INIT
 from ..theory import methods as theory
-from .results import PAPER_SCALE, RANDOM_INIT
+from .figures import COLORS, DISPLAY_WIDTH_IN, _figure, _legend_below, styled
 
 # Coloured by paradigm, as the theory chapters colour JE and RC.
 PARADIGM_COLOR = {"JE": theory.JOINT_EMBEDDING.color, "RC": theory.RECONSTRUCTION.color}

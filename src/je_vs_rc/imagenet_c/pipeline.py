@@ -2,12 +2,12 @@
 pretrain each method (checkpointed, resumable), extract frozen features (cached), probe, and write
 the table with its provenance.
 
-Every cache is keyed on what determines its content (``je_vs_rc.deep.keys``): the corrupted images
+Every cache is keyed on what determines its content (``je_vs_rc.imagenet_c.keys``): the corrupted images
 on the data, corruption, severity, seed and code; a checkpoint on those images and the whole
 pretraining configuration; features on the model and the images. A rerun with any input changed
 computes afresh; a rerun with nothing changed reuses everything.
 
-Command line: ``[torchrun --nproc_per_node N] python -m je_vs_rc.deep.pipeline PARAMS.yml [--out DIR]``.
+Command line: ``[torchrun --nproc_per_node N] python -m je_vs_rc.imagenet_c.pipeline PARAMS.yml [--out DIR]``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..provenance import provenance
 from . import convert, corruptions, datasets, keys, methods, probe, results
 from .config import ExperimentConfig, read_params
 from .pretrain import PretrainConfig, pretrain
@@ -168,7 +169,7 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
     start = time.perf_counter()
     rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
     cache = cfg.cache_path()
-    meta = {**results.provenance(cfg.params(), 0.0), "torch_threads": torch.get_num_threads()}
+    meta = {**provenance(cfg.params(), 0.0, ("torch", "lightly", "numpy")), "torch_threads": torch.get_num_threads()}
     rows, timing = [], {"pretrain_images": 0, "pretrain_seconds": 0.0, "feature_images": 0, "feature_seconds": 0.0}
     data: dict[int, tuple[datasets.Images, datasets.Images | None]] = {}
     jobs = _jobs(cfg)
@@ -252,7 +253,7 @@ def _row(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``[torchrun --nproc_per_node N] python -m je_vs_rc.deep.pipeline PARAMS.yml [--out DIR]``.
+    """``[torchrun --nproc_per_node N] python -m je_vs_rc.imagenet_c.pipeline PARAMS.yml [--out DIR]``.
 
     Every parameter is checked before any work; a bad one ends the command with one line and exit
     status 2. Under torchrun each process takes one GPU (``cuda:LOCAL_RANK``, NCCL) or, on CPUs, gloo.
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     import dataclasses
     import os
 
-    parser = argparse.ArgumentParser(prog="python -m je_vs_rc.deep.pipeline", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m je_vs_rc.imagenet_c.pipeline", description=main.__doc__)
     parser.add_argument("params", help="YAML file with ExperimentConfig fields (see params/)")
     parser.add_argument("--out", help="override out_dir")
     args = parser.parse_args(argv)

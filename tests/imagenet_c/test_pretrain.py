@@ -11,9 +11,9 @@ import pytest
 import torch
 from torch import nn
 
-from je_vs_rc.deep import methods, probe
-from je_vs_rc.deep import pretrain as pretrain_module
-from je_vs_rc.deep.pretrain import PretrainConfig, pretrain
+from je_vs_rc.imagenet_c import methods, probe
+from je_vs_rc.imagenet_c import pretrain as pretrain_module
+from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
 
 BACKBONE = {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}
 

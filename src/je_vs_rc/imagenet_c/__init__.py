@@ -1,8 +1,9 @@
-"""The deep-learning pipeline of the GPU chapter (paper section 5.2, Table 1).
+"""The ImageNet-C pipeline of the GPU chapter (paper section 5.2, Table 1).
 
 Pretrain self-supervised methods on data that carries a fixed ImageNet-C corruption, freeze the
-backbone and measure linear-probe top-1 per corruption and severity. This subpackage is the only
-part of je_vs_rc that imports torch.
+backbone and measure linear-probe top-1 per corruption and severity. It needs the deep profile
+(torch, torchvision, lightly, timm, imagecorruptions); chapter 12's trained networks
+(``je_vs_rc.trained``) need torch only.
 
 Modules: ``config`` (every setting, its default and its validation), ``pipeline`` (the experiment
 end to end, and its command line), ``methods`` (the registry: BYOL and DINO, joint embedding, and
@@ -10,9 +11,9 @@ MAE, reconstruction, from lightly, each with its hooks), ``pretrain`` (the metho
 checkpointed, resumable, optionally distributed), ``datasets`` (MNIST padded to 32x32, ImageFolder
 trees, the official ImageNet-C folders), ``corruptions`` (deterministic, cached ImageNet-C
 corruptions), ``probe`` (frozen features and the linear-probe recipe), ``keys`` (cache keys),
-``convert`` (safe loading of checkpoints, published ViT weights), ``results`` (the table with its
-provenance, the aggregation over seeds, the random-init margins, the verdict the error bars
-support, the injection effects), ``figures`` (accuracy against severity, injection; torch-free).
+``convert`` (safe loading of checkpoints, published ViT weights), ``results`` (the table, the
+aggregation over seeds, the random-init margins, the verdict the error bars support, the injection
+effects). Its figures are in ``je_vs_rc.render.imagenet_c``.
 """
 
 import warnings
@@ -20,7 +21,7 @@ from importlib.util import find_spec
 
 # Without the deep profile, stop at once with one line saying what to install (not a deep traceback).
 if _missing := [m for m in ("torch", "torchvision", "lightly", "timm", "imagecorruptions") if find_spec(m) is None]:
-    raise ImportError(f"je_vs_rc.deep needs {', '.join(_missing)}: pip install 'je-vs-rc[deep]'")
+    raise ImportError(f"je_vs_rc.imagenet_c needs {', '.join(_missing)}: pip install 'je-vs-rc[deep]'")
 
 # lightly imports huggingface_hub (through timm), which imports tqdm.auto; in Jupyter without
 # ipywidgets that prints "IProgress not found" on stderr. This pipeline draws no widget progress bars.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from je_vs_rc.deep import results
+from je_vs_rc.imagenet_c import results
 
 
 def test_relative_drop_table(tmp_path):

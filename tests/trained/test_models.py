@@ -1,4 +1,4 @@
-"""deep/trained.py: the trained variants hang off the method registry; each trainer converges to its closed
+"""trained/models.py: the trained variants hang off the method registry; each trainer converges to its closed
 form on a toy instance; determinism; bad input."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import pytest
 from helpers import TRAINED_TOY, TRAINED_TOY_ALPHA, trained_toy
 
 from je_vs_rc import joint_embedding, reconstruction, supervised
-from je_vs_rc.deep import trained
-from je_vs_rc.deep.trained import Problems, TrainConfig, train
 from je_vs_rc.theory import methods
 from je_vs_rc.theory.linalg import subspace_distance
+from je_vs_rc.trained import models as trained
+from je_vs_rc.trained.models import Problems, TrainConfig, train
 
 
 def problems(X, Y=None, models: int = 2) -> Problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from je_vs_rc.deep import probe
+from je_vs_rc.imagenet_c import probe
 
 
 def separable(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

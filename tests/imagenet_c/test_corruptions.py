@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from je_vs_rc.deep import corruptions, keys
+from je_vs_rc.imagenet_c import corruptions, keys
 
 
 def test_corruptions_are_deterministic_and_cached(images, tmp_path):

@@ -1,13 +1,9 @@
-"""Fixtures of the deep-learning tests (skipped where torch is not installed)."""
+"""Fixtures of the ImageNet-C pipeline's tests (skipped where torch is not installed)."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
-
-collect_ignore_glob = [] if importlib.util.find_spec("torch") else ["test_*.py"]
 
 
 @pytest.fixture

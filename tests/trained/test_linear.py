@@ -1,4 +1,4 @@
-"""deep/trained_linear.py: the penalty's optimum (derived in the chapter) against direct minimisation, and
+"""trained/linear.py: the penalty's optimum (derived in the chapter) against direct minimisation, and
 Part 1's study over every trained variant of the registry."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import pytest
 from helpers import trained_toy
 from scipy import optimize
 
-from je_vs_rc.deep import trained_linear
-from je_vs_rc.deep.trained import TRAINED
-from je_vs_rc.deep.trained_linear import LinearStudyConfig, penalty_feature_scales, run_linear_study
 from je_vs_rc.theory.setting import augmented_moments
+from je_vs_rc.trained import linear as trained_linear
+from je_vs_rc.trained.linear import LinearStudyConfig, penalty_feature_scales, run_linear_study
+from je_vs_rc.trained.models import TRAINED
 
 
 def test_penalty_optimum_matches_direct_minimisation():

@@ -1,0 +1,14 @@
+"""Chapter 12's trained networks: the paper's objectives trained by gradient descent, linear and nonlinear.
+
+Needs torch only (not lightly, timm or imagecorruptions, which the ImageNet-C pipeline needs).
+Modules: ``models`` (the trained variants of the linear methods, the networks and the training loop),
+``linear`` (the trained linear model against its closed form, with and without a penalty), ``grid``
+(distance and probe error over alignments, seeds and architectures, with provenance). Its checks are
+in ``je_vs_rc.checks.trained``, its figures in ``je_vs_rc.render.trained``.
+"""
+
+from importlib.util import find_spec
+
+# Without torch, stop at once with one line saying what to install (not a deep traceback).
+if find_spec("torch") is None:
+    raise ImportError("je_vs_rc.trained needs torch: pip install 'je-vs-rc[deep]'")
