@@ -3,7 +3,7 @@
 The official DINO and MAE releases store ViTs with timm's parameter names (``blocks.N.attn.qkv``...);
 our ViTs are torchvision's (``encoder.layers.encoder_layer_N.self_attention.in_proj_weight``...). The
 two architectures compute the same function (pre-norm blocks, fused q/k/v in the same order, GELU
-MLP, final LayerNorm), so renaming is all it takes; ``tests/test_deep.py`` checks the equivalence on a
+MLP, final LayerNorm), so renaming is all it takes; ``tests/imagenet_c/test_convert.py`` checks the equivalence on a
 timm-built model.
 """
 
