@@ -196,7 +196,7 @@ BROKEN_TABLE_WORDS = r"""() => {
 FIGURE_SIZES = r"""() => [...document.querySelectorAll('article img')]
   .filter(i => i.checkVisibility() && i.naturalWidth > 0)
   .map(i => ({src: i.currentSrc || i.src, natural: i.naturalWidth, shown: i.getBoundingClientRect().width}))"""
-# The book's figures keep every text at least this size in points (render.figures.MIN_FONT_PT,
+# The book's figures keep every text at least this size in points (render.style.MIN_FONT_PT,
 # enforced by tests/render/test_figure_legibility.py); a PNG records its dots per inch (pHYs chunk,
 # written by matplotlib from the figure's dpi), so its smallest text is FIGURE_FONT_PT / 72 * dpi
 # image pixels, and it shows at that times the displayed scale.

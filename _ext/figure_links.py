@@ -1,6 +1,6 @@
 """A click on a figure opens the full-size image.
 
-The book's figures are drawn at most the column's width (``render.figures.DISPLAY_WIDTH_IN``), but a
+The book's figures are drawn at most the column's width (``render.style.DISPLAY_WIDTH_IN``), but a
 phone's column is narrower; wrapping each figure's image in a link to the image file lets a reader
 open it at full size and zoom. Sphinx does this itself only for images given a width or scale. The
 link is also the box in which a figure kept at a readable width scrolls on a phone (site.js,

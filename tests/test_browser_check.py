@@ -86,7 +86,7 @@ def test_png_dpi_none_without_a_record(tmp_path):
 
 
 def test_figure_font_is_the_books():
-    from je_vs_rc.render.figures import MIN_FONT_PT
+    from je_vs_rc.render.style import MIN_FONT_PT
 
     assert browser_check.FIGURE_FONT_PT == MIN_FONT_PT
 

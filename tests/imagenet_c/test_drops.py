@@ -158,7 +158,7 @@ def test_the_chart_is_legible_at_the_column_width(run):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
-    from je_vs_rc.render.figures import DISPLAY_WIDTH_IN, MIN_FONT_PT
+    from je_vs_rc.render.style import DISPLAY_WIDTH_IN, MIN_FONT_PT
 
     fig = figures.plot_drop_comparison(results.drop_comparison(run["rows"]), results.run_label(run["provenance"]))
     renderer = FigureCanvasAgg(fig).get_renderer()

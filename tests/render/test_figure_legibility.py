@@ -11,7 +11,7 @@ from matplotlib.text import Text
 
 from je_vs_rc import thresholds
 from je_vs_rc.render import figures, schematic
-from je_vs_rc.render.figures import DISPLAY_WIDTH_IN, MIN_FONT_PT
+from je_vs_rc.render.style import DISPLAY_WIDTH_IN, MIN_FONT_PT
 from je_vs_rc.simulate.figure3 import Fig3Config, Fig3Result
 from je_vs_rc.simulate.finite_samples import finite_sample_sweep
 from je_vs_rc.simulate.intertwined import limit_recovery

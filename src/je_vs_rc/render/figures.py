@@ -1,17 +1,11 @@
-"""One function per figure of the book. Each returns a matplotlib ``Figure``.
-
-Figures are built with ``matplotlib.figure.Figure`` rather than pyplot, so a notebook shows each
-exactly once and no global state leaks between chapters. The white face keeps them legible on
-the site's dark theme too.
-"""
+"""One function per figure of the theory chapters. Each returns a matplotlib ``Figure``, drawn in the
+book's one style (``render.style``); the deep chapters' figures are in ``render.imagenet_c`` and
+``render.trained``."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from typing import ParamSpec
+from collections.abc import Sequence
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.figure import Figure
@@ -23,82 +17,18 @@ from ..simulate.sweeps import PhaseDiagram, Sweep
 from ..theory import methods
 from ..theory.methods import LinearMethod
 from ..theory.thresholds import NoiseMagnitude, Thresholds
-
-P = ParamSpec("P")
-
-
-def _register_notebook_display() -> None:
-    """Show our pyplot-free Figures as PNG in Jupyter (the inline backend only does this for pyplot)."""
-    import sys
-
-    if "IPython" not in sys.modules:
-        return
-    from IPython import get_ipython
-    from IPython.core.pylabtools import print_figure
-
-    shell = get_ipython()
-    if shell is not None:
-        formatter = shell.display_formatter.formatters["image/png"]
-        formatter.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight", dpi=110))
-
-
-_register_notebook_display()
-COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
-# Signal and noise directions in figures whose panels are methods: not JE's blue or RC's orange,
-# which would read as a method.
-SIGNAL_COLOR, NOISE_COLOR = "#4d4d4d", "#b5367a"
-# The theoretical boundaries on the phase diagram, one (colour, line style) per method.
-PHASE_LINES = (("white", "-"), ("#ff6b6b", "--"))
-# The theme's content column holds about this many inches of figure at the 110 dpi the notebooks
-# render at (the column measured ~740 px in a 1400 px window). Figures are drawn at most this wide, so
-# they are shown at their own size and a 9 pt font stays 9 pt on the page; on a phone, a click opens
-# the image itself (_ext/figure_links.py).
-DISPLAY_WIDTH_IN = 6.7
-MIN_FONT_PT = 9.0
-STYLE = {
-    "font.size": 10,
-    "axes.titlesize": 10,
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-    "legend.title_fontsize": 9,
-    "figure.titlesize": 11,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "figure.facecolor": "white",
-    "savefig.facecolor": "white",
-    "legend.frameon": False,
-}
-# One marker per line of a family (alphas, sample sizes), so lines differ without colour too.
-MARKERS = ("X", "s", "D", "o", "^", "v")
-
-
-def styled(plot: Callable[P, Figure]) -> Callable[P, Figure]:
-    """Draw the whole figure under the book's one plot style."""
-
-    @functools.wraps(plot)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
-        with mpl.rc_context(STYLE):
-            return plot(*args, **kwargs)
-
-    return wrapper
-
-
-def _figure(ncols: int, nrows: int = 1, width: float = 4.0, height: float = 3.2) -> tuple[Figure, np.ndarray]:
-    """A grid of panels ``width`` x ``height`` inches each, narrowed to fit the page's column."""
-    fig = Figure(figsize=(min(width * ncols, DISPLAY_WIDTH_IN), height * nrows), layout="constrained")
-    return fig, fig.subplots(nrows, ncols, squeeze=False)
-
-
-def _band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle: str = "-", marker: str = "o") -> None:
-    """Mean over the last axis with a min-max band (the spread over seeds), light enough that
-    overlapping bands leave the lines readable."""
-    ax.plot(x, runs.mean(axis=-1), marker=marker, ms=4, color=color, label=label, linestyle=linestyle)
-    if runs.shape[-1] > 1:
-        ax.fill_between(x, runs.min(axis=-1), runs.max(axis=-1), color=color, alpha=0.12, lw=0)
+from .style import (
+    COLORS,
+    DISPLAY_WIDTH_IN,
+    MARKERS,
+    NOISE_COLOR,
+    PHASE_LINES,
+    SIGNAL_COLOR,
+    band,
+    legend_below,
+    panels,
+    styled,
+)
 
 
 def _alpha_t(method: LinearMethod) -> str:
@@ -114,15 +44,6 @@ def _power10(x: float) -> str:
     return f"${head}10^{{{exponent}}}$"
 
 
-def _legend_below(fig: Figure, ax=None, ncols: int = 2, **kwargs) -> None:
-    """The legend under the panels (of ``ax`` only, or the whole figure), off the data."""
-    if ax is None:
-        handles, labels = fig.axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
-    else:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=ncols, **kwargs)
-
-
 @styled
 def plot_sweep(
     sweep: Sweep, shown: Sequence[str | LinearMethod], against: str = "n", th: Thresholds | None = None, title: str = ""
@@ -134,7 +55,7 @@ def plot_sweep(
     """
     if against not in ("n", "alpha"):
         raise ValueError(f"against must be 'n' or 'alpha'; got {against!r}")
-    fig, axes = _figure(len(shown), width=4.6, height=3.4)
+    fig, axes = panels(len(shown), width=4.6, height=3.4)
     for ax, method in zip(axes.flat, map(methods.get, shown)):
         dist = sweep.distance[method.key]
         judged = th is not None and method.has_threshold
@@ -142,7 +63,7 @@ def plot_sweep(
             for i, alpha in enumerate(sweep.alphas):
                 ok = not judged or th.recovers(method, alpha)
                 tag = "" if not judged else (" (recovers)" if ok else " (fails)")
-                _band(
+                band(
                     ax,
                     sweep.ns,
                     dist[i],
@@ -154,7 +75,7 @@ def plot_sweep(
             ax.set_xlabel("sample size $n$")
         else:
             for j, n in enumerate(sweep.ns):
-                _band(
+                band(
                     ax,
                     sweep.alphas,
                     dist[:, j],
@@ -169,7 +90,7 @@ def plot_sweep(
         ax.set_yscale("log")
         ax.set_title(method.label)
         ax.set_ylabel(method.metric_label)
-        _legend_below(fig, ax, ncols=2 if len(shown) == 1 else 1)
+        legend_below(fig, ax, ncols=2 if len(shown) == 1 else 1)
     if title:
         fig.suptitle(title)
     return fig
@@ -186,7 +107,7 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
     (Cor 4.5's switch).
     """
     shown = methods.encoder_methods()
-    fig, axes = _figure(len(shown), width=3.5, height=3.3)
+    fig, axes = panels(len(shown), width=3.5, height=3.3)
     boundaries = [
         (m, np.array([t.threshold(m) for t in phase.thresholds]), style) for m, style in zip(shown, PHASE_LINES)
     ]
@@ -225,7 +146,7 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
         ax.grid(False)
     axes[0, 0].set_ylabel(r"alignment $\alpha$")
     # The legend's lines are white on white: show them on the colour map's dark end.
-    _legend_below(fig, ncols=2, frameon=True, facecolor="#444444", labelcolor="white", edgecolor="none")
+    legend_below(fig, ncols=2, frameon=True, facecolor="#444444", labelcolor="white", edgecolor="none")
     what = "selected directions" if selected else "encoder row space"
     fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"distance to clean\n({what})")
     return fig
@@ -235,7 +156,7 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
 def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: float) -> Figure:
     """Per-component n -> infinity scores that each method ranks (signal vs noise components);
     ``scores``: method key -> (signal, noise), as from :func:`~je_vs_rc.theory.thresholds.limit_scores`."""
-    fig, axes = _figure(len(scores), width=3.5, height=3.0)
+    fig, axes = panels(len(scores), width=3.5, height=3.0)
     for ax, (key, (signal, noise)) in zip(axes.flat, scores.items()):
         k = signal.size
         ax.bar(np.arange(1, k + 1), signal, color=SIGNAL_COLOR, label="signal components")
@@ -244,7 +165,7 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
         ax.set_xlabel("component $i$")
         ax.set_title(rf"{methods.get(key).label}, $\alpha = {alpha:g}$")
     axes.flat[0].set_ylabel("score ranked by the closed form")
-    _legend_below(fig, ncols=3)
+    legend_below(fig, ncols=3)
     return fig
 
 
@@ -257,7 +178,7 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
     on a linear axis with that ceiling, an unbounded one (RC) on a log axis. ``marks``: labelled
     noise scales drawn as vertical lines (the chapter's quiet and loud noise)."""
     shown = methods.encoder_methods()
-    fig, axes = _figure(len(shown), width=3.4, height=3.4)
+    fig, axes = panels(len(shown), width=3.4, height=3.4)
     s = result.scales
     for ax, method in zip(axes.flat, shown):
         signal, noise = result.signal[method.key], result.noise[method.key]
@@ -311,7 +232,7 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
     values read off the paper's figure at the smallest and largest n.
     """
     cfg = result.config
-    fig, axes = _figure(len(result.methods), len(cfg.gamma_max), width=2.4, height=2.3)
+    fig, axes = panels(len(result.methods), len(cfg.gamma_max), width=2.4, height=2.3)
     ns = np.asarray(cfg.ns)
     for g, g_max in enumerate(cfg.gamma_max):
         for m, key in enumerate(result.methods):
@@ -320,7 +241,7 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
                 color = COLORS[a % len(COLORS)]
                 name = FIG3_ALIGNMENT_NAMES.get(float(alpha))
                 label = rf"{name} ($\alpha = {alpha:g}$)" if name else rf"$\alpha = {alpha:g}$"
-                _band(ax, ns, result.distance[g, m, a], color, label, marker=MARKERS[a % len(MARKERS)])
+                band(ax, ns, result.distance[g, m, a], color, label, marker=MARKERS[a % len(MARKERS)])
                 paper = (
                     FIG3_ENDPOINTS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha))
                     if g < len(FIG3_NOISE_LEVELS)
@@ -361,7 +282,7 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = N
     perturbation bound (dashed, median) against n; one panel per method, one colour per alpha.
 
     With ``th``, the legend gives each alpha as a multiple of the method's threshold."""
-    fig, axes = _figure(len(sweeps), width=3.5, height=3.2)
+    fig, axes = panels(len(sweeps), width=3.5, height=3.2)
     for ax, sweep in zip(axes.flat, sweeps):
         method = methods.get(sweep.method)
         for i, alpha in enumerate(sweep.alphas):
@@ -371,13 +292,13 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = N
                 if th is None
                 else rf"$\alpha = {alpha / th.threshold(method):.3g}\,${_alpha_t(method)}"
             )
-            _band(ax, sweep.ns, sweep.distance[i], color, label, marker=MARKERS[i % len(MARKERS)])
+            band(ax, sweep.ns, sweep.distance[i], color, label, marker=MARKERS[i % len(MARKERS)])
             ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=color, ls="--", lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("sample size $n$")
         ax.set_title(f"{method.label}\n(dashed: bound)")
-        _legend_below(fig, ax, ncols=1)
+        legend_below(fig, ax, ncols=1)
     axes.flat[0].set_ylabel("distance of selected directions")
     return fig
 
@@ -386,7 +307,7 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = N
 def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray]], target: float) -> Figure:
     """Predicted sample size for a target error against alpha / alpha_threshold, per method key:
     from the proven bound and from the calibrated bound (``required[key][prediction name]``)."""
-    fig, axes = _figure(len(required), width=3.5, height=3.0)
+    fig, axes = panels(len(required), width=3.5, height=3.0)
     for ax, (key, by_prediction) in zip(axes.flat, required.items()):
         method = methods.get(key)
         for i, (name, values) in enumerate(by_prediction.items()):
@@ -396,7 +317,7 @@ def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray
         ax.set_xlabel(rf"$\alpha\,/\,${_alpha_t(method)}")
         ax.set_title(method.label)
     axes.flat[0].set_ylabel(f"$n$ needed for error {target:g}")
-    _legend_below(fig, ncols=2)
+    legend_below(fig, ncols=2)
     return fig
 
 

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 
 from ..imagenet_c.results import PAPER_SCALE, RANDOM_INIT
 from ..theory import methods as theory
-from .figures import COLORS, DISPLAY_WIDTH_IN, _figure, _legend_below, styled
+from .style import COLORS, DISPLAY_WIDTH_IN, legend_below, panels, styled
 
 # Coloured by paradigm, as the theory chapters colour JE and RC.
 PARADIGM_COLOR = {"JE": theory.JOINT_EMBEDDING.color, "RC": theory.RECONSTRUCTION.color}
@@ -52,7 +52,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
     """Linear-probe top-1 against corruption severity per method (mean over seeds, band: one std),
     the random-init baseline dashed; one panel per corruption and backbone."""
     panels = sorted({(e["corruption"], e["backbone"]) for e in summary})
-    fig, axes = _figure(len(panels))
+    fig, axes = panels(len(panels))
     paradigms = {e["method"]: e.get("paradigm") for e in summary if e["method"] != RANDOM_INIT}
     # Coloured by paradigm like the drop chart and the theory chapters; methods of one paradigm
     # differ by line style and marker.
@@ -75,7 +75,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
             ylabel="linear-probe top-1 (%)",
         )
         ax.set_xticks(sorted({e["severity"] for e in summary}))
-    _legend_below(fig)
+    legend_below(fig)
     return fig
 
 
@@ -85,7 +85,7 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
     the corrupted test set, right clean data (mean over seeds, band: one std)."""
     methods = sorted({e["method"] for e in summary if e["method"] != RANDOM_INIT and e["corruption"] == corruption})
     strengths = sorted({e["augment_strength"] for e in summary if e["method"] != RANDOM_INIT})
-    fig, axes = _figure(len(methods), 2, width=3.4, height=2.8)
+    fig, axes = panels(len(methods), 2, width=3.4, height=2.8)
     for col, method in enumerate(methods):
         for row, (metric, what) in enumerate((("top1", "corrupted test"), ("top1_clean", "clean data"))):
             ax = axes[row][col]
@@ -100,7 +100,7 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
                         f"injected at strength {strength}" if strength else "plain (no injection)",
                     )
             ax.set(title=f"{NAMES.get(method, method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
-    _legend_below(fig)
+    legend_below(fig)
     return fig
 
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Polygon
 
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
-from .figures import styled
+from .style import styled
 
 # Narrow, with large text, so that a phone (which shows it at about 60% of its size) keeps the text
 # near 7 pt; a click opens the full-size image.

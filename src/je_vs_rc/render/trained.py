@@ -11,7 +11,7 @@ from ..checks.trained import grid_summaries
 from ..theory import methods
 from ..trained.grid import CLOSED_FORM, LINEAR, GridResult
 from ..trained.linear import VARIANTS, LinearStudy
-from .figures import COLORS, _band, _figure, _legend_below, styled
+from .style import COLORS, band, legend_below, panels, styled
 from .tables import number
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
@@ -29,24 +29,24 @@ def noise_name(result: GridResult, level: int) -> str:
 @styled
 def plot_ladder(study: LinearStudy) -> Figure:
     """Distance to the closed form against the step budget, one panel per variant, one line per batch size."""
-    fig, axes = _figure(len(VARIANTS), width=3.2, height=3.0)
+    fig, axes = panels(len(VARIANTS), width=3.2, height=3.0)
     steps = np.asarray(study.config.steps)
     for ax, name in zip(axes.flat, VARIANTS):
         for b, batch in enumerate(study.config.batch_sizes):
-            _band(ax, steps, study.distance[name][:, b], COLORS[b % len(COLORS)], f"batch {batch}")
+            band(ax, steps, study.distance[name][:, b], COLORS[b % len(COLORS)], f"batch {batch}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(name)
         ax.set_xlabel("steps")
     axes[0, 0].set_ylabel("distance to the closed form")
-    _legend_below(fig, ncols=len(study.config.batch_sizes))
+    legend_below(fig, ncols=len(study.config.batch_sizes))
     return fig
 
 
 @styled
 def plot_penalty_scales(study: LinearStudy) -> Figure:
     """Eigenvalues of W S W^T for the penalty variant: trained (markers, seed mean) and predicted (lines)."""
-    fig, axes = _figure(1, width=4.6, height=3.2)
+    fig, axes = panels(1, width=4.6, height=3.2)
     ax = axes[0, 0]
     lams = np.asarray(study.config.penalties)
     k = study.scales.shape[-1]
@@ -73,14 +73,14 @@ def plot_grid(result: GridResult) -> Figure:
     the trained linear model and each MLP (mean, min-max band over seeds); shaded: the seeds' alpha_JE and
     alpha_RC ranges."""
     L = len(result.config.gamma_max)
-    fig, axes = _figure(len(result.methods), nrows=L, width=4.4, height=3.2)
+    fig, axes = panels(len(result.methods), nrows=L, width=4.4, height=3.2)
     alphas = np.asarray(result.config.alphas)
     for g in range(L):
         for col, m in enumerate(result.methods):
             ax = axes[g, col]
             for i, arch in enumerate(result.distance):
                 style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
-                _band(ax, alphas, result.distance[arch][m][g], COLORS[i % len(COLORS)], arch, style)
+                band(ax, alphas, result.distance[arch][m][g], COLORS[i % len(COLORS)], arch, style)
             for key, threshold in result.alpha.items():
                 values, method = threshold[g], methods.get(key)
                 name, color = (
