@@ -51,8 +51,8 @@ def _line(
 def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int = 0) -> Figure:
     """Linear-probe top-1 against corruption severity per method (mean over seeds, band: one std),
     the random-init baseline dashed; one panel per corruption and backbone."""
-    panels = sorted({(e["corruption"], e["backbone"]) for e in summary})
-    fig, axes = panels(len(panels))
+    cells = sorted({(e["corruption"], e["backbone"]) for e in summary})
+    fig, axes = panels(len(cells))
     paradigms = {e["method"]: e.get("paradigm") for e in summary if e["method"] != RANDOM_INIT}
     # Coloured by paradigm like the drop chart and the theory chapters; methods of one paradigm
     # differ by line style and marker.
@@ -61,7 +61,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
         k = sum(p == paradigms[method] for p in (paradigms[m] for m in styles))
         color = PARADIGM_COLOR.get(paradigms[method], COLORS[len(styles) % len(COLORS)])
         styles[method] = (color, LINESTYLES[k % len(LINESTYLES)], MARKERS[k % len(MARKERS)])
-    for ax, (corruption, backbone) in zip(axes[0], panels):
+    for ax, (corruption, backbone) in zip(axes[0], cells):
         for method, (color, linestyle, marker) in styles.items():
             entries = _series(summary, corruption=corruption, backbone=backbone, augment_strength=strength).get(method)
             if entries:
