@@ -87,6 +87,30 @@ def test_lemma_b1_check_detects_a_wrong_sigma(toy, monkeypatch):
         check_lemma_b1(toy, alpha=SQUARE_PROBE_ALPHA, n=40, n_views=400, n_labels=2, rng=rng)
 
 
+# Chapter 3's Lemma B.1 check: the toy setting at SQUARE_PROBE_ALPHA, n = 100, 2000 views, 3 labels.
+CHAPTER_LEMMA = {"alpha": SQUARE_PROBE_ALPHA, "n": 100, "n_views": 2000, "n_labels": 3}
+
+
+@pytest.mark.parametrize("missing", ["theta", "gamma"])
+def test_lemma_b1_check_sees_each_term_of_the_ridge_form(toy, monkeypatch, missing):
+    # A ridge form without Theta's term (or without Gamma's) must fail on every seed, not only on some:
+    # Theta's term is ~1% of the whole loss, 4.4-6.1 standard errors on seeds 0-9, so a check of the
+    # whole V alone let it pass on seeds 2 and 5 (issue 23, item 12).
+    objective = closed_forms.supervised_objective
+    term = toy.sigma(0.0) if missing == "theta" else toy.sigma(SQUARE_PROBE_ALPHA) - toy.sigma(0.0)
+    monkeypatch.setattr(closed_forms, "supervised_objective", lambda V, X, Y, Sigma: objective(V, X, Y, Sigma - term))
+    for seed in range(10):
+        with pytest.raises(ClaimError, match="Lemma B.1"):
+            check_lemma_b1(toy, rng=np.random.default_rng(seed), **CHAPTER_LEMMA)
+
+
+def test_lemma_b1_check_passes_at_the_chapter_scale(toy):
+    out = check_lemma_b1(toy, rng=np.random.default_rng(0), **CHAPTER_LEMMA)
+    assert set(out) == {"full", "theta", "gamma"}
+    # Both parts carry a penalty of their own (Theta alone on the first, Theta + alpha^2 Gamma on the second).
+    assert out["theta"]["exact"] > 0 and out["gamma"]["exact"] > 0
+
+
 def test_sampled_views_with_a_wrong_alpha_are_detected(toy, monkeypatch):
     # The other side: views drawn with alpha^2 gamma instead of alpha gamma (Sigma right, sampling wrong).
     sample = AlignedNoise.sample

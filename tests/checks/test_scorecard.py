@@ -24,6 +24,7 @@ from je_vs_rc.checks.scorecard import (
 from je_vs_rc.imagenet_c import results
 from je_vs_rc.simulate.sweeps import scaled_setting
 from je_vs_rc.theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
+from je_vs_rc.theory.setting import Setting
 from je_vs_rc.theory.thresholds import thresholds
 
 COMMITTED = Path(__file__).parents[2] / "benchmarks" / "imagenet_c_cpu" / "results.json"
@@ -83,6 +84,18 @@ def test_corollary_score_needs_both_regimes(toy):
     assert "high regime): JE's threshold below RC's" in score.evidence
     one = {k: v for k, v in both.items() if v.regime == "high"}
     assert corollary_45_score(one, agreement).status == PARTLY
+
+
+def test_corollary_score_says_when_neither_needs_alignment():
+    # Chapter 6 rerun with Theta loud on the noise (issue 23, item 1): at quiet noise both squared
+    # thresholds are negative, so "JE's threshold above RC's" would be false of the thresholds on alpha.
+    base = Setting([4.0, 3.0, 2.0], [0.01, 0.01, 0.01, 1.0, 1.0, 1.0], [0, 0, 0, 1.0, 0.6, 0.3])
+    regimes = _regimes(base, 1.0, 10.0)
+    quiet = regimes["s=1"]
+    assert quiet.regime == "low" and max(quiet.squared.values()) < 0
+    evidence = corollary_45_score(regimes, {JOINT_EMBEDDING.key: 1.0, RECONSTRUCTION.key: 1.0}).evidence
+    assert "s=1 noise (low regime): neither needs alignment (JE's squared threshold above RC's, both ≤ 0)" in evidence
+    assert "s=10 noise (high regime): JE's threshold below RC's" in evidence
 
 
 def _line(model, match, ours, paper):

@@ -190,6 +190,20 @@ def test_threshold_crossing_is_checked(monkeypatch):
         check_threshold_crossing(base, dataclasses.replace(crossing, scale=crossing.switch_scale))
     with pytest.raises(ClaimError):
         check_threshold_crossing(base, dataclasses.replace(crossing, at_switch=True))
+    # Where both drawn thresholds sit at alpha = 0: a wrong end of that interval fails.
+    with pytest.raises(ClaimError, match="said to be 0 up to scale"):
+        check_threshold_crossing(base, dataclasses.replace(crossing, zero_until=2 * crossing.zero_until))
+
+
+def test_lines_at_zero_past_the_crossing_are_checked():
+    # Theta loud on the noise (issue 23, item 1): the squared thresholds cross at scale 2 where both are
+    # negative; both thresholds on alpha are 0 up to scale 2.72, where RC's turns positive.
+    base = Setting([4.0, 3.0, 2.0], [0.01, 0.01, 0.01, 1.0, 1.0, 1.0], [0, 0, 0, 1.0, 0.6, 0.3])
+    crossing = threshold_crossing(base)
+    assert crossing.alpha2 < 0 and crossing.zero_until == pytest.approx(2.7213, abs=1e-4)
+    check_threshold_crossing(base, crossing)
+    with pytest.raises(ClaimError, match="0 up to scale"):
+        check_threshold_crossing(base, dataclasses.replace(crossing, zero_until=0.5 * crossing.scale))
 
 
 def test_orthogonal_check_sees_what_the_subspace_distance_cannot(toy):

@@ -11,7 +11,7 @@ from je_vs_rc import thresholds
 from je_vs_rc.checks.thresholds import check_corollary_45, check_limit_scores
 from je_vs_rc.simulate.sweeps import population_distance
 from je_vs_rc.theory import methods
-from je_vs_rc.theory.thresholds import limit_scores
+from je_vs_rc.theory.thresholds import EDGE_RTOL, limit_scores
 
 
 def test_hand_computed_values(toy):
@@ -88,7 +88,36 @@ def test_threshold_crossing_is_the_root_of_the_difference(seed):
     for _ in range(200):
         mid = np.sqrt(lo * hi)
         lo, hi = (mid, hi) if diff(mid) > 0 else (lo, mid)
-    assert crossing.scale == pytest.approx(lo, rel=1e-9)
+    assert crossing.scale == pytest.approx(lo, rel=EDGE_RTOL)
     g, theta = base.lam_gamma[k:], base.lam_theta[k:]
     assert crossing.at_switch == (theta[g.argmax()] / g.max() == np.min(theta / g))
-    assert crossing.at_switch == (crossing.scale == pytest.approx(crossing.switch_scale, rel=1e-12))
+    assert crossing.at_switch == (crossing.scale == pytest.approx(crossing.switch_scale, rel=EDGE_RTOL))
+    # Both drawn thresholds are 0 exactly up to zero_until, beyond the crossing iff alpha^2 there is <= 0.
+    z = crossing.zero_until
+    assert (z >= crossing.scale) == (crossing.alpha2 <= 0)
+    if 0 < z < np.inf:
+        assert max(thresholds(scaled_setting(base, z * (1 - 1e-6))).squared.values()) <= 0
+        assert max(thresholds(scaled_setting(base, z * (1 + 1e-6))).squared.values()) > 0
+
+
+@pytest.mark.parametrize(
+    "theta_noise, profile",
+    [
+        ([0.9, 0.1, 0.1], [18.9, 2.1, 2.1]),  # 0.9/18.9 and 0.1/2.1 are both 1/21 but round apart
+        ([0.4, 0.3, 0.5], [1.2, 0.9, 0.5]),  # 1/3 twice, rounded apart as well
+    ],
+)
+def test_equal_ratios_that_round_apart_cross_on_the_edge(theta_noise, profile):
+    # The loudest component has the smallest lam_theta/g in exact arithmetic, so the crossing is on the
+    # low-noise edge; an exact float comparison of the ratios said it was not, and the chapter's check
+    # then stopped a legal rerun (issue 23, item 2).
+    from je_vs_rc import Setting
+    from je_vs_rc.checks.thresholds import check_threshold_crossing
+    from je_vs_rc.theory.thresholds import threshold_crossing
+
+    base = Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, *theta_noise], [0.0, 0.0, 0.0, *profile])
+    theta, g = np.array(theta_noise), np.array(profile)
+    assert theta[0] / g[0] != np.min(theta / g)  # the ratios do round apart
+    crossing = threshold_crossing(base)
+    assert crossing.at_switch and crossing.scale == crossing.switch_scale
+    check_threshold_crossing(base, crossing)

@@ -94,12 +94,17 @@ def corollary_45_score(regimes: Mapping[str, Thresholds], agreement: Mapping[str
     orders the thresholds only in its low- and high-noise regimes: reproduced when both were checked,
     partly when one was, not run when the spectra fell in neither (the corollary is then silent)."""
     orders = []
+    je_name, rc_name = JOINT_EMBEDDING.short, RECONSTRUCTION.short
     for name, th in regimes.items():
         je, rc = th.threshold2(JOINT_EMBEDDING), th.threshold2(RECONSTRUCTION)
         word = "above" if je > rc else "below" if je < rc else "equal to"
-        orders.append(
-            f"{name} noise ({th.regime} regime): {JOINT_EMBEDDING.short}'s threshold {word} {RECONSTRUCTION.short}'s"
+        # The corollary orders the squared thresholds; where both are <= 0 neither needs alignment.
+        what = (
+            f"neither needs alignment ({je_name}'s squared threshold {word} {rc_name}'s, both ≤ 0)"
+            if max(je, rc) <= 0
+            else f"{je_name}'s threshold {word} {rc_name}'s"
         )
+        orders.append(f"{name} noise ({th.regime} regime): {what}")
     cells = ", ".join(f"{100 * share:.1f}% ({methods.get(key).short})" for key, share in agreement.items())
     evidence = "; ".join(orders) + f"; the simulated phase diagram agrees with the thresholds in {cells} of cells"
     ordered = len({th.regime for th in regimes.values()} & {"low", "high"})

@@ -10,7 +10,7 @@ from ..theory import methods
 from ..theory.linalg import orthogonal_distance
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
 from ..theory.setting import Setting
-from ..theory.thresholds import Crossing, NoiseMagnitude, Thresholds, limit_scores, thresholds
+from ..theory.thresholds import EDGE_RTOL, Crossing, NoiseMagnitude, Thresholds, limit_scores, thresholds
 from .claims import DECREASE_FACTOR, FAILED_ABOVE, IDENTITY_ATOL, RECOVERED_BELOW, claim
 
 # Phase-diagram cells whose n -> infinity eigengap, relative to the weakest signal score, is below
@@ -197,7 +197,10 @@ def check_threshold_crossing(setting: Setting, crossing: Crossing) -> dict[str, 
     Recomputes both thresholds from the registry's formulas at ``crossing.scale`` and just beside it:
     they must be equal there, JE's above RC's just below and under it just above (one crossing); the
     crossing lies within Cor 4.5's undetermined band ``[eta^2/(delta max g), eta^2/(delta min g)]``, and
-    it sits on the low-noise edge ``max lam_gamma = eta^2/delta`` exactly when ``crossing.at_switch``.
+    it sits on the low-noise edge ``max lam_gamma = eta^2/delta`` (to relative ``EDGE_RTOL``) exactly when
+    ``crossing.at_switch``. Where both drawn thresholds sit at alpha = 0 (``crossing.zero_until``): both
+    squared thresholds are <= 0 just below it and one is > 0 just above it, and it lies beyond the
+    crossing exactly when the common squared threshold there is <= 0.
     """
 
     def diff(scale: float) -> tuple[float, float]:
@@ -221,12 +224,26 @@ def check_threshold_crossing(setting: Setting, crossing: Crossing) -> dict[str, 
         crossing.switch_scale * (1 - IDENTITY_ATOL) <= s <= high_edge * (1 + IDENTITY_ATOL),
         f"crossing at scale {s:.6g} outside Cor 4.5's band [{crossing.switch_scale:.6g}, {high_edge:.6g}]",
     )
-    on_edge = abs(s - crossing.switch_scale) < IDENTITY_ATOL * s
+    on_edge = abs(s - crossing.switch_scale) <= EDGE_RTOL * crossing.switch_scale
     claim(
         on_edge == crossing.at_switch,
         f"crossing at {s:.6g}, low-noise edge at {crossing.switch_scale:.6g}: at_switch={crossing.at_switch} is wrong",
     )
-    return {"scale": s, "switch_scale": crossing.switch_scale, "difference": at}
+    z = crossing.zero_until
+    if 0 < z < np.inf:
+        inside, beyond = (thresholds(scaled_setting(setting, z * f)) for f in (1 - CROSSING_STEP, 1 + CROSSING_STEP))
+        claim(
+            max(inside.alpha_je2, inside.alpha_rc2) <= 0 < max(beyond.alpha_je2, beyond.alpha_rc2),
+            f"both thresholds are said to be 0 up to scale {z:.6g}, but the squared thresholds are "
+            f"{inside.alpha_je2:.3g} and {inside.alpha_rc2:.3g} just below it, "
+            f"{beyond.alpha_je2:.3g} and {beyond.alpha_rc2:.3g} just above",
+        )
+    claim(
+        (z >= s * (1 - CROSSING_STEP)) == (crossing.alpha2 <= 0),
+        f"both thresholds 0 up to scale {z:.6g} but the common squared threshold at the crossing {s:.6g} is "
+        f"{crossing.alpha2:.3g}",
+    )
+    return {"scale": s, "switch_scale": crossing.switch_scale, "difference": at, "zero_until": z}
 
 
 def check_encoder_caveat(phase: PhaseDiagram, setting: Setting, method: str | LinearMethod) -> int:

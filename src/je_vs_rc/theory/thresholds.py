@@ -136,23 +136,37 @@ def limit_scores(setting: Setting, alpha: float) -> dict[str, tuple[np.ndarray, 
     return {m.key: m.limit_scores(spectra, alpha) for m in methods.encoder_methods()}
 
 
+# A crossing whose scale is within this relative distance of the low-noise edge is on it. The general
+# root and eta^2/(delta max g) are sums of positive terms and one square root, each accurate to a few
+# ulps (~1e-15 relative), so a crossing that is on the edge in exact arithmetic (equal ratios
+# lam_theta_i/g_i that round apart, e.g. 0.9/18.9 and 0.1/2.1) lands within ~1e-15 of it; 1e-9 leaves
+# a million-fold margin and is still far below the 3 significant digits the book prints. The check of
+# the crossing (checks.thresholds) uses the same constant, so the two cannot disagree.
+EDGE_RTOL = 1e-9
+
+
 @dataclass(frozen=True)
 class Crossing:
     """Where ``alpha_JE^2`` and ``alpha_RC^2`` are equal when Gamma is scaled by a factor s.
 
     Attributes:
-        scale: the factor s_x (Gamma -> s_x Gamma) at which the squared thresholds are equal; JE needs
-            more alignment below it, RC above it.
+        scale: the factor s_x (Gamma -> s_x Gamma) at which the squared thresholds are equal; JE's is the
+            larger below it, RC's above it.
         switch_scale: the factor at which ``max_i lam_gamma_i = eta^2/delta`` (Cor 4.5's low-noise edge).
-        at_switch: whether ``scale == switch_scale``: true iff the loudest noise component also has the
-            smallest ``lam_theta_i / lam_gamma_i``.
-        alpha2: the common squared threshold at ``scale`` (<= 0: both lines sit at alpha = 0 there).
+        at_switch: whether the crossing is on that edge (to relative ``EDGE_RTOL``; then ``scale`` is
+            ``switch_scale``). In exact arithmetic: iff the loudest noise component also has the smallest
+            ``lam_theta_i / lam_gamma_i``.
+        alpha2: the common squared threshold at ``scale`` (<= 0: both thresholds on alpha are 0 there).
+        zero_until: both squared thresholds are <= 0, so both thresholds on alpha (the lines the phase
+            diagram draws) are 0, exactly for the scales in (0, zero_until] (0: at no scale; ``inf``: at
+            every scale up to ``SCALE_SEARCH``'s end). It is at least ``scale`` iff ``alpha2 <= 0``.
     """
 
     scale: float
     switch_scale: float
     at_switch: bool
     alpha2: float
+    zero_until: float
 
 
 def threshold_crossing(setting: Setting) -> Crossing:
@@ -168,6 +182,11 @@ def threshold_crossing(setting: Setting) -> Crossing:
     ``s_x = min_j eta^2 (1/delta + sqrt(1/delta^2 + 4 g_j c_j/eta^2)) / (2 g_j)``. It equals
     ``eta^2/(delta max g)`` -- the crossing at ``max lam_gamma = eta^2/delta`` -- iff the loudest
     component has ``c_j = 0``; otherwise the thresholds cross at a louder noise.
+
+    Both squared thresholds increase with s, so both are <= 0 on an interval (0, s_0], s_0 the first
+    scale at which either reaches 0 (:func:`overtaking_scale` at alpha = 0); there the phase diagram
+    draws both thresholds at alpha = 0. When the common value at s_x is <= 0, s_0 >= s_x: the two
+    lines do not cross visibly, they lie together at alpha = 0 up to s_0 and part there.
     """
     spectra = setting.spectra()
     g, theta = spectra.gamma_noise, spectra.theta_noise
@@ -176,13 +195,14 @@ def threshold_crossing(setting: Setting) -> Crossing:
     roots = eta2 * (1 / delta + np.sqrt(1 / delta**2 + 4 * g * c / eta2)) / (2 * g)
     scale = float(roots.min())
     switch_scale = float(eta2 / (delta * g.max()))
-    loudest = g == g.max()
-    at_switch = bool(np.any(c[loudest] == 0))
+    # Not c == 0 at the loudest component: equal ratios can round apart (see EDGE_RTOL).
+    at_switch = abs(scale - switch_scale) <= EDGE_RTOL * switch_scale
     if at_switch:
-        scale = switch_scale  # the same number; avoid the rounding of the general formula
+        scale = switch_scale  # the same number up to rounding: keep the one Cor 4.5 names
     je = methods.get(JOINT_EMBEDDING)
     alpha2 = float(je.threshold2_per_noise(spectra.noise_scaled(scale)).max())
-    return Crossing(scale, switch_scale, at_switch, alpha2)
+    zero_until = min(overtaking_scale(spectra, m, 0.0) for m in (JOINT_EMBEDDING, RECONSTRUCTION))
+    return Crossing(scale, switch_scale, at_switch, alpha2, zero_until)
 
 
 # Where :func:`overtaking_scale` looks for the crossing: factors of Gamma from 1e-12 to 1e12.
