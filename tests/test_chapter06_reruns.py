@@ -42,7 +42,7 @@ def test_chapter06_adapts_or_stops(params, tmp_path):
         Setting(p["signal_energy"], p["lam_theta"], np.concatenate([np.zeros(k), p["noise_profile"]]))
     )
     assert float(values["cmp_cross_scale"]) == pytest.approx(crossing.scale, rel=1e-12)
-    assert ("on the dotted line" in values["cmp_cross_where"]) == crossing.at_switch
+    assert ("on the dotted line" in values["cmp_cross_caption"]) == crossing.at_switch
     assert not crossing.at_switch  # both sets put the crossing off the line: the old caption was false here
     for name in ("quiet", "loud"):
         je, rc = float(values[f"cmp_{name}_je"]), float(values[f"cmp_{name}_rc"])

@@ -9,7 +9,7 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 from test_runner import glued
 
-from je_vs_rc import data, run
+from je_vs_rc import data, run, thresholds
 
 
 def run_or_claim_error(chapter: str, params: dict, tmp_path) -> dict[str, str] | None:
@@ -122,3 +122,93 @@ def test_mnist_with_other_parameters(params, stops, tmp_path):
     if values is not None:
         assert values["mn_seeds"] == "1" and "3 sample sizes" in values["mn_grid"]
         assert "not in this build" in values["mn_variants_status"]
+
+
+# ---- chapters 1, 2, 6, 9: reruns that move a default across a regime boundary (issue 23) ----------------
+# Each must build (no check may stop it) and say what its own numbers say.
+
+
+def run_and_read(chapter: str, params: dict, tmp_path) -> dict[str, str]:
+    """The glued values of a run that must succeed (a check that stops a legal rerun is a defect)."""
+    out = run.run_chapter(chapter, params, out_dir=tmp_path)
+    return {key: value.strip("'\"") for key, value in glued(out).items()}
+
+
+SMALL_06 = {"grid": 8, "n": 2000}
+
+
+@pytest.mark.slow
+def test_je_vs_rc_when_the_squared_thresholds_cross_below_zero(tmp_path):
+    # Issue 23, item 1: Theta loud on the noise. The squared thresholds cross at scale 2 where both are
+    # -0.495, so the drawn lines are both 0 up to 2.72; the old text said "cross at alpha = 0.000".
+    values = run_and_read("06_je_vs_rc", {**SMALL_06, "lam_theta": [0.01, 0.01, 0.01, 1.0, 1.0, 1.0]}, tmp_path)
+    assert "both thresholds on α are 0 (no alignment needed) up to noise scale 2.72" in values["cmp_cross_sentence"]
+    assert "lie together at α = 0 (the bottom edge) up to noise scale 2.72" in values["cmp_cross_caption"]
+    assert "at α = 0.000" not in values["cmp_cross_sentence"]
+    assert values["cmp_je_boundary"].startswith("is 0 up to noise scale 200")
+    assert "quiet noise (low regime): neither needs alignment" in values["score_cor_4_5_evidence"]
+
+
+@pytest.mark.slow
+def test_je_vs_rc_when_equal_ratios_round_apart(tmp_path):
+    # Issue 23, item 2: 0.9/18.9 and 0.1/2.1 are both 1/21 but round apart; the build used to stop with
+    # "at_switch=False is wrong". The crossing is on the low-noise edge.
+    params = {**SMALL_06, "lam_theta": [1.0, 1.0, 1.0, 0.9, 0.1, 0.1], "noise_profile": [18.9, 2.1, 2.1]}
+    values = run_and_read("06_je_vs_rc", params, tmp_path)
+    assert values["cmp_cross_sentence"].startswith("the thresholds cross at noise scale 0.106, at α = 0.224")
+    assert "on the dotted line" in values["cmp_cross_caption"]
+    assert values["cmp_quiet_regime"] == values["cmp_loud_regime"] == "high"  # both magnitudes past the switch
+    assert values["score_cor_4_5_status"] == "◐ partly"
+
+
+@pytest.mark.slow
+def test_je_vs_rc_with_an_uncovered_noise_component(tmp_path):
+    # Issue 23, item 3: lam_theta = 0 on a noise component: its JE score is 1/(1+alpha^2) at every
+    # magnitude, so JE's boundary is flat at sqrt((1-delta)/delta) instead of rising towards it.
+    values = run_and_read("06_je_vs_rc", {**SMALL_06, "lam_theta": [1.0, 1.0, 1.0, 0.0, 0.1, 0.1]}, tmp_path)
+    assert values["cmp_je_boundary"].startswith("is flat at √((1−δ)/δ) = 0.707")
+    assert float(values["cmp_quiet_je"]) == pytest.approx(float(values["cmp_loud_je"]))
+
+
+@pytest.mark.slow
+def test_introduction_with_loud_noise_in_the_undetermined_band(tmp_path):
+    # Loud noise at 4 straddles eta^2/delta (max 4 > 2 > min 1.2): Cor 4.5 is silent, the sentence still
+    # follows the thresholds (here RC needs more).
+    values = run_and_read("01_introduction", {"loud": 4.0, "alpha": 0.5}, tmp_path)
+    assert values["intro_loud_regime"] == "undetermined"
+    th = thresholds([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0, 0, 0, 4.0, 2.4, 1.2])
+    assert values["intro_loud_sentence"] == (
+        f"RC needs α > {th.threshold('rc'):.3g} and JE α > {th.threshold('je'):.3g}: JE needs less"
+    )
+    assert float(values["intro_mag_alpha"]) == 0.5
+
+
+@pytest.mark.slow
+def test_setting_without_alignment(tmp_path):
+    # alpha = 0: the augmentation ignores the corruption; the moments still match sampling.
+    values = run_and_read("02_setting", {"alpha": 0.0, "n": 50, "n_views": 400}, tmp_path)
+    assert float(values["setting_alpha"]) == 0.0
+    assert max(float(values[f"setting_z_{m}"]) for m in ("S", "G", "Sigma")) < float(values["setting_mc_sigmas"])
+
+
+@pytest.mark.slow
+def test_errata_when_no_alignment_is_needed(tmp_path):
+    # Theta as loud as the signal on the noise: both squared thresholds are negative. The tie check used
+    # to look for a tie at alpha = 0 and stop the build.
+    values = run_and_read("09_errata", {"lam_theta": [1.0] * 6, "lam_gamma": [0.0, 0.0, 0.0, 1.0, 0.6, 0.3]}, tmp_path)
+    assert values["err_tie"].startswith("JE's squared threshold is negative (-0.5): every α ≥ 0 works")
+    assert "at α = 1 (above JE's threshold 0 and above RC's threshold 0)" in values["err_cross_shifts"]
+
+
+@pytest.mark.slow
+def test_finite_samples_when_every_prediction_is_simulated(tmp_path):
+    # A looser target: every predicted n is within the budget (at the defaults RC's calibrated-bound sizes,
+    # 2.5M-44.5M, are not), so the text must not call any prediction untested, and the coverage is
+    # measured at both kinds of predicted sizes (issue 23, item 9).
+    params = {**SMALL_10, "ratios": [2.5, 5.0], "target": 0.3, "max_check_n": 100000}
+    values = run_and_read("10_finite_samples", params, tmp_path)
+    assert values["fs_untested"] == "Every predicted n was simulated."
+    assert int(values["fs_checked"]) == 8  # 2 alphas x 2 predictions x 2 models
+    for key in ("je", "rc"):
+        assert "at calibrated typical sizes and" in values[f"fs_coverage_{key}"]
+        assert "at calibrated-bound sizes" in values[f"fs_coverage_{key}"]

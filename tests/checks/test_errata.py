@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from je_vs_rc import paper, thresholds
+from je_vs_rc import Setting, paper, thresholds
 from je_vs_rc.checks import errata
 from je_vs_rc.checks.claims import ClaimError
 from je_vs_rc.simulate import errata as sim_errata
+from je_vs_rc.theory.setting import augmented_moments
 
 
 def test_errata_checks_pass_on_the_toy_setting(toy):
@@ -17,10 +18,19 @@ def test_errata_checks_pass_on_the_toy_setting(toy):
     X = toy.clean_data(100, rng) + toy.corruption(100, rng)
     losses = errata.check_rc_forms(X, toy, 1.0, 0.6)
     assert losses["masked"]["paper"] < losses["masked"]["slides"]
-    gap_at, gap_above = errata.check_threshold_is_a_tie(toy, th)
-    assert abs(gap_at) < 1e-12 < gap_above
+    gaps = errata.check_threshold_is_a_tie(toy, th)
+    assert abs(gaps["gap_at"]) < 1e-12 < gaps["gap_above"]
     assert errata.check_eq68_is_harmless(toy, th)["smallest"] == pytest.approx(th.delta)
     assert errata.check_table1_arithmetic()["worst"] <= errata.TABLE1_HALF_UNIT
+
+
+def test_tie_check_when_no_alignment_is_needed():
+    # Theta as loud as the signal on the noise: JE's squared threshold is negative, alpha = 0 already
+    # recovers, and there is no tie to find (the check used to look for one at alpha = 0 and fail).
+    quiet = Setting([4.0, 3.0, 2.0], [1.0] * 6, [0.0, 0.0, 0.0, 1.0, 0.6, 0.3])
+    th = thresholds(quiet)
+    assert th.alpha_je2 < 0
+    assert errata.check_threshold_is_a_tie(quiet, th)["gap_zero"] > 0
 
 
 def test_table1_is_compared_at_the_printed_precision():
@@ -44,10 +54,15 @@ def test_table1_check_can_fail(monkeypatch):
 
 
 def test_whitening_check_can_fail(toy):
-    S, G = toy.population_moments(1.0, corrupted=True)
-    assert errata.check_whitening_typo(S, G, 3)["eq42_corrected"] < 1e-8
+    rng = np.random.default_rng(0)
+    X = toy.clean_data(200, rng) + toy.corruption(200, rng)
+    S, G = augmented_moments(X, toy.sigma(1.0))
+    assert errata.check_whitening_typo(S, G, 3)["eq42_last"] < 1e-8
     with pytest.raises(ClaimError):
         errata.check_whitening_typo(np.eye(6), G, 3)  # S = I: the printed eqs. 41-42 are right too
+    # Population moments commute: the two readings of eq. 41 cannot be told apart, and the check says so.
+    with pytest.raises(ClaimError, match="must not commute"):
+        errata.check_whitening_typo(*toy.population_moments(1.0, corrupted=True), 3)
 
 
 def test_masking_check_can_fail(toy, monkeypatch):

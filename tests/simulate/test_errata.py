@@ -38,7 +38,16 @@ def test_eq41_holds_as_printed_and_eq42_needs_the_inverse_root():
     S, G = A @ A.T + np.eye(7), B @ B.T  # S and G do not commute: no accidental agreement
     errors = errata.whitening_errors(S, G, 3)
     assert errors["eq41_printed"] < 1e-10 < 1e-2 < errors["eq41_inverse"]
-    assert errors["eq42_corrected"] < 1e-10 < 1e-2 < errors["eq42_printed"]
+    assert errors["eq42_last"] < 1e-10 < 1e-2 < errors["eq42_middle"]
+    assert errors["span_corrected"] < 1e-10 < 1e-2 < errors["span_printed"]
+
+
+def test_population_moments_cannot_tell_the_readings_of_eq41_apart(toy):
+    # S and G commute in the n -> infinity setting: both readings of P satisfy eq. 41 as printed
+    # (G S^-1 = P Omega P^-1) and span{p_i} is the encoder's row space; only the constraint sees eq. 42.
+    errors = errata.whitening_errors(*toy.population_moments(1.0, corrupted=True), 3)
+    assert errors["eq41_inverse"] < 1e-10 and errors["span_printed"] < 1e-10
+    assert errors["eq42_middle"] > 1
 
 
 def test_dropped_cross_block_is_real_and_shrinks(toy):

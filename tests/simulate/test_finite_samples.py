@@ -8,7 +8,7 @@ import pytest
 from je_vs_rc import thresholds
 from je_vs_rc.simulate.finite_samples import (
     CALIBRATED,
-    GUARANTEED,
+    CALIBRATED_BOUND,
     calibrate,
     finite_sample_sweep,
     fit_rate,
@@ -59,9 +59,9 @@ def test_predictions_grow_towards_the_threshold(toy):
     calibration = calibrate(sweep, ratios)
     np.testing.assert_allclose(calibration.at(ratios)[0], calibration.constant)
     predicted = predicted_sample_sizes(toy, "rc", calibration, [1.5, 2.0, 3.0], 0.05)
-    for name in (GUARANTEED, CALIBRATED):
+    for name in (CALIBRATED_BOUND, CALIBRATED):
         assert np.all(np.diff(predicted[name]) < 0)
-    assert np.all(predicted[CALIBRATED] < predicted[GUARANTEED])
-    assert predicted[GUARANTEED][0] == pytest.approx(
+    assert np.all(predicted[CALIBRATED] < predicted[CALIBRATED_BOUND])
+    assert predicted[CALIBRATED_BOUND][0] == pytest.approx(
         required_n(toy, "rc", 1.5 * threshold, 0.05, calibration.constant[0])
     )

@@ -117,13 +117,16 @@ def check_fresh_predictions(
     setting: Setting, sweep: FiniteSweep, calibration: Calibration, target: float, seeds: object, max_n: float
 ) -> tuple[list[dict[str, float]], dict[str, float]]:
     """Both sample-size predictions at each swept alpha, checked on fresh ``seeds`` where the predicted n
-    is at most ``max_n`` (:func:`check_sample_size_prediction`), and the coverage of the bound's constant:
+    is at most ``max_n`` and at least k (:func:`check_sample_size_prediction`), and the coverage of the
+    bound's constant:
     the share of all fresh draws with ``||E||_op sqrt(n) <= c`` is at least the ``COVERAGE_FALSE_ALARM``
     quantile of Binomial(draws, ``COVERAGE_LEVEL``) / draws. Returns one row per alpha (``ratio``,
     ``n_cal`` and ``err_cal`` (median error there, nan if not simulated), ``n_bound``, ``err_bound``
     (largest error there) and ``share_bound`` (share of draws there within the target)) and the coverage
-    (``share``, ``floor``, ``draws``)."""
+    (``share``, ``floor``, ``draws``, and how many of those draws were at calibrated typical and at
+    calibrated-bound sizes: ``draws_typical``, ``draws_bound``)."""
     rows, covered, draws = [], 0, 0
+    at = {"draws_typical": 0, "draws_bound": 0}
     for i, (ratio, alpha) in enumerate(zip(calibration.ratios, sweep.alphas)):
         c = calibration.constant[i]
         n_cal = required_n(
@@ -139,24 +142,27 @@ def check_fresh_predictions(
             "share_bound": float("nan"),
         }
         for n, constant in ((n_cal, None), (n_bound, c)):
-            if n > max_n:
+            # Beyond the budget, or below k samples (no data of rank k can be drawn): not simulated,
+            # reported as such.
+            if n > max_n or n < setting.k:
                 continue
             fresh = check_sample_size_prediction(setting, sweep.method, alpha, n, target, seeds, constant)
             errors, scaled = fresh.distance[0, 0], fresh.perturbation[0, 0] * np.sqrt(fresh.ns[0])
             covered, draws = covered + int(np.sum(scaled <= c)), draws + scaled.size
+            at["draws_typical" if constant is None else "draws_bound"] += scaled.size
             if constant is None:
                 row["err_cal"] = float(np.median(errors))
             else:
                 row["err_bound"], row["share_bound"] = float(errors.max()), float(np.mean(errors <= target))
         rows.append(row)
-    claim(draws > 0, "no sample-size prediction could be simulated (raise max_check_n)")
+    claim(draws > 0, "no sample-size prediction could be simulated: each is above max_n or below k")
     share, floor = covered / draws, stats.binom.ppf(COVERAGE_FALSE_ALARM, draws, COVERAGE_LEVEL) / draws
     claim(
         share >= floor,
         f"{methods.get(sweep.method).short}: only {share:.0%} of {draws} fresh draws have "
         f"||E|| sqrt(n) <= c (calibrated for {COVERAGE_LEVEL:.0%}; floor {floor:.0%})",
     )
-    return rows, {"share": share, "floor": float(floor), "draws": draws}
+    return rows, {"share": share, "floor": float(floor), "draws": draws, **at}
 
 
 def check_bound_nearly_tight(method: str | EncoderMethod) -> float:
@@ -187,7 +193,7 @@ def check_calibrated_errors(rows: list[dict[str, float]], target: float) -> tupl
     target (what the book promises of these predictions), and at least one was simulated. Returns the
     smallest and largest median error / target (the book says "safe side" only when the largest is <= 1)."""
     ratios = [row["err_cal"] / target for row in rows if np.isfinite(row["err_cal"])]
-    claim(bool(ratios), "no calibrated prediction could be simulated (raise max_check_n)")
+    claim(bool(ratios), "no calibrated prediction could be simulated: each is above max_check_n or below k")
     claim(
         max(ratios) <= CALIBRATED_SLACK,
         f"a calibrated prediction missed by more than {CALIBRATED_SLACK:g}x: median error / target = {ratios}",

@@ -65,27 +65,34 @@ def _sqrt_and_eigen(S: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def whitening_errors(S: np.ndarray, G: np.ndarray, k: int) -> dict[str, float]:
-    """Proof of Thm 3.2, eqs. 41-42, measured (max entry errors):
+    """Proof of Thm 3.2, eqs. 41-42, measured, with ``S^{-1/2} G S^{-1/2} = Q diag(Omega) Q^T``:
 
-    - ``eq41_printed`` / ``eq41_inverse``: ``max |G - P Omega P^T|`` with ``P = S^{1/2} Q`` (as printed in
-      eq. 41) and with ``P = S^{-1/2} Q`` (the other reading);
-    - ``eq42_printed``: ``max |W S W^T - I|`` for ``W = P_k^T`` with the printed ``P`` (eq. 42 as printed);
-    - ``eq42_corrected``: the same for ``W = Q_k^T S^{-1/2} = P_k^T S^{-1}``, the encoder of Thm 3.2."""
+    - ``eq41_printed`` / ``eq41_inverse``: ``max |G S^-1 - P Omega P^-1|`` with ``P = S^{1/2} Q`` (eq. 41 as
+      printed) and with ``P = S^{-1/2} Q`` (the other reading, which holds only if S and G commute);
+    - ``eq42_middle``: ``max |W S W^T - I|`` for eq. 42's middle member ``W = P_k^T`` (printed ``P``);
+    - ``eq42_last``: the same for its last member ``W = Q_k^T S^{-1/2}``, the encoder of Thm 3.2;
+    - ``span_printed``: subspace distance between the rows of that encoder and ``span{p_1..p_k}`` (the
+      sentence after eq. 42); ``span_corrected``: the same with ``span{S^-1 p_1..S^-1 p_k}``.
+    """
     S_sqrt, S_inv_sqrt, omega, Q = _sqrt_and_eigen(S, G)
+    S_inv = S_inv_sqrt @ S_inv_sqrt
     eye = np.eye(k)
 
     def eq41(P: np.ndarray) -> float:
-        return float(np.abs(G - (P * omega) @ P.T).max())
+        return float(np.abs(G @ S_inv - (P * omega) @ np.linalg.inv(P)).max())
 
     def constraint(W: np.ndarray) -> float:
         return float(np.abs(W @ S @ W.T - eye).max())
 
     P = S_sqrt @ Q
+    W = Q[:, :k].T @ S_inv_sqrt
     return {
         "eq41_printed": eq41(P),
         "eq41_inverse": eq41(S_inv_sqrt @ Q),
-        "eq42_printed": constraint(P[:, :k].T),
-        "eq42_corrected": constraint(Q[:, :k].T @ S_inv_sqrt),
+        "eq42_middle": constraint(P[:, :k].T),
+        "eq42_last": constraint(W),
+        "span_printed": subspace_distance(W, P[:, :k].T),
+        "span_corrected": subspace_distance(W, (S_inv @ P[:, :k]).T),
     }
 
 

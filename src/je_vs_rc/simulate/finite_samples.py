@@ -170,7 +170,7 @@ class Calibration:
     """Constants measured on a :class:`FiniteSweep`, one per swept alpha (given as ``ratios``, alpha /
     threshold), for the sample-size predictions:
 
-    - ``constant``: the 90th percentile of ``||E||_op sqrt(n)`` over every draw (guaranteed prediction);
+    - ``constant``: the 90th percentile of ``||E||_op sqrt(n)`` over every draw (calibrated-bound prediction);
     - ``typical_constant``: its median at the largest n, and ``bound_ratio``: the median measured error /
       bound there (calibrated prediction, aimed at the typical error).
     """
@@ -208,14 +208,14 @@ def calibrate(sweep: FiniteSweep, ratios: object) -> Calibration:
     )
 
 
-GUARANTEED = "bound, calibrated 90%"
+CALIBRATED_BOUND = "bound, calibrated 90%"
 CALIBRATED = "calibrated (typical)"
 
 
 def predicted_sample_sizes(
     setting: Setting, method: str | EncoderMethod, calibration: Calibration, ratios: object, target: float
 ) -> dict[str, np.ndarray]:
-    """Sample sizes for a ``target`` error at alpha = ratio x threshold, per ratio: ``GUARANTEED`` from
+    """Sample sizes for a ``target`` error at alpha = ratio x threshold, per ratio: ``CALIBRATED_BOUND`` from
     the proven bound with the 90th-percentile constant, ``CALIBRATED`` from the bound with the typical
     constant and the target divided by the measured error / bound ratio."""
     method = _encoder_method(method)
@@ -223,7 +223,9 @@ def predicted_sample_sizes(
     ratios = np.asarray(ratios, dtype=float)
     c, c_typ, rho = calibration.at(ratios)
     return {
-        GUARANTEED: np.array([required_n(setting, method, r * threshold, target, cc) for r, cc in zip(ratios, c)]),
+        CALIBRATED_BOUND: np.array(
+            [required_n(setting, method, r * threshold, target, cc) for r, cc in zip(ratios, c)]
+        ),
         CALIBRATED: np.array(
             [required_n(setting, method, r * threshold, target / p, cc) for r, cc, p in zip(ratios, c_typ, rho)]
         ),
