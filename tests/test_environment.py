@@ -163,6 +163,25 @@ def test_theory_imports_neither_torch_nor_matplotlib():
     assert out.stdout.strip() == "[]"
 
 
+def test_theory_imports_numpy_scipy_and_threadpoolctl_only():
+    """The theory layer's rule, extended on purpose for threadpoolctl (pure Python, no dependencies:
+    it keeps the small linear algebra on one BLAS thread), which the theory lock installs."""
+    import ast
+
+    allowed = {"numpy", "scipy", "threadpoolctl"}
+    for path in sorted((REPO / "src" / "je_vs_rc" / "theory").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                tops = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                tops = {node.module.split(".")[0]}
+            else:
+                continue
+            outside = {t for t in tops if t not in allowed and t not in sys.stdlib_module_names}
+            assert not outside, f"{path.name} imports {sorted(outside)}: the theory layer uses numpy and scipy only"
+    assert "threadpoolctl" in versions(RUN)
+
+
 @pytest.mark.parametrize("package", ["je_vs_rc.imagenet_c", "je_vs_rc.trained"])
 def test_torch_packages_without_torch_stop_naming_the_profile(package):
     code = f"import sys; sys.modules['torch'] = None; import {package}"  # as if torch were not installed

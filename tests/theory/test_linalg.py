@@ -31,3 +31,60 @@ def test_orthogonal_distance_sees_scaling_but_not_rotations():
     U, _ = np.linalg.qr(rng.standard_normal((3, 3)))
     assert orthogonal_distance(U @ W, W) < 1e-12
     assert subspace_distance(2 * W, W) < 1e-12 and orthogonal_distance(2 * W, W) == pytest.approx(1.0)
+
+
+def blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+def test_single_threaded_sets_one_blas_thread_inside_and_restores_it():
+    from threadpoolctl import threadpool_limits
+
+    from je_vs_rc.theory.linalg import all_threads, single_threaded
+
+    seen = {}
+
+    @single_threaded
+    def inner():
+        seen["inner"] = blas_threads()
+        with all_threads():
+            seen["large"] = blas_threads()
+        return "value"
+
+    @single_threaded
+    def outer():
+        seen["outer"] = blas_threads()
+        return inner()
+
+    with threadpool_limits(2, user_api="blas"):
+        assert outer() == "value"
+        assert seen == {"outer": 1, "inner": 1, "large": 2}
+        assert blas_threads() == 2  # the caller's setting is back
+        with all_threads():  # outside the package's functions: no change
+            assert blas_threads() == 2
+
+
+def test_every_public_function_of_the_numerical_modules_is_single_threaded():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import je_vs_rc.checks
+    import je_vs_rc.simulate
+
+    names = [f"je_vs_rc.theory.{m}" for m in ("supervised", "joint_embedding", "reconstruction", "thresholds")]
+    names.append("je_vs_rc.theory.setting")
+    for package in (je_vs_rc.simulate, je_vs_rc.checks):  # every module but the claim and the scorecard
+        names += [f"{package.__name__}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+    names = [n for n in names if n.rsplit(".", 1)[1] not in ("claims", "scorecard")]
+    assert len(names) >= 15
+    for name in names:
+        module = importlib.import_module(name)
+        public = [
+            obj
+            for key, obj in vars(module).items()
+            if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not key.startswith("_")
+        ]
+        assert public and all(getattr(f, "single_threaded", False) for f in public), name

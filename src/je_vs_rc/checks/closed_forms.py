@@ -12,7 +12,7 @@ from ..theory.joint_embedding import (
     joint_embedding_from_moments,
     joint_embedding_objective,
 )
-from ..theory.linalg import subspace_distance, sym_inv_sqrt
+from ..theory.linalg import single_threaded_module, subspace_distance, sym_inv_sqrt
 from ..theory.reconstruction import reconstruction, reconstruction_objective
 from ..theory.setting import Setting, augmented_moments, monte_carlo_moments
 from ..theory.supervised import augmented_risk_monte_carlo, supervised, supervised_objective
@@ -255,3 +255,7 @@ def check_exact_energies(setting: Setting, alpha: float, n: int, rng: np.random.
     energy_err = float(np.abs(np.diag(G)[: setting.k] - setting.signal_energy).max())
     claim(energy_err < ENERGY_ATOL, f"clean data miss their energies by {energy_err:.3g}")
     return energy_err
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -8,6 +8,7 @@ from .. import paper
 from ..simulate import errata
 from ..simulate.sweeps import population_distance
 from ..theory.augmentations import Masking
+from ..theory.linalg import single_threaded_module
 from ..theory.methods import JOINT_EMBEDDING
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds
@@ -152,3 +153,7 @@ def check_rotated_basis(setting: Setting, alpha: float) -> float:
     dist = population_distance(setting, JOINT_EMBEDDING, alpha)
     claim(dist < IDENTITY_ATOL, f"rotated basis: distance {dist}")
     return dist
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -15,7 +15,7 @@ from ..simulate.figure3 import (
     probe_mse,
 )
 from ..theory import methods
-from ..theory.linalg import sym_inv_sqrt
+from ..theory.linalg import single_threaded_module, sym_inv_sqrt
 from .claims import IDENTITY_ATOL, claim
 
 
@@ -136,3 +136,7 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
         "line_highest": ends[highest],
         "line_highest_variant": VARIANTS[highest][0],
     }
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

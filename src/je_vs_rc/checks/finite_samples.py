@@ -18,6 +18,7 @@ from ..simulate.finite_samples import (
     required_n,
 )
 from ..theory import methods
+from ..theory.linalg import single_threaded_module
 from ..theory.methods import EncoderMethod
 from ..theory.setting import Setting
 from .claims import IDENTITY_ATOL, claim
@@ -199,3 +200,7 @@ def check_calibrated_errors(rows: list[dict[str, float]], target: float) -> tupl
         f"a calibrated prediction missed by more than {CALIBRATED_SLACK:g}x: median error / target = {ratios}",
     )
     return min(ratios), max(ratios)
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -7,7 +7,7 @@ import numpy as np
 from ..simulate.intertwined import DRIFT, intertwined
 from ..simulate.sweeps import population_distance, recovery_sweep
 from ..theory import methods
-from ..theory.linalg import subspace_distance
+from ..theory.linalg import single_threaded_module, subspace_distance
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds
 from .claims import IDENTITY_ATOL, claim
@@ -99,3 +99,7 @@ def check_reference_drift(distances: dict[str, dict[str, np.ndarray]], angles: n
         )
         out[key] = drift[-1]
     return out
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

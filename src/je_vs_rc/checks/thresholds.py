@@ -7,7 +7,7 @@ import numpy as np
 
 from ..simulate.sweeps import PhaseDiagram, Sweep, population_distance, scaled_setting
 from ..theory import methods
-from ..theory.linalg import orthogonal_distance
+from ..theory.linalg import orthogonal_distance, single_threaded_module
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
 from ..theory.setting import Setting
 from ..theory.thresholds import EDGE_RTOL, Crossing, NoiseMagnitude, Thresholds, limit_scores, thresholds
@@ -398,3 +398,7 @@ def check_noise_magnitude(setting: Setting, result: NoiseMagnitude, rescale: flo
         f"JE: ceiling {ceiling:.4g} against weakest signal {je_weakest:.4g}, yet overtaken at scale {je_at:.4g}",
     )
     return out
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -7,7 +7,7 @@ import numpy as np
 from ..theory import methods
 from ..theory.augmentations import AugmentationFamily
 from ..theory.joint_embedding import joint_embedding_from_moments
-from ..theory.linalg import subspace_distance
+from ..theory.linalg import single_threaded_module, subspace_distance
 from ..theory.reconstruction import reconstruction_from_moments, reconstruction_objective
 from ..theory.setting import Setting
 
@@ -121,3 +121,7 @@ def dropped_cross_terms(setting: Setting, alpha: float, ns: object, seed: int) -
             dropped = m.solve(G_block + Sigma, G_block, k).encoder
             out[f"encoder_shift_{m.key}"][j] = subspace_distance(exact, dropped)
     return out
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

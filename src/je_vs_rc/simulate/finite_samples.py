@@ -24,7 +24,7 @@ import numpy as np
 from scipy import stats
 
 from ..theory import methods
-from ..theory.linalg import subspace_distance
+from ..theory.linalg import single_threaded_module, subspace_distance
 from ..theory.methods import EncoderMethod
 from ..theory.setting import Setting
 from ..theory.thresholds import limit_scores, thresholds
@@ -230,3 +230,7 @@ def predicted_sample_sizes(
             [required_n(setting, method, r * threshold, target / p, cc) for r, cc, p in zip(ratios, c_typ, rho)]
         ),
     }
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

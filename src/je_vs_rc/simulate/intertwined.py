@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..theory import methods
-from ..theory.linalg import subspace_distance
+from ..theory.linalg import single_threaded_module, subspace_distance
 from ..theory.setting import Setting
 from ..theory.thresholds import thresholds
 from ..theory.validation import as_scalar
@@ -139,3 +139,7 @@ def effective_thresholds(
         key: np.array([effective_threshold(dist[:, j], alphas, recovered_below) for j in range(dist.shape[1])])
         for key, dist in limits.items()
     }
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

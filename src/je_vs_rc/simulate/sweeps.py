@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..theory import methods
-from ..theory.linalg import subspace_distance
+from ..theory.linalg import single_threaded_module, subspace_distance
 from ..theory.methods import EncoderMethod, LinearMethod, SupervisedMethod
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds, thresholds
@@ -148,3 +148,7 @@ def phase_diagram(setting: Setting, noise_scales: object, alphas: object, n: int
             sel[key][:, j] = sweep.selected[key][:, 0, :].mean(axis=-1)
         ths.append(thresholds(scaled))
     return PhaseDiagram(scales, as_vector("alphas", alphas), int(n), dist, sel, ths)
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linalg import sym_inv_sqrt
+from .linalg import single_threaded_module, sym_inv_sqrt
 from .setting import augmented_moments
 from .validation import as_matrix, check_k
 
@@ -54,3 +54,7 @@ def joint_embedding_objective(W: np.ndarray, Sigma: np.ndarray) -> float:
 def joint_embedding_constraint(W: np.ndarray, S: np.ndarray) -> np.ndarray:
     """The (SSL-JE) constraint's left side ``W S W^T`` (must equal ``I_k``)."""
     return W @ S @ W.T
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -1,10 +1,82 @@
-"""Small linear-algebra helpers shared by the closed forms (numpy only)."""
+"""Small linear-algebra helpers shared by the closed forms, and the package's BLAS threading policy.
+
+Threads: the closed forms, sweeps and checks make thousands of BLAS/LAPACK calls on matrices of at
+most a few hundred rows. OpenBLAS wakes its threads for each call; on a machine doing other work they
+wait on each other, which made the Figure 3 sweep 30 times slower beside two busy processes (issue
+25). So every public function of the numerical modules (``theory``'s closed forms and thresholds,
+``simulate``, ``checks``) runs with one BLAS thread (:func:`single_threaded`, applied to a whole
+module by :func:`single_threaded_module`), and a large operation inside one (the covariance of
+60,000 images) takes the threads back with :func:`all_threads`. Outside the package's functions the
+caller's settings are untouched.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .validation import check_positive_definite
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Threads:
+    """Process-wide state of the policy (BLAS thread counts are process-wide too)."""
+
+    enabled = True  # benchmarks switch it off to measure what it saves
+    depth = 0  # nesting of single-threaded calls: only the outermost one changes the limit
+    original: int | None = None  # BLAS threads outside, restored by all_threads
+    controller: ThreadpoolController | None = None
+    modules = 0  # len(sys.modules) when the controller was built: a new import may load a new BLAS
+
+    @classmethod
+    def get_controller(cls) -> ThreadpoolController:
+        if cls.controller is None or len(sys.modules) != cls.modules:
+            cls.controller, cls.modules = ThreadpoolController(), len(sys.modules)
+        return cls.controller
+
+
+def single_threaded(func: F) -> F:
+    """Run ``func`` with one BLAS thread (nested calls cost a counter; the limit is set once)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _Threads.depth or not _Threads.enabled:
+            return func(*args, **kwargs)
+        with _Threads.get_controller().limit(limits=1, user_api="blas") as limiter:
+            _Threads.original = limiter.get_original_num_threads().get("blas")
+            _Threads.depth += 1
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _Threads.depth -= 1
+
+    wrapper.single_threaded = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def single_threaded_module(namespace: dict[str, Any]) -> None:
+    """Make every public function defined in a module (pass its ``globals()``) :func:`single_threaded`."""
+    for name, obj in list(namespace.items()):
+        if inspect.isfunction(obj) and obj.__module__ == namespace["__name__"] and not name.startswith("_"):
+            namespace[name] = single_threaded(obj)
+
+
+@contextmanager
+def all_threads() -> Iterator[None]:
+    """Give BLAS back the threads it had outside the package, for one large operation."""
+    if not _Threads.depth or not _Threads.original:
+        yield
+        return
+    with _Threads.get_controller().limit(limits=_Threads.original, user_api="blas"):
+        yield
 
 
 def sym_inv_sqrt(mat: np.ndarray, name: str = "matrix") -> np.ndarray:

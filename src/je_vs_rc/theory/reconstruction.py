@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linalg import sym_inv_sqrt
+from .linalg import single_threaded_module, sym_inv_sqrt
 from .setting import augmented_moments
 from .validation import as_matrix, check_k
 
@@ -57,3 +57,7 @@ def reconstruction_objective(
     M = D @ E
     residual = X - (X if Xbar is None else Xbar) @ M.T
     return float(np.sum(residual**2) / X.shape[0] + np.trace(M @ Sigma @ M.T))
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .augmentations import AlignedNoise, covariance_in_basis
+from .linalg import single_threaded_module
 from .validation import as_matrix, as_scalar, as_vector, check_psd
 
 
@@ -192,3 +193,7 @@ def monte_carlo_moments(views: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     means = views.mean(axis=0)
     G = means.T @ means / n
     return S, G, S - G
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .linalg import single_threaded_module
 from .setting import augmented_moments
 from .validation import as_matrix, check_positive_definite
 
@@ -45,3 +46,7 @@ def augmented_risk_monte_carlo(V: np.ndarray, views: np.ndarray, Y: np.ndarray) 
     """Monte-Carlo estimate of ``(1/n) sum_i E_tau ||y_i - V tau(x_i)||^2`` from views (m x n x d)."""
     residual = Y[None] - views @ V.T
     return float(np.mean(np.sum(residual**2, axis=-1)))
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from . import methods
+from .linalg import single_threaded_module
 from .methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
 from .setting import Setting, Spectra
 from .validation import as_scalar, as_vector
@@ -266,3 +267,7 @@ def noise_magnitude_scores(setting: Setting, alpha: float, scales: object) -> No
         {m.key: np.array([m.limit_scores(spectra.noise_scaled(s), alpha)[1] for s in scales]) for m in shown},
         {m.key: overtaking_scale(spectra, m, alpha) for m in shown},
     )
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())
