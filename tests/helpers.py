@@ -33,6 +33,16 @@ def trained_toy(n: int = 800, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np
 TINY = Fig3Config(k=6, n_noise=4, gamma_max=(1e3, 1e6), alphas=(0.1, 10.0), ns=(40, 80, 160), seeds=(0, 1))
 
 
+def figure3_datasets(mnist: bool = False) -> dict[str, tuple[np.ndarray, ...]]:
+    """(train images, labels, test images, labels): "synthetic" (400 and 100 digits), and "mnist"."""
+    out = {"synthetic": (*synthetic_digits(400), *synthetic_digits(100, seed=1))}
+    if mnist:
+        from je_vs_rc import data
+
+        out["mnist"] = (*data.load("mnist"), *data.load("mnist", "test"))
+    return out
+
+
 def glued(nb_path) -> dict[str, str]:
     """Values glued by a notebook (myst-nb stores them as papermill records)."""
     nb = nbformat.read(nb_path, as_version=4)

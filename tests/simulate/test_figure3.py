@@ -3,9 +3,12 @@ and the chapter through papermill."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
-from helpers import TINY, glued, synthetic_digits
+from helpers import TINY, figure3_datasets, glued, synthetic_digits
 
 from je_vs_rc import data
 from je_vs_rc.checks.figure3 import check_figure3
@@ -49,6 +52,55 @@ def test_sweep_matches_reference(encoder_input):
     fast = mnist.figure3_sweep(images, labels, cfg).distance
     slow = mnist.figure3_reference(images, labels, cfg)
     np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-10)
+
+
+# Outputs of the per-configuration implementation that the batched sweep replaced (commit 14cc37b),
+# recorded by record_figure3_outputs.py: every variant on synthetic digits, and on MNIST.
+RECORDED = json.loads((Path(__file__).parent / "figure3_outputs.json").read_text())["cases"]
+
+
+def assert_equals_recorded(name: str, sets: dict) -> None:
+    case = RECORDED[name]
+    config = case["config"]
+    config = mnist.Fig3Config(**{key: tuple(v) if isinstance(v, list) else v for key, v in config.items()})
+    images, labels, test_images, test_labels = sets[case["dataset"]]
+    new, old = (
+        mnist.figure3_sweep(images, labels, config, test_images, test_labels).distance,
+        np.array(case["distance"]),
+    )
+    # To 1e-10, and to 1e-6 relative above 1e-12: the recorded values themselves move by up to 3e-13 (5e-8
+    # relative) when the PCA runs on two BLAS threads instead of one.
+    np.testing.assert_allclose(new, old, rtol=0, atol=1e-10)
+    big = np.abs(old) > 1e-12
+    np.testing.assert_allclose(new[big], old[big], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", [name for name in RECORDED if name.startswith("synthetic/")])
+def test_sweep_equals_the_recorded_outputs(name):
+    assert_equals_recorded(name, figure3_datasets())
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_sweep_equals_the_recorded_outputs_on_mnist():
+    sets = figure3_datasets(mnist=True)
+    for name in RECORDED:
+        if name.startswith("mnist/"):
+            assert_equals_recorded(name, sets)
+
+
+def test_recorded_outputs_fail_a_wrong_sweep():
+    """The comparison can fail: a sweep with the RC encoder probed on clean inputs differs."""
+    sets = figure3_datasets()
+    RECORDED["synthetic/wrong"] = {
+        **RECORDED["synthetic/clean_inputs"],
+        "config": RECORDED["synthetic/default"]["config"],
+    }
+    try:
+        with pytest.raises(AssertionError):
+            assert_equals_recorded("synthetic/wrong", sets)
+    finally:
+        del RECORDED["synthetic/wrong"]
 
 
 def test_variants_run_and_are_deterministic():

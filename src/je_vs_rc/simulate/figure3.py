@@ -164,85 +164,116 @@ def _gram(pixels: np.ndarray, noise: np.ndarray, Y: np.ndarray, mean: np.ndarray
     return A.T @ A / A.shape[0]
 
 
+def _total(x: np.ndarray) -> np.ndarray:
+    """Sum over the last two axes, in the order ``np.sum`` adds one matrix (C order, pairwise)."""
+    x = np.ascontiguousarray(x)
+    return x.reshape(*x.shape[:-2], -1).sum(axis=-1)
+
+
 def probe_mse(
     F: np.ndarray,
     G: np.ndarray,
     XtY: np.ndarray,
-    YtY: float,
+    YtY: float | np.ndarray,
     G_eval: np.ndarray | None = None,
     XtY_eval: np.ndarray | None = None,
-    YtY_eval: float | None = None,
-) -> float:
+    YtY_eval: float | np.ndarray | None = None,
+) -> float | np.ndarray:
     """MSE of the least-squares linear probe on features ``z = F x`` (eq. 93), from moments.
 
-    Fitted on (G, XtY); scored on the same moments (in-sample) or on ``*_eval`` (held out).
+    Fitted on (G, XtY); scored on the same moments (in-sample) or on ``*_eval`` (held out). Stacks of
+    encoders and moments (leading axes broadcast) give an array of MSEs.
     """
-    C, B = F @ G @ F.T, F @ XtY
+    Ft = np.swapaxes(F, -1, -2)
+    C, B = F @ G @ Ft, F @ XtY
     P = np.linalg.solve(C, B)  # probe weights, k x l
     if G_eval is None:
-        return float(YtY - np.sum(B * P))
-    assert XtY_eval is not None and YtY_eval is not None
-    return float(YtY_eval - 2 * np.sum(P * (F @ XtY_eval)) + np.sum(P * (F @ G_eval @ F.T @ P)))
+        out = YtY - _total(B * P)
+    else:
+        assert XtY_eval is not None and YtY_eval is not None
+        out = YtY_eval - 2 * _total(P * (F @ XtY_eval)) + _total(P * (F @ G_eval @ Ft @ P))
+    return float(out) if np.ndim(out) == 0 else out
 
 
-def _sl_mse(V: np.ndarray, G: np.ndarray, XtY: np.ndarray, YtY: float) -> float:
-    """Training MSE of the supervised model ``V`` from moments."""
-    return float(YtY - 2 * np.sum(V.T * XtY) + np.sum(V * (V @ G)))
+def _sl_mse(V: np.ndarray, G: np.ndarray, XtY: np.ndarray, YtY: np.ndarray) -> np.ndarray:
+    """Training MSE of the supervised model ``V`` from moments (stacks broadcast)."""
+    return YtY - 2 * _total(np.swapaxes(V, -1, -2) * XtY) + _total(V * (V @ G))
 
 
 @dataclass(frozen=True)
 class _Moments:
-    """Second moments of clean and corrupted inputs with labels, for one (seed, n, noise level)."""
+    """Second moments of clean and corrupted inputs with labels, for every sample size and noise level
+    of one seed: ``G`` (n, noise level, 2, d, d), ``XY`` (n, noise level, 2, d, l) and ``YY`` (n, 1, 1);
+    axis 2 is (clean, corrupted). Clean inputs have zeros on the noise block."""
 
-    G_clean: np.ndarray
-    G_corr: np.ndarray
-    XY_clean: np.ndarray
-    XY_corr: np.ndarray
-    YY: float
+    G: np.ndarray
+    XY: np.ndarray
+    YY: np.ndarray
 
 
-def _moments(gram: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moments:
-    scale = np.concatenate([np.ones(k), noise_sd, np.ones(gram.shape[0] - d)])
-    g = gram * np.outer(scale, scale)
-    G_corr, XY_corr = g[:d, :d], g[:d, d:]
-    G_clean, XY_clean = np.zeros_like(G_corr), np.zeros_like(XY_corr)
-    G_clean[:k, :k], XY_clean[:k] = g[:k, :k], g[:k, d:]
-    return _Moments(G_clean, G_corr, XY_clean, XY_corr, float(np.trace(g[d:, d:])))
+def _moments(grams: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moments:
+    """From the Grams of ``[PCA scores, standard noise, labels]`` (n, D, D) and the noise's standard
+    deviations at each level (noise levels, d - k): the noise block rescaled, once per level."""
+    ones = np.ones((len(noise_sd), 1))
+    scale = np.hstack(
+        [
+            np.broadcast_to(ones, (len(noise_sd), k)),
+            noise_sd,
+            np.broadcast_to(ones, (len(noise_sd), grams.shape[-1] - d)),
+        ]
+    )
+    g = grams[:, None] * (scale[:, :, None] * scale[:, None, :])
+    G = np.zeros((*g.shape[:2], 2, d, d))
+    XY = np.zeros((*g.shape[:2], 2, d, g.shape[-1] - d))
+    G[:, :, 0, :k, :k], XY[:, :, 0, :k] = g[..., :k, :k], g[..., :k, d:]
+    G[:, :, 1], XY[:, :, 1] = g[..., :d, :d], g[..., :d, d:]
+    return _Moments(G, XY, np.trace(g[:, :1, d:, d:], axis1=-2, axis2=-1)[..., None])
 
 
 def _distances(
-    train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray, alpha: float, cfg: Fig3Config
-) -> list[float]:
-    """|MSE(clean model) - MSE(corrupted model)| for every registered method at one alpha.
+    train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray, cfg: Fig3Config
+) -> np.ndarray:
+    """|MSE(clean model) - MSE(corrupted model)| for every registered method, noise level, alpha and n
+    of one seed: shape (noise levels, methods, alphas, n).
 
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
     on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
+    Every model of the seed is solved at once: stacks of S = G + Sigma over (n, noise level, alpha,
+    clean/corrupted), one LAPACK call per decomposition.
     """
-    Sigma = np.diag(lam_theta + alpha**2 * lam_gamma)
-    probe_on = (train.G_clean, train.G_corr if cfg.encoder_input == "corrupted" else train.G_clean)
-    probe_xy = (train.XY_clean, train.XY_corr if cfg.encoder_input == "corrupted" else train.XY_clean)
-    if test is not None:
-        eval_on = (test.G_clean, test.G_corr if cfg.encoder_input == "corrupted" else test.G_clean)
-        eval_xy = (test.XY_clean, test.XY_corr if cfg.encoder_input == "corrupted" else test.XY_clean)
-    # The supervised model is scored on moments of its own kind of inputs (clean or corrupted).
-    scored = test if test is not None else train
-    sl_eval = ((scored.G_clean, scored.XY_clean), (scored.G_corr, scored.XY_corr))
-    mse: dict[str, list[float]] = {key: [] for key in methods.METHODS}
-    for i, (G, XY) in enumerate(((train.G_clean, train.XY_clean), (train.G_corr, train.XY_corr))):
-        S = G + Sigma
-        S_inv_sqrt = sym_inv_sqrt(S, "S")  # shared by the self-supervised closed forms
-        for method in methods.METHODS.values():
-            if isinstance(method, SupervisedMethod):
-                mse[method.key].append(_sl_mse(method.solve(S, XY), *sl_eval[i], scored.YY))
-                continue
-            F = method.solve(S, G, cfg.k, S_inv_sqrt).encoder
-            if test is None:
-                mse[method.key].append(probe_mse(F, probe_on[i], probe_xy[i], train.YY))
-            else:
-                mse[method.key].append(
-                    probe_mse(F, probe_on[i], probe_xy[i], train.YY, eval_on[i], eval_xy[i], test.YY)
+    d = cfg.d
+    # Sigma's diagonal for each (noise level, alpha), as a matrix added to G (n, level, alpha, 2, d, d).
+    sigma = np.zeros((len(lam_gamma), len(cfg.alphas), d, d))
+    for a, alpha in enumerate(cfg.alphas):
+        sigma[:, a, np.arange(d), np.arange(d)] = lam_theta + alpha**2 * lam_gamma
+    G, XY = train.G[:, :, None], train.XY[:, :, None]
+    S = G + sigma[None, :, :, None]
+    S_inv_sqrt = sym_inv_sqrt(S, "S")  # shared by the self-supervised closed forms
+    # The probe sees the corrupted-data encoder's inputs: corrupted, or clean (a variant).
+    probe_on = [0, 1] if cfg.encoder_input == "corrupted" else [0, 0]
+    scored = test if test is not None else train  # SL is scored on its own kind of inputs
+    mse = []
+    for method in methods.METHODS.values():
+        if isinstance(method, SupervisedMethod):
+            V = method.solve(S, np.broadcast_to(XY, (*S.shape[:-1], XY.shape[-1])))
+            mse.append(_sl_mse(V, scored.G[:, :, None], scored.XY[:, :, None], scored.YY[..., None]))
+            continue
+        F = method.solve(S, np.broadcast_to(G, S.shape), cfg.k, S_inv_sqrt).encoder
+        fit = (G[:, :, :, probe_on], XY[:, :, :, probe_on], train.YY[..., None])
+        if test is None:
+            mse.append(probe_mse(F, *fit))
+        else:
+            mse.append(
+                probe_mse(
+                    F,
+                    *fit,
+                    test.G[:, :, None][:, :, :, probe_on],
+                    test.XY[:, :, None][:, :, :, probe_on],
+                    test.YY[..., None],
                 )
-    return [abs(clean - corrupted) for clean, corrupted in mse.values()]
+            )
+    dist = np.abs(np.stack(mse)[..., 0] - np.stack(mse)[..., 1])  # methods, n, level, alpha
+    return dist.transpose(2, 0, 3, 1)
 
 
 def figure3_sweep(
@@ -264,11 +295,11 @@ def figure3_sweep(
         raise ValueError("probe='held_out' needs test_images and test_labels")
     pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
     mean, comps, energy = pca(pixels, cfg.k)
-    scores = (pixels - mean) @ comps  # PCA scores of every image, projected once
-    d, k = cfg.d, cfg.k
+    with all_threads():
+        scores = (pixels - mean) @ comps  # PCA scores of every image, projected once
+    k = cfg.k
     Y = one_hot(labels)
-    shape = (len(cfg.gamma_max), len(methods.METHODS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds))
-    dist = np.empty(shape)
+    dist = np.empty((len(cfg.gamma_max), len(methods.METHODS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
     thetas, gammas = [], []
     for s_idx, seed in enumerate(cfg.seeds):
         rng = np.random.default_rng(seed)
@@ -283,6 +314,9 @@ def figure3_sweep(
             grams = _prefix_grams(np.hstack([scores[order], noise, Y[order]]), cfg.ns)
         else:
             grams = [_gram(pixels[order[:n]], noise[:n], Y[order[:n]], *basis) for n, basis in zip(cfg.ns, bases)]
+        levels = np.asarray(cfg.gamma_max)[:, None] * gamma_unit  # Gamma's noise eigenvalues, per level
+        train = _moments(np.array(grams), k, cfg.d, np.sqrt(levels))
+        test = None
         if cfg.probe == "held_out":
             assert test_images is not None and test_labels is not None
             t_pix, t_y = test_images.astype(float) * (cfg.pixel_scale / 255.0), one_hot(test_labels)
@@ -292,14 +326,9 @@ def figure3_sweep(
                 if cfg.pca_fit == "full"
                 else [_gram(t_pix, t_noise, t_y, *basis) for basis in bases]
             )
-        for n_idx, gram in enumerate(grams):
-            for g_idx, g_max in enumerate(cfg.gamma_max):
-                noise_sd = np.sqrt(g_max * gamma_unit)
-                lam_gamma = np.concatenate([np.zeros(k), g_max * gamma_unit])
-                train = _moments(gram, k, d, noise_sd)
-                test = _moments(test_grams[n_idx], k, d, noise_sd) if cfg.probe == "held_out" else None
-                for a_idx, alpha in enumerate(cfg.alphas):
-                    dist[g_idx, :, a_idx, n_idx, s_idx] = _distances(train, test, lam_theta, lam_gamma, alpha, cfg)
+            test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
+        lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])
+        dist[..., s_idx] = _distances(train, test, lam_theta, lam_gamma, cfg)
     return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(methods.METHODS))
 
 

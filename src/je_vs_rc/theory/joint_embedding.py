@@ -17,13 +17,14 @@ def joint_embedding_from_moments(
     ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of ``S^{-1/2} G S^{-1/2}``
     in descending order (the generalised eigenvalues of the pencil ``(G, S)``); ``Q_k`` (d x k) are
     the selected eigenvectors, the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
-    reuse a decomposition already made (the RC closed form needs the same one).
+    reuse a decomposition already made (the RC closed form needs the same one). Stacks of moments
+    ``(..., d, d)`` give stacks of outputs (one LAPACK call for all).
     """
     if S_inv_sqrt is None:
         S_inv_sqrt = sym_inv_sqrt(S, "S")
     omega, vecs = np.linalg.eigh(S_inv_sqrt @ G @ S_inv_sqrt)
-    omega, vecs = omega[::-1], vecs[:, ::-1]
-    return vecs[:, :k].T @ S_inv_sqrt, omega, vecs[:, :k]
+    omega, vecs = omega[..., ::-1], vecs[..., ::-1]
+    return np.swapaxes(vecs[..., :k], -1, -2) @ S_inv_sqrt, omega, vecs[..., :k]
 
 
 def joint_embedding(X: object, Sigma: object, k: int) -> np.ndarray:

@@ -80,10 +80,11 @@ def all_threads() -> Iterator[None]:
 
 
 def sym_inv_sqrt(mat: np.ndarray, name: str = "matrix") -> np.ndarray:
-    """Return ``mat^{-1/2}`` of a symmetric positive-definite matrix (ValueError if singular)."""
+    """Return ``mat^{-1/2}`` of a symmetric positive-definite matrix (ValueError if singular), or of each
+    matrix of a stack ``(..., d, d)``."""
     vals, vecs = np.linalg.eigh(mat)
     check_positive_definite(name, mat, vals)
-    return (vecs / np.sqrt(vals)) @ vecs.T
+    return (vecs / np.sqrt(vals)[..., None, :]) @ np.swapaxes(vecs, -1, -2)
 
 
 def row_space_projector(mat: np.ndarray) -> np.ndarray:

@@ -17,12 +17,12 @@ def reconstruction_from_moments(
     Returns ``(E, D, phi, P_k)``: the encoder (k x d) and decoder (d x k) with ``T = I``, all d
     singular values ``phi`` of ``G S^{-1/2}`` (descending), and the selected right singular
     vectors ``P_k`` (d x k), the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
-    reuse a decomposition already made.
+    reuse a decomposition already made. Stacks of moments ``(..., d, d)`` give stacks of outputs.
     """
     if S_inv_sqrt is None:
         S_inv_sqrt = sym_inv_sqrt(S, "X^T X/n + Sigma")
     R, phi, Pt = np.linalg.svd(G @ S_inv_sqrt)
-    return Pt[:k] @ S_inv_sqrt, R[:, :k] * phi[:k], phi, Pt[:k].T
+    return Pt[..., :k, :] @ S_inv_sqrt, R[..., :k] * phi[..., None, :k], phi, np.swapaxes(Pt[..., :k, :], -1, -2)
 
 
 def reconstruction(X: object, Sigma: object, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -109,11 +109,17 @@ def check_psd(name: str, mat: np.ndarray) -> np.ndarray:
 
 
 def check_positive_definite(name: str, mat: np.ndarray, eigenvalues: np.ndarray) -> None:
-    """Raise if the symmetric ``mat`` (with the given eigenvalues) is singular."""
-    top = float(np.abs(eigenvalues).max()) if eigenvalues.size else 0.0
-    if top == 0.0 or eigenvalues.min() <= SINGULAR_RTOL * top:
+    """Raise if the symmetric ``mat`` (with the given eigenvalues) is singular; a stack of matrices
+    (eigenvalues ``(..., d)``) raises for the first singular one."""
+    if eigenvalues.size == 0:
+        raise ValueError(f"{name} must be positive definite (the closed form inverts it); it is empty")
+    top, low = np.abs(eigenvalues).max(axis=-1), eigenvalues.min(axis=-1)
+    bad = np.flatnonzero((top == 0.0) | (low <= SINGULAR_RTOL * top))
+    if bad.size:
+        i = np.unravel_index(bad[0], np.shape(top))
+        where = f" (matrix {tuple(map(int, i))} of the stack)" if np.ndim(top) else ""
         raise ValueError(
             f"{name} must be positive definite (the closed form inverts it); its eigenvalues range over "
-            f"[{eigenvalues.min():.3g}, {top:.3g}]. Add augmentation noise (Theta) on every direction "
+            f"[{low[i]:.3g}, {top[i]:.3g}]{where}. Add augmentation noise (Theta) on every direction "
             f"or use more samples."
         )
