@@ -10,6 +10,7 @@ import numpy as np
 
 from ..render.tables import number
 from ..theory import methods
+from ..theory.linalg import single_threaded_module
 from ..trained.grid import CLOSED_FORM, LINEAR, GridResult, summarize
 from ..trained.linear import VARIANTS, LinearStudy
 from .claims import claim
@@ -136,3 +137,7 @@ def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
                 )
     claim(compared > 0, "no curve switches both in the closed form and in training: nothing to compare")
     return worst, differ
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

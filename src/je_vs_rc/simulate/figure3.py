@@ -238,8 +238,9 @@ def _distances(
 
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
     on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
-    Every model of the seed is solved at once: stacks of S = G + Sigma over (n, noise level, alpha,
-    clean/corrupted), one LAPACK call per decomposition.
+    The models of the seed share stacked computations over (n, noise level, alpha, clean/corrupted):
+    S = G + Sigma and its inverse square root (one LAPACK call), the probes and the scores; each
+    method's closed form is called once per matrix (a registered method's ``solve`` takes one).
     """
     d = cfg.d
     # Sigma's diagonal for each (noise level, alpha), as a matrix added to G (n, level, alpha, 2, d, d).
@@ -249,29 +250,30 @@ def _distances(
     G, XY = train.G[:, :, None], train.XY[:, :, None]
     S = G + sigma[None, :, :, None]
     S_inv_sqrt = sym_inv_sqrt(S, "S")  # shared by the self-supervised closed forms
+    each = [np.broadcast_to(x, (*S.shape[:-2], *x.shape[-2:])).reshape(-1, *x.shape[-2:]) for x in (S, G, XY)]
+    each.append(S_inv_sqrt.reshape(-1, d, d))
     # The probe sees the corrupted-data encoder's inputs: corrupted, or clean (a variant).
     probe_on = [0, 1] if cfg.encoder_input == "corrupted" else [0, 0]
     scored = test if test is not None else train  # SL is scored on its own kind of inputs
     mse = []
     for method in methods.METHODS.values():
         if isinstance(method, SupervisedMethod):
-            V = method.solve(S, np.broadcast_to(XY, (*S.shape[:-1], XY.shape[-1])))
+            Vt = np.array([method.solve(S_i, XY_i).T for S_i, _, XY_i, _ in zip(*each)])
+            V = np.swapaxes(Vt.reshape(*S.shape[:-2], d, -1), -1, -2)
             mse.append(_sl_mse(V, scored.G[:, :, None], scored.XY[:, :, None], scored.YY[..., None]))
             continue
-        F = method.solve(S, np.broadcast_to(G, S.shape), cfg.k, S_inv_sqrt).encoder
+        F = np.array([method.solve(S_i, G_i, cfg.k, R_i).encoder for S_i, G_i, _, R_i in zip(*each)])
+        F = F.reshape(*S.shape[:-2], cfg.k, d)
         fit = (G[:, :, :, probe_on], XY[:, :, :, probe_on], train.YY[..., None])
         if test is None:
             mse.append(probe_mse(F, *fit))
         else:
-            mse.append(
-                probe_mse(
-                    F,
-                    *fit,
-                    test.G[:, :, None][:, :, :, probe_on],
-                    test.XY[:, :, None][:, :, :, probe_on],
-                    test.YY[..., None],
-                )
+            held_out = (
+                test.G[:, :, None][:, :, :, probe_on],
+                test.XY[:, :, None][:, :, :, probe_on],
+                test.YY[..., None],
             )
+            mse.append(probe_mse(F, *fit, *held_out))
     dist = np.abs(np.stack(mse)[..., 0] - np.stack(mse)[..., 1])  # methods, n, level, alpha
     return dist.transpose(2, 0, 3, 1)
 
