@@ -66,6 +66,32 @@ def test_single_threaded_sets_one_blas_thread_inside_and_restores_it():
             assert blas_threads() == 2
 
 
+def test_threads_started_inside_keep_one_blas_thread():
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from je_vs_rc.theory.linalg import all_threads, single_threaded
+
+    seen = []
+
+    def worker():
+        with all_threads():  # only the thread that set the limit takes the threads back
+            seen.append(blas_threads())
+
+    @single_threaded
+    def sweep():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        with all_threads():
+            seen.append(blas_threads())
+
+    with threadpool_limits(2, user_api="blas"):
+        sweep()
+    assert seen == [1, 2]
+
+
 def test_every_public_function_of_the_numerical_modules_is_single_threaded():
     import importlib
     import inspect

@@ -18,6 +18,10 @@ is applied to corrupted or clean inputs.
 
 from __future__ import annotations
 
+import os
+import queue
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,10 +128,52 @@ def pca(images: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     # The covariance from the raw second moment: one pass over the images, no centred copy. A large
     # product (60,000 x 784 for MNIST): BLAS keeps its threads for it.
     with all_threads():
-        cov = images.T @ images / images.shape[0] - np.outer(mean, mean)
-        vals, vecs = np.linalg.eigh(cov)
+        second = images.T @ images / images.shape[0]
+    return _components(mean, second, k)
+
+
+def _components(mean: np.ndarray, second: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    with all_threads():
+        vals, vecs = np.linalg.eigh(second - np.outer(mean, mean))
     order = np.argsort(vals)[::-1][:k]
     return mean, vecs[:, order], vals[order]
+
+
+# Images are converted to float this many at a time, in one reused buffer (12 MB), instead of a float
+# copy of the whole set (376 MB for MNIST, whose page faults alone cost more than the PCA's product).
+BLOCK_ROWS = 2048
+
+
+def _pixel_blocks(images: np.ndarray, scale: float) -> Iterator[tuple[slice, np.ndarray]]:
+    """``(rows, images[rows] * scale)`` in float, block by block, the blocks sharing one buffer."""
+    buf = np.empty((min(BLOCK_ROWS, images.shape[0]), images.shape[1]))
+    for start in range(0, images.shape[0], BLOCK_ROWS):
+        rows = slice(start, min(start + BLOCK_ROWS, images.shape[0]))
+        block = buf[: rows.stop - start]
+        np.multiply(images[rows], scale, out=block)
+        yield rows, block
+
+
+def _pixel_pca(images: np.ndarray, scale: float, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pca` of ``images * scale`` (images in 0..255) without a float copy of the images. The sums
+    of pixels and of their products are integers below 2^53, exact in float64 in any order: for raw
+    pixels (scale 1) this is :func:`pca` to the last bit."""
+    n, second = images.shape[0], np.zeros((images.shape[1], images.shape[1]))
+    with all_threads():
+        for _, block in _pixel_blocks(images, 1.0):
+            second += block.T @ block
+    mean = images.sum(axis=0, dtype=np.int64 if np.issubdtype(images.dtype, np.integer) else float) * scale / n
+    return _components(mean, second * scale**2 / n, k)
+
+
+def _scores(images: np.ndarray, scale: float, mean: np.ndarray, comps: np.ndarray) -> np.ndarray:
+    """PCA scores ``(images * scale - mean) @ comps``, computed block by block."""
+    out = np.empty((images.shape[0], comps.shape[1]))
+    with all_threads():
+        for rows, block in _pixel_blocks(images, scale):
+            block -= mean
+            out[rows] = block @ comps
+    return out
 
 
 def one_hot(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -158,9 +204,9 @@ def _prefix_grams(A: np.ndarray, ns: tuple[int, ...]) -> list[np.ndarray]:
     return out
 
 
-def _gram(pixels: np.ndarray, noise: np.ndarray, Y: np.ndarray, mean: np.ndarray, comps: np.ndarray) -> np.ndarray:
+def _gram(scores: np.ndarray, noise: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Second moment of ``[PCA scores, standard noise, labels]`` (one row per image)."""
-    A = np.hstack([(pixels - mean) @ comps, noise, Y])
+    A = np.hstack([scores, noise, Y])
     return A.T @ A / A.shape[0]
 
 
@@ -295,42 +341,54 @@ def figure3_sweep(
         raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
     if cfg.probe == "held_out" and (test_images is None or test_labels is None):
         raise ValueError("probe='held_out' needs test_images and test_labels")
-    pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
-    mean, comps, energy = pca(pixels, cfg.k)
-    with all_threads():
-        scores = (pixels - mean) @ comps  # PCA scores of every image, projected once
+    scale = cfg.pixel_scale / 255.0
+    mean, comps, energy = _pixel_pca(images, scale, cfg.k)
+    scores = _scores(images, scale, mean, comps)  # PCA scores of every image, projected once
     k = cfg.k
     Y = one_hot(labels)
-    dist = np.empty((len(cfg.gamma_max), len(methods.METHODS), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
-    thetas, gammas = [], []
-    for s_idx, seed in enumerate(cfg.seeds):
+    if cfg.probe == "held_out":
+        assert test_images is not None and test_labels is not None
+        t_y = one_hot(test_labels)
+        t_scores = _scores(test_images, scale, mean, comps) if cfg.pca_fit == "full" else None
+    # Seeds are independent: they run in threads, one per core (LAPACK releases the GIL; each call keeps
+    # one BLAS thread), each with a buffer for the [scores, noise, labels] rows of its subsample.
+    workers = min(len(cfg.seeds), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+    for _ in range(workers):
+        buffers.put(np.empty((max(cfg.ns), cfg.d + Y.shape[1])))
+
+    def one_seed(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = np.random.default_rng(seed)
         lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
-        thetas.append(lam_theta)
-        gammas.append(gamma_unit)
-        # One PCA per subsample size (its own mean and components) or the shared full-set one.
-        bases = (
-            [(mean, comps)] * len(cfg.ns) if cfg.pca_fit == "full" else [pca(pixels[order[:n]], k)[:2] for n in cfg.ns]
-        )
         if cfg.pca_fit == "full":
-            grams = _prefix_grams(np.hstack([scores[order], noise, Y[order]]), cfg.ns)
-        else:
-            grams = [_gram(pixels[order[:n]], noise[:n], Y[order[:n]], *basis) for n, basis in zip(cfg.ns, bases)]
+            rows = buffers.get()
+            np.take(scores, order, axis=0, out=rows[:, :k])
+            rows[:, k : cfg.d], rows[:, cfg.d :] = noise, Y[order]
+            grams = _prefix_grams(rows, cfg.ns)
+            buffers.put(rows)
+        else:  # one PCA per subsample size, with its own mean and components
+            bases = [_pixel_pca(images[order[:n]], scale, k)[:2] for n in cfg.ns]
+            grams = [
+                _gram(_scores(images[order[:n]], scale, *basis), noise[:n], Y[order[:n]])
+                for n, basis in zip(cfg.ns, bases)
+            ]
         levels = np.asarray(cfg.gamma_max)[:, None] * gamma_unit  # Gamma's noise eigenvalues, per level
         train = _moments(np.array(grams), k, cfg.d, np.sqrt(levels))
         test = None
         if cfg.probe == "held_out":
-            assert test_images is not None and test_labels is not None
-            t_pix, t_y = test_images.astype(float) * (cfg.pixel_scale / 255.0), one_hot(test_labels)
-            t_noise = rng.standard_normal((t_pix.shape[0], cfg.n_noise))
+            t_noise = rng.standard_normal((len(t_y), cfg.n_noise))
             test_grams = (
-                [_gram(t_pix, t_noise, t_y, *bases[0])] * len(cfg.ns)
-                if cfg.pca_fit == "full"
-                else [_gram(t_pix, t_noise, t_y, *basis) for basis in bases]
+                [_gram(t_scores, t_noise, t_y)] * len(cfg.ns)
+                if t_scores is not None
+                else [_gram(_scores(test_images, scale, *basis), t_noise, t_y) for basis in bases]
             )
             test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
         lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])
-        dist[..., s_idx] = _distances(train, test, lam_theta, lam_gamma, cfg)
+        return lam_theta, gamma_unit, _distances(train, test, lam_theta, lam_gamma, cfg)
+
+    with ThreadPoolExecutor(workers) as pool:
+        thetas, gammas, dists = zip(*pool.map(one_seed, cfg.seeds))
+    dist = np.stack(dists, axis=-1)
     return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(methods.METHODS))
 
 

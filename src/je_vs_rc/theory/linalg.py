@@ -6,8 +6,9 @@ wait on each other, which made the Figure 3 sweep 30 times slower beside two bus
 25). So every public function of the numerical modules (``theory``'s closed forms and thresholds,
 ``simulate``, ``checks``) runs with one BLAS thread (:func:`single_threaded`, applied to a whole
 module by :func:`single_threaded_module`), and a large operation inside one (the covariance of
-60,000 images) takes the threads back with :func:`all_threads`. Outside the package's functions the
-caller's settings are untouched.
+60,000 images) takes the threads back with :func:`all_threads` (in the calling thread only: a function
+that runs independent work in Python threads, like the Figure 3 sweep's seeds, keeps one BLAS thread
+in each). Outside the package's functions the caller's settings are untouched.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -33,6 +35,7 @@ class _Threads:
     enabled = True  # benchmarks switch it off to measure what it saves
     depth = 0  # nesting of single-threaded calls: only the outermost one changes the limit
     original: int | None = None  # BLAS threads outside, restored by all_threads
+    owner: int | None = None  # the thread that set the limit: threads it starts keep one BLAS thread
     controller: ThreadpoolController | None = None
     modules = 0  # len(sys.modules) when the controller was built: a new import may load a new BLAS
 
@@ -52,6 +55,7 @@ def single_threaded(func: F) -> F:
             return func(*args, **kwargs)
         with _Threads.get_controller().limit(limits=1, user_api="blas") as limiter:
             _Threads.original = limiter.get_original_num_threads().get("blas")
+            _Threads.owner = threading.get_ident()
             _Threads.depth += 1
             try:
                 return func(*args, **kwargs)
@@ -72,7 +76,7 @@ def single_threaded_module(namespace: dict[str, Any]) -> None:
 @contextmanager
 def all_threads() -> Iterator[None]:
     """Give BLAS back the threads it had outside the package, for one large operation."""
-    if not _Threads.depth or not _Threads.original:
+    if not _Threads.depth or not _Threads.original or threading.get_ident() != _Threads.owner:
         yield
         return
     with _Threads.get_controller().limit(limits=_Threads.original, user_api="blas"):

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import brentq
 
 from . import methods
 from .linalg import single_threaded_module
@@ -218,6 +217,8 @@ def overtaking_scale(spectra: Spectra, method: str | LinearMethod, alpha: float)
     ``threshold^2(s) - alpha^2`` crosses zero at most once; it is found by bisection in log s over
     :data:`SCALE_SEARCH`. Returns 0 if alpha fails at every magnitude and ``inf`` if at none.
     """
+    from scipy.optimize import brentq  # imported here: scipy.optimize takes 0.3 s to import
+
     method = methods.get(method)
     alpha = as_scalar("alpha", alpha, minimum=0.0)
 
