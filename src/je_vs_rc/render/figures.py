@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
-from ..paper import FIG3_ENDPOINTS, FIG3_NOISE_LEVELS
+from ..paper import FIG3_MARKERS, FIG3_NOISE_LEVELS, FIG3_NS
 from ..simulate.figure3 import Fig3Result
 from ..simulate.finite_samples import FiniteSweep
 from ..simulate.sweeps import PhaseDiagram, Sweep
@@ -228,8 +228,8 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
     """The paper's Figure 3 layout: rows = noise levels (titled on the right), columns = SL, JE, RC;
     one line and marker per alpha, named as the paper names the alignments.
 
-    Lines: mean over seeds with a light min-max band. With ``show_paper``, hollow squares give the
-    values read off the paper's figure at the smallest and largest n.
+    Lines: mean over seeds with a light min-max band. With ``show_paper``, hollow markers give the
+    paper's markers (``paper.FIG3_MARKERS``, digitised from its figure) at its sample sizes.
     """
     cfg = result.config
     fig, axes = panels(len(result.methods), len(cfg.gamma_max), width=2.4, height=2.3)
@@ -243,12 +243,23 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
                 label = rf"{name} ($\alpha = {alpha:g}$)" if name else rf"$\alpha = {alpha:g}$"
                 band(ax, ns, result.distance[g, m, a], color, label, marker=MARKERS[a % len(MARKERS)])
                 paper = (
-                    FIG3_ENDPOINTS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha))
+                    FIG3_MARKERS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha))
                     if g < len(FIG3_NOISE_LEVELS)
                     else None
                 )
                 if show_paper and paper is not None:
-                    ax.plot([100, 51_200], paper, ls="none", marker="s", mfc="none", mec=color, ms=8, mew=1.5)
+                    ax.plot(
+                        FIG3_NS,
+                        paper,
+                        ls=":",
+                        lw=0.8,
+                        color=color,
+                        marker=MARKERS[a % len(MARKERS)],
+                        mfc="none",
+                        mec=color,
+                        ms=6,
+                        mew=1.0,
+                    )
             ax.set_xscale("log")
             ax.set_yscale("log")
             if g == 0:
@@ -270,8 +281,8 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
     if show_paper:
         from matplotlib.lines import Line2D
 
-        handles.append(Line2D([], [], ls="none", marker="s", mfc="none", mec="k", ms=8, mew=1.5))
-        labels.append("paper (read off Fig. 3)")
+        handles.append(Line2D([], [], ls=":", lw=0.8, color="k", marker="o", mfc="none", mec="k", ms=6, mew=1.0))
+        labels.append("paper (hollow, dotted: every marker of its Fig. 3)")
     fig.legend(handles, labels, loc="outside lower center", ncols=2, title="Alignment between augmentation and noise")
     return fig
 
