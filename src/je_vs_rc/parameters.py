@@ -334,6 +334,11 @@ def _fig3_specs() -> dict[str, Param]:
         "encoder_input": Param(paper.encoder_input, Choice(ENCODER_INPUTS)),
         "run_variants": Param(True, Flag(), "also run the protocol variants"),
         "variant_seeds": Param([0, 1], SEEDS, "seeds of each variant"),
+        "sampled_views_results": Param(
+            "../params/figure3_sampled_views.json",
+            OptionalText(),
+            "saved sampled-views readings (null: recompute them on the seeds)",
+        ),
     }
 
 

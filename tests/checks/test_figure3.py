@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import TINY, synthetic_digits
 
+from je_vs_rc import paper
 from je_vs_rc.checks.claims import ClaimError
 from je_vs_rc.checks.figure3 import (
+    check_digitisation,
     check_figure3,
     check_line_fails_in_both,
     check_paper_grid,
     check_probe_invariance,
     check_starts_below_paper,
     check_variants,
+    reading_counts,
+    readings_verdict,
 )
-from je_vs_rc.simulate import figure3
+from je_vs_rc.simulate import figure3, sampled_views
+
+COMMITTED_READINGS = Path(__file__).resolve().parents[2] / "params" / "figure3_sampled_views.json"
 
 
 def test_figure3_check_can_fail():
@@ -60,9 +67,12 @@ def test_paper_grid_check_refuses_other_grids():
     with pytest.raises(ClaimError, match="needs its grid"):
         check_paper_grid(result)
     paper = figure3.Fig3Config()
-    on_grid = dataclasses.replace(
+    ends_only = dataclasses.replace(
         result, config=dataclasses.replace(result.config, ns=(100, 51200), gamma_max=paper.gamma_max)
     )
+    with pytest.raises(ClaimError, match="needs its grid"):  # every marker's n is needed
+        check_paper_grid(ends_only)
+    on_grid = dataclasses.replace(ends_only, config=dataclasses.replace(ends_only.config, ns=paper.ns))
     check_paper_grid(on_grid)
     other_noise = dataclasses.replace(on_grid, config=dataclasses.replace(on_grid.config, gamma_max=(1e4, 1e6)))
     with pytest.raises(ClaimError, match="needs its grid"):
@@ -84,3 +94,68 @@ def test_line_check_can_fail():
     for change in ({"theory": "mixed"}, {"ours_converges": True}, {"paper_converges": True}):
         with pytest.raises(ClaimError, match="line"):
             check_line_fails_in_both([{**row, **change}], ("strong", "rc", 10.0))
+
+
+def test_digitisation_check_can_fail():
+    assert 1.0 <= check_digitisation() < 2.0
+    wrong = {line: dict(by_alpha) for line, by_alpha in paper.FIG3_MARKERS.items()}
+    wrong[("weak", "je")][1.0] = tuple(v * 10 for v in wrong[("weak", "je")][1.0])  # a tick label a decade off
+    with pytest.raises(ClaimError, match=r"differs from the endpoints read by eye .* \('weak', 'je', 1.0\)"):
+        check_digitisation(wrong)
+
+
+def _planted(results, key, method, values):
+    """``results`` with ``method``'s seed distances in reading ``key`` set to ``values`` (per line, per n)."""
+    res = results[key]
+    distance = res.distance.copy()
+    distance[:, res.methods.index(method)] = values[..., None]
+    return {**results, key: dataclasses.replace(res, distance=distance)}
+
+
+def _paper_lines(method):
+    return np.array(
+        [[paper.FIG3_MARKERS[(noise, method)][a] for a in (0.1, 1.0, 10.0)] for noise in paper.FIG3_NOISE_LEVELS]
+    )
+
+
+def test_committed_readings_give_todays_verdict():
+    results, names, provenance = sampled_views.load_readings(COMMITTED_READINGS)
+    assert "command" in provenance and set(results) == set(sampled_views.READINGS)
+    verdict = readings_verdict(reading_counts(results, names), "rc")
+    assert verdict["verdict"] == "partly explained" and verdict["closest"].startswith("views_1")
+    assert verdict["sentence"].startswith("partly explained: the paper's RC column behaves as if RC was fitted on")
+
+
+def test_a_planted_reading_that_matches_every_rc_line_changes_the_verdict(tmp_path):
+    """The verdict is generated from the counts: a results file in which one reading matches all 6 RC
+    lines turns "partly explained" into "explained" (if SL and JE keep their lines) or "explained for RC
+    only" (if that reading costs them lines, as fitting on one pair of views does JE)."""
+    results, names, provenance = sampled_views.load_readings(COMMITTED_READINGS)
+    planted = _planted(results, "views_1", "rc", _paper_lines("rc") * 1.2)
+    path = tmp_path / "planted.json"
+    sampled_views.save_readings(path, planted, provenance)
+    counts = reading_counts(*sampled_views.load_readings(path)[:2])
+    verdict = readings_verdict(counts, "rc")
+    assert verdict["closest"] == "views_1" and verdict["closest_counts"]["rc_lines"] == 6
+    assert verdict["verdict"] == "explained for RC only"
+    assert verdict["sentence"].startswith("explained for RC only: with 1 sampled pair of views per sample, all 6 RC")
+    assert "so no reading that applies to all three models explains it" in verdict["sentence"]
+    # The same reading with SL and JE as the closed forms have them: explained.
+    for method in ("sl", "je"):
+        expected = planted["expected"].distance[:, planted["expected"].methods.index(method)]
+        planted = _planted(planted, "views_1", method, expected.mean(axis=-1))
+    sampled_views.save_readings(path, planted, provenance)
+    verdict = readings_verdict(reading_counts(*sampled_views.load_readings(path)[:2]), "rc")
+    assert verdict["verdict"] == "explained"
+    assert verdict["sentence"].endswith("and it leaves the other models' matching lines as they were")
+
+
+def test_no_better_reading_is_not_explained():
+    results, names, _ = sampled_views.load_readings(COMMITTED_READINGS)
+    expected = results["expected"]
+    worse = {key: dataclasses.replace(res, distance=expected.distance / 100) for key, res in results.items()}
+    worse["expected"] = expected
+    verdict = readings_verdict(reading_counts(worse, names), "rc")
+    assert verdict["verdict"] == "not explained"
+    with pytest.raises(ValueError, match="needs the baseline"):
+        readings_verdict(reading_counts({"expected": expected}, names), "rc")

@@ -99,7 +99,14 @@ def test_corollary_score_says_when_neither_needs_alignment():
 
 
 def _line(model, match, ours, paper):
-    return {"model": model, "match": match, "ours_converges": ours, "paper_converges": paper}
+    return {
+        "model": model,
+        "match": match,
+        "ours_converges": ours,
+        "paper_converges": paper,
+        "markers_within": 10 if match else 3,
+        "markers": 10,
+    }
 
 
 def test_figure3_column_needs_shape_and_values():
@@ -107,6 +114,9 @@ def test_figure3_column_needs_shape_and_values():
     je = figure3_column_score(rows, "je", "mnist")
     assert je.status == PARTLY
     assert "all 2 lines converge or fail" in je.evidence and "1 of 2 match" in je.evidence
+    assert "13 of 20 within a factor 3" in je.evidence
+    closest = figure3_column_score(rows, "rc", "mnist", closest="closest reading: X")
+    assert closest.evidence.endswith("; closest reading: X")
     # A line whose values match but whose shape does not is not reproduced.
     assert figure3_column_score(rows, "rc", "mnist").status == NOT_REPRODUCED
     assert figure3_column_score(rows[:1], "je", "mnist").status == REPRODUCED

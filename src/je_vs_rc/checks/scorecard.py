@@ -111,18 +111,28 @@ def corollary_45_score(regimes: Mapping[str, Thresholds], agreement: Mapping[str
     return Score(REPRODUCED if ordered == 2 else PARTLY if ordered == 1 else NOT_RUN, evidence)
 
 
-def figure3_column_score(rows: Sequence[Mapping[str, object]], method: str, dataset: str) -> Score:
+def figure3_column_score(
+    rows: Sequence[Mapping[str, object]], method: str, dataset: str, closest: str | None = None
+) -> Score:
     """One column of Figure 3 from chapter 7's line-by-line comparison (``comparison_rows``): a line
-    reproduces the paper's if it converges or fails as the paper's does and matches its values."""
+    reproduces the paper's if it converges or fails as the paper's does and matches its markers (at
+    least ``LINE_MARKERS_MATCHING`` of them within ``MATCH_FACTOR``). ``closest``, if given, is appended
+    (the reading of the protocol that comes closest, for a column that differs)."""
+    from ..simulate.figure3 import LINE_MARKERS_MATCHING, MATCH_FACTOR
+
     lines = [r for r in rows if r["model"] == method]
     shape = sum(bool(r["ours_converges"] == r["paper_converges"]) for r in lines)
     values = sum(bool(r["match"]) for r in lines)
     both = sum(bool(r["match"] and r["ours_converges"] == r["paper_converges"]) for r in lines)
+    markers = sum(int(r["markers_within"]) for r in lines)
+    n_markers = sum(int(r["markers"]) for r in lines)
     return counted(
         both,
         len(lines),
         f"{dataset}: {share(shape, len(lines))} lines converge or fail as the paper's do; "
-        f"{share(values, len(lines))} match its values within a factor 3",
+        f"{share(values, len(lines))} match its markers ({markers} of {n_markers} within a factor "
+        f"{MATCH_FACTOR:g}; a line matches with {LINE_MARKERS_MATCHING} of its {n_markers // max(len(lines), 1)})"
+        + (f"; {closest}" if closest else ""),
     )
 
 

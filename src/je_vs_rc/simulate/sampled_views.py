@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -208,13 +208,19 @@ def _mse(
 # The readings chapter 7 compares: key -> (description, reading). The sweep of m shows the drift back
 # to the expected covariance (m = None).
 READINGS: dict[str, tuple[str, SampledViews]] = {
-    "expected": ("expected covariance (the closed forms as written)", SampledViews(None)),
+    "expected": ("the expected covariance (the closed forms as written)", SampledViews(None)),
     "views_1": ("1 sampled pair of views per sample", SampledViews(1)),
     "views_4": ("4 sampled pairs of views per sample", SampledViews(4)),
     "views_16": ("16 sampled pairs of views per sample", SampledViews(16)),
     "views_64": ("64 sampled pairs of views per sample", SampledViews(64)),
-    "views_1_unwhitened": ("1 pair per sample, features without the whitening", SampledViews(1, "unwhitened")),
-    "views_1_decoder": ("1 pair per sample, features read off the decoder", SampledViews(1, "decoder")),
+    "views_1_unwhitened": (
+        "1 sampled pair of views per sample, features without the whitening",
+        SampledViews(1, "unwhitened"),
+    ),
+    "views_1_decoder": (
+        "1 sampled pair of views per sample, features read off the decoder",
+        SampledViews(1, "decoder"),
+    ),
 }
 
 
@@ -275,6 +281,26 @@ def load_readings(path: str | Path) -> tuple[dict[str, Fig3Result], dict[str, st
         results[key] = Fig3Result(config, distance, methods=tuple(entry["methods"]), **shared)
         descriptions[key] = entry["description"]
     return results, descriptions, payload["provenance"]
+
+
+def readings_for(
+    images: np.ndarray, labels: np.ndarray, config: Fig3Config, dataset: str, path: str | Path | None
+) -> tuple[dict[str, Fig3Result], dict[str, str], str]:
+    """The readings for a chapter run: the saved ones at ``path`` when they were made on this dataset
+    (MNIST) with this protocol (any seeds), else :func:`run_readings` on ``config``. Returns the results,
+    their descriptions and a sentence saying where they come from."""
+    if path and dataset == "mnist":
+        results, descriptions, provenance = load_readings(path)
+        saved = next(iter(results.values())).config
+        if saved == replace(config, seeds=saved.seeds):
+            return (
+                results,
+                descriptions,
+                f"saved with the book ({Path(path).name}, {len(saved.seeds)} seeds, made by "
+                f"`{provenance['command']}` at commit {provenance['commit']} in {provenance['seconds']:.0f} s)",
+            )
+    results = run_readings(images, labels, config)
+    return results, {key: READINGS[key][0] for key in results}, f"computed in this build ({len(config.seeds)} seeds)"
 
 
 def main(argv: list[str] | None = None) -> int:
