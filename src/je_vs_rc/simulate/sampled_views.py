@@ -40,7 +40,7 @@ import numpy as np
 
 from .._io import atomic_path
 from ..theory import methods as registry
-from ..theory.linalg import sym_inv_sqrt
+from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
 from ..theory.methods import EncoderMethod, LinearMethod, SupervisedMethod
 from .figure3 import Fig3Config, Fig3Result, one_hot, pca, probe_mse, protocol_draws
 
@@ -125,7 +125,8 @@ def sampled_views_sweep(
         raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
     pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
     mean, comps, energy = pca(pixels, cfg.k)
-    scores = (pixels - mean) @ comps
+    with all_threads():
+        scores = (pixels - mean) @ comps  # a large product: BLAS keeps its threads for it
     k, d, nn = cfg.k, cfg.d, cfg.n_noise
     Y = one_hot(labels)
     ell = Y.shape[1]
@@ -334,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out} ({provenance['seconds']} s)")
     return 0
 
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())
 
 if __name__ == "__main__":
     raise SystemExit(main())
