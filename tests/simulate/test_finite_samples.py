@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from je_vs_rc import thresholds
+from je_vs_rc import Setting, thresholds
 from je_vs_rc.simulate.finite_samples import (
     CALIBRATED,
     CALIBRATED_BOUND,
+    alphas_above_threshold,
     calibrate,
     finite_sample_sweep,
     fit_rate,
@@ -65,3 +66,14 @@ def test_predictions_grow_towards_the_threshold(toy):
     assert predicted[CALIBRATED_BOUND][0] == pytest.approx(
         required_n(toy, "rc", 1.5 * threshold, 0.05, calibration.constant[0])
     )
+
+
+def test_alphas_at_multiples_of_the_threshold(toy):
+    th = thresholds(toy)
+    assert alphas_above_threshold(toy, "rc", [1.5, 2.0]) == pytest.approx(
+        [1.5 * th.threshold("rc"), 2 * th.threshold("rc")]
+    )
+    # Theta as loud as the signal on the noise: no alignment needed, no multiple of the threshold to sweep.
+    quiet = Setting([4.0, 3.0, 2.0], [1.0] * 6, [0.0, 0.0, 0.0, 1.0, 0.6, 0.3])
+    with pytest.raises(ValueError, match="JE squared threshold is -0.5 <= 0"):
+        alphas_above_threshold(quiet, "je", [1.5])

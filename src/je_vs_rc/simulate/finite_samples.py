@@ -41,6 +41,21 @@ def _encoder_method(method: str | EncoderMethod) -> EncoderMethod:
     return method
 
 
+def alphas_above_threshold(setting: Setting, method: str | EncoderMethod, ratios: object) -> list[float]:
+    """``ratio x threshold`` for each of ``ratios``: the alignments the chapter sweeps. They exist only
+    where the squared threshold is positive; otherwise (no alignment needed) a ValueError says so and
+    what to change, instead of a check failing later on a threshold of 0."""
+    method = _encoder_method(method)
+    t2 = thresholds(setting).threshold2(method)
+    if t2 <= 0:
+        raise ValueError(
+            f"the {method.short} squared threshold is {t2:.3g} <= 0 for these spectra (no alignment needed), so "
+            "alpha cannot be set at multiples of it: choose lam_gamma louder, or lam_theta smaller on the noise "
+            "components, so that both squared thresholds are positive"
+        )
+    return [float(r) * float(np.sqrt(t2)) for r in np.atleast_1d(ratios)]
+
+
 def population_gap(setting: Setting, method: str | EncoderMethod, alpha: float) -> float:
     """Signed n -> infinity gap between the weakest signal score and the strongest noise score (the
     quantities the proofs of Props 4.3/4.4 compare): ``delta_min - max noise eigenvalue`` for JE, and
