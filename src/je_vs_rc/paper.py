@@ -27,6 +27,17 @@ TABLE1: dict[str, dict[str, tuple[float, float, float, float]]] = {
 }
 # Average drops quoted in the text of section 5.2.
 TABLE1_MEAN_DROP = {"MAE": 25.1, "DINO": 10.5, "BYOL": 12.4}
+# Table 1's setting: each method's backbone, its paradigm (a key of the theory's registry,
+# je_vs_rc.theory.methods), and the severities its relative drop spans.
+TABLE1_BACKBONE = {"BYOL": "ResNet-50", "DINO": "ViT-B/16", "MAE": "ViT-B/16"}
+TABLE1_PARADIGM = {"BYOL": "je", "DINO": "je", "MAE": "rc"}
+TABLE1_DROP_SEVERITIES = (1, 5)
+
+
+def table1_drop_ratio() -> float:
+    """Section 5.2: MAE's mean relative drop over the mean of BYOL's and DINO's."""
+    m = TABLE1_MEAN_DROP
+    return m["MAE"] / ((m["BYOL"] + m["DINO"]) / 2)
 
 
 def relative_drop(top1_s1: float, top1_s5: float) -> float:
@@ -95,3 +106,4 @@ FIG3_MARKERS: dict[tuple[str, str], dict[float, tuple[float, ...]]] = {
 
 # Pretraining epochs of Table 1's models (App. D.1.1); a run shorter than this is not the paper's scale.
 TABLE1_EPOCHS = 500
+TABLE1_SCALE = f"ImageNet, {TABLE1_EPOCHS} epochs"

@@ -21,7 +21,9 @@ from je_vs_rc.checks.scorecard import (
     share,
     threshold_evidence,
 )
+from je_vs_rc.checks.table1 import table1_score
 from je_vs_rc.imagenet_c import results
+from je_vs_rc.imagenet_c.verdict import compare
 from je_vs_rc.simulate.sweeps import scaled_setting
 from je_vs_rc.theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from je_vs_rc.theory.setting import Setting
@@ -134,13 +136,13 @@ def test_appendix_figures_not_run_unless_the_run_is_one_of_them():
 
 def test_table1_small_run_is_not_run_here_and_paper_scale_is_counted():
     big = results.read(COMMITTED)
-    small = results.table1_score(big["provenance"], big["rows"])
+    small = table1_score(big["provenance"], big["rows"])
     assert small.status == NOT_RUN and "mnist, 2 epochs, 3 seeds" in small.evidence
     # The same numbers at the paper's scale are judged: no comparison resolves in the paper's direction.
     meta = {**big["provenance"], "parameters": {**big["provenance"]["parameters"], "dataset": "imagefolder"}}
     meta["parameters"]["epochs"] = 500
-    found = [c["status"] for c in results.verdict(big["rows"])["comparisons"]]
-    assert results.table1_score(meta, big["rows"]).status == (
+    found = [c.status for c in compare(big["rows"]).comparisons]
+    assert table1_score(meta, big["rows"]).status == (
         NOT_REPRODUCED if "RC drops more" not in found else PARTLY if len(set(found)) > 1 else REPRODUCED
     )
 
@@ -168,6 +170,6 @@ def test_table1_at_scale_counts_comparisons_in_the_papers_direction():
                     }
                 )
     meta = {"parameters": {"dataset": "imagefolder", "epochs": 500, "seeds": [0, 1]}}
-    score = results.table1_score(meta, rows)
+    score = table1_score(meta, rows)
     assert score.status == REPRODUCED, score
     assert "1 of 1 JE-RC comparisons resolve in the paper's direction" in score.evidence

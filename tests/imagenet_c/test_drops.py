@@ -8,17 +8,19 @@ import re
 import pytest
 
 from je_vs_rc import paper
-from je_vs_rc.imagenet_c import results
+from je_vs_rc.imagenet_c import methods, results, statistics
 from je_vs_rc.render import imagenet_c as figures
+from je_vs_rc.render import imagenet_c_tables as tables
+from je_vs_rc.render import imagenet_c_text as prose
 
-PARADIGM = {"byol": "JE", "dino": "JE", "mae": "RC", results.RANDOM_INIT: "none"}
+PARADIGM = {"byol": "JE", "dino": "JE", "mae": "RC", statistics.RANDOM_INIT: "none"}
 # top-1 at severity 1 and 5 per seed: each seed's drop differs, so a mean of the drops and the drop of
 # the mean accuracies (a plausible wrong formula) disagree.
 TOP1 = {
     "byol": ((80.0, 70.0), (70.0, 63.0), (60.0, 48.0)),
     "dino": ((82.0, 74.0), (72.0, 60.0), (62.0, 55.0)),
     "mae": ((81.0, 52.0), (71.0, 50.0), (61.0, 40.0)),
-    results.RANDOM_INIT: ((50.0, 30.0), (45.0, 30.0), (40.0, 20.0)),
+    statistics.RANDOM_INIT: ((50.0, 30.0), (45.0, 30.0), (40.0, 20.0)),
 }
 
 
@@ -68,18 +70,18 @@ def _bars(fig):
 
 
 def test_the_chart_draws_the_tables_drops_and_the_papers(run):
-    comparison = results.drop_comparison(run["rows"])
-    bars = _bars(figures.plot_drop_comparison(comparison, results.run_label(run["provenance"])))
+    comparison = statistics.drop_comparison(run["rows"])
+    bars = _bars(figures.plot_drop_comparison(comparison, prose.run_label(run["provenance"])))
     # the paper's nine drops, as Table 1 prints them
     for method, by in paper.TABLE1.items():
         for corruption, values in by.items():
             assert bars[(corruption.replace("_", " "), method)]["paper"] == values[3]
     # ours: the drops of the run's table (mean over seeds of each seed's drop), on gaussian noise only
-    table = {r["method"]: r["drop"] for r in results.wide_table(run["rows"])}
+    table = {r["method"]: r["drop"] for r in tables.wide_table(run["rows"])}
     assert sum("ours" in b for b in bars.values()) == 4
     for method in ("byol", "dino", "mae"):
         shown = bars[("gaussian noise", method.upper())]["ours"]
-        mean, std = (float(x) for x in re.findall(r"[\d.]+", table[results.method_label(method, PARADIGM[method])]))
+        mean, std = (float(x) for x in re.findall(r"[\d.]+", table[methods.label(method)]))
         assert shown == pytest.approx(mean, abs=0.05)
         per_seed = [(a - b) / a * 100 for a, b in TOP1[method]]
         assert shown == pytest.approx(sum(per_seed) / 3)
@@ -90,11 +92,11 @@ def test_the_chart_draws_the_tables_drops_and_the_papers(run):
     }
     # the error bar is one sample standard deviation over seeds, as in the table
     byol = next(e for e in comparison if (e["method"], e["corruption"]) == ("byol", "gaussian_noise"))
-    assert byol["ours_std"] == pytest.approx(results.mean_spread([(a - b) / a * 100 for a, b in TOP1["byol"]])["std"])
+    assert byol["ours_std"] == pytest.approx(statistics.mean_spread([(a - b) / a * 100 for a, b in TOP1["byol"]]).std)
 
 
 def test_the_legend_names_each_dataset(run):
-    fig = figures.plot_drop_comparison(results.drop_comparison(run["rows"]), results.run_label(run["provenance"]))
+    fig = figures.plot_drop_comparison(statistics.drop_comparison(run["rows"]), prose.run_label(run["provenance"]))
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "paper: ImageNet, 500 epochs" in labels and "ours: MNIST, 2 epochs, 3 seeds (± 1 std)" in labels
     not_run = [t.get_text() for ax in fig.axes for t in ax.texts]
@@ -103,25 +105,25 @@ def test_the_legend_names_each_dataset(run):
 
 def test_the_drop_span_is_said_and_differs_from_the_papers_when_it_does():
     rows = _rows()
-    assert results.drop_span_text(results.drop_comparison(rows)) == "Both relative drops run from severity 1 to 5."
-    text = results.drop_span_text(results.drop_comparison(_rows(severities=(1, 3))))
+    assert prose.drop_span_text(statistics.drop_comparison(rows)) == "Both relative drops run from severity 1 to 5."
+    text = prose.drop_span_text(statistics.drop_comparison(_rows(severities=(1, 3))))
     assert "from severity 1 to 3, the paper's from 1 to 5: not the same span" in text
 
 
 def test_the_comparison_sentence_follows_the_numbers():
-    text = results.drop_comparison_text(results.drop_comparison(_rows()))
+    text = prose.drop_comparison_text(statistics.drop_comparison(_rows()))
     # MAE's mean drop (33.3%) lies above BYOL's (14.2%) and DINO's (12.6%) here, as in the paper
     assert "in our run its mean drop (33.3%) lies above theirs (14.2% and 12.6%)" in text and "the same order" in text
     assert "the paper's MAE drop (27.3%) lies above those of BYOL and DINO (16.1% and 12.7%)" in text
     flat = {**TOP1, "mae": ((80.0, 70.0), (70.0, 63.0), (60.0, 50.0))}  # now between BYOL and DINO
-    text = results.drop_comparison_text(results.drop_comparison(_rows(flat)))
+    text = prose.drop_comparison_text(statistics.drop_comparison(_rows(flat)))
     assert "lies between theirs" in text and "not the paper's order" in text and "the same order" not in text
-    other = results.drop_comparison(_rows(corruption="contrast"))  # no corruption in common with Table 1
-    assert results.drop_comparison_text(other).startswith("Our run shares no corruption")
+    other = statistics.drop_comparison(_rows(corruption="contrast"))  # no corruption in common with Table 1
+    assert prose.drop_comparison_text(other).startswith("Our run shares no corruption")
 
 
 def test_tables_keep_only_what_varies_and_caption_the_rest(run):
-    text = results.run_table_markdown(run, "Our run")
+    text = tables.run_table_markdown(run, "Our run")
     caption, _, header = text.splitlines()[:3]
     assert caption.startswith("```{table} Our run:")
     assert "500 training and 500 test images, 2 epochs at batch 64" in caption
@@ -130,11 +132,11 @@ def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     cells = "\n".join(text.splitlines()[2:])
     assert "\u00a0±\u00a0" in cells and " ± " not in cells  # a cell never wraps inside "mean ± std"
     two = {**run, "rows": run["rows"] + _rows(corruption="contrast")}
-    assert results.run_table_markdown(two, "Ours").splitlines()[2].startswith("| method | corruption | sev. 1")
+    assert tables.run_table_markdown(two, "Ours").splitlines()[2].startswith("| method | corruption | sev. 1")
 
 
 def test_the_papers_table_prints_its_36_numbers_as_published():
-    text = results.paper_table_markdown()
+    text = tables.paper_table_markdown()
     lines = [line for line in text.splitlines() if line.startswith("| ") and "sev." not in line]
     numbers = [float(x) for line in lines for x in line.strip("| ").split(" | ")[-4:]]
     assert len(lines) == 9 and len(numbers) == 36
@@ -144,13 +146,13 @@ def test_the_papers_table_prints_its_36_numbers_as_published():
 
 
 def test_the_chart_caption_follows_the_run(run):
-    caption = results.drop_chart_caption(results.drop_comparison(run["rows"]), run["provenance"])
+    caption = prose.drop_chart_caption(statistics.drop_comparison(run["rows"]), run["provenance"])
     assert "mean over 3 seeds with one sample standard deviation" in caption and "Grey: the same backbone" in caption
     assert "differ in the data (ours not ImageNet) and the pretraining (2 epochs, not 500)" in caption
     assert caption.endswith("Both relative drops run from severity 1 to 5.")
-    one = [r for r in run["rows"] if r["seed"] == 0 and r["method"] != results.RANDOM_INIT]
+    one = [r for r in run["rows"] if r["seed"] == 0 and r["method"] != statistics.RANDOM_INIT]
     meta = {"parameters": {**run["provenance"]["parameters"], "seeds": [0], "dataset": "imagefolder", "epochs": 500}}
-    caption = results.drop_chart_caption(results.drop_comparison(one), meta)
+    caption = prose.drop_chart_caption(statistics.drop_comparison(one), meta)
     assert "one seed, so no error bar" in caption and "Grey" not in caption and "differ in" not in caption
 
 
@@ -160,7 +162,7 @@ def test_the_chart_is_legible_at_the_column_width(run):
 
     from je_vs_rc.render.style import DISPLAY_WIDTH_IN, MIN_FONT_PT
 
-    fig = figures.plot_drop_comparison(results.drop_comparison(run["rows"]), results.run_label(run["provenance"]))
+    fig = figures.plot_drop_comparison(statistics.drop_comparison(run["rows"]), prose.run_label(run["provenance"]))
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
     shrink = min(1.0, DISPLAY_WIDTH_IN / fig.get_tightbbox(renderer).width)  # the notebook saves it tight

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from pathlib import Path
@@ -13,6 +14,7 @@ from torch import nn
 
 from je_vs_rc.imagenet_c import config, methods
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
+from je_vs_rc.theory.methods import JOINT_EMBEDDING
 
 DEEP = Path(methods.__file__).parent
 
@@ -38,14 +40,57 @@ class SimCLR(methods.SSLModel):
         return self.criterion(self.head(self.features(views[0])), self.head(self.features(views[1])))
 
 
-def test_adding_a_method_is_one_entry(monkeypatch, images, tmp_path):
-    monkeypatch.setitem(
-        methods.METHODS, "simclr", methods.Method("simclr", "JE", SimCLR, 0.3, lambda p, lr: torch.optim.SGD(p, lr=lr))
-    )
+def simclr(**entry) -> methods.Method:
+    """SimCLR's registry entry: its label, its paradigm in the theory's registry, its hooks."""
+    sgd = lambda p, lr: torch.optim.SGD(p, lr=lr)  # noqa: E731
+    return methods.Method("simclr", "SimCLR", JOINT_EMBEDDING, SimCLR, 0.3, sgd, **entry)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """A copy of the registry for the test to register into (the real one is left as it was)."""
+    monkeypatch.setattr(methods, "METHODS", dict(methods.METHODS))
+    return methods
+
+
+def test_adding_a_method_is_one_entry(registry, images, tmp_path):
+    registry.register(simclr())
     trained = pretrain(images(8), PretrainConfig("simclr", "vit_tiny", 32, 1, 8), tmp_path)
     assert trained.epochs_run == 1 and np.isfinite(trained.history).all() and trained.history[0] > 0
     with pytest.raises(ValueError, match="backbone for simclr must be one of"):  # the pipeline checks it too
         config.ExperimentConfig(methods=["simclr"], backbones={"simclr": "resnet9"}).validate()
+    assert methods.label("simclr") == "SimCLR (JE)" and methods.label("simclr", paradigm=False) == "SimCLR"
+
+
+def test_a_new_method_under_the_papers_pairing_without_one_is_one_line_naming_it(registry):
+    registry.register(simclr())
+    with pytest.raises(ValueError) as err:
+        config.ExperimentConfig(methods=["byol", "simclr"], backbones="paper").validate()
+    assert "\n" not in str(err.value) and "'simclr' has none" in str(err.value) and "paper_backbone" in str(err.value)
+
+
+def test_a_new_method_with_its_paper_backbone_runs_through_the_pipeline(registry, tmp_path, image_tree):
+    from je_vs_rc.imagenet_c import pipeline
+    from je_vs_rc.render.imagenet_c_tables import run_table_markdown
+
+    registry.register(simclr(paper_backbone="vit_tiny"))
+    image_tree(tmp_path / "folders", n=4)
+    small = dict(corruptions=["pixelate"], severities=[1, 5], epochs=1, batch_size=8, probe_iters=5)
+    cfg = config.ExperimentConfig(
+        **small, methods=["simclr"], backbones="paper", dataset="imagefolder", data_root=str(tmp_path / "folders")
+    )
+    run = pipeline.run(dataclasses.replace(cfg, out_dir=str(tmp_path / "out"), probe_weight_decays=[1e-3]))
+    assert {(r["method"], r["paradigm"], r["backbone"]) for r in run["rows"] if r["method"] == "simclr"} == {
+        ("simclr", "JE", "vit_tiny")
+    }
+    assert "SimCLR (JE)" in run_table_markdown(run, "A new method")
+
+
+def test_register_refuses_a_name_it_holds(registry):
+    with pytest.raises(ValueError, match="a deep method named 'byol' is already registered"):
+        registry.register(methods.get("byol"))
+    with pytest.raises(ValueError, match="'random_init' is already registered"):  # the baseline's rows
+        registry.register(dataclasses.replace(simclr(), name="random_init"))
 
 
 def test_training_code_names_no_method():

@@ -14,6 +14,7 @@ from torch import nn
 from je_vs_rc.imagenet_c import methods, probe
 from je_vs_rc.imagenet_c import pretrain as pretrain_module
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
+from je_vs_rc.theory.methods import JOINT_EMBEDDING
 
 BACKBONE = {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}
 
@@ -38,7 +39,9 @@ class Linear(methods.SSLModel):
         return ((self.features(views[0]) - 1) ** 2).mean()  # a mean over the batch
 
 
-LINEAR = methods.Method("linear", "JE", Linear, 0.1, lambda p, lr: torch.optim.SGD(p, lr=lr), backbones=("none",))
+LINEAR = methods.Method(
+    "linear", "Linear", JOINT_EMBEDDING, Linear, 0.1, lambda p, lr: torch.optim.SGD(p, lr=lr), backbones=("none",)
+)
 
 
 def brightness_classes(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +79,8 @@ def test_resume_after_interruption_is_exact(method, tmp_path, images):
 
 @pytest.fixture
 def linear(monkeypatch):
-    monkeypatch.setitem(methods.METHODS, "linear", LINEAR)
+    monkeypatch.setattr(methods, "METHODS", dict(methods.METHODS))  # a copy to register into
+    methods.register(LINEAR)
     return PretrainConfig("linear", "none", 32, 1, 8)
 
 

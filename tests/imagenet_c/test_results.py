@@ -1,10 +1,10 @@
-"""The results table, its drops, and the chapter's tables beside the paper's."""
+"""results.json: written atomically with its relative drops, read back."""
 
 from __future__ import annotations
 
 import pytest
 
-from je_vs_rc.imagenet_c import results
+from je_vs_rc.imagenet_c import results, statistics
 
 
 def test_relative_drop_table(tmp_path):
@@ -12,13 +12,9 @@ def test_relative_drop_table(tmp_path):
         {"method": "mae", "paradigm": "RC", "corruption": "pixelate", "severity": s, "top1": t}
         for s, t in ((1, 64.9), (3, 52.3), (5, 46.8))
     ]
-    (drop,) = results.relative_drops(rows)
+    (drop,) = statistics.relative_drops(rows)
     assert drop["from"] == 1 and drop["to"] == 5 and drop["drop"] == pytest.approx(27.9, abs=0.05)  # Table 1
     assert drop["paradigm"] == "RC"
     path = results.write(tmp_path / "r.json", rows, {"device": "cpu"})
     assert results.read(path)["drops"][0]["drop"] == pytest.approx(drop["drop"])
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # nothing half-written left behind
-
-
-def test_paper_drop_ratio():
-    assert results.paper_drop_ratio() == pytest.approx(25.1 / ((12.4 + 10.5) / 2))

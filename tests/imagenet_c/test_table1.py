@@ -10,10 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from je_vs_rc.imagenet_c import corruptions, methods, pipeline, results
-from je_vs_rc.imagenet_c.config import PAPER_PAIRING, ExperimentConfig
+from je_vs_rc.imagenet_c import corruptions, methods, pipeline, results, statistics
+from je_vs_rc.imagenet_c.config import ExperimentConfig
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, view_transform
+from je_vs_rc.imagenet_c.verdict import compare
 from je_vs_rc.render import imagenet_c as figures
+from je_vs_rc.render import imagenet_c_tables as tables
+from je_vs_rc.render import imagenet_c_text as prose
 
 TINY = dict(
     methods=["byol", "mae"],
@@ -41,7 +44,7 @@ def tiny_run(tmp_path_factory):
 def test_grid_has_the_random_init_baseline_and_one_backbone(tiny_run):
     rows = tiny_run["rows"]
     assert {r["backbone"] for r in rows} == {"vit_tiny"}  # paradigm is the only difference
-    base = [r for r in rows if r["method"] == results.RANDOM_INIT]
+    base = [r for r in rows if r["method"] == statistics.RANDOM_INIT]
     assert sorted((r["seed"], r["severity"]) for r in base) == [(0, 1), (0, 5), (1, 1), (1, 5)]
     # injection (strength 1) only where asked (severity 5), for every method and seed
     injected = sorted((r["method"], r["seed"], r["severity"]) for r in rows if r["augment_strength"] == 1)
@@ -60,7 +63,7 @@ def test_random_init_features_are_the_seeded_untrained_backbone(tiny_run, tmp_pa
     assert torch.equal(a, b) and not torch.allclose(a, c)
     # the pipeline's random-init rows do not depend on the corruption being learned: the clean-data
     # score of a seed is the same at every severity (same frozen weights, same clean images)
-    base = [r for r in tiny_run["rows"] if r["method"] == results.RANDOM_INIT]
+    base = [r for r in tiny_run["rows"] if r["method"] == statistics.RANDOM_INIT]
     for seed in (0, 1):
         assert len({r["top1_clean"] for r in base if r["seed"] == seed}) == 1
 
@@ -68,7 +71,8 @@ def test_random_init_features_are_the_seeded_untrained_backbone(tiny_run, tmp_pa
 def test_backbones_one_for_all_or_the_papers_pairing():
     assert {ExperimentConfig(backbones="vit_tiny").backbone_of(m) for m in ("byol", "dino", "mae")} == {"vit_tiny"}
     paper = ExperimentConfig(backbones="paper")
-    assert {m: paper.backbone_of(m) for m in PAPER_PAIRING} == PAPER_PAIRING
+    pairing = {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}  # the paper's, at CPU size
+    assert {m: paper.backbone_of(m) for m in pairing} == pairing
     assert (
         ExperimentConfig(backbones={"byol": "resnet50", "dino": "vit_b16", "mae": "vit_b16"}).backbone_of("byol")
         == "resnet50"
@@ -147,7 +151,7 @@ def test_injection_needs_a_corruption_exactly_when_the_strength_is_positive():
 
 
 def _rows(top1: dict[tuple[str, int, int], float], paradigm=None) -> list[dict]:
-    paradigm = paradigm or {"byol": "JE", "dino": "JE", "mae": "RC", results.RANDOM_INIT: "none"}
+    paradigm = paradigm or {"byol": "JE", "dino": "JE", "mae": "RC", statistics.RANDOM_INIT: "none"}
     return [
         {
             "method": m,
@@ -165,15 +169,15 @@ def _rows(top1: dict[tuple[str, int, int], float], paradigm=None) -> list[dict]:
 
 
 def test_seed_aggregation_mean_and_spread():
-    stats = results.mean_spread([1.0, 2.0, 3.0, 4.0])
-    assert stats["mean"] == 2.5 and stats["std"] == pytest.approx(math.sqrt(5 / 3))  # n - 1, not n
-    assert stats["sem"] == pytest.approx(math.sqrt(5 / 3) / 2) and stats["n"] == 4
-    assert math.isnan(results.mean_spread([3.0])["std"])
+    stats = statistics.mean_spread([1.0, 2.0, 3.0, 4.0])
+    assert stats.mean == 2.5 and stats.std == pytest.approx(math.sqrt(5 / 3))  # n - 1, not n
+    assert stats.sem == pytest.approx(math.sqrt(5 / 3) / 2) and stats.n == 4
+    assert math.isnan(statistics.mean_spread([3.0]).std)
     rows = _rows({("mae", 1, 0): 80.0, ("mae", 5, 0): 40.0, ("mae", 1, 1): 60.0, ("mae", 5, 1): 45.0})
-    (s1, s5) = results.summarize(rows)
+    (s1, s5) = statistics.summarize(rows)
     assert (s1["severity"], s1["top1"], s1["seeds"]) == (1, 70.0, 2)
     assert s1["top1_std"] == pytest.approx(math.sqrt(200))
-    (drop,) = results.summarize_drops(results.relative_drops(rows))
+    (drop,) = statistics.summarize_drops(statistics.relative_drops(rows))
     # the mean of each seed's drop (50% and 25%), not the drop of the mean accuracies (39.3%)
     assert drop["drop"] == pytest.approx(37.5) and drop["drop_std"] == pytest.approx(math.sqrt(2 * 12.5**2))
     assert drop["seeds"] == 2
@@ -185,44 +189,44 @@ def _paradigm_gap(random_top1: float) -> list[dict]:
     for seed, wobble in enumerate((-0.5, 0.0, 0.5)):
         top1[("byol", 1, seed)], top1[("byol", 5, seed)] = 80 + wobble, 72 + wobble
         top1[("mae", 1, seed)], top1[("mae", 5, seed)] = 80 + wobble, 56 + wobble
-        top1[(results.RANDOM_INIT, 1, seed)], top1[(results.RANDOM_INIT, 5, seed)] = random_top1, random_top1 - 20
+        top1[(statistics.RANDOM_INIT, 1, seed)], top1[(statistics.RANDOM_INIT, 5, seed)] = random_top1, random_top1 - 20
     return _rows(top1)
 
 
 def test_verdict_reads_a_resolved_gap_when_both_beat_random_init():
-    out = results.verdict(_paradigm_gap(random_top1=30.0))
-    (c,) = out["comparisons"]
-    assert c["status"] == "RC drops more" and c["difference"] == pytest.approx(30 - 10, abs=0.3)
-    assert "MAE (RC) drops" in out["text"] and "the paper's direction" in out["text"]
+    out = compare(_paradigm_gap(random_top1=30.0))
+    (c,) = out.comparisons
+    assert c.status == "RC drops more" and c.difference.mean == pytest.approx(30 - 10, abs=0.3)
+    assert "MAE (RC) drops" in prose.verdict_text(out) and "the paper's direction" in prose.verdict_text(out)
 
 
 def test_no_paradigm_difference_from_a_backbone_that_learned_nothing():
     # The same gap, but the random-init probe scores as well as the pretrained models: MAE and BYOL
     # learned nothing, so the gap is not a paradigm difference.
-    out = results.verdict(_paradigm_gap(random_top1=80.0))
-    (c,) = out["comparisons"]
-    assert c["status"] == "inconclusive" and c["not_learned"] == ["byol", "mae"]
-    assert "inconclusive at this scale" in out["text"] and "drops more" not in out["text"]
+    out = compare(_paradigm_gap(random_top1=80.0))
+    (c,) = out.comparisons
+    assert c.status == "inconclusive" and c.not_learned == ("byol", "mae")
+    assert "inconclusive at this scale" in prose.verdict_text(out) and "drops more" not in prose.verdict_text(out)
 
 
 def test_one_seed_resolves_nothing():
     rows = [r for r in _paradigm_gap(random_top1=30.0) if r["seed"] == 0]
-    out = results.verdict(rows)
-    assert out["comparisons"][0]["status"] == "inconclusive"  # no error bar on the baseline margin
-    assert "(one seed: no error bar)" in out["text"] and "nan" not in out["text"]
+    out = compare(rows)
+    assert out.comparisons[0].status == "inconclusive"  # no error bar on the baseline margin
+    assert "(one seed: no error bar)" in prose.verdict_text(out) and "nan" not in prose.verdict_text(out)
 
 
 def test_injection_effects_and_help_rate():
     rows = _rows({("byol", 5, 0): 50.0, ("byol", 5, 1): 52.0})
     rows += [{**r, "augment_strength": 1, "top1": r["top1"] + 10, "top1_clean": r["top1_clean"] - 1} for r in rows]
-    (e,) = results.injection_effects(rows)
+    (e,) = statistics.injection_effects(rows)
     assert e["gain_corrupted"] == pytest.approx(10) and e["gain_clean"] == pytest.approx(-1)
-    assert e["resolved_corrupted"] and results.injection_help_rate([e]) == 1.0
-    assert results.injection_help_rate([e], on="clean") == 0.0
+    assert e["resolved_corrupted"] and statistics.injection_help_rate([e]) == 1.0
+    assert statistics.injection_help_rate([e], on="clean") == 0.0
 
 
 def test_paper_table_has_all_36_numbers():
-    table = results.paper_table()
+    table = tables.paper_table()
     assert len(table) == 9 and sum(len([k for k in ("s1", "s3", "s5", "drop") if k in r]) for r in table) == 36
     mae_noise = next(r for r in table if r["method"] == "MAE" and r["corruption"] == "gaussian_noise")
     assert (mae_noise["s1"], mae_noise["s5"], mae_noise["drop"]) == (61.6, 44.8, 27.3)
@@ -230,8 +234,8 @@ def test_paper_table_has_all_36_numbers():
 
 def test_figures_draw_from_a_summary():
     rows = _paradigm_gap(random_top1=30.0)
-    rows += [{**r, "augment_strength": 1} for r in rows if r["method"] != results.RANDOM_INIT]
-    summary = results.summarize(rows)
+    rows += [{**r, "augment_strength": 1} for r in rows if r["method"] != statistics.RANDOM_INIT]
+    summary = statistics.summarize(rows)
     fig = figures.plot_accuracy_vs_severity(summary)
     assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 3
     fig = figures.plot_injection(summary, "gaussian_noise")
@@ -242,10 +246,12 @@ def test_a_method_that_learned_nothing_is_left_out_and_named_with_its_margin():
     rows = _paradigm_gap(random_top1=30.0)
     for seed, wobble in enumerate((-0.5, 0.0, 0.5)):  # DINO at the random-init level: learned nothing
         rows += _rows({("dino", 1, seed): 30.0 + wobble, ("dino", 5, seed): 10.0 + wobble})
-    out = results.verdict(rows)
-    assert [c.get("je") for c in out["comparisons"]] == ["byol"]
-    assert "DINO did not beat the random-init baseline" in out["text"] and "left out" in out["text"]
-    assert "DINO +0.0 ± 0.3 points at severity" in out["text"]  # sem of (-0.5, 0, 0.5): 0.5 / sqrt(3)
+    out = compare(rows)
+    assert [c.je for c in out.comparisons] == ["byol"]
+    assert "DINO did not beat the random-init baseline" in prose.verdict_text(out) and "left out" in prose.verdict_text(
+        out
+    )
+    assert "DINO +0.0 ± 0.3 points at severity" in prose.verdict_text(out)  # sem of (-0.5, 0, 0.5): 0.5 / sqrt(3)
 
 
 def test_the_plain_table_runs_first_then_the_injected_strengths():
@@ -274,11 +280,11 @@ def test_injection_text_counts_only_resolved_changes_as_evidence():
         }
         for r in rows
     ]
-    text = results.injection_text(results.injection_effects(rows))
+    text = prose.injection_text(statistics.injection_effects(rows))
     assert "strength 1, at severity 5 (2 configurations" in text
     assert "on the corrupted test set in 100% of them; 1 gain and 0 losses exceed 2 standard errors" in text
     assert "on clean data in 0% of them; 0 gains and 0 losses" in text  # mean -0.025, unresolved
-    assert results.injection_text([]) == "This run holds no injected configurations."
+    assert prose.injection_text([]) == "This run holds no injected configurations."
 
 
 def test_margins_are_paired_by_seed():
@@ -287,10 +293,10 @@ def test_margins_are_paired_by_seed():
     # 5.8 each) it would be 3 ± 8.2, unresolved.
     top1 = {}
     for seed, level in enumerate((40.0, 50.0, 60.0)):
-        top1[(results.RANDOM_INIT, 1, seed)], top1[("mae", 1, seed)] = level, level + 3
-    (b,) = results.beyond_random(_rows(top1))
+        top1[(statistics.RANDOM_INIT, 1, seed)], top1[("mae", 1, seed)] = level, level + 3
+    (b,) = statistics.beyond_random(_rows(top1))
     assert b["margin"] == pytest.approx(3) and b["margin_sem"] == pytest.approx(0) and b["learned"]
-    assert results.paired(_rows(top1), {"method": "mae"}, {"method": results.RANDOM_INIT})["n"] == 3
+    assert statistics.paired(_rows(top1), {"method": "mae"}, {"method": statistics.RANDOM_INIT}).n == 3
 
 
 def test_the_committed_run_is_whole_and_carries_its_provenance():
@@ -300,10 +306,10 @@ def test_the_committed_run_is_whole_and_carries_its_provenance():
     meta = run["provenance"]
     assert meta["complete"] and meta["cells_done"] == meta["cells"]
     assert {"torch", "lightly", "numpy", "device", "code_commit", "wall_seconds", "parameters"} <= set(meta)
-    summary = results.summarize(run["rows"])
+    summary = statistics.summarize(run["rows"])
     plain = [e for e in summary if e["augment_strength"] == 0]
     assert {e["severity"] for e in plain} == {1, 2, 3, 4, 5} and {e["seeds"] for e in summary} == {3}
-    assert {e["method"] for e in plain} == {"byol", "dino", "mae", results.RANDOM_INIT}
+    assert {e["method"] for e in plain} == {"byol", "dino", "mae", statistics.RANDOM_INIT}
     assert {e["backbone"] for e in summary} == {"vit_tiny"}
     assert {e["augment_strength"] for e in summary} == {0, 1, 2}
-    assert results.verdict(run["rows"])["text"]  # the chapter's sentence is generated from these rows
+    assert prose.verdict_text(compare(run["rows"]))  # the chapter's sentence is generated from these rows

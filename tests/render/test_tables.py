@@ -42,18 +42,3 @@ def test_columns_equal_on_every_line_go_to_the_caption():
     columns, said = split_constant(rows, {"m": "method", "b": "backbone", "s": "seeds"})
     assert columns == {"m": "method"} and said == "backbone: vit, seeds: 3"
     assert split_constant(rows[:1], {"m": "method", "b": "backbone"}) == ({"m": "method", "b": "backbone"}, "")
-
-
-def test_count_agrees_with_its_number():
-    from je_vs_rc.render.tables import count
-
-    assert count(1, "seed", "seeds") == "1 seed"
-    assert count(0, "seed", "seeds") == "0 seeds" and count(3, "line fails", "lines fail") == "3 lines fail"
-
-
-def test_number_says_whole_numbers_in_full():
-    from je_vs_rc.render.tables import number
-
-    assert (
-        number(1e6) == "1,000,000" and number(1000.0) == "1,000" and number(0.25) == "0.25" and number(1e-7) == "1e-07"
-    )

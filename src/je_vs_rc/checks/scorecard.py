@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..render.tables import count
 from ..theory import methods
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, EncoderMethod
 from ..theory.thresholds import Thresholds
+from ..words import count
 from .thresholds import SHARP_ABOVE, SHARP_BELOW
 
 REPRODUCED = "reproduced"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..render.tables import number
 from ..theory import methods
 from ..theory.linalg import single_threaded_module
 from ..trained.grid import CLOSED_FORM, LINEAR, GridResult, summarize
 from ..trained.linear import VARIANTS, LinearStudy
+from ..words import number
 from .claims import claim
 
 # Named tolerances. Achieved values and margins: the chapter's default parameters (3 seeds, ladder up to

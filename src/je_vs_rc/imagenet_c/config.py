@@ -20,10 +20,6 @@ from . import corruptions, datasets, methods, probe
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "runs" / "imagenet_c"
 
 
-# The paper's pairing of method and backbone (ResNet for BYOL, ViT for DINO and MAE), at CPU size.
-PAPER_PAIRING = {"byol": "resnet18", "dino": "vit_tiny", "mae": "vit_tiny"}
-
-
 @dataclass(frozen=True)
 class ExperimentConfig:
     """Every knob of the Table 1 pipeline; the defaults are the chapter's small CPU run (about two
@@ -88,10 +84,10 @@ class ExperimentConfig:
         return cls.from_mapping(values)
 
     def backbone_of(self, method: str) -> str:
-        """The backbone ``method`` runs on: ``backbones`` names one for all, "paper" the paper's pairing,
-        or a mapping one per method."""
+        """The backbone ``method`` runs on: ``backbones`` names one for all, "paper" the paper's pairing
+        (each registry entry's ``paper_backbone``), or a mapping one per method."""
         if isinstance(self.backbones, str):
-            return PAPER_PAIRING[method] if self.backbones == "paper" else self.backbones
+            return methods.paper_backbone(method) if self.backbones == "paper" else self.backbones
         return self.backbones[method]
 
     def output_dir(self) -> Path:

@@ -54,15 +54,6 @@ def timm_vit_to_torchvision(state: dict[str, torch.Tensor]) -> dict[str, torch.T
     return out
 
 
-def feature_vit(model: torch.nn.Module, method: str) -> Any:
-    """The torchvision ViT inside a DINO or MAE model (the part that is probed)."""
-    if method == "dino":
-        return model.student_backbone.vit.vit
-    if method == "mae":
-        return model.backbone.vit
-    raise ValueError(f"published ViT weights apply to 'dino' or 'mae'; got {method!r}")
-
-
 def load_state(path: str | os.PathLike[str], map_location: Any = "cpu") -> Any:
     """The tensors of a checkpoint, never its code: ``.safetensors`` files through safetensors, others
     through ``torch.load(weights_only=True)`` (tensors and plain containers only). A pickle that
@@ -96,7 +87,7 @@ def load_checkpoint(model: torch.nn.Module, method: str, path: str | os.PathLike
     renamed = timm_vit_to_torchvision(state)
     if not renamed:
         raise ValueError(f"{path}: neither a checkpoint of this pipeline nor timm-style ViT weights")
-    missing, unexpected = feature_vit(model, method).load_state_dict(renamed, strict=False)
+    missing, unexpected = model.probed_vit().load_state_dict(renamed, strict=False)
     if unexpected or [k for k in missing if k != "heads.weight" and k != "heads.bias"]:
         raise ValueError(
             f"{path}: weights do not fit the {method} backbone (missing {missing[:5]}, "

@@ -14,9 +14,13 @@ whose hooks the loop calls at fixed points of every step:
 - ``before_optimizer_step(step)``: after the backward pass (DINO freezes its last layer early on);
 - ``after_optimizer_step(step)``: after the update (momentum teachers of BYOL and DINO);
 - ``features(images)``: the frozen representation that is linearly probed (the backbone's pooled
-  output for ResNets, the CLS token for ViTs).
+  output for ResNets, the CLS token for ViTs);
+- ``probed_vit()``: the torchvision ViT inside the model whose output is probed, for loading published
+  ViT weights (``je_vs_rc.imagenet_c.convert``); only ViT methods implement it.
 
-Adding SimCLR or VICReg is one :func:`register` call with a new :class:`SSLModel` subclass.
+Adding SimCLR or VICReg is one :func:`register` call with a new :class:`SSLModel` subclass: its entry
+names its label, its paradigm in the theory's registry and, to run under ``backbones: "paper"``, its
+paper backbone; nothing outside the entry changes.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
+from .statistics import RANDOM_INIT
 
 BACKBONES = ("resnet18", "resnet50", "vit_tiny", "vit_b16")
 VITS = ("vit_tiny", "vit_b16")
@@ -70,6 +77,10 @@ class SSLModel(nn.Module):
     def after_optimizer_step(self, step: Step) -> None:
         """Called after ``optimizer.step()`` (momentum updates)."""
 
+    def probed_vit(self) -> Any:
+        """The torchvision ViT whose output :meth:`features` probes (published ViT weights load into it)."""
+        raise ValueError(f"published ViT weights apply to a method on a ViT backbone; {type(self).__name__} has none")
+
 
 def _lars(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
     from lightly.utils.lars import LARS
@@ -85,26 +96,58 @@ def _adamw(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
 class Method:
     """One registry entry.
 
-    ``build(backbone, image_size, epochs)`` returns the :class:`SSLModel`; ``lr_at_256`` is the
-    learning rate at a total batch of 256 (scaled linearly with the batch); ``optimizer(params, lr)``
-    builds the optimiser; ``backbones`` lists the backbones the method accepts.
+    ``name`` is its key (parameters, rows, cache keys); ``label`` how figures, tables and prose name
+    it (through :func:`label`); ``paradigm`` the method of the theory's registry it instantiates
+    (joint embedding or reconstruction: its colour, short name and side of every JE-RC comparison
+    follow from it); ``build(backbone, image_size, epochs)`` returns the :class:`SSLModel`;
+    ``lr_at_256`` is the learning rate at a total batch of 256 (scaled linearly with the batch);
+    ``optimizer(params, lr)`` builds the optimiser; ``backbones`` lists the backbones the method
+    accepts; ``paper_backbone`` is its backbone in the paper's pairing at CPU size (what
+    ``backbones: "paper"`` runs it on; None: the paper did not run it).
     """
 
     name: str
-    paradigm: str  # "JE" (joint embedding) or "RC" (reconstruction)
+    label: str
+    paradigm: LinearMethod
     build: Callable[[str, int, int], SSLModel]
     lr_at_256: float
     optimizer: Callable[[Iterable[nn.Parameter], float], torch.optim.Optimizer]
     backbones: tuple[str, ...] = BACKBONES
+    paper_backbone: str | None = None
 
 
 METHODS: dict[str, Method] = {}
 
 
 def register(method: Method) -> Method:
-    """Add ``method`` to :data:`METHODS` (replacing an entry of the same name)."""
+    """Add ``method`` to :data:`METHODS` (its name must be new) and return it."""
+    if method.name in METHODS or method.name == RANDOM_INIT:
+        raise ValueError(f"a deep method named {method.name!r} is already registered")
     METHODS[method.name] = method
     return method
+
+
+def label(name: str, paradigm: bool = True) -> str:
+    """How figures, tables and prose name a method: ``"BYOL (JE)"`` (``"BYOL"`` without its
+    paradigm), ``"random init"`` for the frozen baseline; a name the registry lacks (a saved run's)
+    in capitals."""
+    if name == RANDOM_INIT:
+        return "random init"
+    if name not in METHODS:
+        return name.upper()
+    entry = METHODS[name]
+    return f"{entry.label} ({entry.paradigm.short})" if paradigm else entry.label
+
+
+def paper_backbone(name: str) -> str:
+    """The backbone of ``name`` in the paper's pairing; one line naming the method if it has none."""
+    backbone_name = get(name).paper_backbone
+    if backbone_name is None:
+        raise ValueError(
+            f"backbones 'paper' needs a paper backbone for every method; {name!r} has none (set its registry "
+            f"entry's paper_backbone, or name its backbone in backbones)"
+        )
+    return backbone_name
 
 
 def get(name: str) -> Method:
@@ -317,6 +360,11 @@ class DINO(SSLModel):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.student_backbone(x).flatten(start_dim=1)
 
+    def probed_vit(self) -> Any:
+        if not isinstance(self.student_backbone, ViTCLS):
+            return super().probed_vit()
+        return self.student_backbone.vit.vit
+
     def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         teacher = [self.teacher_head(self.teacher_backbone(v).flatten(start_dim=1)) for v in views[:2]]
         student = [self.student_head(self.features(v)) for v in views]
@@ -359,6 +407,9 @@ class MAE(SSLModel):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone.encode(images=x)[:, 0]  # the CLS token
 
+    def probed_vit(self) -> Any:
+        return self.backbone.vit
+
     def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         from lightly.models import utils
 
@@ -377,6 +428,7 @@ class MAE(SSLModel):
 
 # The paper's optimisers (App. D.1.1): LARS (lr 0.45 at batch 256, wd 1e-6) for BYOL; AdamW
 # (lr 1.5e-4 at batch 256, wd 0.05) for DINO and MAE.
-register(Method("byol", "JE", BYOL, 0.45, _lars))
-register(Method("dino", "JE", DINO, 1.5e-4, _adamw))
-register(Method("mae", "RC", MAE, 1.5e-4, _adamw, backbones=VITS))
+# Their paper backbones are the paper's pairing (ResNet for BYOL, ViT for DINO and MAE) at CPU size.
+register(Method("byol", "BYOL", JOINT_EMBEDDING, BYOL, 0.45, _lars, paper_backbone="resnet18"))
+register(Method("dino", "DINO", JOINT_EMBEDDING, DINO, 1.5e-4, _adamw, paper_backbone="vit_tiny"))
+register(Method("mae", "MAE", RECONSTRUCTION, MAE, 1.5e-4, _adamw, backbones=VITS, paper_backbone="vit_tiny"))

@@ -25,6 +25,7 @@ from ..provenance import provenance
 from . import convert, corruptions, datasets, keys, methods, probe, results
 from .config import ExperimentConfig, read_params
 from .pretrain import PretrainConfig, pretrain
+from .statistics import RANDOM_INIT
 
 __all__ = ["ExperimentConfig", "run", "main"]
 
@@ -35,9 +36,6 @@ def _file_digest(path: str) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()[:16]
-
-
-RANDOM_INIT = results.RANDOM_INIT  # the rows of the frozen, randomly initialised backbones
 
 
 def _model(
@@ -212,7 +210,7 @@ def run(cfg: ExperimentConfig, progress: bool = False) -> dict[str, Any]:
                 rows.append(
                     _row(
                         method,
-                        methods.get(method).paradigm,
+                        methods.get(method).paradigm.short,
                         cfg.backbone_of(method),
                         strength,
                         where,

@@ -1,5 +1,6 @@
-"""Figures of the deep-learning chapter, drawn from a results table (``results.summarize``,
-``results.drop_comparison``); no torch needed, only matplotlib, in the book's one plot style."""
+"""Figures of the ImageNet-C chapter, drawn from a run's summaries (``statistics.summarize``,
+``statistics.drop_comparison``), in the book's one plot style; methods are named by the registry
+(``methods.label``) and coloured by their paradigm, as the theory chapters colour JE and RC."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..imagenet_c.results import PAPER_SCALE, RANDOM_INIT
-from ..theory import methods as theory
+from .. import paper
+from ..imagenet_c.methods import label as method_label
+from ..imagenet_c.statistics import RANDOM_INIT, paradigm_of
+from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from .style import COLORS, DISPLAY_WIDTH_IN, legend_below, panels, styled
 
-# Coloured by paradigm, as the theory chapters colour JE and RC.
-PARADIGM_COLOR = {"JE": theory.JOINT_EMBEDDING.color, "RC": theory.RECONSTRUCTION.color}
 LINESTYLES, MARKERS = ("-", ":", "-."), ("o", "s", "^")
-NAMES = {"byol": "BYOL (JE)", "dino": "DINO (JE)", "mae": "MAE (RC)", RANDOM_INIT: "random init (frozen)"}
+BASELINE_COLOR = "0.6"
 
 
 def _series(summary: Sequence[dict[str, Any]], **where: Any) -> dict[str, list[dict[str, Any]]]:
@@ -53,22 +54,23 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
     the random-init baseline dashed; one panel per corruption and backbone."""
     cells = sorted({(e["corruption"], e["backbone"]) for e in summary})
     fig, axes = panels(len(cells))
-    paradigms = {e["method"]: e.get("paradigm") for e in summary if e["method"] != RANDOM_INIT}
+    paradigms = {e["method"]: paradigm_of(e) for e in summary if e["method"] != RANDOM_INIT}
     # Coloured by paradigm like the drop chart and the theory chapters; methods of one paradigm
     # differ by line style and marker.
     styles: dict[str, tuple[str, str, str]] = {}
     for method in sorted(paradigms):
         k = sum(p == paradigms[method] for p in (paradigms[m] for m in styles))
-        color = PARADIGM_COLOR.get(paradigms[method], COLORS[len(styles) % len(COLORS)])
+        paradigm = paradigms[method]
+        color = paradigm.color if paradigm else COLORS[len(styles) % len(COLORS)]
         styles[method] = (color, LINESTYLES[k % len(LINESTYLES)], MARKERS[k % len(MARKERS)])
     for ax, (corruption, backbone) in zip(axes[0], cells):
         for method, (color, linestyle, marker) in styles.items():
             entries = _series(summary, corruption=corruption, backbone=backbone, augment_strength=strength).get(method)
             if entries:
-                _line(ax, entries, "top1", color, NAMES.get(method, method), linestyle, marker)
+                _line(ax, entries, "top1", color, method_label(method), linestyle, marker)
         base = _series(summary, corruption=corruption, backbone=backbone).get(RANDOM_INIT)
         if base:
-            _line(ax, base, "top1", "0.4", NAMES[RANDOM_INIT], "--")
+            _line(ax, base, "top1", "0.4", method_label(RANDOM_INIT), "--")
         ax.set(
             title=f"{corruption.replace('_', ' ')}, {backbone}",
             xlabel="corruption severity",
@@ -99,12 +101,9 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
                         COLORS[i % len(COLORS)],
                         f"injected at strength {strength}" if strength else "plain (no injection)",
                     )
-            ax.set(title=f"{NAMES.get(method, method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
+            ax.set(title=f"{method_label(method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
     legend_below(fig)
     return fig
-
-
-BASELINE_COLOR = "0.6"
 
 
 @styled
@@ -121,7 +120,8 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
     for ax, corruption in zip(axes, corruptions):
         here = [e for e in comparison if e["corruption"] == corruption]
         for x, e in enumerate(here):
-            color = PARADIGM_COLOR.get(e["paradigm"], BASELINE_COLOR)
+            paradigm = paradigm_of(e)
+            color = paradigm.color if paradigm else BASELINE_COLOR
             if e["paper"] is not None:
                 ax.bar(x - width / 2, e["paper"], width, color=color, edgecolor=color, label="paper")
             if e["ours"] is not None:
@@ -133,16 +133,17 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
         if all(e["ours"] is None for e in here):
             ax.text(0.5, 0.97, "ours: not run", transform=ax.transAxes, ha="center", va="top", color="0.3")
         ax.set_xticks(
-            range(len(here)), [e["method"].upper() if e["method"] != RANDOM_INIT else "rand.\ninit" for e in here]
+            range(len(here)),
+            [method_label(e["method"], paradigm=False) if e["method"] != RANDOM_INIT else "rand.\ninit" for e in here],
         )
         ax.set_title(corruption.replace("_", " "))
         ax.grid(axis="x", visible=False)
     axes[0].set_ylabel("relative drop in top-1 (%)")
     handles = [
-        Patch(facecolor="0.35", edgecolor="0.35", label=f"paper: {PAPER_SCALE}"),
+        Patch(facecolor="0.35", edgecolor="0.35", label=f"paper: {paper.TABLE1_SCALE}"),
         Patch(facecolor="white", edgecolor="0.35", hatch="///", label=f"{ours_label} (± 1 std)"),
-        Patch(color=PARADIGM_COLOR["JE"], label="joint embedding (JE)"),
-        Patch(color=PARADIGM_COLOR["RC"], label="reconstruction (RC)"),
+        Patch(color=JOINT_EMBEDDING.color, label=f"joint embedding ({JOINT_EMBEDDING.short})"),
+        Patch(color=RECONSTRUCTION.color, label=f"reconstruction ({RECONSTRUCTION.short})"),
     ]
     if any(e["method"] == RANDOM_INIT and e["ours"] is not None for e in comparison):
         handles.append(Patch(color=BASELINE_COLOR, label="random init, frozen (ours only)"))

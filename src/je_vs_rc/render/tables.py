@@ -21,18 +21,6 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def number(x: float) -> str:
-    """A number as prose says it: whole numbers with thousands separators (``1,000,000``, not
-    ``1e+06``), others in the shortest ``g`` form."""
-    x = float(x)
-    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
-
-
-def count(n: int, one: str, many: str) -> str:
-    """``"1 line converges"`` or ``"3 lines converge"``: a number with the words it agrees with."""
-    return f"{n} {one if n == 1 else many}"
-
-
 def markdown_table(
     rows: Sequence[dict[str, object]],
     columns: dict[str, str],

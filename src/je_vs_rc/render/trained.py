@@ -11,8 +11,8 @@ from ..checks.trained import grid_summaries
 from ..theory import methods
 from ..trained.grid import CLOSED_FORM, LINEAR, GridResult
 from ..trained.linear import VARIANTS, LinearStudy
+from ..words import number
 from .style import COLORS, band, legend_below, panels, styled
-from .tables import number
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart from the curves' COLORS

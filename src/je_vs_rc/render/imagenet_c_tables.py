@@ -1,0 +1,143 @@
+"""The ImageNet-C chapter's tables: a run's (top-1 per severity, relative drop), the injection
+effects, and the paper's Table 1, each a captioned Markdown table whose caption says the columns
+that are the same on every line."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .. import paper
+from ..imagenet_c.methods import label as method_label
+from ..imagenet_c.statistics import RANDOM_INIT, Row, drops_at, summarize
+from ..theory import methods as theory
+from .imagenet_c_text import run_caption
+from .tables import markdown_table, split_constant
+
+
+def pm(mean: float, spread: float) -> str:
+    """A table cell "mean ± spread", with no-break spaces: on a phone the table scrolls, the cell stays one line."""
+    return f"{mean:.1f}" if not math.isfinite(spread) else f"{mean:.1f}\u00a0±\u00a0{spread:.1f}"
+
+
+def wide_table(rows: Sequence[Row], strength: int = 0) -> list[dict[str, Any]]:
+    """One line per method and backbone (the random-init baseline first) and corruption: top-1 at
+    each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
+    summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] == RANDOM_INIT]
+    drops = drops_at(rows, strength)
+    out: dict[tuple, dict[str, Any]] = {}
+    for e in summary:
+        key = (e["corruption"], e["backbone"], e["method"])
+        line = out.setdefault(
+            key,
+            {
+                "method": method_label(e["method"]),
+                "paradigm": e["paradigm"],
+                "backbone": e["backbone"],
+                "corruption": e["corruption"].replace("_", " "),
+                "seeds": e["seeds"],
+            },
+        )
+        line[f"s{e['severity']}"] = pm(e["top1"], e["top1_std"])
+        d = drops.get((e["method"], e["backbone"], e["corruption"]))
+        line["drop"] = pm(d["drop"], d["drop_std"]) if d else "–"
+    return list(out.values())
+
+
+# The run's table: method (with its paradigm), top-1 per severity, relative drop; the columns a run
+# lacks (severities it did not measure) and those equal on every line go (see run_table_markdown).
+RUN_COLUMNS = {
+    "method": "method",
+    "backbone": "backbone",
+    "corruption": "corruption",
+    **{f"s{k}": f"sev. {k}" for k in range(1, 6)},
+    "drop": "rel. drop %",
+    "seeds": "seeds",
+}
+
+
+def run_table_markdown(run: dict[str, Any], what: str, strength: int = 0) -> str:
+    """A run's :func:`wide_table` as a captioned table: the caption gives its scale and the columns
+    that are the same on every line (backbone, corruption, seeds), so the table keeps only what varies."""
+    table = wide_table(run["rows"], strength)
+    present = {k: h for k, h in RUN_COLUMNS.items() if any(k in r for r in table)}
+    columns, constant = split_constant(table, present)
+    caption = (
+        f"{what}: linear-probe top-1 (%) on the corrupted test set, mean ± sample standard deviation over "
+        f"seeds; {run_caption(run['provenance'])}" + (f"; {constant}" if constant else "") + "."
+    )
+    return markdown_table(table, columns, caption=caption)
+
+
+def injection_table_markdown(effects: Sequence[dict[str, Any]]) -> str:
+    """``statistics.injection_effects`` as a captioned table: the gain in top-1 over the plain model on the
+    corrupted test set and on clean data, "mean ± standard error" of the seed-paired differences; the
+    columns equal on every line (the severity, when injection ran at one) go to the caption."""
+    rows = [
+        {
+            "method": method_label(e["method"], paradigm=False),
+            "severity": e["severity"],
+            "augment_strength": e["augment_strength"],
+            "corrupted": pm(e["gain_corrupted"], e["gain_corrupted_sem"]),
+            "clean": pm(e["gain_clean"], e["gain_clean_sem"]),
+        }
+        for e in effects
+    ]
+    columns, constant = split_constant(
+        rows,
+        {
+            "method": "method",
+            "severity": "severity",
+            "augment_strength": "injection strength",
+            "corrupted": "gain, corrupted test",
+            "clean": "gain, clean data",
+        },
+    )
+    caption = (
+        "Injecting the corruption into the augmentations (App. D.3), our run: change in linear-probe top-1 "
+        "(points) over the plain model, mean ± standard error of the differences paired by seed"
+        + (f"; {constant}" if constant else "")
+        + "."
+    )
+    return markdown_table(rows, columns, caption=caption)
+
+
+def paper_table() -> list[dict[str, Any]]:
+    """Table 1 of the paper, all 36 numbers: one row per method and corruption."""
+    return [
+        {
+            "method": m,
+            "label": f"{m} ({theory.get(paper.TABLE1_PARADIGM[m]).short})",
+            "paradigm": theory.get(paper.TABLE1_PARADIGM[m]).short,
+            "backbone": paper.TABLE1_BACKBONE[m],
+            "corruption": c,
+            "s1": v[0],
+            "s3": v[1],
+            "s5": v[2],
+            "drop": v[3],
+        }
+        for m, by in paper.TABLE1.items()
+        for c, v in by.items()
+    ]
+
+
+def paper_table_markdown() -> str:
+    """Table 1 as published, every value to the paper's one decimal, in a captioned table."""
+    rows = [{**r, "corruption": r["corruption"].replace("_", " ")} for r in paper_table()]
+    columns = {
+        "label": "method",
+        "backbone": "backbone",
+        "corruption": "corruption",
+        "s1": "sev. 1",
+        "s3": "sev. 3",
+        "s5": "sev. 5",
+        "drop": "rel. drop %",
+    }
+    columns, constant = split_constant(rows, columns)
+    lo, hi = paper.TABLE1_DROP_SEVERITIES
+    caption = (
+        f"The paper's Table 1: linear-probe top-1 (%) after pretraining on corrupted {paper.TABLE1_SCALE}; "
+        f"relative drop from severity {lo} to {hi}" + (f"; {constant}" if constant else "") + "."
+    )
+    return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))

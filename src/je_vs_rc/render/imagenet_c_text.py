@@ -1,0 +1,209 @@
+"""The ImageNet-C chapter's sentences, generated from the numbers (``je_vs_rc.imagenet_c.statistics``
+and ``.verdict``): the verdict, the injection count, the drop comparison with the paper, the captions
+and the one-line description of a run."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .. import paper
+from ..imagenet_c.methods import label as method_label
+from ..imagenet_c.statistics import RANDOM_INIT, Spread, Z, injection_help_rate, paradigm_of
+from ..imagenet_c.verdict import Comparison, Group, Verdict
+from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
+from ..words import count
+
+
+def _margins_said(group: Group) -> str:
+    """Each method that did not learn, with its smallest margin over the random-init baseline."""
+    return "; ".join(
+        f"{method_label(b['method'], paradigm=False)} {b['margin']:+.1f}"
+        + (f" ± {b['margin_sem']:.1f}" if math.isfinite(b["margin_sem"]) else " (one seed: no error bar)")
+        + f" points at severity {b['severity']}"
+        for b in group.worst_margins
+    )
+
+
+def _comparison_said(c: Comparison, d: Spread, z: float) -> str:
+    rc, je = method_label(str(c.rc)), method_label(str(c.je))
+    if d.resolved(z):
+        return (
+            f"{rc} drops {abs(d.mean):.1f} points {'more' if d.mean > 0 else 'less'} than {je}, "
+            f"{abs(d.mean) / d.sem:.1f} standard errors"
+            + (" (the paper's direction)" if d.mean > 0 else " (against the paper's direction)")
+        )
+    return (
+        f"the drops of {rc} and {je} differ by {d.mean:+.1f} ± {d.sem:.1f} points, which does not resolve "
+        "a difference (inconclusive at this scale)"
+    )
+
+
+def _group_said(group: Group, z: float) -> list[str]:
+    where = f"{group.corruption.replace('_', ' ')} on {group.backbone}"
+    failed = ", ".join(method_label(m, paradigm=False) for m in group.not_learned)
+    beat = f"did not beat the random-init baseline by {z:g} standard errors at every severity"
+    if group.inconclusive:
+        reason = (
+            f"{failed} {beat}; smallest margins {_margins_said(group)}"
+            if failed
+            else "one paradigm is missing from this backbone"
+        )
+        return [f"{where}: inconclusive at this scale ({reason})."]
+    said = [f"{where}: {failed} {beat} ({_margins_said(group)}) and is left out of the comparison."] if failed else []
+    return said + [
+        f"{where}: {_comparison_said(c, c.difference, z)}." for c in group.comparisons if c.difference is not None
+    ]
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """The verdict in words: one sentence per comparison (and per method left out), per corruption and backbone."""
+    return " ".join(s for g in verdict.groups for s in _group_said(g, verdict.z))
+
+
+def injection_text(effects: Sequence[dict[str, Any]], z: float = Z) -> str:
+    """App. D.3's count on our run, in words: where injection ran, the share of configurations whose
+    mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
+    many gains and losses exceed ``z`` standard errors (the part that is evidence)."""
+    if not effects:
+        return "This run holds no injected configurations."
+    strengths = sorted({e["augment_strength"] for e in effects})
+    severities = sorted({e["severity"] for e in effects})
+    said = [
+        f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {', '.join(map(str, strengths))}, "
+        f"at severit{'ies' if len(severities) > 1 else 'y'} {', '.join(map(str, severities))} "
+        f"({len(effects)} configurations of method, severity and strength)."
+    ]
+    for on, where in (("corrupted", "on the corrupted test set"), ("clean", "on clean data")):
+        gains = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] > 0 for e in effects)
+        losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
+        said.append(
+            f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
+            f"them; {count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} exceed {z:g} standard errors."
+        )
+    return " ".join(said)
+
+
+def drop_span_text(comparison: Sequence[dict[str, Any]]) -> str:
+    """Which severities our relative drops span, against the paper's (severity 1 to 5)."""
+    spans = sorted({e["span"] for e in comparison if e["span"]})
+    if not spans:
+        return "This run measured no relative drop."
+    lo, hi = paper.TABLE1_DROP_SEVERITIES
+    if spans == [paper.TABLE1_DROP_SEVERITIES]:
+        return f"Both relative drops run from severity {lo} to {hi}."
+    said = " and ".join(f"{a} to {b}" for a, b in spans)
+    return f"Our relative drops run from severity {said}, the paper's from {lo} to {hi}: not the same span."
+
+
+def _percents(values: Any) -> str:
+    return " and ".join(f"{v:.1f}%" for v in values)
+
+
+def _where(value: float, others: list[float]) -> str:
+    if all(value > o for o in others):
+        return "above"
+    if all(value < o for o in others):
+        return "below"
+    return "between"
+
+
+def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
+    """Where our run and the paper share a corruption: does the reconstruction method's mean drop lie
+    above both joint-embedding methods', as in the paper, between them, or below? Means only, said
+    as such; whether a difference is resolved is the verdict's answer."""
+    said = []
+    for corruption in sorted({e["corruption"] for e in comparison}):
+        here = [e for e in comparison if e["corruption"] == corruption]
+        both = [e for e in here if e["ours"] is not None and e["paper"] is not None]
+        je = [e for e in both if paradigm_of(e) is JOINT_EMBEDDING]
+        rc = [e for e in both if paradigm_of(e) is RECONSTRUCTION]
+        if not je or not rc:
+            continue
+        for r in rc:
+            theirs = _where(r["paper"], [e["paper"] for e in je])
+            mine = _where(r["ours"], [e["ours"] for e in je])
+            names = " and ".join(method_label(e["method"], paradigm=False) for e in je)
+            sentence = (
+                f"On {corruption.replace('_', ' ')}, the paper's {method_label(r['method'], paradigm=False)} drop "
+                f"({r['paper']:.1f}%) lies {theirs} those of {names} ({_percents(e['paper'] for e in je)}); in our "
+                f"run its mean drop ({r['ours']:.1f}%) lies {mine} theirs ({_percents(e['ours'] for e in je)}), "
+                + ("the same order" if mine == theirs else "not the paper's order")
+            )
+            base = next((e for e in here if e["method"] == RANDOM_INIT and e["ours"] is not None), None)
+            if base is not None:
+                sentence += f", and the frozen random initialisation drops {base['ours']:.1f}%"
+            said.append(sentence + ".")
+    if not said:
+        return "Our run shares no corruption with both paradigms of the paper's table."
+    return " ".join(said) + " These are means over seeds; the verdict says which differences the error bars resolve."
+
+
+def run_caption(meta: dict[str, Any]) -> str:
+    """The scale of a run in a few words, for its table's caption: data, images, epochs, batch."""
+    p = meta["parameters"]
+    data = {"mnist": "MNIST digits at 32 px", "imagefolder": "an ImageFolder tree"}.get(p["dataset"], p["dataset"])
+    return (
+        f"{data}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images, "
+        f"{p['epochs']} epoch{'s' if p['epochs'] != 1 else ''} at batch {p['batch_size']}"
+    )
+
+
+def drop_chart_caption(comparison: Sequence[dict[str, Any]], meta: dict[str, Any]) -> str:
+    """The drop chart's caption after its first sentence, from the run it draws: what the hatched
+    bars are, the grey ones if the run has its random-init baseline, how its scale differs from the
+    paper's, and which severities the drops span (:func:`drop_span_text`)."""
+    p = meta["parameters"]
+    seeds = len(p["seeds"])
+    said = [
+        f"Hatched: our run ({run_caption(meta)}), "
+        + (
+            f"mean over {seeds} seeds with one sample standard deviation, as in the table above."
+            if seeds > 1
+            else "one seed, so no error bar."
+        )
+    ]
+    if any(e["method"] == RANDOM_INIT and e["ours"] is not None for e in comparison):
+        said.append("Grey: the same backbone frozen at its random initialisation (the paper has no such baseline).")
+    differ = [
+        *(["the data (ours not ImageNet)"] if p["dataset"] != "imagefolder" else []),
+        *([f"the pretraining ({p['epochs']} epochs, not 500)"] if p["epochs"] != 500 else []),
+    ]
+    if differ:
+        said.append(
+            f"The two sides differ in {' and '.join(differ)}: read the order of JE and RC within each side, "
+            "not the heights across them."
+        )
+    said.append(drop_span_text(comparison))
+    return " ".join(said)
+
+
+def run_label(meta: dict[str, Any]) -> str:
+    """Our run as the drop chart's legend names it: dataset, epochs, seeds."""
+    p = meta["parameters"]
+    data = {"mnist": "MNIST"}.get(p["dataset"], p["dataset"])
+    epochs, seeds = p["epochs"], len(p["seeds"])
+    return f"ours: {data}, {epochs} epoch{'s' * (epochs != 1)}, {seeds} seed{'s' * (seeds != 1)}"
+
+
+def scale(meta: dict[str, Any]) -> str:
+    """One line saying what a run was: data, budget, backbones, grid, seeds, and where it ran."""
+    p = meta["parameters"]
+    backbones = p["backbones"] if isinstance(p["backbones"], str) else ", ".join(sorted(set(p["backbones"].values())))
+    listed = lambda values: ", ".join(map(str, values))  # noqa: E731
+    injected = [s for s in p.get("augment_strengths", [0]) if s]
+    return (
+        f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
+        f"{count(p['epochs'], 'epoch', 'epochs')} at batch {p['batch_size']}; backbone {backbones}; "
+        f"{listed(method_label(m, paradigm=False) for m in p['methods'])} on "
+        f"{listed(c.replace('_', ' ') for c in p['corruptions'])} at severities {listed(p['severities'])}; "
+        + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
+        + f"{count(len(p['seeds']), 'seed', 'seeds')}; {meta['device']}, torch {meta['torch']}, "
+        f"{count(meta.get('torch_threads', '?'), 'thread', 'threads')}; {meta['wall_seconds'] / 60:.0f} min wall time"
+        + (
+            ""
+            if meta.get("complete", True)
+            else f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"
+        )
+    )

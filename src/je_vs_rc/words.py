@@ -1,0 +1,15 @@
+"""How numbers are said in prose and in a check's evidence: every layer may use these (they import nothing)."""
+
+from __future__ import annotations
+
+
+def number(x: float) -> str:
+    """A number as prose says it: whole numbers with thousands separators (``1,000,000``, not
+    ``1e+06``), others in the shortest ``g`` form."""
+    x = float(x)
+    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def count(n: int, one: str, many: str) -> str:
+    """``"1 line converges"`` or ``"3 lines converge"``: a number with the words it agrees with."""
+    return f"{n} {one if n == 1 else many}"
