@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..render.tables import count
 from ..simulate.figure3 import (
     VARIANTS,
     Fig3Config,
@@ -20,6 +19,7 @@ from ..simulate.figure3 import (
 )
 from ..theory import methods
 from ..theory.linalg import single_threaded_module, sym_inv_sqrt
+from ..words import count
 from .claims import IDENTITY_ATOL, claim
 from .scorecard import share
 
