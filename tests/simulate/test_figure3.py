@@ -168,3 +168,11 @@ def test_chapter_runs_through_papermill(tmp_path):
     )
     values = glued(out)
     assert values["mn_seeds"] == "1" and values["mn_dataset"] == "'mnist'"
+
+
+def test_marker_factors_are_symmetric_and_take_zero():
+    factors = mnist.marker_factors(np.array([2.0, 0.5, 0.0]), np.array([1.0, 1.0, 1.0]))
+    np.testing.assert_array_equal(factors, [2.0, 2.0, np.inf])
+    line = mnist.line_comparison(np.array([1.0] * 8 + [10.0, 0.2]), np.ones(10))
+    assert line["markers_within"] == 8 and line["match"] and line["worst_factor"] == 10.0
+    assert not mnist.line_comparison(np.array([1.0] * 7 + [10.0] * 3), np.ones(10))["match"]

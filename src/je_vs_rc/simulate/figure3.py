@@ -433,9 +433,11 @@ def paper_markers(noise: str, method: str, alpha: float) -> np.ndarray | None:
 
 
 def marker_factors(ours: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Per marker, how far ours is from the paper's as a factor >= 1 (``max(r, 1/r)``, r = ours/paper)."""
+    """Per marker, how far ours is from the paper's as a factor >= 1 (``max(r, 1/r)``, r = ours/paper;
+    infinite where ours is exactly 0, as the clean-input variant's distances can be)."""
     ratio = np.asarray(ours, float) / np.asarray(paper, float)
-    return np.maximum(ratio, 1 / ratio)
+    with np.errstate(divide="ignore"):
+        return np.maximum(ratio, 1 / ratio)
 
 
 def line_comparison(curve: np.ndarray, paper: np.ndarray) -> dict[str, object]:

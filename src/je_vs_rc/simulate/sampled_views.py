@@ -297,8 +297,9 @@ def readings_for(
             return (
                 results,
                 descriptions,
-                f"saved with the book ({Path(path).name}, {len(saved.seeds)} seeds, made by "
-                f"`{provenance['command']}` at commit {provenance['commit']} in {provenance['seconds']:.0f} s)",
+                f"saved with the book ({Path(path).name}: {len(saved.seeds)} seeds, computed at commit "
+                f"{provenance['commit']} in {provenance['seconds']:.0f} s under a load average of "
+                f"{provenance['load_average_at_start']:.0f})",
             )
     results = run_readings(images, labels, config)
     return results, {key: READINGS[key][0] for key in results}, f"computed in this build ({len(config.seeds)} seeds)"
