@@ -60,6 +60,11 @@ def every_figure(toy):
         ],
         "plot_schematic": [schematic.plot_schematic()],
         "plot_figure3": [figures.plot_figure3(_fig3_result())],
+        "plot_figure3_readings": [
+            figures.plot_figure3_readings(
+                {"a": _fig3_result(), "b": _fig3_result(), "c": _fig3_result()}, {"a": "A", "b": "B", "c": "C"}, "rc"
+            )
+        ],
         "plot_finite_samples": [
             figures.plot_finite_samples(
                 [finite_sample_sweep(toy, m, ratios * th.threshold(m), [40, 80], (0,)) for m in encoder_methods()], th

@@ -89,6 +89,12 @@ def test_wishart_draws_have_the_right_moments():
         assert draws[:, 0, 1].var() == pytest.approx(dof, rel=0.15)
 
 
+def test_reading_titles():
+    assert SampledViews(None).title == "expected covariance"
+    assert SampledViews(1, "decoder").title == "1 pair of views, decoder"
+    assert SampledViews(4).title == "4 pairs of views"
+
+
 def test_reading_errors():
     with pytest.raises(ValueError, match="m must be a positive integer"):
         SampledViews(0)

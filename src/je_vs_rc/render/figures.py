@@ -4,7 +4,7 @@ book's one style (``render.style``); the deep chapters' figures are in ``render.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib import patheffects
@@ -231,12 +231,25 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
     Lines: mean over seeds with a light min-max band. With ``show_paper``, hollow markers give the
     paper's markers (``paper.FIG3_MARKERS``, digitised from its figure) at its sample sizes.
     """
-    cfg = result.config
-    fig, axes = panels(len(result.methods), len(cfg.gamma_max), width=2.4, height=2.3)
+    columns = [(methods.get(key).label, result, key) for key in result.methods]
+    return _figure3_grid(columns, show_paper)
+
+
+@styled
+def plot_figure3_readings(results: Mapping[str, Fig3Result], titles: Mapping[str, str], method: str) -> Figure:
+    """One model's column of Figure 3 under several readings of the protocol side by side (chapter 7's
+    sampled views): one column per reading, titled ``titles[key]``, with the paper's markers."""
+    return _figure3_grid([(titles[key], res, method) for key, res in results.items()], True)
+
+
+def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bool) -> Figure:
+    """Figure 3's panels for ``columns`` of (title, result, method key); rows = the noise levels."""
+    cfg = columns[0][1].config
+    fig, axes = panels(len(columns), len(cfg.gamma_max), width=2.4, height=2.3)
     ns = np.asarray(cfg.ns)
     for g, g_max in enumerate(cfg.gamma_max):
-        for m, key in enumerate(result.methods):
-            ax = axes[g, m]
+        for c, (title, result, key) in enumerate(columns):
+            ax, m = axes[g, c], result.methods.index(key)
             for a, alpha in enumerate(cfg.alphas):
                 color = COLORS[a % len(COLORS)]
                 name = FIG3_ALIGNMENT_NAMES.get(float(alpha))
@@ -263,10 +276,10 @@ def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
             ax.set_xscale("log")
             ax.set_yscale("log")
             if g == 0:
-                ax.set_title(methods.get(key).label, fontweight="bold")
-            if m == 0:
+                ax.set_title(title, fontweight="bold")
+            if c == 0:
                 ax.set_ylabel("distance to optimality")
-            if m == len(result.methods) - 1:
+            if c == len(columns) - 1:
                 level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
                 ax.yaxis.set_label_position("right")
                 ax.set_ylabel(

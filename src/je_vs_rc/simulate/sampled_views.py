@@ -61,6 +61,12 @@ class SampledViews:
         if self.features not in FEATURES:
             raise ValueError(f"features must be one of {FEATURES}; got {self.features!r}")
 
+    @property
+    def title(self) -> str:
+        """A short name for a figure's panel: "expected covariance", "4 pairs of views, decoder"."""
+        views = "expected covariance" if self.m is None else f"{self.m} pair{'s' if self.m > 1 else ''} of views"
+        return views if self.features == "encoder" else f"{views}, {self.features}"
+
 
 def wishart_identity(rng: np.random.Generator, p: int, dof: int) -> np.ndarray:
     """A draw of ``Wishart(I_p, dof)``, the scatter ``sum_j u_j u_j^T`` of ``dof`` standard normal
