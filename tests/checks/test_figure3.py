@@ -21,6 +21,7 @@ from je_vs_rc.checks.figure3 import (
     check_variants,
     reading_counts,
     readings_verdict,
+    theory_agreement,
 )
 from je_vs_rc.simulate import figure3, sampled_views
 
@@ -33,6 +34,15 @@ def test_figure3_check_can_fail():
     broken = dataclasses.replace(result, distance=np.ones_like(result.distance))  # flat lines: nothing converges
     with pytest.raises(ClaimError, match="theory says it converges"):
         check_figure3(broken)
+
+
+def test_theory_agreement_counts_what_the_check_raises_on():
+    images, labels = synthetic_digits(400)
+    result = figure3.figure3_sweep(images, labels, TINY)
+    agreement = theory_agreement(result)
+    assert sum(agreement[v] for v in ("converges", "fails", "mixed")) == 2 * 3 * 2
+    flat = theory_agreement(dataclasses.replace(result, distance=np.ones_like(result.distance)))
+    assert flat["converges_ok"] == 0 and flat["fails_ok"] == flat["fails"]
 
 
 def test_probe_invariance():
