@@ -121,3 +121,22 @@ def test_equal_ratios_that_round_apart_cross_on_the_edge(theta_noise, profile):
     crossing = threshold_crossing(base)
     assert crossing.at_switch and crossing.scale == crossing.switch_scale
     check_threshold_crossing(base, crossing)
+
+
+@pytest.mark.parametrize("theta_noise, tie", [([0.1, 0.1, 0.1], False), ([0.0, 0.1, 0.1], True)])
+def test_je_alignment_past_its_ceiling_protects_at_every_noise_level(theta_noise, tie):
+    # Chapter 6 (issue 23, item 3): JE's noise scores are <= 1/(1+alpha^2), with equality where lam_theta_i
+    # = 0, and its weakest signal score is delta. So alpha^2 > (1-delta)/delta keeps every noise score
+    # below delta at every magnitude; at alpha^2 = (1-delta)/delta an uncovered component ties with delta.
+    from je_vs_rc import Setting
+
+    base = Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, *theta_noise], [0.0, 0.0, 0.0, 1.0, 0.6, 0.3])
+    spectra = base.spectra()
+    ceiling2 = (1 - spectra.delta) / spectra.delta
+    je = methods.get("je")
+    for scale in (1e-3, 1.0, 1e3, 1e9):
+        loud = spectra.noise_scaled(scale)
+        assert je.limit_scores(loud, np.sqrt(ceiling2 * (1 + 1e-6)))[1].max() < spectra.delta
+        at = je.limit_scores(loud, np.sqrt(ceiling2))[1].max()
+        assert (at == pytest.approx(spectra.delta, rel=1e-12)) == tie
+        assert at <= spectra.delta * (1 + 1e-12)
