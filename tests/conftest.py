@@ -13,7 +13,7 @@ from je_vs_rc import Setting
 
 # The torch code's tests (the ImageNet-C pipeline, chapter 12's trained networks, their checks and figures)
 # are skipped where torch is not installed (the theory-only profile).
-TORCH_TESTS = ["imagenet_c", "trained", "checks/test_trained.py", "render/test_trained.py"]
+TORCH_TESTS = ["imagenet_c", "trained", "checks/test_trained.py", "checks/test_table1.py", "render/test_trained.py"]
 collect_ignore = [] if find_spec("torch") else TORCH_TESTS
 
 # The same examples on every run: a rerun gives the same result.
