@@ -8,6 +8,7 @@ from typing import Any
 from .. import paper
 from ..imagenet_c.statistics import Row
 from ..imagenet_c.verdict import JE_MORE, RC_MORE, compare
+from ..theory.linalg import single_threaded_module
 from ..words import count
 from .scorecard import NOT_RUN, Score, counted
 
@@ -32,3 +33,7 @@ def table1_score(meta: dict[str, Any], rows: Sequence[Row]) -> Score:
     if not at_scale or not found:
         return Score(NOT_RUN, f"not at the paper's scale; a smaller run ({evidence})" if not at_scale else evidence)
     return counted(agree, len(found), evidence)
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())
