@@ -4,17 +4,29 @@ myst-nb writes every executed chapter to ``_build/jupyter_execute/<page>.ipynb``
 offers it for download only when a launch button is configured (a local build has none), so this
 extension sets the download link itself and, once the pages are written, copies each notebook into
 ``_sources/`` (where the download button points) with a first cell that installs je-vs-rc when it is
-missing (a fresh Colab or Binder kernel). Colab opens notebooks from GitHub only and the chapter
+missing (a fresh Colab or Binder kernel). The chapters' Markdown pastes computed values with myst-nb's glue
+roles and directives, which Jupyter and Colab do not know: the downloaded copy has each replaced by
+its value (text, Markdown, or the figure as a cell attachment). Colab opens notebooks from GitHub only and the chapter
 sources are MyST ``.md`` files, so with ``colab_branch`` set (the book workflow publishes these
 notebooks on that branch, .github/workflows/book.yml) the launch menu gets a Colab button opening them.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import posixpath
+import re
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from myst_nb.core.variables import format_plain_text
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
 
 INSTALL = """\
 # Installs je-vs-rc when it is missing (a fresh Colab or Binder kernel) and works from its checkout.
@@ -29,12 +41,99 @@ if importlib.util.find_spec("je_vs_rc") is None:
 """
 
 INSTALL_WITHOUT_REPOSITORY = """\
-# Needs je-vs-rc: from a checkout of its repository, pip install -e '.[{extras}]'
+# This notebook comes from a build of the je-vs-rc book that did not record the book's repository
+# (no repository URL in _config.yml or pyproject.toml). To run it: clone the book's repository (linked
+# from the page you downloaded this from), then in the clone: pip install -e '.[{extras}]', and open
+# this notebook from its notebooks/ folder (chapters read ../params and write ../runs).
 import importlib.util
 
 if importlib.util.find_spec("je_vs_rc") is None:
-    raise ModuleNotFoundError("je-vs-rc is not installed: from its repository, pip install -e '.[{extras}]'")
+    raise ModuleNotFoundError(
+        "je-vs-rc is not installed: clone the book's repository, run pip install -e '.[{extras}]' in it, "
+        "and open this notebook from its notebooks/ folder"
+    )
 """
+# Where a build that is not told the repository (a local one) looks for it: pyproject's [project.urls].
+REPOSITORY_KEYS = ("Repository", "Source", "Source Code", "Code", "Homepage")
+
+
+def project_repository(pyproject: Path) -> str:
+    """The repository URL that pyproject.toml's [project.urls] names, or "" if it names none."""
+    try:
+        urls = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("urls", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    return next((urls[k] for k in REPOSITORY_KEYS if str(urls.get(k, "")).startswith("https://")), "")
+
+
+# myst-nb's glue: roles {glue}`key`, {glue:text}`key:format`, {glue:md}`key`, {glue:any}`key`, each key
+# possibly ``path/to/page.md::key``; directives ```{glue:figure} key (options, then a caption).
+GLUE_ROLE = re.compile(r"\{glue(?::(?P<kind>text|md|any|figure))?\}`(?P<text>[^`]+)`")
+GLUE_DIRECTIVE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{glue(?::(?P<kind>\w+))?\}[ \t]+(?P<key>\S+)[ \t]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+IMAGES = ("image/svg+xml", "image/png", "image/jpeg")
+GlueOf = Callable[[str], dict[str, Any]]  # a page's docname -> its glue data (key -> output)
+
+
+def _lookup(text: str, glue_of: GlueOf, docname: str) -> tuple[dict[str, Any], str]:
+    """The glue output a role's key names (``page.md::key`` or ``key``), and the rest of the text."""
+    doc, _, key = text.rpartition("::")
+    if doc:
+        docname = posixpath.normpath(posixpath.join(posixpath.dirname(docname), doc)).rsplit(".", 1)[0]
+    if key not in glue_of(docname):
+        raise KeyError(f"no glued value {key!r} in {docname}")
+    return glue_of(docname)[key]["data"], key
+
+
+def _paste_role(kind: str | None, text: str, glue_of: GlueOf, docname: str, attach: Callable, alt: str = "") -> str:
+    if kind == "text":
+        key, fmt = text.rsplit(":", 1) if ":" in text else (text, "s")  # as myst-nb's PasteTextRole
+        data, _ = _lookup(key, glue_of, docname)
+        return format_plain_text(data["text/plain"], fmt)
+    if kind == "md":
+        key = text.rsplit(":", 1)[0] if text.rsplit(":", 1)[-1] in ("commonmark", "gfm", "myst") else text
+        data, _ = _lookup(key, glue_of, docname)
+        return data["text/markdown"]
+    data, key = _lookup(text, glue_of, docname)
+    if image := next((m for m in IMAGES if m in data), None):
+        return f"![{alt or key}](attachment:{attach(key, image, data[image])})"
+    return data["text/markdown"] if "text/markdown" in data else format_plain_text(data["text/plain"], "")
+
+
+def paste_glue(cell: nbformat.NotebookNode, glue_of: GlueOf, docname: str) -> None:
+    """Replace the glue roles and directives of a Markdown cell by their values, in place: what
+    Jupyter and Colab show instead of the raw role. A figure becomes an attachment of the cell,
+    with its caption below it in italics."""
+    attachments = dict(cell.get("attachments", {}))
+
+    def attach(key: str, mime: str, payload: Any) -> str:
+        # Jupyter reads every attachment as base64; an output's SVG is plain text.
+        text = "".join(payload) if isinstance(payload, list) else payload
+        name = f"{key}.{mime.split('/')[1].split('+')[0]}"
+        attachments[name] = {mime: base64.b64encode(text.encode()).decode() if mime == "image/svg+xml" else text}
+        return name
+
+    def role(m: re.Match) -> str:
+        return _paste_role(m["kind"], m["text"], glue_of, docname, attach)
+
+    def directive(m: re.Match) -> str:
+        lines = m["body"].splitlines()
+        options = {}
+        while lines and lines[0].startswith(":"):
+            name, _, value = lines.pop(0)[1:].partition(":")
+            options[name] = value.strip()
+        key = f"{options['doc']}::{m['key']}" if "doc" in options else m["key"]
+        caption = GLUE_ROLE.sub(role, " ".join(line.strip() for line in lines if line.strip()))
+        alt = re.sub(r"[\[\]*_`$\\]", "", caption.split(". ")[0])  # its first sentence, without markup
+        pasted = _paste_role(None, key, glue_of, docname, attach, alt)
+        return pasted + (f"\n\n*{caption}*" if caption else "")
+
+    source = GLUE_DIRECTIVE.sub(directive, cell.source)
+    cell.source = GLUE_ROLE.sub(role, source)
+    if attachments:
+        cell["attachments"] = attachments
 
 
 def install_cell(nb: nbformat.NotebookNode, url: str, branch: str) -> nbformat.NotebookNode:
@@ -94,13 +193,34 @@ def _executed(app: Any, pagename: str) -> Path:
     return Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
 
 
+def _glue_reader(app: Any) -> GlueOf:
+    """Each page's glued values, as myst-nb wrote them beside the executed notebook."""
+    cache: dict[str, dict[str, Any]] = {}
+
+    def glue_of(docname: str) -> dict[str, Any]:
+        if docname not in cache:
+            path = _executed(app, docname).with_suffix(".glue.json")
+            cache[docname] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        return cache[docname]
+
+    return glue_of
+
+
 def _write_downloads(app: Any, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     options = app.config.html_theme_options
-    url, branch = options.get("repository_url", ""), options.get("repository_branch", "") or "main"
+    url = options.get("repository_url", "") or project_repository(Path(app.srcdir) / "pyproject.toml")
+    branch = options.get("repository_branch", "") or "main"
+    glue_of = _glue_reader(app)
     for pagename in sorted(p for p in app.env.found_docs if _is_notebook(app, p) and _executed(app, p).exists()):
         nb = nbformat.read(_executed(app, pagename), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                try:
+                    paste_glue(cell, glue_of, pagename)
+                except KeyError as exc:
+                    LOGGER.warning(f"download of {pagename}: {exc.args[0]}", type="notebook_downloads")
         nb.cells.insert(0, install_cell(nb, url, branch))
         target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)

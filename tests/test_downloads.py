@@ -22,8 +22,13 @@ kernelspec: {display_name: Python 3, language: python, name: python3}
 # A chapter
 
 ```{code-cell} ipython3
+from myst_nb import glue
+
 print(6 * 7)
+glue("share", 6 * 7 / 100, display=False)
 ```
+
+The answer is {glue:text}`share:.2f` of a hundred.
 """
 URL = "https://github.com/example-org/je-vs-rc"
 
@@ -56,6 +61,9 @@ def test_local_build_offers_the_executed_notebook(tmp_path):
     assert "42\n" in outputs, "the downloaded notebook carries no outputs"
     assert nb.cells[0].metadata["tags"] == ["install"]
     assert "pip install -e '.[run]'" in nb.cells[0].source  # no repository known: says how to install
+    # Jupyter and Colab show the computed value, not myst-nb's role.
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "The answer is 0.42 of a hundred." in markdown and "{glue" not in markdown
     assert "colab.research.google.com" not in page and "example-org" not in page
 
 
@@ -85,6 +93,48 @@ def test_install_cell_asks_for_the_deep_profile_where_the_notebook_needs_it():
     assert "./je-vs-rc[run,deep]" in install_cell(deep, URL, "main").source
     assert "./je-vs-rc[run]" in install_cell(theory, URL, "main").source
     assert "'.[run,deep]'" in install_cell(deep, "", "").source
+
+
+def _extension():
+    sys.path.insert(0, str(REPO / "_ext"))
+    try:
+        import notebook_downloads
+    finally:
+        sys.path.remove(str(REPO / "_ext"))
+    return notebook_downloads
+
+
+def test_glue_roles_and_figures_are_pasted_as_their_values():
+    paste_glue = _extension().paste_glue
+    glue = {
+        "ch/one": {
+            "x": {"data": {"text/plain": "0.123456"}},
+            "name": {"data": {"text/plain": "'low'"}},
+            "sentence": {"data": {"text/markdown": "RC needs *less*.", "text/plain": "<Markdown>"}},
+            "fig": {"data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}},
+        },
+        "other": {"y": {"data": {"text/plain": "1000"}}},
+    }
+    cell = nbformat.v4.new_markdown_cell(
+        "x = {glue:text}`x:.3g`, regime {glue:text}`name`, {glue:md}`sentence`, "
+        "{glue:text}`../other.md::y:,d` and {glue}`x`.\n\n"
+        "```{glue:figure} fig\n:name: fig-one\n\nThe caption at {glue:text}`x:.2f`. More.\n```\n"
+    )
+    paste_glue(cell, glue.__getitem__, "ch/one")
+    assert cell.source.startswith("x = 0.123, regime low, RC needs *less*., 1,000 and 0.123456.")
+    assert "![The caption at 0.12](attachment:fig.png)\n\n*The caption at 0.12. More.*" in cell.source
+    assert cell.attachments == {"fig.png": {"image/png": "iVBORw0KGgo="}}
+    with pytest.raises(KeyError, match="missing"):
+        paste_glue(nbformat.v4.new_markdown_cell("{glue:text}`missing`"), glue.__getitem__, "ch/one")
+
+
+def test_install_cell_names_the_repository_of_pyproject(tmp_path):
+    project_repository = _extension().project_repository
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"\n[project.urls]\nPaper = "https://arxiv.org/abs/1"\n')
+    assert project_repository(pyproject) == ""
+    pyproject.write_text(f'[project]\nname = "x"\n[project.urls]\nRepository = "{URL}"\n')
+    assert project_repository(pyproject) == URL
 
 
 def test_site_links_refuses_a_repository_outside_github(tmp_path):
