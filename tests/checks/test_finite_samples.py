@@ -75,16 +75,27 @@ def test_coverage_check_fails_with_an_optimistic_constant(toy):
 
 
 @pytest.mark.parametrize("method", ["je", "rc"])
-def test_factor_two_of_the_bound_is_needed(method, monkeypatch):
+def test_factor_two_of_the_bound_is_needed(method):
     assert 0.5 < check_bound_nearly_tight(method) <= 1
     m = methods.get(method)
-    real = type(m).gap_and_factor
-    # The bound with its factor 2 dropped: the near-tight instance then exceeds it.
-    monkeypatch.setattr(
-        type(m), "gap_and_factor", lambda self, M, k, e: (real(self, M, k, e)[0], real(self, M, k, e)[1] / 2)
-    )
+
+    @dataclasses.dataclass(frozen=True)
+    class Halved(type(m)):
+        """The bound with its factor 2 dropped: the near-tight instance then exceeds it."""
+
+        def gap_and_factor(self, M, k, e_op):
+            gap, factor = super().gap_and_factor(M, k, e_op)
+            return gap, factor / 2
+
     with pytest.raises(ClaimError, match="near-tight"):
-        check_bound_nearly_tight(method)
+        check_bound_nearly_tight(Halved(**dataclasses.asdict(m)))
+
+    @dataclasses.dataclass(frozen=True)
+    class Untried(type(m)):
+        near_tight = None  # a method nobody searched an instance for
+
+    with pytest.raises(ValueError, match="no near-tight instance"):
+        check_bound_nearly_tight(Untried(**dataclasses.asdict(m)))
 
 
 def test_calibration_refuses_to_extrapolate():

@@ -12,9 +12,8 @@ import pytest
 from je_vs_rc import Setting
 from je_vs_rc.checks.claims import ClaimError
 from je_vs_rc.checks.thresholds import check_noise_magnitude
-from je_vs_rc.theory import methods
 from je_vs_rc.theory.linalg import sym_inv_sqrt
-from je_vs_rc.theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, JointEmbedding, Reconstruction
+from je_vs_rc.theory.methods import JOINT_EMBEDDING, PAPER_ENCODERS, RECONSTRUCTION, JointEmbedding, Reconstruction
 from je_vs_rc.theory.thresholds import noise_magnitude_scores, overtaking_scale
 
 SCALES = np.geomspace(0.01, 1000, 25)
@@ -117,10 +116,10 @@ class Doubled(Reconstruction):
         (Doubled(**dataclasses.asdict(RECONSTRUCTION)), "RC's scores are not JE's times sqrt"),
     ],
 )
-def test_the_check_raises_on_a_wrong_formula(profile, monkeypatch, wrong, message):
-    monkeypatch.setitem(methods.METHODS, wrong.key, wrong)
+def test_the_check_raises_on_a_wrong_formula(profile, wrong, message):
+    je, rc = (wrong if wrong.key == m.key else m for m in PAPER_ENCODERS)
     with pytest.raises(ClaimError, match=message):
-        check_noise_magnitude(profile, noise_magnitude_scores(profile, 1.0, SCALES))
+        check_noise_magnitude(profile, noise_magnitude_scores(profile, 1.0, SCALES, (je, rc)), je=je, rc=rc)
 
 
 def test_the_check_raises_on_a_wrong_crossing(profile):
@@ -147,7 +146,7 @@ def test_the_check_raises_on_swapped_scores(profile):
 
 def test_the_registry_ceilings_are_the_limits_of_the_scores(profile):
     loud = profile.spectra().noise_scaled(1e12)
-    for method in methods.encoder_methods():
+    for method in PAPER_ENCODERS:
         for alpha in (0.0, 0.5, 2.0):
             top = float(method.limit_scores(loud, alpha)[1].max())
             assert top == pytest.approx(method.noise_ceiling(alpha), rel=1e-9) or (

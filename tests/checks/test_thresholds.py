@@ -21,7 +21,7 @@ from je_vs_rc.checks.thresholds import (
 )
 from je_vs_rc.simulate.sweeps import phase_diagram, recovery_sweep
 from je_vs_rc.theory.linalg import orthogonal_distance, subspace_distance
-from je_vs_rc.theory.methods import EncoderMethod, JointEmbedding, Reconstruction
+from je_vs_rc.theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, EncoderMethod
 from je_vs_rc.theory.setting import Spectra
 from je_vs_rc.theory.thresholds import threshold_crossing
 
@@ -72,22 +72,42 @@ def uneven_sweep():
     )
 
 
-def chapter_checks(setting: Setting, sweep, key: str) -> None:
-    """What chapters 04 (RC) and 05 (JE) check about the threshold, on ``setting``."""
-    th = thresholds(setting)
+def chapter_checks(setting: Setting, sweep, method: EncoderMethod) -> None:
+    """What chapters 04 (RC) and 05 (JE) check about the threshold of ``method``, on ``setting``."""
+    alphas = CHAPTER_ALPHAS[method.key]
+    th = thresholds(setting, methods=[method])
     sub = dataclasses.replace(
         sweep,
-        alphas=sweep.alphas[[a in CHAPTER_ALPHAS[key] for a in sweep.alphas]],
-        distance={m: v[[a in CHAPTER_ALPHAS[key] for a in sweep.alphas]] for m, v in sweep.distance.items()},
+        alphas=sweep.alphas[[a in alphas for a in sweep.alphas]],
+        distance={m: v[[a in alphas for a in sweep.alphas]] for m, v in sweep.distance.items()},
     )
-    check_limit_scores(setting, CHAPTER_ALPHAS[key][0])
-    check_recovery(sub, th, key, setting)
-    check_threshold_sharp(setting, th, key)
+    check_limit_scores(setting, alphas[0], [method])
+    check_recovery(sub, th, method, setting)
+    check_threshold_sharp(setting, th, method)
 
 
 def test_chapter_checks_pass_on_the_theory(uneven_sweep):
-    for key in ("rc", "je"):
-        chapter_checks(UNEVEN, uneven_sweep, key)
+    for method in (RECONSTRUCTION, JOINT_EMBEDDING):
+        chapter_checks(UNEVEN, uneven_sweep, method)
+
+
+def _variant(method: EncoderMethod, **wrong) -> EncoderMethod:
+    """``method`` with some of its formulas replaced by ``wrong`` ones (passed to the checks, not patched in)."""
+    cls = dataclasses.dataclass(frozen=True)(type(f"Wrong{type(method).__name__}", (type(method),), wrong))
+    return cls(**dataclasses.asdict(method))
+
+
+def _uneven_with(spectra) -> Setting:
+    """UNEVEN computing its spectra with a wrong formula ``spectra(self)`` in place of ``Setting.spectra``."""
+    return type("WrongSetting", (Setting,), {"spectra": spectra})(
+        UNEVEN.signal_energy, UNEVEN.lam_theta, UNEVEN.lam_gamma
+    )
+
+
+def _spectra_with(**wrong) -> Setting:
+    """UNEVEN whose spectra compute eta or delta with a ``wrong`` formula."""
+    cls = type("WrongSpectra", (Spectra,), wrong)
+    return _uneven_with(lambda self: cls(**dataclasses.asdict(Setting.spectra(self))))
 
 
 def _min_to_max(attr):
@@ -98,86 +118,76 @@ def _min_to_max(attr):
     return property(wrong)
 
 
-WRONG = {  # name -> (method key, class or module to patch, attribute, wrong value)
+RC, JE = RECONSTRUCTION, JOINT_EMBEDDING
+WRONG = {  # name -> (the method checked, the setting checked): one of them computes something wrongly
     "RC without the -1": (
-        "rc",
-        Reconstruction,
-        "threshold2_per_noise",
-        lambda self, s: s.gamma_noise / s.eta**2 - s.theta_noise / s.gamma_noise,
+        _variant(RC, threshold2_per_noise=lambda self, s: s.gamma_noise / s.eta**2 - s.theta_noise / s.gamma_noise),
+        UNEVEN,
     ),
     "RC with eta not squared": (
-        "rc",
-        Reconstruction,
-        "threshold2_per_noise",
-        lambda self, s: s.gamma_noise / s.eta - s.theta_noise / s.gamma_noise - 1,
+        _variant(RC, threshold2_per_noise=lambda self, s: s.gamma_noise / s.eta - s.theta_noise / s.gamma_noise - 1),
+        UNEVEN,
     ),
     "RC without the Theta term": (
-        "rc",
-        Reconstruction,
-        "threshold2_per_noise",
-        lambda self, s: s.gamma_noise / s.eta**2 - 1,
+        _variant(RC, threshold2_per_noise=lambda self, s: s.gamma_noise / s.eta**2 - 1),
+        UNEVEN,
     ),
-    "RC with delta in place of eta": ("rc", Spectra, "eta", property(lambda self: self.delta)),
-    "eta with max instead of min": ("rc", Spectra, "eta", _min_to_max("eta")),
-    "delta with max instead of min": ("je", Spectra, "delta", _min_to_max("delta")),
+    "RC with delta in place of eta": (RC, _spectra_with(eta=property(lambda self: self.delta))),
+    "eta with max instead of min": (RC, _spectra_with(eta=_min_to_max("eta"))),
+    "delta with max instead of min": (JE, _spectra_with(delta=_min_to_max("delta"))),
     "JE with 1/delta for (1-delta)/delta": (
-        "je",
-        JointEmbedding,
-        "threshold2_per_noise",
-        lambda self, s: 1 / s.delta - s.theta_noise / s.gamma_noise,
+        _variant(JE, threshold2_per_noise=lambda self, s: 1 / s.delta - s.theta_noise / s.gamma_noise),
+        UNEVEN,
     ),
     "JE without the Theta term": (
-        "je",
-        JointEmbedding,
-        "threshold2_per_noise",
-        lambda self, s: (1 - s.delta) / s.delta + 0 * s.gamma_noise,
+        _variant(JE, threshold2_per_noise=lambda self, s: (1 - s.delta) / s.delta + 0 * s.gamma_noise),
+        UNEVEN,
     ),
     "JE with the Theta ratio inverted": (
-        "je",
-        JointEmbedding,
-        "threshold2_per_noise",
-        lambda self, s: (1 - s.delta) / s.delta - s.gamma_noise / s.theta_noise,
+        _variant(JE, threshold2_per_noise=lambda self, s: (1 - s.delta) / s.delta - s.gamma_noise / s.theta_noise),
+        UNEVEN,
     ),
-    "JE: alpha where alpha^2 belongs": ("je", EncoderMethod, "recovers", lambda self, t, alpha: bool(alpha > t)),
-    "RC: alpha where alpha^2 belongs": ("rc", EncoderMethod, "recovers", lambda self, t, alpha: bool(alpha > t)),
+    "JE: alpha where alpha^2 belongs": (_variant(JE, recovers=lambda self, t, alpha: bool(alpha > t)), UNEVEN),
+    "RC: alpha where alpha^2 belongs": (_variant(RC, recovers=lambda self, t, alpha: bool(alpha > t)), UNEVEN),
     "RC noise score with (1 + alpha)": (
-        "rc",
-        Reconstruction,
-        "limit_scores",
-        lambda self, s, a: (
-            s.energy / np.sqrt(s.energy + s.theta_signal),
-            s.gamma_noise / np.sqrt(s.theta_noise + (1 + a) * s.gamma_noise),
+        _variant(
+            RC,
+            limit_scores=lambda self, s, a: (
+                s.energy / np.sqrt(s.energy + s.theta_signal),
+                s.gamma_noise / np.sqrt(s.theta_noise + (1 + a) * s.gamma_noise),
+            ),
         ),
+        UNEVEN,
     ),
     "JE signal scores in the wrong order": (
-        "je",
-        JointEmbedding,
-        "limit_scores",
-        lambda self, s, a: (
-            s.energy[::-1] / (s.energy[::-1] + s.theta_signal),
-            s.gamma_noise / (s.theta_noise + (1 + a**2) * s.gamma_noise),
+        _variant(
+            JE,
+            limit_scores=lambda self, s, a: (
+                s.energy[::-1] / (s.energy[::-1] + s.theta_signal),
+                s.gamma_noise / (s.theta_noise + (1 + a**2) * s.gamma_noise),
+            ),
         ),
+        UNEVEN,
     ),
     "energies paired with the wrong Theta": (
-        "je",
-        Setting,
-        "spectra",
-        lambda self: Spectra(
-            self.signal_energy[::-1], self.lam_theta[: self.k], self.lam_theta[self.k :], self.lam_gamma[self.k :]
+        JE,
+        _uneven_with(
+            lambda self: Spectra(
+                self.signal_energy[::-1], self.lam_theta[: self.k], self.lam_theta[self.k :], self.lam_gamma[self.k :]
+            )
         ),
     ),
 }
 
 
 @pytest.mark.parametrize("name", WRONG)
-def test_chapter_checks_catch_a_wrong_formula(name, uneven_sweep, monkeypatch):
-    key, owner, attr, wrong = WRONG[name]
-    monkeypatch.setattr(owner, attr, wrong)
+def test_chapter_checks_catch_a_wrong_formula(name, uneven_sweep):
+    method, setting = WRONG[name]
     with pytest.raises(ClaimError):
-        chapter_checks(UNEVEN, uneven_sweep, key)
+        chapter_checks(setting, uneven_sweep, method)
 
 
-def test_threshold_crossing_is_checked(monkeypatch):
+def test_threshold_crossing_is_checked():
     # The default spectra cross on the switch; Theta loud on the loudest noise component moves it right.
     for theta_noise, at_switch in (([0.1, 0.1, 0.1], True), ([2.0, 0.01, 0.1], False)):
         base = Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, *theta_noise], [0, 0, 0, 1.0, 0.6, 0.3])
@@ -213,17 +223,14 @@ def test_orthogonal_check_sees_what_the_subspace_distance_cannot(toy):
     curves = check_up_to_orthogonal(toy, th, [0.3, 1.0, 3.0], [100, 10000])
     assert set(curves) == {1.0, 3.0}
     # An encoder scaled by 2 is "recovered" for the subspace distance but not up to an orthogonal U.
-    solve = JointEmbedding.solve
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            JointEmbedding,
-            "solve",
-            lambda self, S, G, k, S_inv_sqrt=None: solve(self, S, G, k)._replace(
-                encoder=solve(self, S, G, k).encoder * (2.0 if np.any(np.diag(G)[k:] > 0) else 1.0)
-            ),
-        )
-        with pytest.raises(ClaimError, match="orthogonal U"):
-            check_up_to_orthogonal(toy, th, [1.0], [100, 10000])
+    real = JE.solve
+
+    def scaled_when_corrupted(self, S, G, k, S_inv_sqrt=None):
+        solved = real(S, G, k)
+        return solved._replace(encoder=solved.encoder * (2.0 if np.any(np.diag(G)[k:] > 0) else 1.0))
+
+    with pytest.raises(ClaimError, match="orthogonal U"):
+        check_up_to_orthogonal(toy, th, [1.0], [100, 10000], method=_variant(JE, solve=scaled_when_corrupted))
 
 
 def test_phase_check_requires_its_minimum_agreement():

@@ -16,7 +16,7 @@ from je_vs_rc.simulate.figure3 import Fig3Config, Fig3Result
 from je_vs_rc.simulate.finite_samples import finite_sample_sweep
 from je_vs_rc.simulate.intertwined import limit_recovery
 from je_vs_rc.simulate.sweeps import phase_diagram, recovery_sweep
-from je_vs_rc.theory.methods import encoder_methods
+from je_vs_rc.theory.methods import PAPER_ENCODERS, PAPER_METHODS
 from je_vs_rc.theory.thresholds import limit_scores, noise_magnitude_scores
 
 # The notebooks save figures with bbox_inches="tight", so the shown width is the tight box's.
@@ -37,7 +37,8 @@ def displayed_font_sizes(fig: Figure) -> list[tuple[float, str]]:
 def _fig3_result() -> Fig3Result:
     cfg = Fig3Config(ns=(100, 400, 1600, 51_200), seeds=(0, 1))
     dist = np.geomspace(1e-2, 1e-5, 4)[None, None, None, :, None] * np.ones((2, 3, 3, 4, 2))
-    return Fig3Result(cfg, dist, np.ones(cfg.k), np.ones((2, cfg.d)), np.ones((2, cfg.d - cfg.k)))
+    keys = tuple(m.key for m in PAPER_METHODS)
+    return Fig3Result(cfg, dist, np.ones(cfg.k), np.ones((2, cfg.d)), np.ones((2, cfg.d - cfg.k)), keys)
 
 
 def every_figure(toy):
@@ -67,12 +68,12 @@ def every_figure(toy):
         ],
         "plot_finite_samples": [
             figures.plot_finite_samples(
-                [finite_sample_sweep(toy, m, ratios * th.threshold(m), [40, 80], (0,)) for m in encoder_methods()], th
+                [finite_sample_sweep(toy, m, ratios * th.threshold(m), [40, 80], (0,)) for m in PAPER_ENCODERS], th
             )
         ],
         "plot_required_n": [
             figures.plot_required_n(
-                ratios, {m.key: {"proven": ratios, "calibrated": ratios} for m in encoder_methods()}, 0.1
+                ratios, {m.key: {"proven": ratios, "calibrated": ratios} for m in PAPER_ENCODERS}, 0.1
             )
         ],
         "plot_intertwined": [

@@ -9,7 +9,7 @@ from je_vs_rc.render.figures import plot_intertwined, plot_limit_scores, plot_no
 from je_vs_rc.render.schematic import plot_schematic
 from je_vs_rc.simulate.intertwined import limit_recovery
 from je_vs_rc.simulate.sweeps import recovery_sweep
-from je_vs_rc.theory.methods import encoder_methods
+from je_vs_rc.theory.methods import PAPER_ENCODERS
 from je_vs_rc.theory.thresholds import limit_scores, noise_magnitude_scores
 
 
@@ -27,9 +27,9 @@ def test_figures_have_a_panel_per_method(toy):
 
 
 def test_noise_magnitude_figure_draws_what_the_theory_computed(toy):
-    result = noise_magnitude_scores(toy, 1.0, np.geomspace(0.01, 100, 30))
+    shown = PAPER_ENCODERS
+    result = noise_magnitude_scores(toy, 1.0, np.geomspace(0.01, 100, 30), shown)
     fig = plot_noise_magnitude(result, {"quiet": 0.1, "loud": 1.0})
-    shown = list(encoder_methods())
     assert [ax.get_title().strip() for ax in fig.axes] == [rf"{m.label}, $\alpha = 1$" for m in shown]
     for ax, method in zip(fig.axes, shown):
         lines = [line for line in ax.get_lines() if np.size(line.get_xdata()) == result.scales.size]
@@ -46,6 +46,6 @@ def test_noise_magnitude_figure_draws_what_the_theory_computed(toy):
 
 def test_schematic_names_both_methods_from_the_registry():
     texts = {t.get_text(): t.get_color() for t in plot_schematic().axes[0].texts}
-    for method in encoder_methods():
+    for method in PAPER_ENCODERS:  # the schematic draws the paper's two
         assert texts[f"{method.label} ({method.short})"] == method.color
     assert r"$\mathbf{W}$" in texts and r"$\mathbf{E}$" in texts and r"$\mathbf{D}$" in texts

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from je_vs_rc import thresholds
 from je_vs_rc.checks.thresholds import check_corollary_45, check_limit_scores
 from je_vs_rc.simulate.sweeps import population_distance
-from je_vs_rc.theory import methods
+from je_vs_rc.theory.methods import PAPER_ENCODERS, PAPER_METHODS, RECONSTRUCTION
 from je_vs_rc.theory.thresholds import EDGE_RTOL, limit_scores
 
 
@@ -21,9 +21,7 @@ def test_hand_computed_values(toy):
     assert th.delta == pytest.approx(2 / 3)
     assert th.alpha_je2 == pytest.approx(0.5 - 0.1 / 10)  # (1-d)/d - theta/gamma, max at gamma = 10
     assert th.alpha_rc2 == pytest.approx(10 / (4 / 3) - 0.01 - 1)
-    assert th.threshold("je") == pytest.approx(0.7) and th.threshold(methods.RECONSTRUCTION) == pytest.approx(
-        np.sqrt(6.49)
-    )
+    assert th.threshold("je") == pytest.approx(0.7) and th.threshold(RECONSTRUCTION) == pytest.approx(np.sqrt(6.49))
     assert th.switch == pytest.approx(2.0)
     assert th.regime == "high"
     assert not th.recovers("rc", 2.0) and th.recovers("rc", 3.0) and th.recovers("sl", 0.0)
@@ -52,9 +50,9 @@ def test_threshold_predicts_exact_limit(random_setting, seed, d, scale):
     # The n -> infinity closed forms recover span(Q_1) iff alpha^2 > threshold, on random spectra/bases.
     rng = np.random.default_rng(seed)
     setting = random_setting(rng, d, int(rng.integers(1, d)), scale)
-    th = thresholds(setting)
+    th = thresholds(setting, methods=PAPER_METHODS)
     check_corollary_45(th)
-    for method in methods.encoder_methods():
+    for method in PAPER_ENCODERS:
         t2 = th.threshold2(method)
         # Just below and above the threshold. Where both are negative (about a third of the draws, which
         # used to check nothing), alpha = 0 is above it and must recover.

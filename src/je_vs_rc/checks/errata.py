@@ -9,7 +9,7 @@ from ..simulate import errata
 from ..simulate.sweeps import population_distance
 from ..theory.augmentations import Masking
 from ..theory.linalg import single_threaded_module
-from ..theory.methods import JOINT_EMBEDDING
+from ..theory.methods import JOINT_EMBEDDING, PAPER_METHODS, Methods
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds
 from .claims import DECREASE_FACTOR, IDENTITY_ATOL, claim
@@ -135,12 +135,14 @@ def check_whitening_typo(S: np.ndarray, G: np.ndarray, k: int) -> dict[str, floa
     return errors
 
 
-def check_dropped_cross_terms(setting: Setting, alpha: float, ns: object, seed: int) -> dict[str, np.ndarray]:
+def check_dropped_cross_terms(
+    setting: Setting, alpha: float, ns: object, seed: int, methods: Methods = PAPER_METHODS
+) -> dict[str, np.ndarray]:
     """Eqs. 49, 57-58 and 72-73 drop the finite-n cross block ``(1/n) X_1^T N_2``: it exceeds
     ``CROSS_TERM_MIN`` at every n of ``ns`` (it is a real term) and shrinks from the smallest to the
     largest n by ``DECREASE_FACTOR`` at least (it vanishes only in the limit). Returns
-    :func:`~je_vs_rc.simulate.errata.dropped_cross_terms`."""
-    out = errata.dropped_cross_terms(setting, alpha, ns, seed)
+    :func:`~je_vs_rc.simulate.errata.dropped_cross_terms` for the self-supervised methods of ``methods``."""
+    out = errata.dropped_cross_terms(setting, alpha, ns, seed, methods)
     cross = out["cross"]
     claim(bool(np.all(cross > CROSS_TERM_MIN)), f"a finite-n cross block vanishes: {cross}")
     claim(bool(cross[-1] < DECREASE_FACTOR * cross[0]), f"the cross block does not shrink with n: {cross}")

@@ -19,6 +19,7 @@ from ..simulate.figure3 import (
 )
 from ..theory import methods
 from ..theory.linalg import single_threaded_module, sym_inv_sqrt
+from ..theory.methods import EncoderMethod
 from ..words import count
 from .claims import IDENTITY_ATOL, claim
 from .scorecard import share
@@ -140,12 +141,12 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
 
     Returns the largest clean-input distance and, over the variants, the smallest and largest end
     values (n max) of ``paper_line`` with the descriptions of the variants that reach them."""
-    encoder_keys = {m.key for m in methods.encoder_methods()}
     unit = comparison_rows(results["unit_pixels"])
+    encoder_keys = {m.key for m in methods.encoders(results["unit_pixels"].methods)}
     converging = sum(r["ours_converges"] for r in unit if r["model"] in encoder_keys)
     claim(converging == 0, f"with [0, 1] pixels {converging} self-supervised lines still converge")
     clean = results["clean_inputs"]
-    encoders = [i for i, key in enumerate(clean.methods) if key in encoder_keys]
+    encoders = [i for i, m in enumerate(methods.resolve(clean.methods)) if isinstance(m, EncoderMethod)]
     clean_input_max = float(clean.distance[:, encoders].max())
     claim(
         clean_input_max < CLEAN_INPUT_ATOL,

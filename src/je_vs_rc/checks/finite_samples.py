@@ -7,7 +7,6 @@ import numpy as np
 from scipy import stats
 
 from ..simulate.finite_samples import (
-    NEAR_TIGHT,
     Calibration,
     FiniteSweep,
     Rate,
@@ -167,11 +166,13 @@ def check_fresh_predictions(
 
 
 def check_bound_nearly_tight(method: str | EncoderMethod) -> float:
-    """On the method's near-tight instance (:data:`~je_vs_rc.simulate.finite_samples.NEAR_TIGHT`) the
+    """On the method's near-tight instance (:attr:`~je_vs_rc.theory.methods.EncoderMethod.near_tight`) the
     proven inequality holds (measured / bound at most 1) and is nearly tight: the ratio exceeds
     ``TIGHT_RATIO_MIN`` = 1/2, so the bound's factor 2 is needed. Returns the ratio."""
     method = methods.get(method)
-    M, E = NEAR_TIGHT[method.key]
+    if not isinstance(method, EncoderMethod) or method.near_tight is None:
+        raise ValueError(f"method {method.key!r} has no near-tight instance (EncoderMethod.near_tight)")
+    M, E = (np.asarray(x, dtype=float) for x in method.near_tight)
     dist, bound, _ = perturbation_bound(M + E, M, method, 1)
     ratio = dist / bound
     claim(

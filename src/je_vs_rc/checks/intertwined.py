@@ -6,8 +6,9 @@ import numpy as np
 
 from ..simulate.intertwined import DRIFT, intertwined
 from ..simulate.sweeps import population_distance, recovery_sweep
-from ..theory import methods
+from ..theory import methods as registry
 from ..theory.linalg import single_threaded_module, subspace_distance
+from ..theory.methods import PAPER_METHODS, Methods
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds
 from .claims import IDENTITY_ATOL, claim
@@ -27,7 +28,7 @@ def check_intertwined(
     zero = int(np.flatnonzero(angles == 0)[0])
     tilted = (angles > 0) & (angles < np.pi / 2 - 1e-9)
     for key, dist in limits.items():
-        short = methods.get(key).short
+        short = registry.get(key).short
         predicted = np.array([th.recovers(key, a) for a in alphas])
         claim(
             np.array_equal(dist[:, zero] < IDENTITY_ATOL, predicted),
@@ -47,22 +48,26 @@ def check_intertwined(
 SIMULATION_GAP_TOL = 0.05
 
 
-def check_simulation_near_limit(setting: Setting, n: int, alphas: object, seed: int) -> float:
+def check_simulation_near_limit(
+    setting: Setting, n: int, alphas: object, seed: int, methods: Methods = PAPER_METHODS
+) -> float:
     """A simulation of ``setting`` at sample size ``n`` lands within ``SIMULATION_GAP_TOL`` of the exact
-    limits, for every alpha and self-supervised method. Returns the largest difference."""
-    sim = recovery_sweep(setting, [n], alphas, seeds=[seed])
+    limits, for every alpha and self-supervised method of ``methods``. Returns the largest difference."""
+    run = registry.encoders(methods)
+    sim = recovery_sweep(setting, [n], alphas, seeds=[seed], methods=run)
     gap = max(
         abs(sim.distance[m.key][i, 0, 0] - population_distance(setting, m, a))
-        for m in methods.encoder_methods()
+        for m in run
         for i, a in enumerate(np.atleast_1d(alphas))
     )
     claim(gap < SIMULATION_GAP_TOL, f"simulation at n={n} is {gap:.3g} from the exact limit")
     return float(gap)
 
 
-def check_blind_spot(setting: Setting, alphas: object) -> float:
+def check_blind_spot(setting: Setting, alphas: object, methods: Methods = PAPER_METHODS) -> float:
     """At 90 degrees the corruption lies inside the signal directions and the subspace distance is 0
-    (within ``IDENTITY_ATOL``) for every alpha and method, to the clean-data encoder and to span(Q_1)
+    (within ``IDENTITY_ATOL``) for every alpha and self-supervised method of ``methods``, to the clean-data
+    encoder and to span(Q_1)
     alike: the criterion cannot see it. Returns the largest."""
     rotated = intertwined(setting, np.pi / 2)
     signal = rotated.signal_basis()
@@ -71,7 +76,7 @@ def check_blind_spot(setting: Setting, alphas: object) -> float:
             population_distance(rotated, m, a),
             subspace_distance(m.solve(*rotated.population_moments(a, corrupted=True), rotated.k).encoder, signal),
         )
-        for m in methods.encoder_methods()
+        for m in registry.encoders(methods)
         for a in np.atleast_1d(alphas)
     )
     claim(blind < IDENTITY_ATOL, f"at 90 degrees the distance is {blind}")
@@ -88,7 +93,7 @@ def check_reference_drift(distances: dict[str, dict[str, np.ndarray]], angles: n
     tilted = (angles > 0) & (angles < np.pi / 2 - 1e-9)
     out = {}
     for key, drift in distances[DRIFT].items():
-        short = methods.get(key).short
+        short = registry.get(key).short
         claim(
             bool(np.all(drift[:, angles == 0] < IDENTITY_ATOL)),
             f"{short}: the clean encoder leaves span(Q_1) at angle 0",

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..simulate.sweeps import PhaseDiagram, Sweep, population_distance, scaled_setting
-from ..theory import methods
-from ..theory.linalg import orthogonal_distance, single_threaded_module
-from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
+from ..theory import methods as registry
+from ..theory.linalg import orthogonal_distance, single_threaded_module, subspace_distance
+from ..theory.methods import JOINT_EMBEDDING, PAPER_METHODS, RECONSTRUCTION, EncoderMethod, LinearMethod, Methods
 from ..theory.setting import Setting
 from ..theory.thresholds import EDGE_RTOL, Crossing, NoiseMagnitude, Thresholds, limit_scores, thresholds
+from ..theory.validation import as_vector
 from .claims import DECREASE_FACTOR, FAILED_ABOVE, IDENTITY_ATOL, RECOVERED_BELOW, claim
 
 # Phase-diagram cells whose n -> infinity eigengap, relative to the weakest signal score, is below
@@ -29,14 +30,15 @@ SHARP_BELOW, SHARP_ABOVE = 0.9, 1.1
 CROSSING_STEP = 1e-6
 
 
-def check_limit_scores(setting: Setting, alpha: float) -> float:
+def check_limit_scores(setting: Setting, alpha: float, methods: Methods = PAPER_METHODS) -> float:
     """The per-component scores of the proofs equal the spectra of the closed forms on the
-    population moments (JE: eigenvalues of S^-1/2 G S^-1/2; RC: singular values of G S^-1/2)."""
+    population moments (JE: eigenvalues of S^-1/2 G S^-1/2; RC: singular values of G S^-1/2), for each
+    self-supervised method of ``methods``."""
     S, G = setting.population_moments(alpha, corrupted=True)
-    scores = limit_scores(setting, alpha)
+    scores = limit_scores(setting, alpha, methods)
     err = max(
         float(np.abs(np.sort(np.concatenate(scores[m.key]))[::-1] - m.solve(S, G, setting.k).spectrum).max())
-        for m in methods.encoder_methods()
+        for m in registry.encoders(methods)
     )
     claim(err < IDENTITY_ATOL, f"limit scores differ from the closed forms' spectra by {err:.3g}")
     return err
@@ -51,7 +53,7 @@ def check_recovery(
     ``DECREASE_FACTOR`` times its value at the smallest n; "stays" means it ends above
     ``FAILED_ABOVE``. With ``setting``, the exact n -> infinity limit must agree as well.
     """
-    method = methods.get(method)
+    method = registry.get(method)
     verdicts = {}
     for i, alpha in enumerate(sweep.alphas):
         curve = sweep.distance[method.key][i].mean(axis=-1)
@@ -92,7 +94,7 @@ def check_threshold_sharp(setting: Setting, th: Thresholds, method: str | Linear
     10% fails this check, unlike a sweep over alphas far from the threshold. A threshold <= 0 is
     tested at alpha = 0 (recovery without alignment). Returns the alphas tested and the distances.
     """
-    method = methods.get(method)
+    method = registry.get(method)
     t = th.threshold2(method)
     alphas = {"below": np.sqrt(SHARP_BELOW * t), "above": np.sqrt(SHARP_ABOVE * t)} if t > 0 else {"zero": 0.0}
     out = {}
@@ -110,7 +112,7 @@ def check_threshold_sharp(setting: Setting, th: Thresholds, method: str | Linear
 def check_alpha_limit(sweep: Sweep, method: str | LinearMethod) -> None:
     """Props 4.2-4.4, alpha -> infinity at fixed n: the distance falls below ``RECOVERED_BELOW``
     and at least by ``DECREASE_FACTOR`` from the smallest to the largest alpha of the sweep."""
-    method = methods.get(method)
+    method = registry.get(method)
     for j, n in enumerate(sweep.ns):
         curve = sweep.distance[method.key][:, j].mean(axis=-1)
         claim(
@@ -122,13 +124,58 @@ def check_alpha_limit(sweep: Sweep, method: str | LinearMethod) -> None:
 def check_supervised_consistency(by_n: Sweep, by_alpha: Sweep) -> None:
     """Prop 4.2: the supervised gap shrinks (i) as alpha grows at fixed n, (ii) steadily as n grows
     for every alpha, including alignments far below any SSL threshold."""
-    check_alpha_limit(by_alpha, methods.SUPERVISED)
+    check_alpha_limit(by_alpha, registry.SUPERVISED)
     for i, alpha in enumerate(by_n.alphas):
-        curve = by_n.distance[methods.SUPERVISED.key][i].mean(axis=-1)
+        curve = by_n.distance[registry.SUPERVISED.key][i].mean(axis=-1)
         claim(
             curve[-1] < DECREASE_FACTOR * curve[0] and np.all(np.diff(curve) < 0),
             f"Prop 4.2 (n -> inf) at alpha={alpha:g}: the gap went {np.round(curve, 4)}",
         )
+
+
+def check_method_contract(method: str | EncoderMethod, setting: Setting, alphas: object) -> int:
+    """The contract of :class:`~je_vs_rc.theory.methods.EncoderMethod` on ``setting`` (the paper's shared
+    basis), with the closed form applied to the exact n -> infinity moments at each alpha of ``alphas``:
+
+    1. the clean-data encoder spans span(Q_1) (distance below ``IDENTITY_ATOL``);
+    2. recovery is monotone in alpha: once the corrupted-data encoder spans span(Q_1), it does at every
+       larger alpha;
+    3. it recovers iff ``alpha^2`` exceeds the largest of ``threshold2_per_noise``, and iff every signal
+       score of ``limit_scores`` beats every noise score.
+
+    Keep the alphas away from the threshold itself, where the limit is a tie. Returns how many recover.
+    """
+    method = registry.get(method)
+    if not isinstance(method, EncoderMethod):
+        raise ValueError(f"method must be a self-supervised method (an EncoderMethod); got {method.key!r}")
+    spectra, signal_basis, k = setting.spectra(), setting.signal_basis(), setting.k
+    threshold2 = float(method.threshold2_per_noise(spectra).max())
+    recovered = []
+    for alpha in np.sort(as_vector("alphas", alphas, nonnegative=True)):
+        corrupted = method.solve(*setting.population_moments(alpha, corrupted=True), k).encoder
+        ok = subspace_distance(corrupted, signal_basis) < IDENTITY_ATOL
+        claim(
+            not (recovered and recovered[-1] and not ok),
+            f"{method.short}: recovery is not monotone in alpha (it recovers below alpha={alpha:g}, fails there)",
+        )
+        clean = method.solve(*setting.population_moments(alpha, corrupted=False), k).encoder
+        drift = subspace_distance(clean, signal_basis)
+        claim(
+            drift < IDENTITY_ATOL,
+            f"{method.short} at alpha={alpha:g}: the clean encoder leaves span(Q_1) ({drift:.3g})",
+        )
+        claim(
+            ok == (alpha**2 > threshold2),
+            f"{method.short} at alpha={alpha:g}: recovered={ok} but alpha^2 against the threshold {threshold2:.4g} "
+            f"says {alpha**2 > threshold2}",
+        )
+        signal, noise = method.limit_scores(spectra, alpha)
+        claim(
+            ok == bool(signal.min() > noise.max()),
+            f"{method.short} at alpha={alpha:g}: recovered={ok} but the limit scores say {signal.min() > noise.max()}",
+        )
+        recovered.append(ok)
+    return int(sum(recovered))
 
 
 def check_corollary_45(th: Thresholds) -> float:
@@ -164,17 +211,17 @@ def check_phase_diagram(phase: PhaseDiagram, setting: Setting, margin: float = P
     (:func:`limit_scores`) closes and finite samples blur the transition, so cells whose relative
     gap is below ``margin`` are not judged; every other cell must agree with ``alpha^2 > threshold``.
     At least ``PHASE_MIN_AGREEMENT`` of all cells, boundary cells included, must agree.
-    Returns the agreement per method key over all cells, including the unjudged ones.
+    Returns the agreement per key of the diagram's methods over all cells, including the unjudged ones.
     """
     out = {}
-    for method in methods.encoder_methods():
+    for method in registry.encoders(phase.methods):
         predicted = np.array([[t.recovers(method, a) for t in phase.thresholds] for a in phase.alphas])
         simulated = phase.selected[method.key] < FAILED_ABOVE
         gap = np.empty(predicted.shape)
         for j, scale in enumerate(phase.noise_scales):
             scaled = scaled_setting(setting, scale)
             for i, alpha in enumerate(phase.alphas):
-                signal, noise = limit_scores(scaled, alpha)[method.key]
+                signal, noise = limit_scores(scaled, alpha, [method])[method.key]
                 gap[i, j] = abs(signal.min() - noise.max()) / signal.min()
         wrong = (predicted != simulated) & (gap > margin)
         claim(
@@ -249,7 +296,7 @@ def check_threshold_crossing(setting: Setting, crossing: Crossing) -> dict[str, 
 def check_encoder_caveat(phase: PhaseDiagram, setting: Setting, method: str | LinearMethod) -> int:
     """Cells where theory says ``method`` fails but its finite-n encoder's row space looks recovered must
     still fail in the exact n -> infinity limit (distance 1). Returns how many such cells there are."""
-    method = methods.get(method)
+    method = registry.get(method)
     count = 0
     for j, scale in enumerate(phase.noise_scales):
         scaled = scaled_setting(setting, scale)
@@ -266,17 +313,22 @@ def check_encoder_caveat(phase: PhaseDiagram, setting: Setting, method: str | Li
 
 
 def check_up_to_orthogonal(
-    setting: Setting, th: Thresholds, alphas: object, ns: object, seed: int = 0
+    setting: Setting,
+    th: Thresholds,
+    alphas: object,
+    ns: object,
+    seed: int = 0,
+    method: EncoderMethod = JOINT_EMBEDDING,
 ) -> dict[float, list[float]]:
     """Prop 4.4's "up to an orthogonal U", checked directly with ``min_U ||W~ - U W|| / ||W||``
     (:func:`~je_vs_rc.theory.linalg.orthogonal_distance`; the subspace distance cannot see it).
 
-    For each alpha above JE's threshold: the exact n -> infinity encoders differ by an orthogonal U
-    (distance below ``IDENTITY_ATOL``), and on data drawn with ``seed`` the distance at the largest n is
-    below ``RECOVERED_BELOW`` and below ``DECREASE_FACTOR`` times its value at the smallest n.
+    For each alpha above the threshold of ``method`` (JE, whose encoder is unique up to U): the exact
+    n -> infinity encoders differ by an orthogonal U (distance below ``IDENTITY_ATOL``), and on data
+    drawn with ``seed`` the distance at the largest n is below ``RECOVERED_BELOW`` and below
+    ``DECREASE_FACTOR`` times its value at the smallest n.
     Returns alpha -> the distances at each n.
     """
-    method = methods.get(JOINT_EMBEDDING)
     ns = [int(n) for n in np.atleast_1d(ns)]
     out = {}
     for alpha in np.atleast_1d(alphas):
@@ -287,7 +339,8 @@ def check_up_to_orthogonal(
         )
         claim(
             limit < IDENTITY_ATOL,
-            f"JE at alpha={alpha:g}: the exact limits differ by more than an orthogonal U (distance {limit:.3g})",
+            f"{method.short} at alpha={alpha:g}: the exact limits differ by more than an orthogonal U "
+            f"(distance {limit:.3g})",
         )
         rng = np.random.default_rng(seed)
         curve = []
@@ -303,7 +356,7 @@ def check_up_to_orthogonal(
             )
         claim(
             curve[-1] < RECOVERED_BELOW and curve[-1] < DECREASE_FACTOR * curve[0],
-            f"JE at alpha={alpha:g}: min_U ||W~ - U W|| / ||W|| went {np.round(curve, 4)} as n grew",
+            f"{method.short} at alpha={alpha:g}: min_U ||W~ - U W|| / ||W|| went {np.round(curve, 4)} as n grew",
         )
         out[float(alpha)] = curve
     return out
@@ -318,12 +371,18 @@ def _direction_scores(method: LinearMethod, S: np.ndarray, G: np.ndarray, Q: np.
     return np.diag(M)
 
 
-def check_noise_magnitude(setting: Setting, result: NoiseMagnitude, rescale: float = 100.0) -> dict[str, float]:
+def check_noise_magnitude(
+    setting: Setting,
+    result: NoiseMagnitude,
+    rescale: float = 100.0,
+    je: EncoderMethod = JOINT_EMBEDDING,
+    rc: EncoderMethod = RECONSTRUCTION,
+) -> dict[str, float]:
     """Why JE's criterion ignores the noise's magnitude and RC's grows with it (chapter 1's picture).
 
-    JE and RC are the registry's current entries under their keys, so a test can swap in a wrong one.
-    A direction's score is its entry in the matrix the closed form ranks (``selection_matrix`` on the
-    population moments: S^-1/2 G S^-1/2 for JE, G S^-1/2 for RC), which is diagonal in Q.
+    ``je`` and ``rc`` are the two closed forms checked (a test passes a wrong one). A direction's score
+    is its entry in the matrix the closed form ranks (``selection_matrix`` on the population moments:
+    S^-1/2 G S^-1/2 for JE, G S^-1/2 for RC), which is diagonal in Q.
 
     1. Scale-free against not: multiplying every variance along one noise direction by ``rescale``
        (the direction measured in other units: S -> DSD, G -> DGD) leaves JE's scores unchanged and
@@ -341,7 +400,6 @@ def check_noise_magnitude(setting: Setting, result: NoiseMagnitude, rescale: flo
     Returns the ceiling, each method's weakest signal score and overtaking scale, and the largest
     difference between ``result`` and the closed forms.
     """
-    je, rc = methods.get(JOINT_EMBEDDING.key), methods.get(RECONSTRUCTION.key)
     alpha, k, d, Q = result.alpha, setting.k, setting.d, setting.Q
     spectra = setting.spectra()
     S, G = setting.population_moments(alpha, corrupted=True)

@@ -98,15 +98,15 @@ def plot_sweep(
 
 @styled
 def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
-    """Recovery over noise magnitude x alpha, one panel per self-supervised method, with every
-    method's theoretical boundary; one legend below the panels.
+    """Recovery over noise magnitude x alpha, one panel per self-supervised method of the diagram
+    (``phase.methods``), with every method's theoretical boundary; one legend below the panels.
 
     Colour: simulated subspace distance at n = ``phase.n``, between the directions selected in whitened
     coordinates (``selected=True``) or between the encoders' row spaces. Lines: ``alpha_JE`` and ``alpha_RC`` as
     functions of the noise scale; the dotted vertical line is where max lambda_Gamma = eta^2/delta
     (Cor 4.5's switch).
     """
-    shown = methods.encoder_methods()
+    shown = [methods.get(key) for key in phase.methods]
     fig, axes = panels(len(shown), width=3.5, height=3.3)
     boundaries = [
         (m, np.array([t.threshold(m) for t in phase.thresholds]), style) for m, style in zip(shown, PHASE_LINES)
@@ -172,12 +172,12 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
 @styled
 def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None = None) -> Figure:
     """The scores each closed form ranks (n -> infinity) against the corruption's magnitude
-    (Gamma -> s Gamma), one panel per self-supervised method: the k signal scores (flat) and the d - k
+    (Gamma -> s Gamma), one panel per method of ``result``: the k signal scores (flat) and the d - k
     noise scores. Shaded: scales at which a noise direction is among the top k (from
     ``result.overtaken_at``). A method whose noise scores are bounded (JE: 1/(1+alpha^2)) is drawn
     on a linear axis with that ceiling, an unbounded one (RC) on a log axis. ``marks``: labelled
     noise scales drawn as vertical lines (the chapter's quiet and loud noise)."""
-    shown = methods.encoder_methods()
+    shown = [methods.get(key) for key in result.signal]
     fig, axes = panels(len(shown), width=3.4, height=3.4)
     s = result.scales
     for ax, method in zip(axes.flat, shown):

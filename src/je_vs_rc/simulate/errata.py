@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..theory import methods
+from ..theory import methods as registry
 from ..theory.augmentations import AugmentationFamily
 from ..theory.joint_embedding import joint_embedding_from_moments
 from ..theory.linalg import single_threaded_module, subspace_distance
+from ..theory.methods import PAPER_METHODS, Methods
 from ..theory.reconstruction import reconstruction_from_moments, reconstruction_objective
 from ..theory.setting import Setting
 
@@ -96,19 +97,23 @@ def whitening_errors(S: np.ndarray, G: np.ndarray, k: int) -> dict[str, float]:
     }
 
 
-def dropped_cross_terms(setting: Setting, alpha: float, ns: object, seed: int) -> dict[str, np.ndarray]:
+def dropped_cross_terms(
+    setting: Setting, alpha: float, ns: object, seed: int, methods: Methods = PAPER_METHODS
+) -> dict[str, np.ndarray]:
     """The finite-n cross terms the proofs drop (eqs. 49, 57-58, 72-73 write the corrupted moments as
     block diagonal in ``(Q_1 | Q_2)``). Per n of ``ns`` (one draw each, seed ``seed``):
 
     - ``cross``: ``||Q_1^T G Q_2||_op`` with ``G = (1/n) X~^T X~``, the block ``(1/n) X_1^T N_2`` dropped;
-    - ``encoder_shift_<key>``: subspace distance between each self-supervised encoder computed from the
-      exact moments and from the same moments with the cross block set to 0."""
+    - ``encoder_shift_<key>``: for each self-supervised method of ``methods``, the subspace distance
+      between its encoder computed from the exact moments and from the same moments with the cross
+      block set to 0."""
+    run = registry.encoders(methods)
     rng = np.random.default_rng(seed)
     Q, k = setting.Q, setting.k
     Sigma = setting.sigma(alpha)
     ns_arr = np.asarray(ns, dtype=int)
     out = {"cross": np.empty(ns_arr.size)}
-    out.update({f"encoder_shift_{m.key}": np.empty(ns_arr.size) for m in methods.encoder_methods()})
+    out.update({f"encoder_shift_{m.key}": np.empty(ns_arr.size) for m in run})
     for j, n in enumerate(ns_arr):
         Xc = setting.clean_data(int(n), rng) + setting.corruption(int(n), rng)
         G = Xc.T @ Xc / n
@@ -116,7 +121,7 @@ def dropped_cross_terms(setting: Setting, alpha: float, ns: object, seed: int) -
         out["cross"][j] = np.linalg.norm(Gq[:k, k:], 2)
         Gq[:k, k:], Gq[k:, :k] = 0.0, 0.0
         G_block = Q @ Gq @ Q.T
-        for m in methods.encoder_methods():
+        for m in run:
             exact = m.solve(G + Sigma, G, k).encoder
             dropped = m.solve(G_block + Sigma, G_block, k).encoder
             out[f"encoder_shift_{m.key}"][j] = subspace_distance(exact, dropped)

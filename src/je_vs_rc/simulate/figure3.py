@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..theory import methods
+from ..theory import methods as registry
 from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
-from ..theory.methods import SupervisedMethod
+from ..theory.methods import PAPER_METHODS, LinearMethod, Methods, SupervisedMethod
 from ..theory.thresholds import Thresholds, thresholds
 from ..theory.validation import as_scalar, as_vector
 
@@ -96,7 +96,7 @@ class Fig3Result:
     """Distances to optimality and the spectra each seed drew.
 
     ``distance`` has shape (noise levels, methods, alphas, ns, seeds), methods in the order of
-    :attr:`methods` (the registry's at the time of the sweep); ``signal_energy`` (k) are the PCA
+    :attr:`methods` (the keys of the methods run); ``signal_energy`` (k) are the PCA
     eigenvalues (1/n) kappa_i^2 of the full training set;
     ``lam_theta`` (seeds x d) and ``gamma_unit`` (seeds x n_noise, in [0, 1]) the drawn spectra:
     Gamma's noise eigenvalues for noise level g are ``gamma_max[g] * gamma_unit``.
@@ -107,7 +107,7 @@ class Fig3Result:
     signal_energy: np.ndarray
     lam_theta: np.ndarray
     gamma_unit: np.ndarray = field(repr=False)
-    methods: tuple[str, ...] = field(default_factory=lambda: tuple(methods.METHODS))
+    methods: tuple[str, ...]
 
     def lam_gamma(self, level: int, seed_index: int) -> np.ndarray:
         """Gamma's d eigenvalues (zeros on the signal block) for one noise level and seed."""
@@ -117,7 +117,7 @@ class Fig3Result:
     def thresholds(self, level: int) -> list[Thresholds]:
         """Props 4.3/4.4 thresholds of each seed at one noise level (PCA spectrum + drawn spectra)."""
         return [
-            thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s))
+            thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s), methods=self.methods)
             for s in range(len(self.config.seeds))
         ]
 
@@ -277,9 +277,14 @@ def _moments(grams: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moment
 
 
 def _distances(
-    train: _Moments, test: _Moments | None, lam_theta: np.ndarray, lam_gamma: np.ndarray, cfg: Fig3Config
+    train: _Moments,
+    test: _Moments | None,
+    lam_theta: np.ndarray,
+    lam_gamma: np.ndarray,
+    cfg: Fig3Config,
+    run: tuple[LinearMethod, ...],
 ) -> np.ndarray:
-    """|MSE(clean model) - MSE(corrupted model)| for every registered method, noise level, alpha and n
+    """|MSE(clean model) - MSE(corrupted model)| for each method of ``run``, noise level, alpha and n
     of one seed: shape (noise levels, methods, alphas, n).
 
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
@@ -302,7 +307,7 @@ def _distances(
     probe_on = [0, 1] if cfg.encoder_input == "corrupted" else [0, 0]
     scored = test if test is not None else train  # SL is scored on its own kind of inputs
     mse = []
-    for method in methods.METHODS.values():
+    for method in run:
         if isinstance(method, SupervisedMethod):
             Vt = np.array([method.solve(S_i, XY_i).T for S_i, _, XY_i, _ in zip(*each)])
             V = np.swapaxes(Vt.reshape(*S.shape[:-2], d, -1), -1, -2)
@@ -330,13 +335,15 @@ def figure3_sweep(
     config: Fig3Config = Fig3Config(),
     test_images: np.ndarray | None = None,
     test_labels: np.ndarray | None = None,
+    methods: Methods = PAPER_METHODS,
 ) -> Fig3Result:
     """Run the Figure 3 protocol on one dataset (images n x 784 in 0..255, integer labels).
 
-    Returns distances for every noise level, model, alpha, n and seed (see :class:`Fig3Result`).
+    Returns distances for every noise level, method of ``methods`` (default the paper's), alpha, n and
+    seed (see :class:`Fig3Result`).
     ``test_images``/``test_labels`` are required when ``config.probe == "held_out"``.
     """
-    cfg = config
+    cfg, run = config, registry.resolve(methods)
     if max(cfg.ns) > images.shape[0]:
         raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
     if cfg.probe == "held_out" and (test_images is None or test_labels is None):
@@ -384,12 +391,12 @@ def figure3_sweep(
             )
             test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
         lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])
-        return lam_theta, gamma_unit, _distances(train, test, lam_theta, lam_gamma, cfg)
+        return lam_theta, gamma_unit, _distances(train, test, lam_theta, lam_gamma, cfg, run)
 
     with ThreadPoolExecutor(workers) as pool:
         thetas, gammas, dists = zip(*pool.map(one_seed, cfg.seeds))
     dist = np.stack(dists, axis=-1)
-    return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(methods.METHODS))
+    return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(m.key for m in run))
 
 
 # A line "converges" if it falls by at least this factor between the smallest and largest n.
@@ -508,7 +515,7 @@ def threshold_ranges(result: Fig3Result) -> list[dict[str, object]]:
     for g, g_max in enumerate(result.config.gamma_max):
         ths = result.thresholds(g)
         row: dict[str, object] = {"gamma_max": float(g_max)}
-        for method in methods.encoder_methods():
+        for method in registry.encoders(result.methods):
             values = [t.threshold(method) for t in ths]
             row[f"{method.key}_min"], row[f"{method.key}_max"] = min(values), max(values)
         row["switch"] = float(np.mean([t.switch for t in ths]))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..theory import methods
+from ..theory import methods as registry
 from ..theory.linalg import single_threaded_module, subspace_distance
 from ..theory.methods import EncoderMethod
 from ..theory.setting import Setting
@@ -32,12 +32,9 @@ from ..theory.validation import as_scalar
 
 
 def _encoder_method(method: str | EncoderMethod) -> EncoderMethod:
-    method = methods.get(method)
+    method = registry.get(method)
     if not isinstance(method, EncoderMethod):
-        raise ValueError(
-            f"method must be a self-supervised method, one of "
-            f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}"
-        )
+        raise ValueError(f"method must be a self-supervised method (an EncoderMethod); got {method.key!r}")
     return method
 
 
@@ -65,7 +62,7 @@ def population_gap(setting: Setting, method: str | EncoderMethod, alpha: float) 
     if setting.corruption_basis is not None:
         raise ValueError("population_gap needs the paper's shared eigenbasis (no corruption_basis)")
     method = _encoder_method(method)
-    signal, noise = limit_scores(setting, alpha)[method.key]
+    signal, noise = limit_scores(setting, alpha, [method])[method.key]
     return float(signal.min() ** method.gap_power - noise.max() ** method.gap_power)
 
 
@@ -154,15 +151,6 @@ def scaled_perturbation_spread(sweep: FiniteSweep) -> float:
     return float((median.max(axis=1) / median.min(axis=1)).max())
 
 
-# Small instances (k = 1, d = 2) where the Yu-Wang-Samworth bound is nearly tight, found by a random search
-# over 2 x 2 perturbations of diag(1, phi2): (M, E) per method key. Measured / bound: 0.87 (JE) and 0.57 (RC),
-# so the factor 2 of the bound is needed (with it dropped, both exceed their bound).
-NEAR_TIGHT = {
-    "je": (np.diag([1.0, 0.2]), np.array([[-0.43, 0.015], [0.015, 0.45]])),
-    "rc": (np.diag([1.0, 0.77]), np.array([[-0.14, 0.02], [0.03, 0.12]])),
-}
-
-
 def required_n(setting: Setting, method: str | EncoderMethod, alpha: float, target: float, constant: float) -> float:
     """Sample size at which the proven bound falls to ``target``, if ``||E||_op = constant / sqrt(n)``.
 
@@ -234,7 +222,7 @@ def predicted_sample_sizes(
     the proven bound with the 90th-percentile constant, ``CALIBRATED`` from the bound with the typical
     constant and the target divided by the measured error / bound ratio."""
     method = _encoder_method(method)
-    threshold = thresholds(setting).threshold(method)
+    threshold = thresholds(setting, methods=[method]).threshold(method)
     ratios = np.asarray(ratios, dtype=float)
     c, c_typ, rho = calibration.at(ratios)
     return {

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..theory import methods
+from ..theory import methods as registry
 from ..theory.linalg import single_threaded_module, subspace_distance
+from ..theory.methods import PAPER_METHODS, Methods
 from ..theory.setting import Setting
 from ..theory.thresholds import thresholds
 from ..theory.validation import as_scalar
@@ -47,19 +48,23 @@ def intertwined(setting: Setting, angle: float) -> Setting:
 CLEAN, SIGNAL, DRIFT = "to_clean", "to_signal", "clean_drift"
 
 
-def limit_distances(setting: Setting, angles: object, alphas: object) -> dict[str, dict[str, np.ndarray]]:
-    """Exact n -> infinity distances per (alpha, angle) and method key, to both references:
+def limit_distances(
+    setting: Setting, angles: object, alphas: object, methods: Methods = PAPER_METHODS
+) -> dict[str, dict[str, np.ndarray]]:
+    """Exact n -> infinity distances per (alpha, angle) and key of the self-supervised methods of
+    ``methods``, to both references:
     ``CLEAN`` (corrupted-data encoder to clean-data encoder, the paper's criterion, as
     :func:`limit_recovery`), ``SIGNAL`` (corrupted-data encoder to span(Q_1), the signal) and ``DRIFT``
     (clean-data encoder to span(Q_1): how far the reference itself has moved)."""
     angles_arr, alphas_arr = np.asarray(angles, dtype=float), np.asarray(alphas, dtype=float)
     shape = (alphas_arr.size, angles_arr.size)
-    out = {ref: {m.key: np.empty(shape) for m in methods.encoder_methods()} for ref in (CLEAN, SIGNAL, DRIFT)}
+    run = registry.encoders(methods)
+    out = {ref: {m.key: np.empty(shape) for m in run} for ref in (CLEAN, SIGNAL, DRIFT)}
     for j, angle in enumerate(angles_arr):
         rotated = intertwined(setting, angle)
         signal = rotated.signal_basis()
         for i, alpha in enumerate(alphas_arr):
-            for m in methods.encoder_methods():
+            for m in run:
                 corrupted, clean = (
                     m.solve(*rotated.population_moments(alpha, corrupted=c), rotated.k).encoder for c in (True, False)
                 )
@@ -69,10 +74,12 @@ def limit_distances(setting: Setting, angles: object, alphas: object) -> dict[st
     return out
 
 
-def limit_recovery(setting: Setting, angles: object, alphas: object) -> dict[str, np.ndarray]:
+def limit_recovery(
+    setting: Setting, angles: object, alphas: object, methods: Methods = PAPER_METHODS
+) -> dict[str, np.ndarray]:
     """Exact n -> infinity distance between corrupted- and clean-data encoders, per (alpha, angle),
-    for each self-supervised method of the registry (keyed by method key): ``limit_distances(...)[CLEAN]``."""
-    return limit_distances(setting, angles, alphas)[CLEAN]
+    for each self-supervised method of ``methods`` (keyed by method key): ``limit_distances(...)[CLEAN]``."""
+    return limit_distances(setting, angles, alphas, methods)[CLEAN]
 
 
 def residual_trend(
@@ -105,12 +112,12 @@ def residual_trend(
 
 
 def threshold_agreement(
-    setting: Setting, angles: object, alphas: object, recovered_below: float
+    setting: Setting, angles: object, alphas: object, recovered_below: float, methods: Methods = PAPER_METHODS
 ) -> dict[str, np.ndarray]:
     """Per angle, the share of alphas on which the paper's threshold (computed from the spectra as if
     the bases were shared) agrees with the exact limit (recovered iff distance < ``recovered_below``)."""
-    th = thresholds(setting)
-    limits = limit_recovery(setting, angles, alphas)
+    th = thresholds(setting, methods=methods)
+    limits = limit_recovery(setting, angles, alphas, methods)
     alphas_arr = np.asarray(alphas, dtype=float)
     out = {}
     for m, dist in limits.items():
@@ -131,10 +138,11 @@ def effective_threshold(distances: np.ndarray, alphas: object, recovered_below: 
 
 
 def effective_thresholds(
-    setting: Setting, angles: object, alphas: object, recovered_below: float
+    setting: Setting, angles: object, alphas: object, recovered_below: float, methods: Methods = PAPER_METHODS
 ) -> dict[str, np.ndarray]:
-    """Per self-supervised method key and angle, :func:`effective_threshold` on the (increasing) grid ``alphas``."""
-    limits = limit_recovery(setting, angles, alphas)
+    """Per key of the self-supervised methods of ``methods`` and angle, :func:`effective_threshold` on the
+    (increasing) grid ``alphas``."""
+    limits = limit_recovery(setting, angles, alphas, methods)
     return {
         key: np.array([effective_threshold(dist[:, j], alphas, recovered_below) for j in range(dist.shape[1])])
         for key, dist in limits.items()

@@ -1,8 +1,8 @@
 """Theory sweeps of the controlled setting: recovery as n or alpha grows, and the phase diagram.
 
-Each draw of (clean data, corruption, labels) is shared by every alpha and every method of the
-registry: the closed forms only need the moments, so one Gram matrix per (seed, n) serves the
-whole sweep.
+Each draw of (clean data, corruption, labels) is shared by every alpha and every method run: the
+closed forms only need the moments, so one Gram matrix per (seed, n) serves the whole sweep, and
+the methods run (``methods``, by default the paper's) do not change the draws.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..theory import methods
+from ..theory import methods as registry
 from ..theory.linalg import single_threaded_module, subspace_distance
-from ..theory.methods import EncoderMethod, LinearMethod, SupervisedMethod
+from ..theory.methods import PAPER_METHODS, EncoderMethod, LinearMethod, Methods, SupervisedMethod
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds, thresholds
 from ..theory.validation import as_scalar, as_vector
@@ -21,7 +21,8 @@ from ..theory.validation import as_scalar, as_vector
 
 @dataclass(frozen=True)
 class Sweep:
-    """Distances between corrupted-data and clean-data solutions, per registered method.
+    """Distances between corrupted-data and clean-data solutions, per method run (``methods``, keys
+    in the order run).
 
     Two metrics, each a dict keyed by method key, arrays of shape (len(alphas), len(ns), n_seeds):
 
@@ -36,6 +37,7 @@ class Sweep:
     alphas: np.ndarray
     distance: dict[str, np.ndarray]
     selected: dict[str, np.ndarray]
+    methods: tuple[str, ...]
 
 
 def _labels(X: np.ndarray, setting: Setting, n_labels: int, label_noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -46,9 +48,16 @@ def _labels(X: np.ndarray, setting: Setting, n_labels: int, label_noise: float, 
 
 
 def recovery_sweep(
-    setting: Setting, ns: object, alphas: object, seeds: object = (0,), n_labels: int = 3, label_noise: float = 0.1
+    setting: Setting,
+    ns: object,
+    alphas: object,
+    seeds: object = (0,),
+    n_labels: int = 3,
+    label_noise: float = 0.1,
+    methods: Methods = PAPER_METHODS,
 ) -> Sweep:
-    """Distance of the corrupted-data SL, JE and RC solutions to their clean-data counterparts.
+    """Distance of each method's corrupted-data solution to its clean-data counterpart (by default
+    the paper's SL, JE and RC).
 
     For each seed and n: clean data with exact signal energies (``Setting.clean_data``), corrupted
     data ``X + N`` with ``N ~ N(0, Gamma)``, and labels linear in the signal. For each alpha the
@@ -62,9 +71,9 @@ def recovery_sweep(
     seeds_list = [int(s) for s in np.atleast_1d(seeds)]
     k = setting.k
     shape = (alphas_arr.size, ns_arr.size, len(seeds_list))
-    registered = tuple(methods.METHODS.values())
-    distance = {m.key: np.empty(shape) for m in registered}
-    selected = {m.key: np.empty(shape) for m in methods.encoder_methods()}
+    run = registry.resolve(methods)
+    distance = {m.key: np.empty(shape) for m in run}
+    selected = {m.key: np.empty(shape) for m in registry.encoders(run)}
     for s_idx, seed in enumerate(seeds_list):
         rng = np.random.default_rng(seed)
         for n_idx, n in enumerate(ns_arr):
@@ -76,7 +85,7 @@ def recovery_sweep(
             for a_idx, alpha in enumerate(alphas_arr):
                 Sigma = setting.sigma(alpha)
                 cell = (a_idx, n_idx, s_idx)
-                for method in registered:
+                for method in run:
                     if isinstance(method, SupervisedMethod):
                         V, Vc = method.solve(G + Sigma, XtY), method.solve(Gc + Sigma, XctY)
                         distance[method.key][cell] = np.linalg.norm(Vc - V) / np.linalg.norm(V)
@@ -84,21 +93,18 @@ def recovery_sweep(
                         clean, corrupted = method.solve(G + Sigma, G, k), method.solve(Gc + Sigma, Gc, k)
                         distance[method.key][cell] = subspace_distance(corrupted.encoder, clean.encoder)
                         selected[method.key][cell] = subspace_distance(corrupted.selected.T, clean.selected.T)
-    return Sweep(ns_arr, alphas_arr, distance, selected)
+    return Sweep(ns_arr, alphas_arr, distance, selected, tuple(m.key for m in run))
 
 
 def population_distance(setting: Setting, method: str | LinearMethod, alpha: float) -> float:
     """Subspace distance between the n -> infinity encoders on corrupted and on clean data (exact limit).
 
     In the paper's setting the clean encoder spans span(Q_1), so this is the distance to span(Q_1).
-    ``method``: a self-supervised method of the registry (or its key).
+    ``method``: a self-supervised method (or its registry key).
     """
-    method = methods.get(method)
+    method = registry.get(method)
     if not isinstance(method, EncoderMethod):
-        raise ValueError(
-            f"method must be a self-supervised method, one of "
-            f"{[m.key for m in methods.encoder_methods()]}; got {method.key!r}"
-        )
+        raise ValueError(f"method must be a self-supervised method (an EncoderMethod); got {method.key!r}")
     encoders = [method.solve(*setting.population_moments(alpha, corrupted=c), setting.k).encoder for c in (True, False)]
     return subspace_distance(*encoders)
 
@@ -109,7 +115,7 @@ class PhaseDiagram:
 
     ``distance[key]`` and ``selected[key]`` (the two metrics of :class:`Sweep`, per method key) have
     shape (len(alphas), len(noise_scales)) (mean over seeds); ``thresholds[j]`` belongs to
-    ``noise_scales[j]`` (Gamma scaled by that factor).
+    ``noise_scales[j]`` (Gamma scaled by that factor); ``methods`` are the keys run.
     """
 
     noise_scales: np.ndarray
@@ -118,6 +124,7 @@ class PhaseDiagram:
     distance: dict[str, np.ndarray]
     selected: dict[str, np.ndarray]
     thresholds: list[Thresholds]
+    methods: tuple[str, ...]
 
 
 def scaled_setting(setting: Setting, noise_scale: float) -> Setting:
@@ -128,26 +135,35 @@ def scaled_setting(setting: Setting, noise_scale: float) -> Setting:
     )
 
 
-def phase_diagram(setting: Setting, noise_scales: object, alphas: object, n: int, seeds: object = (0,)) -> PhaseDiagram:
-    """Simulated recovery at sample size ``n`` over a grid of noise magnitudes and alignments.
+def phase_diagram(
+    setting: Setting,
+    noise_scales: object,
+    alphas: object,
+    n: int,
+    seeds: object = (0,),
+    methods: Methods = PAPER_METHODS,
+) -> PhaseDiagram:
+    """Simulated recovery of the self-supervised methods of ``methods`` at sample size ``n`` over a
+    grid of noise magnitudes and alignments.
 
     A given seed draws the same standard normals at every scale, so the grid differs only by the
     scale, not by the luck of the draw.
     """
     scales = as_vector("noise_scales", noise_scales, positive=True)
     shape = (len(np.atleast_1d(alphas)), scales.size)
-    keys = [m.key for m in methods.encoder_methods()]
+    run = registry.encoders(methods)
+    keys = tuple(m.key for m in run)
     dist = {key: np.empty(shape) for key in keys}
     sel = {key: np.empty(shape) for key in keys}
     ths = []
     for j, scale in enumerate(scales):
         scaled = scaled_setting(setting, scale)
-        sweep = recovery_sweep(scaled, [n], alphas, seeds)
+        sweep = recovery_sweep(scaled, [n], alphas, seeds, methods=run)
         for key in keys:
             dist[key][:, j] = sweep.distance[key][:, 0, :].mean(axis=-1)
             sel[key][:, j] = sweep.selected[key][:, 0, :].mean(axis=-1)
-        ths.append(thresholds(scaled))
-    return PhaseDiagram(scales, as_vector("alphas", alphas), int(n), dist, sel, ths)
+        ths.append(thresholds(scaled, methods=run))
+    return PhaseDiagram(scales, as_vector("alphas", alphas), int(n), dist, sel, ths, keys)
 
 
 # Every public function above runs on one BLAS thread (theory/linalg.py says why).

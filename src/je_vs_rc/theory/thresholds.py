@@ -1,7 +1,8 @@
 """Alignment thresholds: Props 4.3 and 4.4 and Corollary 4.5.
 
-Everything is expressed in the common eigenbasis ``Q`` of the data, Theta and Gamma. Each method of
-the registry (:mod:`.methods`) supplies its own threshold formula; this module collects them.
+Everything is expressed in the common eigenbasis ``Q`` of the data, Theta and Gamma. Each method
+(:mod:`.methods`) supplies its own threshold formula; this module collects those of the methods a
+caller passes (by default the paper's).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Literal
 
 import numpy as np
 
-from . import methods
+from . import methods as registry
 from .linalg import single_threaded_module
-from .methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
+from .methods import JOINT_EMBEDDING, PAPER_METHODS, RECONSTRUCTION, LinearMethod, Methods
 from .setting import Setting, Spectra
 from .validation import as_scalar, as_vector
 
@@ -22,8 +23,8 @@ Regime = Literal["low", "high", "undetermined"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Squared alignment thresholds of the registered self-supervised methods, and the constants
-    that define them.
+    """Squared alignment thresholds of the self-supervised methods computed, and the constants that
+    define them.
 
     A squared threshold may be negative: then every ``alpha >= 0`` satisfies ``alpha^2 > threshold``
     and the method recovers the clean encoder without any alignment.
@@ -70,7 +71,7 @@ class Thresholds:
 
     def threshold2(self, method: str | LinearMethod) -> float:
         """The squared threshold of ``method`` (a registry key or method with a threshold)."""
-        key = methods.get(method).key
+        key = registry.get(method).key
         if key not in self.squared:
             raise ValueError(f"method must be one with a threshold, one of {list(self.squared)}; got {key!r}")
         return self.squared[key]
@@ -79,7 +80,7 @@ class Thresholds:
         """Whether the theory predicts recovery as n -> infinity: ``alpha^2 > threshold^2`` (always,
         for a method without a threshold such as supervised learning)."""
         alpha = as_scalar("alpha", alpha, minimum=0.0)
-        method = methods.get(method)
+        method = registry.get(method)
         return method.recovers(self.threshold2(method) if method.has_threshold else None, alpha)
 
     def threshold(self, method: str | LinearMethod) -> float:
@@ -87,7 +88,9 @@ class Thresholds:
         return float(np.sqrt(max(self.threshold2(method), 0.0)))
 
 
-def thresholds(setting: Setting | object, lam_theta: object = None, lam_gamma: object = None) -> Thresholds:
+def thresholds(
+    setting: Setting | object, lam_theta: object = None, lam_gamma: object = None, *, methods: Methods = PAPER_METHODS
+) -> Thresholds:
     """Compute ``alpha_RC^2``, ``alpha_JE^2``, ``eta`` and ``delta`` (Props 4.3, 4.4; Cor 4.5).
 
         alpha_RC^2 = max_{i>k} ( lam_gamma_i / eta^2 - lam_theta_i / lam_gamma_i - 1 )     (eq. 10)
@@ -97,8 +100,10 @@ def thresholds(setting: Setting | object, lam_theta: object = None, lam_gamma: o
         signal_energy: length k, ``(1/n) kappa_i^2 > 0`` (the limiting per-sample energies).
         lam_theta: length d eigenvalues of Theta, >= 0.
         lam_gamma: length d eigenvalues of Gamma with ``lam_gamma[:k] == 0`` and ``lam_gamma[k:] > 0``.
+    ``methods``: whose thresholds to compute (its self-supervised ones; default the paper's).
+
     Returns:
-        A :class:`Thresholds` with one entry per registered self-supervised method. Either squared
+        A :class:`Thresholds` with one entry per self-supervised method of ``methods``. A squared
         threshold may be negative (no alignment needed).
     """
     if isinstance(setting, Setting):
@@ -109,7 +114,7 @@ def thresholds(setting: Setting | object, lam_theta: object = None, lam_gamma: o
             raise ValueError("thresholds needs a Setting or the three spectra (signal_energy, lam_theta, lam_gamma)")
         setting = Setting(setting, lam_theta, lam_gamma)
     spectra = setting.spectra()
-    per_noise = {m.key: m.threshold2_per_noise(spectra) for m in methods.encoder_methods()}
+    per_noise = {m.key: m.threshold2_per_noise(spectra) for m in registry.encoders(methods)}
     return Thresholds(
         {key: float(v.max()) for key, v in per_noise.items()},
         per_noise,
@@ -119,7 +124,9 @@ def thresholds(setting: Setting | object, lam_theta: object = None, lam_gamma: o
     )
 
 
-def limit_scores(setting: Setting, alpha: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def limit_scores(
+    setting: Setting, alpha: float, methods: Methods = PAPER_METHODS
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-component n -> infinity scores that each closed form ranks (proofs of Props 4.3, 4.4).
 
     JE ranks eigenvalues of ``S^{-1/2} G S^{-1/2}``: ``e_i/(e_i + lam_theta_i)`` on signal components,
@@ -129,11 +136,11 @@ def limit_scores(setting: Setting, alpha: float) -> dict[str, tuple[np.ndarray, 
     Recovery holds iff every signal score beats every noise score.
 
     Returns:
-        ``{method key: (signal scores, noise scores)}`` for each registered self-supervised method.
+        ``{method key: (signal scores, noise scores)}`` for each self-supervised method of ``methods``.
     """
     spectra = setting.spectra()
     alpha = as_scalar("alpha", alpha, minimum=0.0)
-    return {m.key: m.limit_scores(spectra, alpha) for m in methods.encoder_methods()}
+    return {m.key: m.limit_scores(spectra, alpha) for m in registry.encoders(methods)}
 
 
 # A crossing whose scale is within this relative distance of the low-noise edge is on it. The general
@@ -199,7 +206,7 @@ def threshold_crossing(setting: Setting) -> Crossing:
     at_switch = abs(scale - switch_scale) <= EDGE_RTOL * switch_scale
     if at_switch:
         scale = switch_scale  # the same number up to rounding: keep the one Cor 4.5 names
-    je = methods.get(JOINT_EMBEDDING)
+    je = JOINT_EMBEDDING
     alpha2 = float(je.threshold2_per_noise(spectra.noise_scaled(scale)).max())
     zero_until = min(overtaking_scale(spectra, m, 0.0) for m in (JOINT_EMBEDDING, RECONSTRUCTION))
     return Crossing(scale, switch_scale, at_switch, alpha2, zero_until)
@@ -219,7 +226,7 @@ def overtaking_scale(spectra: Spectra, method: str | LinearMethod, alpha: float)
     """
     from scipy.optimize import brentq  # imported here: scipy.optimize takes 0.3 s to import
 
-    method = methods.get(method)
+    method = registry.get(method)
     alpha = as_scalar("alpha", alpha, minimum=0.0)
 
     def excess(log_s: float) -> float:
@@ -252,15 +259,17 @@ class NoiseMagnitude:
     overtaken_at: dict[str, float]
 
 
-def noise_magnitude_scores(setting: Setting, alpha: float, scales: object) -> NoiseMagnitude:
-    """The registry's limit scores (:func:`limit_scores`) of every self-supervised method with the
+def noise_magnitude_scores(
+    setting: Setting, alpha: float, scales: object, methods: Methods = PAPER_METHODS
+) -> NoiseMagnitude:
+    """The limit scores (:func:`limit_scores`) of each self-supervised method of ``methods`` with the
     setting's Gamma multiplied by each of ``scales``, and where a noise score overtakes the signal."""
     spectra = setting.spectra()
     alpha = as_scalar("alpha", alpha, minimum=0.0)
     scales = as_vector("scales", scales, positive=True)
     if np.any(np.diff(scales) <= 0):
         raise ValueError(f"scales must be increasing; got {scales}")
-    shown = methods.encoder_methods()
+    shown = registry.encoders(methods)
     return NoiseMagnitude(
         scales,
         alpha,
