@@ -25,19 +25,18 @@ def problems(X, Y=None, models: int = 2) -> Problems:
 
 
 def test_every_paper_method_has_a_trained_variant_under_its_registry_key():
-    assert list(trained.TRAINED) == list(methods.METHODS)
+    assert list(trained.TRAINED) == [m.key for m in methods.PAPER_METHODS]
     assert trained.trained_variant(methods.JOINT_EMBEDDING) is trained.TRAINED[methods.JOINT_EMBEDDING.key]
     with pytest.raises(ValueError, match="already has a trained variant"):
         trained.register_trained(methods.RECONSTRUCTION, trained.ReconstructionTraining())
-    with pytest.raises(ValueError, match=r"method must be one of \['sl', 'je', 'rc'\]; got 'simclr'"):
+    with pytest.raises(ValueError, match=r"method must be one of \[.*'rc'.*\]; got 'simclr'"):
         TrainConfig("simclr")
 
 
-def test_a_registered_method_without_a_trained_variant_is_refused(monkeypatch):
-    pca = methods.JointEmbedding("pca", "PCA", "PCA", "#777777")
-    monkeypatch.setitem(methods.METHODS, pca.key, pca)
-    with pytest.raises(ValueError, match=r"one with a trained variant, one of \['sl', 'je', 'rc'\]; got 'pca'"):
-        TrainConfig("pca")
+def test_a_method_without_a_trained_variant_is_refused():
+    pca = methods.JointEmbedding("pca2", "PCA", "PCA", "#777777")  # a method object, registered or not
+    with pytest.raises(ValueError, match=r"one with a trained variant, one of \['sl', 'je', 'rc'\]; got 'pca2'"):
+        trained.trained_variant(pca)
 
 
 @pytest.mark.parametrize("constraint", ["whiten", "penalty", "project"])

@@ -267,8 +267,3 @@ RECONSTRUCTION = register(Reconstruction("rc", "Reconstruction", "RC", "#e07b24"
 # What the paper runs, in its order: the default of every sweep, bound, figure and check.
 PAPER_METHODS: tuple[LinearMethod, ...] = (SUPERVISED, JOINT_EMBEDDING, RECONSTRUCTION)
 PAPER_ENCODERS: tuple[EncoderMethod, ...] = (JOINT_EMBEDDING, RECONSTRUCTION)
-
-
-def encoder_methods() -> tuple[EncoderMethod, ...]:
-    """The paper's self-supervised methods (kept for ``deep/`` until #19 moves it; use :data:`PAPER_ENCODERS`)."""
-    return PAPER_ENCODERS

@@ -38,8 +38,8 @@ LINEAR = "linear"
 
 
 def grid_methods() -> tuple[str, ...]:
-    """Registry keys of the methods on the grid: those with an encoder, a threshold and a trained variant."""
-    return tuple(m.key for m in methods.encoder_methods() if m.key in TRAINED)
+    """Registry keys of the methods on the grid: the paper's with an encoder, a threshold and a trained variant."""
+    return tuple(m.key for m in methods.PAPER_ENCODERS if m.key in TRAINED)
 
 
 def probe_mse(features: np.ndarray, Y: np.ndarray) -> float:

@@ -135,7 +135,7 @@ def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
     """Train every variant over the ladder, the recovery alignments and the penalty weights."""
     setting = cfg.setting()
     th = thresholds(setting.signal_energy, setting.lam_theta, setting.lam_gamma)
-    alpha_threshold = {m.key: th.threshold(m.key) for m in methods.encoder_methods()}
+    alpha_threshold = {m.key: th.threshold(m.key) for m in methods.PAPER_ENCODERS}
     k = setting.k
     data, labels = [], []
     for seed in cfg.seeds:
