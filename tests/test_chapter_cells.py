@@ -9,6 +9,8 @@ unfolding anything fits in 88 characters, the width of the page's code box at 14
 from __future__ import annotations
 
 import ast
+import re
+from pathlib import Path
 
 import jupytext
 import pytest
@@ -117,3 +119,33 @@ def test_the_rules_recognise_bookkeeping():
     assert checks_only("for th in results.values():\n    check_corollary_45(th)")
     assert not checks_only("sweep = recovery_sweep(s)\nverdicts = check_recovery(sweep)")
     assert not checks_only('Markdown(table(rows))\nglue("a", 1)')
+
+
+# The closed form each theory chapter shows, included from the package's source at build time.
+SHOWN_SOURCE = {
+    "03_supervised": "supervised_from_moments",
+    "04_reconstruction": "reconstruction_from_moments",
+    "05_joint_embedding": "joint_embedding_from_moments",
+}
+INCLUDE = re.compile(r"^```\{literalinclude\} (\S+)\n(?::\w+:.*\n)*?:pyobject: (\w+)$", re.M)
+
+
+def included_objects(chapter: str) -> list[tuple[Path, str]]:
+    """(file, object name) of each ``{literalinclude}`` with ``:pyobject:`` in the chapter's source."""
+    path = run.chapters()[chapter]
+    return [((path.parent / file).resolve(), name) for file, name in INCLUDE.findall(path.read_text())]
+
+
+@pytest.mark.parametrize("chapter", sorted(run.chapters()))
+def test_included_source_exists(chapter):
+    # Sphinx fails the build on a missing object too; this says so in the quick tests.
+    for file, name in included_objects(chapter):
+        tree = ast.parse(file.read_text())
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        assert name in defined, f"{chapter} includes {name} from {file}, which does not define it"
+    assert SHOWN_SOURCE.get(chapter) in {None} | {name for _, name in included_objects(chapter)}
+
+
+def test_the_include_pattern_can_fail():
+    source = "```{literalinclude} ../src/x.py\n:language: python\n:pyobject: f\n```"
+    assert INCLUDE.findall(source) == [("../src/x.py", "f")]

@@ -1,0 +1,117 @@
+"""The chapters' tables: one row per measured item, headers from the methods shown, cells worded once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from je_vs_rc.render.chapter_tables import (
+    audit_table,
+    dataset_table,
+    figure3_comparison_table,
+    fresh_prediction_table,
+    labelled,
+    rate_table,
+    threshold_range_table,
+)
+from je_vs_rc.simulate.finite_samples import FiniteSweep, Rate
+from je_vs_rc.theory.methods import PAPER_ENCODERS, PAPER_METHODS, RECONSTRUCTION
+
+
+def lines(table: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines() if "---" not in line]
+
+
+def test_threshold_ranges_have_a_column_pair_per_method_shown():
+    row = {
+        "gamma_max": 1e3,
+        "je_min": 0.5,
+        "je_max": 0.7,
+        "rc_min": 2.0,
+        "rc_max": 3.0,
+        "switch": 1.2,
+        "regimes": "low",
+    }
+    header, body = lines(threshold_range_table([row], PAPER_METHODS))
+    assert header[1:5] == [
+        r"min $\alpha_{\rm JE}$",
+        r"max $\alpha_{\rm JE}$",
+        r"min $\alpha_{\rm RC}$",
+        r"max $\alpha_{\rm RC}$",
+    ]
+    assert body == ["1.0e+03", "0.5", "0.7", "2", "3", "1.2", "low"]
+    assert len(lines(threshold_range_table([row], [RECONSTRUCTION]))[0]) == 5
+
+
+def test_figure3_rows_and_the_audit():
+    rows = [
+        {
+            "noise": "weak",
+            "model": "rc",
+            "alpha": 10.0,
+            "theory": "converges",
+            "ours_first": 1.0,
+            "ours_last": 0.01,
+            "paper_first": 2.0,
+            "paper_last": 0.02,
+            "markers_within": 9,
+            "markers": 10,
+            "median_factor": 1.26,
+            "match": True,
+        },
+        {
+            "noise": "strong",
+            "model": "rc",
+            "alpha": 10.0,
+            "theory": "fails",
+            "ours_first": 1.0,
+            "ours_last": 0.9,
+            "paper_first": 1.0,
+            "paper_last": 0.01,
+            "markers_within": 0,
+            "markers": 10,
+            "median_factor": 40.0,
+            "match": False,
+        },
+    ]
+    header, first, second = lines(figure3_comparison_table(rows))
+    assert header[8] == "markers within 3×" and first[8:] == ["9 / 10", "1.3", "yes"] and second[-1] == "no"
+    counts = [
+        {
+            "reading": "pixels in [0, 1]",
+            "seeds": 2,
+            "je_lines": 1,
+            "je_n_lines": 6,
+            "rc_lines": 0,
+            "rc_n_lines": 6,
+            "rc_markers": 3,
+            "rc_n_markers": 60,
+            "rc_worst": 12.0,
+        }
+    ]
+    header, body = lines(audit_table(counts, "open choice", ["je", "rc"]))
+    assert header == [
+        "kind",
+        "reading of the protocol",
+        "seeds",
+        "JE lines",
+        "RC lines",
+        "RC markers within 3×",
+        "RC worst line (median factor)",
+    ]
+    assert body == ["open choice", "pixels in [0, 1]", "2", "1 / 6", "0 / 6", "3 / 60", "12"]
+    assert (
+        lines(dataset_table({"mnist": True, "kmnist": False}))[2][1]
+        == "not in this build: `python -m je_vs_rc.data kmnist`"
+    )
+
+
+def test_rates_and_fresh_predictions():
+    sweeps = [FiniteSweep(m.key, np.array([1.0, 2.0]), np.array([10]), *np.ones((3, 2, 1, 1))) for m in PAPER_ENCODERS]
+    rates = {(m.key, r): Rate(-0.5, -0.6, -0.4 if r < 2 else -0.55, 0.0) for m in PAPER_ENCODERS for r in (1.5, 3.0)}
+    body = lines(rate_table(sweeps, [1.5, 3.0], rates))[1:]
+    assert [(b[0], b[-1]) for b in body] == [("JE", "yes"), ("JE", "no"), ("RC", "yes"), ("RC", "no")]
+    fresh = {
+        "je": [{"ratio": 1.5, "n_cal": 12345.6, "err_cal": 0.05, "n_bound": 1e6, "err_bound": 0.01, "share_bound": 1.0}]
+    }
+    header, body = lines(fresh_prediction_table(labelled(fresh), 0.1))
+    assert body[:5] == ["JE", "1.5", "12,346", "0.05", "0.5"] and header[4] == "÷ target"
