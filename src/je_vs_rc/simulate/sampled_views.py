@@ -32,7 +32,7 @@ a sweep does not grow with ``m``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -41,7 +41,7 @@ import numpy as np
 from .._io import atomic_path
 from ..theory import methods as registry
 from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
-from ..theory.methods import EncoderMethod, LinearMethod, SupervisedMethod
+from ..theory.methods import PAPER_METHODS, EncoderMethod, LinearMethod, Methods, SupervisedMethod
 from .figure3 import Fig3Config, Fig3Result, one_hot, pca, probe_mse, protocol_draws
 
 FEATURES = ("encoder", "unwhitened", "decoder")
@@ -113,7 +113,7 @@ def sampled_views_sweep(
     labels: np.ndarray,
     config: Fig3Config,
     reading: SampledViews,
-    methods: Iterable[LinearMethod] | None = None,
+    methods: Methods = PAPER_METHODS,
 ) -> Fig3Result:
     """Figure 3's protocol with the models fitted on sampled views (see the module's docstring).
 
@@ -121,7 +121,7 @@ def sampled_views_sweep(
     inputs); the pixel scale is ``config.pixel_scale``. ``reading.m = None`` reproduces
     :func:`~je_vs_rc.simulate.figure3.figure3_sweep` (the expected covariance).
     """
-    cfg, run = config, tuple(registry.METHODS.values() if methods is None else methods)
+    cfg, run = config, registry.resolve(methods)
     if cfg.pca_fit != "full" or cfg.probe != "in_sample" or cfg.encoder_input != "corrupted":
         raise ValueError(
             "sampled_views_sweep supports pca_fit='full', probe='in_sample' and encoder_input='corrupted'; "
@@ -236,11 +236,12 @@ def run_readings(
     labels: np.ndarray,
     config: Fig3Config,
     readings: Mapping[str, tuple[str, SampledViews]] = READINGS,
-    methods: Iterable[LinearMethod] | None = None,
+    methods: Methods = PAPER_METHODS,
 ) -> dict[str, Fig3Result]:
-    """:func:`sampled_views_sweep` for each reading (same data, spectra and corruption draws)."""
-    run = tuple(methods) if methods is not None else None
-    return {key: sampled_views_sweep(images, labels, config, reading, run) for key, (_, reading) in readings.items()}
+    """:func:`sampled_views_sweep` of ``methods`` for each reading (same data, spectra and corruption draws)."""
+    return {
+        key: sampled_views_sweep(images, labels, config, reading, methods) for key, (_, reading) in readings.items()
+    }
 
 
 def save_readings(path: str | Path, results: Mapping[str, Fig3Result], provenance: Mapping[str, object]) -> None:
