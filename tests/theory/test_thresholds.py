@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from je_vs_rc import thresholds
 from je_vs_rc.checks.thresholds import check_corollary_45, check_limit_scores
 from je_vs_rc.simulate.sweeps import population_distance
-from je_vs_rc.theory.methods import PAPER_ENCODERS, PAPER_METHODS, RECONSTRUCTION
+from je_vs_rc.theory.methods import JOINT_EMBEDDING, PAPER_ENCODERS, PAPER_METHODS, RECONSTRUCTION
 from je_vs_rc.theory.thresholds import EDGE_RTOL, limit_scores
 
 
@@ -131,7 +131,7 @@ def test_je_alignment_past_its_ceiling_protects_at_every_noise_level(theta_noise
     base = Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, *theta_noise], [0.0, 0.0, 0.0, 1.0, 0.6, 0.3])
     spectra = base.spectra()
     ceiling2 = (1 - spectra.delta) / spectra.delta
-    je = methods.get("je")
+    je = JOINT_EMBEDDING
     for scale in (1e-3, 1.0, 1e3, 1e9):
         loud = spectra.noise_scaled(scale)
         assert je.limit_scores(loud, np.sqrt(ceiling2 * (1 + 1e-6)))[1].max() < spectra.delta
