@@ -158,6 +158,24 @@ class Layers:
 
 
 @dataclass(frozen=True)
+class Texts:
+    """A non-empty list of distinct names (what they may name is checked by the code that uses them)."""
+
+    def describe(self) -> str:
+        return "a non-empty list of distinct names (text)"
+
+    def convert(self, name: str, value: Any) -> list[str]:
+        if not (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, str) and v for v in value)
+            and len(set(value)) == len(value)
+        ):
+            raise _refuse(name, value, self.describe())
+        return list(value)
+
+
+@dataclass(frozen=True)
 class OptionalText:
     """A file path, or None."""
 
@@ -170,7 +188,7 @@ class OptionalText:
         return value
 
 
-Kind = Number | Numbers | Choice | Flag | Layers | OptionalText
+Kind = Number | Numbers | Choice | Flag | Layers | Texts | OptionalText
 
 
 @dataclass(frozen=True)
@@ -372,6 +390,45 @@ def _trained_specs() -> dict[str, Param]:
     )
 
 
+def _nuisance_specs() -> dict[str, Param]:
+    from .simulate.nuisance import NuisanceConfig
+
+    d = NuisanceConfig()
+    return {
+        "n_patterns": Param(d.n_patterns, SIZE, "nuisance patterns (the corruption's rank)"),
+        "avoid": Param(d.avoid, Number(integer=True, low=0), "top principal components the patterns avoid"),
+        "smoothness": Param(d.smoothness, Number(low=0), "blur width of the random patterns (pixels)"),
+        "k": Param(d.k, SIZE, "feature dimension of every encoder"),
+        "weak_level": Param(d.levels["weak"], POSITIVE, "weak nuisance variance, a multiple of eta^2/delta"),
+        "strong_level": Param(d.levels["strong"], POSITIVE, "strong nuisance variance, a multiple of eta^2/delta"),
+        "pixel_noise": Param(d.pixel_noise, Number(low=0), "pixel-noise std of every view"),
+        "shift": Param(d.shift, Number(integer=True, low=0, high=13), "largest translation of a view (pixels)"),
+        "n_train": Param(3000, Number(integer=True, low=2, high=MNIST_TRAIN_SIZE), "training images per seed"),
+        "n_test": Param(d.n_test, Number(integer=True, low=1, high=10_000), "test images"),
+        "pattern_seed": Param(d.pattern_seed, SEED),
+        "alphas": Param([0.0, 1.0, 10.0], ALPHA_GRID, "alignments of T(alpha)"),
+        "methods": Param(["byol", "vicreg", "mae", "ae"], Texts(), "methods of je_vs_rc.selfsup.methods"),
+        "seeds": Param([0, 1], SEEDS),
+        "steps": Param(20, SIZE, "Adam steps of every run"),
+        "batch_size": Param(128, SIZE),
+        "long_steps": Param(40, Number(integer=True, low=0), "clean runs' budget in the convergence check (0: none)"),
+        "committed_results": Param("../params/nuisance_large.json", OptionalText(), "the committed larger run"),
+        "save_path": Param(None, OptionalText(), "write this page's own run here"),
+    }
+
+
+def _nuisance_grid(p: dict[str, Any]) -> None:
+    """The grid's own validation (methods in the registry, levels, the image dimension), as one-line errors."""
+    try:
+        from .selfsup.grid import config_from_parameters
+    except ImportError:  # without torch the chapter cannot run anyway; the values above are still checked
+        return
+    try:
+        config_from_parameters(p)
+    except ValueError as err:
+        raise ParameterError(f"chapter 13 parameters: {err}") from None
+
+
 def _specs() -> dict[str, ChapterSpec]:
     sweeps = dict(
         alphas=Param([0.5, 2.0, 4.0], ALPHAS), ns=Param([100, 1000, 10000, 100000], SIZES), fixed_n=Param(200, SIZE)
@@ -481,6 +538,7 @@ def _specs() -> dict[str, ChapterSpec]:
             (noisy_spectra, sample_sizes("check_n"), _zero_angle, _alpha_range),
         ),
         "12_trained_networks": ChapterSpec(_trained_specs(), (noisy_spectra, sample_sizes("n"))),
+        "13_nuisance": ChapterSpec(_nuisance_specs(), (_nuisance_grid,)),
     }
 
 
