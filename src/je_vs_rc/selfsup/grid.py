@@ -295,6 +295,10 @@ def run_grid(
                 f"checkpoint {checkpoint} holds a run with another configuration; move it away or pass its parameters"
             )
         result = saved
+    from ..deep.results import code_commit
+
+    commit = code_commit()  # at the start: the code that runs, whatever is edited meanwhile
+    commits = [c for c in result.provenance.get("code_commits", []) if c != commit] + [commit]
     previous_wall = float(result.provenance.get("wall_seconds", 0.0))
     loads = list(result.provenance.get("load_averages", []))
     threads = torch.get_num_threads()
@@ -337,22 +341,22 @@ def run_grid(
                     }
                 )
                 loads.append(os.getloadavg()[0])
-                result.provenance = _provenance(cfg, previous_wall + time.perf_counter() - start, loads)
+                result.provenance = _provenance(cfg, previous_wall + time.perf_counter() - start, loads, commits)
                 if checkpoint is not None:
                     result.write(checkpoint)
     finally:
         torch.set_num_threads(threads)
-    result.provenance = _provenance(cfg, previous_wall + time.perf_counter() - start, loads)
+    result.provenance = _provenance(cfg, previous_wall + time.perf_counter() - start, loads, commits)
     if checkpoint is not None:
         result.write(checkpoint)
     return result
 
 
-def _provenance(cfg: GridConfig, wall: float, loads: list[float]) -> dict[str, Any]:
-    from ..deep.results import code_commit
-
+def _provenance(cfg: GridConfig, wall: float, loads: list[float], commits: list[str]) -> dict[str, Any]:
+    """Commits (one per session of a resumed run), versions, device, wall time and the load average
+    after every cell (times on a shared machine mean little without it)."""
     return {
-        "code_commit": code_commit(),
+        "code_commits": commits,
         "torch": torch.__version__,
         "numpy": np.__version__,
         "device": f"CPU ({os.cpu_count()} cores), {cfg.threads} torch thread(s)",
