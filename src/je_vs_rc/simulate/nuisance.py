@@ -198,7 +198,7 @@ class NuisanceData:
     """One seed's data: clean centred pixels, unit nuisance draws and the patterns.
 
     ``x_train`` (n_train x 784), ``x_test`` (n_test x 784): clean images in [0, 1] minus the training mean;
-    ``z_train``, ``z_test`` (n x n_patterns): standard-normal nuisance coefficients (a level of variance v
+    ``pixel_mean`` (784): the training mean that was subtracted; ``z_train``, ``z_test`` (n x n_patterns): standard-normal nuisance coefficients (a level of variance v
     adds ``sqrt(v) z P^T``); ``P`` (784 x n_patterns); ``components`` (784 x avoid) and ``energy`` (avoid):
     the training digits' principal components and variances; ``variance``: level name -> v.
     """
@@ -217,6 +217,7 @@ class NuisanceData:
     switch: float
     lam_theta_signal: np.ndarray
     lam_theta_noise: np.ndarray
+    pixel_mean: np.ndarray
 
     def images(self, split: str, level: str | None) -> np.ndarray:
         """Centred images of ``split`` ("train" or "test") with the nuisance of ``level`` (None: clean)."""
@@ -325,6 +326,7 @@ def nuisance_data(
         switch,
         lam_theta_signal,
         lam_theta_noise,
+        mean,
     )
 
 

@@ -1,0 +1,118 @@
+"""Figures of chapter 13 (MNIST with a controlled nuisance), drawn from a run's JSON payload (no torch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..checks import nuisance as verdicts
+from ..theory import methods as theory_methods
+from .figures import _figure, _legend_below, styled
+
+# One marker and line style per trained method, in the run's order; the colour is the paradigm's.
+METHOD_MARKERS = ("o", "s", "^", "v", "D", "P")
+METHOD_LINES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (1, 2)))
+LINTHRESH = 0.1  # alpha = 0 sits on the linear part of the symlog axis, the grid's positive alphas on its log part
+
+
+def _paradigm_color(key: str) -> str:
+    return theory_methods.get(key).color
+
+
+@styled
+def plot_top1(payload: dict[str, Any]) -> Figure:
+    """Linear-probe top-1 on the corrupted test images against the alignment, one panel per noise level: the
+    closed forms (lines, seed mean), each trained method (points, mean and t interval over seeds, offset
+    sideways to stay apart) and its clean run (thin horizontal line); JE blue, RC orange as everywhere."""
+    levels = verdicts.levels(payload)
+    alphas = np.array(verdicts.alphas(payload))
+    nets = verdicts.network_methods(payload)
+    fig, axes = _figure(len(levels), width=3.6, height=3.3)
+    spread = 0.06  # sideways offset between methods, in log10 alpha
+    for ax, level in zip(axes[0], levels):
+        for m in theory_methods.encoder_methods():
+            mean = [np.mean(list(verdicts.by_seed(payload, "closed_form", method=m.key, level=level, alpha=a).values()))
+                    for a in alphas]
+            ax.plot(alphas, mean, color=m.color, lw=2, alpha=0.45, label=f"closed form, {m.short}")
+        for i, name in enumerate(nets):
+            key = verdicts.paradigm_of(payload, name)
+            color = _paradigm_color(key)
+            stats = [verdicts.t_interval(verdicts.by_seed(payload, "cells", method=name, level=level, alpha=a).values())
+                     for a in alphas]
+            mean = np.array([s[0] for s in stats])
+            half = np.array([s[1] if np.isfinite(s[1]) else 0.0 for s in stats])
+            shift = 10 ** (spread * (i - (len(nets) - 1) / 2))
+            x = np.where(alphas > 0, alphas * shift, (i - (len(nets) - 1) / 2) * 0.02)
+            ax.errorbar(x, mean, yerr=half, fmt=METHOD_MARKERS[i % len(METHOD_MARKERS)], ms=4.5, color=color,
+                        mfc="white" if key == theory_methods.RECONSTRUCTION.key and i % 2 else color,
+                        capsize=2, lw=1, label=verdicts._label(payload, name))
+            clean = verdicts.by_seed(payload, "cells", method=name, level=verdicts.CLEAN)
+            if clean:
+                ax.axhline(np.mean(list(clean.values())), color=color, lw=0.8,
+                           ls=METHOD_LINES[i % len(METHOD_LINES)], alpha=0.6)
+        ax.set_xscale("symlog", linthresh=LINTHRESH, linscale=0.4)
+        ax.set_xlim(-0.05, alphas.max() * 1.6)
+        ax.set_xlabel(r"alignment $\alpha$")
+        ax.set_title(f"{level} noise ({verdicts.level_regime(payload, level)}-noise regime)")
+    axes[0, 0].set_ylabel("probe top-1 (%), corrupted test")
+    _legend_below(fig, ncols=3)
+    return fig
+
+
+@styled
+def plot_losses(payload: dict[str, Any]) -> Figure:
+    """Each method's training loss against the step (window means), every run of the grid: clean runs
+    black (the longer convergence runs dashed), the noise levels in their paradigm's colour at every alignment,
+    lighter at smaller alignments."""
+    nets = verdicts.network_methods(payload)
+    cols = min(2, len(nets))
+    rows = int(np.ceil(len(nets) / cols))
+    fig, axes = _figure(cols, nrows=rows, width=3.35, height=2.4)
+    steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
+    alphas = verdicts.alphas(payload)
+    for ax, name in zip(axes.flat, nets):
+        color = _paradigm_color(verdicts.paradigm_of(payload, name))
+        for cell in payload["cells"]:
+            if cell["method"] != name:
+                continue
+            curve = np.asarray(cell["loss"])
+            x = np.linspace(0, cell["steps"], len(curve) + 1)[1:]
+            if cell["level"] == verdicts.CLEAN:
+                ax.plot(x, curve, color="black", lw=1, ls="--" if cell["steps"] == long_steps else "-")
+            else:
+                shade = 0.25 + 0.75 * alphas.index(cell["alpha"]) / max(1, len(alphas) - 1)
+                ax.plot(x, curve, color=color, lw=0.7, alpha=shade)
+        ax.axvline(steps, color="grey", lw=0.6, ls=":")
+        ax.set_title(verdicts._label(payload, name))
+        ax.set_xlabel("step")
+    for ax in axes.flat[len(nets):]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("loss")
+    return fig
+
+
+@styled
+def plot_examples(data: Any, count: int = 5) -> Figure:
+    """The data: the first nuisance patterns (top row), then the first training digits clean and with each
+    noise level's nuisance (one row each), pixels in [0, 1] plus the nuisance, on one grey scale per row."""
+    levels = [None, *data.variance]
+    fig, axes = _figure(count, nrows=len(levels) + 1, width=1.2, height=1.25)
+    rows = [("patterns", data.P[:, :count].T)]
+    for level in levels:
+        # The training mean added back: pixels on their [0, 1] scale, plus the nuisance.
+        rows.append(("clean" if level is None else f"{level} noise", data.images("train", level)[:count] + data.pixel_mean))
+    for r, (name, images) in enumerate(rows):
+        lim = np.abs(images).max() if r == 0 else None
+        for c in range(count):
+            ax = axes[r, c]
+            ax.imshow(images[c].reshape(28, 28), cmap="gray", vmin=-lim if lim else None, vmax=lim)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+        axes[r, 0].set_ylabel(name, fontsize=9)
+    return fig
