@@ -182,9 +182,7 @@ def verdict(payload: dict[str, Any]) -> str:
     seeds = len(payload["config"]["seeds"])
     for s in summaries:
         nets = ", ".join(f"{_label(payload, m)} {_alpha_text(v)}" for m, v in s["networks"].items())
-        closed = ", ".join(
-            f"{theory_methods.get(m).short} {_alpha_text(v)}" for m, v in s["closed_form"].items()
-        )
+        closed = ", ".join(f"{theory_methods.get(m).short} {_alpha_text(v)}" for m, v in s["closed_form"].items())
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
             s["regime"], "a level whose regime is undetermined"
         )
@@ -216,10 +214,14 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
         for table, method, label in entries:
             row = {"level": level, "method": label}
             for a in grid:
-                row[f"a{a:g}"] = _cell(*t_interval(by_seed(payload, table, method=method, level=level, alpha=a).values())[:2])
+                row[f"a{a:g}"] = _cell(
+                    *t_interval(by_seed(payload, table, method=method, level=level, alpha=a).values())[:2]
+                )
             row["clean"] = _cell(*t_interval(by_seed(payload, table, method=method, level=CLEAN).values())[:2])
             for name, a in (("r2_first", grid[0]), ("r2_last", grid[-1])):
-                row[name] = _cell(*t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2], 2)
+                row[name] = _cell(
+                    *t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2], 2
+                )
             rows.append(row)
         for base in ("raw pixels", "random init"):
             row = {"level": level, "method": base}
@@ -282,8 +284,9 @@ def convergence(payload: dict[str, Any]) -> list[dict[str, Any]]:
         }
         mean_s, half_s, n_s = t_interval(short.values())
         if not cfg["long_steps"] or not long_:
-            out.append({"method": method, "short": mean_s, "half": half_s, "long": None, "change": None,
-                        "converged": None})
+            out.append(
+                {"method": method, "short": mean_s, "half": half_s, "long": None, "change": None, "converged": None}
+            )
             continue
         change, _, n = paired_gap(long_, short)
         out.append(
@@ -316,7 +319,9 @@ def convergence_sentence(payload: dict[str, Any]) -> str:
         )
     if bad:
         parts.append(
-            ", ".join(f"{_label(payload, r['method'])} by {r['change']:+.1f} points (interval ±{r['half']:.1f})" for r in bad)
+            ", ".join(
+                f"{_label(payload, r['method'])} by {r['change']:+.1f} points (interval ±{r['half']:.1f})" for r in bad
+            )
             + ": more than their intervals, so these have not converged and their alignments are upper bounds on what "
             "longer training would need only if the gap to the clean run closes too"
         )
@@ -326,8 +331,10 @@ def convergence_sentence(payload: dict[str, Any]) -> str:
 def run_size(payload: dict[str, Any]) -> str:
     """How much a run trains, in words: its cells, seeds and budget."""
     cfg = payload["config"]
-    cells = len(cfg["seeds"]) * len(cfg["methods"]) * (
-        1 + bool(cfg["long_steps"]) + len(cfg["nuisance"]["levels"]) * len(cfg["alphas"])
+    cells = (
+        len(cfg["seeds"])
+        * len(cfg["methods"])
+        * (1 + bool(cfg["long_steps"]) + len(cfg["nuisance"]["levels"]) * len(cfg["alphas"]))
     )
     return (
         f"{count(cells, 'network', 'networks')} ({count(len(cfg['methods']), 'method', 'methods')}, "
@@ -385,7 +392,8 @@ def r2_sentence(payload: dict[str, Any]) -> str:
                     per.setdefault(paradigm_of(payload, m), []).append(float(np.mean(values)))
             text = " and ".join(
                 f"{min(v):.2f}–{max(v):.2f} for {theory_methods.get(p).label.lower()}"
-                if len(v) > 1 and f"{min(v):.2f}" != f"{max(v):.2f}" else f"{v[0]:.2f} for {theory_methods.get(p).label.lower()}"
+                if len(v) > 1 and f"{min(v):.2f}" != f"{max(v):.2f}"
+                else f"{v[0]:.2f} for {theory_methods.get(p).label.lower()}"
                 for p, v in per.items()
             )
             parts.append(f"{text} at α = {a:g}")

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from ..checks import nuisance as verdicts
 from ..theory import methods as theory_methods
-from .figures import _figure, _legend_below, styled
+from .style import legend_below, panels, styled
 
 # One marker and line style per trained method, in the run's order; the colour is the paradigm's.
 METHOD_MARKERS = ("o", "s", "^", "v", "D", "P")
@@ -29,35 +29,53 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
     levels = verdicts.levels(payload)
     alphas = np.array(verdicts.alphas(payload))
     nets = verdicts.network_methods(payload)
-    fig, axes = _figure(len(levels), width=3.6, height=3.3)
+    fig, axes = panels(len(levels), width=3.6, height=3.3)
     spread = 0.06  # sideways offset between methods, in log10 alpha
     for ax, level in zip(axes[0], levels):
         for m in theory_methods.encoder_methods():
-            mean = [np.mean(list(verdicts.by_seed(payload, "closed_form", method=m.key, level=level, alpha=a).values()))
-                    for a in alphas]
+            mean = [
+                np.mean(list(verdicts.by_seed(payload, "closed_form", method=m.key, level=level, alpha=a).values()))
+                for a in alphas
+            ]
             ax.plot(alphas, mean, color=m.color, lw=2, alpha=0.45, label=f"closed form, {m.short}")
         for i, name in enumerate(nets):
             key = verdicts.paradigm_of(payload, name)
             color = _paradigm_color(key)
-            stats = [verdicts.t_interval(verdicts.by_seed(payload, "cells", method=name, level=level, alpha=a).values())
-                     for a in alphas]
+            stats = [
+                verdicts.t_interval(verdicts.by_seed(payload, "cells", method=name, level=level, alpha=a).values())
+                for a in alphas
+            ]
             mean = np.array([s[0] for s in stats])
             half = np.array([s[1] if np.isfinite(s[1]) else 0.0 for s in stats])
             shift = 10 ** (spread * (i - (len(nets) - 1) / 2))
             x = np.where(alphas > 0, alphas * shift, (i - (len(nets) - 1) / 2) * 0.02)
-            ax.errorbar(x, mean, yerr=half, fmt=METHOD_MARKERS[i % len(METHOD_MARKERS)], ms=4.5, color=color,
-                        mfc="white" if key == theory_methods.RECONSTRUCTION.key and i % 2 else color,
-                        capsize=2, lw=1, label=verdicts._label(payload, name))
+            ax.errorbar(
+                x,
+                mean,
+                yerr=half,
+                fmt=METHOD_MARKERS[i % len(METHOD_MARKERS)],
+                ms=4.5,
+                color=color,
+                mfc="white" if key == theory_methods.RECONSTRUCTION.key and i % 2 else color,
+                capsize=2,
+                lw=1,
+                label=verdicts._label(payload, name),
+            )
             clean = verdicts.by_seed(payload, "cells", method=name, level=verdicts.CLEAN)
             if clean:
-                ax.axhline(np.mean(list(clean.values())), color=color, lw=0.8,
-                           ls=METHOD_LINES[i % len(METHOD_LINES)], alpha=0.6)
+                ax.axhline(
+                    np.mean(list(clean.values())),
+                    color=color,
+                    lw=0.8,
+                    ls=METHOD_LINES[i % len(METHOD_LINES)],
+                    alpha=0.6,
+                )
         ax.set_xscale("symlog", linthresh=LINTHRESH, linscale=0.4)
         ax.set_xlim(-0.05, alphas.max() * 1.6)
         ax.set_xlabel(r"alignment $\alpha$")
         ax.set_title(f"{level} noise ({verdicts.level_regime(payload, level)}-noise regime)")
     axes[0, 0].set_ylabel("probe top-1 (%), corrupted test")
-    _legend_below(fig, ncols=3)
+    legend_below(fig, ncols=3)
     return fig
 
 
@@ -69,7 +87,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
     nets = verdicts.network_methods(payload)
     cols = min(2, len(nets))
     rows = int(np.ceil(len(nets) / cols))
-    fig, axes = _figure(cols, nrows=rows, width=3.35, height=2.4)
+    fig, axes = panels(cols, nrows=rows, width=3.35, height=2.4)
     steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
     alphas = verdicts.alphas(payload)
     for ax, name in zip(axes.flat, nets):
@@ -87,7 +105,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
         ax.axvline(steps, color="grey", lw=0.6, ls=":")
         ax.set_title(verdicts._label(payload, name))
         ax.set_xlabel("step")
-    for ax in axes.flat[len(nets):]:
+    for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
     for row in axes:
         row[0].set_ylabel("loss")
@@ -99,11 +117,13 @@ def plot_examples(data: Any, count: int = 5) -> Figure:
     """The data: the first nuisance patterns (top row), then the first training digits clean and with each
     noise level's nuisance (one row each), pixels in [0, 1] plus the nuisance, on one grey scale per row."""
     levels = [None, *data.variance]
-    fig, axes = _figure(count, nrows=len(levels) + 1, width=1.2, height=1.25)
+    fig, axes = panels(count, nrows=len(levels) + 1, width=1.2, height=1.25)
     rows = [("patterns", data.P[:, :count].T)]
     for level in levels:
         # The training mean added back: pixels on their [0, 1] scale, plus the nuisance.
-        rows.append(("clean" if level is None else f"{level} noise", data.images("train", level)[:count] + data.pixel_mean))
+        rows.append(
+            ("clean" if level is None else f"{level} noise", data.images("train", level)[:count] + data.pixel_mean)
+        )
     for r, (name, images) in enumerate(rows):
         lim = np.abs(images).max() if r == 0 else None
         for c in range(count):

@@ -1,13 +1,16 @@
-"""Self-supervised networks on MNIST with a controlled nuisance (chapter 13, beyond the paper); torch only.
+"""Chapter 13's self-supervised networks on MNIST with a controlled nuisance (beyond the paper).
 
-``views`` (the batched view pipeline: T(alpha) along the nuisance patterns and the generic
-augmentations), ``methods`` (the encoder and the registry of methods with their hooks: BYOL, VICReg,
-a masked convolutional autoencoder, the paper's autoencoder), ``grid`` (noise levels x alignments x
-methods x seeds, resumable, with the baselines) and ``results`` (the verdict from the numbers).
-The data and the closed-form prediction are numpy (``je_vs_rc.simulate.nuisance``).
+Needs torch only (not lightly, timm or imagecorruptions, which the ImageNet-C pipeline needs).
+Modules: ``views`` (the batched view pipeline: T(alpha) along the nuisance patterns and the generic
+augmentations), ``methods`` (the shared encoder and the registry of methods with their hooks: BYOL,
+VICReg, a masked convolutional autoencoder, the paper's autoencoder), ``grid`` (noise levels x
+alignments x methods x seeds, resumable, with the baselines and the closed forms). The data and the
+closed-form prediction are numpy (``je_vs_rc.simulate.nuisance``), the verdict ``je_vs_rc.checks.nuisance``,
+the figures ``je_vs_rc.render.nuisance``.
 """
 
-try:
-    import torch  # noqa: F401
-except ImportError as err:  # pragma: no cover - the deep profile is missing
-    raise ImportError("je_vs_rc.selfsup needs PyTorch: pip install 'je-vs-rc[deep]'") from err
+from importlib.util import find_spec
+
+# Without torch, stop at once with one line saying what to install (not a deep traceback).
+if find_spec("torch") is None:
+    raise ImportError("je_vs_rc.selfsup needs torch: pip install 'je-vs-rc[deep]'")

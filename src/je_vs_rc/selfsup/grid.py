@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from .._io import atomic_path
+from ..provenance import code_commit
 from ..simulate.nuisance import NuisanceConfig, NuisanceData, closed_forms, nuisance_data, nuisance_r2, probe_top1
 from ..theory import methods as theory_methods
 from . import methods
@@ -268,9 +269,7 @@ def _seed_rows(data: NuisanceData, cfg: GridConfig, seed: int) -> tuple[list, li
         alphas = [0.0] if level == CLEAN else list(cfg.alphas)
         for alpha, scores in zip(alphas, closed_forms(data, None if level == CLEAN else level, alphas)):
             for key, score in scores.items():
-                closed.append(
-                    {"level": level, "alpha": alpha, "method": key, "seed": seed, **asdict(score)}
-                )
+                closed.append({"level": level, "alpha": alpha, "method": key, "seed": seed, **asdict(score)})
     return levels, baselines, closed
 
 
@@ -295,8 +294,6 @@ def run_grid(
                 f"checkpoint {checkpoint} holds a run with another configuration; move it away or pass its parameters"
             )
         result = saved
-    from ..deep.results import code_commit
-
     commit = code_commit()  # at the start: the code that runs, whatever is edited meanwhile
     commits = [c for c in result.provenance.get("code_commits", []) if c != commit] + [commit]
     previous_wall = float(result.provenance.get("wall_seconds", 0.0))

@@ -249,7 +249,7 @@ def get(name: str) -> Method:
 
 
 def paradigm_label(name: str) -> str:
-    """"JE" or "RC": the short name of the method's paradigm in the theory's registry."""
+    """ "JE" or "RC": the short name of the method's paradigm in the theory's registry."""
     return theory_methods.get(get(name).paradigm).short
 
 

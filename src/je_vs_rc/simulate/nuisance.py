@@ -111,7 +111,9 @@ class NuisanceConfig:
                 "the components the nuisance avoids"
             )
         if not isinstance(self.levels, dict) or not self.levels:
-            raise ValueError(f"levels must map noise-level names to variances (multiples of the switch); got {self.levels!r}")
+            raise ValueError(
+                f"levels must map noise-level names to variances (multiples of the switch); got {self.levels!r}"
+            )
         for name, ratio in self.levels.items():
             _positive(f"levels[{name!r}]", ratio)
         if 2 * self.shift >= SIDE:
@@ -197,10 +199,12 @@ def view_moments(X: np.ndarray, shift: int, pixel_noise: float) -> ViewMoments:
 class NuisanceData:
     """One seed's data: clean centred pixels, unit nuisance draws and the patterns.
 
-    ``x_train`` (n_train x 784), ``x_test`` (n_test x 784): clean images in [0, 1] minus the training mean;
-    ``pixel_mean`` (784): the training mean that was subtracted; ``z_train``, ``z_test`` (n x n_patterns): standard-normal nuisance coefficients (a level of variance v
-    adds ``sqrt(v) z P^T``); ``P`` (784 x n_patterns); ``components`` (784 x avoid) and ``energy`` (avoid):
-    the training digits' principal components and variances; ``variance``: level name -> v.
+    ``x_train`` (n_train x 784), ``x_test`` (n_test x 784): clean images in [0, 1] minus the training mean
+    ``pixel_mean`` (784); ``z_train``, ``z_test`` (n x n_patterns): standard-normal nuisance coefficients (a
+    level of variance v adds ``sqrt(v) z P^T``); ``P`` (784 x n_patterns); ``components`` (784 x avoid) and
+    ``energy`` (avoid): the training digits' principal components and variances; ``variance``: level name -> v;
+    ``switch``: Cor 4.5's ``eta^2 / delta``; ``lam_theta_signal`` (k), ``lam_theta_noise`` (n_patterns): the
+    generic views' variance along the top-k components and along the patterns (Theta's eigenvalues).
     """
 
     config: NuisanceConfig
@@ -336,7 +340,9 @@ def regime(data: NuisanceData, level: str) -> str:
     return data.thresholds(level).regime
 
 
-def probe_top1(train_features: np.ndarray, y_train: np.ndarray, tests: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
+def probe_top1(
+    train_features: np.ndarray, y_train: np.ndarray, tests: list[tuple[np.ndarray, np.ndarray]]
+) -> list[float]:
     """Linear-probe top-1 (%, one per test set): least squares with intercept from standardised features
     to one-hot labels (ridge ``PROBE_RIDGE`` times n), the predicted class its argmax."""
     F = np.asarray(train_features, dtype=float)
