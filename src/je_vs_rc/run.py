@@ -103,7 +103,8 @@ class MissingProfile(ValueError):
     """The chapter needs an install profile this environment lacks (a one-line error, exit status 2)."""
 
 
-TORCH_PACKAGES = ("je_vs_rc.imagenet_c", "je_vs_rc.trained", "je_vs_rc.selfsup")  # the packages that need the deep profile
+# The packages that need the deep profile.
+TORCH_PACKAGES = ("je_vs_rc.imagenet_c", "je_vs_rc.trained", "je_vs_rc.selfsup")
 
 
 def require_profile(path: Path) -> None:
