@@ -55,7 +55,7 @@ class GridConfig:
     Attributes:
         nuisance: the data, the views and the levels (:class:`NuisanceConfig`).
         alphas: alignments, increasing, each >= 0.
-        methods: registry names (``je_vs_rc.selfsup.methods``).
+        methods: registry names (``je_vs_rc.selfsup.methods``; default: every registered method).
         seeds: one replicate each (data subset, nuisance draws, initialisation, views).
         steps, batch_size: the training budget of every cell (Adam, warm-up then cosine decay).
         long_steps: the clean runs' budget in the convergence check (0: no check).
@@ -64,7 +64,7 @@ class GridConfig:
 
     nuisance: NuisanceConfig = field(default_factory=NuisanceConfig)
     alphas: tuple[float, ...] = (0.0, 0.3, 1.0, 3.0, 10.0)
-    methods: tuple[str, ...] = ("byol", "vicreg", "mae", "ae")
+    methods: tuple[str, ...] = field(default_factory=lambda: tuple(methods.METHODS))
     seeds: tuple[int, ...] = (0, 1, 2)
     steps: int = 400
     batch_size: int = 256
@@ -304,6 +304,8 @@ def run_grid(
         done = result.done()
         seeded = {row["seed"] for row in result.levels}
         for seed in cfg.seeds:
+            if max_seconds is not None and time.perf_counter() - start > max_seconds:
+                break
             todo = [c for c in cfg.cells() if c[3] == seed and cell_key(*c) not in done]
             if not todo and seed in seeded:
                 continue

@@ -1,0 +1,131 @@
+"""checks/nuisance.py: t intervals, the alignment each method needs, and the verdict generated from planted
+results (a test that the sentence says what the numbers say, whichever way they go)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from je_vs_rc.checks import nuisance as answer
+
+ALPHAS = [0.0, 0.3, 1.0, 3.0, 10.0]
+METHODS = {"byol": "je", "vicreg": "je", "mae": "rc", "ae": "rc"}
+
+
+def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: float = 0.0) -> dict:
+    """A results payload where each method, at each level, sits 10 points below its clean top-1 (80) below the
+    alignment ``needs[level][method]`` and at it from there on (``inf``: never); seed noise of 0.2 points.
+    The closed forms follow the same pattern with ``needs[level]["je"]`` and ``["rc"]``."""
+    rng = np.random.default_rng(0)
+    cells, closed, levels = [], [], []
+    for seed in seeds:
+        for m, p in METHODS.items():
+            cells.append(dict(level="clean", alpha=0.0, method=m, paradigm=p, seed=seed, steps=100,
+                              top1=80 + rng.normal(0, 0.2), top1_clean=80.0, r2=float("nan"), loss=[1.0]))
+            cells.append(dict(level="clean", alpha=0.0, method=m, paradigm=p, seed=seed, steps=200,
+                              top1=80 + long_change + rng.normal(0, 0.2), top1_clean=80.0, r2=float("nan"),
+                              loss=[1.0]))
+        for key in ("je", "rc"):
+            closed.append(dict(level="clean", alpha=0.0, method=key, seed=seed, top1=85.0, top1_clean=85.0,
+                               r2=float("nan")))
+        for level, need in needs.items():
+            regime = "high" if level == "strong" else "low"
+            levels.append(dict(level=level, seed=seed, ratio=10.0 if regime == "high" else 0.3, variance=1.0,
+                               switch=0.3, regime=regime, alpha_je=0.8, alpha_rc=4.0 if regime == "high" else 0.0))
+            for a in ALPHAS:
+                for m, p in METHODS.items():
+                    gap = 0.0 if a >= need[m] else 10.0
+                    cells.append(dict(level=level, alpha=a, method=m, paradigm=p, seed=seed, steps=100,
+                                      top1=80 - gap + rng.normal(0, 0.2), top1_clean=80.0, r2=gap / 20, loss=[1.0]))
+                for key in ("je", "rc"):
+                    gap = 0.0 if a >= need[key] else 10.0
+                    closed.append(dict(level=level, alpha=a, method=key, seed=seed, top1=85.0 - gap, top1_clean=85.0,
+                                       r2=gap / 20))
+    return {
+        "config": {"alphas": ALPHAS, "methods": list(METHODS), "seeds": list(seeds), "steps": 100, "long_steps": 200,
+                   "batch_size": 128, "nuisance": {"levels": {lv: 1.0 for lv in needs}, "n_train": 1000,
+                                                   "n_test": 1000}},
+        "cells": cells, "closed_form": closed, "baselines": [], "levels": levels,
+        "labels": {"byol": "BYOL", "vicreg": "VICReg", "mae": "masked AE", "ae": "AE"},
+    }
+
+
+THEORY = {
+    "strong": {"byol": 1.0, "vicreg": 1.0, "mae": 10.0, "ae": math.inf, "je": 1.0, "rc": 10.0},
+    "weak": {"byol": 1.0, "vicreg": 0.3, "mae": 0.0, "ae": 0.0, "je": 1.0, "rc": 0.0},
+}
+
+
+def said_about(text: str, level: str) -> str:
+    """The verdict's sentences about one level (up to the next level's, or Cor 4.5's)."""
+    tail = text.split(f"Under {level} noise")[1]
+    return tail.split("Under ")[0].split("Cor 4.5 predicts")[0]
+
+
+def test_t_interval_is_students():
+    mean, half, n = answer.t_interval([1.0, 2.0, 4.0])
+    assert n == 3 and np.isclose(mean, 7 / 3)
+    assert np.isclose(half, stats.t.ppf(0.975, 2) * np.std([1, 2, 4], ddof=1) / np.sqrt(3))
+    assert answer.t_interval([5.0])[1] == math.inf
+
+
+def test_alignment_needed_reads_the_planted_numbers():
+    payload = planted(THEORY)
+    for level, need in THEORY.items():
+        for m in METHODS:
+            assert answer.alignment_needed(payload, "cells", m, level) == need[m]
+        for key in ("je", "rc"):
+            assert answer.alignment_needed(payload, "closed_form", key, level) == need[key]
+    # A run that reaches its clean top-1 only at an intermediate alignment, then falls again, needs the later one.
+    payload["cells"] = [
+        {**c, "top1": c["top1"] - 10} if (c["level"], c["alpha"], c["method"]) == ("weak", 3.0, "mae") else c
+        for c in payload["cells"]
+    ]
+    assert answer.alignment_needed(payload, "cells", "mae", "weak") == 10.0
+
+
+def test_verdict_as_the_theory_predicts():
+    text = answer.verdict(planted(THEORY))
+    strong, weak = said_about(text, "strong"), said_about(text, "weak")
+    assert "joint embedding needs less alignment than reconstruction in the trained networks" in strong
+    assert "reconstruction needs less alignment than joint embedding in the trained networks" in weak
+    assert "AE beyond the grid" in strong and "masked AE α = 10" in strong
+    assert "the trained networks bear out both, the closed forms bear out both" in text
+
+
+def test_verdict_says_so_when_reconstruction_needs_less_under_strong_noise():
+    flipped = {
+        "strong": {"byol": 10.0, "vicreg": math.inf, "mae": 0.3, "ae": 1.0, "je": 1.0, "rc": 10.0},
+        "weak": THEORY["weak"],
+    }
+    text = answer.verdict(planted(flipped))
+    strong = said_about(text, "strong")
+    assert "reconstruction needs less alignment than joint embedding in the trained networks" in strong
+    assert "the trained networks bear out the second but not the first, the closed forms bear out both" in text
+
+
+def test_overlapping_intervals_and_one_seed_cannot_tell():
+    mixed = {"strong": {**THEORY["strong"], "vicreg": 10.0}, "weak": THEORY["weak"]}
+    assert "the methods do not split by paradigm" in said_about(answer.verdict(planted(mixed)), "strong")
+    one = answer.verdict(planted(THEORY, seeds=(0,)))
+    assert "we cannot tell which paradigm needs less alignment" in one and "cannot decide" in one
+
+
+def test_convergence_sentence_can_fail():
+    assert "converged at this budget" in answer.convergence_sentence(planted(THEORY))
+    text = answer.convergence_sentence(planted(THEORY, long_change=3.0))
+    assert "have not converged" in text and "converged at this budget" not in text
+    rows = answer.convergence(planted(THEORY, long_change=3.0))
+    assert all(r["converged"] is False and abs(r["change"] - 3.0) < 0.5 for r in rows)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_source_sentence_names_missing_runs(committed):
+    payload = planted(THEORY)
+    payload["provenance"] = {"wall_seconds": 600, "device": "CPU", "load_averages": [3.0, 9.0], "code_commits": ["abc"]}
+    payload["cells"] = [c for c in payload["cells"] if not (c["seed"] == 2 and c["level"] == "weak")]
+    text = answer.source_sentence(payload, committed)
+    assert ("did not finish: 20 runs of" in text and "seed 2" in text) == committed
