@@ -23,32 +23,88 @@ def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: fl
     cells, closed, levels = [], [], []
     for seed in seeds:
         for m, p in METHODS.items():
-            cells.append(dict(level="clean", alpha=0.0, method=m, paradigm=p, seed=seed, steps=100,
-                              top1=80 + rng.normal(0, 0.2), top1_clean=80.0, r2=float("nan"), loss=[1.0]))
-            cells.append(dict(level="clean", alpha=0.0, method=m, paradigm=p, seed=seed, steps=200,
-                              top1=80 + long_change + rng.normal(0, 0.2), top1_clean=80.0, r2=float("nan"),
-                              loss=[1.0]))
+            cells.append(
+                dict(
+                    level="clean",
+                    alpha=0.0,
+                    method=m,
+                    paradigm=p,
+                    seed=seed,
+                    steps=100,
+                    top1=80 + rng.normal(0, 0.2),
+                    top1_clean=80.0,
+                    r2=float("nan"),
+                    loss=[1.0],
+                )
+            )
+            cells.append(
+                dict(
+                    level="clean",
+                    alpha=0.0,
+                    method=m,
+                    paradigm=p,
+                    seed=seed,
+                    steps=200,
+                    top1=80 + long_change + rng.normal(0, 0.2),
+                    top1_clean=80.0,
+                    r2=float("nan"),
+                    loss=[1.0],
+                )
+            )
         for key in ("je", "rc"):
-            closed.append(dict(level="clean", alpha=0.0, method=key, seed=seed, top1=85.0, top1_clean=85.0,
-                               r2=float("nan")))
+            closed.append(
+                dict(level="clean", alpha=0.0, method=key, seed=seed, top1=85.0, top1_clean=85.0, r2=float("nan"))
+            )
         for level, need in needs.items():
             regime = "high" if level == "strong" else "low"
-            levels.append(dict(level=level, seed=seed, ratio=10.0 if regime == "high" else 0.3, variance=1.0,
-                               switch=0.3, regime=regime, alpha_je=0.8, alpha_rc=4.0 if regime == "high" else 0.0))
+            levels.append(
+                dict(
+                    level=level,
+                    seed=seed,
+                    ratio=10.0 if regime == "high" else 0.3,
+                    variance=1.0,
+                    switch=0.3,
+                    regime=regime,
+                    alpha_je=0.8,
+                    alpha_rc=4.0 if regime == "high" else 0.0,
+                )
+            )
             for a in ALPHAS:
                 for m, p in METHODS.items():
                     gap = 0.0 if a >= need[m] else 10.0
-                    cells.append(dict(level=level, alpha=a, method=m, paradigm=p, seed=seed, steps=100,
-                                      top1=80 - gap + rng.normal(0, 0.2), top1_clean=80.0, r2=gap / 20, loss=[1.0]))
+                    cells.append(
+                        dict(
+                            level=level,
+                            alpha=a,
+                            method=m,
+                            paradigm=p,
+                            seed=seed,
+                            steps=100,
+                            top1=80 - gap + rng.normal(0, 0.2),
+                            top1_clean=80.0,
+                            r2=gap / 20,
+                            loss=[1.0],
+                        )
+                    )
                 for key in ("je", "rc"):
                     gap = 0.0 if a >= need[key] else 10.0
-                    closed.append(dict(level=level, alpha=a, method=key, seed=seed, top1=85.0 - gap, top1_clean=85.0,
-                                       r2=gap / 20))
+                    closed.append(
+                        dict(level=level, alpha=a, method=key, seed=seed, top1=85.0 - gap, top1_clean=85.0, r2=gap / 20)
+                    )
     return {
-        "config": {"alphas": ALPHAS, "methods": list(METHODS), "seeds": list(seeds), "steps": 100, "long_steps": 200,
-                   "batch_size": 128, "nuisance": {"levels": {lv: 1.0 for lv in needs}, "n_train": 1000,
-                                                   "n_test": 1000}},
-        "cells": cells, "closed_form": closed, "baselines": [], "levels": levels,
+        "config": {
+            "alphas": ALPHAS,
+            "methods": list(METHODS),
+            "seeds": list(seeds),
+            "steps": 100,
+            "long_steps": 200,
+            "batch_size": 128,
+            "nuisance": {"levels": dict.fromkeys(needs, 1.0), "n_train": 1000, "n_test": 1000},
+        },
+        "cells": cells,
+        "closed_form": closed,
+        "baselines": [],
+        "levels": levels,
         "labels": {"byol": "BYOL", "vicreg": "VICReg", "mae": "masked AE", "ae": "AE"},
     }
 

@@ -48,7 +48,10 @@ def test_translate_uses_every_offset_and_fills_with_zero():
 
 def test_registry_links_paradigms_and_refuses_duplicates():
     assert {m.name: m.paradigm for m in methods.METHODS.values()} == {
-        "byol": "je", "vicreg": "je", "mae": "rc", "ae": "rc"
+        "byol": "je",
+        "vicreg": "je",
+        "mae": "rc",
+        "ae": "rc",
     }
     with pytest.raises(ValueError, match="already registered"):
         methods.register(methods.METHODS["byol"])
@@ -109,7 +112,12 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
     test, ytest = synthetic_digits(100, seed=1)
     cfg = grid.GridConfig(
         nz.NuisanceConfig(n_patterns=4, avoid=10, k=4, n_train=200, n_test=100),
-        alphas=(0.0, 3.0), methods=("vicreg", "ae"), seeds=(0, 1), steps=3, batch_size=16, long_steps=6,
+        alphas=(0.0, 3.0),
+        methods=("vicreg", "ae"),
+        seeds=(0, 1),
+        steps=3,
+        batch_size=16,
+        long_steps=6,
     )
     args = (train.reshape(-1, 28, 28), ytrain, test.reshape(-1, 28, 28), ytest, cfg)
     path = tmp_path / "run.json"
@@ -135,5 +143,8 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
     assert {(r["level"], r["regime"]) for r in payload["levels"]} <= {("weak", "low"), ("strong", "high")}
     assert payload["provenance"]["code_commits"] and payload["provenance"]["load_averages"]
     with pytest.raises(ValueError, match="another configuration"):
-        grid.run_grid(*args[:4], grid.GridConfig(cfg.nuisance, alphas=(0.0,), methods=("ae",), seeds=(0,), steps=3),
-                      checkpoint=path)
+        grid.run_grid(
+            *args[:4],
+            grid.GridConfig(cfg.nuisance, alphas=(0.0,), methods=("ae",), seeds=(0,), steps=3),
+            checkpoint=path,
+        )
