@@ -148,3 +148,16 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
             grid.GridConfig(cfg.nuisance, alphas=(0.0,), methods=("ae",), seeds=(0,), steps=3),
             checkpoint=path,
         )
+
+
+def test_merge_joins_runs_split_by_seed():
+    cfg = grid.GridConfig(nz.NuisanceConfig(n_patterns=4, avoid=10, k=4, n_train=20, n_test=10), seeds=(0,))
+    a = grid.GridResult(cfg, cells=[{"seed": 0}], provenance={"wall_seconds": 5, "code_commits": ["x"]})
+    b = grid.GridResult(grid.replace(cfg, seeds=(2,)), cells=[{"seed": 2}], provenance={"wall_seconds": 9})
+    merged = grid.merge([a, b])
+    assert merged.config.seeds == (0, 2) and len(merged.cells) == 2
+    assert merged.provenance["wall_seconds"] == 9 and merged.provenance["parts"] == 2
+    with pytest.raises(ValueError, match="must not share a seed"):
+        grid.merge([a, a])
+    with pytest.raises(ValueError, match="every parameter but the seeds"):
+        grid.merge([a, grid.GridResult(grid.replace(cfg, seeds=(1,), steps=7))])

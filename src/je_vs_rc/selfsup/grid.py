@@ -22,7 +22,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -239,6 +239,38 @@ class GridResult:
 
 def read(path: str | os.PathLike[str]) -> GridResult:
     return GridResult.from_json(json.loads(Path(path).read_text()))
+
+
+def merge(parts: list[GridResult]) -> GridResult:
+    """One run from runs of the same grid split by seeds (e.g. two processes, one per group of seeds): the
+    configuration with the seeds of every part, in order; ValueError if the parts differ in anything else or
+    share a seed. The provenance keeps every part's commits and loads; the wall time is the longest part's
+    (the parts ran side by side), and ``parts`` says how many there were."""
+    if not parts:
+        raise ValueError("merge needs at least one run")
+    seeds = [s for part in parts for s in part.config.seeds]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"runs to merge must not share a seed; got seeds {seeds}")
+    base = parts[0].config
+    for part in parts[1:]:
+        if replace(part.config, seeds=base.seeds) != base:
+            raise ValueError("runs to merge must share every parameter but the seeds")
+    merged = GridResult(replace(base, seeds=tuple(seeds)))
+    for part in parts:
+        merged.cells += part.cells
+        merged.baselines += part.baselines
+        merged.closed_form += part.closed_form
+        merged.levels += part.levels
+    provs = [part.provenance for part in parts]
+    merged.provenance = {
+        **provs[0],
+        "code_commits": list(dict.fromkeys(c for p in provs for c in p.get("code_commits", []))),
+        "wall_seconds": max(float(p.get("wall_seconds", 0.0)) for p in provs),
+        "load_averages": [x for p in provs for x in p.get("load_averages", [])],
+        "finished": max(p.get("finished", "") for p in provs),
+        "parts": len(parts),
+    }
+    return merged
 
 
 def _seed_rows(data: NuisanceData, cfg: GridConfig, seed: int) -> tuple[list, list, list]:
