@@ -212,7 +212,10 @@ def test_exported_notebook_executes(tmp_path):
     assert json.dumps(nb).count('"output_type": "error"') == 0
 
 
-@pytest.mark.parametrize(("chapter", "package"), [("08_imagenet_c", "imagenet_c"), ("12_trained_networks", "trained")])
+@pytest.mark.parametrize(
+    ("chapter", "package"),
+    [("08_imagenet_c", "imagenet_c"), ("12_trained_networks", "trained"), ("13_nuisance", "selfsup")],
+)
 def test_deep_chapter_without_torch_is_one_line_naming_the_profile(chapter, package, tmp_path):
     # As if torch were not installed: the runner stops before papermill, in one line, exit status 2.
     argv = [chapter, "--out", str(tmp_path)]

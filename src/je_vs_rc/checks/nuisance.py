@@ -396,6 +396,8 @@ def r2_sentence(payload: dict[str, Any]) -> str:
                 else f"{v[0]:.2f} for {theory_methods.get(p).label.lower()}"
                 for p, v in per.items()
             )
-            parts.append(f"{text} at α = {a:g}")
-        said.append(f"Under {level} noise, the nuisance explains " + "; ".join(parts) + " (R², seed means).")
+            if text:
+                parts.append(f"{text} at α = {a:g}")
+        if parts:
+            said.append(f"Under {level} noise, the nuisance explains " + "; ".join(parts) + " (R², seed means).")
     return " ".join(said)
