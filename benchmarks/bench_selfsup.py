@@ -45,11 +45,11 @@ def main() -> None:
     x = torch.as_tensor(rng.standard_normal((10_000, 784)) * 0.3, dtype=torch.float32)
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     gen = torch.Generator().manual_seed(0)
+    batch = x[:256]
     for name, maker in (
         ("views: aligned noise + translation + pixel noise", ViewMaker(P, 1.8, 1, 0.1)),
         ("views: translation + pixel noise (clean data)", ViewMaker(None, 0.0, 1, 0.1)),
     ):
-        batch = x[:256]
         seconds = best(lambda m=maker: [m(batch, gen) for _ in range(50)], args.repeats)
         print(f"{name:55s} {50 * 256 / seconds:9.0f} views/s")
     maker = ViewMaker(P, 1.8, 1, 0.1)
@@ -57,8 +57,10 @@ def main() -> None:
         n_views = methods.get(name).build(8).n_views
         seconds = best(lambda n=name: grid.train(n, x, maker, 32, args.steps, args.batch, 0), args.repeats)
         samples = args.steps * args.batch / seconds
-        print(f"train {name:8s} {samples:7.0f} samples/s  {samples * n_views:7.0f} views/s  "
-              f"({args.steps / seconds:5.1f} steps/s of {args.batch})")
+        print(
+            f"train {name:8s} {samples:7.0f} samples/s  {samples * n_views:7.0f} views/s  "
+            f"({args.steps / seconds:5.1f} steps/s of {args.batch})"
+        )
     model, _ = grid.train("vicreg", x, maker, 32, 2, args.batch, 0)
     images = x.numpy()
 
