@@ -24,7 +24,7 @@ LAYERS = (
     ("data", "provenance"),
     ("theory",),
     ("simulate",),
-    ("trained", "imagenet_c"),
+    ("trained", "imagenet_c", "selfsup"),
     ("checks",),
     ("render",),
     ("parameters",),

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..render.tables import count
+from ..words import count
 from ..theory import methods as theory_methods
 
 CLEAN = "clean"
@@ -170,7 +170,7 @@ ORDER_TEXT = {
 }
 
 
-def _label(payload: dict[str, Any], method: str) -> str:
+def method_label(payload: dict[str, Any], method: str) -> str:
     from_payload = payload.get("labels", {})
     return from_payload.get(method, method)
 
@@ -181,7 +181,7 @@ def verdict(payload: dict[str, Any]) -> str:
     summaries = [level_summary(payload, level) for level in levels(payload)]
     seeds = len(payload["config"]["seeds"])
     for s in summaries:
-        nets = ", ".join(f"{_label(payload, m)} {_alpha_text(v)}" for m, v in s["networks"].items())
+        nets = ", ".join(f"{method_label(payload, m)} {_alpha_text(v)}" for m, v in s["networks"].items())
         closed = ", ".join(f"{theory_methods.get(m).short} {_alpha_text(v)}" for m, v in s["closed_form"].items())
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
             s["regime"], "a level whose regime is undetermined"
@@ -208,7 +208,7 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
     grid = alphas(payload)
     rows = []
     closed = [m.key for m in theory_methods.encoder_methods()]
-    entries = [("cells", m, _label(payload, m)) for m in network_methods(payload)]
+    entries = [("cells", m, method_label(payload, m)) for m in network_methods(payload)]
     entries += [("closed_form", m, f"closed form {theory_methods.get(m).short}") for m in closed]
     for level in levels(payload):
         for table, method, label in entries:
@@ -314,13 +314,13 @@ def convergence_sentence(payload: dict[str, Any]) -> str:
     parts = []
     if ok:
         parts.append(
-            ", ".join(f"{_label(payload, r['method'])} by {r['change']:+.1f} points" for r in ok)
+            ", ".join(f"{method_label(payload, r['method'])} by {r['change']:+.1f} points" for r in ok)
             + " (less than their intervals: converged at this budget)"
         )
     if bad:
         parts.append(
             ", ".join(
-                f"{_label(payload, r['method'])} by {r['change']:+.1f} points (interval ±{r['half']:.1f})" for r in bad
+                f"{method_label(payload, r['method'])} by {r['change']:+.1f} points (interval ±{r['half']:.1f})" for r in bad
             )
             + ": more than their intervals, so these have not converged and their alignments are upper bounds on what "
             "longer training would need only if the gap to the clean run closes too"

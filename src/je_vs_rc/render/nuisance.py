@@ -59,7 +59,7 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
                 mfc="white" if key == theory_methods.RECONSTRUCTION.key and i % 2 else color,
                 capsize=2,
                 lw=1,
-                label=verdicts._label(payload, name),
+                label=verdicts.method_label(payload, name),
             )
             clean = verdicts.by_seed(payload, "cells", method=name, level=verdicts.CLEAN)
             if clean:
@@ -103,7 +103,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
                 shade = 0.25 + 0.75 * alphas.index(cell["alpha"]) / max(1, len(alphas) - 1)
                 ax.plot(x, curve, color=color, lw=0.7, alpha=shade)
         ax.axvline(steps, color="grey", lw=0.6, ls=":")
-        ax.set_title(verdicts._label(payload, name))
+        ax.set_title(verdicts.method_label(payload, name))
         ax.set_xlabel("step")
     for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
