@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ..words import count
 from ..theory import methods as theory_methods
+from ..words import count
 
 CLEAN = "clean"
 LEVEL = 0.95  # confidence of every t interval
@@ -318,12 +318,11 @@ def convergence_sentence(payload: dict[str, Any]) -> str:
             + " (less than their intervals: converged at this budget)"
         )
     if bad:
+        said = [f"{method_label(payload, r['method'])} by {r['change']:+.1f} (interval ±{r['half']:.1f})" for r in bad]
         parts.append(
-            ", ".join(
-                f"{method_label(payload, r['method'])} by {r['change']:+.1f} points (interval ±{r['half']:.1f})" for r in bad
-            )
-            + ": more than their intervals, so these have not converged and their alignments are upper bounds on what "
-            "longer training would need only if the gap to the clean run closes too"
+            ", ".join(said) + " points: more than their intervals, so these have not converged at this budget. Every "
+            "run of the grid has the same budget as the clean run it is compared with, so the comparisons are at an "
+            "equal budget, not at convergence"
         )
     return text + "; ".join(parts) + "."
 
