@@ -3,6 +3,7 @@ refusal of a pickle that carries code."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -68,5 +69,5 @@ def test_a_pickle_carrying_code_is_refused(tmp_path):
     (tmp_path / "ckpt").mkdir()
     (tmp_path / "evil.pt").rename(tmp_path / "ckpt" / "last.pt")
     with pytest.raises(ValueError, match="refusing to load"):  # resuming refuses it too
-        pretrain(torch.zeros(1).numpy(), PretrainConfig("mae", "vit_tiny", 32, 1, 8), tmp_path / "ckpt")
+        pretrain(np.zeros((8, 32, 32, 3), np.uint8), PretrainConfig("mae", "vit_tiny", 32, 1, 8), tmp_path / "ckpt")
     assert not marker.exists()

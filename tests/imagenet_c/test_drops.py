@@ -127,7 +127,10 @@ def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     caption, _, header = text.splitlines()[:3]
     assert caption.startswith("```{table} Our run:")
     assert "500 training and 500 test images, 2 epochs at batch 64" in caption
-    assert "backbone: vit_tiny, corruption: gaussian noise, seeds: 3." in caption
+    assert "mean ± sample standard deviation over 3 seeds;" in caption
+    assert caption.endswith("backbone: vit_tiny, corruption: gaussian noise.")
+    one = {**run, "rows": [r for r in run["rows"] if r["seed"] == 0]}
+    assert "one seed, so no spread" in tables.run_table_markdown(one, "Ours").splitlines()[0]
     assert header == "| method | sev. 1 | sev. 5 | rel. drop % |"
     cells = "\n".join(text.splitlines()[2:])
     assert "\u00a0±\u00a0" in cells and " ± " not in cells  # a cell never wraps inside "mean ± std"
@@ -147,7 +150,7 @@ def test_the_papers_table_prints_its_36_numbers_as_published():
 
 def test_the_chart_caption_follows_the_run(run):
     caption = prose.drop_chart_caption(statistics.drop_comparison(run["rows"]), run["provenance"])
-    assert "mean over 3 seeds with one sample standard deviation" in caption and "Grey: the same backbone" in caption
+    assert "mean over 3 seeds with one sample standard deviation" in caption and "Grey: the baselines" in caption
     assert "differ in the data (ours not ImageNet) and the pretraining (2 epochs, not 500)" in caption
     assert caption.endswith("Both relative drops run from severity 1 to 5.")
     one = [r for r in run["rows"] if r["seed"] == 0 and r["method"] != statistics.RANDOM_INIT]

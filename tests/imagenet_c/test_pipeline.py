@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from je_vs_rc import data
-from je_vs_rc.imagenet_c import config, keys, pipeline
+from je_vs_rc.imagenet_c import config, keys, phases, pipeline
 from je_vs_rc.imagenet_c import pretrain as pretrain_module
 from je_vs_rc.imagenet_c.config import ExperimentConfig
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig
@@ -168,20 +168,19 @@ def test_checkpoint_key_follows_every_input(field, other, monkeypatch):
 
 
 def test_feature_key_follows_the_model_the_images_and_the_code(monkeypatch):
-    feats = []
-    monkeypatch.setattr(
-        pipeline.probe, "extract_features", lambda model, images, device, cache: feats.append(cache.name)
-    )
-    cfg, cache = ExperimentConfig(), Path("/nowhere")
-    for model_key, images_key in (("m", "i"), ("m2", "i"), ("m", "i2"), ("m", "i")):
-        pipeline._features(None, model_key, None, images_key, cfg, cache, "x")
+    def path(model_key: str, images_key: str) -> str:
+        row = phases.Row("mae", "vit_tiny", 0, 0, "gaussian_noise", 1, model_key)
+        return phases.feature_path(Path("/nowhere"), row, phases.ImageSet(None, None, images_key)).name
+
+    feats = [path(m, i) for m, i in (("m", "i"), ("m2", "i"), ("m", "i2"), ("m", "i"))]
     monkeypatch.setattr(keys, "code_version", lambda *m: "edited")
-    pipeline._features(None, "m", None, "i", cfg, cache, "x")
+    feats.append(path("m", "i"))
     assert len(set(feats)) == 4 and feats[0] == feats[3]
 
 
 SMALL = dict(
     random_init=False,
+    pixels=False,
     methods=["mae"],
     corruptions=["pixelate"],
     severities=[1],
@@ -225,7 +224,7 @@ def test_official_imagenet_c_folders_as_test_set(tmp_path, image_tree):
     image_tree(tmp_path / "inet-c" / "pixelate", splits=("1",), n=3)
     result = pipeline.run(
         ExperimentConfig(
-            **{**SMALL, "test_images": None},
+            **{**SMALL, "test_images": None, "batch_size": 8},
             dataset="imagefolder",
             data_root=str(tmp_path / "inet"),
             imagenet_c_root=str(tmp_path / "inet-c"),

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from je_vs_rc.imagenet_c import methods, probe
+from je_vs_rc.imagenet_c import methods, phases, probe
 from je_vs_rc.imagenet_c import pretrain as pretrain_module
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
 from je_vs_rc.theory.methods import JOINT_EMBEDDING
@@ -58,7 +58,8 @@ def test_tiny_pretrain_then_probe_separates_held_out_images(method, tmp_path):
     x, y = brightness_classes(32, seed=0)
     trained = pretrain(x, PretrainConfig(method, BACKBONE[method], 32, 1, 16), tmp_path)
     assert trained.epochs_run == 1 and np.isfinite(trained.history).all()
-    feats = probe.extract_features(trained.model, x, batch_size=16)
+    with torch.no_grad():
+        feats = phases.Features(trained.model.eval(), x, "cpu")(0, len(x))
     assert feats.shape[0] == len(x) and np.isfinite(feats).all()
     score = probe.linear_probe(feats[:16], y[:16], feats[16:], y[16:], weight_decays=(1e-3,), iters=50)
     assert score["top1"] >= 90  # chance is 50; fails for constant, shuffled or wrong features
@@ -122,7 +123,7 @@ def _ddp_worker(rank: int, world: int, init: str, out: str, result: str) -> None
     methods.register(LINEAR)  # a spawned process starts with the built-in registry
     dist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
     x = np.random.default_rng(0).integers(0, 256, (32, 32, 32, 3), dtype=np.uint8)
-    trained = pretrain(x, PretrainConfig("linear", "none", 32, 1, 16, lr=0.5), out)
+    trained = pretrain(x, PretrainConfig("linear", "none", 32, 1, 32, lr=0.5), out)  # total batch 32, 16 each
     torch.save(trained.model.linear.weight.detach(), f"{result}.{rank}")
     dist.destroy_process_group()
 

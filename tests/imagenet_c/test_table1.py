@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from je_vs_rc.imagenet_c import corruptions, methods, pipeline, results, statistics
+from je_vs_rc.imagenet_c import corruptions, methods, phases, pipeline, results, statistics
 from je_vs_rc.imagenet_c.config import ExperimentConfig
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, view_transform
 from je_vs_rc.imagenet_c.verdict import compare
@@ -43,13 +43,13 @@ def tiny_run(tmp_path_factory):
 @pytest.mark.data
 def test_grid_has_the_random_init_baseline_and_one_backbone(tiny_run):
     rows = tiny_run["rows"]
-    assert {r["backbone"] for r in rows} == {"vit_tiny"}  # paradigm is the only difference
+    assert {r["backbone"] for r in rows if r["method"] != "pixels"} == {"vit_tiny"}  # paradigm is the only difference
     base = [r for r in rows if r["method"] == statistics.RANDOM_INIT]
     assert sorted((r["seed"], r["severity"]) for r in base) == [(0, 1), (0, 5), (1, 1), (1, 5)]
     # injection (strength 1) only where asked (severity 5), for every method and seed
     injected = sorted((r["method"], r["seed"], r["severity"]) for r in rows if r["augment_strength"] == 1)
     assert injected == [(m, s, 5) for m in ("byol", "mae") for s in (0, 1)]
-    assert len(rows) == 4 + 2 * 2 * 2 + 4
+    assert len(rows) == 4 + 4 + 2 * 2 * 2 + 4  # pixels, random init, plain methods, injected
     assert all(0 <= r["top1"] <= 100 and 0 <= r["top1_clean"] <= 100 for r in rows)
     assert tiny_run["provenance"]["parameters"]["seeds"] == [0, 1]
 
@@ -206,7 +206,7 @@ def test_no_paradigm_difference_from_a_backbone_that_learned_nothing():
     out = compare(_paradigm_gap(random_top1=80.0))
     (c,) = out.comparisons
     assert c.status == "inconclusive" and c.not_learned == ("byol", "mae")
-    assert "inconclusive at this scale" in prose.verdict_text(out) and "drops more" not in prose.verdict_text(out)
+    assert "we cannot tell at this scale" in prose.verdict_text(out) and "drops more" not in prose.verdict_text(out)
 
 
 def test_one_seed_resolves_nothing():
@@ -251,26 +251,31 @@ def test_a_method_that_learned_nothing_is_left_out_and_named_with_its_margin():
     assert "DINO did not beat the random-init baseline" in prose.verdict_text(out) and "left out" in prose.verdict_text(
         out
     )
-    assert "DINO +0.0 ± 0.3 points at severity" in prose.verdict_text(out)  # sem of (-0.5, 0, 0.5): 0.5 / sqrt(3)
+    # the 95% t interval of (-0.5, 0, 0.5): t(0.975, 2) = 4.30 times the sem 0.5 / sqrt(3)
+    assert "DINO +0.0 ± 1.2 points at severity" in prose.verdict_text(out)
 
 
 def test_the_plain_table_runs_first_then_the_injected_strengths():
-    cfg = ExperimentConfig(severities=[1, 3, 5], seeds=[0, 1], augment_strengths=[0, 2, 1], augment_severities=[5])
-    jobs = pipeline._jobs(cfg)
-    assert jobs[:6] == [(0, s, "gaussian_noise", v) for s in (0, 1) for v in (1, 3, 5)]
-    assert jobs[6:] == [
+    cfg = ExperimentConfig(
+        methods=["mae"], severities=[1, 3, 5], seeds=[0, 1], augment_strengths=[0, 2, 1], augment_severities=[5]
+    )
+    grid = [(j.strength, j.seed, j.corruption, j.severity) for j in phases.jobs(cfg)]
+    assert grid[:6] == [(0, s, "gaussian_noise", v) for s in (0, 1) for v in (1, 3, 5)]
+    assert grid[6:] == [
         (2, 0, "gaussian_noise", 5),
         (2, 1, "gaussian_noise", 5),
         (1, 0, "gaussian_noise", 5),
         (1, 1, "gaussian_noise", 5),
     ]
-    # without strength 0 the plain cells still run: they hold the random-init baseline
-    assert len(pipeline._jobs(ExperimentConfig(augment_strengths=[1]))) == 2 + 2
+    # without strength 0 no plain model is trained; the baselines' rows are there all the same
+    cfg = ExperimentConfig(augment_strengths=[1])
+    assert len(phases.jobs(cfg)) == 3 * 2
+    assert {r.method for r in phases.rows(cfg, {})} == {"pixels", "random_init"}
 
 
 def test_injection_text_counts_only_resolved_changes_as_evidence():
     rows = _rows({("byol", 5, 0): 50.0, ("byol", 5, 1): 52.0, ("mae", 5, 0): 50.0, ("mae", 5, 1): 52.0})
-    gain = {("byol", 0): 9.0, ("byol", 1): 11.0, ("mae", 0): 1.0, ("mae", 1): -0.8}  # BYOL's resolved, MAE's not
+    gain = {("byol", 0): 9.5, ("byol", 1): 10.5, ("mae", 0): 1.0, ("mae", 1): -0.8}  # BYOL's resolved, MAE's not
     rows += [
         {
             **r,
@@ -282,7 +287,7 @@ def test_injection_text_counts_only_resolved_changes_as_evidence():
     ]
     text = prose.injection_text(statistics.injection_effects(rows))
     assert "strength 1, at severity 5 (2 configurations" in text
-    assert "on the corrupted test set in 100% of them; 1 gain and 0 losses exceed 2 standard errors" in text
+    assert "on the corrupted test set in 100% of them; 1 gain and 0 losses are resolved (95% t interval" in text
     assert "on clean data in 0% of them; 0 gains and 0 losses" in text  # mean -0.025, unresolved
     assert prose.injection_text([]) == "This run holds no injected configurations."
 
@@ -313,3 +318,13 @@ def test_the_committed_run_is_whole_and_carries_its_provenance():
     assert {e["backbone"] for e in summary} == {"vit_tiny"}
     assert {e["augment_strength"] for e in summary} == {0, 1, 2}
     assert prose.verdict_text(compare(run["rows"]))  # the chapter's sentence is generated from these rows
+
+
+def test_t_intervals_are_wider_than_two_standard_errors_with_few_seeds():
+    # three seeds, a mean 3.5 standard errors from 0: resolved by the old 2-standard-error rule (which
+    # passes a null difference 18% of the time with 3 seeds), not by the 95% t interval (4.30 sem)
+    three = statistics.mean_spread([1.0, 2.0, 3.0])
+    assert abs(three.mean) / three.sem == pytest.approx(2 * math.sqrt(3))
+    assert three.halfwidth() == pytest.approx(4.302653 * three.sem, rel=1e-5) and not three.resolved()
+    assert statistics.mean_spread([2.0, 2.5, 3.0]).resolved()  # 8.7 standard errors
+    assert not statistics.mean_spread([5.0]).resolved()  # one seed: no interval

@@ -33,16 +33,19 @@ class ExperimentConfig:
     corruptions: Sequence[str] = ("gaussian_noise",)
     severities: Sequence[int] = (1, 5)
     epochs: int = 2
-    batch_size: int = 128  # per process; learning rates scale with the total batch
+    batch_size: int = 128  # the total over all processes (the paper: 256); learning rates scale with it
     lr: Mapping[str, float] | None = None  # method -> rate; None (or a method left out): the method's default
     train_images: int | None = 600  # image budget (None: all)
     test_images: int | None = 500
     probe_weight_decays: Sequence[float] = probe.WEIGHT_DECAYS
-    probe_iters: int = probe.PROBE_ITERS
+    probe_iters: int = probe.PROBE_ITERS  # L-BFGS iterations (the probe on a CPU)
+    probe_epochs: int = probe.PROBE_EPOCHS  # mini-batch epochs (the probe on an accelerator)
     device: str = "cpu"  # "cuda" on a GPU
     num_workers: int = 0
     seeds: Sequence[int] = (0,)  # each a full replicate: data subset, corruption draws, weights, probe split
     random_init: bool = True  # also probe each backbone frozen at its random initialisation
+    pixels: bool = True  # also probe the raw pixels (average-pooled to at most 32 px a side)
+    corruption_seed: int | None = None  # the corruption draws: None, each seed its own; an integer, one fixed set
     augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these (0: none)
     augment_severities: Sequence[int] | None = None  # severities at which strengths > 0 run (None: all of severities)
     num_threads: int | None = None  # torch's CPU threads (None: torch's choice; 1 is fastest on a loaded machine)
@@ -100,8 +103,9 @@ class ExperimentConfig:
         """The settings as plain JSON values (for provenance)."""
         return {k: _plain(v) for k, v in dataclasses.asdict(self).items()}
 
-    def validate(self) -> None:
-        """Raise ValueError (or FileNotFoundError for missing data) naming the first bad parameter."""
+    def validate(self, data: bool = True) -> None:
+        """Raise ValueError (or FileNotFoundError for missing data) naming the first bad parameter;
+        ``data=False`` checks the settings but not that the data and the device are there (``--plan``)."""
         _names_list("methods", self.methods, list(methods.METHODS))
         if len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
@@ -119,11 +123,20 @@ class ExperimentConfig:
         for m in self.methods:
             methods.check_backbone(m, self.backbone_of(m))
         corruptions.validate(self.corruptions, self.severities)
-        for name in ("image_size", "epochs", "batch_size", "probe_iters"):
+        for name in ("image_size", "epochs", "batch_size", "probe_iters", "probe_epochs"):
             _positive_int(name, getattr(self, name))
+        if any(self.backbone_of(m) == "vit_tiny" for m in self.methods) and self.image_size % 8:
+            raise ValueError(
+                f"image_size must be divisible by 8 for vit_tiny (an 8 x 8 grid of patches); got {self.image_size}"
+            )
         for name in ("train_images", "test_images"):
             if getattr(self, name) is not None:
                 _positive_int(name, getattr(self, name), " or None (all)")
+        if self.train_images is not None and self.batch_size > self.train_images:
+            raise ValueError(
+                f"batch_size (the total batch) must be at most train_images ({self.train_images}); "
+                f"got {self.batch_size}"
+            )
         _names_list("seeds", self.seeds, None)
         if any(not isinstance(x, int) or isinstance(x, bool) for x in self.seeds):
             raise ValueError(f"seeds must be a list of integers; got {list(self.seeds)}")
@@ -141,8 +154,11 @@ class ExperimentConfig:
             extra = [s for s in self.augment_severities if s not in self.severities]
             if extra:
                 raise ValueError(f"augment_severities must be among severities {list(self.severities)}; got {extra}")
-        if not isinstance(self.random_init, bool):
-            raise ValueError(f"random_init must be true or false; got {self.random_init!r}")
+        for name in ("random_init", "pixels"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false; got {getattr(self, name)!r}")
+        if self.corruption_seed is not None:
+            _int("corruption_seed", self.corruption_seed)
         if self.num_threads is not None:
             _positive_int("num_threads", self.num_threads, " or None (torch's choice)")
         _int("num_workers", self.num_workers)
@@ -176,12 +192,13 @@ class ExperimentConfig:
                     raise ValueError(f"checkpoints[{m!r}] must be an existing file; got {path!r}")
         if not isinstance(self.device, str):
             raise ValueError(f"device must be a string such as 'cpu' or 'cuda'; got {self.device!r}")
-        if self.device.startswith("cuda"):
+        if data and self.device.startswith("cuda"):
             import torch
 
             if not torch.cuda.is_available():
                 raise ValueError(f"device is {self.device!r} but no CUDA device is available; use 'cpu'")
-        self._validate_data()
+        if data:
+            self._validate_data()
 
     def _validate_data(self) -> None:
         if self.dataset not in datasets.DATASETS:

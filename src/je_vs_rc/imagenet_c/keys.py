@@ -24,6 +24,20 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def seed_of(*parts: int) -> int:
+    """A 31-bit seed from integers (a run seed, an epoch, an image index), stable across runs and machines."""
+    return int(hashlib.sha256(repr(parts).encode()).hexdigest()[:8], 16) % 2**31
+
+
+def file_digest(path: str | Path) -> str:
+    """Digest of a file's bytes (a supplied checkpoint)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
 def array_digest(array: np.ndarray) -> str:
     """Digest of an array's shape, dtype and bytes (its content, whatever produced it)."""
     h = hashlib.sha256(f"{array.shape}{array.dtype}".encode())

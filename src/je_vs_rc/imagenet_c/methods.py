@@ -17,6 +17,14 @@ whose hooks the loop calls at fixed points of every step:
   output for ResNets, the CLS token for ViTs);
 - ``probed_vit()``: the torchvision ViT inside the model whose output is probed, for loading published
   ViT weights (``je_vs_rc.imagenet_c.convert``); only ViT methods implement it.
+- ``sample_extras(generator)``: per-image random inputs that are not views (MAE's masking noise),
+  drawn with the image's own generator in the data pipeline, so that a batch is the same whichever
+  process computes it.
+
+The recipe (App. D.1.1, and where the paper is silent, each method's own paper, named at
+:data:`RECIPES`): optimiser and learning rate at a total batch of 256, weight decay on weights only
+(biases and normalisation parameters, and ViT's position embedding and class token, are excluded,
+as in the BYOL, DINO and MAE code), linear warmup, gradient clipping where the method's paper clips.
 
 Adding SimCLR or VICReg is one :func:`register` call with a new :class:`SSLModel` subclass: its entry
 names its label, its paradigm in the theory's registry and, to run under ``backbones: "paper"``, its
@@ -26,7 +34,7 @@ paper backbone; nothing outside the entry changes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +42,7 @@ import torch
 from torch import nn
 
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, LinearMethod
-from .statistics import RANDOM_INIT
+from .statistics import BASELINES, PIXELS, RANDOM_INIT
 
 BACKBONES = ("resnet18", "resnet50", "vit_tiny", "vit_b16")
 VITS = ("vit_tiny", "vit_b16")
@@ -81,15 +89,23 @@ class SSLModel(nn.Module):
         """The torchvision ViT whose output :meth:`features` probes (published ViT weights load into it)."""
         raise ValueError(f"published ViT weights apply to a method on a ViT backbone; {type(self).__name__} has none")
 
+    def sample_extras(self, generator: torch.Generator) -> list[torch.Tensor]:
+        """Per-image random inputs appended to the views (none by default)."""
+        return []
 
-def _lars(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+
+def _lars(groups: list[dict[str, Any]], lr: float) -> torch.optim.Optimizer:
     from lightly.utils.lars import LARS
 
-    return LARS(params, lr=lr, weight_decay=1e-6)
+    # LARS leaves the groups with weight decay 0 out of its layer adaptation too (BYOL's exclusion)
+    return LARS(groups, lr=lr)
 
 
-def _adamw(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
-    return torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
+def _adamw(groups: list[dict[str, Any]], lr: float) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(groups, lr=lr)
+
+
+NO_DECAY = ("class_token", "pos_embedding", "mask_token")  # ViT parameters the MAE and DINO code exclude
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,12 @@ class Method:
     (joint embedding or reconstruction: its colour, short name and side of every JE-RC comparison
     follow from it); ``build(backbone, image_size, epochs)`` returns the :class:`SSLModel`;
     ``lr_at_256`` is the learning rate at a total batch of 256 (scaled linearly with the batch);
-    ``optimizer(params, lr)`` builds the optimiser; ``backbones`` lists the backbones the method
-    accepts; ``paper_backbone`` is its backbone in the paper's pairing at CPU size (what
-    ``backbones: "paper"`` runs it on; None: the paper did not run it).
+    ``optimizer(groups, lr)`` builds the optimiser; ``weight_decay`` applies to weights only;
+    ``warmup_epochs`` of ``recipe_epochs`` are a linear warmup (the run warms up for the same
+    fraction of its training); ``clip_grad``: the gradient norm is clipped to it (None: no
+    clipping); ``backbones`` lists the backbones the method accepts; ``paper_backbone`` is its
+    backbone in the paper's pairing at CPU size (what ``backbones: "paper"`` runs it on; None: the
+    paper did not run it); ``source`` names where each recipe value comes from.
     """
 
     name: str
@@ -111,9 +130,18 @@ class Method:
     paradigm: LinearMethod
     build: Callable[[str, int, int], SSLModel]
     lr_at_256: float
-    optimizer: Callable[[Iterable[nn.Parameter], float], torch.optim.Optimizer]
+    optimizer: Callable[[list[dict[str, Any]], float], torch.optim.Optimizer]
+    weight_decay: float = 0.0
+    warmup_epochs: int = 0
+    recipe_epochs: int = 500
+    clip_grad: float | None = None
     backbones: tuple[str, ...] = BACKBONES
     paper_backbone: str | None = None
+    source: str = ""
+
+    def warmup_fraction(self) -> float:
+        """The share of training spent warming up."""
+        return self.warmup_epochs / self.recipe_epochs
 
 
 METHODS: dict[str, Method] = {}
@@ -121,7 +149,7 @@ METHODS: dict[str, Method] = {}
 
 def register(method: Method) -> Method:
     """Add ``method`` to :data:`METHODS` (its name must be new) and return it."""
-    if method.name in METHODS or method.name == RANDOM_INIT:
+    if method.name in METHODS or method.name in BASELINES:
         raise ValueError(f"a deep method named {method.name!r} is already registered")
     METHODS[method.name] = method
     return method
@@ -129,10 +157,12 @@ def register(method: Method) -> Method:
 
 def label(name: str, paradigm: bool = True) -> str:
     """How figures, tables and prose name a method: ``"BYOL (JE)"`` (``"BYOL"`` without its
-    paradigm), ``"random init"`` for the frozen baseline; a name the registry lacks (a saved run's)
-    in capitals."""
+    paradigm), ``"random init"`` and ``"raw pixels"`` for the baselines; a name the registry lacks (a
+    saved run's) in capitals."""
     if name == RANDOM_INIT:
         return "random init"
+    if name == PIXELS:
+        return "raw pixels"
     if name not in METHODS:
         return name.upper()
     entry = METHODS[name]
@@ -170,14 +200,26 @@ def build(method: str, backbone_name: str, image_size: int, epochs: int) -> SSLM
     return get(method).build(backbone_name, image_size, epochs)
 
 
+def decays(name: str, param: nn.Parameter) -> bool:
+    """Whether weight decay applies: to weight matrices and kernels, not to biases, normalisation
+    parameters, position embeddings or class and mask tokens."""
+    return param.ndim > 1 and not any(part in NO_DECAY for part in name.split("."))
+
+
 def optimizer(method: str, model: nn.Module, batch_size: int, lr: float | None = None) -> torch.optim.Optimizer:
-    """The method's optimiser over the trainable parameters; ``lr=None`` takes the method's rate at
-    batch 256 scaled linearly to ``batch_size`` (the total over processes)."""
+    """The method's optimiser over the trainable parameters, weight decay on weights only (:func:`decays`);
+    ``lr=None`` takes the method's rate at batch 256 scaled linearly to ``batch_size`` (the total over
+    processes)."""
     entry = get(method)
     rate = entry.lr_at_256 * batch_size / 256 if lr is None else lr
     if not rate > 0:
         raise ValueError(f"lr must be positive; got {rate!r}")
-    return entry.optimizer([p for p in model.parameters() if p.requires_grad], rate)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for n, p in named if decays(n, p)], "weight_decay": entry.weight_decay},
+        {"params": [p for n, p in named if not decays(n, p)], "weight_decay": 0.0},
+    ]
+    return entry.optimizer([g for g in groups if g["params"]], rate)
 
 
 def backbone(name: str, image_size: int) -> tuple[nn.Module, int]:
@@ -185,8 +227,8 @@ def backbone(name: str, image_size: int) -> tuple[nn.Module, int]:
 
     ``resnet18``/``resnet50``: torchvision, classifier removed, standard stem at every image size (on
     32 px images the feature maps are then small, which keeps the CPU default fast).
-    ``vit_b16``: torchvision ViT-B/16. ``vit_tiny``: a 4-layer, 96-wide ViT with 4 px
-    patches for 32 px images (the CPU default).
+    ``vit_b16``: torchvision ViT-B/16. ``vit_tiny``: a 4-layer, 96-wide ViT on an 8 x 8 grid of
+    patches (4 px patches on 32 px images: the CPU default).
     """
     import torchvision
 
@@ -202,11 +244,13 @@ def backbone(name: str, image_size: int) -> tuple[nn.Module, int]:
 
 
 def vit(name: str, image_size: int) -> Any:
-    """A torchvision VisionTransformer: ``vit_tiny`` (4 px patches, 4 layers, width 96) or ViT-B/16."""
+    """A torchvision VisionTransformer: ``vit_tiny`` (8 x 8 patches, 4 layers, width 96) or ViT-B/16."""
     import torchvision
 
+    if name == "vit_tiny" and image_size % 8:
+        raise ValueError(f"vit_tiny needs an image_size divisible by 8 (an 8 x 8 grid of patches); got {image_size}")
     kw = (
-        dict(patch_size=4, num_layers=4, num_heads=3, hidden_dim=96, mlp_dim=384)
+        dict(patch_size=image_size // 8, num_layers=4, num_heads=3, hidden_dim=96, mlp_dim=384)
         if name == "vit_tiny"
         else dict(patch_size=16, num_layers=12, num_heads=12, hidden_dim=768, mlp_dim=3072)
     )
@@ -258,7 +302,7 @@ def _cosine(progress: float, start: float, end: float) -> float:
 class BYOL(SSLModel):
     """BYOL (Grill et al. 2020): online network predicts the momentum network's projection."""
 
-    def __init__(self, backbone_name: str, image_size: int, epochs: int, proj_dim: int = 256, hidden: int = 1024):
+    def __init__(self, backbone_name: str, image_size: int, epochs: int):
         super().__init__()
         from lightly.loss import NegativeCosineSimilarity
         from lightly.models.modules import BYOLPredictionHead, BYOLProjectionHead
@@ -266,6 +310,7 @@ class BYOL(SSLModel):
         from lightly.transforms import BYOLTransform, BYOLView1Transform, BYOLView2Transform
 
         self.backbone, dim = backbone(backbone_name, image_size)
+        hidden, proj_dim = BYOL_HEAD.get(backbone_name, BYOL_HEAD["small"])
         self.projection_head = BYOLProjectionHead(dim, hidden, proj_dim)
         self.prediction_head = BYOLPredictionHead(proj_dim, hidden, proj_dim)
         self.backbone_momentum = copy.deepcopy(self.backbone)
@@ -335,7 +380,7 @@ def _dino_head_class() -> type:
 class DINO(SSLModel):
     """DINO (Caron et al. 2021): the student matches the centred, sharpened teacher on global views."""
 
-    def __init__(self, backbone_name: str, image_size: int, epochs: int, out_dim: int = 2048):
+    def __init__(self, backbone_name: str, image_size: int, epochs: int):
         super().__init__()
         from lightly.loss import DINOLoss
         from lightly.models.utils import deactivate_requires_grad
@@ -343,9 +388,10 @@ class DINO(SSLModel):
 
         self.student_backbone, dim = backbone(backbone_name, image_size)
         head = _dino_head_class()
-        self.student_head = head(dim, 512, 64, out_dim, freeze_last_layer=1)
+        hidden, bottleneck, out_dim = DINO_HEAD.get(backbone_name, DINO_HEAD["small"])
+        self.student_head = head(dim, hidden, bottleneck, out_dim, freeze_last_layer=1)
         self.teacher_backbone = copy.deepcopy(self.student_backbone)
-        self.teacher_head = head(dim, 512, 64, out_dim)
+        self.teacher_head = head(dim, hidden, bottleneck, out_dim)
         deactivate_requires_grad(self.teacher_backbone)
         deactivate_requires_grad(self.teacher_head)
         self.criterion = DINOLoss(output_dim=out_dim, warmup_teacher_temp_epochs=max(1, min(30, epochs // 3)))
@@ -384,9 +430,7 @@ class DINO(SSLModel):
 class MAE(SSLModel):
     """MAE (He et al. 2022): reconstruct the pixels of masked patches from the visible ones."""
 
-    def __init__(
-        self, backbone_name: str, image_size: int, epochs: int, mask_ratio: float = 0.75, decoder_dim: int = 128
-    ):
+    def __init__(self, backbone_name: str, image_size: int, epochs: int, mask_ratio: float = 0.75):
         super().__init__()
         from lightly.models.modules import MaskedVisionTransformerDecoderTIMM, MaskedVisionTransformerTorchvision
         from lightly.transforms import MAETransform
@@ -396,9 +440,10 @@ class MAE(SSLModel):
         self.patch_size = net.patch_size
         self.sequence_length = net.seq_length
         self.backbone = MaskedVisionTransformerTorchvision(vit=net)
+        depth, decoder_dim, heads = MAE_DECODER.get(backbone_name, MAE_DECODER["small"])
         self.decoder_embed = nn.Linear(net.hidden_dim, decoder_dim)
         self.decoder = MaskedVisionTransformerDecoderTIMM(
-            num_patches=net.seq_length - 1, embed_dim=decoder_dim, depth=1, num_heads=4
+            num_patches=net.seq_length - 1, embed_dim=decoder_dim, depth=depth, num_heads=heads
         )
         self.prediction_head = nn.Linear(decoder_dim, self.patch_size**2 * 3)
         self.criterion = nn.MSELoss()
@@ -410,14 +455,20 @@ class MAE(SSLModel):
     def probed_vit(self) -> Any:
         return self.backbone.vit
 
+    def sample_extras(self, generator: torch.Generator) -> list[torch.Tensor]:
+        """The image's masking noise: the patches with the smallest values are kept."""
+        return [torch.rand(self.sequence_length, generator=generator)]
+
     def forward(self, views: list[torch.Tensor], step: Step) -> torch.Tensor:
         from lightly.models import utils
 
-        images = views[0]
+        images, noise = views[0], views[-1].clone()
         batch = images.shape[0]
-        idx_keep, idx_mask = utils.random_token_mask(
-            size=(batch, self.sequence_length), mask_ratio=self.mask_ratio, device=images.device
-        )
+        # lightly's random_token_mask, from the image's own noise: the class token always kept
+        noise[:, 0] = -1
+        keep = max(1, int((self.sequence_length - 1) * (1 - self.mask_ratio))) + 1
+        order = torch.argsort(noise, dim=1)
+        idx_keep, idx_mask = order[:, :keep], order[:, keep:]
         encoded = self.decoder_embed(self.backbone.encode(images=images, idx_keep=idx_keep))
         tokens = utils.repeat_token(self.decoder.mask_token, (batch, self.sequence_length))
         tokens = utils.set_at_index(tokens, idx_keep, encoded.type_as(tokens))
@@ -426,9 +477,63 @@ class MAE(SSLModel):
         return self.criterion(pred, target)
 
 
-# The paper's optimisers (App. D.1.1): LARS (lr 0.45 at batch 256, wd 1e-6) for BYOL; AdamW
-# (lr 1.5e-4 at batch 256, wd 0.05) for DINO and MAE.
+# Head and decoder sizes per backbone. ViT-B/16: the method's paper (DINO: a 3-layer head of width
+# 2048, bottleneck 256, 65,536 outputs, Caron et al. 2021 §3.1 and App.; MAE: an 8-block decoder of
+# width 512 with 16 heads, He et al. 2022 §3 and Table 1a). The small CPU backbones keep small ones
+# (a choice of this book, for a CPU: DINO 512/64/2048; MAE one block of width 128).
+DINO_HEAD = {"vit_b16": (2048, 256, 65536), "resnet50": (2048, 256, 65536), "small": (512, 64, 2048)}
+MAE_DECODER = {"vit_b16": (8, 512, 16), "small": (1, 128, 4)}
+BYOL_HEAD = {"resnet50": (4096, 256), "small": (1024, 256)}  # hidden width, output; small: this book's CPU choice
+
+# The paper's optimisers (App. D.1.1): LARS (lr 0.45 at batch 256, wd 1e-6) for BYOL; AdamW (lr
+# 1.5e-4 at batch 256, wd 0.05) for DINO and MAE; BYOL's momentum 0.99 -> 1. Not in the paper, from
+# each method's paper: the warmup epochs (BYOL 10, Grill et al. 2020 App. C; DINO 10, Caron et al.
+# 2021 App.; MAE 40, He et al. 2022 App. A.1) within Table 1's 500 (a shorter run warms up for the
+# same share of its training); DINO's gradient clipping at norm 3 (Caron et al. 2021 App.); BYOL and
+# MAE do not clip; BYOL's projector of width 4096 (Grill et al. 2020 §3.3).
+RECIPES = "App. D.1.1; warmup, clipping and head sizes from the BYOL, DINO and MAE papers"
 # Their paper backbones are the paper's pairing (ResNet for BYOL, ViT for DINO and MAE) at CPU size.
-register(Method("byol", "BYOL", JOINT_EMBEDDING, BYOL, 0.45, _lars, paper_backbone="resnet18"))
-register(Method("dino", "DINO", JOINT_EMBEDDING, DINO, 1.5e-4, _adamw, paper_backbone="vit_tiny"))
-register(Method("mae", "MAE", RECONSTRUCTION, MAE, 1.5e-4, _adamw, backbones=VITS, paper_backbone="vit_tiny"))
+register(
+    Method(
+        "byol",
+        "BYOL",
+        JOINT_EMBEDDING,
+        BYOL,
+        0.45,
+        _lars,
+        weight_decay=1e-6,
+        warmup_epochs=10,
+        paper_backbone="resnet18",
+        source=RECIPES,
+    )
+)
+register(
+    Method(
+        "dino",
+        "DINO",
+        JOINT_EMBEDDING,
+        DINO,
+        1.5e-4,
+        _adamw,
+        weight_decay=0.05,
+        warmup_epochs=10,
+        clip_grad=3.0,
+        paper_backbone="vit_tiny",
+        source=RECIPES,
+    )
+)
+register(
+    Method(
+        "mae",
+        "MAE",
+        RECONSTRUCTION,
+        MAE,
+        1.5e-4,
+        _adamw,
+        weight_decay=0.05,
+        warmup_epochs=40,
+        backbones=VITS,
+        paper_backbone="vit_tiny",
+        source=RECIPES,
+    )
+)

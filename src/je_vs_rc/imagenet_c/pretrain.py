@@ -1,10 +1,19 @@
 """Self-supervised pretraining: checkpointed every epoch, resumable with nothing lost, mixed
 precision on GPUs, several GPUs through torch.distributed (launch with ``torchrun``).
 
-Determinism: at the start of epoch ``e`` every random generator (torch, NumPy, Python, the data
-order) is reseeded from ``(seed, e, rank)``. An epoch therefore depends only on the state at its
-start, which the checkpoint holds, so a run interrupted after any epoch and resumed ends with exactly
-the weights of an uninterrupted run.
+Determinism, whatever the number of processes: ``batch_size`` is the total batch. Epoch ``e`` visits
+the images in an order drawn from ``(seed, e)`` alone, in global batches of ``batch_size`` (the last,
+incomplete one is dropped), and process ``r`` of ``W`` takes the ``r``-th slice of each. Every random
+draw of an image (its views, MAE's mask) comes from a generator seeded by ``(seed, e, image index)``.
+Each process's loss is the mean over its slice and DDP averages the gradients, so a step's gradient
+is the mean over the global batch: one process and eight compute the same training (up to the order
+of floating-point sums; BatchNorm is synchronised on GPUs, SyncBN, and is local on CPUs, where only
+the methods without it are exact). An epoch depends only on the state at its start, which the
+checkpoint holds, so a run interrupted after any epoch and resumed ends with exactly the weights of
+an uninterrupted run.
+
+Schedule: linear warmup for the method's share of training (``methods.Method.warmup_fraction``), then
+cosine decay to 0; gradients clipped where the method clips.
 
 The loop knows no method: it calls the hooks of the model that ``methods.build`` returns.
 A checkpoint records its configuration, a digest of the training images and the version of the
@@ -26,7 +35,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from .._io import atomic_path
-from . import corruptions, keys, methods
+from . import corruptions, distributed, keys, methods
 from .convert import load_state
 
 
@@ -84,10 +93,12 @@ def code_version() -> str:
 
 
 class ViewDataset(Dataset):
-    """Uint8 images (N x S x S x 3) -> the method's list of augmented views."""
+    """Uint8 images (N x S x S x 3) -> the method's list of augmented views and per-image extras,
+    every random draw seeded by (seed, epoch, image index): the same whichever process draws it."""
 
-    def __init__(self, images: np.ndarray, transform: Any):
-        self.images, self.transform = images, transform
+    def __init__(self, images: np.ndarray, transform: Any, extras: Any, seed: int):
+        self.images, self.transform, self.extras, self.seed = images, transform, extras, seed
+        self.epoch = 0
 
     def __len__(self) -> int:
         return len(self.images)
@@ -95,7 +106,27 @@ class ViewDataset(Dataset):
     def __getitem__(self, i: int) -> list[torch.Tensor]:
         from PIL import Image
 
-        return self.transform(Image.fromarray(np.asarray(self.images[i])))
+        value = _seed_everything(self.seed, self.epoch, i)
+        views = self.transform(Image.fromarray(np.asarray(self.images[i])))
+        return views + self.extras(torch.Generator().manual_seed(value))
+
+
+class GlobalBatches(torch.utils.data.Sampler):
+    """This process's slice of every global batch of an epoch (see the module docstring)."""
+
+    def __init__(self, n: int, total: int, seed: int, rank: int, world: int):
+        self.n, self.total, self.seed, self.rank, self.world = n, total, seed, rank, world
+        self.local = total // world
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return self.n // self.total
+
+    def __iter__(self) -> Any:
+        order = torch.randperm(self.n, generator=torch.Generator().manual_seed(_seed_value(self.seed, self.epoch, -1)))
+        for b in range(len(self)):
+            start = b * self.total + self.rank * self.local
+            yield order[start : start + self.local].tolist()
 
 
 def view_transform(model: methods.SSLModel, config: PretrainConfig) -> Any:
@@ -109,29 +140,35 @@ def _collate(batch: list[list[torch.Tensor]]) -> list[torch.Tensor]:
     return [torch.stack(views) for views in zip(*batch)]
 
 
-def _seed_everything(seed: int, epoch: int, rank: int) -> torch.Generator:
-    value = (seed * 1_000_003 + epoch * 1_009 + rank) % 2**31
+def _seed_value(seed: int, epoch: int, index: int) -> int:
+    return keys.seed_of(seed, epoch, index)
+
+
+def _seed_everything(seed: int, epoch: int, index: int) -> int:
+    """Seed torch's, NumPy's and Python's generators for image ``index`` of ``epoch``; return the seed."""
+    value = _seed_value(seed, epoch, index)
     torch.manual_seed(value)
     np.random.seed(value)
     random.seed(value)
-    return torch.Generator().manual_seed(value)
+    return value
 
 
-def _distributed() -> tuple[int, int]:
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
+def schedule(step: int, total: int, warmup: int) -> float:
+    """The learning-rate factor at ``step``: linear warmup over ``warmup`` steps, then cosine to 0."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
 
 @dataclass
 class PretrainResult:
-    """The trained model, the mean loss of every epoch so far, and how many epochs this call ran."""
+    """The trained model, the mean loss of every epoch so far, how many epochs this call ran and how
+    many images it saw (over all processes)."""
 
     model: torch.nn.Module
     history: list[float]
     epochs_run: int
+    images_seen: int = 0
 
 
 def pretrain(
@@ -152,7 +189,7 @@ def pretrain(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rank, world = _distributed()
+    rank, world = distributed.rank_world()
     device = torch.device(config.device)
     identity = {
         "config": asdict(config),
@@ -161,11 +198,22 @@ def pretrain(
     }
     torch.manual_seed(config.seed)  # the initial weights, identical on every rank and every rerun
     model = methods.build(config.method, config.backbone, config.image_size, config.epochs).to(device)
-    opt = methods.optimizer(config.method, model, config.batch_size * world, config.lr)
-    dataset = ViewDataset(images, view_transform(model, config))
-    steps_per_epoch = max(1, math.ceil(len(dataset) / (config.batch_size * world)))
+    if config.batch_size % world:
+        raise ValueError(
+            f"batch_size (the total batch) must be divisible by the {world} processes; got {config.batch_size}"
+        )
+    if len(images) < config.batch_size:
+        raise ValueError(f"batch_size must be at most the {len(images)} training images; got {config.batch_size}")
+    if world > 1 and device.type == "cuda":
+        model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # BatchNorm over the global batch
+    entry = methods.get(config.method)
+    opt = methods.optimizer(config.method, model, config.batch_size, config.lr)
+    dataset = ViewDataset(images, view_transform(model, config), model.sample_extras, config.seed)
+    sampler = GlobalBatches(len(dataset), config.batch_size, config.seed, rank, world)
+    steps_per_epoch = len(sampler)
     total = config.epochs * steps_per_epoch
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / total)))
+    warmup = round(entry.warmup_fraction() * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: schedule(step, total, warmup))
     history: list[float] = []
     start = 0
     ckpt = out / "last.pt"
@@ -192,20 +240,13 @@ def pretrain(
     )
     end = config.epochs if stop_after is None else min(config.epochs, start + stop_after)
     for epoch in range(start, end):
-        generator = _seed_everything(config.seed, epoch, rank)
-        if world > 1:
-            sampler: Any = torch.utils.data.distributed.DistributedSampler(dataset, shuffle=True, seed=config.seed)
-            sampler.set_epoch(epoch)
-        else:
-            sampler = torch.utils.data.RandomSampler(dataset, generator=generator)
+        dataset.epoch = sampler.epoch = epoch
         loader = DataLoader(
             dataset,
-            batch_size=config.batch_size,
-            sampler=sampler,
+            batch_sampler=sampler,
             collate_fn=_collate,
             num_workers=config.num_workers,
-            generator=generator,
-            drop_last=False,
+            pin_memory=device.type == "cuda",
         )
         model.train()
         losses = []
@@ -222,10 +263,16 @@ def pretrain(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             model.before_optimizer_step(step)
+            if entry.clip_grad is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), entry.clip_grad)
             opt.step()
             sched.step()
             model.after_optimizer_step(step)
-            losses.append(float(loss.detach()))
+            value = loss.detach().float()
+            if world > 1:  # the global batch's loss, the same for any number of processes
+                torch.distributed.all_reduce(value)
+                value /= world
+            losses.append(float(value))
         history.append(float(np.mean(losses)))
         if rank == 0:
             with atomic_path(ckpt) as tmp:
@@ -243,4 +290,5 @@ def pretrain(
     if rank == 0:
         with atomic_path(out / "history.json") as tmp:
             tmp.write_text(json.dumps({**identity, "loss": history}))
-    return PretrainResult(model, history, end - start)
+    distributed.barrier()  # the checkpoint is written before any process reads it
+    return PretrainResult(model, history, end - start, (end - start) * steps_per_epoch * config.batch_size)

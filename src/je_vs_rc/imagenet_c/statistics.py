@@ -18,8 +18,10 @@ from ..paper import relative_drop
 from ..theory import methods as theory
 from ..theory.methods import LinearMethod
 
-RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.imagenet_c.pipeline)
-Z = 2.0  # a difference is resolved when it exceeds Z standard errors (the default of every comparison)
+RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.imagenet_c.phases)
+PIXELS = "pixels"  # the method name of the raw-pixel rows: the probe on the images themselves
+BASELINES = (PIXELS, RANDOM_INIT)  # rows that learned nothing by construction; never a paradigm's
+LEVEL = 0.95  # a difference is resolved when its two-sided t interval at this level over seeds excludes 0
 
 
 class Row(TypedDict, total=False):
@@ -63,10 +65,20 @@ class Spread:
     sem: float
     n: int
 
-    def resolved(self, z: float = Z) -> bool:
-        """Whether the mean differs from zero: ``|mean| > z`` standard errors (one value has no error
-        bar and resolves nothing)."""
-        return math.isfinite(self.sem) and abs(self.mean) > z * self.sem
+    def halfwidth(self, level: float = LEVEL) -> float:
+        """Half the width of the two-sided ``level`` t interval of the mean (n - 1 degrees of freedom;
+        NaN for one value). With 3 seeds it is 4.3 standard errors at 95%, not 2."""
+        if self.n < 2 or not math.isfinite(self.sem):
+            return float("nan")
+        from scipy.stats import t
+
+        return float(t.ppf(0.5 + level / 2, self.n - 1)) * self.sem
+
+    def resolved(self, level: float = LEVEL) -> bool:
+        """Whether the mean differs from zero: its ``level`` t interval excludes 0 (one value has no
+        error bar and resolves nothing)."""
+        h = self.halfwidth(level)
+        return math.isfinite(h) and abs(self.mean) > h
 
 
 NO_PAIRS = Spread(float("nan"), float("nan"), float("nan"), 0)
@@ -144,7 +156,7 @@ def summarize(rows: Sequence[Row]) -> list[dict[str, Any]]:
         key=lambda e: (
             e["corruption"],
             e["backbone"],
-            e["method"] != RANDOM_INIT,
+            e["method"] not in BASELINES,
             e["method"],
             e["augment_strength"],
             e["severity"],
@@ -176,13 +188,14 @@ def drops_at(rows: Sequence[Row], strength: int = 0) -> dict[tuple[str, str, str
     }
 
 
-def beyond_random(rows: Sequence[Row], z: float = Z) -> list[dict[str, Any]]:
+def beyond_random(rows: Sequence[Row], level: float = LEVEL) -> list[dict[str, Any]]:
     """For every pretrained cell (method, backbone, corruption, strength, severity), its margin in
     top-1 over the random-init baseline of the same backbone, corruption and severity, paired by
-    seed, and whether it is resolved (``learned``: a positive margin of more than ``z`` standard errors)."""
+    seed, whether it is resolved (``learned``: a positive margin whose ``level`` t interval excludes
+    0), and its margin over the raw pixels (``pixel_margin``; NaN without pixel rows)."""
     out = []
     for e in summarize(rows):
-        if e["method"] == RANDOM_INIT:
+        if e["method"] in BASELINES:
             continue
         cell = {k: e[k] for k in ("method", "backbone", "corruption", "augment_strength", "severity")}
         base = {"method": RANDOM_INIT, **{k: e[k] for k in ("backbone", "corruption", "severity")}}
@@ -196,21 +209,23 @@ def beyond_random(rows: Sequence[Row], z: float = Z) -> list[dict[str, Any]]:
                 "random_top1": e["top1"] - d.mean,
                 "margin": d.mean,
                 "margin_sem": d.sem,
+                "margin_halfwidth": d.halfwidth(level),
                 "seeds": d.n,
-                "learned": d.resolved(z) and d.mean > 0,
+                "learned": d.resolved(level) and d.mean > 0,
+                "pixel_margin": paired(rows, cell, {**base, "method": PIXELS, "backbone": "none"}).mean,
             }
         )
     return out
 
 
-def injection_effects(rows: Sequence[Row], z: float = Z) -> list[dict[str, Any]]:
+def injection_effects(rows: Sequence[Row], level: float = LEVEL) -> list[dict[str, Any]]:
     """App. D.3: for each method, corruption, severity and injection strength > 0, the change in mean
     top-1 over strength 0 on the corrupted test set and on clean data, paired by seed, with standard
     errors."""
     summary = {
         (e["method"], e["backbone"], e["corruption"], e["severity"], e["augment_strength"]): e
         for e in summarize(rows)
-        if e["method"] != RANDOM_INIT
+        if e["method"] not in BASELINES
     }
     out = []
     for method, backbone, corruption, severity, strength in sorted(summary):
@@ -220,7 +235,7 @@ def injection_effects(rows: Sequence[Row], z: float = Z) -> list[dict[str, Any]]
         entry: dict[str, Any] = {**cell, "augment_strength": strength}
         for metric, label in (("top1", "corrupted"), ("top1_clean", "clean")):
             d = paired(rows, {**cell, "augment_strength": strength}, {**cell, "augment_strength": 0}, metric)
-            entry.update({f"gain_{label}": d.mean, f"gain_{label}_sem": d.sem, f"resolved_{label}": d.resolved(z)})
+            entry.update({f"gain_{label}": d.mean, f"gain_{label}_sem": d.sem, f"resolved_{label}": d.resolved(level)})
         out.append(entry)
     return out
 
@@ -241,12 +256,12 @@ def drop_comparison(rows: Sequence[Row], strength: int = 0) -> list[dict[str, An
     corruptions = list(next(iter(paper.TABLE1.values())))
     corruptions += sorted({c for _, _, c in ours} - set(corruptions))
     methods = [m.lower() for m in paper.TABLE1]
-    methods += sorted({m for m, _, _ in ours} - set(methods) - {RANDOM_INIT})
-    methods += [RANDOM_INIT] if any(m == RANDOM_INIT for m, _, _ in ours) else []
+    methods += sorted({m for m, _, _ in ours} - set(methods) - set(BASELINES))
+    methods += [b for b in BASELINES if any(m == b for m, _, _ in ours)]
     out = []
     for corruption in corruptions:
         for method in methods:
-            published = paper.TABLE1.get(method.upper(), {}).get(corruption) if method != RANDOM_INIT else None
+            published = paper.TABLE1.get(method.upper(), {}).get(corruption) if method not in BASELINES else None
             mine = [d for (m, _, c), d in ours.items() if (m, c) == (method, corruption)]
             if len(mine) > 1:
                 raise ValueError(f"{method} on {corruption} was run on several backbones; compare one at a time")

@@ -3,10 +3,11 @@ of its accuracy than joint embedding as the corruption grows?), as data. Its Eng
 ``je_vs_rc.render.imagenet_c_text.verdict_text``; the landing page's row is ``je_vs_rc.checks.table1``.
 
 Per corruption and backbone, at augmentation strength 0 (the paper's setting): methods are compared
-only if each beats the random-init baseline by ``z`` standard errors at every severity (a method that
-did not has learned nothing at this scale, and its drop says nothing about its paradigm); then each
-reconstruction method's drop is compared with each joint-embedding method's, paired by seed, and the
-difference is a finding only if it exceeds ``z`` standard errors.
+only if each beats the random-init baseline at every severity, its margin's t interval over seeds
+(at ``level``, 95%) excluding 0 (a method that did not has learned nothing at this scale, and its drop
+says nothing about its paradigm); then each reconstruction method's drop is compared with each
+joint-embedding method's, paired by seed, and the difference is a finding only if its t interval
+excludes 0. Otherwise the answer is "cannot tell".
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any
 
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from .statistics import (
-    RANDOM_INIT,
+    BASELINES,
+    LEVEL,
     Row,
     Spread,
-    Z,
     beyond_random,
     field,
     paired,
@@ -72,7 +73,7 @@ class Group:
 @dataclass(frozen=True)
 class Verdict:
     groups: tuple[Group, ...]
-    z: float
+    level: float
 
     @property
     def comparisons(self) -> list[Comparison]:
@@ -87,7 +88,9 @@ def _worst_margins(learned: list[dict[str, Any]], methods: set[str]) -> tuple[di
     )
 
 
-def _group(corruption: str, backbone: str, drops: list[dict], learned: list[dict], per_seed: list, z: float) -> Group:
+def _group(
+    corruption: str, backbone: str, drops: list[dict], learned: list[dict], per_seed: list, level: float
+) -> Group:
     worst = _worst_margins(learned, {d["method"] for d in drops})
     failed = {b["method"] for b in worst}
     kept = [d for d in drops if d["method"] not in failed]
@@ -101,15 +104,15 @@ def _group(corruption: str, backbone: str, drops: list[dict], learned: list[dict
     for j in je:
         for r in rc:
             d = paired(per_seed, {"method": r["method"], **where}, {"method": j["method"], **where}, "drop")
-            status = (RC_MORE if d.mean > 0 else JE_MORE) if d.resolved(z) else UNRESOLVED
+            status = (RC_MORE if d.mean > 0 else JE_MORE) if d.resolved(level) else UNRESOLVED
             comparisons.append(Comparison(corruption, backbone, status, j["method"], r["method"], d))
     return Group(corruption, backbone, tuple(comparisons), worst)
 
 
-def compare(rows: Sequence[Row], z: float = Z) -> Verdict:
+def compare(rows: Sequence[Row], level: float = LEVEL) -> Verdict:
     """The :class:`Verdict` of ``rows``: one :class:`Group` per corruption and backbone."""
     plain = [r for r in rows if field(r, "augment_strength") == 0]
-    learned = beyond_random(plain, z)
+    learned = beyond_random(plain, level)
     per_seed = relative_drops(plain)
     drops = summarize_drops(per_seed)
     groups = []
@@ -117,8 +120,8 @@ def compare(rows: Sequence[Row], z: float = Z) -> Verdict:
         here = [
             d
             for d in drops
-            if (d["corruption"], d["backbone"]) == (corruption, backbone) and d["method"] != RANDOM_INIT
+            if (d["corruption"], d["backbone"]) == (corruption, backbone) and d["method"] not in BASELINES
         ]
         cells = [b for b in learned if (b["corruption"], b["backbone"]) == (corruption, backbone)]
-        groups.append(_group(corruption, backbone, here, cells, per_seed, z))
-    return Verdict(tuple(groups), z)
+        groups.append(_group(corruption, backbone, here, cells, per_seed, level))
+    return Verdict(tuple(groups), level)

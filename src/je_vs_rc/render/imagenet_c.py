@@ -13,7 +13,7 @@ from matplotlib.patches import Patch
 
 from .. import paper
 from ..imagenet_c.methods import label as method_label
-from ..imagenet_c.statistics import RANDOM_INIT, paradigm_of
+from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, paradigm_of
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from .style import COLORS, DISPLAY_WIDTH_IN, legend_below, panels, styled
 
@@ -51,10 +51,10 @@ def _line(
 @styled
 def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int = 0) -> Figure:
     """Linear-probe top-1 against corruption severity per method (mean over seeds, band: one std),
-    the random-init baseline dashed; one panel per corruption and backbone."""
-    cells = sorted({(e["corruption"], e["backbone"]) for e in summary})
+    the baselines dashed (random init) and dotted (raw pixels); one panel per corruption and backbone."""
+    cells = sorted({(e["corruption"], e["backbone"]) for e in summary if e["method"] != PIXELS})
     fig, axes = panels(len(cells))
-    paradigms = {e["method"]: paradigm_of(e) for e in summary if e["method"] != RANDOM_INIT}
+    paradigms = {e["method"]: paradigm_of(e) for e in summary if e["method"] not in BASELINES}
     # Coloured by paradigm like the drop chart and the theory chapters; methods of one paradigm
     # differ by line style and marker.
     styles: dict[str, tuple[str, str, str]] = {}
@@ -71,6 +71,9 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
         base = _series(summary, corruption=corruption, backbone=backbone).get(RANDOM_INIT)
         if base:
             _line(ax, base, "top1", "0.4", method_label(RANDOM_INIT), "--")
+        pixels = _series(summary, corruption=corruption, backbone="none").get(PIXELS)
+        if pixels:
+            _line(ax, pixels, "top1", "0.1", method_label(PIXELS), ":")
         ax.set(
             title=f"{corruption.replace('_', ' ')}, {backbone}",
             xlabel="corruption severity",
@@ -85,8 +88,8 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
 def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure:
     """App. D.3 on our run: top-1 against severity for each injection strength, per method; left
     the corrupted test set, right clean data (mean over seeds, band: one std)."""
-    methods = sorted({e["method"] for e in summary if e["method"] != RANDOM_INIT and e["corruption"] == corruption})
-    strengths = sorted({e["augment_strength"] for e in summary if e["method"] != RANDOM_INIT})
+    methods = sorted({e["method"] for e in summary if e["method"] not in BASELINES and e["corruption"] == corruption})
+    strengths = sorted({e["augment_strength"] for e in summary if e["method"] not in BASELINES})
     fig, axes = panels(len(methods), 2, width=3.4, height=2.8)
     for col, method in enumerate(methods):
         for row, (metric, what) in enumerate((("top1", "corrupted test"), ("top1_clean", "clean data"))):
@@ -104,6 +107,9 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
             ax.set(title=f"{method_label(method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
     legend_below(fig)
     return fig
+
+
+BASELINE_TICKS = {RANDOM_INIT: "rand.\ninit", PIXELS: "raw\npixels"}
 
 
 @styled
@@ -134,7 +140,7 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
             ax.text(0.5, 0.97, "ours: not run", transform=ax.transAxes, ha="center", va="top", color="0.3")
         ax.set_xticks(
             range(len(here)),
-            [method_label(e["method"], paradigm=False) if e["method"] != RANDOM_INIT else "rand.\ninit" for e in here],
+            [BASELINE_TICKS.get(e["method"]) or method_label(e["method"], paradigm=False) for e in here],
         )
         ax.set_title(corruption.replace("_", " "))
         ax.grid(axis="x", visible=False)
@@ -145,7 +151,7 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
         Patch(color=JOINT_EMBEDDING.color, label=f"joint embedding ({JOINT_EMBEDDING.short})"),
         Patch(color=RECONSTRUCTION.color, label=f"reconstruction ({RECONSTRUCTION.short})"),
     ]
-    if any(e["method"] == RANDOM_INIT and e["ours"] is not None for e in comparison):
-        handles.append(Patch(color=BASELINE_COLOR, label="random init, frozen (ours only)"))
+    if any(e["method"] in BASELINES and e["ours"] is not None for e in comparison):
+        handles.append(Patch(color=BASELINE_COLOR, label="baselines: raw pixels, random init (ours only)"))
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig

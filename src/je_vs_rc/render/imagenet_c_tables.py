@@ -10,8 +10,9 @@ from typing import Any
 
 from .. import paper
 from ..imagenet_c.methods import label as method_label
-from ..imagenet_c.statistics import RANDOM_INIT, Row, drops_at, summarize
+from ..imagenet_c.statistics import BASELINES, PIXELS, Row, drops_at, summarize
 from ..theory import methods as theory
+from ..words import count
 from .imagenet_c_text import run_caption
 from .tables import markdown_table, split_constant
 
@@ -22,9 +23,9 @@ def pm(mean: float, spread: float) -> str:
 
 
 def wide_table(rows: Sequence[Row], strength: int = 0) -> list[dict[str, Any]]:
-    """One line per method and backbone (the random-init baseline first) and corruption: top-1 at
-    each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
-    summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] == RANDOM_INIT]
+    """One line per method and backbone (the baselines first: raw pixels, random init) and corruption:
+    top-1 at each severity and the relative drop, as "mean ± std over seeds" (the mean alone for one seed)."""
+    summary = [e for e in summarize(rows) if e["augment_strength"] == strength or e["method"] in BASELINES]
     drops = drops_at(rows, strength)
     out: dict[tuple, dict[str, Any]] = {}
     for e in summary:
@@ -34,7 +35,7 @@ def wide_table(rows: Sequence[Row], strength: int = 0) -> list[dict[str, Any]]:
             {
                 "method": method_label(e["method"]),
                 "paradigm": e["paradigm"],
-                "backbone": e["backbone"],
+                "backbone": "–" if e["method"] == PIXELS else e["backbone"],
                 "corruption": e["corruption"].replace("_", " "),
                 "seeds": e["seeds"],
             },
@@ -61,11 +62,18 @@ def run_table_markdown(run: dict[str, Any], what: str, strength: int = 0) -> str
     """A run's :func:`wide_table` as a captioned table: the caption gives its scale and the columns
     that are the same on every line (backbone, corruption, seeds), so the table keeps only what varies."""
     table = wide_table(run["rows"], strength)
-    present = {k: h for k, h in RUN_COLUMNS.items() if any(k in r for r in table)}
+    seeds = {r["seeds"] for r in table}
+    present = {k: h for k, h in RUN_COLUMNS.items() if any(k in r for r in table) and (k != "seeds" or len(seeds) > 1)}
     columns, constant = split_constant(table, present)
+    spread = (
+        "one seed, so no spread"
+        if seeds == {1}
+        else f"mean ± sample standard deviation over {count(max(seeds), 'seed', 'seeds')}"
+    )
     caption = (
-        f"{what}: linear-probe top-1 (%) on the corrupted test set, mean ± sample standard deviation over "
-        f"seeds; {run_caption(run['provenance'])}" + (f"; {constant}" if constant else "") + "."
+        f"{what}: linear-probe top-1 (%) on the corrupted test set, {spread}; {run_caption(run['provenance'])}"
+        + (f"; {constant}" if constant else "")
+        + "."
     )
     return markdown_table(table, columns, caption=caption)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import paper
 from ..imagenet_c.methods import label as method_label
-from ..imagenet_c.statistics import RANDOM_INIT, Spread, Z, injection_help_rate, paradigm_of
+from ..imagenet_c.statistics import BASELINES, LEVEL, PIXELS, RANDOM_INIT, Spread, injection_help_rate, paradigm_of
 from ..imagenet_c.verdict import Comparison, Group, Verdict
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from ..words import count
@@ -20,52 +20,58 @@ def _margins_said(group: Group) -> str:
     """Each method that did not learn, with its smallest margin over the random-init baseline."""
     return "; ".join(
         f"{method_label(b['method'], paradigm=False)} {b['margin']:+.1f}"
-        + (f" ± {b['margin_sem']:.1f}" if math.isfinite(b["margin_sem"]) else " (one seed: no error bar)")
+        + (f" ± {b['margin_halfwidth']:.1f}" if math.isfinite(b["margin_halfwidth"]) else " (one seed: no error bar)")
         + f" points at severity {b['severity']}"
         for b in group.worst_margins
     )
 
 
-def _comparison_said(c: Comparison, d: Spread, z: float) -> str:
+def _level(level: float) -> str:
+    return f"{100 * level:g}% t interval over seeds"
+
+
+def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
     rc, je = method_label(str(c.rc)), method_label(str(c.je))
-    if d.resolved(z):
+    h = d.halfwidth(level)
+    if d.resolved(level):
         return (
-            f"{rc} drops {abs(d.mean):.1f} points {'more' if d.mean > 0 else 'less'} than {je}, "
-            f"{abs(d.mean) / d.sem:.1f} standard errors"
+            f"{rc} drops {abs(d.mean):.1f} ± {h:.1f} points {'more' if d.mean > 0 else 'less'} than {je} "
+            f"({_level(level)}, which excludes 0)"
             + (" (the paper's direction)" if d.mean > 0 else " (against the paper's direction)")
         )
+    spread = f"± {h:.1f} points ({_level(level)})" if math.isfinite(h) else "points (one seed: no interval)"
     return (
-        f"the drops of {rc} and {je} differ by {d.mean:+.1f} ± {d.sem:.1f} points, which does not resolve "
-        "a difference (inconclusive at this scale)"
+        f"the drops of {rc} and {je} differ by {d.mean:+.1f} {spread}, an interval that holds 0: "
+        "we cannot tell at this scale"
     )
 
 
-def _group_said(group: Group, z: float) -> list[str]:
+def _group_said(group: Group, level: float) -> list[str]:
     where = f"{group.corruption.replace('_', ' ')} on {group.backbone}"
     failed = ", ".join(method_label(m, paradigm=False) for m in group.not_learned)
-    beat = f"did not beat the random-init baseline by {z:g} standard errors at every severity"
+    beat = f"did not beat the random-init baseline at every severity ({_level(level)})"
     if group.inconclusive:
         reason = (
             f"{failed} {beat}; smallest margins {_margins_said(group)}"
             if failed
             else "one paradigm is missing from this backbone"
         )
-        return [f"{where}: inconclusive at this scale ({reason})."]
+        return [f"{where}: we cannot tell at this scale ({reason})."]
     said = [f"{where}: {failed} {beat} ({_margins_said(group)}) and is left out of the comparison."] if failed else []
     return said + [
-        f"{where}: {_comparison_said(c, c.difference, z)}." for c in group.comparisons if c.difference is not None
+        f"{where}: {_comparison_said(c, c.difference, level)}." for c in group.comparisons if c.difference is not None
     ]
 
 
 def verdict_text(verdict: Verdict) -> str:
     """The verdict in words: one sentence per comparison (and per method left out), per corruption and backbone."""
-    return " ".join(s for g in verdict.groups for s in _group_said(g, verdict.z))
+    return " ".join(s for g in verdict.groups for s in _group_said(g, verdict.level))
 
 
-def injection_text(effects: Sequence[dict[str, Any]], z: float = Z) -> str:
+def injection_text(effects: Sequence[dict[str, Any]], level: float = LEVEL) -> str:
     """App. D.3's count on our run, in words: where injection ran, the share of configurations whose
     mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
-    many gains and losses exceed ``z`` standard errors (the part that is evidence)."""
+    many gains and losses are resolved (t interval at ``level``; the part that is evidence)."""
     if not effects:
         return "This run holds no injected configurations."
     strengths = sorted({e["augment_strength"] for e in effects})
@@ -80,7 +86,8 @@ def injection_text(effects: Sequence[dict[str, Any]], z: float = Z) -> str:
         losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
         said.append(
             f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
-            f"them; {count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} exceed {z:g} standard errors."
+            f"them; {count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} are resolved "
+            f"({_level(level)} excluding 0)."
         )
     return " ".join(said)
 
@@ -134,6 +141,9 @@ def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
             base = next((e for e in here if e["method"] == RANDOM_INIT and e["ours"] is not None), None)
             if base is not None:
                 sentence += f", and the frozen random initialisation drops {base['ours']:.1f}%"
+            pixels = next((e for e in here if e["method"] == PIXELS and e["ours"] is not None), None)
+            if pixels is not None:
+                sentence += f", the raw pixels {pixels['ours']:.1f}%"
             said.append(sentence + ".")
     if not said:
         return "Our run shares no corruption with both paradigms of the paper's table."
@@ -164,8 +174,11 @@ def drop_chart_caption(comparison: Sequence[dict[str, Any]], meta: dict[str, Any
             else "one seed, so no error bar."
         )
     ]
-    if any(e["method"] == RANDOM_INIT and e["ours"] is not None for e in comparison):
-        said.append("Grey: the same backbone frozen at its random initialisation (the paper has no such baseline).")
+    if any(e["method"] in BASELINES and e["ours"] is not None for e in comparison):
+        said.append(
+            "Grey: the baselines, the probe on the raw pixels and on the same backbone frozen at its random "
+            "initialisation (the paper has neither)."
+        )
     differ = [
         *(["the data (ours not ImageNet)"] if p["dataset"] != "imagefolder" else []),
         *([f"the pretraining ({p['epochs']} epochs, not 500)"] if p["epochs"] != 500 else []),

@@ -1,0 +1,235 @@
+"""``--plan``: what a parameter file will cost, phase by phase, before anything runs.
+
+Each phase's work is counted from the parameter file (images decoded, corrupted, seen in
+pretraining, passed through a frozen backbone, fitted by the probe) and multiplied by per-image
+costs measured by ``benchmarks/bench_imagenet_c_costs.py`` (committed in
+``benchmarks/imagenet_c_costs.json``):
+
+- CPU work (decoding, corrupting, augmenting) in seconds per image on one core of the machine that
+  ran the benchmark, divided over the cores the run gives it (``cpus``);
+- accelerator work as floating-point operations per image, counted on the real models, divided by
+  an assumed sustained throughput per GPU (``tflops``; the default, :data:`TFLOPS`, is an assumption,
+  said in the output, not a measurement: no GPU ran this benchmark).
+
+A pretraining phase is limited by the slower of the two (the GPUs, or the augmentation workers
+feeding them). Disk is the caches' size; memory is what one process holds (chunks, a model with
+its optimiser state), since every cached array is read memory-mapped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import corruptions
+
+COSTS = Path(__file__).resolve().parents[3] / "benchmarks" / "imagenet_c_costs.json"
+TFLOPS = 300.0  # assumed sustained bf16 throughput per GPU: ~30% of an H100's dense peak (989 TFLOP/s)
+IMAGENET_1K = (1_281_167, 50_000, 1000)  # training images, validation images, classes
+MNIST = (60_000, 10_000, 10)
+
+
+@dataclass
+class Phase:
+    """One phase's estimate."""
+
+    name: str
+    work: str
+    seconds: float
+    disk_bytes: float = 0.0
+    memory_bytes: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def costs(path: str | Path = COSTS) -> dict[str, Any]:
+    """The committed per-image costs (FileNotFoundError naming the benchmark that makes them)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: run python benchmarks/bench_imagenet_c_costs.py")
+    return json.loads(path.read_text())
+
+
+def _sizes(cfg: Any) -> tuple[int, int, int, str]:
+    """Training images, test images (per corruption and severity), classes, and where they came from."""
+    from . import folders
+
+    if cfg.dataset == "mnist":
+        n_train, n_test, classes = MNIST
+        said = "MNIST"
+    else:
+        root = Path(cfg.data_root or "")
+        if (root / "train").is_dir() and (root / "val").is_dir():
+            train = folders.listing(root / "train")
+            n_train, classes = len(train.files), len(train.classes)
+            n_test = len(folders.listing(root / "val", train.classes).files)
+            said = f"counted in {root}"
+        else:
+            n_train, n_test, classes = IMAGENET_1K
+            said = f"{root} not found here: ImageNet-1k's sizes assumed"
+    n_train = min(n_train, cfg.train_images or n_train)
+    n_test = min(n_test, cfg.test_images or n_test)
+    return n_train, n_test, classes, said
+
+
+def _nearest(table: dict[str, float], corruption: str, severity: int) -> tuple[float, bool]:
+    """The measured cost of ``corruption`` at ``severity``, or at the nearest measured severity."""
+    measured = {int(k.split("/")[1]): v for k, v in table.items() if k.split("/")[0] == corruption}
+    if not measured:
+        return max(table.values()), False
+    nearest = min(measured, key=lambda s: (abs(s - severity), -s))
+    return measured[nearest], True
+
+
+def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = TFLOPS) -> list[Phase]:
+    """The phases of ``cfg`` on ``gpus`` accelerators fed by ``cpus`` cores (default: one process
+    per GPU with ``num_workers`` workers each)."""
+    table = costs()
+    size = str(cfg.image_size)
+    if size not in table:
+        raise ValueError(f"no measured costs at image_size {cfg.image_size}; measured: {sorted(table)}")
+    cpu, flops = table[size]["cpu"], table[size]["flops"]
+    cpus = cpus or gpus * max(1, cfg.num_workers)
+    n_train, n_test, classes, said = _sizes(cfg)
+    pixels = cfg.image_size**2 * 3
+    seeds = list(cfg.seeds)
+    draws = len(seeds) if getattr(cfg, "corruption_seed", None) is None else 1
+    grid = [(c, s) for c in cfg.corruptions for s in cfg.severities]
+    unknown = [c for c in cfg.corruptions if not _nearest(cpu["corrupt"], c, 1)[1]]
+    phases = []
+
+    decode = n_train * cpu["decode_train"] + n_test * (
+        cpu["decode_imagenet_c"] * len(grid) if cfg.imagenet_c_root else cpu["decode_train"]
+    )
+    corrupt = (
+        sum(_nearest(cpu["corrupt"], c, s)[0] * (n_train + (0 if cfg.imagenet_c_root else n_test)) for c, s in grid)
+        * draws
+    )
+    arrays_train = 1 + len(grid) * draws
+    arrays_test = len(grid) if cfg.imagenet_c_root else 1 + len(grid) * draws
+    data = Phase(
+        "data",
+        f"decode {n_train:,} training and {n_test:,} test images; corrupt them for "
+        f"{len(grid)} corruption x severity cells x {draws} draw{'s' * (draws != 1)}",
+        ((decode if cfg.dataset == "imagefolder" else 0.0) + corrupt) / cpus,
+        disk_bytes=(arrays_train * n_train + arrays_test * n_test) * pixels,
+        memory_bytes=256 * pixels * 2,
+        notes=[f"sizes: {said}"]
+        + ([f"{', '.join(unknown)}: not benchmarked, the slowest measured corruption assumed"] if unknown else []),
+    )
+    phases.append(data)
+
+    jobs = []
+    for strength in cfg.augment_strengths:
+        severities = cfg.severities if not strength or cfg.augment_severities is None else cfg.augment_severities
+        jobs += [(strength, c, s, seed) for c in cfg.corruptions for s in severities for seed in seeds]
+    image_epochs = cfg.epochs * (n_train // cfg.batch_size) * cfg.batch_size
+    gpu_s = cpu_s = 0.0
+    for m in cfg.methods:
+        per_image = flops["pretrain_step"][m]
+        for strength, c, _, _ in jobs:
+            gpu_s += image_epochs * per_image / (tflops * 1e12 * gpus)
+            extra = cpu["inject_extra"].get(f"{m}/{c}", max(cpu["inject_extra"].values())) if strength else 0.0
+            cpu_s += image_epochs * (cpu["augment"][m] + extra) / cpus
+    params = max(flops["parameters"].values())
+    runs = len(jobs) * len(cfg.methods)
+    phases.append(
+        Phase(
+            "pretrain",
+            f"{runs} runs ({len(cfg.methods)} methods x {len(jobs)} (strength, corruption, severity, seed)) of "
+            f"{cfg.epochs} epochs x {n_train:,} images",
+            max(gpu_s, cpu_s),
+            disk_bytes=sum(flops["parameters"][m] for m in cfg.methods) * len(jobs) * 4 * 3,
+            memory_bytes=params * 16,
+            notes=[
+                f"accelerators {_hours(gpu_s)}, augmentation on {cpus} cores {_hours(cpu_s)}: "
+                + ("the GPUs limit" if gpu_s >= cpu_s else "the CPU workers limit; give more num_workers"),
+                "memory: weights, gradients and AdamW's two moments in fp32; activations not counted",
+            ],
+        )
+    )
+
+    backbones = sorted({cfg.backbone_of(m) for m in cfg.methods})
+    per_cell_sets = 2 if cfg.imagenet_c_root else 4  # corrupted train + test, and clean train + test
+    sets_images = (n_train + n_test) * (per_cell_sets // 2)
+    feat_s, feat_disk = 0.0, 0.0
+    models = [(m, cfg.backbone_of(m)) for m in cfg.methods for _ in jobs]
+    if cfg.random_init:
+        models += [("random_init", b) for b in backbones for _ in grid for _ in seeds]
+    for _, b in models:
+        feat_s += sets_images * flops["features"][b] / (tflops * 1e12 * gpus)
+        feat_disk += sets_images * flops["feature_dim"][b] * 4
+    phases.append(
+        Phase(
+            "features",
+            f"{len(models)} frozen models x {sets_images:,} images",
+            feat_s,
+            disk_bytes=feat_disk,
+            memory_bytes=256 * pixels * 4,
+        )
+    )
+
+    cells = len(models) * (per_cell_sets // 2)
+    dims = max(flops["feature_dim"][b] for b in backbones)
+    fits = len(cfg.probe_weight_decays) + 1
+    sgd = cfg.device != "cpu"
+    sweeps = cfg.probe_epochs if sgd else cfg.probe_iters
+    probe_flops = cells * fits * sweeps * n_train * dims * classes * 6
+    phases.append(
+        Phase(
+            "probe",
+            f"{cells} probes x {fits} fits ({len(cfg.probe_weight_decays)} weight decays, then the refit) on "
+            f"{n_train:,} x {dims} features, {classes} classes",
+            probe_flops / (tflops * 1e12 * gpus) if sgd else probe_flops / 2e10,
+            memory_bytes=n_train * dims * 4,
+            notes=[
+                f"mini-batch SGD, {cfg.probe_epochs} epochs, on the accelerators (probes shared among processes)"
+                if sgd
+                else f"full-batch L-BFGS ({cfg.probe_iters} iterations) on one CPU core at an assumed 20 GFLOP/s"
+            ],
+        )
+    )
+    return phases
+
+
+def _hours(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _bytes(n: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n / 1e3:.0f} kB"
+
+
+def report(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = TFLOPS) -> str:
+    """The plan as text: one line per phase (time, disk, memory per process), notes, the total and
+    the assumptions."""
+    phases = estimate(cfg, gpus, cpus, tflops)
+    meta = costs()[str(cfg.image_size)]
+    lines = [f"plan for {gpus} GPU{'s' * (gpus != 1)} fed by {cpus or gpus * max(1, cfg.num_workers)} CPU cores:"]
+    for p in phases:
+        lines.append(
+            f"  {p.name:<9} {_hours(p.seconds):>9}  disk {_bytes(p.disk_bytes):>9}  memory/process "
+            f"{_bytes(p.memory_bytes):>9}  {p.work}"
+        )
+        lines += [f"            - {n}" for n in p.notes]
+    total = sum(p.seconds for p in phases)
+    lines.append(f"  total     {_hours(total):>9}  disk {_bytes(sum(p.disk_bytes for p in phases)):>9}")
+    lines.append(
+        f"assumed: {tflops:g} TFLOP/s sustained per GPU (not measured); CPU costs measured on "
+        f"{meta['cpu']['measured']['machine']} on {meta['cpu']['measured']['date']} "
+        f"(load average {meta['cpu']['measured']['load_average_at_start']}); FLOPs counted on the real models "
+        f"(benchmarks/bench_imagenet_c_costs.py)"
+    )
+    if math.isfinite(total) and total > 48 * 3600:
+        lines.append(f"that is {total / 86400:.1f} days on these {gpus} GPUs")
+    corruptions.validate(cfg.corruptions, cfg.severities)
+    return "\n".join(lines)
