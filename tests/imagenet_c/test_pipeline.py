@@ -270,3 +270,11 @@ def test_runner_checks_the_params_file_relative_to_the_chapter(tmp_path):
     with pytest.raises(ValueError, match=r"severity must be one of \[1, 2, 3, 4, 5\]; got 7"):
         run.validate_deep(path, full)
     run.validate_deep(path, {**full, "results_path": "saved.json"})  # showing a saved run checks nothing
+
+
+@pytest.mark.data
+def test_without_the_clean_probe_top1_clean_is_nan_and_no_clean_features(tmp_path):
+    cfg = ExperimentConfig(**{**SMALL, "train_images": 32, "clean_probe": False, "out_dir": str(tmp_path)})
+    out = pipeline.run(cfg)
+    assert np.isnan(out["rows"][0]["top1_clean"]) and np.isfinite(out["rows"][0]["top1"])
+    assert out["provenance"]["throughput"]["feature_images"] == 32 + 16  # the corrupted sets only

@@ -45,6 +45,7 @@ class ExperimentConfig:
     seeds: Sequence[int] = (0,)  # each a full replicate: data subset, corruption draws, weights, probe split
     random_init: bool = True  # also probe each backbone frozen at its random initialisation
     pixels: bool = True  # also probe the raw pixels (average-pooled to at most 32 px a side)
+    clean_probe: bool = True  # also probe every representation on clean images (top1_clean; NaN if not)
     corruption_seed: int | None = None  # the corruption draws: None, each seed its own; an integer, one fixed set
     augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these (0: none)
     augment_severities: Sequence[int] | None = None  # severities at which strengths > 0 run (None: all of severities)
@@ -154,7 +155,7 @@ class ExperimentConfig:
             extra = [s for s in self.augment_severities if s not in self.severities]
             if extra:
                 raise ValueError(f"augment_severities must be among severities {list(self.severities)}; got {extra}")
-        for name in ("random_init", "pixels"):
+        for name in ("random_init", "pixels", "clean_probe"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false; got {getattr(self, name)!r}")
         if self.corruption_seed is not None:

@@ -98,12 +98,14 @@ def _cached(cache: Path, name: str, key: str, labels: np.ndarray, shape: tuple, 
 
 @dataclass(frozen=True)
 class Split:
-    """One seed's data: the clean training and test sets and their corrupted versions by (corruption, severity)."""
+    """One seed's data: the clean training and test sets and their corrupted versions by (corruption,
+    severity); ``clean_probe``: whether the rows are also probed on the clean sets."""
 
     train: ImageSet
     test: ImageSet | None
     corrupted_train: dict[tuple[str, int], ImageSet]
     corrupted_test: dict[tuple[str, int], ImageSet]
+    clean_probe: bool = True
 
 
 def _clean(cfg: ExperimentConfig, split: str, seed: int, cache: Path, classes: tuple[str, ...] | None, pool: Any):
@@ -154,7 +156,7 @@ def data(cfg: ExperimentConfig, cache: Path, pool: Any = None) -> dict[int, Spli
                     if test is None
                     else _corrupted(test, name, severity, draw + 1, cache, pool)
                 )
-        out[seed] = Split(train, test, ctrain, ctest)
+        out[seed] = Split(train, test, ctrain, ctest, cfg.clean_probe and test is not None)
     return out
 
 
@@ -297,9 +299,9 @@ def rows(cfg: ExperimentConfig, trained: dict[Job, str]) -> list[Row]:
 
 
 def _sets(row: Row, split: Split) -> list[ImageSet]:
-    """The image sets a row is probed on: corrupted train and test, then clean train and test (if any)."""
+    """The image sets a row is probed on: corrupted train and test, then clean train and test (if probed)."""
     sets = [split.corrupted_train[row.corruption, row.severity], split.corrupted_test[row.corruption, row.severity]]
-    return sets + ([split.train, split.test] if split.test is not None else [])
+    return sets + ([split.train, split.test] if split.clean_probe else [])
 
 
 @dataclass

@@ -152,7 +152,7 @@ def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = T
     )
 
     backbones = sorted({cfg.backbone_of(m) for m in cfg.methods})
-    per_cell_sets = 2 if cfg.imagenet_c_root else 4  # corrupted train + test, and clean train + test
+    per_cell_sets = 2 if cfg.imagenet_c_root or not cfg.clean_probe else 4  # corrupted train + test (+ clean)
     sets_images = (n_train + n_test) * (per_cell_sets // 2)
     feat_s, feat_disk = 0.0, 0.0
     models = [(m, cfg.backbone_of(m)) for m in cfg.methods for _ in jobs]
