@@ -8,7 +8,9 @@ lowest and highest severity of the run, and scores each rate by the linear probe
 top-1: the probe's held-out 10% of the training images (``val_top1``), never the test set. The rate
 with the best mean validation top-1 over the two severities is chosen (ties: the smaller rate).
 
-    python benchmarks/imagenet_c_lr_pilot.py [--out runs/imagenet_c_lr_pilot]
+    [torchrun --nproc_per_node N] benchmarks/imagenet_c_lr_pilot.py [--out runs/imagenet_c_lr_pilot]
+
+(under torchrun the processes share every phase, and the numbers are those of one process).
 
 writes ``benchmarks/imagenet_c_cpu/lr_pilot.json`` (every rate's validation top-1, the choice, the
 settings, the load and the wall time); ``params/imagenet_c_cpu.yml`` takes its choice.
@@ -22,7 +24,7 @@ import os
 import time
 from pathlib import Path
 
-from je_vs_rc.imagenet_c import methods, pipeline
+from je_vs_rc.imagenet_c import distributed, methods, pipeline
 from je_vs_rc.provenance import code_commit
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/imagenet_c_lr_pilot")
     args = parser.parse_args(argv)
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        distributed.init("cpu")
+    rank, world = distributed.rank_world()
     start, load = time.perf_counter(), round(os.getloadavg()[0], 1)
     scores: dict[str, dict[str, float]] = {}
     chosen: dict[str, float] = {}
@@ -61,11 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         for factor in FACTORS:
             rate = paper * factor
             cfg = pipeline.ExperimentConfig(**{**BASE, "methods": [method], "lr": {method: rate}, "out_dir": args.out})
-            rows = pipeline.run(cfg)["rows"]
-            scores[method][f"{rate:.6g}"] = sum(r["val_top1"] for r in rows) / len(rows)
-            print(method, rate, scores[method][f"{rate:.6g}"], flush=True)
+            rows = pipeline.run(cfg).get("rows", [])  # rank 0 only
+            if rank == 0:
+                scores[method][f"{rate:.6g}"] = sum(r["val_top1"] for r in rows) / len(rows)
+                print(method, rate, scores[method][f"{rate:.6g}"], flush=True)
+        if rank != 0:
+            continue
         best = max(scores[method].items(), key=lambda kv: (kv[1], -float(kv[0])))
         chosen[method] = float(best[0])
+    if rank != 0:
+        return 0
     OUT.write_text(
         json.dumps(
             {
@@ -76,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 "factors_of_paper_rate": list(FACTORS),
                 "settings": {k: v for k, v in BASE.items() if k not in ("methods",)},
                 "code_commit": code_commit(),
+                "processes": world,
                 "load_average_at_start": load,
                 "wall_seconds": round(time.perf_counter() - start, 1),
             },
