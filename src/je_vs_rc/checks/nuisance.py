@@ -137,7 +137,7 @@ def level_summary(payload: dict[str, Any], level: str) -> dict[str, Any]:
     nets = network_methods(payload)
     net_paradigm = {m: paradigm_of(payload, m) for m in nets}
     net_needed = {m: alignment_needed(payload, "cells", m, level) for m in nets}
-    closed = [m.key for m in theory_methods.encoder_methods()]
+    closed = [m.key for m in theory_methods.PAPER_ENCODERS]
     closed_needed = {m: alignment_needed(payload, "closed_form", m, level) for m in closed}
     ths = _rows(payload, "levels", level=level)
     return {
@@ -207,7 +207,7 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
     nuisance R^2 at the smallest and the largest alignment."""
     grid = alphas(payload)
     rows = []
-    closed = [m.key for m in theory_methods.encoder_methods()]
+    closed = [m.key for m in theory_methods.PAPER_ENCODERS]
     entries = [("cells", m, method_label(payload, m)) for m in network_methods(payload)]
     entries += [("closed_form", m, f"closed form {theory_methods.get(m).short}") for m in closed]
     for level in levels(payload):

@@ -32,7 +32,7 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
     fig, axes = panels(len(levels), width=3.6, height=3.3)
     spread = 0.06  # sideways offset between methods, in log10 alpha
     for ax, level in zip(axes[0], levels):
-        for m in theory_methods.encoder_methods():
+        for m in theory_methods.PAPER_ENCODERS:
             mean = [
                 np.mean(list(verdicts.by_seed(payload, "closed_form", method=m.key, level=level, alpha=a).values()))
                 for a in alphas

@@ -286,7 +286,7 @@ def _seed_rows(data: NuisanceData, cfg: GridConfig, seed: int) -> tuple[list, li
                 "variance": data.variance[level],
                 "switch": data.switch,
                 "regime": th.regime,
-                **{f"alpha_{m.key}": th.threshold(m) for m in theory_methods.encoder_methods()},
+                **{f"alpha_{m.key}": th.threshold(m) for m in theory_methods.PAPER_ENCODERS},
             }
         )
     torch.manual_seed(seed)

@@ -235,7 +235,7 @@ def register(method: Method) -> Method:
     if not paradigm.has_threshold:
         raise ValueError(
             f"paradigm must be a self-supervised method of the theory's registry, one of "
-            f"{[m.key for m in theory_methods.encoder_methods()]}; got {method.paradigm!r}"
+            f"{[m.key for m in theory_methods.PAPER_ENCODERS]}; got {method.paradigm!r}"
         )
     METHODS[method.name] = method
     return method

@@ -405,7 +405,7 @@ def closed_forms(data: NuisanceData, level: str | None, alphas: list[float]) -> 
         S = mom.C + alpha**2 * aligned
         S_is = sym_inv_sqrt(S, "S")
         scores = {}
-        for method in methods.encoder_methods():
+        for method in methods.PAPER_ENCODERS:
             E = method.solve(S, G[method.key], cfg.k, S_is).encoder
             top1, top1_clean = probe_top1(
                 X @ E.T, data.y_train, [(test @ E.T, data.y_test), (data.x_test @ E.T, data.y_test)]
