@@ -131,111 +131,123 @@ class LinearStudy:
     steps_per_second: dict[str, float]
 
 
+def _study_data(cfg: LinearStudyConfig, setting: Setting) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed, stacked: corrupted data (n x d) and two labels linear in the signal plus a little noise."""
+    data, labels = [], []
+    for seed in cfg.seeds:
+        rng = np.random.default_rng(seed)
+        X = setting.clean_data(cfg.n, rng)
+        data.append(X + setting.corruption(cfg.n, rng))
+        B = rng.standard_normal((setting.k, 2))
+        labels.append(X @ setting.signal_basis().T @ B + 0.1 * rng.standard_normal((cfg.n, 2)))
+    return np.stack(data), np.stack(labels)
+
+
+def _models(cfg: LinearStudyConfig, ladder: list, extra: list) -> tuple[np.ndarray, ...]:
+    """Per model (alphas, steps, batch sizes, seeds, penalty weights): the ladder at ``cfg.alpha`` first, then
+    each ``extra`` (what, alpha, penalty weight) for every seed at the largest budget and batch."""
+    rows = [(cfg.alpha, t, b, s, cfg.penalty) for t, b, s in ladder]
+    rows += [
+        (alpha, cfg.steps[-1], cfg.batch_sizes[-1], s, lam) for _, alpha, lam in extra for s in range(len(cfg.seeds))
+    ]
+    return tuple(np.array(column) for column in zip(*rows))
+
+
+def _against_closed_form(variant, F_all, D_all, ladder: list, X_all, Y_all, sigma: np.ndarray, k: int):
+    """The ladder's models against the closed form: (distance, relative objective gap); NaN where training diverged
+    (step size too large for this variant)."""
+    dist, rel = np.empty(len(ladder)), np.empty(len(ladder))
+    for i, (_, _, s) in enumerate(ladder):
+        F = F_all[i]
+        if not np.all(np.isfinite(F)):
+            dist[i] = rel[i] = np.nan
+            continue
+        D = None if D_all is None else D_all[i]
+        dist[i], rel[i] = variant.against_closed_form(F, D, X_all[s], Y_all[s], sigma, k)
+    return dist, rel
+
+
+def _recovery(F_all: np.ndarray, first: int, count: int, signal_basis: np.ndarray) -> np.ndarray:
+    """Distance of models ``first .. first + count`` to the clean-data closed form's row space Q_1 (signal
+    coordinates): Props 4.3/4.4's target."""
+    return np.array(
+        [
+            subspace_distance(F_all[i], signal_basis) if np.all(np.isfinite(F_all[i])) else np.nan
+            for i in range(first, first + count)
+        ]
+    )
+
+
+def _penalty_scales(cfg: LinearStudyConfig, setting: Setting, F_all, first: int, X_all) -> tuple[np.ndarray, ...]:
+    """Per penalty weight and seed: the trained features' scales (eigenvalues of ``W S W^T``; NaN where a weight
+    too large for the step size diverged) and their predicted optimum (:func:`penalty_feature_scales`)."""
+    k, S_n = setting.k, len(cfg.seeds)
+    sc, pr = [], []
+    for p, lam in enumerate(cfg.penalties):
+        for s in range(S_n):
+            i = first + p * S_n + s
+            S, G = augmented_moments(X_all[s], setting.sigma(cfg.alpha))
+            omega = joint_embedding_from_moments(S, G, k)[1]
+            finite = np.all(np.isfinite(F_all[i]))
+            sc.append(np.sort(np.linalg.eigvalsh(F_all[i] @ S @ F_all[i].T))[::-1] if finite else np.full(k, np.nan))
+            pr.append(penalty_feature_scales(omega, k, lam))
+    return np.array(sc).reshape(len(cfg.penalties), S_n, k), np.array(pr).reshape(len(cfg.penalties), S_n, k)
+
+
 def run_linear_study(cfg: LinearStudyConfig) -> LinearStudy:
     """Train every variant over the ladder, the recovery alignments and the penalty weights."""
     setting = cfg.setting()
     th = thresholds(setting.signal_energy, setting.lam_theta, setting.lam_gamma)
     alpha_threshold = {m.key: th.threshold(m.key) for m in methods.PAPER_ENCODERS}
     k = setting.k
-    data, labels = [], []
-    for seed in cfg.seeds:
-        rng = np.random.default_rng(seed)
-        X = setting.clean_data(cfg.n, rng)
-        data.append(X + setting.corruption(cfg.n, rng))
-        B = rng.standard_normal((k, 2))
-        labels.append(X @ setting.signal_basis().T @ B + 0.1 * rng.standard_normal((cfg.n, 2)))
-    X_all, Y_all = np.stack(data), np.stack(labels)
+    X_all, Y_all = _study_data(cfg, setting)
     S_n, B_n, T_n = len(cfg.seeds), len(cfg.batch_sizes), len(cfg.steps)
     ladder = [(t, b, s) for t in cfg.steps for b in cfg.batch_sizes for s in range(S_n)]
-    sd_theta = np.sqrt(setting.lam_theta)
-    sd_gamma = np.sqrt(setting.lam_gamma)
     distance, gap, recovery, rates = {}, {}, {}, {}
     scales = predicted = np.zeros((0, S_n, k))
     for name, (method, constraint) in VARIANTS.items():
         # Models: the ladder at cfg.alpha, then (methods with a threshold) the recovery alignments, then (penalty)
         # the penalty weights.
-        alphas = [cfg.alpha] * len(ladder)
-        steps = [t for t, _, _ in ladder]
-        batch = [b for _, b, _ in ladder]
-        seeds = [s for _, _, s in ladder]
-        penalty = [cfg.penalty] * len(ladder)
-        extra = []
         variant = trained_variant(method)
         has_threshold = method in alpha_threshold  # Props 4.3/4.4: the self-supervised methods
+        extra = []
         if has_threshold:
             extra += [("recovery", r * alpha_threshold[method], cfg.penalty) for r in cfg.recovery_ratios]
         if constraint == "penalty":
             extra += [("penalty", cfg.alpha, lam) for lam in cfg.penalties]
-        for _, alpha, lam in extra:
-            for s in range(S_n):
-                alphas.append(alpha)
-                steps.append(cfg.steps[-1])
-                batch.append(cfg.batch_sizes[-1])
-                seeds.append(s)
-                penalty.append(lam)
+        alphas, steps, batch, seeds, penalty = _models(cfg, ladder, extra)
         problems = Problems(
             X_all,
-            np.array(seeds),
-            np.tile(sd_theta, (len(seeds), 1)),
-            np.array(alphas)[:, None] * sd_gamma,
+            seeds,
+            np.tile(np.sqrt(setting.lam_theta), (len(seeds), 1)),
+            alphas[:, None] * np.sqrt(setting.lam_gamma),
             Y=Y_all if variant.needs_labels else None,
-            steps=np.array(steps),
-            batch_size=np.array(batch),
-            penalty=np.array(penalty),
+            steps=steps,
+            batch_size=batch,
+            penalty=penalty,
         )
-        trained = train(
-            problems,
-            TrainConfig(
-                method,
-                k=k,
-                steps=cfg.steps[-1],
-                lr=cfg.lr,
-                optimizer=cfg.optimizer,
-                constraint=constraint,
-                penalty=cfg.penalty,
-                seed=cfg.seeds[0],
-            ),
+        train_cfg = TrainConfig(
+            method,
+            k=k,
+            steps=cfg.steps[-1],
+            lr=cfg.lr,
+            optimizer=cfg.optimizer,
+            constraint=constraint,
+            penalty=cfg.penalty,
+            seed=cfg.seeds[0],
         )
+        trained = train(problems, train_cfg)
         rates[name] = cfg.steps[-1] / trained.seconds
         F_all = trained.encoder_matrix()
         D_all = trained.decoder_matrix() if variant.has_decoder else None
-        n_ladder = len(ladder)
-        dist, rel = np.empty(n_ladder), np.empty(n_ladder)
-        for i, (_, _, s) in enumerate(ladder):
-            F = F_all[i]
-            if not np.all(np.isfinite(F)):  # diverged (step size too large for this variant): reported as NaN
-                dist[i] = rel[i] = np.nan
-                continue
-            dist[i], rel[i] = variant.against_closed_form(
-                F, None if D_all is None else D_all[i], X_all[s], Y_all[s], setting.sigma(cfg.alpha), k
-            )
-        distance[name] = dist.reshape(T_n, B_n, S_n)
-        gap[name] = rel.reshape(T_n, B_n, S_n)
+        dist, rel = _against_closed_form(variant, F_all, D_all, ladder, X_all, Y_all, setting.sigma(cfg.alpha), k)
+        distance[name], gap[name] = dist.reshape(T_n, B_n, S_n), rel.reshape(T_n, B_n, S_n)
+        n_rec = len(cfg.recovery_ratios) * S_n
         if has_threshold:
-            n_rec = len(cfg.recovery_ratios) * S_n
-            rec = np.empty(n_rec)
-            for j in range(n_rec):
-                i = n_ladder + j
-                # The clean-data closed form's row space is Q_1 (signal coordinates): Props 4.3/4.4's target.
-                rec[j] = (
-                    subspace_distance(F_all[i], setting.signal_basis()) if np.all(np.isfinite(F_all[i])) else np.nan
-                )
+            rec = _recovery(F_all, len(ladder), n_rec, setting.signal_basis())
             recovery[name] = rec.reshape(len(cfg.recovery_ratios), S_n)
         if constraint == "penalty":
-            first = n_ladder + (len(cfg.recovery_ratios) * S_n)
-            sc, pr = [], []
-            for p, lam in enumerate(cfg.penalties):
-                for s in range(S_n):
-                    i = first + p * S_n + s
-                    S, G = augmented_moments(X_all[s], setting.sigma(cfg.alpha))
-                    omega = joint_embedding_from_moments(S, G, k)[1]
-                    finite = np.all(np.isfinite(F_all[i]))  # a weight too large for the step size diverges
-                    sc.append(
-                        np.sort(np.linalg.eigvalsh(F_all[i] @ S @ F_all[i].T))[::-1] if finite else np.full(k, np.nan)
-                    )
-                    pr.append(penalty_feature_scales(omega, k, lam))
-            scales = np.array(sc).reshape(len(cfg.penalties), S_n, k)
-            predicted = np.array(pr).reshape(len(cfg.penalties), S_n, k)
+            scales, predicted = _penalty_scales(cfg, setting, F_all, len(ladder) + n_rec, X_all)
     omega = np.array(
         [joint_embedding_from_moments(*augmented_moments(X, setting.sigma(cfg.alpha)), k)[1][:k] for X in X_all]
     )
