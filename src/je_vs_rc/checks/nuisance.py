@@ -400,3 +400,23 @@ def r2_sentence(payload: dict[str, Any]) -> str:
         if parts:
             said.append(f"Under {level} noise, the nuisance explains " + "; ".join(parts) + " (R², seed means).")
     return " ".join(said)
+
+
+def baseline_sentence(payload: dict[str, Any]) -> str:
+    """The baselines per noise level: the probe on raw pixels and on the random initialisation (seed means)."""
+    said = []
+    for level in (CLEAN, *levels(payload)):
+        values = {
+            base: t_interval(by_seed(payload, "baselines", baseline=base, level=level).values())[0]
+            for base in ("raw pixels", "random init")
+        }
+        said.append(
+            f"{values['raw pixels']:.1f} and {values['random init']:.1f} {'on' if level == CLEAN else 'under'} "
+            f"{level}{' images' if level == CLEAN else ' noise'}"
+        )
+    return (
+        "The probe on raw pixels and on the encoder at its random initialisation scores "
+        + "; ".join(said)
+        + " (top-1, seed means; the probe on all 784 pixels is supervised learning on the corrupted images, the "
+        "setting of Prop 4.2)."
+    )
