@@ -420,3 +420,25 @@ def baseline_sentence(payload: dict[str, Any]) -> str:
         + " (top-1, seed means; the probe on all 784 pixels is supervised learning on the corrupted images, the "
         "setting of Prop 4.2)."
     )
+
+
+def clean_test_sentence(payload: dict[str, Any]) -> str:
+    """What the encoders pretrained on corrupted images score on clean test images, at the smallest alignment of
+    each noise level, beside their score on the corrupted ones (seed means)."""
+    a = alphas(payload)[0]
+    said = []
+    for level in levels(payload):
+        parts = []
+        for m in network_methods(payload):
+            clean = by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a)
+            corrupted = by_seed(payload, "cells", method=m, level=level, alpha=a)
+            if clean:
+                parts.append(
+                    f"{method_label(payload, m)} {np.mean(list(clean.values())):.1f} "
+                    f"({np.mean(list(corrupted.values())):.1f} corrupted)"
+                )
+        if parts:
+            said.append(f"under {level} noise {', '.join(parts)}")
+    if not said:
+        return ""
+    return f"On clean test images, the encoders pretrained at α = {a:g} score " + "; ".join(said) + "."
