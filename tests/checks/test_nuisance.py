@@ -185,3 +185,15 @@ def test_source_sentence_names_missing_runs(committed):
     payload["cells"] = [c for c in payload["cells"] if not (c["seed"] == 2 and c["level"] == "weak")]
     text = answer.source_sentence(payload, committed)
     assert ("did not finish: 20 runs of" in text and "seed 2" in text) == committed
+
+
+def test_sentences_on_readouts_name_every_method_and_level():
+    payload = planted(THEORY)
+    clean = answer.clean_test_sentence(payload)
+    assert clean.startswith("On clean test images, the encoders pretrained at α = 0 score")
+    assert all(f"under {lv} noise" in clean for lv in THEORY) and all(m in clean for m in ("BYOL", "masked AE"))
+    r2 = answer.r2_sentence(payload)
+    # Planted: R^2 = 0.5 below each method's alignment, 0 from it on; at alpha = 0 every method is below it.
+    assert (
+        "Under strong noise, the nuisance explains 0.50 for joint-embedding and 0.50 for reconstruction at α = 0" in r2
+    )
