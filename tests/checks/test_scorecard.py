@@ -101,6 +101,7 @@ def _line(model, match, ours, paper):
         "paper_converges": paper,
         "markers_within": 10 if match else 3,
         "markers": 10,
+        "markers_needed": 8,
     }
 
 

@@ -176,3 +176,6 @@ def test_marker_factors_are_symmetric_and_take_zero():
     line = mnist.line_comparison(np.array([1.0] * 8 + [10.0, 0.2]), np.ones(10))
     assert line["markers_within"] == 8 and line["match"] and line["worst_factor"] == 10.0
     assert not mnist.line_comparison(np.array([1.0] * 7 + [10.0] * 3), np.ones(10))["match"]
+    # A thinned grid: 80% of 3 markers rounds up to all 3.
+    assert mnist.markers_needed(10) == 8 and mnist.markers_needed(3) == 3 and mnist.markers_needed(5) == 4
+    assert not mnist.line_comparison(np.array([1.0, 1.0, 10.0]), np.ones(3))["match"]

@@ -116,9 +116,9 @@ def figure3_column_score(
 ) -> Score:
     """One column of Figure 3 from chapter 7's line-by-line comparison (``comparison_rows``): a line
     reproduces the paper's if it converges or fails as the paper's does and matches its markers (at
-    least ``LINE_MARKERS_MATCHING`` of them within ``MATCH_FACTOR``). ``closest``, if given, is appended
+    least ``markers_needed`` of them within ``MATCH_FACTOR``). ``closest``, if given, is appended
     (the reading of the protocol that comes closest, for a column that differs)."""
-    from ..simulate.figure3 import LINE_MARKERS_MATCHING, MATCH_FACTOR
+    from ..simulate.figure3 import MATCH_FACTOR
 
     lines = [r for r in rows if r["model"] == method]
     shape = sum(bool(r["ours_converges"] == r["paper_converges"]) for r in lines)
@@ -131,7 +131,7 @@ def figure3_column_score(
         len(lines),
         f"{dataset}: {share(shape, len(lines))} lines converge or fail as the paper's do; "
         f"{share(values, len(lines))} match its markers ({markers} of {n_markers} within a factor "
-        f"{MATCH_FACTOR:g}; a line matches with {LINE_MARKERS_MATCHING} of its {n_markers // max(len(lines), 1)})"
+        f"{MATCH_FACTOR:g}; a line matches with {lines[0]['markers_needed']} of its {lines[0]['markers']})"
         + (f"; {closest}" if closest else ""),
     )
 

@@ -42,6 +42,7 @@ from .._io import atomic_path
 from ..theory import methods as registry
 from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
 from ..theory.methods import PAPER_METHODS, EncoderMethod, LinearMethod, Methods, SupervisedMethod
+from ..words import count
 from .figure3 import Fig3Config, Fig3Result, one_hot, pca, probe_mse, protocol_draws
 
 FEATURES = ("encoder", "unwhitened", "decoder")
@@ -309,7 +310,8 @@ def readings_for(
                 f"{provenance['load_average_at_start']:.0f})",
             )
     results = run_readings(images, labels, config)
-    return results, {key: READINGS[key][0] for key in results}, f"computed in this build ({len(config.seeds)} seeds)"
+    seeds = count(len(config.seeds), "seed", "seeds")
+    return results, {key: READINGS[key][0] for key in results}, f"computed in this build ({seeds})"
 
 
 def main(argv: list[str] | None = None) -> int:
