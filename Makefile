@@ -45,8 +45,8 @@ book-fresh:  ## rebuild from scratch: re-executes every chapter (use after editi
 	rm -rf _build
 	$(MAKE) book
 
-test: env data  ## the full test suite (what CI runs)
-	$(BIN)/python -m pytest
+test: env data  ## the full test suite (what CI runs), on every core (pytest-xdist)
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 site-check: env  ## open every page of _build/html in headless Chromium (needs `make book` first)
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) || \
