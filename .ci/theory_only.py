@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,24 +69,29 @@ def main() -> int:
     deep = {name for name in names if any(p in (REPO / "notebooks" / f"{name}.md").read_text() for p in TORCH_PACKAGES)}
     if not deep or len(names) - len(deep) < 10:
         sys.exit(f"theory-only: expected 10 or more theory chapters and some deep ones; got {names}, deep {deep}")
-    for chapter in names:
+
+    def timed(chapter: str) -> tuple[subprocess.CompletedProcess[str], float]:
         start = time.monotonic()
-        result = run(python, "-m", "je_vs_rc.run", chapter, "--out", out, timeout=1800)
-        seconds = time.monotonic() - start
-        if chapter in deep:  # one line from the runner, with the guard's message (the package's __init__.py)
-            lines = [line for line in result.stderr.splitlines() if line.startswith("error:") and DEEP_HINT in line]
-            if result.returncode != 2 or not lines or "Traceback" in result.stderr or seconds > DEEP_SECONDS:
-                sys.exit(
-                    f"theory-only: {chapter} should stop at once naming {DEEP_HINT!r}; exit {result.returncode} "
-                    f"after {seconds:.0f} s:\n{result.stderr[-3000:]}"
-                )
-            print(f"theory-only: {chapter} stops after {seconds:.0f} s: {lines[-1]}")
-            continue
-        check(result, f"chapter {chapter}")
-        executed = Path(result.stdout.strip().splitlines()[-1])
-        if not executed.is_file():
-            sys.exit(f"theory-only: {chapter} wrote no notebook ({executed})")
-        print(f"theory-only: {chapter} executed in {seconds:.0f} s")
+        return run(python, "-m", "je_vs_rc.run", chapter, "--out", out, timeout=1800), time.monotonic() - start
+
+    # The chapters run concurrently, one per core (each in its own kernel); results are read in order.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    with ThreadPoolExecutor(cores) as pool:
+        for chapter, (result, seconds) in zip(names, pool.map(timed, names)):
+            if chapter in deep:  # one line from the runner, with the guard's message (the package's __init__.py)
+                lines = [line for line in result.stderr.splitlines() if line.startswith("error:") and DEEP_HINT in line]
+                if result.returncode != 2 or not lines or "Traceback" in result.stderr or seconds > DEEP_SECONDS:
+                    sys.exit(
+                        f"theory-only: {chapter} should stop at once naming {DEEP_HINT!r}; exit {result.returncode} "
+                        f"after {seconds:.0f} s:\n{result.stderr[-3000:]}"
+                    )
+                print(f"theory-only: {chapter} stops after {seconds:.0f} s: {lines[-1]}")
+                continue
+            check(result, f"chapter {chapter}")
+            executed = Path(result.stdout.strip().splitlines()[-1])
+            if not executed.is_file():
+                sys.exit(f"theory-only: {chapter} wrote no notebook ({executed})")
+            print(f"theory-only: {chapter} executed in {seconds:.0f} s")
     return 0
 
 

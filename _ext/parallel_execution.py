@@ -5,7 +5,8 @@ the sum of the chapters' run times. With ``execute_notebooks: cache``, this exte
 (``env-before-read-docs``): every page Sphinx is about to read whose code is not in the jupyter-cache
 yet is read and executed as myst-nb would (its reader, the page's folder as working directory, the
 configured timeout and error policy), in worker processes, one per core, the longest-running first
-(run times of earlier builds, kept in the cache; unknown ones first); each executed notebook is stored
+(run times of earlier builds, kept in the cache; on a cold build, the pages named by the Sphinx setting
+``parallel_execution_first``, then the others in order); each executed notebook is stored
 in the cache the way myst-nb stores it. myst-nb then finds every page in the cache, so a cold build
 takes about as long as its slowest chapter. A notebook that fails is not stored: myst-nb executes it
 again and reports the error as usual (``-W`` fails the build).
@@ -69,11 +70,14 @@ def _execute_uncached(app: Any, env: Any, docnames: list[str]) -> None:
             todo.append((docname, path, notebook, reader.read_fmt))
     if len(todo) < 2:
         return  # nothing to gain: myst-nb executes a single page itself
-    # Longest first: the run times of earlier builds of the same page (unknown: first of all).
+    # Longest first: the run times of earlier builds of the same page; pages never run before go first,
+    # those named in parallel_execution_first ahead of the others (a stable sort keeps the rest in order).
     seconds = {}
     for record in cache.list_cache_records():
         seconds[record.uri] = max(seconds.get(record.uri, 0.0), record.data.get("execution_seconds", 0.0))
+    first = list(app.config.parallel_execution_first)
     todo.sort(key=lambda item: -seconds.get(str(item[1]), float("inf")))
+    todo.sort(key=lambda item: first.index(item[0]) if item[0] in first and str(item[1]) not in seconds else len(first))
     workers = min(len(todo), _workers())
     logger.info(f"executing {len(todo)} notebooks in parallel, {workers} at a time (parallel_execution)")
     start = time.monotonic()
@@ -104,5 +108,6 @@ def _execute_uncached(app: Any, env: Any, docnames: list[str]) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
+    app.add_config_value("parallel_execution_first", [], "env")
     app.connect("env-before-read-docs", _execute_uncached)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,8 +1,11 @@
 """The paper-scale Figure 3 sweep as a whole process, alone and beside two busy processes, with the
 package's BLAS threading policy (one thread for small linear algebra, ``theory/linalg.py``) and
-without it (OpenBLAS's default threads everywhere).
+without it (OpenBLAS's default threads everywhere), and optionally an older version of the package.
 
-    .venv/bin/python benchmarks/bench_load.py [--repeats 3] [--busy-limit 600]
+    .venv/bin/python benchmarks/bench_load.py [--repeats 3] [--busy-limit 600] [--before OLD/src]
+
+``--before`` adds the package found under that ``src`` folder (e.g. ``git archive 14cc37b src | tar -x
+-C /tmp/old``), run with OpenBLAS's default threads as it was.
 
 Each run is a fresh ``python`` process: import, load MNIST, PCA, the 5-seed sweep. The busy processes
 are started by this script (pure-Python loops, one core each), end by themselves after
@@ -21,8 +24,10 @@ import sys
 import time
 
 SWEEP = """
-import je_vs_rc.theory.linalg as linalg
-linalg._Threads.enabled = {policy}
+import je_vs_rc
+if {policy} is not None:
+    import je_vs_rc.theory.linalg as linalg
+    linalg._Threads.enabled = {policy}
 from je_vs_rc import data
 from je_vs_rc.simulate.figure3 import Fig3Config, figure3_sweep
 images, labels = data.load("mnist")
@@ -31,10 +36,14 @@ figure3_sweep(images, labels, Fig3Config())
 BUSY = "import time\nend = time.monotonic() + {limit}\nwhile time.monotonic() < end:\n    pass\n"
 
 
-def timed(policy: bool) -> tuple[float, float]:
-    """(wall, user + system CPU) seconds of one whole sweep process."""
+def timed(policy: bool | None, src: str | None) -> tuple[float, float]:
+    """(wall, user + system CPU) seconds of one whole sweep process (``src``: the package to import)."""
+    env = dict(os.environ)
+    env.pop("OPENBLAS_NUM_THREADS", None)  # the package's own policy, or OpenBLAS's default
+    if src:
+        env["PYTHONPATH"] = src
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", SWEEP.format(policy=policy)])
+    proc = subprocess.Popen([sys.executable, "-c", SWEEP.format(policy=policy)], env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
@@ -42,12 +51,12 @@ def timed(policy: bool) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def measure(repeats: int) -> dict[str, dict[str, float]]:
-    runs: dict[str, list[tuple[float, float]]] = {"policy": [], "default threads": []}
+def measure(repeats: int, settings: dict[str, tuple[bool | None, str | None]]) -> dict[str, dict[str, float]]:
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in settings}
     loads = [os.getloadavg()[0]]
     for _ in range(repeats):
-        for name in runs:
-            runs[name].append(timed(name == "policy"))
+        for name, setting in settings.items():
+            runs[name].append(timed(*setting))
             loads.append(os.getloadavg()[0])
     return {
         name: {
@@ -64,13 +73,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--busy-limit", type=float, default=600.0, help="seconds the busy processes live at most")
+    parser.add_argument("--before", help="src folder of an older version, timed with default BLAS threads")
     args = parser.parse_args()
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+    settings: dict[str, tuple[bool | None, str | None]] = {"policy": (True, here), "default threads": (False, here)}
+    if args.before:
+        settings["before, default threads"] = (None, args.before)
     print(f"{os.cpu_count()} cores; load averages at start {os.getloadavg()}")
-    results = {"alone": measure(args.repeats)}
+    results = {"alone": measure(args.repeats, settings)}
     busy = [subprocess.Popen([sys.executable, "-c", BUSY.format(limit=args.busy_limit)]) for _ in range(2)]
     try:
         time.sleep(1.0)
-        results["beside 2 busy processes"] = measure(args.repeats)
+        results["beside 2 busy processes"] = measure(args.repeats, settings)
     finally:
         for proc in busy:
             proc.terminate()

@@ -28,3 +28,10 @@ def test_toc_lists_every_chapter_and_page():
 
 def test_no_committed_ipynb_beside_sources():
     assert not list((REPO / "notebooks").glob("*.ipynb")) and not list((REPO / "book").glob("*.ipynb"))
+
+
+def test_the_chapters_started_first_are_in_the_book():
+    """_ext/parallel_execution.py starts these first on a cold build: a name not in _toc.yml would be ignored."""
+    config = yaml.safe_load((REPO / "_config.yml").read_text())
+    first = config["sphinx"]["config"]["parallel_execution_first"]
+    assert first and set(first) <= set(toc_files())
