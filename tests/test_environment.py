@@ -248,3 +248,15 @@ def test_lock_installs_on_each_platform(tmp_path, platform, name, resolves):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "numpy" in installed and ("torch" in installed) == (name == FULL)
     assert any(GPU.match(p) for p in installed) == (name == FULL and "manylinux" in platform)
+
+
+def test_openmp_threads_sleep_when_idle_unless_told_otherwise():
+    """torch's OpenMP threads spin for work by default, which on a busy machine made training 100 times
+    slower (issue 25): importing the package (before torch) asks them to sleep, keeping a user's choice."""
+    code = "import os, je_vs_rc; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "ACTIVE"

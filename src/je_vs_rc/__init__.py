@@ -6,7 +6,15 @@ Layers, each importing only the ones above it: ``theory`` (the mathematics, nump
 ``render`` (figures and tables). The deep-learning code lives apart in ``deep``.
 """
 
-from .theory.augmentations import augmentation_covariance
+import os
+
+# torch's OpenMP threads (chapters 08 and 12) sleep when they have no work instead of spinning for it:
+# beside other jobs, spinning threads made a small training loop 100 times slower, with the same
+# results (issue 25, benchmarks/README.md). Read when torch loads, so set here, before any chapter
+# imports it; an explicit setting is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from .theory.augmentations import augmentation_covariance  # noqa: E402
 from .theory.joint_embedding import joint_embedding
 from .theory.reconstruction import reconstruction
 from .theory.setting import Setting, augmented_moments
