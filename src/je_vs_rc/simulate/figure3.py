@@ -155,15 +155,17 @@ def _pixel_blocks(images: np.ndarray, scale: float) -> Iterator[tuple[slice, np.
 
 
 def _pixel_pca(images: np.ndarray, scale: float, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`pca` of ``images * scale`` (images in 0..255) without a float copy of the images. The sums
-    of pixels and of their products are integers below 2^53, exact in float64 in any order: for raw
-    pixels (scale 1) this is :func:`pca` to the last bit."""
+    """:func:`pca` of ``images * scale`` (images in 0..255), to the last bit. For raw pixels (scale 1) the
+    sums of pixels and of their products are integers below 2^53, exact in float64 in any order, so they
+    are accumulated block by block without a float copy of the images; other scales round, and take
+    :func:`pca`'s path (a float copy) to round as it does."""
+    if scale != 1.0 or not np.issubdtype(images.dtype, np.integer):
+        return pca(np.multiply(images, scale), k)
     n, second = images.shape[0], np.zeros((images.shape[1], images.shape[1]))
     with all_threads():
         for _, block in _pixel_blocks(images, 1.0):
             second += block.T @ block
-    mean = images.sum(axis=0, dtype=np.int64 if np.issubdtype(images.dtype, np.integer) else float) * scale / n
-    return _components(mean, second * scale**2 / n, k)
+    return _components(images.sum(axis=0, dtype=np.int64) / n, second / n, k)
 
 
 def _scores(images: np.ndarray, scale: float, mean: np.ndarray, comps: np.ndarray) -> np.ndarray:
