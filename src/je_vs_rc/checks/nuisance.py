@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from ..theory import methods as theory_methods
+from ..theory.linalg import single_threaded_module
 from ..words import count
 
 CLEAN = "clean"
@@ -442,3 +443,7 @@ def clean_test_sentence(payload: dict[str, Any]) -> str:
     if not said:
         return ""
     return f"On clean test images, the encoders pretrained at α = {a:g} score " + "; ".join(said) + "."
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from ..theory import methods
-from ..theory.linalg import sym_inv_sqrt
+from ..theory.linalg import single_threaded_module, sym_inv_sqrt
 from ..theory.setting import Setting
 from ..theory.thresholds import Thresholds, thresholds
 
@@ -414,3 +414,7 @@ def closed_forms(data: NuisanceData, level: str | None, alphas: list[float]) -> 
             scores[method.key] = ClosedFormScore(top1, top1_clean, r2)
         out.append(scores)
     return out
+
+
+# Every public function above runs on one BLAS thread (theory/linalg.py says why).
+single_threaded_module(globals())
