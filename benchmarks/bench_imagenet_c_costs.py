@@ -107,7 +107,7 @@ def flop_costs(size: int) -> dict:
     from PIL import Image
     from torch.utils.flop_counter import FlopCounterMode
 
-    from je_vs_rc.imagenet_c import methods
+    from je_vs_rc.imagenet_c import methods, networks
 
     torch.set_num_threads(1)
     pretrain, features, parameters, dims = {}, {}, {}, {}
@@ -124,7 +124,7 @@ def flop_costs(size: int) -> dict:
         parameters[method] = sum(p.numel() for p in model.parameters())
     for backbone in sorted(set(BACKBONES[size].values())):
         # train mode: in eval mode torch's fused attention kernel runs, which the counter does not see
-        net = methods.random_init(backbone, size, 0).train()
+        net = networks.random_init(backbone, size, 0).train()
         with torch.no_grad(), FlopCounterMode(display=False) as count:
             out = net.features(torch.zeros(1, 3, size, size))
         features[backbone], dims[backbone] = count.get_total_flops(), out.shape[1]

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from je_vs_rc.imagenet_c import config, methods
+from je_vs_rc.imagenet_c import config, methods, networks
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, pretrain
 from je_vs_rc.theory.methods import JOINT_EMBEDDING
 
@@ -134,7 +134,7 @@ def test_dino_head_computes_lightlys_head():
     with pytest.warns(FutureWarning, match="weight_norm"):  # why we build our own
         theirs = DINOProjectionHead(16, 32, 8, 64)
     torch.manual_seed(0)
-    ours = methods._dino_head_class()(16, 32, 8, 64)
+    ours = networks.dino_head_class()(16, 32, 8, 64)
     x = torch.randn(5, 16)
     torch.testing.assert_close(ours(x), theirs(x))
     assert [p.requires_grad for p in ours.last_layer.parameters()] == [False, True]  # fixed norm, as lightly's

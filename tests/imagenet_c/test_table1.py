@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from je_vs_rc.imagenet_c import corruptions, methods, phases, pipeline, results, statistics
+from je_vs_rc.imagenet_c import corruptions, methods, networks, phases, pipeline, results, statistics
 from je_vs_rc.imagenet_c.config import ExperimentConfig
 from je_vs_rc.imagenet_c.pretrain import PretrainConfig, view_transform
 from je_vs_rc.imagenet_c.verdict import compare
@@ -58,8 +58,8 @@ def test_grid_has_the_random_init_baseline_and_one_backbone(tiny_run):
 def test_random_init_features_are_the_seeded_untrained_backbone(tiny_run, tmp_path):
     x = torch.rand(4, 3, 32, 32)
     with torch.no_grad():
-        a, b = (methods.random_init("vit_tiny", 32, 0).features(x) for _ in range(2))
-        c = methods.random_init("vit_tiny", 32, 1).features(x)
+        a, b = (networks.random_init("vit_tiny", 32, 0).features(x) for _ in range(2))
+        c = networks.random_init("vit_tiny", 32, 1).features(x)
     assert torch.equal(a, b) and not torch.allclose(a, c)
     # the pipeline's random-init rows do not depend on the corruption being learned: the clean-data
     # score of a seed is the same at every severity (same frozen weights, same clean images)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import corruptions, datasets, methods, probe
+from . import corruptions, datasets, methods, networks, probe
 
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "runs" / "imagenet_c"
 
@@ -111,9 +111,9 @@ class ExperimentConfig:
         if len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
         if isinstance(self.backbones, str):
-            if self.backbones != "paper" and self.backbones not in methods.BACKBONES:
+            if self.backbones != "paper" and self.backbones not in networks.BACKBONES:
                 raise ValueError(
-                    f"backbones must be 'paper', one of {list(methods.BACKBONES)} (every method on it) "
+                    f"backbones must be 'paper', one of {list(networks.BACKBONES)} (every method on it) "
                     f"or a mapping method -> backbone; got {self.backbones!r}"
                 )
         else:

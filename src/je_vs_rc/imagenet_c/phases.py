@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_path
-from . import corruptions, datasets, distributed, folders, keys, methods, probe
+from . import corruptions, datasets, distributed, folders, keys, methods, networks, probe
 from .config import ExperimentConfig
 from .statistics import BASELINES, PIXELS, RANDOM_INIT
 
@@ -346,7 +346,7 @@ def features_all(
         if row.method == PIXELS:
             model = None
         elif row.method == RANDOM_INIT:
-            model = methods.random_init(row.backbone, cfg.image_size, row.seed).to(cfg.device)
+            model = networks.random_init(row.backbone, cfg.image_size, row.seed).to(cfg.device)
         else:
             model = load_model(cfg, row.job, row.model_key, cache)
         if model is not None:
