@@ -107,6 +107,15 @@ class ExperimentConfig:
     def validate(self, data: bool = True) -> None:
         """Raise ValueError (or FileNotFoundError for missing data) naming the first bad parameter;
         ``data=False`` checks the settings but not that the data and the device are there (``--plan``)."""
+        self._validate_methods()
+        self._validate_grid()
+        self._validate_run()
+        self._validate_device(data)
+        if data:
+            self._validate_data()
+
+    def _validate_methods(self) -> None:
+        """The methods and the backbone each runs on."""
         _names_list("methods", self.methods, list(methods.METHODS))
         if len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
@@ -123,6 +132,9 @@ class ExperimentConfig:
                 raise ValueError(f"backbones must name a backbone for every method; missing {missing}")
         for m in self.methods:
             methods.check_backbone(m, self.backbone_of(m))
+
+    def _validate_grid(self) -> None:
+        """Corruptions, severities, sizes, budgets, seeds and injection strengths."""
         corruptions.validate(self.corruptions, self.severities)
         for name in ("image_size", "epochs", "batch_size", "probe_iters", "probe_epochs"):
             _positive_int(name, getattr(self, name))
@@ -155,6 +167,9 @@ class ExperimentConfig:
             extra = [s for s in self.augment_severities if s not in self.severities]
             if extra:
                 raise ValueError(f"augment_severities must be among severities {list(self.severities)}; got {extra}")
+
+    def _validate_run(self) -> None:
+        """Switches, threads and workers, learning rates, probe, paths and checkpoints."""
         for name in ("random_init", "pixels", "clean_probe"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false; got {getattr(self, name)!r}")
@@ -191,6 +206,8 @@ class ExperimentConfig:
                     )
                 if not Path(path).is_file():
                     raise ValueError(f"checkpoints[{m!r}] must be an existing file; got {path!r}")
+
+    def _validate_device(self, data: bool) -> None:
         if not isinstance(self.device, str):
             raise ValueError(f"device must be a string such as 'cpu' or 'cuda'; got {self.device!r}")
         if data and self.device.startswith("cuda"):
@@ -198,8 +215,6 @@ class ExperimentConfig:
 
             if not torch.cuda.is_available():
                 raise ValueError(f"device is {self.device!r} but no CUDA device is available; use 'cpu'")
-        if data:
-            self._validate_data()
 
     def _validate_data(self) -> None:
         if self.dataset not in datasets.DATASETS:
