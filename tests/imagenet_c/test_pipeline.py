@@ -26,7 +26,12 @@ def test_chapter_parameters_are_the_configs_defaults():
     from je_vs_rc.run import parameters
 
     cell = parameters(CHAPTER)
-    assert set(cell) - set(ExperimentConfig.names()) == {"params_file", "results_path", "committed_results"}
+    assert set(cell) - set(ExperimentConfig.names()) == {
+        "params_file",
+        "results_path",
+        "committed_results",
+        "committed_pilot",
+    }
     assert {k: cell[k] for k in ExperimentConfig.names()} == ExperimentConfig.defaults()
 
 

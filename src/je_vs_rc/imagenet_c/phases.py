@@ -315,7 +315,7 @@ class Features:
     def __call__(self, start: int, stop: int) -> np.ndarray:
         import torch
 
-        batch = torch.as_tensor(np.asarray(self.images[start:stop]), device=self.device)
+        batch = torch.as_tensor(np.array(self.images[start:stop]), device=self.device)  # a copy: caches are read-only
         x = batch.permute(0, 3, 1, 2).float() / 255.0
         if self.model is None:
             side = x.shape[-1]

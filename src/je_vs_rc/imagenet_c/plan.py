@@ -144,7 +144,7 @@ def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = T
             disk_bytes=sum(flops["parameters"][m] for m in cfg.methods) * len(jobs) * 4 * 3,
             memory_bytes=params * 16,
             notes=[
-                f"accelerators {_hours(gpu_s)}, augmentation on {cpus} cores {_hours(cpu_s)}: "
+                f"accelerators {duration(gpu_s)}, augmentation on {cpus} cores {duration(cpu_s)}: "
                 + ("the GPUs limit" if gpu_s >= cpu_s else "the CPU workers limit; give more num_workers"),
                 "memory: weights, gradients and AdamW's two moments in fp32; activations not counted",
             ],
@@ -194,7 +194,8 @@ def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = T
     return phases
 
 
-def _hours(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """Seconds in the unit that reads best (s, min, h)."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 2 * 3600:
@@ -202,7 +203,8 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def _bytes(n: float) -> str:
+def size(n: float) -> str:
+    """Bytes in the unit that reads best (kB to TB)."""
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}"
@@ -217,12 +219,12 @@ def report(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = TFL
     lines = [f"plan for {gpus} GPU{'s' * (gpus != 1)} fed by {cpus or gpus * max(1, cfg.num_workers)} CPU cores:"]
     for p in phases:
         lines.append(
-            f"  {p.name:<9} {_hours(p.seconds):>9}  disk {_bytes(p.disk_bytes):>9}  memory/process "
-            f"{_bytes(p.memory_bytes):>9}  {p.work}"
+            f"  {p.name:<9} {duration(p.seconds):>9}  disk {size(p.disk_bytes):>9}  memory/process "
+            f"{size(p.memory_bytes):>9}  {p.work}"
         )
         lines += [f"            - {n}" for n in p.notes]
     total = sum(p.seconds for p in phases)
-    lines.append(f"  total     {_hours(total):>9}  disk {_bytes(sum(p.disk_bytes for p in phases)):>9}")
+    lines.append(f"  total     {duration(total):>9}  disk {size(sum(p.disk_bytes for p in phases)):>9}")
     lines.append(
         f"assumed: {tflops:g} TFLOP/s sustained per GPU (not measured); CPU costs measured on "
         f"{meta['cpu']['measured']['machine']} on {meta['cpu']['measured']['date']} "

@@ -149,3 +149,30 @@ def paper_table_markdown() -> str:
         f"relative drop from severity {lo} to {hi}" + (f"; {constant}" if constant else "") + "."
     )
     return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))
+
+
+def plan_table_markdown(phases: Sequence[Any], caption: str) -> str:
+    """``plan.estimate``'s phases as a captioned table: time, disk, memory per process, the work."""
+    from ..imagenet_c.plan import duration, size
+
+    rows = [
+        {
+            "phase": p.name,
+            "time": duration(p.seconds),
+            "disk": size(p.disk_bytes),
+            "memory": size(p.memory_bytes),
+            "work": p.work,
+        }
+        for p in phases
+    ]
+    rows.append(
+        {
+            "phase": "total",
+            "time": duration(sum(p.seconds for p in phases)),
+            "disk": size(sum(p.disk_bytes for p in phases)),
+            "memory": "",
+            "work": "",
+        }
+    )
+    columns = {"phase": "phase", "time": "time", "disk": "disk", "memory": "memory per process", "work": "work"}
+    return markdown_table(rows, columns, caption=caption)

@@ -213,10 +213,77 @@ def scale(meta: dict[str, Any]) -> str:
         f"{listed(c.replace('_', ' ') for c in p['corruptions'])} at severities {listed(p['severities'])}; "
         + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
         + f"{count(len(p['seeds']), 'seed', 'seeds')}; {meta['device']}, torch {meta['torch']}, "
-        f"{count(meta.get('torch_threads', '?'), 'thread', 'threads')}; {meta['wall_seconds'] / 60:.0f} min wall time"
+        + (f"{meta['world_size']} processes (torchrun, gloo), " if meta.get("world_size", 1) > 1 else "")
+        + f"{count(meta.get('torch_threads', '?'), 'thread', 'threads')}"
+        + (" each" if meta.get("world_size", 1) > 1 else "")
+        + f"; {meta['wall_seconds'] / 60:.0f} min wall time"
         + (
             ""
             if meta.get("complete", True)
             else f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"
         )
+    )
+
+
+def rates_text(meta: dict[str, Any], pilot: dict[str, Any] | None) -> str:
+    """The learning rates a run used, against the paper's scaled to its batch, and how they were chosen
+    (the pilot's selection rule and file, if the run's rates are the pilot's choice)."""
+    from ..imagenet_c import methods
+
+    p = meta["parameters"]
+    chosen = p.get("lr") or {}
+    said = []
+    for m in p["methods"]:
+        paper_rate = methods.get(m).lr_at_256 * p["batch_size"] / 256
+        rate = chosen.get(m, paper_rate)
+        said.append(
+            f"{method_label(m, paradigm=False)} {rate:.3g} ({rate / paper_rate:.3g} times the paper's {paper_rate:.3g})"
+        )
+    line = f"Learning rates at batch {p['batch_size']}: {'; '.join(said)}."
+    if not chosen:
+        return line + " They are the paper's (App. D.1.1), scaled linearly to the batch."
+    if pilot is not None and all(pilot["chosen"].get(m) == pilot_round(chosen[m]) for m in chosen):
+        tried = ", ".join(f"{f:g}" for f in pilot["factors_of_paper_rate"])
+        return line + (
+            f" Each was chosen by a pilot (benchmarks/imagenet_c_cpu/lr_pilot.json) among {tried} times the paper's "
+            f"rate, on a seed this run does not use ({pilot['settings']['seeds'][0]}), by the {pilot['selection']}."
+        )
+    return line + " They were set by hand: no committed pilot chose them."
+
+
+def pilot_round(x: float) -> float:
+    """A rate as the pilot records it (6 significant digits), so a parameter file's copy compares equal."""
+    return float(f"{x:.6g}")
+
+
+def pixels_text(margins: Sequence[dict[str, Any]]) -> str:
+    """How the pretrained cells compare with the raw pixels (their mean margins over the pixel probe)."""
+    have = [b for b in margins if math.isfinite(b.get("pixel_margin", float("nan")))]
+    if not have:
+        return "This run has no raw-pixel rows."
+    above = sum(b["pixel_margin"] > 0 for b in have)
+    lo, hi = min(b["pixel_margin"] for b in have), max(b["pixel_margin"] for b in have)
+    return (
+        f"Against the raw pixels (the same probe on the images themselves), {above} of the {len(have)} pretrained "
+        f"cells score higher on average; their mean margins run from {lo:+.1f} to {hi:+.1f} points"
+        + (
+            ": at this scale the learned features are worse than the pixels they are computed from, which limits "
+            "what a comparison of their drops can say."
+            if above == 0
+            else "."
+        )
+    )
+
+
+def test_size_text(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
+    """How many test images a run scored, and the binomial noise that leaves in each cell."""
+    n = meta["parameters"]["test_images"]
+    if n is None:
+        return "The test set is every test image (`test_images = None`)."
+    top = [r["top1"] for r in rows if math.isfinite(r.get("top1", float("nan")))]
+    p = sum(top) / len(top) / 100 if top else 0.5
+    se = 100 * math.sqrt(p * (1 - p) / n)
+    return (
+        f"The test set is {n:,} images, not all of them: at this accuracy that leaves a binomial standard error of "
+        f"{se:.1f} points in every cell."
     )
