@@ -147,6 +147,7 @@ def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = T
                 f"accelerators {duration(gpu_s)}, augmentation on {cpus} cores {duration(cpu_s)}: "
                 + ("the GPUs limit" if gpu_s >= cpu_s else "the CPU workers limit; give more num_workers"),
                 "memory: weights, gradients and AdamW's two moments in fp32; activations not counted",
+                "accelerator time counts FLOPs only: small models (32 px) are bound by per-step overheads instead",
             ],
         )
     )
