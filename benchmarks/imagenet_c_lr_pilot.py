@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             cfg = pipeline.ExperimentConfig(**{**BASE, "methods": [method], "lr": {method: rate}, "out_dir": args.out})
             rows = pipeline.run(cfg).get("rows", [])  # rank 0 only
             if rank == 0:
-                scores[method][f"{rate:.6g}"] = sum(r["val_top1"] for r in rows) / len(rows)
+                # rounded: scores that differ by float32 noise are a tie (which goes to the smaller rate)
+                scores[method][f"{rate:.6g}"] = round(sum(r["val_top1"] for r in rows) / len(rows), 4)
                 print(method, rate, scores[method][f"{rate:.6g}"], flush=True)
         if rank != 0:
             continue
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 "chosen": chosen,
                 "val_top1_by_lr": scores,
                 "factors_of_paper_rate": list(FACTORS),
+                "validation_images": BASE["train_images"] // 10,  # per severity: the probe's 10% split
                 "settings": {k: v for k, v in BASE.items() if k not in ("methods",)},
                 "code_commit": code_commit(),
                 "processes": world,
