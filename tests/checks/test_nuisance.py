@@ -103,7 +103,12 @@ def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: fl
         },
         "cells": cells,
         "closed_form": closed,
-        "baselines": [],
+        "baselines": [
+            dict(level=lv, seed=s, baseline=b, top1=t, top1_clean=t, r2=0.1)
+            for s in seeds
+            for lv in ("clean", *needs)
+            for b, t in (("raw pixels", 85.0), ("random init", 60.0))
+        ],
         "levels": levels,
         "labels": {"byol": "BYOL", "vicreg": "VICReg", "mae": "masked AE", "ae": "AE"},
     }

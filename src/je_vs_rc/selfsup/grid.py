@@ -401,14 +401,17 @@ NUISANCE_NAMES = {"weak_level": None, "strong_level": None}  # chapter names of 
 GRID_NAMES = ("alphas", "methods", "seeds", "steps", "batch_size", "long_steps")
 
 
-def config_from_parameters(p: dict[str, Any]) -> GridConfig:
+def config_from_parameters(p: dict[str, Any], strict: bool = True) -> GridConfig:
     """The grid of the chapter's parameters (the names of its parameters cell and of ``params/*.yml``); a name
     that is not given takes :class:`GridConfig`'s and :class:`NuisanceConfig`'s default (the committed run's
-    scale, not the chapter's small one). Unknown names and bad values are one-line ValueErrors."""
+    scale, not the chapter's small one). Bad values are one-line ValueErrors, and so are unknown names when
+    ``strict`` (a notebook's ``globals()`` holds much else: pass ``strict=False``)."""
     nuisance_fields = [f for f in NuisanceConfig.__dataclass_fields__ if f != "levels"]
     allowed = set(nuisance_fields) | set(NUISANCE_NAMES) | set(GRID_NAMES) | {"committed_results", "save_path"}
     unknown = sorted(set(p) - allowed)
-    if unknown:
+    if not strict:
+        p = {k: v for k, v in p.items() if k in allowed}
+    elif unknown:
         raise ValueError(f"unknown parameter(s) {unknown}; allowed: {sorted(allowed)}")
     levels = dict(NuisanceConfig().levels)
     levels.update({name: p[f"{name}_level"] for name in ("weak", "strong") if f"{name}_level" in p})
