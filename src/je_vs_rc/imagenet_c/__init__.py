@@ -11,9 +11,12 @@ MAE, reconstruction, from lightly, each with its hooks), ``pretrain`` (the metho
 checkpointed, resumable, optionally distributed), ``datasets`` (MNIST padded to 32x32, ImageFolder
 trees, the official ImageNet-C folders), ``corruptions`` (deterministic, cached ImageNet-C
 corruptions), ``probe`` (frozen features and the linear-probe recipe), ``keys`` (cache keys),
-``convert`` (safe loading of checkpoints, published ViT weights), ``results`` (the table, the
-aggregation over seeds, the random-init margins, the verdict the error bars support, the injection
-effects). Its figures are in ``je_vs_rc.render.imagenet_c``.
+``networks`` (the backbones, DINO's head, the random-init baseline), ``convert`` (safe loading of
+checkpoints, published ViT weights), ``results`` (``results.json``), ``statistics`` (rows over
+seeds, paired differences, drops, margins, injection effects; torch-free), ``verdict`` (the JE-RC
+comparison the intervals support, as data). Its figures, tables and sentences are in
+``je_vs_rc.render.imagenet_c``, ``.imagenet_c_tables`` and ``.imagenet_c_text``; its scorecard row
+in ``je_vs_rc.checks.table1``.
 """
 
 import warnings
