@@ -137,15 +137,36 @@ def test_alignment_needed_reads_the_planted_numbers():
     payload = planted(THEORY)
     for level, need in THEORY.items():
         for m in METHODS:
-            assert answer.alignment_needed(payload, "cells", m, level) == need[m]
+            assert answer.alignment_needed(payload, "cells", m, level) == (need[m], need[m])
         for key in ("je", "rc"):
-            assert answer.alignment_needed(payload, "closed_form", key, level) == need[key]
+            assert answer.alignment_needed(payload, "closed_form", key, level) == (need[key], need[key])
     # A run that reaches its clean top-1 only at an intermediate alignment, then falls again, needs the later one.
     payload["cells"] = [
         {**c, "top1": c["top1"] - 10} if (c["level"], c["alpha"], c["method"]) == ("weak", 3.0, "mae") else c
         for c in payload["cells"]
     ]
-    assert answer.alignment_needed(payload, "cells", "mae", "weak") == 10.0
+    assert answer.alignment_needed(payload, "cells", "mae", "weak") == (10.0, 10.0)
+
+
+def test_unfinished_runs_give_ranges_and_cannot_tell():
+    # Seeds 1 and 2 lost their strong-noise runs at alpha = 0.3 and 1: BYOL (needs 1) is known only to need
+    # between 0.3 and 3 (from 3 on all seeds show it); the autoencoder (never reaches) is still beyond the grid,
+    # and JE vs RC still resolves.
+    payload = planted(THEORY)
+    payload["cells"] = [
+        c for c in payload["cells"] if not (c["level"] == "strong" and c["alpha"] in (0.3, 1.0) and c["seed"] > 0)
+    ]
+    assert answer.alignment_needed(payload, "cells", "byol", "strong") == (0.3, 3.0)
+    assert answer.alignment_needed(payload, "cells", "ae", "strong") == (math.inf, math.inf)
+    summary = answer.level_summary(payload, "strong")
+    assert summary["network_order"] == "je"
+    assert "BYOL α = 0.3 to 3 (cannot tell which)" in answer.verdict(payload)
+    # Without the largest alignment's runs nothing is known from above.
+    payload["cells"] = [
+        c for c in payload["cells"] if not (c["level"] == "strong" and c["alpha"] == 10.0 and c["seed"])
+    ]
+    assert answer.alignment_needed(payload, "cells", "mae", "strong")[1] is None
+    assert answer.level_summary(payload, "strong")["network_order"] == "cannot tell"
 
 
 def test_verdict_as_the_theory_predicts():

@@ -6,9 +6,9 @@ verdict sentence. numpy and scipy only: everything reads a run's JSON payload
 "Reaches its clean top-1" at an alignment: the top-1 on the corrupted test images of the run trained on
 corrupted data, minus that of the same method trained on clean data and tested on clean images, paired by
 seed, has a t interval that reaches ``-REACH_MARGIN`` (the run is not resolved more than a point below its
-clean run). The alignment a
-method needs is the smallest alpha of the grid from which it reaches its clean top-1 at every larger alpha
-too; ``inf`` if it does not reach it at the largest; ``None`` (cannot tell) with fewer than two seeds.
+clean run); with fewer than ``MIN_SEEDS`` seeds, cannot tell. The alignment a method needs is the smallest
+alpha of the grid from which it reaches its clean top-1 at every larger alpha too (beyond the grid if it does
+not at the largest); where some alignments cannot be told, a range (:func:`alignment_needed`).
 """
 
 from __future__ import annotations
@@ -73,28 +73,40 @@ def levels(payload: dict[str, Any]) -> list[str]:
     return list(payload["config"]["nuisance"]["levels"])
 
 
+MIN_SEEDS = 3  # a t interval over fewer seeds (t = 12.7 for two) decides nothing: "cannot tell"
+
+
 def reaches_clean(payload: dict[str, Any], table: str, method: str, level: str, alpha: float) -> bool | None:
-    """Whether the run at (level, alpha) is not resolved below its clean run (None: fewer than 2 seeds)."""
+    """Whether the run at (level, alpha) is not resolved below its clean run; None (cannot tell) with fewer than
+    :data:`MIN_SEEDS` seeds on both sides."""
     corrupted = by_seed(payload, table, method=method, level=level, alpha=alpha)
     clean = by_seed(payload, table, method=method, level=CLEAN)
     mean, half, n = paired_gap(corrupted, clean)
-    if n < 2:
+    if n < MIN_SEEDS:
         return None
     return mean + half >= -REACH_MARGIN
 
 
-def alignment_needed(payload: dict[str, Any], table: str, method: str, level: str) -> float | None:
-    """The smallest alpha from which ``method`` reaches its clean top-1 for good (see the module docstring)."""
+Needed = tuple[float, float | None]  # (at least, at most); equal when known exactly; at most None: unknown
+
+
+def alignment_needed(payload: dict[str, Any], table: str, method: str, level: str) -> Needed:
+    """The smallest alpha from which ``method`` reaches its clean top-1 for good (see the module docstring), as
+    ``(at least, at most)``: equal when every alignment of the grid is decided, ``(inf, inf)`` when it does not
+    reach it at the largest; a range where some alignment cannot be told (too few seeds), ``at most`` None when
+    even the largest cannot."""
     grid = alphas(payload)
-    reached = [reaches_clean(payload, table, method, level, a) for a in grid]
-    if any(r is None for r in reached):
-        return None
-    needed = math.inf
-    for a, r in zip(reversed(grid), reversed(reached)):
-        if not r:
-            break
-        needed = a
-    return needed
+    states = [reaches_clean(payload, table, method, level, a) for a in grid]
+    at_most: float | None = math.inf if states[-1] is False else None
+    i = len(grid) - 1
+    while i >= 0 and states[i] is True:  # the tail of the grid where it reaches its clean top-1
+        at_most = grid[i]
+        i -= 1
+    if i < 0 or states[i] is False:  # the tail ends at an alignment resolved below: known exactly
+        return (at_most, at_most) if at_most is not None else (math.inf, math.inf)
+    below = [k for k in range(i) if states[k] is False]  # the largest alignment resolved below, under the unknown
+    at_least = grid[below[-1] + 1] if below else grid[0]
+    return at_least, at_most
 
 
 def network_methods(payload: dict[str, Any]) -> list[str]:
@@ -110,18 +122,21 @@ def paradigm_of(payload: dict[str, Any], method: str) -> str:
     raise ValueError(f"method {method!r} has no rows in this run")
 
 
-def order(needed: dict[str, float | None], paradigm: dict[str, str]) -> str:
-    """Which paradigm needs less alignment: "je", "rc" (every method of it strictly less than every
-    method of the other), "same" (all equal), "mixed", or "cannot tell" (a method without an answer)."""
+def order(needed: dict[str, Needed], paradigm: dict[str, str]) -> str:
+    """Which paradigm needs less alignment: "je" or "rc" (every method of it needs at most less than every
+    method of the other needs at least), "same" (all known and equal), "mixed" (all known, not split by
+    paradigm), or "cannot tell" (ranges that overlap, or a method without an answer)."""
     je = [v for m, v in needed.items() if paradigm[m] == theory_methods.JOINT_EMBEDDING.key]
     rc = [v for m, v in needed.items() if paradigm[m] == theory_methods.RECONSTRUCTION.key]
-    if not je or not rc or any(v is None for v in je + rc):
+    if not je or not rc or any(v[1] is None for v in je + rc):
         return "cannot tell"
-    if max(je) < min(rc):
+    if max(v[1] for v in je) < min(v[0] for v in rc):
         return "je"
-    if max(rc) < min(je):
+    if max(v[1] for v in rc) < min(v[0] for v in je):
         return "rc"
-    if len(set(je + rc)) == 1:
+    if any(v[0] != v[1] for v in je + rc):
+        return "cannot tell"
+    if len({v[0] for v in je + rc}) == 1:
         return "same"
     return "mixed"
 
@@ -156,10 +171,15 @@ def level_summary(payload: dict[str, Any], level: str) -> dict[str, Any]:
 PREDICTED = {"high": "je", "low": "rc"}  # Cor 4.5: who needs less alignment in each regime
 
 
-def _alpha_text(value: float | None) -> str:
-    if value is None:
-        return "cannot tell"
-    return "beyond the grid" if math.isinf(value) else f"α = {value:g}"
+def _alpha_text(value: Needed) -> str:
+    at_least, at_most = value
+    if at_most is None:
+        return f"cannot tell (at least α = {at_least:g})"
+    if math.isinf(at_most):
+        return "beyond the grid"
+    if at_least == at_most:
+        return f"α = {at_most:g}"
+    return f"α = {at_least:g} to {at_most:g} (cannot tell which)"
 
 
 ORDER_TEXT = {
