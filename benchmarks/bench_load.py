@@ -2,7 +2,7 @@
 package's BLAS threading policy (one thread for small linear algebra, ``theory/linalg.py``) and
 without it (OpenBLAS's default threads everywhere), and optionally an older version of the package.
 
-    .venv/bin/python benchmarks/bench_load.py [--repeats 3] [--busy-limit 600] [--before OLD/src]
+    .venv/bin/python benchmarks/bench_load.py [--repeats 3] [--busy-limit 600] [--before OLD/src] [--policy-only]
 
 ``--before`` adds the package found under that ``src`` folder (e.g. ``git archive 14cc37b src | tar -x
 -C /tmp/old``), run with OpenBLAS's default threads as it was.
@@ -74,9 +74,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--busy-limit", type=float, default=600.0, help="seconds the busy processes live at most")
     parser.add_argument("--before", help="src folder of an older version, timed with default BLAS threads")
+    parser.add_argument(
+        "--policy-only",
+        action="store_true",
+        help="time the package's policy only (default threads take minutes on a loaded machine)",
+    )
     args = parser.parse_args()
     here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
     settings: dict[str, tuple[bool | None, str | None]] = {"policy": (True, here), "default threads": (False, here)}
+    if args.policy_only:
+        del settings["default threads"]
     if args.before:
         settings["before, default threads"] = (None, args.before)
     print(f"{os.cpu_count()} cores; load averages at start {os.getloadavg()}")
