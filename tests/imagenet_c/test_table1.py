@@ -328,3 +328,20 @@ def test_t_intervals_are_wider_than_two_standard_errors_with_few_seeds():
     assert three.halfwidth() == pytest.approx(4.302653 * three.sem, rel=1e-5) and not three.resolved()
     assert statistics.mean_spread([2.0, 2.5, 3.0]).resolved()  # 8.7 standard errors
     assert not statistics.mean_spread([5.0]).resolved()  # one seed: no interval
+
+
+def test_the_pixel_rows_are_a_baseline_not_a_group_of_the_verdict():
+    rows = _paradigm_gap(random_top1=30.0)
+    pixels = [
+        {**r, "method": statistics.PIXELS, "backbone": "none", "top1": 80.0}
+        for r in rows
+        if r["method"] == statistics.RANDOM_INIT
+    ]
+    with_pixels, without = compare(rows + pixels), compare(rows)
+    assert [(g.corruption, g.backbone) for g in with_pixels.groups] == [
+        (g.corruption, g.backbone) for g in without.groups
+    ]
+    assert prose.verdict_text(with_pixels) == prose.verdict_text(without)
+    margins = statistics.beyond_random(rows + pixels)
+    assert all(b["pixel_margin"] == pytest.approx(b["top1"] - 80.0) for b in margins)
+    assert "0 of the" in prose.pixels_text(margins) and "worse than the pixels" in prose.pixels_text(margins)

@@ -116,7 +116,9 @@ def compare(rows: Sequence[Row], level: float = LEVEL) -> Verdict:
     per_seed = relative_drops(plain)
     drops = summarize_drops(per_seed)
     groups = []
-    for corruption, backbone in sorted({(d["corruption"], d["backbone"]) for d in drops}):
+    for corruption, backbone in sorted(
+        {(d["corruption"], d["backbone"]) for d in drops if d["method"] not in BASELINES}
+    ):
         here = [
             d
             for d in drops

@@ -20,8 +20,12 @@ def _margins_said(group: Group) -> str:
     """Each method that did not learn, with its smallest margin over the random-init baseline."""
     return "; ".join(
         f"{method_label(b['method'], paradigm=False)} {b['margin']:+.1f}"
-        + (f" ± {b['margin_halfwidth']:.1f}" if math.isfinite(b["margin_halfwidth"]) else " (one seed: no error bar)")
-        + f" points at severity {b['severity']}"
+        + (
+            f" ± {b['margin_halfwidth']:.1f} points"
+            if math.isfinite(b["margin_halfwidth"])
+            else " points (one seed: no error bar)"
+        )
+        + f" at severity {b['severity']}"
         for b in group.worst_margins
     )
 
