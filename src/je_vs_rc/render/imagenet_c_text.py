@@ -285,11 +285,11 @@ def test_size_text(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     """How many test images a run scored, and the binomial noise that leaves in each cell."""
     n = meta["parameters"]["test_images"]
     if n is None:
-        return "The test set is every test image (`test_images = None`)."
+        return "every test image (`test_images = None`)."
     top = [r["top1"] for r in rows if math.isfinite(r.get("top1", float("nan")))]
     p = sum(top) / len(top) / 100 if top else 0.5
     se = 100 * math.sqrt(p * (1 - p) / n)
     return (
-        f"The test set is {n:,} images, not all of them: at this accuracy that leaves a binomial standard error of "
-        f"{se:.1f} points in every cell."
+        f"{n:,} images, not all of them: at this accuracy that leaves a binomial standard error of {se:.1f} points "
+        "in every cell."
     )
