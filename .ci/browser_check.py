@@ -23,6 +23,10 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - a landing page without its reproduction scorecard: a table of at least ``SCORECARD_MIN_ROWS`` results
   of the paper, each linked to its section and marked with a status of ``je_vs_rc.checks.scorecard``
   and a line of evidence.
+- reading: a bold run longer than a phrase (computed values are prose, not bold paragraphs), a
+  number broken across lines ("2.1e-" / "03"), an id used by two elements of a page, an image whose
+  alt text is a file path, and text whose colour has under 4.5:1 contrast with its background (3:1
+  for large text), all in the article;
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
 --site DIR`` checks another build (e.g. to show that a check fails on an old one).
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from je_vs_rc.checks.scorecard import STATUSES, Score
+from je_vs_rc.render.style import MIN_TEXT_CONTRAST, contrast
 
 if TYPE_CHECKING:  # playwright is imported by main(): the text rules are testable without it
     from playwright.sync_api import Page
@@ -240,6 +245,109 @@ def figure_text_problems(figures: list[dict], dpi_of) -> list[str]:
                 f"{text_px:.1f} CSS px (at least {MIN_FIGURE_TEXT_PX:g})"
             )
     return problems
+
+
+# Reading: what the article shows a reader, gathered in the browser and judged in Python (testable).
+READING_STATE = r"""() => {
+  const article = document.querySelector('article') || document.body;
+  const skip = 'script, style, pre, code, mjx-container, .cell_input, .cell_output .output';
+  const texts = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), out = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (el && !el.closest(skip) && n.textContent.trim()
+          && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) out.push(n);
+    }
+    return out;
+  };
+  // Bold runs: consecutive bold words of one block (paragraph, item, caption, cell); a formula
+  // inside a run neither ends nor lengthens it. Titles of results and figure numbers are labels.
+  const labels = '.admonition-title, .caption-number, th, dt, h1, h2, h3, h4, h5, h6, .prev-next-area, .toctree-wrapper';
+  const bold = [];
+  for (const block of article.querySelectorAll('p, li, dd, figcaption, caption, td')) {
+    if (block.closest(labels) || block.querySelector('p, li, dd')) continue;
+    let run = [];
+    for (const n of texts(block)) {
+      if (n.parentElement.closest(labels)) continue;
+      const words = n.textContent.trim().split(/\s+/);
+      if (parseInt(getComputedStyle(n.parentElement).fontWeight, 10) >= 600) run.push(...words);
+      else if (n.textContent.trim()) { if (run.length) bold.push(run.join(' ')); run = []; }
+    }
+    if (run.length) bold.push(run.join(' '));
+  }
+  // Numbers whose characters lie on more than one line.
+  const broken = [];
+  for (const n of texts(article)) {
+    for (const m of n.textContent.matchAll(/[-−]?\d[\d,]*(?:\.\d+)?(?:[eE][-+−]?\d+)?%?/g)) {
+      if (m[0].length < 2) continue;
+      const range = document.createRange();
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      const tops = [...range.getClientRects()].filter(r => r.width > 0).map(r => r.top);
+      if (tops.length > 1 && Math.max(...tops) - Math.min(...tops) > 2) broken.push(m[0]);
+    }
+  }
+  // Every id of the page outside formulas (MathJax's SVG may repeat its own).
+  const ids = [...document.querySelectorAll('[id]')].filter(e => !e.closest('mjx-container, svg')).map(e => e.id);
+  const alts = [...article.querySelectorAll('img')].map(i => i.getAttribute('alt') || '');
+  // Text colours: the colour of each text and the first opaque background behind it.
+  const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const background = (el) => {
+    for (let a = el; a; a = a.parentElement) {
+      const c = rgba(getComputedStyle(a).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const colours = {};
+  for (const n of texts(article)) {
+    const el = n.parentElement, style = getComputedStyle(el);
+    if (parseFloat(style.opacity) === 0) continue;
+    const fg = rgba(style.color), key = [fg.slice(0, 3), background(el), parseFloat(style.fontSize),
+      parseInt(style.fontWeight, 10)].join('|');
+    colours[key] ||= {fg: fg.slice(0, 3), bg: background(el), size: parseFloat(style.fontSize),
+      weight: parseInt(style.fontWeight, 10), text: n.textContent.trim().slice(0, 40)};
+  }
+  return {bold, broken, ids, alts, colours: Object.values(colours)};
+}"""
+# A phrase: a few words set in bold for emphasis; more is a bold paragraph.
+PHRASE_WORDS = 8
+# An alt text that names a file (a path, an extension, a content hash) instead of describing the image.
+PATH_ALT = re.compile(r"(?:^|/)[\w.-]+\.(?:png|svg|jpe?g|gif|webp)$|/|\b[0-9a-f]{16,}\b", re.IGNORECASE)
+MIN_CONTRAST_LARGE = 3.0  # WCAG AA for large text (24 px, or 18.66 px bold)
+
+
+def reading_problems(state: dict) -> list[str]:
+    """Bold paragraphs, numbers broken across lines, duplicate ids, file paths as alt text and text
+    colours with too little contrast, from what READING_STATE gathered."""
+    problems = [
+        f"bold run of {len(run.split())} words (more than a phrase): {run[:60]!r}"
+        for run in state["bold"]
+        if len(run.split()) > PHRASE_WORDS
+    ]
+    problems += [f"number broken across lines: {n!r}" for n in state["broken"]]
+    seen: dict[str, int] = {}
+    for i in state["ids"]:
+        seen[i] = seen.get(i, 0) + 1
+    problems += [f"id {i!r} used by {k} elements" for i, k in seen.items() if k > 1]
+    problems += [f"alt text is a file path: {a!r}" for a in state["alts"] if PATH_ALT.search(a)]
+    for c in state["colours"]:
+        large = c["size"] >= 24 or (c["size"] >= 18.66 and c["weight"] >= 700)
+        ratio, need = contrast(c["fg"], c["bg"]), MIN_CONTRAST_LARGE if large else MIN_TEXT_CONTRAST
+        if ratio < need:
+            problems.append(
+                f"text colour rgb{tuple(c['fg'])} on rgb{tuple(c['bg'])} has contrast {ratio:.2f}:1 "
+                f"(at least {need:g}:1): {c['text']!r}"
+            )
+    return problems
+
+
+def check_reading(page: Page, width: int) -> list[str]:
+    """What makes the article hard to read: see reading_problems."""
+    problems = reading_problems(page.evaluate(READING_STATE))
+    return [f"at {width} px: {p}" for p in problems[:8]] + [
+        f"at {width} px: ... and {len(problems) - 8} more reading problems"
+    ] * (len(problems) > 8)
 
 
 def check_table_words(page: Page, width: int) -> list[str]:
@@ -524,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
                     problems += check_phone(page)
                     problems += check_figure_text(page)
                 problems += check_table_words(page, width)
+                problems += check_reading(page, width)
                 problems += check_faded(page, width)
                 problems += [f"console at {width} px: {e}" for e in errors]
                 page.close()

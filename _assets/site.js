@@ -132,7 +132,15 @@
     document.fonts.ready.then(layout); // web fonts change the widths measured before they arrived
   });
 
+  // Computed values are marked by a faint underline (site.css); its tooltip says what it means.
+  const explainComputed = () => {
+    document.querySelectorAll("span.pasted-text").forEach((el) => {
+      if (!el.title) el.title = "computed when the book was built";
+    });
+  };
+
   const ready = () => {
+    explainComputed();
     forwardToggle(".primary-toggle");
     forwardToggle(".secondary-toggle");
     cleanSearchSummaries();

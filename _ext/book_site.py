@@ -6,11 +6,23 @@
   does not match every chapter (Sphinx indexes every text node; the pinned Sphinx is 7.4).
 - The proof index lists each result by its printed title ("Lemma B.1 (augmentation is a ridge
   penalty)"), not by its internal label ("lemma-b1").
+- Every id of a page is unique: sphinx-proof writes a result's label on its box and again on its
+  title, and every proof box gets the id "proof" (its content "proof-content"); a link goes to the
+  first, so later copies of an id are dropped.
+- A figure's image is described by its caption's first sentence (docutils' default alt text is
+  the image's file path); an image without a caption says what it is.
+- No fontawesome.js (1.5 MB of every icon as JavaScript, the heaviest file of a page without math):
+  the theme's stylesheet already draws its few icons from the Font Awesome web fonts.
+- Numbers read as numbers: a number with a sign or an exponent ("−0.4", "2.1e-03") never breaks
+  across lines, and a table column whose cells are all numbers is marked ``num`` (site.css aligns it
+  right, in tabular figures).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -36,6 +48,116 @@ _word_collector = IndexBuilder._word_collector
 
 def _prose_word_collector(self: IndexBuilder, doctree: nodes.document):  # type: ignore[no-untyped-def]
     return _word_collector(self, _prose_only(doctree))
+
+
+# A number in text with a place a line could break at: a sign, or an exponent's sign.
+BREAKABLE_NUMBER = re.compile(
+    r"(?<![\w.])(?:[-\u2212]\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?|\d[\d,]*(?:\.\d+)?[eE][-+\u2212]?\d+)"
+)
+# A table cell that holds one number (with an optional comparison, sign, percent, ± part or "x"), or a dash.
+NUMBER_CELL = re.compile(
+    r"^(?:[<>\u2264\u2265~\u2248]?\s*[-+\u2212]?\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?\s*[%\u00d7x]?"
+    r"(?:\s*\u00b1\s*\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?\s*%?)?|[-\u2013\u2014])$"
+)
+DASH = re.compile(r"^[-\u2013\u2014]$")
+
+
+def keep_numbers_whole(doctree: nodes.document) -> None:
+    """Wrap each number that a line could break inside (at its sign) in a ``num`` span (site.css:
+    no break inside)."""
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or any(
+            isinstance(a, (*NOT_PROSE, nodes.literal, nodes.raw)) or "num" in a.get("classes", ())
+            for a in _ancestors(text)
+        ):
+            continue
+        value = str(text)
+        pieces: list[nodes.Node] = []
+        at = 0
+        for m in BREAKABLE_NUMBER.finditer(value):
+            pieces += [nodes.Text(value[at : m.start()]), nodes.inline(m[0], m[0], classes=["num"])]
+            at = m.end()
+        if pieces:
+            pieces.append(nodes.Text(value[at:]))
+            parent.replace(text, [p for p in pieces if not (isinstance(p, nodes.Text) and not str(p))])
+
+
+def _ancestors(node: nodes.Node):  # type: ignore[no-untyped-def]
+    node = node.parent
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def mark_number_columns(doctree: nodes.document) -> None:
+    """Mark every entry of a table column whose body cells are all numbers (or dashes) ``num``."""
+    for tgroup in doctree.findall(nodes.tgroup):
+        rows = [list(row.findall(nodes.entry)) for body in tgroup.findall(nodes.tbody) for row in body.children]
+        heads = [list(row.findall(nodes.entry)) for head in tgroup.findall(nodes.thead) for row in head.children]
+        for col in range(int(tgroup.get("cols", 0))):
+            cells = [row[col].astext().strip() for row in rows if col < len(row)]
+            values = [c for c in cells if c and not DASH.match(c)]
+            if values and all(NUMBER_CELL.match(c) for c in cells if c):
+                for row in rows + heads:
+                    if col < len(row):
+                        row[col]["classes"].append("num")
+
+
+UNCAPTIONED = "A figure computed by the book's code (described in the text around it)"
+
+
+def alt_from_captions(doctree: nodes.document) -> None:
+    """Give every image without alt text its figure caption's first sentence."""
+    for image in doctree.findall(nodes.image):
+        if image.get("alt"):
+            continue
+        figure = next((a for a in _ancestors(image) if isinstance(a, nodes.figure)), None)
+        caption = next(iter(figure.findall(nodes.caption)), None) if figure is not None else None
+        text = re.sub(r"\s+", " ", caption.astext()).strip() if caption is not None else ""
+        image["alt"] = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0] if text else UNCAPTIONED
+
+
+def _reading(app: Any, doctree: nodes.document, docname: str) -> None:
+    alt_from_captions(doctree)
+    mark_number_columns(doctree)
+    keep_numbers_whole(doctree)
+
+
+ID = re.compile(r' id="([^"]*)"')
+
+
+def unique_ids(html: str) -> str:
+    """``html`` with each id kept on its first element only."""
+    seen: set[str] = set()
+
+    def once(m: re.Match) -> str:
+        if m[1] in seen:
+            return ""
+        seen.add(m[1])
+        return m[0]
+
+    return ID.sub(once, html)
+
+
+def _unique_ids(app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    if "body" in context:
+        context["body"] = unique_ids(context["body"])
+
+
+FONTAWESOME_JS = re.compile(r'\n?[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+
+
+def _drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if (lean := FONTAWESOME_JS.sub("", html)) != html:
+            page.write_text(lean, encoding="utf-8")
+    for script in (out / "_static" / "scripts").glob("fontawesome.js*"):
+        script.unlink()
 
 
 class TitledProofIndex(ProofIndex):
@@ -71,4 +193,7 @@ def setup(app: Any) -> dict[str, Any]:
     ProofDomain.indices = [TitledProofIndex]
     app.connect("doctree-read", _record_titles)
     app.connect("env-merge-info", _merge_titles)
+    app.connect("doctree-resolved", _reading)
+    app.connect("html-page-context", _unique_ids)
+    app.connect("build-finished", _drop_fontawesome_js)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -179,3 +179,37 @@ def test_readable_cell_output_passes():
         browser_check.output_problems(["| objective gap | 2.1e-13 |", "quiet noise: alpha_JE = 0.632, regime = low"])
         == []
     )
+
+
+def reading(bold=(), broken=(), ids=(), alts=(), colours=()):
+    return {"bold": list(bold), "broken": list(broken), "ids": list(ids), "alts": list(alts), "colours": list(colours)}
+
+
+def colour(fg, bg=(255, 255, 255), size=16.0, weight=400):
+    return {"fg": list(fg), "bg": list(bg), "size": size, "weight": weight, "text": "some text"}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        reading(bold=["RC needs alignment above 2.55 and JE above 0.7: JE needs less"]),  # a computed sentence
+        reading(broken=["2.1e-03"]),
+        reading(ids=["thm-3-1", "proof", "thm-3-1"]),
+        reading(alts=["_images/3d451f5627bf808413223d24babd570659628649a61ccae38087f70a22019c3b.png"]),
+        reading(alts=["figure.png"]),
+        reading(colours=[colour((0xE0, 0x7B, 0x24))]),  # RC's orange as text: 2.99:1
+        reading(colours=[colour((150, 150, 150))]),  # light grey: 2.96:1
+    ],
+)
+def test_reading_problems_fail(bad):
+    assert browser_check.reading_problems(bad)
+
+
+def test_readable_article_passes():
+    good = reading(
+        bold=["any", "does not", "Theorem 3.1"],
+        ids=["thm-3-1", "prop-4-3"],
+        alts=["Recovery by joint embedding and reconstruction over noise and alignment", ""],
+        colours=[colour((34, 34, 34)), colour((0xB1, 0x61, 0x1C)), colour((130, 130, 130), size=28)],
+    )
+    assert browser_check.reading_problems(good) == []

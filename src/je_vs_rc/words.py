@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+MINUS = "\u2212"
+
 
 def number(x: float) -> str:
     """A number as prose says it: whole numbers with thousands separators (``1,000,000``, not
-    ``1e+06``), others in the shortest ``g`` form."""
+    ``1e+06``), others in the shortest ``g`` form; a negative sign (and an exponent's) is the true
+    minus U+2212, as typeset text has it (the book keeps every number on one line)."""
     x = float(x)
-    return f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
+    text = f"{int(x):,}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
+    return text.replace("-", MINUS)
 
 
 def count(n: int, one: str, many: str) -> str:

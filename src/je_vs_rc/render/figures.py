@@ -28,6 +28,7 @@ from .style import (
     legend_below,
     panels,
     styled,
+    text_color,
 )
 
 
@@ -208,7 +209,9 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
         ax.set_xlim(s[0], s[-1])
         ax.set_xlabel(r"noise magnitude $s$ ($\Gamma \to s\,\Gamma$)")
         ax.set_ylabel(method.score_label)
-        ax.set_title(rf"{method.label}, $\alpha = {result.alpha:g}$" + "\n", color=method.color, fontweight="bold")
+        ax.set_title(
+            rf"{method.label}, $\alpha = {result.alpha:g}$" + "\n", color=text_color(method.color), fontweight="bold"
+        )
     handles, labels = [], []
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):

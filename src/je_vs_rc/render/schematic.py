@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Polygon
 
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
-from .style import styled
+from .style import styled, text_color, text_on
 
 # Narrow, with large text, so that a phone (which shows it at about 60% of its size) keeps the text
 # near 7 pt; a click opens the full-size image.
@@ -37,11 +37,18 @@ def _map(ax, x: float, y: float, text: str, color: str, narrowing: bool, width: 
     corners = [(x - width / 2, y - left / 2), (x + width / 2, y - right / 2)]
     corners += [(x + width / 2, y + right / 2), (x - width / 2, y + left / 2)]
     ax.add_patch(Polygon(corners, closed=True, facecolor=color, edgecolor="black", lw=1, alpha=0.85))
-    ax.text(x, y, text, ha="center", va="center", fontsize=FONT_PT + 1, color="white")
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT_PT + 1, color=text_on(color))
 
 
 def _title(ax, y: float, method, task: str) -> None:
-    ax.text(0.05, y, f"{method.label} ({method.short})", fontsize=FONT_PT + 1, fontweight="bold", color=method.color)
+    ax.text(
+        0.05,
+        y,
+        f"{method.label} ({method.short})",
+        fontsize=FONT_PT + 1,
+        fontweight="bold",
+        color=text_color(method.color),
+    )
     ax.text(0.05, y - 0.25, task, fontsize=FONT_PT - 1, color="#333333")
 
 

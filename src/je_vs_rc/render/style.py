@@ -8,7 +8,7 @@ the site's dark theme too.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ParamSpec
 
 import matplotlib as mpl
@@ -35,6 +35,37 @@ def _register_notebook_display() -> None:
 
 _register_notebook_display()
 COLORS = ("#1b6ca8", "#e07b24", "#2a9d5c", "#b5367a", "#6c4fb3", "#8c6d31")
+# Text in a colour must stand out from the white face as body text must on a page (WCAG AA).
+MIN_TEXT_CONTRAST = 4.5
+
+
+def contrast(first: str | Sequence[float], second: str | Sequence[float]) -> float:
+    """The WCAG 2 contrast ratio of two colours (any matplotlib colour, or 0-255 RGB triples)."""
+
+    def luminance(color: str | Sequence[float]) -> float:
+        rgb = mpl.colors.to_rgb(color) if isinstance(color, str) else [v / 255 for v in color]
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(first), luminance(second)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_color(color: str, background: str = "white") -> str:
+    """``color`` for text: itself where it has MIN_TEXT_CONTRAST against ``background``, else the
+    lightest darker shade that has (RC's orange #e07b24 has 2.99:1 on white)."""
+    rgb = np.array(mpl.colors.to_rgb(color))
+    for shade in np.linspace(1, 0, 101):
+        if contrast(mpl.colors.to_hex(rgb * shade), background) >= MIN_TEXT_CONTRAST:
+            return mpl.colors.to_hex(rgb * shade)
+    return "#000000"
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill``."""
+    return "white" if contrast("white", fill) >= contrast("black", fill) else "black"
+
+
 # Signal and noise directions in figures whose panels are methods: not JE's blue or RC's orange,
 # which would read as a method.
 SIGNAL_COLOR, NOISE_COLOR = "#4d4d4d", "#b5367a"

@@ -1,0 +1,55 @@
+"""The site extension's reading fixes (_ext/book_site.py) on small documents."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docutils import nodes
+from docutils.core import publish_doctree
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "_ext"))
+try:
+    import book_site
+finally:
+    sys.path.pop(0)
+
+TABLE = """
+========  =======  ==========
+method    alpha    distance
+========  =======  ==========
+SL        0.1      2.1e-03
+JE        1,000    −0.4 ± 0.1
+RC        —        12%
+========  =======  ==========
+"""
+
+
+def test_a_column_of_numbers_is_marked_and_a_column_of_words_is_not():
+    doc = publish_doctree(TABLE)
+    book_site.mark_number_columns(doc)
+    marked = {e.astext(): "num" in e["classes"] for e in doc.findall(nodes.entry)}
+    assert not marked["method"] and not marked["SL"]
+    assert marked["alpha"] and marked["0.1"] and marked["—"] and marked["−0.4 ± 0.1"] and marked["12%"]
+
+
+def test_numbers_with_a_sign_or_exponent_are_kept_whole():
+    doc = publish_doctree("Errors of 2.1e-03 and −0.4, a range 2-3, n = 1,000 and ``-1e-05`` in code.")
+    book_site.keep_numbers_whole(doc)
+    whole = [n.astext() for n in doc.findall(nodes.inline) if "num" in n["classes"]]
+    assert whole == ["2.1e-03", "−0.4"]
+    assert doc.astext().startswith("Errors of 2.1e-03 and −0.4, a range 2-3")
+
+
+def test_images_take_their_captions_first_sentence_as_alt_text():
+    doc = publish_doctree(
+        ".. figure:: _images/3d451f5627bf.png\n\n   Recovery over noise and alignment. Dark cells recover.\n\n"
+        ".. image:: other.png\n"
+    )
+    book_site.alt_from_captions(doc)
+    assert [i["alt"] for i in doc.findall(nodes.image)] == ["Recovery over noise and alignment.", book_site.UNCAPTIONED]
+
+
+def test_each_id_is_kept_on_its_first_element_only():
+    html = '<div id="thm-3-1"><p id="thm-3-1">T</p><section id="proof-content"></section></div><div id="proof-content">'
+    assert book_site.unique_ids(html) == '<div id="thm-3-1"><p>T</p><section id="proof-content"></section></div><div>'
