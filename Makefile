@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
-MATHJAX := _assets/mathjax/tex-svg-full.js
+MATHJAX := _assets/mathjax/tex-chtml-full.js
 MATHJAX_VERSION := 3.2.2
 JB_FLAGS ?= -W -n --keep-going
 
@@ -32,10 +32,14 @@ lock:  ## regenerate requirements.txt and requirements-run.txt from pyproject.to
 data: env  ## fetch and verify MNIST into data/
 	$(BIN)/python -m je_vs_rc.data mnist
 
+# The HTML-CSS output (1.3 MB, and the few web fonts a page uses) rather than SVG (2.3 MB): the
+# fonts go where MathJax looks for them, beside the script.
 $(MATHJAX):  ## MathJax 3 from the npm registry, served locally so math renders offline
-	mkdir -p _assets/mathjax && tmp=$$(mktemp -d) && \
+	mkdir -p _assets/mathjax/output/chtml/fonts && tmp=$$(mktemp -d) && \
 	  (cd $$tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz) && \
-	  cp $$tmp/package/es5/tex-svg-full.js $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
+	  rm -rf _assets/mathjax/output/chtml/fonts/woff-v2 && \
+	  cp -r $$tmp/package/es5/output/chtml/fonts/woff-v2 _assets/mathjax/output/chtml/fonts/ && \
+	  cp $$tmp/package/es5/tex-chtml-full.js $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
 mathjax: $(MATHJAX)
 
 book: env data mathjax  ## build the whole book, executing every chapter (cached)

@@ -310,10 +310,10 @@ READING_STATE = r"""() => {
   }
   return {bold, broken, ids, alts, colours: Object.values(colours)};
 }"""
-# A phrase: a few words set in bold for emphasis; more is a bold paragraph.
-PHRASE_WORDS = 8
+# A phrase: a few words set in bold for emphasis, up to a short clause; more is a bold paragraph.
+PHRASE_WORDS = 12
 # An alt text that names a file (a path, an extension, a content hash) instead of describing the image.
-PATH_ALT = re.compile(r"(?:^|/)[\w.-]+\.(?:png|svg|jpe?g|gif|webp)$|/|\b[0-9a-f]{16,}\b", re.IGNORECASE)
+PATH_ALT = re.compile(r"^\S*(?:/\S|\.(?:png|svg|jpe?g|gif|webp)$)|\b[0-9a-f]{16,}\b", re.IGNORECASE)
 MIN_CONTRAST_LARGE = 3.0  # WCAG AA for large text (24 px, or 18.66 px bold)
 
 

@@ -160,16 +160,32 @@ def _drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
         script.unlink()
 
 
+# A result's label in the paper: "3.1" (section 3) or "B.1" (appendix B).
+PAPER_LABEL = re.compile(r"\b(\d+|[A-Z])\.(\d+)\b")
+PAPER, BOOK = "The paper's results, in its order", "Results the book adds"
+
+
+def paper_order(name: str) -> tuple:
+    """Sort key of an index entry: the paper's sections, then its appendices, each by number."""
+    m = PAPER_LABEL.search(name)
+    if m is None:
+        return (2, 0, 0, name)
+    section, number = m.groups()
+    return (0, int(section), int(number), name) if section.isdigit() else (1, ord(section), int(number), name)
+
+
 class TitledProofIndex(ProofIndex):
-    """The proof index with each entry named by its printed heading."""
+    """The proof index with each entry named by its printed heading, the paper's results in the
+    paper's order (sections, then appendices), then the book's own."""
 
     def generate(self, docnames=None):  # type: ignore[no-untyped-def]
         titles = getattr(self.domain.env, "site_proof_titles", {})
         content = defaultdict(list)
         for label, values in getattr(self.domain.env, "proof_list", {}).items():
             name = f"{values['realtype'].title()} {titles.get(label, '')}".strip()
-            content[name[0].upper()].append((name, 0, values["docname"], label, "", "", ""))
-        return sorted((k, sorted(v)) for k, v in content.items()), True
+            group = PAPER if PAPER_LABEL.search(name) else BOOK
+            content[group].append((name, 0, values["docname"], label, "", "", ""))
+        return [(g, sorted(content[g], key=lambda e: paper_order(e[0]))) for g in (PAPER, BOOK) if content[g]], True
 
 
 def _record_titles(app: Any, doctree: nodes.document) -> None:

@@ -53,3 +53,14 @@ def test_images_take_their_captions_first_sentence_as_alt_text():
 def test_each_id_is_kept_on_its_first_element_only():
     html = '<div id="thm-3-1"><p id="thm-3-1">T</p><section id="proof-content"></section></div><div id="proof-content">'
     assert book_site.unique_ids(html) == '<div id="thm-3-1"><p>T</p><section id="proof-content"></section></div><div>'
+
+
+def test_the_proof_index_follows_the_papers_order():
+    names = ["Lemma B.1 (ridge)", "Theorem (Davis–Kahan)", "Proposition 4.3 (RC)", "Theorem 3.2 (JE)", "Corollary 4.5"]
+    assert sorted(names, key=book_site.paper_order) == [
+        "Theorem 3.2 (JE)",
+        "Proposition 4.3 (RC)",
+        "Corollary 4.5",
+        "Lemma B.1 (ridge)",
+        "Theorem (Davis–Kahan)",
+    ]

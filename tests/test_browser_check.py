@@ -192,7 +192,8 @@ def colour(fg, bg=(255, 255, 255), size=16.0, weight=400):
 @pytest.mark.parametrize(
     "bad",
     [
-        reading(bold=["RC needs alignment above 2.55 and JE above 0.7: JE needs less"]),  # a computed sentence
+        # a computed sentence
+        reading(bold=["With loud noise (regime high), RC needs alignment above 2.55 and JE above 0.7: JE needs less"]),
         reading(broken=["2.1e-03"]),
         reading(ids=["thm-3-1", "proof", "thm-3-1"]),
         reading(alts=["_images/3d451f5627bf808413223d24babd570659628649a61ccae38087f70a22019c3b.png"]),
@@ -207,9 +208,9 @@ def test_reading_problems_fail(bad):
 
 def test_readable_article_passes():
     good = reading(
-        bold=["any", "does not", "Theorem 3.1"],
+        bold=["any", "does not", "Theorem 3.1", "reconstruction spends its capacity on whatever has the most variance"],
         ids=["thm-3-1", "prop-4-3"],
-        alts=["Recovery by joint embedding and reconstruction over noise and alignment", ""],
+        alts=["Recovery by joint embedding and reconstruction over noise and alignment", "n against α / threshold", ""],
         colours=[colour((34, 34, 34)), colour((0xB1, 0x61, 0x1C)), colour((130, 130, 130), size=28)],
     )
     assert browser_check.reading_problems(good) == []

@@ -7,6 +7,7 @@ import numpy as np
 from je_vs_rc import thresholds
 from je_vs_rc.render.figures import plot_intertwined, plot_limit_scores, plot_noise_magnitude, plot_sweep
 from je_vs_rc.render.schematic import plot_schematic
+from je_vs_rc.render.style import text_color
 from je_vs_rc.simulate.intertwined import limit_recovery
 from je_vs_rc.simulate.sweeps import recovery_sweep
 from je_vs_rc.theory.methods import PAPER_ENCODERS
@@ -46,6 +47,6 @@ def test_noise_magnitude_figure_draws_what_the_theory_computed(toy):
 
 def test_schematic_names_both_methods_from_the_registry():
     texts = {t.get_text(): t.get_color() for t in plot_schematic().axes[0].texts}
-    for method in PAPER_ENCODERS:  # the schematic draws the paper's two
-        assert texts[f"{method.label} ({method.short})"] == method.color
+    for method in PAPER_ENCODERS:  # the schematic draws the paper's two, each in its colour readable as text
+        assert texts[f"{method.label} ({method.short})"] == text_color(method.color)
     assert r"$\mathbf{W}$" in texts and r"$\mathbf{E}$" in texts and r"$\mathbf{D}$" in texts

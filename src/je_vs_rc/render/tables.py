@@ -6,16 +6,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..words import MINUS
+
 
 def cell(value: object) -> str:
     """A value as a table shows it: floats in 3 significant digits (scientific notation outside
-    [0.01, 1000)), booleans as yes/no, sequences element by element."""
+    [0.01, 1000)), whole numbers with thousands separators, a true minus (U+2212) for every sign,
+    booleans as yes/no, sequences element by element."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return f"{value:,}".replace("-", MINUS)
     if isinstance(value, float | np.floating):
         if np.isnan(value):
             return "–"
-        return f"{value:.3g}" if value == 0 or 0.01 <= abs(value) < 1000 else f"{value:.1e}"
+        text = f"{value:.3g}" if value == 0 or 0.01 <= abs(value) < 1000 else f"{value:.1e}"
+        return text.replace("-", MINUS)
     if isinstance(value, list | tuple | np.ndarray):
         return ", ".join(cell(v) for v in value)
     return str(value)
