@@ -42,14 +42,14 @@ if importlib.util.find_spec("je_vs_rc") is None:
 
 INSTALL_WITHOUT_REPOSITORY = """\
 # This notebook comes from a build of the je-vs-rc book that did not record the book's repository
-# (no repository URL in _config.yml or pyproject.toml). To run it: clone the book's repository (linked
-# from the page you downloaded this from), then in the clone: pip install -e '.[{extras}]', and open
-# this notebook from its notebooks/ folder (chapters read ../params and write ../runs).
+# (no repository URL in _config.yml or pyproject.toml). To run it: get the book's source (the je-vs-rc
+# repository), then in it: pip install -e '.[{extras}]', and open this notebook from its notebooks/
+# folder (chapters read ../params and write ../runs).
 import importlib.util
 
 if importlib.util.find_spec("je_vs_rc") is None:
     raise ModuleNotFoundError(
-        "je-vs-rc is not installed: clone the book's repository, run pip install -e '.[{extras}]' in it, "
+        "je-vs-rc is not installed: in the book's source (the je-vs-rc repository), pip install -e '.[{extras}]', "
         "and open this notebook from its notebooks/ folder"
     )
 """
