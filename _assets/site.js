@@ -132,10 +132,13 @@
     document.fonts.ready.then(layout); // web fonts change the widths measured before they arrived
   });
 
-  // Computed values are marked by a faint underline (site.css); its tooltip says what it means.
+  // Computed values are marked by a faint underline (site.css), computed sentences (more than a few
+  // words) are not; the tooltip says what the text is.
+  const SENTENCE_WORDS = 4;
   const explainComputed = () => {
     document.querySelectorAll("span.pasted-text").forEach((el) => {
       if (!el.title) el.title = "computed when the book was built";
+      el.classList.toggle("computed-sentence", el.textContent.trim().split(/\s+/).length > SENTENCE_WORDS);
     });
   };
 
