@@ -275,10 +275,10 @@ READING_STATE = r"""() => {
     }
     if (run.length) bold.push(run.join(' '));
   }
-  // Numbers whose characters lie on more than one line.
+  // Numbers whose characters lie on more than one line (a sign after a digit is a range or a date's hyphen).
   const broken = [];
   for (const n of texts(article)) {
-    for (const m of n.textContent.matchAll(/[-−]?\d[\d,]*(?:\.\d+)?(?:[eE][-+−]?\d+)?%?/g)) {
+    for (const m of n.textContent.matchAll(/(?<![\w.,])[-−]?\d[\d,]*(?:\.\d+)?(?:[eE][-+−]?\d+)?%?/g)) {
       if (m[0].length < 2) continue;
       const range = document.createRange();
       range.setStart(n, m.index);
