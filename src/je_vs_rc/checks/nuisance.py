@@ -207,9 +207,17 @@ def verdict(payload: dict[str, Any]) -> str:
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
             s["regime"], "a level whose regime is undetermined"
         )
+        head = f"Under {s['level']} noise ({s['ratio']:g} × the switch η²/δ: {regime}), "
+        undecided = [
+            name
+            for name, values in (("the trained networks", s["networks"]), ("the closed forms", s["closed_form"]))
+            if all(v[1] is None for v in values.values())
+        ]
+        if len(undecided) == 2:
+            said.append(head + f"nothing can be told: fewer than {MIN_SEEDS} seeds finished at the largest alignment.")
+            continue
         said.append(
-            f"Under {s['level']} noise ({s['ratio']:g} × the switch η²/δ: {regime}), "
-            f"{ORDER_TEXT[s['network_order']]} in the trained networks; each reaches its clean top-1 from "
+            head + f"{ORDER_TEXT[s['network_order']]} in the trained networks; each reaches its clean top-1 from "
             f"{nets}. The closed forms on the same views: {ORDER_TEXT[s['closed_order']]} ({closed})."
         )
     said.append(prediction_sentence(summaries, seeds))
@@ -279,8 +287,11 @@ BEARS_OUT = {
 
 def prediction_sentence(summaries: list[dict[str, Any]], seeds: int) -> str:
     """Cor 4.5's prediction against the networks and the closed forms, in one sentence."""
-    if seeds < 2:
-        return f"With {count(seeds, 'seed', 'seeds')} there is no interval, so the networks cannot decide."
+    if seeds < MIN_SEEDS:
+        return (
+            f"With {count(seeds, 'seed', 'seeds')} the intervals decide nothing (at least {MIN_SEEDS} are needed), so "
+            "this run cannot test Cor 4.5's prediction."
+        )
     nets, closed = _bears_out(summaries, "network_order"), _bears_out(summaries, "closed_order")
     if nets == "cannot tell" and closed == "cannot tell":
         return "The run has no level in each regime, or too few seeds, to test Cor 4.5's prediction."
