@@ -140,26 +140,31 @@ def test_alignment_needed_reads_the_planted_numbers():
             assert answer.alignment_needed(payload, "cells", m, level) == (need[m], need[m])
         for key in ("je", "rc"):
             assert answer.alignment_needed(payload, "closed_form", key, level) == (need[key], need[key])
-    # A run that reaches its clean top-1 only at an intermediate alignment, then falls again, needs the later one.
+    # A run that reaches its clean top-1 at once, then falls at the largest alignment, needs none, and the
+    # fall is said.
+    assert "hurts" not in answer.fallback_sentence(payload)
     payload["cells"] = [
-        {**c, "top1": c["top1"] - 10} if (c["level"], c["alpha"], c["method"]) == ("weak", 3.0, "mae") else c
+        {**c, "top1": c["top1"] - 10} if (c["level"], c["alpha"], c["method"]) == ("weak", 10.0, "mae") else c
         for c in payload["cells"]
     ]
-    assert answer.alignment_needed(payload, "cells", "mae", "weak") == (10.0, 10.0)
+    assert answer.alignment_needed(payload, "cells", "mae", "weak") == (0.0, 0.0)
+    text = answer.fallback_sentence(payload)
+    assert text.startswith("More alignment than needed hurts") and "under weak noise masked AE" in text
 
 
 def test_unfinished_runs_give_ranges_and_cannot_tell():
     # Seeds 1 and 2 lost their strong-noise runs at alpha = 0.3 and 1: BYOL (needs 1) is known only to need
-    # between 0.3 and 3 (from 3 on all seeds show it); the autoencoder (never reaches) is still beyond the grid,
-    # and JE vs RC still resolves.
+    # between 0.3 and 3 (from 3 on all seeds show it); the autoencoder (never reaches) might reach at 0.3 or 1 as
+    # far as these runs can tell, so JE vs RC cannot be told.
     payload = planted(THEORY)
     payload["cells"] = [
         c for c in payload["cells"] if not (c["level"] == "strong" and c["alpha"] in (0.3, 1.0) and c["seed"] > 0)
     ]
     assert answer.alignment_needed(payload, "cells", "byol", "strong") == (0.3, 3.0)
-    assert answer.alignment_needed(payload, "cells", "ae", "strong") == (math.inf, math.inf)
+    assert answer.alignment_needed(payload, "cells", "ae", "strong") == (0.3, None)  # might reach at 0.3 or 1
+    assert answer.alignment_needed(payload, "cells", "mae", "strong") == (0.3, 10.0)
     summary = answer.level_summary(payload, "strong")
-    assert summary["network_order"] == "je"
+    assert summary["network_order"] == "cannot tell"
     assert "BYOL α = 0.3 to 3 (cannot tell which)" in answer.verdict(payload)
     # Without the largest alignment's runs nothing is known from above.
     payload["cells"] = [

@@ -7,8 +7,9 @@ verdict sentence. numpy and scipy only: everything reads a run's JSON payload
 corrupted data, minus that of the same method trained on clean data and tested on clean images, paired by
 seed, has a t interval that reaches ``-REACH_MARGIN`` (the run is not resolved more than a point below its
 clean run); with fewer than ``MIN_SEEDS`` seeds, cannot tell. The alignment a method needs is the smallest
-alpha of the grid from which it reaches its clean top-1 at every larger alpha too (beyond the grid if it does
-not at the largest); where some alignments cannot be told, a range (:func:`alignment_needed`).
+alpha of the grid at which it reaches its clean top-1 (beyond the grid if at none); where some alignments
+cannot be told, a range (:func:`alignment_needed`). Whether more alignment then hurts is
+:func:`fallback_sentence`'s.
 """
 
 from __future__ import annotations
@@ -91,22 +92,39 @@ Needed = tuple[float, float | None]  # (at least, at most); equal when known exa
 
 
 def alignment_needed(payload: dict[str, Any], table: str, method: str, level: str) -> Needed:
-    """The smallest alpha from which ``method`` reaches its clean top-1 for good (see the module docstring), as
-    ``(at least, at most)``: equal when every alignment of the grid is decided, ``(inf, inf)`` when it does not
-    reach it at the largest; a range where some alignment cannot be told (too few seeds), ``at most`` None when
-    even the largest cannot."""
+    """The smallest alpha of the grid at which ``method`` reaches its clean top-1, as ``(at least, at most)``:
+    equal when every smaller alignment is decided, ``(inf, inf)`` when it reaches it at none; a range where
+    some smaller alignment cannot be told (too few seeds), ``at most`` None when it reaches it at no decided
+    alignment and some cannot be told."""
     grid = alphas(payload)
     states = [reaches_clean(payload, table, method, level, a) for a in grid]
-    at_most: float | None = math.inf if states[-1] is False else None
-    i = len(grid) - 1
-    while i >= 0 and states[i] is True:  # the tail of the grid where it reaches its clean top-1
-        at_most = grid[i]
-        i -= 1
-    if i < 0 or states[i] is False:  # the tail ends at an alignment resolved below: known exactly
-        return (at_most, at_most) if at_most is not None else (math.inf, math.inf)
-    below = [k for k in range(i) if states[k] is False]  # the largest alignment resolved below, under the unknown
-    at_least = grid[below[-1] + 1] if below else grid[0]
-    return at_least, at_most
+    for i, state in enumerate(states):
+        if state is True:
+            unknown = [k for k in range(i) if states[k] is None]
+            return (grid[unknown[0]] if unknown else grid[i]), grid[i]
+    unknown = [k for k, state in enumerate(states) if state is None]
+    return (grid[unknown[0]], None) if unknown else (math.inf, math.inf)
+
+
+def fallback_sentence(payload: dict[str, Any]) -> str:
+    """The networks that more alignment hurts: their top-1 at the largest alignment is resolved below their
+    clean run although a smaller alignment reached it, or lies more than ``REACH_MARGIN`` below their best."""
+    grid = alphas(payload)
+    said = []
+    for level in levels(payload):
+        hurt = []
+        for m in network_methods(payload):
+            means = [t_interval(by_seed(payload, "cells", method=m, level=level, alpha=a).values())[0] for a in grid]
+            best = int(np.nanargmax(means)) if np.any(np.isfinite(means)) else None
+            last = reaches_clean(payload, "cells", m, level, grid[-1])
+            if best is not None and best < len(grid) - 1 and last is False and means[best] - means[-1] > REACH_MARGIN:
+                at_best, at_last = f"{means[best]:.1f} at α = {grid[best]:g}", f"{means[-1]:.1f} at α = {grid[-1]:g}"
+                hurt.append(f"{method_label(payload, m)} {at_best}, {at_last}")
+        if hurt:
+            said.append(f"under {level} noise {'; '.join(hurt)}")
+    if not said:
+        return ""
+    return "More alignment than needed hurts some networks (top-1, seed means): " + "; ".join(said) + "."
 
 
 def network_methods(payload: dict[str, Any]) -> list[str]:
