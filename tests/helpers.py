@@ -53,3 +53,59 @@ def glued(nb_path) -> dict[str, str]:
             if name:
                 out[name] = output["data"]["application/papermill.record/text/plain"]
     return out
+
+
+PLANTED_SPREAD = np.array([1.0, 1.05, 0.95, 1.02])  # four seeds of a planted grid
+
+
+def step_curve(alphas, drop_after: int | None, plateau: float = 0.1) -> np.ndarray:
+    """(alphas,): ``plateau`` up to grid index ``drop_after``, then 1e-4 of it; None: flat (no drop)."""
+    values = np.full(len(alphas), plateau)
+    if drop_after is not None:
+        values[drop_after + 1 :] = plateau * 1e-4
+    return values
+
+
+def planted_grid(alphas, damage: dict, floor: float = 1e-3, moved: dict | None = None, gamma_max=(1e6,), alpha=None):
+    """A chapter-12 grid result (``je_vs_rc.trained.grid.GridResult``) with planted numbers: ``damage[(arch,
+    variant)]`` is the damage (corrupted minus clean probe MSE) per alignment, one row per noise level or one row
+    for all, times the seeds' spread; trained models get a replicate ``floor`` away from the clean encoder and a
+    two-rung ladder whose first rung equals the last, except ``moved[(arch, variant)] = (alpha index, shift)``."""
+    from je_vs_rc.trained.grid import CLOSED_FORM, GridConfig, GridResult
+
+    L, A, S = len(gamma_max), len(alphas), len(PLANTED_SPREAD)
+    mlps = sorted({(int(a.split()[1]),) for a, _ in damage if a.startswith("MLP")}) or [(8,)]
+    objectives = tuple(sorted({v.split()[1] for _, v in damage if " " in v}, key=["vicreg", "byol"].index))
+    cfg = GridConfig(
+        alphas=tuple(alphas),
+        gamma_max=tuple(gamma_max),
+        seeds=tuple(range(S)),
+        mlp_hidden=tuple(mlps),
+        steps=(100, 400),
+        objectives=objectives,
+    )
+    mse, loss = {}, {}
+    for (arch, variant), d in damage.items():
+        d = np.broadcast_to(np.asarray(d, dtype=float), (L, A))
+        R = 1 if arch == CLOSED_FORM else 2
+        clean = np.full((R, L, A, S), 0.4)
+        corrupted = clean + d[None, :, :, None] * PLANTED_SPREAD
+        replicate = clean if arch == CLOSED_FORM else clean + floor * PLANTED_SPREAD[::-1]
+        if moved and (arch, variant) in moved:
+            a, shift = moved[(arch, variant)]
+            corrupted[0, :, a] += shift
+        mse.setdefault(arch, {})[variant] = {"clean": clean, "corrupted": corrupted, "replicate": replicate}
+        if arch != CLOSED_FORM:
+            loss.setdefault(arch, {})[variant] = np.tile(np.linspace(2.0, 1.0, 40), (L, A, 3, 1))
+    alpha = alpha or {"je": np.full((L, S), 0.8), "rc": np.full((L, S), 12.0)}
+    meta = {
+        "wall_seconds": 10.0,
+        "trained_seconds": 1500.0,
+        "device": "CPU (2 cores)",
+        "torch": "2.x",
+        "numpy": "2.x",
+        "python": "3.11",
+        "finished": "2026-11-29T15:05:00+00:00",
+        "load_average": 9.5,
+    }
+    return GridResult(cfg, mse, loss, alpha, {CLOSED_FORM: 1.0}, meta)

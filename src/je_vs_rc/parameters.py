@@ -120,10 +120,33 @@ class Choice:
     def describe(self) -> str:
         return "one of " + ", ".join(repr(o) for o in self.options)
 
+    def ok(self, value: Any) -> bool:
+        return not isinstance(value, bool) and value in self.options
+
     def convert(self, name: str, value: Any) -> Any:
-        if isinstance(value, bool) or value not in self.options:
+        if not self.ok(value):
             raise _refuse(name, value, self.describe())
         return value
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A list (possibly empty) of distinct values, each one of ``options``."""
+
+    options: tuple[Any, ...]
+
+    def describe(self) -> str:
+        return "a list (possibly empty) of distinct values, each one of " + ", ".join(repr(o) for o in self.options)
+
+    def convert(self, name: str, value: Any) -> list[Any]:
+        items = list(value) if isinstance(value, (list, tuple)) else None
+        if (
+            items is None
+            or len(set(map(repr, items))) != len(items)
+            or not all(Choice(self.options).ok(v) for v in items)
+        ):
+            raise _refuse(name, value, self.describe())
+        return items
 
 
 @dataclass(frozen=True)
@@ -188,7 +211,7 @@ class OptionalText:
         return value
 
 
-Kind = Number | Numbers | Choice | Flag | Layers | Texts | OptionalText
+Kind = Number | Numbers | Choice | Choices | Flag | Layers | Texts | OptionalText
 
 
 @dataclass(frozen=True)
@@ -378,14 +401,20 @@ def _trained_specs() -> dict[str, Param]:
             "alignment grid (must bracket every positive threshold)",
         ),
         gamma_max=Param([1e3, 1e6], Numbers(POSITIVE), "noise levels"),
-        grid_seeds=Param([0, 1, 2], SEEDS),
+        grid_seeds=Param([0, 1, 2], Numbers(SEED, min_len=2, distinct=True), "seeds of the grid (intervals over them)"),
         grid_n=Param(5000, Number(integer=True, low=51, high=MNIST_TRAIN_SIZE), "MNIST training samples per seed"),
         mlp_hidden=Param([[64]], Layers(), "hidden widths of each MLP"),
-        grid_steps=Param(300, SIZE),
+        grid_steps=Param(
+            [75, 300], Numbers(SIZE, min_len=2, increasing=True), "step ladder of the grid (every cell at each)"
+        ),
         grid_batch_size=Param(64, SIZE),
         grid_lr=Param(3e-3, POSITIVE),
         constraint=Param("whiten", Choice(("whiten", "penalty")), "JE constraint on the grid"),
-        results_path=Param(None, OptionalText(), "a saved grid to show instead of training"),
+        objectives=Param(["vicreg", "byol"], Choices(("vicreg", "byol")), "deep JE objectives trained on the MLPs"),
+        results_path=Param(
+            "../params/trained_networks_large.json", OptionalText(), "a saved grid to show (null: train the grid)"
+        ),
+        checkpoint_path=Param(None, OptionalText(), "folder of the grid's checkpoints (a rerun resumes from them)"),
         save_path=Param(None, OptionalText(), "write the grid here"),
     )
 

@@ -8,10 +8,11 @@ import dataclasses
 
 import numpy as np
 import pytest
+from helpers import planted_grid, step_curve
 
 from je_vs_rc.checks import trained as tc
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR, GridConfig, GridResult
+from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR
 from je_vs_rc.trained.linear import VARIANTS, LinearStudy, LinearStudyConfig, penalty_feature_scales
 
 CFG = LinearStudyConfig(steps=(30, 1000), batch_sizes=(16, 256), seeds=(0, 1), penalties=(0.1, 10.0))
@@ -86,26 +87,50 @@ def test_a_penalty_optimum_without_collapse_fails():
     assert tc.check_penalty_scales(study)[1] == [0.1]
 
 
-def grid_result(shift: float) -> GridResult:
-    """Closed form and trained linear curves that drop between alpha 1 and 3; the trained one ``shift`` grid
+ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
+
+
+def linear_grid(shift: int, moved=None):
+    """Closed form and trained linear curves that drop between alpha 1 and 3; the trained JE one ``shift`` grid
     steps later."""
-    alphas = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
-    cfg = GridConfig(alphas=alphas, gamma_max=(1e6,), seeds=(0, 1), mlp_hidden=((8,),))
-    drop = np.array([0.1, 0.1, 0.1, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3])
-    seeds = np.array([1.0, 1.1])
-    curve = (drop[:, None] * seeds)[None]
-    late = np.roll(drop, shift) if shift else drop
-    late[:shift] = 0.1
-    distance = {
-        CLOSED_FORM: {"je": curve, "rc": curve},
-        LINEAR: {"je": (late[:, None] * seeds)[None], "rc": curve},
-        "MLP 8": {"je": curve, "rc": curve},
+    drop = step_curve(ALPHAS, 2)
+    damage = {
+        (CLOSED_FORM, "je"): drop,
+        (CLOSED_FORM, "rc"): drop,
+        (LINEAR, "je"): step_curve(ALPHAS, 2 + shift),
+        (LINEAR, "rc"): drop,
+        ("MLP 8", "je"): drop,
+        ("MLP 8", "rc"): drop,
     }
-    return GridResult(cfg, distance, distance, distance, {"je": np.array([[1.5, 1.6]]), "rc": np.array([[2.0, 2.1]])})
+    return planted_grid(ALPHAS, damage, moved=moved)
 
 
-def test_the_trained_linear_model_must_switch_where_its_closed_form_does():
-    worst, differ = tc.check_linear_grid(grid_result(0))
-    assert worst == pytest.approx(1.0) and differ == []
-    with pytest.raises(ClaimError, match="JE at Γ max 1,000,000: the trained linear model switches at"):
-        tc.check_linear_grid(grid_result(2))  # two grid steps (about 10x) later
+def test_the_trained_linear_model_must_drop_where_its_closed_form_does():
+    worst, step, differ = tc.check_linear_grid(linear_grid(0))
+    assert tc.check_linear_grid(
+        planted_grid(
+            ALPHAS,
+            {
+                (CLOSED_FORM, "je"): np.zeros(8),
+                (CLOSED_FORM, "rc"): np.zeros(8),
+                (LINEAR, "je"): np.zeros(8),
+                (LINEAR, "rc"): np.zeros(8),
+            },
+        )
+    )[:2] == (None, None)
+    assert worst == pytest.approx(1.0, abs=0.02) and step == pytest.approx(3.0) and differ == []
+    with pytest.raises(
+        ClaimError, match="JE at Γ max 1,000,000: the trained linear model.s excess falls below its level at"
+    ):
+        tc.check_linear_grid(linear_grid(2))  # two grid steps (about 10x) later
+    # A trained linear model that had not converged is reported, not compared.
+    worst, _, differ = tc.check_linear_grid(linear_grid(2, moved={(LINEAR, "je"): (6, 0.1)}))
+    assert worst == pytest.approx(1.0, abs=0.02) and differ[0].endswith("not converged)")
+
+
+def test_converged_claims_fail_where_the_last_budget_moved_the_answer():
+    # At the last-but-one budget the MLP's RC curve was still at its plateau at alpha = 100 (index 6).
+    result = linear_grid(0, moved={("MLP 8", "rc"): (6, 0.1)})
+    assert tc.check_converged(result, [(0, "MLP 8", "je")]) == 1
+    with pytest.raises(ClaimError, match=r"MLP 8 RC at Γ max 1,000,000: at 100 steps the curve was 'drop' \(α ≈ 1"):
+        tc.check_converged(result, [(0, "MLP 8", "je"), (0, "MLP 8", "rc")])

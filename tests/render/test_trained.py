@@ -1,94 +1,127 @@
-"""render/trained.py: the figures draw from the results, the generated answer follows the numbers (Cor 4.5's
-order, agreement or departure), the source sentence follows the provenance; the chapter through the runner."""
+"""render/trained.py: the generated answer follows the floor-corrected numbers of a planted results file
+(an agreement, a resolved reversal, a reversal within optimisation error, a "cannot tell" from damage within
+the floor and from training that had not converged), the rows state factors, the source sentence follows the
+provenance, the figures have their panels; the chapter through the runner."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import glued
+from helpers import glued, planted_grid, step_curve
 
 from je_vs_rc.render import trained as tp
-from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR, GridConfig, GridResult, summarize
+from je_vs_rc.trained import grid as tg
+from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR
+from je_vs_rc.trained.linear import LinearStudy, LinearStudyConfig, penalty_feature_scales
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-SEEDS = np.array([1.0, 1.1, 0.9])
+JE, RC = step_curve(ALPHAS, 1), step_curve(ALPHAS, 3)  # the closed forms: JE drops after 0.3, RC after 3
 
 
-def curve(drop_after: int | None, plateau: float = 0.1) -> np.ndarray:
-    """(alphas, seeds): ``plateau`` up to grid index ``drop_after``, then 1e-4 of it; None: flat (no drop)."""
-    values = np.full(len(ALPHAS), plateau)
-    if drop_after is not None:
-        values[drop_after + 1 :] = plateau * 1e-4
-    return values[:, None] * SEEDS
+def planted(mlp_je, mlp_rc, tmp_path, **kwargs):
+    """Strong noise; closed forms and the trained linear model order JE before RC; the MLP as given. Written to a
+    results file and read back, as the chapter reads the committed run."""
+    damage = {
+        (CLOSED_FORM, "je"): JE,
+        (CLOSED_FORM, "rc"): RC,
+        (LINEAR, "je"): JE,
+        (LINEAR, "rc"): RC,
+        ("MLP 8", "je"): mlp_je,
+        ("MLP 8", "rc"): mlp_rc,
+    }
+    path = planted_grid(ALPHAS, damage, **kwargs).write(tmp_path / "planted.json")
+    return tg.read(path)
 
 
-def grid(mlp: dict[str, np.ndarray]) -> GridResult:
-    """Strong noise only; the closed forms and the trained linear model: JE drops after 0.3, RC after 3."""
-    cfg = GridConfig(alphas=ALPHAS, gamma_max=(1e6,), seeds=(0, 1, 2), mlp_hidden=((8,),))
-    theory = {"je": curve(1)[None], "rc": curve(3)[None]}
-    distance = {CLOSED_FORM: theory, LINEAR: theory, "MLP 8": {m: v[None] for m, v in mlp.items()}}
-    alpha = {"je": np.array([[0.8, 0.85, 0.9]]), "rc": np.array([[11.0, 12.0, 12.5]])}
-    return GridResult(
-        cfg,
-        distance,
-        distance,
-        distance,
-        alpha,
-        {"closed form": 1.0},
-        {
-            "wall_seconds": 1500.0,
-            "device": "CPU (2 cores)",
-            "torch": "2.x",
-            "numpy": "2.x",
-            "python": "3.11",
-            "finished": "2026-11-29T15:05:00+00:00",
-            "load_average": 9.5,
-        },
+def test_an_mlp_that_keeps_the_order_agrees(tmp_path):
+    text, counts = tp.verdict(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
+    assert text.startswith("**Yes.**") and counts["agree"] == 1
+    assert "orders the methods as the closed forms do, resolved (joint embedding needs less alignment)" in text
+
+
+def test_a_planted_reversal_is_called_a_resolved_reversal(tmp_path):
+    text, counts = tp.verdict(planted(step_curve(ALPHAS, 4), step_curve(ALPHAS, 1), tmp_path))
+    assert text.startswith("**No.**") and counts["reverse"] == 1
+    assert "**reverses** the closed forms' order, resolved beyond the floor and the intervals (reconstruction" in text
+
+
+def test_a_reversal_within_the_seeds_spread_is_called_optimisation_error(tmp_path):
+    result = planted(step_curve(ALPHAS, 3), step_curve(ALPHAS, 2), tmp_path)
+    cells = result.mse["MLP 8"]["je"]
+    cells["corrupted"][:, 0, 3] = cells["clean"][:, 0, 3] + np.array([0.1, 0.1, 0.0, 0.0])  # two seeds fail
+    text, counts = tp.verdict(result)
+    assert counts["within error"] == 1 and text.startswith("**Cannot tell.**")
+    assert (
+        "reverses the closed forms' order (reconstruction needs less alignment) only within optimisation error" in text
     )
 
 
-def test_less_alignment_follows_the_curves():
-    je, rc = summarize(ALPHAS, curve(1)), summarize(ALPHAS, curve(3))
-    assert tp.less_alignment(je, rc) == "je" and tp.less_alignment(rc, je) == "rc"
-    assert tp.less_alignment(je, summarize(ALPHAS, curve(None))) == "je"  # RC never drops
-    assert tp.less_alignment(je, summarize(ALPHAS, np.full((6, 3), 1e-6))) == "rc"  # RC shows no damage
-    assert tp.less_alignment(je, je) is None
+def test_damage_within_the_floor_cannot_tell(tmp_path):
+    # The MLP's corrupted encoders are as far from the clean ones as a clean replicate is: no damage above the
+    # floor for either method, a tie, so no order to compare (the raw distances would have shown one).
+    result = planted(np.full(6, 0.01), np.full(6, 0.01), tmp_path, floor=0.012)
+    text, counts = tp.verdict(result)
+    assert text.startswith("**Cannot tell.**") and counts["cannot tell"] == 1
+    assert "cannot tell: the trained curves tie" in text and "JE shows no damage above its floor" in text
 
 
-def test_the_verdict_says_yes_when_the_mlp_keeps_the_order_and_no_when_it_reverses_it():
-    text, counts = tp.verdict(grid({"je": curve(2), "rc": curve(4)}))
-    assert counts == {"agree": 1, "depart": 0, "undecided": 0} and text.startswith("**Yes.**")
-    assert "joint-embedding needs less alignment" in text
-    text, counts = tp.verdict(grid({"je": curve(4), "rc": curve(2)}))
-    assert counts["depart"] == 1 and text.startswith("**No.**") and "reverses the linear theory's order" in text
-    noisy = curve(2)
-    noisy[-1] = [0.095, 1e-5, 1e-5]  # one seed at the largest alignment is still at the plateau: not resolved
-    text, counts = tp.verdict(grid({"je": noisy, "rc": curve(4)}))
-    assert counts["undecided"] == 1 and text.startswith("**No.**")
+def test_a_ladder_that_still_moves_cannot_tell_and_is_named(tmp_path):
+    # At the last-but-one budget the MLP's RC curve was still at its plateau at the largest alignment.
+    result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.1)})
+    text, counts = tp.verdict(result)
+    assert counts["cannot tell"] == 1 and "cannot tell: training had not converged" in text
+    rows = {(r["arch"], r["variant"]): r for r in tp.convergence_rows(result)}
+    assert (
+        rows[("MLP 8", "RC")]["converged"] == "5 of 6" and rows[("MLP 8", "RC")]["moved"] == "Γ max 1,000,000: α = 30"
+    )
+    # A cell that moves without moving the curve's answer is named, and the order still stands.
+    result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.01)})
+    assert tp.verdict(result)[1]["agree"] == 1 and tp.convergence_rows(result)[3]["moved"] == "Γ max 1,000,000: α = 30"
+    assert rows[("MLP 8", "JE")]["moved"] == "none"
 
 
-def test_answer_and_rows_quote_the_summaries():
-    result = grid({"je": curve(2), "rc": curve(4)})
-    text = tp.answer(result)
-    assert "closed form**: JE drops at α ≈ 0.55, RC drops at α ≈ 5.5 — joint-embedding needs less alignment" in text
-    rows = tp.answer_rows(result)
-    assert len(rows) == 6 and {r["method"] for r in rows} == {"JE", "RC"}
+def test_rows_state_factors_and_the_thresholds_beside_them(tmp_path):
+    rows = tp.answer_rows(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
     mlp_je = next(r for r in rows if r["arch"] == "MLP 8" and r["method"] == "JE")
-    # Each drop sits half-way (in log alpha) across its interval: sqrt(1 x 3) against sqrt(0.3 x 1).
-    assert mlp_je["vs_closed"] == pytest.approx(np.sqrt(10), rel=0.01)
+    # Each drop sits half-way (in log alpha) across its grid interval: sqrt(1 x 3) against sqrt(0.3 x 1).
+    assert abs(float(mlp_je["vs_closed"]) - np.sqrt(10)) < 0.05
+    assert mlp_je["step"] == "3" and mlp_je["threshold"] == "0.8–0.8"
+    assert next(r for r in rows if r["arch"] == CLOSED_FORM and r["method"] == "JE")["floor"] == 0.0
 
 
-def test_the_source_sentence_follows_the_provenance():
-    result = grid({"je": curve(2), "rc": curve(4)})
+def test_the_penalty_sentences_say_what_was_tested():
+    # omega = (0.95, 0.9, 0.8): feature 3 collapses for lambda <= 0.2, so lambda = 10 keeps the subspace.
+    cfg = LinearStudyConfig(penalties=(0.1, 10.0), seeds=(0, 1))
+    omega = np.tile([0.95, 0.9, 0.8], (2, 1))
+    scales = np.array([[penalty_feature_scales(omega[0], 3, lam)] * 2 for lam in cfg.penalties])
+    study = LinearStudy(cfg, {}, {}, {}, scales, scales, omega, {}, {})
+    same, untested = tp.penalty_sentences(study)
+    assert same == (
+        "At λ = 10 every feature survives, so the penalty selects the constraint's subspace; at λ = 0.1 some "
+        "feature collapses, as predicted."
+    )
+    assert untested == ""
+    scales[1, 0] = np.nan  # one seed diverged at lambda = 10: the prediction there is untested
+    same, untested = tp.penalty_sentences(study)
+    assert same.startswith("At no tested λ does every feature survive; at λ = 0.1 some feature collapses")
+    assert untested.startswith(" At λ = 10 training diverged") and "untested there" in untested
+
+
+def test_the_source_sentence_follows_the_provenance(tmp_path):
+    result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path)
     assert tp.source_sentence(result, None).startswith("The grid was trained on this page")
     saved = tp.source_sentence(result, "../params/large.json")
-    assert "saved run (large.json)" in saved and "in 25 minutes of wall time on CPU (2 cores)" in saved
-    assert "3 seeds, 6 alignments" in saved and "load average 9.5" in saved
+    assert "saved run (large.json)" in saved and "its training taking 25 minutes of wall time on CPU (2 cores)" in saved
+    assert "4 seeds, 6 alignments" in saved and "load average 9.5" in saved and "ladder of 100 and 400" in saved
+    result.missing = ["MLP 8__je byol__400"]
+    assert "1 trained units are missing (MLP 8 je byol 400)" in tp.source_sentence(result, "x.json")
 
 
-def test_the_grid_figure_has_a_panel_per_noise_level_and_method():
-    fig = tp.plot_grid(grid({"je": curve(2), "rc": curve(4)}))
+def test_the_figures_have_their_panels(tmp_path):
+    result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path)
+    fig = tp.plot_grid(result)
     assert len(fig.axes) == 2 and fig.axes[1].get_title().startswith("Reconstruction")
+    assert len(tp.plot_losses(result).axes) == 4
 
 
 @pytest.mark.slow
@@ -98,7 +131,14 @@ def test_chapter_runs_through_the_runner(tmp_path):
 
     out = run.run_chapter(
         "trained_networks",
-        {"seeds": [0, 1], "mlp_hidden": [[16]], "save_path": str(tmp_path / "grid.json")},
+        {
+            "seeds": [0, 1],
+            "mlp_hidden": [[16]],
+            "grid_seeds": [0, 1],
+            "objectives": ["byol"],
+            "results_path": None,
+            "save_path": str(tmp_path / "grid.json"),
+        },
         out_dir=tmp_path,
     )
     values = glued(out)

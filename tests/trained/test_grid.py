@@ -10,7 +10,7 @@ import pytest
 from helpers import synthetic_digits
 
 import je_vs_rc.trained.grid as grid
-from je_vs_rc.trained.grid import GridConfig, check_bracketing, probe_mse, run_grid, summarize
+from je_vs_rc.trained.grid import GridConfig, check_bracketing, probe_mse, run_grid
 
 
 def test_probe_mse_known_answers():
@@ -31,24 +31,6 @@ def test_probe_mse_known_answers():
     assert np.isclose(probe_mse(np.ones((300, 1)), Y), np.sum(Y.var(axis=0)))
 
 
-def test_summarize_finds_the_drop():
-    alphas = (0.1, 0.3, 1.0, 3.0, 10.0)
-    spread = np.array([1.0, 1.1, 0.9])
-    step = np.array([0.2, 0.2, 0.2, 1e-3, 1e-3])[:, None] * spread
-    s = summarize(alphas, step)
-    assert s.state == "switch" and 1.0 < s.alpha_half < 3.0
-    # Half-way between 0.2 (at 1) and 1e-3 (at 3) in distance, interpolated in log alpha.
-    assert np.isclose(s.alpha_half, np.exp(np.log(1.0) + (0.2 - 0.1) / (0.2 - 1e-3) * np.log(3.0)))
-    assert summarize(alphas, np.full((5, 3), 1e-6)).state == "no damage"
-    assert summarize(alphas, np.array([0.2, 0.2, 0.2, 0.2, 0.05])[:, None] * spread).state == "switch"
-    assert summarize(alphas, np.array([0.2, 0.2, 0.2, 0.2, 0.19])[:, None] * spread).state == "no drop"
-    # Falls to a third, then rises back above half: no drop "for good" inside the grid.
-    assert summarize(alphas, np.array([0.3, 0.3, 0.1, 0.1, 0.2])[:, None] * spread).state == "no drop"
-    # Seeds' bands overlap between the plateau and the largest alignment: noise, not a switch.
-    overlap = np.array([[0.03, 0.005, 0.02], [0.01] * 3, [0.01] * 3, [0.01] * 3, [0.004, 0.012, 0.006]])
-    assert summarize(alphas, overlap).state == "not resolved"
-
-
 def test_grid_methods_are_the_registrys_self_supervised_methods():
     assert grid.grid_methods() == ("je", "rc")
 
@@ -56,8 +38,12 @@ def test_grid_methods_are_the_registrys_self_supervised_methods():
 def test_bad_grid_input_is_a_clear_error():
     with pytest.raises(ValueError, match="hidden-layer width"):
         GridConfig(mlp_hidden=((0,),))
-    with pytest.raises(ValueError, match="seeds must name at least one seed"):
-        GridConfig(seeds=())
+    with pytest.raises(ValueError, match="seeds must name at least two distinct seeds"):
+        GridConfig(seeds=(0,))
+    with pytest.raises(ValueError, match="steps must be a ladder of at least two increasing budgets"):
+        GridConfig(steps=(300,))
+    with pytest.raises(ValueError, match=r"objectives must be distinct values of \['vicreg', 'byol'\]"):
+        GridConfig(objectives=("simclr",))
     with pytest.raises(ValueError, match="alphas must be at least two increasing"):
         GridConfig(alphas=(3.0, 1.0))
     with pytest.raises(ValueError, match="do not bracket alpha_RC"):
@@ -73,14 +59,13 @@ def test_run_grid_refuses_a_grid_that_does_not_bracket_before_training(monkeypat
 
     monkeypatch.setattr(grid, "train", no_training)
     images, labels = synthetic_digits(400)
-    cfg = GridConfig(alphas=(5.0, 10.0), seeds=(0,), n=300, k=5, n_noise=5, theta_max=1e4)
+    cfg = GridConfig(alphas=(5.0, 10.0), seeds=(0, 1), n=300, k=5, n_noise=5, theta_max=1e4)
     with pytest.raises(ValueError, match="do not bracket"):
         run_grid(images, labels, cfg)
 
 
-def test_run_grid_tiny_end_to_end(tmp_path):
-    images, labels = synthetic_digits(400)
-    cfg = GridConfig(
+def tiny_config(**kwargs) -> GridConfig:
+    base = dict(
         alphas=(0.01, 1.0, 1e3),
         gamma_max=(1e6,),
         seeds=(0, 1),
@@ -88,14 +73,61 @@ def test_run_grid_tiny_end_to_end(tmp_path):
         k=5,
         n_noise=5,
         mlp_hidden=((8,),),
-        steps=5,
+        steps=(3, 6),
         batch_size=32,
+        objectives=("vicreg", "byol"),
     )
+    return GridConfig(**{**base, **kwargs})
+
+
+def test_run_grid_tiny_end_to_end(tmp_path):
+    images, labels = synthetic_digits(400)
+    cfg = tiny_config()
     result = run_grid(images, labels, cfg)
-    assert set(result.distance) == {"closed form", "linear", "MLP 8"} and result.methods == ("je", "rc")
-    assert result.distance["MLP 8"]["je"].shape == (1, 3, 2) and result.alpha["rc"].shape == (1, 2)
+    assert set(result.mse) == {"closed form", "linear", "MLP 8"} and result.methods == ("je", "rc")
+    assert list(result.mse["MLP 8"]) == ["je", "rc", "je vicreg", "je byol"] and list(result.mse["linear"]) == [
+        "je",
+        "rc",
+    ]
+    cells = result.mse["MLP 8"]["je byol"]
+    assert cells["clean"].shape == (2, 1, 3, 2) and result.alpha["rc"].shape == (1, 2)
+    # The replicate trains at the last budget only; a closed form's replicate is itself.
+    assert np.isnan(cells["replicate"][0]).all() and np.isfinite(cells["replicate"][1]).all()
+    assert not np.array_equal(cells["replicate"][1], cells["clean"][1])
+    assert np.array_equal(result.mse["closed form"]["je"]["replicate"], result.mse["closed form"]["je"]["clean"])
+    assert result.loss["linear"]["rc"].shape == (1, 3, 3, grid.LOSS_POINTS)
     back = grid.read(result.write(tmp_path / "g.json"))
-    assert np.array_equal(back.distance["linear"]["rc"], result.distance["linear"]["rc"])
+    assert np.array_equal(back.mse["linear"]["rc"]["corrupted"], result.mse["linear"]["rc"]["corrupted"])
     assert np.array_equal(back.alpha["je"], result.alpha["je"]) and back.config == cfg
     meta = json.loads((tmp_path / "g.json").read_text())["provenance"]
-    assert meta["parameters"]["n"] == 300 and {"torch", "numpy", "device", "wall_seconds"} <= set(meta)
+    assert meta["parameters"]["n"] == 300 and {"torch", "numpy", "device", "wall_seconds", "trained_seconds"} <= set(
+        meta
+    )
+
+
+def test_a_checkpointed_run_resumes_and_collects_what_finished(tmp_path, monkeypatch):
+    images, labels = synthetic_digits(400)
+    cfg = tiny_config(objectives=(), mlp_hidden=())
+    calls = []
+    real_train = grid.train
+
+    def counting(problems, training):
+        calls.append(training.steps)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the run is killed in its third unit
+        return real_train(problems, training)
+
+    monkeypatch.setattr(grid, "train", counting)
+    with pytest.raises(KeyboardInterrupt):
+        run_grid(images, labels, cfg, checkpoint=tmp_path / "ck")
+    partial = run_grid(images, labels, cfg, checkpoint=tmp_path / "ck", train_missing=False)
+    assert partial.missing == ["linear__rc__3", "linear__rc__6"] and list(partial.mse["linear"]) == ["je"]
+    monkeypatch.setattr(grid, "train", real_train)
+    done = run_grid(images, labels, cfg, checkpoint=tmp_path / "ck")
+    assert done.missing == [] and len(calls) == 3  # the two finished units were not trained again
+    fresh = run_grid(images, labels, cfg)
+    assert np.array_equal(done.mse["linear"]["je"]["clean"], fresh.mse["linear"]["je"]["clean"], equal_nan=True)
+    only = run_grid(images, labels, cfg, checkpoint=tmp_path / "other", only=[("linear", "rc")])
+    assert only.missing == ["linear__je__3", "linear__je__6"] and list(only.mse["linear"]) == ["rc"]
+    with pytest.raises(ValueError, match="holds another configuration's units"):
+        run_grid(images, labels, tiny_config(objectives=(), mlp_hidden=(), n=200), checkpoint=tmp_path / "ck")

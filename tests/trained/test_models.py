@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from helpers import TRAINED_TOY, TRAINED_TOY_ALPHA, trained_toy
 
 from je_vs_rc import joint_embedding, reconstruction, supervised
@@ -94,6 +95,44 @@ def test_mlp_trainer_learns_an_invariant_encoder():
     assert last < 0.5 * first
 
 
+def test_vicreg_finds_the_closed_forms_subspace_on_the_toy():
+    # VICReg's variance hinge and covariance penalty stand in for the constraint: on the toy setting a linear
+    # encoder lands on the closed form's row space (not its scale).
+    X, _, Sigma = trained_toy()
+    cfg = TrainConfig("je", k=2, steps=800, batch_size=128, lr=1e-2, constraint="vicreg")
+    W = joint_embedding(X, Sigma, 2)
+    for F in train(problems(X), cfg).encoder_matrix():
+        assert subspace_distance(F, W) < 0.05
+
+
+def test_vicreg_loss_is_the_published_one():
+    # Two views of a batch: the invariance, variance-hinge and covariance terms computed by hand.
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((1, 2, 6, 3)) * np.array([0.5, 1.0, 2.0])
+    w = np.full((1, 6), 1 / 6)
+    got = float(trained._vicreg(torch.as_tensor(z), torch.as_tensor(w))[0])
+    inv = np.mean(np.sum((z[0, 0] - z[0, 1]) ** 2, axis=-1) / 3)
+    var = cov = 0.0
+    for v in z[0]:
+        c = np.cov(v.T, bias=True)
+        var += np.mean(np.maximum(0, 1 - np.sqrt(np.diag(c) + trained.VICREG_EPS)))
+        cov += (np.sum(c**2) - np.sum(np.diag(c) ** 2)) / 3
+    assert got == pytest.approx(25 * inv + 25 * var + cov, rel=1e-6)
+
+
+def test_byol_trains_an_online_encoder_towards_its_moving_average_target():
+    # BYOL's loss (2 - 2 cos between prediction and target, both views) falls well below its start; with the
+    # target a moving average of the online encoder, the learned features are invariant to the augmentation.
+    X, _, _ = trained_toy()
+    result = train(
+        problems(X), TrainConfig("je", k=2, hidden=(16,), steps=300, batch_size=128, lr=3e-3, constraint="byol")
+    )
+    first, last = result.loss[[0, -1]].mean(axis=1)
+    assert last < 0.5 * first
+    assert trained.trained_variant("je").target_momentum(TrainConfig("je", constraint="byol")) == trained.BYOL_MOMENTUM
+    assert trained.trained_variant("je").target_momentum(TrainConfig("je")) is None
+
+
 def test_training_is_deterministic():
     X, _, _ = trained_toy(200)
     cfg = TrainConfig("rc", k=2, steps=20, batch_size=32)
@@ -106,7 +145,9 @@ def test_bad_input_is_a_clear_error():
         TrainConfig("je", k=2, hidden=(0,))
     with pytest.raises(ValueError, match="project"):
         TrainConfig("je", hidden=(8,), constraint="project")
-    with pytest.raises(ValueError, match=r"constraint must be one of \['whiten', 'penalty', 'project'\]; got 'soft'"):
+    with pytest.raises(
+        ValueError, match=r"constraint must be one of \['whiten', 'penalty', 'project', 'vicreg', 'byol'\]; got 'soft'"
+    ):
         TrainConfig("je", constraint="soft")
     X, _, _ = trained_toy(50)
     with pytest.raises(ValueError, match="method 'sl' needs labels"):

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..theory import methods
 from ..theory.linalg import single_threaded_module
-from ..trained.grid import CLOSED_FORM, LINEAR, GridResult, summarize
+from ..trained import stats
+from ..trained.grid import CLOSED_FORM, LINEAR, GridResult, variant_label
 from ..trained.linear import VARIANTS, LinearStudy
 from ..words import number
 from .claims import claim
@@ -98,45 +99,66 @@ def check_penalty_scales(study: LinearStudy) -> tuple[float, list[float]]:
     return err, diverged
 
 
-def grid_summaries(result: GridResult) -> dict[tuple[int, str, str], object]:
-    """``summarize`` of every (noise level, architecture, method) curve."""
-    return {
-        (g, arch, m): summarize(result.config.alphas, result.distance[arch][m][g])
-        for g in range(len(result.config.gamma_max))
-        for arch in result.distance
-        for m in result.methods
-    }
+def check_converged(result: GridResult, keys) -> int:
+    """The answer read from the given (noise level, architecture, variant) curves survived the step ladder's last
+    step (``je_vs_rc.trained.stats.stable``): at the last-but-one budget each had the same state and, for a
+    drop, fell to the level at an alignment inside the last budget's interval or the same grid step. Returns how
+    many were checked."""
+    last, before = stats.curves(result), stats.curves(result, rung=-2)
+    for key in keys:
+        g, arch, variant = key
+        prev, now = before[key], last[key]
+        claim(
+            stats.stable(result.config.alphas, prev, now),
+            f"{arch} {variant_label(variant)} at Γ max {number(result.config.gamma_max[g])}: at "
+            f"{result.config.steps[-2]:,} steps the curve was '{prev.state}'"
+            + (f" (α ≈ {prev.alpha_level:.3g})" if prev.alpha_level is not None else "")
+            + f", at {result.config.steps[-1]:,} '{now.state}'"
+            + (
+                f" (α ≈ {now.alpha_level:.3g}, interval {now.alpha_range[0]:.3g}-{now.alpha_range[1]:.3g})"
+                if now.alpha_level is not None
+                else ""
+            ),
+        )
+    return len(keys)
 
 
-def check_linear_grid(result: GridResult) -> tuple[float, list[str]]:
+def check_linear_grid(result: GridResult) -> tuple[float | None, float | None, list[str]]:
     """The trained linear model against the closed forms on the grid (same model class and objective, so any
-    difference is optimisation error). Wherever both curves switch, their half-damage alignments must differ
-    by less than one grid step (checked). Returns the largest such ratio and a description of every
-    (noise level, method) where the two curves' states differ (reported, for the chapter to show)."""
-    alphas = np.asarray(result.config.alphas)
-    step = float(np.max(alphas[1:] / alphas[:-1]))
-    worst, differ, compared = 1.0, [], 0
-    summary = grid_summaries(result)
+    difference is optimisation error). Wherever both floor-corrected curves fall below their level
+    (``je_vs_rc.trained.stats``) and the trained curve is stable on the ladder (``stats.stable``), the two
+    alignments must differ by less than the grid's step there (a drop is located only to within a grid interval).
+
+    Returns the largest factor between the two alignments and the grid's step there (None, None where no pair
+    of curves could be compared), and a description of every (noise level, method) where the two curves' states
+    differ or the trained curve is not stable (reported, for the chapter to show)."""
+    cv, before = stats.curves(result), stats.curves(result, rung=-2)
+    worst, worst_step, differ, compared = 1.0, 1.0, [], 0
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
-            cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
+            cf, lin = cv[(g, CLOSED_FORM, m)], cv[(g, LINEAR, m)]
             where = f"{methods.get(m).short} at Γ max {number(result.config.gamma_max[g])}"
-            if cf.state == "switch" and lin.state == "switch":
-                ratio = max(cf.alpha_half / lin.alpha_half, lin.alpha_half / cf.alpha_half)
+            converged = stats.stable(result.config.alphas, before[(g, LINEAR, m)], lin)
+            if cf.state == lin.state == "drop" and converged:
+                factor = max(cf.alpha_level / lin.alpha_level, lin.alpha_level / cf.alpha_level)
+                step = stats.grid_step(result.config.alphas, float(np.sqrt(cf.alpha_level * lin.alpha_level)))
                 claim(
-                    ratio < step,
-                    f"{where}: the trained linear model switches at {lin.alpha_half:.3g}, "
-                    f"the closed form at {cf.alpha_half:.3g}",
+                    factor < step,
+                    f"{where}: the trained linear model's excess falls below its level at α = "
+                    f"{lin.alpha_level:.3g}, the closed form's at {cf.alpha_level:.3g}: a factor {factor:.2f}, more "
+                    f"than the grid's step {step:.2f}",
                 )
-                worst = max(worst, ratio)
+                if factor > worst:
+                    worst, worst_step = factor, step
                 compared += 1
-            elif cf.state != lin.state:
+            elif (
+                stats.NEEDS_NONE.get(cf.state, cf.state) != stats.NEEDS_NONE.get(lin.state, lin.state) or not converged
+            ):
                 differ.append(
-                    f"{where} (closed form: {cf.state}, plateau {cf.plateau:.1e}; trained linear: "
-                    f"{lin.state}, plateau {lin.plateau:.1e})"
+                    f"{where} (closed form: {cf.state}, largest excess {cf.plateau:.1e}; trained linear: "
+                    f"{lin.state}, largest excess {lin.plateau:.1e}" + ("" if converged else ", not converged") + ")"
                 )
-    claim(compared > 0, "no curve switches both in the closed form and in training: nothing to compare")
-    return worst, differ
+    return (worst, worst_step, differ) if compared else (None, None, differ)
 
 
 # Every public function above runs on one BLAS thread (theory/linalg.py says why).

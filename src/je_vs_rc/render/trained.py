@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..checks.trained import grid_summaries
 from ..theory import methods
-from ..trained.grid import CLOSED_FORM, LINEAR, GridResult
+from ..trained import stats
+from ..trained.grid import CLOSED_FORM, LINEAR, OBJECTIVE_NAMES, GridResult, split_variant, variant_label
 from ..trained.linear import VARIANTS, LinearStudy
 from ..words import number
 from .style import COLORS, band, legend_below, panels, styled
@@ -18,12 +18,12 @@ NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart from the curves' COLORS
 
 
-def noise_name(result: GridResult, level: int) -> str:
-    return (
-        f"{NOISE_NAMES.get(level, 'noise')} (Γ max {number(result.config.gamma_max[level])})"
-        if len(result.config.gamma_max) == 2
-        else f"Γ max {number(result.config.gamma_max[level])}"
-    )
+def noise_name(result: GridResult, level: int, short: bool = False) -> str:
+    """ "weak noise (Γ max 1,000)" with the paper's two levels, else "Γ max ..."; ``short``: the words alone."""
+    gamma = f"Γ max {number(result.config.gamma_max[level])}"
+    if len(result.config.gamma_max) != 2:
+        return gamma
+    return NOISE_NAMES[level] if short else f"{NOISE_NAMES[level]} ({gamma})"
 
 
 @styled
@@ -41,6 +41,36 @@ def plot_ladder(study: LinearStudy) -> Figure:
     axes[0, 0].set_ylabel("distance to the closed form")
     legend_below(fig, ncols=len(study.config.batch_sizes))
     return fig
+
+
+def _listed(values) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
+def penalty_sentences(study: LinearStudy) -> tuple[str, str]:
+    """What the penalty runs test, generated (chapter 12, "What a soft penalty costs"): at which weights every
+    feature survives (``lambda > 1 - omega_k``: the constraint's subspace is selected) and at which some feature
+    collapses; and at which weights training diverged, so that the prediction is untested there. Seed-mean omega."""
+    collapse = 1 - study.omega.mean(axis=0)
+    lams = [float(p) for p in study.config.penalties]
+    tested = [p for p, sc in zip(lams, study.scales) if np.all(np.isfinite(sc))]
+    diverged = [p for p in lams if p not in tested]
+    same = [p for p in tested if p > collapse.max()]
+    parts = [
+        f"At λ = {_listed(same)} every feature survives, so the penalty selects the constraint's subspace"
+        if same
+        else "At no tested λ does every feature survive"
+    ]
+    if len(same) < len(tested):
+        parts.append(f"at λ = {_listed([p for p in tested if p not in same])} some feature collapses, as predicted")
+    untested = (
+        f" At λ = {_listed(diverged)} training diverged at the learning rate that suits the other variants, so the "
+        "prediction is untested there: the penalty's curvature grows in proportion to λ, and a step size that is "
+        "stable for a weak penalty need not be for a strong one."
+        if diverged
+        else ""
+    )
+    return "; ".join(parts) + ".", untested
 
 
 @styled
@@ -67,20 +97,44 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
     return fig
 
 
+def _arch_variant_label(arch: str, variant: str) -> str:
+    objective = split_variant(variant)[1]
+    return arch if objective is None else f"{arch}, {OBJECTIVE_NAMES[objective]}"
+
+
 @styled
 def plot_grid(result: GridResult) -> Figure:
     """Figure 3's distance against the alignment, per noise level (rows) and method (columns): the closed form,
-    the trained linear model and each MLP (mean, min-max band over seeds); shaded: the seeds' alpha_JE and
-    alpha_RC ranges."""
+    the trained linear model and each MLP with each of its objectives (mean, min-max band over seeds), each trained
+    model's floor (the clean replicates' distance, seed mean) as a thin dotted line in its colour; shaded: the
+    seeds' alpha_JE and alpha_RC ranges."""
     L = len(result.config.gamma_max)
     fig, axes = panels(len(result.methods), nrows=L, width=4.4, height=3.2)
     alphas = np.asarray(result.config.alphas)
     for g in range(L):
         for col, m in enumerate(result.methods):
             ax = axes[g, col]
-            for i, arch in enumerate(result.distance):
-                style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
-                band(ax, alphas, result.distance[arch][m][g], COLORS[i % len(COLORS)], arch, style)
+            i = 0
+            for arch, inner in result.mse.items():
+                for variant in inner:
+                    if split_variant(variant)[0] != m:
+                        continue
+                    color = COLORS[i % len(COLORS)]
+                    style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
+                    marker = "os^Dv"[i % 5]
+                    band(
+                        ax,
+                        alphas,
+                        result.distance(arch, variant)[g],
+                        color,
+                        _arch_variant_label(arch, variant),
+                        style,
+                        marker,
+                    )
+                    if arch != CLOSED_FORM:
+                        floor = np.abs(inner[variant]["replicate"][-1, g] - inner[variant]["clean"][-1, g]).mean(-1)
+                        ax.plot(alphas, floor, color=color, lw=0.8, ls=":")
+                    i += 1
             for key, threshold in result.alpha.items():
                 values, method = threshold[g], methods.get(key)
                 name, color = (
@@ -95,153 +149,199 @@ def plot_grid(result: GridResult) -> Figure:
             ax.set_title(f"{methods.get(m).label}, {noise_name(result, g)}", fontsize=9)
             ax.set_xlabel(r"alignment $\alpha$")
             ax.set_ylabel("distance to optimality")
-    axes[0, 0].legend(fontsize=9)
+    handles: dict[str, object] = {}  # one legend entry per label over all panels (each panel has its own lines)
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=2, fontsize=9)
     return fig
 
 
-def _where(s) -> str:
-    if s.state == "switch":
-        return f"drops at α ≈ {s.alpha_half:.2g}"
-    if s.state == "no drop":
-        return "does not drop inside the grid"
-    if s.state == "no damage":
-        return "shows no damage at any α"
-    return "shows no switch above its training noise"
+@styled
+def plot_losses(result: GridResult, level: int = -1) -> Figure:
+    """The last budget's training loss of the corrupted-data encoders at one noise level (default: the last), one
+    panel per trained model and objective, one line per alignment: the seed-mean loss in equal windows of the
+    steps, divided by its value in the last window (so a flat end reads 1)."""
+    keys = [(arch, v) for arch in stats.trained_archs(result) for v in result.loss[arch]]
+    ncols = 3 if len(keys) > 4 else 2
+    nrows = -(-len(keys) // ncols)
+    fig, axes = panels(ncols, nrows=nrows, width=2.4, height=2.2)
+    steps = result.config.steps[-1]
+    for ax, (arch, variant) in zip(axes.flat, keys):
+        curves = result.loss[arch][variant][level, :, 1]  # (alphas, points), corrupted data
+        x = (np.arange(curves.shape[-1]) + 0.5) * steps / curves.shape[-1]
+        for a, (alpha, c) in enumerate(zip(result.config.alphas, curves)):
+            ax.plot(x, c / c[np.isfinite(c)][-1], color=COLORS[a % len(COLORS)], lw=1, label=f"α = {alpha:g}")
+        ax.set_yscale("log")
+        ax.set_title(f"{arch}, {variant_label(variant)}", fontsize=9)
+        ax.set_xlabel("step")
+    for ax in axes.flat[len(keys) :]:
+        ax.set_visible(False)
+    axes[0, 0].set_ylabel("loss / final loss")
+    legend_below(fig, ncols=4)
+    return fig
 
 
-def _times(factor: float) -> str:
-    return f"{factor:.1f}× later than" if factor >= 1 else f"{1 / factor:.1f}× earlier than"
+def _range(c: stats.Curve) -> str:
+    lo, hi = c.alpha_range
+    low = "below the grid" if lo == 0 else f"{lo:.2g}"
+    high = "beyond the grid" if np.isinf(hi) else f"{hi:.2g}"
+    return f"{low}–{high}"
+
+
+def _where(c: stats.Curve) -> str:
+    if c.state == "drop":
+        return f"falls below the level at α ≈ {c.alpha_level:.2g} ({_range(c)})"
+    if c.state == "no drop":
+        return "does not fall below the level inside the grid"
+    if c.state == "below level":
+        return f"stays below the level ({c.level:.2g})"
+    return "shows no damage above its floor"
+
+
+def _factor(a: float, b: float) -> str:
+    """``a`` against ``b`` as a factor, in words."""
+    f = a / b
+    return "the same" if np.isclose(f, 1.0) else (f"{f:.1f}× higher" if f > 1 else f"{1 / f:.1f}× lower")
 
 
 def answer_rows(result: GridResult) -> list[dict[str, object]]:
-    """One row per (noise level, method, architecture): where the curve drops, its plateau and residual, and
-    the closed form's drop and the thresholds beside it."""
-    summary, rows = grid_summaries(result), []
+    """One row per (noise level, method or objective, architecture): where the floor-corrected damage falls below the
+    model's level (``trained.stats``, with its interval), that alignment as a factor of the closed form's and the
+    grid's step there, the largest excess, the level and the floor, and the seeds' thresholds (Props 4.3/4.4)."""
+    cv, rows = stats.curves(result), []
+    alphas = result.config.alphas
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
             th = result.alpha[m][g]
-            cf, lin = summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
-            for arch in result.distance:
-                s = summary[(g, arch, m)]
-                rows.append(
-                    {
-                        "noise": noise_name(result, g),
-                        "method": methods.get(m).short,
-                        "arch": arch,
-                        "state": s.state,
-                        "alpha_half": s.alpha_half if s.alpha_half is not None else float("nan"),
-                        "vs_closed": (s.alpha_half / cf.alpha_half)
-                        if s.state == cf.state == "switch"
-                        else float("nan"),
-                        "vs_linear": (s.alpha_half / lin.alpha_half)
-                        if s.state == lin.state == "switch"
-                        else float("nan"),
-                        "plateau": s.plateau,
-                        "residual": s.residual,
-                        "threshold": f"{th.min():.2g}–{th.max():.2g}",
-                    }
-                )
+            cf = cv[(g, CLOSED_FORM, m)]
+            for arch, inner in result.mse.items():
+                for variant in inner:
+                    if split_variant(variant)[0] != m:
+                        continue
+                    c = cv[(g, arch, variant)]
+                    drops = c.state == "drop"
+                    rows.append(
+                        {
+                            "noise": noise_name(result, g),
+                            "method": variant_label(variant),
+                            "arch": arch,
+                            "state": c.state,
+                            "alpha_level": f"{c.alpha_level:.2g}" if drops else "–",
+                            "interval": _range(c) if drops else "–",
+                            "vs_closed": f"{c.alpha_level / cf.alpha_level:.2f}"
+                            if drops and cf.state == "drop" and arch != CLOSED_FORM
+                            else "–",
+                            "step": f"{stats.grid_step(alphas, c.alpha_level):.2g}" if drops else "–",
+                            "plateau": c.plateau,
+                            "level": c.level,
+                            "floor": float(c.floor.mean()),
+                            "threshold": f"{th.min():.2g}–{th.max():.2g}",
+                        }
+                    )
     return rows
 
 
-def _need(s) -> float | None:
-    """The alignment a curve needs: 0 without damage, its drop for a switch, inf without a drop, None unresolved."""
-    return {"no damage": 0.0, "no drop": float("inf")}.get(s.state, s.alpha_half)
+def convergence_rows(result: GridResult) -> list[dict[str, object]]:
+    """One row per trained (architecture, variant): how many cells (noise level x alignment) the step ladder's last
+    budget left within the floor, and which it moved by more (grouped by noise level)."""
+    lad, rows = stats.ladders(result), []
+    L, A = len(result.config.gamma_max), len(result.config.alphas)
+    for arch in stats.trained_archs(result):
+        for variant in result.mse[arch]:
+            moved = {
+                g: [f"{a:g}" for a, ok in zip(result.config.alphas, lad[(g, arch, variant)].converged) if not ok]
+                for g in range(L)
+            }
+            count = sum(len(v) for v in moved.values())
+            rows.append(
+                {
+                    "arch": arch,
+                    "variant": variant_label(variant),
+                    "converged": f"{L * A - count} of {L * A}",
+                    "moved": "; ".join(
+                        f"{noise_name(result, g, short=True)}: α = {', '.join(v)}" for g, v in moved.items() if v
+                    )
+                    or "none",
+                }
+            )
+    return rows
 
 
-def less_alignment(je, rc) -> str | None:
-    """Cor 4.5's comparison of two curves' summaries: the registry key of the method that needs less alignment,
-    None for a tie or where a curve is not resolved."""
-    a, b = _need(je), _need(rc)
-    if a is None or b is None or a == b:
-        return None
-    return methods.JOINT_EMBEDDING.key if a < b else methods.RECONSTRUCTION.key
-
-
-def _order(je, rc) -> str:
-    winner = less_alignment(je, rc)
-    if winner is None:
-        return ""
-    needs = _need(je if winner == methods.JOINT_EMBEDDING.key else rc)
-    return f" — {methods.get(winner).label.lower()} needs {'none' if needs == 0 else 'less alignment'}"
-
-
-def _pair(summary, g: int, arch: str):
-    # Cor 4.5 orders the paper's two self-supervised methods.
-    return summary[(g, arch, methods.JOINT_EMBEDDING.key)], summary[(g, arch, methods.RECONSTRUCTION.key)]
+def _cor45(key: str | None) -> str:
+    return {"je": "joint embedding needs less alignment", "rc": "reconstruction needs less alignment"}.get(
+        key, "no order"
+    )
 
 
 def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
-    """The answer to Part 2's question, generated: per noise level and MLP, whether the trained MLP orders joint
-    embedding and reconstruction as the closed forms at the same n do (Cor 4.5), and its damage beside theirs.
-    Returns the markdown and the counts ("agree", "depart", "undecided")."""
-    summary, counts, lines = grid_summaries(result), {"agree": 0, "depart": 0, "undecided": 0}, []
-    mlps = [a for a in result.distance if a not in (CLOSED_FORM, LINEAR)]
-    for g in range(len(result.config.gamma_max)):
-        cf_je, cf_rc = _pair(summary, g, CLOSED_FORM)
-        theory = less_alignment(cf_je, cf_rc)
-        for arch in mlps:
-            je, rc = _pair(summary, g, arch)
-            got = less_alignment(je, rc)
-            if theory is None or got is None:
-                key, how = "undecided", "cannot be compared with the linear theory here"
-            elif got == theory:
-                key, how = (
-                    "agree",
-                    f"orders the methods as the linear theory does ({methods.get(got).label.lower()} "
-                    f"needs less alignment)",
-                )
-            else:
-                key, how = (
-                    "depart",
-                    f"reverses the linear theory's order ({methods.get(theory).label.lower()} "
-                    f"needs less alignment in the closed forms, {methods.get(got).label.lower()} here)",
-                )
-            counts[key] += 1
-            lines.append(
-                f"- **{noise_name(result, g)}, {arch}** {how}: JE {_where(je)}, RC {_where(rc)}; the closed "
-                f"forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. Largest distance JE {je.plateau:.2g}, RC "
-                f"{rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g}); at α = "
-                f"{result.config.alphas[-1]:g}: JE {je.residual:.2g}, RC {rc.residual:.2g} (closed forms "
-                f"{cf_je.residual:.2g}, {cf_rc.residual:.2g})."
+    """The answer to Part 2's question, generated from the floor-corrected curves (``trained.stats``): per noise
+    level, MLP and joint-embedding objective, whether the MLP orders joint embedding and reconstruction as the
+    closed forms at the same n do (Cor 4.5), saying whether a reversal is resolved or within optimisation error;
+    then the trained linear model, the control. Returns the markdown and the MLPs' counts per outcome."""
+    cv, verdicts = stats.curves(result), stats.verdicts(result)
+    counts = dict.fromkeys(stats.OUTCOMES, 0)
+    lines, control = [], []
+    for (g, arch, variant), v in verdicts.items():
+        je, rc = cv[(g, arch, variant)], cv[(g, arch, "rc")]
+        cf_je, cf_rc = cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")]
+        if v.outcome == stats.AGREE:
+            how = f"orders the methods as the closed forms do, resolved ({_cor45(v.trained)})"
+        elif v.outcome == stats.REVERSE:
+            how = (
+                f"**reverses** the closed forms' order, resolved beyond the floor and the intervals "
+                f"({_cor45(v.trained)} here, the other way round in the closed forms)"
             )
+        elif v.outcome == stats.WITHIN_ERROR:
+            same = v.trained == v.theory
+            how = (
+                f"{'orders the methods as the closed forms do' if same else 'reverses the closed forms order'} "
+                f"({_cor45(v.trained)}) only within optimisation error: the intervals overlap"
+            ).replace("forms order", "forms' order")
+        else:
+            how = f"cannot tell: {v.reason}"
+        line = (
+            f"- **{noise_name(result, g)}, {arch}, {variant_label(variant)} against RC** {how}. Floor-corrected "
+            f"damage: {variant_label(variant)} {_where(je)}, RC {_where(rc)}; the closed forms: JE {_where(cf_je)}, RC "
+            f"{_where(cf_rc)}. Largest excess {variant_label(variant)} {je.plateau:.2g}, RC {rc.plateau:.2g} (closed "
+            f"forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g})."
+        )
+        if arch == LINEAR:
+            control.append(line)
+        else:
+            counts[v.outcome] += 1
+            lines.append(line)
     total = sum(counts.values())
-    overall = "Yes" if counts["agree"] == total else ("No" if counts["agree"] == 0 else "Partly")
-    head = (
-        f"**{overall}.** In {counts['agree']} of the {total} cases (noise level × MLP) the trained MLPs order "
-        f"joint embedding and reconstruction as the linear theory does at the same n; {counts['depart']} reverse "
-        f"the order and {counts['undecided']} cannot be compared (a curve whose drop is within the seeds' spread, "
-        f"or closed forms that tie)."
+    if total and counts[stats.AGREE] == total:
+        overall = "Yes"
+    elif counts[stats.AGREE] + counts[stats.REVERSE] == 0:
+        overall = "Cannot tell"
+    elif counts[stats.AGREE] == 0:
+        overall = "No"
+    else:
+        overall = "Partly"
+    control_block = (
+        [
+            "",
+            "The trained linear model, the closed forms' own model class (any departure is optimisation error):",
+            "",
+            *control,
+        ]
+        if control
+        else []
     )
-    return "\n".join([head, "", *lines]), counts
-
-
-def answer(result: GridResult) -> str:
-    """Where each curve drops, per noise level and model, with Cor 4.5's order; then, where the closed form, the
-    trained linear model and an MLP all switch, how far apart (generated from the summaries)."""
-    summary, cfg, lines = grid_summaries(result), result.config, []
-    archs = [a for a in result.distance if a != CLOSED_FORM]
-    for g in range(len(cfg.gamma_max)):
-        for arch in [CLOSED_FORM, *archs]:
-            je, rc = _pair(summary, g, arch)
-            lines.append(f"- **{noise_name(result, g)}, {arch}**: JE {_where(je)}, RC {_where(rc)}{_order(je, rc)}.")
-    lines.append("")
-    for g in range(len(cfg.gamma_max)):
-        for arch in archs:
-            if arch == LINEAR:
-                continue
-            for m in result.methods:
-                s, cf, lin = summary[(g, arch, m)], summary[(g, CLOSED_FORM, m)], summary[(g, LINEAR, m)]
-                if s.state == cf.state == lin.state == "switch":
-                    lines.append(
-                        f"- {noise_name(result, g)}, {arch}, {methods.get(m).short}: drops at α ≈ {s.alpha_half:.2g}, "
-                        f"{_times(s.alpha_half / cf.alpha_half)} the closed form (α ≈ {cf.alpha_half:.2g}) and "
-                        f"{_times(s.alpha_half / lin.alpha_half)} the trained linear model (α ≈ {lin.alpha_half:.2g}, "
-                        f"the nonlinearity's own share); at α = {cfg.alphas[-1]:g} it keeps a distance of "
-                        f"{s.residual:.2g}, {s.residual / lin.residual:.0f}× the trained linear model's "
-                        f"{lin.residual:.2g}."
-                    )
-    return "\n".join(lines)
+    if not total:
+        head = "**Cannot tell.** No MLP's joint embedding and reconstruction both finished training in this run."
+        return "\n".join([head, *control_block]), counts
+    head = (
+        f"**{overall}.** Of the {total} cases (noise level × MLP × joint-embedding objective), "
+        f"{counts[stats.AGREE]} order joint embedding and reconstruction as the closed forms do at the same n, "
+        f"resolved beyond the floor and the intervals; {counts[stats.REVERSE]} reverse the order, resolved; "
+        f"{counts[stats.WITHIN_ERROR]} differ from or match it only within optimisation error; and "
+        f"{counts[stats.CANNOT_TELL]} cannot be told (closed forms without a resolved order, tied curves, or "
+        f"training that had not converged)."
+    )
+    return "\n".join([head, "", *lines, *control_block]), counts
 
 
 def source_sentence(result: GridResult, results_path: str | None) -> str:
@@ -251,21 +351,34 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
     if not results_path:
         return (
             f"The grid was trained on this page: the closed forms and training took "
-            f"{sum(result.seconds.values()):.0f} s over {len(cfg.seeds)} seeds."
+            f"{sum(result.seconds.values()):.0f} s over {len(cfg.seeds)} seeds, with a ladder of "
+            f"{' and '.join(f'{t:,}' for t in cfg.steps)} Adam steps."
         )
     meta = result.provenance
     archs = ", ".join(a for a in cfg.archs if a != LINEAR)
-    when = f"; finished {meta['finished']}" if "finished" in meta else ""
+    objectives = (
+        f" (also trained with {' and '.join(OBJECTIVE_NAMES[o] for o in cfg.objectives)})" if cfg.objectives else ""
+    )
+    budgets = " and ".join(f"{t:,}" for t in cfg.steps)
+    partial = (
+        f" The run was collected before it finished: {len(result.missing)} trained units are missing "
+        f"({', '.join(u.replace('__', ' ') for u in result.missing)})."
+        if result.missing
+        else ""
+    )
+    when = f"; collected {meta['finished']}" if "finished" in meta else ""
     load = (
-        f", load average {meta['load_average']:.1f} on a machine shared with other jobs"
+        f", load average {meta['load_average']:.1f} when collected, on a machine shared with other jobs"
         if "load_average" in meta
         else ""
     )
+    # Training time summed over the checkpointed units (a resumed run's wall time would leave them out).
+    seconds = float(meta.get("trained_seconds", meta["wall_seconds"]))
     return (
         f"The grid shown here is a saved run ({Path(results_path).name}), not recomputed on this page: it was "
         f"computed once, with {len(cfg.seeds)} seeds, {len(cfg.alphas)} alignments, n = {cfg.n:,}, "
-        f"the linear model and {archs}, {cfg.steps:,} Adam steps of {cfg.batch_size} samples, "
-        f"in {float(meta['wall_seconds']) / 60:.0f} minutes of wall time on {meta['device']} "
+        f"the linear model and {archs}{objectives}, a ladder of {budgets} Adam steps of {cfg.batch_size} samples, "
+        f"its training taking {seconds / 60:.0f} minutes of wall time on {meta['device']} "
         f"(torch {meta['torch']}, numpy {meta['numpy']}, Python {meta['python']}{when}{load}); "
-        f"its parameters and seeds are stored with it."
+        f"its parameters and seeds are stored with it.{partial}"
     )

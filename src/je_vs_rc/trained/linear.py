@@ -51,8 +51,9 @@ def penalty_feature_scales(omega: np.ndarray, k: int, penalty: float) -> np.ndar
     In whitened coordinates ``A = W S^{1/2}`` the loss is ``2 Tr(A (I - Omega) A^T) + lambda ||A A^T - I||^2``
     with ``Omega`` the eigenvalues of ``S^{-1/2} G S^{-1/2}`` (Thm 3.2). Along an eigenvector with squared
     scale ``t`` it is ``2 (1 - omega) t + lambda (t - 1)^2``, minimised at ``t = max(0, 1 - (1 - omega)/lambda)``,
-    and the best directions are still those of largest omega. So the penalty selects the closed form's
-    subspace, shrinks feature i by ``(1 - omega_i)/lambda`` and *collapses* it when ``lambda <= 1 - omega_i``.
+    and by von Neumann's trace inequality the largest scales go to the directions of largest omega. So the
+    penalty shrinks feature i by ``(1 - omega_i)/lambda``, *collapses* it when ``lambda <= 1 - omega_i``, and
+    selects the closed form's subspace only while ``lambda > 1 - omega_k`` (every feature survives).
 
     Returns the k eigenvalues of ``W S W^T`` at that optimum, descending (``omega`` descending, length >= k).
     """

@@ -25,6 +25,17 @@ else about a method, and the grid and the Part 1 study iterate over the registry
     ``W <- (W S_hat W^T)^{-1/2} W`` onto the constraint, ``S_hat`` the running mean of the views'
     second moment (linear encoders only).
 
+  Two more ways are the objectives deep joint-embedding methods train with, beyond the paper's
+  constraint:
+
+  * ``"vicreg"``: VICReg (Bardes et al. 2022) with its published weights: 25 x the mean squared
+    difference of the two views' embeddings, 25 x a hinge keeping each coordinate's batch standard
+    deviation above 1, 1 x the squared off-diagonal batch covariances (divided by k).
+  * ``"byol"``: BYOL (Grill et al. 2020): a linear predictor on the online embedding of one view regresses
+    the normalised embedding of the other view by a target encoder, an exponential moving average
+    (``BYOL_MOMENTUM``) of the online encoder that receives no gradient; symmetrised over the two views.
+    Nothing constrains the embeddings' covariance: the predictor and the moving average avoid collapse.
+
 Encoders are linear (``hidden=()``, the paper's models, no bias) or ReLU MLPs; the RC decoder mirrors
 the encoder. Many independent models (alignments, seeds, clean or corrupted data, budgets, penalty
 weights) train in one batched loop: parameters carry a leading model axis, and the models of one data
@@ -60,6 +71,9 @@ OPTIMIZERS = ("adam", "sgd")
 WHITEN_RIDGE = 1e-6  # ridge added to the batch second moment before it is inverted (relative)
 WARMUP_FRACTION = 0.05  # linear learning-rate warm-up, then cosine decay to zero
 DTYPE = torch.float32
+VICREG_WEIGHTS = (25.0, 25.0, 1.0)  # invariance, variance, covariance (Bardes et al. 2022, Sec. 4)
+VICREG_EPS = 1e-4  # inside the square root of the variance term (VICReg's)
+BYOL_MOMENTUM = 0.99  # target encoder's moving average per step (BYOL uses 0.996 over far longer runs)
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -275,7 +289,8 @@ class Batch:
 
     ``out`` (M, V, B, out): encoder outputs of the views; ``target`` (M, B, d): the samples, divided by
     ``out_scale``; ``labels`` (M, B, l) or None; ``decoder``: the decoder's layers (empty without one);
-    ``weights`` (M, B); ``penalty`` (M,): the penalty weights.
+    ``weights`` (M, B); ``penalty`` (M,): the penalty weights; ``predictor``: the predictor's layers and
+    ``target_out`` (M, V, B, out) the target encoder's outputs (BYOL only).
     """
 
     out: torch.Tensor
@@ -284,6 +299,8 @@ class Batch:
     decoder: list
     weights: torch.Tensor
     penalty: torch.Tensor
+    predictor: list = field(default_factory=list)
+    target_out: torch.Tensor | None = None
 
 
 class TrainedVariant:
@@ -307,6 +324,14 @@ class TrainedVariant:
     def projects(self, cfg: TrainConfig) -> bool:
         """Whether each step projects the encoder back onto the constraint set (linear encoders only)."""
         return False
+
+    def predictor_dims(self, cfg: TrainConfig) -> list[int]:
+        """Layer widths of a predictor on the embeddings, trained with the encoder ([]: none)."""
+        return []
+
+    def target_momentum(self, cfg: TrainConfig) -> float | None:
+        """Moving-average momentum of a target encoder that gets no gradient (None: no target encoder)."""
+        return None
 
     def loss(self, batch: Batch, cfg: TrainConfig) -> torch.Tensor:
         """(M,) the loss of every model on the batch."""
@@ -361,14 +386,24 @@ class JointEmbeddingTraining(TrainedVariant):
 
     n_views: ClassVar[int] = 2
     constraints: ClassVar[tuple[str, ...]] = ("whiten", "penalty", "project")
+    objectives: ClassVar[tuple[str, ...]] = ("vicreg", "byol")  # deep methods' objectives, beyond the paper
 
     def check(self, cfg: TrainConfig) -> None:
-        super().check(cfg)
+        if cfg.constraint not in self.constraints + self.objectives:
+            raise ValueError(
+                f"constraint must be one of {list(self.constraints + self.objectives)}; got {cfg.constraint!r}"
+            )
         if self.projects(cfg) and cfg.hidden:
             raise ValueError("constraint='project' needs a linear encoder (hidden=()); use 'whiten' or 'penalty'")
 
     def projects(self, cfg: TrainConfig) -> bool:
         return cfg.constraint == "project"
+
+    def predictor_dims(self, cfg: TrainConfig) -> list[int]:
+        return [cfg.k, cfg.k] if cfg.constraint == "byol" else []
+
+    def target_momentum(self, cfg: TrainConfig) -> float | None:
+        return BYOL_MOMENTUM if cfg.constraint == "byol" else None
 
     def loss(self, batch: Batch, cfg: TrainConfig) -> torch.Tensor:
         out, weights = batch.out, batch.weights
@@ -379,6 +414,10 @@ class JointEmbeddingTraining(TrainedVariant):
             C = C + WHITEN_RIDGE * C.diagonal(dim1=1, dim2=2).mean(-1)[:, None, None] * eye
             Delta = _second_moment(diff[:, None], weights)
             return torch.linalg.solve(C, Delta).diagonal(dim1=1, dim2=2).sum(-1)
+        if cfg.constraint == "vicreg":
+            return _vicreg(out, weights)
+        if cfg.constraint == "byol":
+            return _byol(batch)
         invariance = _weighted_sum((diff**2).sum(-1), weights)
         if cfg.constraint == "penalty":
             return invariance + batch.penalty * ((_second_moment(out, weights) - eye) ** 2).sum((1, 2))
@@ -391,6 +430,30 @@ class JointEmbeddingTraining(TrainedVariant):
         return subspace_distance(F, W), joint_embedding_objective(on_constraint, Sigma) / joint_embedding_objective(
             W, Sigma
         ) - 1
+
+
+def _vicreg(out: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """VICReg's loss (``VICREG_WEIGHTS``) of two views' embeddings ``out`` (M, 2, B, k), batch weights (M, B)."""
+    inv_w, var_w, cov_w = VICREG_WEIGHTS
+    k = out.shape[-1]
+    invariance = _weighted_sum(((out[:, 0] - out[:, 1]) ** 2).mean(-1), weights)
+    mean = (out * weights[:, None, :, None]).sum(2, keepdim=True)
+    centred = (out - mean) * weights[:, None, :, None].sqrt()
+    cov = centred.transpose(2, 3) @ centred  # (M, 2, k, k) batch covariance of each view
+    std = torch.sqrt(cov.diagonal(dim1=2, dim2=3) + VICREG_EPS)
+    variance = torch.relu(1.0 - std).mean(-1).sum(1)
+    off = cov - torch.diag_embed(cov.diagonal(dim1=2, dim2=3))
+    covariance = (off**2).sum((2, 3)).sum(1) / k
+    return inv_w * invariance + var_w * variance + cov_w * covariance
+
+
+def _byol(batch: Batch) -> torch.Tensor:
+    """BYOL's symmetrised loss: ``2 - 2 cos(q(z_v), z'_{other view})`` with ``q`` the predictor and ``z'`` the
+    target encoder's embedding (no gradient)."""
+    assert batch.target_out is not None
+    pred = torch.nn.functional.normalize(_mlp(batch.predictor, batch.out), dim=-1)
+    target = torch.nn.functional.normalize(batch.target_out.flip(1), dim=-1)
+    return _weighted_sum((2.0 - 2.0 * (pred * target).sum(-1)).sum(1), batch.weights)
 
 
 # Trained variants, keyed by the theory registry's keys (a method without one cannot be trained here).
@@ -456,7 +519,10 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
     linear = not cfg.hidden
     enc = _init(M, [d, *cfg.hidden, out_dim], not linear, gen)
     dec = _init(M, [cfg.k, *cfg.hidden[::-1], d], not linear, gen) if variant.has_decoder else []
-    params = [p for layer in enc + dec for p in layer if p is not None]
+    pred = _init(M, variant.predictor_dims(cfg), False, gen) if variant.predictor_dims(cfg) else []
+    params = [p for layer in enc + dec + pred for p in layer if p is not None]
+    momentum = variant.target_momentum(cfg)
+    target = [tuple(None if p is None else p.detach().clone() for p in layer) for layer in enc] if momentum else []
     moments = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
     n_views = variant.n_views
     project = variant.projects(cfg)
@@ -478,7 +544,9 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
                 C = W.transpose(1, 2) @ (S_sum / (t + 1)) @ W
                 W.copy_(W @ _sym_inv_sqrt(C))
         labels = None if Y is None else Y[torch.arange(G)[:, None], idx][group]
-        batch_in = Batch(_mlp(enc, views), x_m / out_scale[:, None, None], labels, dec, weights, lam)
+        with torch.no_grad():
+            target_out = _mlp(target, views) if target else None
+        batch_in = Batch(_mlp(enc, views), x_m / out_scale[:, None, None], labels, dec, weights, lam, pred, target_out)
         per_model = variant.loss(batch_in, cfg)
         losses[t] = per_model.detach().numpy()
         grads = torch.autograd.grad(per_model.sum(), params)
@@ -492,6 +560,10 @@ def _train(problems: Problems, cfg: TrainConfig) -> Trained:
                     m1.mul_(0.9).add_(g, alpha=0.1)
                     m2.mul_(0.999).addcmul_(g, g, value=0.001)
                     p -= rate * (m1 / (1 - 0.9 ** (t + 1))) / ((m2 / (1 - 0.999 ** (t + 1))).sqrt() + 1e-12)
+            for online, averaged in zip(enc, target):  # the target encoder follows the online one
+                for p, q in zip(online, averaged):
+                    if p is not None:
+                        q.mul_(momentum).add_(p, alpha=1 - momentum)
     if project:
         with torch.no_grad():
             W = enc[0][0]
