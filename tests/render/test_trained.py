@@ -135,6 +135,8 @@ def test_chapter_runs_through_the_runner(tmp_path):
             "seeds": [0, 1],
             "mlp_hidden": [[16]],
             "grid_seeds": [0, 1],
+            "grid_n": 1000,
+            "grid_steps": [5, 10],
             "objectives": ["byol"],
             "results_path": None,
             "save_path": str(tmp_path / "grid.json"),

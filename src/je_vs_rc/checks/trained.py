@@ -126,37 +126,42 @@ def check_converged(result: GridResult, keys) -> int:
 def check_linear_grid(result: GridResult) -> tuple[float | None, float | None, list[str]]:
     """The trained linear model against the closed forms on the grid (same model class and objective, so any
     difference is optimisation error). Wherever both floor-corrected curves fall below their level
-    (``je_vs_rc.trained.stats``) and the trained curve is stable on the ladder (``stats.stable``), the two
-    alignments must differ by less than the grid's step there (a drop is located only to within a grid interval).
+    (``je_vs_rc.trained.stats``) and the trained curve is stable on the ladder (``stats.stable``), the factor between
+    the two alignments is measured against the grid's step there (a drop is located only to within a grid
+    interval). Where, in addition, every cell of the trained curve converged (the ladder's last step moved no
+    distance by more than the floor), a factor beyond the step fails the check: a converged linear model must
+    find its closed form. Elsewhere a departure is reported, not raised: a rerun with a small budget is legal.
 
-    Returns the largest factor between the two alignments and the grid's step there (None, None where no pair
-    of curves could be compared), and a description of every (noise level, method) where the two curves' states
-    differ or the trained curve is not stable (reported, for the chapter to show)."""
-    cv, before = stats.curves(result), stats.curves(result, rung=-2)
+    Returns the largest factor among the pairs within a step and that step (None, None where none), and a
+    description of every (noise level, method) where the states differ, the trained curve is not stable, or it
+    departs by more than a step (for the chapter to show)."""
+    cv, before, lad = stats.curves(result), stats.curves(result, rung=-2), stats.ladders(result)
     worst, worst_step, differ, compared = 1.0, 1.0, [], 0
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
             cf, lin = cv[(g, CLOSED_FORM, m)], cv[(g, LINEAR, m)]
             where = f"{methods.get(m).short} at Γ max {number(result.config.gamma_max[g])}"
-            converged = stats.stable(result.config.alphas, before[(g, LINEAR, m)], lin)
-            if cf.state == lin.state == "drop" and converged:
+            stable = stats.stable(result.config.alphas, before[(g, LINEAR, m)], lin)
+            if cf.state == lin.state == "drop" and stable:
                 factor = max(cf.alpha_level / lin.alpha_level, lin.alpha_level / cf.alpha_level)
                 step = stats.grid_step(result.config.alphas, float(np.sqrt(cf.alpha_level * lin.alpha_level)))
-                claim(
-                    factor < step,
-                    f"{where}: the trained linear model's excess falls below its level at α = "
-                    f"{lin.alpha_level:.3g}, the closed form's at {cf.alpha_level:.3g}: a factor {factor:.2f}, more "
-                    f"than the grid's step {step:.2f}",
+                message = (
+                    f"{where}: the trained linear model's excess falls below its level at α = {lin.alpha_level:.2g}, "
+                    f"the closed form's at {cf.alpha_level:.2g}, a factor {factor:.2f}, more than the grid's step "
+                    f"{step:.2f}"
                 )
-                if factor > worst:
-                    worst, worst_step = factor, step
-                compared += 1
-            elif (
-                stats.NEEDS_NONE.get(cf.state, cf.state) != stats.NEEDS_NONE.get(lin.state, lin.state) or not converged
-            ):
+                if lad[(g, LINEAR, m)].converged.all():
+                    claim(factor < step, message + ", although every cell of the trained curve converged")
+                if factor < step:
+                    if factor > worst:
+                        worst, worst_step = factor, step
+                    compared += 1
+                else:
+                    differ.append(message.split(": ", 1)[1].replace("the trained", f"{where}, the trained", 1))
+            elif stats.NEEDS_NONE.get(cf.state, cf.state) != stats.NEEDS_NONE.get(lin.state, lin.state) or not stable:
                 differ.append(
                     f"{where} (closed form: {cf.state}, largest excess {cf.plateau:.1e}; trained linear: "
-                    f"{lin.state}, largest excess {lin.plateau:.1e}" + ("" if converged else ", not converged") + ")"
+                    f"{lin.state}, largest excess {lin.plateau:.1e}" + ("" if stable else ", not stable") + ")"
                 )
     return (worst, worst_step, differ) if compared else (None, None, differ)
 
