@@ -102,7 +102,7 @@ def linear_grid(shift: int, moved=None):
         ("MLP 8", "je"): drop,
         ("MLP 8", "rc"): drop,
     }
-    return planted_grid(ALPHAS, damage, moved=moved)
+    return planted_grid(ALPHAS, damage, floor=1e-4, moved=moved)
 
 
 def test_the_trained_linear_model_must_drop_where_its_closed_form_does():
@@ -110,7 +110,12 @@ def test_the_trained_linear_model_must_drop_where_its_closed_form_does():
     assert worst == pytest.approx(1.0, abs=0.02) and step == pytest.approx(3.0) and differ == []
     zeros = {(a, m): np.zeros(8) for a in (CLOSED_FORM, LINEAR) for m in ("je", "rc")}
     assert tc.check_linear_grid(planted_grid(ALPHAS, zeros))[:2] == (None, None)
-    # Two grid steps (about 10x) later, with every cell converged: the check fails.
+    # Two grid steps (about 10x) later with a floor comparable to the damage level (a small budget): reported.
+    big_floor = planted_grid(
+        ALPHAS, {**zeros, (CLOSED_FORM, "je"): step_curve(ALPHAS, 2), (LINEAR, "je"): step_curve(ALPHAS, 4)}, floor=0.01
+    )
+    assert tc.check_linear_grid(big_floor)[2][0].startswith("JE at Γ max 1,000,000, the trained linear")
+    # Two grid steps later, every cell converged and a negligible floor: the check fails.
     with pytest.raises(ClaimError, match="JE at Γ max 1,000,000: the trained linear model's excess falls below its"):
         tc.check_linear_grid(linear_grid(2))
     # The same departure where the ladder's last step still moved a cell by more than the floor (a small budget):
