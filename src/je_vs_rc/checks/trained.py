@@ -24,9 +24,6 @@ DECREASE_FACTOR = 0.5  # smallest to largest step budget, the distance must at l
 RECOVERED_BELOW = 0.1  # distance to the clean encoder counted as recovered (in [0, 1]); achieved <= 0.013 at 2x
 # the threshold (margin ~8x)
 FAILED_ABOVE = 0.5  # ... and as not recovered; achieved >= 0.985 at 0.5x the threshold (margin ~2x)
-# A trained curve's floor below this fraction of its damage level counts as negligible (the committed run's linear
-# floors are 1e-8 against levels of 1e-3 to 0.1; a 10-step run's are comparable to the level).
-SETTLED_FLOOR = 0.01
 SCALE_ATOL = 0.05  # penalty variant, eigenvalues of W S W^T against the prediction; achieved 0.016 (margin ~3x)
 
 
@@ -126,21 +123,19 @@ def check_converged(result: GridResult, keys) -> int:
     return len(keys)
 
 
-def check_linear_grid(result: GridResult) -> tuple[float | None, float | None, list[str]]:
+def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None, list[str]]:
     """The trained linear model against the closed forms on the grid (same model class and objective, so any
     difference is optimisation error). Wherever both floor-corrected curves fall below their level
     (``je_vs_rc.trained.stats``) and the trained curve is stable on the ladder (``stats.stable``), the factor between
     the two alignments is measured against the grid's step there (a drop is located only to within a grid
-    interval). Where, in addition, every cell of the trained curve converged (the ladder's last step moved no
-    distance by more than the floor) and the floor is negligible (below ``SETTLED_FLOOR`` of the damage level: the
-    clean encoders agree, so the floor is no excuse), a factor beyond the step fails the check: a converged linear
-    model must find its closed form. Elsewhere a departure is reported, not raised: a rerun with a small budget is
-    legal, and there the floor itself is large.
+    interval). A departure beyond the step is reported, not raised: neither the floor nor the ladder can show that
+    a linear model has converged (its clean encoders reach the same probe error from any full-rank start, so its
+    floor is ~0 after a few steps), and a rerun with a small budget is legal.
 
     Returns the largest factor among the pairs within a step and that step (None, None where none), and a
     description of every (noise level, method) where the states differ, the trained curve is not stable, or it
     departs by more than a step (for the chapter to show)."""
-    cv, before, lad = stats.curves(result), stats.curves(result, rung=-2), stats.ladders(result)
+    cv, before = stats.curves(result), stats.curves(result, rung=-2)
     worst, worst_step, differ, compared = 1.0, 1.0, [], 0
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
@@ -155,9 +150,6 @@ def check_linear_grid(result: GridResult) -> tuple[float | None, float | None, l
                     f"the closed form's at {cf.alpha_level:.2g}, a factor {factor:.2f}, more than the grid's step "
                     f"{step:.2f}"
                 )
-                ladder = lad[(g, LINEAR, m)]
-                if ladder.converged.all() and ladder.floor.max() < SETTLED_FLOOR * lin.level:
-                    claim(factor < step, message + ", although the trained curve converged and its floor is negligible")
                 if factor < step:
                     if factor > worst:
                         worst, worst_step = factor, step
