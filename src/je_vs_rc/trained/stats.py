@@ -295,6 +295,8 @@ def verdicts(result) -> dict[tuple[int, str, str], Verdict]:
     for g in range(len(result.config.gamma_max)):
         cf_je, cf_rc = cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")]
         for arch in trained_archs(result):
+            if "rc" not in result.mse[arch]:  # a run collected before this model's RC finished
+                continue
             for variant in je_variants(result, arch):
                 pair = [(g, arch, variant), (g, arch, "rc")]
                 converged = all(stable(alphas, before[k], cv[k]) for k in pair) and order(
