@@ -306,6 +306,7 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
             f"{_where(cf_rc)}. Largest excess {variant_label(variant)} {je.plateau:.2g}, RC {rc.plateau:.2g} (closed "
             f"forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g})."
         )
+        line = line.replace("e-0", "e−0")  # a true minus: the exponent does not break across lines
         if arch == LINEAR:
             control.append(line)
         else:
