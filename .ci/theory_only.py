@@ -2,9 +2,9 @@
 
 A fresh venv gets only the theory and run profiles, from their hashed lock requirements-run.txt. It must
 stay under 1 GB, hold no torch, and execute through the runner (`python -m je_vs_rc.run CHAPTER`) every
-chapter that does not import je_vs_rc.imagenet_c or je_vs_rc.trained; those that do (08, 12) must stop at
-once with the guard's line naming the deep profile. Prints the install time and size. Uses the MNIST files under data/
-(fetched if missing).
+chapter whose config requires no torch package (``je_vs_rc.parameters.requires``); those that do (08, 12)
+must stop at once with the guard's line naming the deep profile. Prints the install time and size. Uses the
+MNIST files under data/ (fetched if missing).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LIMIT_BYTES = 1 << 30
 DEEP_HINT = "pip install 'je-vs-rc[deep]'"
-TORCH_PACKAGES = ("je_vs_rc.imagenet_c", "je_vs_rc.trained")  # as je_vs_rc.run.TORCH_PACKAGES
 DEEP_SECONDS = 120  # kernel start and the first cells; a deep chapter itself takes minutes
 
 
@@ -66,7 +65,11 @@ def main() -> int:
     check(chapters, "listing the chapters")
     out = work / "runs"
     names = chapters.stdout.split()
-    deep = {name for name in names if any(p in (REPO / "notebooks" / f"{name}.md").read_text() for p in TORCH_PACKAGES)}
+    requires = run(
+        python, "-c", "from je_vs_rc import parameters as p; print(*(c for c in p.CHAPTERS if p.requires(c)))"
+    )
+    check(requires, "reading which chapters require the deep profile")
+    deep = set(requires.stdout.split())  # declared by each chapter's config (je_vs_rc.parameters)
     if not deep or len(names) - len(deep) < 10:
         sys.exit(f"theory-only: expected 10 or more theory chapters and some deep ones; got {names}, deep {deep}")
 

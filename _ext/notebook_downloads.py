@@ -136,14 +136,13 @@ def paste_glue(cell: nbformat.NotebookNode, glue_of: GlueOf, docname: str) -> No
         cell["attachments"] = attachments
 
 
-def install_cell(nb: nbformat.NotebookNode, url: str, branch: str) -> nbformat.NotebookNode:
-    """The first cell of a downloaded notebook: install the profiles this notebook imports."""
-    deep = any(
-        package in cell.source
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for package in ("je_vs_rc.imagenet_c", "je_vs_rc.trained")  # je_vs_rc.run.TORCH_PACKAGES
-    )
+def install_cell(pagename: str, url: str, branch: str) -> nbformat.NotebookNode:
+    """The first cell of a downloaded notebook: install the profiles the page needs (a chapter's config
+    says whether it requires the deep profile: ``je_vs_rc.parameters.requires``)."""
+    from je_vs_rc import parameters
+
+    chapter = posixpath.basename(pagename)
+    deep = chapter in parameters.CHAPTERS and parameters.requires(chapter) is not None
     extras = "run,deep" if deep else "run"
     source = (
         INSTALL.format(url=url, branch=branch, extras=extras)
@@ -221,7 +220,7 @@ def _write_downloads(app: Any, exception: Exception | None) -> None:
                     paste_glue(cell, glue_of, pagename)
                 except KeyError as exc:
                     LOGGER.warning(f"download of {pagename}: {exc.args[0]}", type="notebook_downloads")
-        nb.cells.insert(0, install_cell(nb, url, branch))
+        nb.cells.insert(0, install_cell(pagename, url, branch))
         target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)

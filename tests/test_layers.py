@@ -20,14 +20,14 @@ ROOT = "je_vs_rc"
 # share a layer do not import each other (chapter 12's trained networks must not need the ImageNet-C
 # pipeline's dependencies). The root package's __init__ (the public API) is exempt.
 LAYERS = (
-    ("_io", "paper", "words"),
+    ("_io", "config", "paper", "words"),
     ("data", "provenance"),
     ("theory",),
     ("simulate",),
+    ("parameters",),
     ("trained", "imagenet_c", "selfsup"),
     ("checks",),
     ("render",),
-    ("parameters",),
     ("run",),
 )
 LAYER = {unit: i for i, units in enumerate(LAYERS) for unit in units}

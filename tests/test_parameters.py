@@ -12,8 +12,8 @@ from je_vs_rc import parameters as P
 from je_vs_rc import run
 from je_vs_rc.simulate.figure3 import Fig3Config
 
-# Chapter 08's settings are validated by je_vs_rc.imagenet_c (its ExperimentConfig), not by a spec here.
-WITHOUT_SPEC = {"08_imagenet_c"}
+# Chapter 08's config extends the pipeline's ExperimentConfig: validating it needs torch and MNIST.
+NEEDS_DATA = {"08_imagenet_c"}
 
 
 def assigned_names(source: str) -> list[str]:
@@ -25,17 +25,52 @@ def assigned_names(source: str) -> list[str]:
     ]
 
 
-def test_every_chapter_but_08_has_a_spec():
-    assert set(P.SPECS) == set(run.chapters()) - WITHOUT_SPEC
+def test_every_chapter_has_a_config():
+    assert set(P.CHAPTERS) == set(run.chapters())
 
 
-@pytest.mark.parametrize("chapter", sorted(P.SPECS))
-def test_parameters_cell_agrees_with_the_spec(chapter):
-    # Same names in the same order, same default values: the spec is the one source of truth.
+@pytest.mark.parametrize("chapter", sorted(P.CHAPTERS))
+def test_parameters_cell_agrees_with_the_config(chapter):
+    # Same names in the same order, same default values: the config is the one source of truth.
+    if P.requires(chapter):
+        pytest.importorskip("torch")
     cell = run.parameters(run.chapters()[chapter])
-    assert list(cell) == list(P.SPECS[chapter].params)
+    assert list(cell) == P.config_class(chapter).names()
     assert cell == P.defaults(chapter)
-    assert P.validate(chapter, cell) == cell  # the defaults themselves are allowed
+    if chapter not in NEEDS_DATA:
+        assert P.validate(chapter, cell) == cell  # the defaults themselves are allowed
+
+
+@pytest.mark.data
+def test_chapter_08_defaults_are_allowed():
+    pytest.importorskip("torch")
+    cell = run.parameters(run.chapters()["08_imagenet_c"])
+    assert P.validate("08_imagenet_c", cell) == cell
+
+
+@pytest.mark.parametrize("chapter", sorted(P.CHAPTERS))
+def test_the_torch_requirement_is_declared_by_the_config(chapter):
+    # The runner, the downloads' install cell and CI read P.requires; it must name what the chapter imports.
+    imported = {
+        p
+        for p in ("je_vs_rc.imagenet_c", "je_vs_rc.trained", "je_vs_rc.selfsup")
+        if p in run.chapters()[chapter].read_text()
+    }
+    assert ({P.requires(chapter)} - {None}) == imported
+
+
+def test_the_package_configs_take_their_defaults_from_the_chapters():
+    from je_vs_rc.config import build
+
+    assert build(Fig3Config, P.load("07_mnist", {})) == Fig3Config() == P.load("07_mnist", {}).figure3()
+    pytest.importorskip("torch")
+    from je_vs_rc.trained.grid import GridConfig
+    from je_vs_rc.trained.linear import LinearStudyConfig
+
+    chapter = P.load("12_trained_networks", {"grid_n": 300, "steps": [5, 20]})
+    assert build(LinearStudyConfig, chapter) == LinearStudyConfig(steps=(5, 20))
+    assert build(GridConfig, chapter) == GridConfig(n=300)
+    assert LinearStudyConfig() == build(LinearStudyConfig, P.load("12_trained_networks", {}))
 
 
 @pytest.mark.parametrize("chapter", sorted(run.chapters()))
@@ -48,8 +83,9 @@ def test_every_assigned_name_is_settable_and_listed(chapter, capsys):
     assert sorted(listed) == sorted(names)
 
 
-@pytest.mark.parametrize("chapter", sorted(P.SPECS))
+@pytest.mark.parametrize("chapter", sorted(set(P.CHAPTERS) - {"08_imagenet_c"}))
 def test_chapter_validates_right_after_its_parameters_cell(chapter):
+    # (Chapter 08's first cells build the pipeline's ExperimentConfig.from_chapter, which validates.)
     # The first code cell after the parameters (where papermill injects) calls the validator with
     # this chapter's name, so book builds and plain papermill runs validate too.
     cells = [c for c in jupytext.read(run.chapters()[chapter]).cells if c.cell_type == "code"]
@@ -124,7 +160,9 @@ BAD = [
     ("06_je_vs_rc", "noise_profile", [1.0], r"noise_profile .* 3 entries"),
     ("04_reconstruction", "lam_gamma", [0.0, 0.0, 0.0, 1.0, 0.0, 1.0], r"lam_gamma .* > 0 on every noise"),
     ("02_setting", "lam_gamma", [1.0, 0.0, 0.0, 1.0, 1.0, 1.0], r"lam_gamma\[:k\] must be zero"),
-    ("07_mnist", "ns", [25, 100], r"ns = \[25, 100\] .* integer > 50"),
+    ("07_mnist", "ns", [25, 100], r"ns = \[25, 100\] .* > k = 50"),
+    ("12_trained_networks", "n", 5, r"n = 5 .* >= d = 6"),
+    ("12_trained_networks", "mlp_hidden", [[0]], r"mlp_hidden = \[\[0\]\] .* positive integer widths"),
     ("07_mnist", "ns", [100, 120_000], r"<= 60,000"),
     ("07_mnist", "dataset", "cifar", r"dataset = 'cifar' .* one of 'mnist'"),
     ("07_mnist", "run_variants", "yes", r"run_variants = 'yes' .* true or false"),

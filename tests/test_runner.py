@@ -106,8 +106,8 @@ def test_run_identity_is_the_full_parameter_set():
     assert name("02_setting") == name("02_setting", n=200, n_views=2000.0)  # the defaults, typed
     assert name("02_setting").startswith("defaults__") and name("02_setting", n=57).startswith("n=57__")
     assert name("02_setting", alpha=1.5) != name("02_setting", alpha=2.5)
-    # Without a spec (chapter 08) the raw values count, types included: 1 and "1" are two runs.
-    assert name("08_imagenet_c", epochs=1) != name("08_imagenet_c", epochs="1")
+    # Every chapter has a config now, chapter 12's included: its values are typed before they are hashed.
+    assert name("12_trained_networks", grid_n=5000.0) == name("12_trained_networks")
 
 
 def test_another_runs_output_is_never_overwritten(tmp_path):

@@ -94,45 +94,24 @@ def resolve(path: Path, params: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ParameterError(f"unknown parameter(s) {unknown} for chapter {path.stem}; allowed: {sorted(allowed)}")
-    if path.stem in specs.SPECS:
-        return specs.validate(path.stem, params)
-    return {**allowed, **params}
+    return specs.validate(path.stem, params)
 
 
 class MissingProfile(ValueError):
     """The chapter needs an install profile this environment lacks (a one-line error, exit status 2)."""
 
 
-# The packages that need the deep profile.
-TORCH_PACKAGES = ("je_vs_rc.imagenet_c", "je_vs_rc.trained", "je_vs_rc.selfsup")
-
-
 def require_profile(path: Path) -> None:
-    """A chapter that imports a torch package (:data:`TORCH_PACKAGES`) needs the deep profile: say so in one
-    line before papermill starts, rather than with the chapter's traceback (each package's guard in its
-    ``__init__.py`` names what to install)."""
-    text = path.read_text()
-    for package in TORCH_PACKAGES:
-        if package not in text:
-            continue
-        try:
-            importlib.import_module(package)
-        except ImportError as err:
-            raise MissingProfile(f"chapter {path.stem}: {err}") from None
-
-
-def validate_deep(path: Path, full: dict[str, Any]) -> None:
-    """Chapter 08's settings through the pipeline's own validation (je_vs_rc.imagenet_c.config), so a bad
-    value is a one-line error before papermill starts; nothing to check when it shows a saved run."""
-    if path.stem != "08_imagenet_c" or full.get("results_path"):
+    """A chapter whose config requires a torch package (``parameters.requires``) needs the deep profile:
+    say so in one line before anything is validated or run, rather than with the chapter's traceback
+    (each package's guard in its ``__init__.py`` names what to install)."""
+    package = specs.requires(path.stem)
+    if package is None:
         return
-    from .imagenet_c.config import ExperimentConfig
-
-    params_file = full.get("params_file") and path.parent / full["params_file"]  # the chapter runs in notebooks/
     try:
-        ExperimentConfig.from_chapter(full, params_file).validate()
-    except (ValueError, FileNotFoundError) as err:
-        raise ParameterError(str(err)) from None
+        importlib.import_module(package)
+    except ImportError as err:
+        raise MissingProfile(f"chapter {path.stem}: {err}") from None
 
 
 def _canonical(full: dict[str, Any]) -> str:
@@ -185,9 +164,8 @@ def run_chapter(
 
     params = dict(params or {})
     path = find_chapter(name, notebooks)
-    full = resolve(path, params)
     require_profile(path)
-    validate_deep(path, full)
+    full = resolve(path, params)
     target = Path(out_dir) / path.stem / output_name(path.stem, full, resolve(path, {}))
     canonical = json.loads(_canonical(full))
     if target.exists() and _recorded(target) != canonical:
@@ -208,6 +186,14 @@ def run_chapter(
             execution_timeout=timeout,
         )
     return target
+
+
+def describe(chapter: str, name: str) -> str:
+    """What ``name`` allows, in words; what to install, when the chapter's config needs another profile."""
+    try:
+        return specs.describe(chapter, name)
+    except ImportError:
+        return f"checked where {specs.requires(chapter)} is installed"
 
 
 def export_notebooks(out_dir: Path, notebooks: Path = NOTEBOOKS) -> list[Path]:
@@ -276,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.chapter:
                 path = find_chapter(args.chapter)
                 for key, value in parameters(path).items():
-                    allowed = f"  # {specs.describe(path.stem, key)}" if path.stem in specs.SPECS else ""
+                    allowed = f"  # {describe(path.stem, key)}"
                     print(f"{key} = {value!r}{allowed}")
             else:
                 print("\n".join(chapters()))

@@ -116,12 +116,14 @@ def test_variants_run_and_are_deterministic():
 @pytest.mark.parametrize(
     "change, match",
     [
-        ({"pca_fit": "half"}, r"pca_fit must be one of \('full', 'subsample'\); got 'half'"),
-        ({"probe": "test"}, r"probe must be one of"),
-        ({"ns": (100, 50)}, r"ns must be increasing"),
-        ({"alphas": (-1.0,)}, r"alphas must be non-negative"),
-        ({"gamma_max": (0.0,)}, r"gamma_max must be strictly positive"),
-        ({"pixel_scale": 0}, r"pixel_scale must be > 0"),
+        ({"pca_fit": "half"}, r"pca_fit = 'half' is not allowed: it must be one of 'full', 'subsample'"),
+        ({"probe": "test"}, r"probe = 'test' is not allowed: it must be one of"),
+        ({"ns": (100, 50)}, r"ns = \(100, 50\) is not allowed: .* in increasing order"),
+        ({"ns": (40, 80)}, r"ns = \[40, 80\] is not allowed: sample sizes must be > k = 50"),
+        ({"alphas": (-1.0,)}, r"alphas = \(-1.0,\) is not allowed: .* >= 0"),
+        ({"gamma_max": (0.0,)}, r"gamma_max = \(0.0,\) is not allowed: .* > 0"),
+        ({"pixel_scale": 0}, r"pixel_scale = 0 is not allowed: .* > 0"),
+        ({"seeds": ()}, r"seeds = \(\) is not allowed: it must be a non-empty list"),
     ],
 )
 def test_config_errors(change, match):

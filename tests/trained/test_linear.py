@@ -62,7 +62,7 @@ def test_a_tiny_study_measures_every_variant():
 
 
 def test_bad_study_parameters_are_refused():
-    with pytest.raises(ValueError, match="seeds must name at least one seed"):
+    with pytest.raises(ValueError, match=r"seeds = \(\) is not allowed: it must be a non-empty list"):
         LinearStudyConfig(seeds=())
-    with pytest.raises(ValueError, match=r"steps must be increasing positive integers; got \[100, 30\]"):
+    with pytest.raises(ValueError, match=r"steps = \(100, 30\) is not allowed: .* in increasing order"):
         LinearStudyConfig(steps=(100, 30))

@@ -13,8 +13,10 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from ..config import TEXT_OR_NONE, ParameterError, param
+from ..parameters import ChapterConfig
 from . import corruptions, datasets, methods, networks, probe
 
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "runs" / "imagenet_c"
@@ -303,3 +305,30 @@ def _names_list(name: str, value: Any, allowed: list[str] | None) -> None:
         unknown = [v for v in value if v not in allowed]
         if unknown:
             raise ValueError(f"{name} must be among {allowed}; got {unknown}")
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"  # where the chapter runs: its relative paths start here
+
+
+@dataclass(frozen=True)
+class ImageNetCChapter(ExperimentConfig, ChapterConfig):
+    """Chapter 08's parameters (``parameters.CHAPTERS`` names this class): every pipeline setting, then
+    what the chapter shows. Building one validates the settings through :meth:`ExperimentConfig.validate`
+    (after ``params_file``), unless a saved run is shown."""
+
+    requires: ClassVar[str | None] = "je_vs_rc.imagenet_c"
+
+    params_file: str | None = param(None, TEXT_OR_NONE, "a file from params/ (overrides the values above)")
+    results_path: str | None = param(None, TEXT_OR_NONE, "a saved results.json to show instead of running")
+    committed_results: str | None = param(
+        "../benchmarks/imagenet_c_cpu/results.json", TEXT_OR_NONE, "the committed large CPU run"
+    )
+
+    def check(self) -> None:
+        if self.results_path:
+            return
+        values = {name: getattr(self, name) for name in ExperimentConfig.names()}
+        try:
+            ExperimentConfig.from_chapter(values, self.params_file and NOTEBOOKS / self.params_file).validate()
+        except (ValueError, FileNotFoundError) as err:
+            raise ParameterError(" ".join(str(err).split())) from None

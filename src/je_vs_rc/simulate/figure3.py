@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..config import ALPHA, POSITIVE, SEED, SIZE, Choice, Number, Numbers, ParameterError, Validated, param, show_value
 from ..theory import methods as registry
 from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
 from ..theory.methods import PAPER_METHODS, LinearMethod, Methods, SupervisedMethod
 from ..theory.thresholds import Thresholds, thresholds
-from ..theory.validation import as_scalar, as_vector
 
 PCA_FITS = ("full", "subsample")
 PROBES = ("in_sample", "held_out")
@@ -38,7 +38,7 @@ ENCODER_INPUTS = ("corrupted", "clean")
 
 
 @dataclass(frozen=True)
-class Fig3Config:
+class Fig3Config(Validated):
     """Parameters of the Figure 3 protocol (defaults: the paper's values and our reading of its gaps).
 
     Attributes:
@@ -46,7 +46,7 @@ class Fig3Config:
         theta_max: Theta eigenvalues ~ U[0, theta_max] (paper: 1e4).
         gamma_max: one entry per noise level, Gamma eigenvalues ~ U[0, gamma_max] (paper: 1e3, 1e6).
         alphas: alignments (paper: 0.1, 1, 10).
-        ns: nested sample sizes (our reading: 100 * 2^j up to 51,200).
+        ns: nested sample sizes (our reading: 100 * 2^j up to 51,200), each above k.
         seeds: one run per seed (subsample, spectra and noise all redrawn).
         pixel_scale: value of a white pixel (255: raw bytes; 1: scaled to [0, 1]).
         pca_fit: "full" (fit on the whole training set) or "subsample" (on each subsample).
@@ -54,37 +54,27 @@ class Fig3Config:
         encoder_input: inputs the corrupted-data encoder is probed on: "corrupted" or "clean".
     """
 
-    k: int = 50
-    n_noise: int = 50
-    theta_max: float = 1e4
-    gamma_max: tuple[float, ...] = (1e3, 1e6)
-    alphas: tuple[float, ...] = (0.1, 1.0, 10.0)
-    ns: tuple[int, ...] = tuple(100 * 2**j for j in range(10))
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    pixel_scale: float = 255.0
-    pca_fit: str = "full"
-    probe: str = "in_sample"
-    encoder_input: str = "corrupted"
+    k: int = param(50, SIZE, "PCA components kept")
+    n_noise: int = param(50, SIZE, "noise coordinates appended")
+    theta_max: float = param(1e4, Number(low=0), "Theta eigenvalues ~ U[0, theta_max]")
+    gamma_max: tuple[float, ...] = param(
+        (1e3, 1e6), Numbers(POSITIVE, container=tuple), "noise levels (Gamma ~ U[0, gamma_max])"
+    )
+    alphas: tuple[float, ...] = param((0.1, 1.0, 10.0), Numbers(ALPHA, container=tuple), "alignments")
+    ns: tuple[int, ...] = param(
+        tuple(100 * 2**j for j in range(10)), Numbers(SIZE, increasing=True, container=tuple), "nested sample sizes"
+    )
+    seeds: tuple[int, ...] = param((0, 1, 2, 3, 4), Numbers(SEED, distinct=True, container=tuple), "one run per seed")
+    pixel_scale: float = param(255.0, POSITIVE, "value of a white pixel")
+    pca_fit: str = param("full", Choice(PCA_FITS), "where the PCA is fitted")
+    probe: str = param("in_sample", Choice(PROBES), "where the probe is scored")
+    encoder_input: str = param("corrupted", Choice(ENCODER_INPUTS), "what the corrupted-data encoder is probed on")
 
-    def __post_init__(self) -> None:
-        for name, value, allowed in (
-            ("pca_fit", self.pca_fit, PCA_FITS),
-            ("probe", self.probe, PROBES),
-            ("encoder_input", self.encoder_input, ENCODER_INPUTS),
-        ):
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
-        if not isinstance(self.k, int) or self.k < 1 or not isinstance(self.n_noise, int) or self.n_noise < 1:
-            raise ValueError(f"k and n_noise must be positive integers; got k={self.k!r}, n_noise={self.n_noise!r}")
-        as_scalar("theta_max", self.theta_max, minimum=0.0)
-        as_scalar("pixel_scale", self.pixel_scale, minimum=0.0, strict=True)
-        as_vector("gamma_max", list(self.gamma_max), positive=True)
-        as_vector("alphas", list(self.alphas), nonnegative=True)
-        ns = np.asarray(self.ns)
-        if ns.ndim != 1 or ns.size == 0 or np.any(np.diff(ns) <= 0) or ns[0] <= self.k:
-            raise ValueError(f"ns must be increasing sample sizes above k={self.k}; got {self.ns!r}")
-        if len(self.seeds) == 0:
-            raise ValueError("seeds must name at least one seed")
+    def check(self) -> None:
+        if self.ns[0] <= self.k:
+            raise ParameterError(
+                f"parameter ns = {show_value(list(self.ns))} is not allowed: sample sizes must be > k = {self.k}"
+            )
 
     @property
     def d(self) -> int:

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..config import Validated, like
+from ..parameters import TrainedNetworks, noisy_spectra, sample_sizes
 from ..theory import methods
 from ..theory.joint_embedding import joint_embedding_from_moments
 from ..theory.linalg import subspace_distance
@@ -61,12 +63,13 @@ def penalty_feature_scales(omega: np.ndarray, k: int, penalty: float) -> np.ndar
 
 
 @dataclass(frozen=True)
-class LinearStudyConfig:
-    """Parameters of Part 1 (all papermill parameters of the chapter).
+class LinearStudyConfig(Validated):
+    """Parameters of Part 1: chapter 12's parameters of the same names, declared like them
+    (``parameters.TrainedNetworks``), so the defaults and allowed values have one home.
 
     Attributes:
         signal_energy, lam_theta, lam_gamma: the toy setting (identity basis).
-        n: samples per seed (corrupted data ``X + N``, labels linear in the signal for SL).
+        n: samples per seed (corrupted data ``X + N``, labels linear in the signal for SL), at least d.
         alpha: the alignment of the budget ladder.
         steps, batch_sizes: the ladder (every pair is trained).
         seeds: one data draw each.
@@ -75,36 +78,23 @@ class LinearStudyConfig:
         lr, optimizer: the optimiser of every variant.
     """
 
-    signal_energy: tuple[float, ...] = (4.0, 3.0, 2.0)
-    lam_theta: tuple[float, ...] = (1.0, 1.0, 1.0, 0.1, 0.1, 0.1)
-    lam_gamma: tuple[float, ...] = (0.0, 0.0, 0.0, 10.0, 6.0, 3.0)
-    n: int = 2000
-    alpha: float = 4.0
-    steps: tuple[int, ...] = (30, 100, 300, 1000)
-    batch_sizes: tuple[int, ...] = (16, 64, 256)
-    seeds: tuple[int, ...] = (0, 1, 2)
-    penalties: tuple[float, ...] = (0.1, 0.3, 1.0, 10.0)
-    penalty: float = 1.0
-    recovery_ratios: tuple[float, ...] = (0.5, 2.0)
-    lr: float = 0.05
-    optimizer: str = "sgd"
+    signal_energy: tuple[float, ...] = like(TrainedNetworks, "signal_energy", tuple)
+    lam_theta: tuple[float, ...] = like(TrainedNetworks, "lam_theta", tuple)
+    lam_gamma: tuple[float, ...] = like(TrainedNetworks, "lam_gamma", tuple)
+    n: int = like(TrainedNetworks, "n")
+    alpha: float = like(TrainedNetworks, "alpha")
+    steps: tuple[int, ...] = like(TrainedNetworks, "steps", tuple)
+    batch_sizes: tuple[int, ...] = like(TrainedNetworks, "batch_sizes", tuple)
+    seeds: tuple[int, ...] = like(TrainedNetworks, "seeds", tuple)
+    penalties: tuple[float, ...] = like(TrainedNetworks, "penalties", tuple)
+    penalty: float = like(TrainedNetworks, "penalty")
+    recovery_ratios: tuple[float, ...] = like(TrainedNetworks, "recovery_ratios", tuple)
+    lr: float = like(TrainedNetworks, "lr")
+    optimizer: str = like(TrainedNetworks, "optimizer")
 
-    def __post_init__(self) -> None:
-        if len(self.seeds) == 0:
-            raise ValueError("seeds must name at least one seed; got []")
-        for name in ("steps", "batch_sizes"):
-            values = list(getattr(self, name))
-            if not values or any(int(v) != v or v < 1 for v in values) or np.any(np.diff(values) <= 0):
-                raise ValueError(f"{name} must be increasing positive integers; got {values}")
-        if any(p <= 0 for p in self.penalties) or self.penalty <= 0:
-            raise ValueError(f"penalties must be positive; got {list(self.penalties)} and penalty={self.penalty}")
-        if any(r <= 0 for r in self.recovery_ratios):
-            raise ValueError(f"recovery_ratios must be positive; got {list(self.recovery_ratios)}")
-        setting = self.setting()
-        if self.n < setting.d:
-            raise ValueError(f"n must be at least d={setting.d}; got {self.n}")
-        if not self.alpha >= 0:
-            raise ValueError(f"alpha must be >= 0; got {self.alpha}")
+    def check(self) -> None:
+        noisy_spectra(self)
+        sample_sizes(self, "n", minimum="d")
 
     def setting(self) -> Setting:
         return Setting(np.array(self.signal_energy), np.array(self.lam_theta), np.array(self.lam_gamma))
