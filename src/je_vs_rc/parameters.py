@@ -1,4 +1,4 @@
-"""Chapter parameters and the package's configs: one typed dataclass per chapter, validated one way.
+"""Chapter parameters: one typed config per chapter, the one source of its defaults, allowed values and needs.
 
 A chapter's parameters are the fields of its config, a frozen dataclass (:class:`ChapterConfig`)
 registered in :data:`CHAPTERS` under the chapter's name, built and validated by the package's one
