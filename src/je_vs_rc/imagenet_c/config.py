@@ -323,6 +323,9 @@ class ImageNetCChapter(ExperimentConfig, ChapterConfig):
     committed_results: str | None = param(
         "../benchmarks/imagenet_c_cpu/results.json", TEXT_OR_NONE, "the committed large CPU run"
     )
+    committed_pilot: str | None = param(
+        "../benchmarks/imagenet_c_cpu/lr_pilot.json", TEXT_OR_NONE, "the committed learning-rate pilot"
+    )
 
     def check(self) -> None:
         if self.results_path:
