@@ -149,3 +149,12 @@ def test_included_source_exists(chapter):
 def test_the_include_pattern_can_fail():
     source = "```{literalinclude} ../src/x.py\n:language: python\n:pyobject: f\n```"
     assert INCLUDE.findall(source) == [("../src/x.py", "f")]
+
+
+@pytest.mark.parametrize("chapter", sorted(SHOWN_SOURCE))
+def test_included_source_fits_the_page(chapter):
+    # The included closed form is code a reader sees without unfolding anything.
+    for file, name in included_objects(chapter):
+        node = next(n for n in ast.parse(file.read_text()).body if getattr(n, "name", None) == name)
+        lines = file.read_text().splitlines()[node.lineno - 1 : node.end_lineno]
+        assert max(map(len, lines)) <= WIDTH, f"{name} has lines over {WIDTH} characters"

@@ -14,10 +14,11 @@ def joint_embedding_from_moments(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Thm 3.2 from the moments ``S`` and ``G``: returns ``(W, omega, Q_k)``.
 
-    ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of ``S^{-1/2} G S^{-1/2}``
-    in descending order (the generalised eigenvalues of the pencil ``(G, S)``); ``Q_k`` (d x k) are
-    the selected eigenvectors, the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
-    reuse a decomposition already made (the RC closed form needs the same one). Stacks of moments
+    ``W`` is k x d with ``U = I``; ``omega`` are all d eigenvalues of
+    ``S^{-1/2} G S^{-1/2}`` in descending order (the generalised eigenvalues of the
+    pencil ``(G, S)``); ``Q_k`` (d x k) are the selected eigenvectors, the directions
+    chosen in whitened coordinates. Pass ``S_inv_sqrt`` to reuse a decomposition
+    already made (the RC closed form needs the same one). Stacks of moments
     ``(..., d, d)`` give stacks of outputs (one LAPACK call for all).
     """
     if S_inv_sqrt is None:

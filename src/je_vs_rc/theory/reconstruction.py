@@ -12,17 +12,19 @@ from .validation import as_matrix, check_k
 def reconstruction_from_moments(
     S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Thm 3.1 from the moments ``S = (1/n) Xbar^T Xbar + Sigma`` and ``G = (1/n) X^T Xbar``.
+    """Thm 3.1 from the moments ``S = Xbar^T Xbar / n + Sigma`` and ``G = X^T Xbar / n``.
 
-    Returns ``(E, D, phi, P_k)``: the encoder (k x d) and decoder (d x k) with ``T = I``, all d
-    singular values ``phi`` of ``G S^{-1/2}`` (descending), and the selected right singular
-    vectors ``P_k`` (d x k), the directions chosen in whitened coordinates. Pass ``S_inv_sqrt`` to
-    reuse a decomposition already made. Stacks of moments ``(..., d, d)`` give stacks of outputs.
+    Returns ``(E, D, phi, P_k)``: the encoder (k x d) and decoder (d x k) with
+    ``T = I``, all d singular values ``phi`` of ``G S^{-1/2}`` (descending), and the
+    selected right singular vectors ``P_k`` (d x k), the directions chosen in
+    whitened coordinates. Pass ``S_inv_sqrt`` to reuse a decomposition already
+    made. Stacks of moments ``(..., d, d)`` give stacks of outputs.
     """
     if S_inv_sqrt is None:
         S_inv_sqrt = sym_inv_sqrt(S, "X^T X/n + Sigma")
     R, phi, Pt = np.linalg.svd(G @ S_inv_sqrt)
-    return Pt[..., :k, :] @ S_inv_sqrt, R[..., :k] * phi[..., None, :k], phi, np.swapaxes(Pt[..., :k, :], -1, -2)
+    P_k = np.swapaxes(Pt[..., :k, :], -1, -2)
+    return Pt[..., :k, :] @ S_inv_sqrt, R[..., :k] * phi[..., None, :k], phi, P_k
 
 
 def reconstruction(X: object, Sigma: object, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,9 @@ from .validation import as_matrix, check_positive_definite
 
 
 def supervised_from_moments(S: np.ndarray, XtY: np.ndarray) -> np.ndarray:
-    """``V* = ((1/n) X^T Y)^T S^{-1}`` (eq. 46) from ``S`` (d x d) and ``XtY = (1/n) X^T Y`` (d x l), or
-    from stacks of them (``(..., d, d)`` and ``(..., d, l)``: one LAPACK call for all)."""
+    """``V* = ((1/n) X^T Y)^T S^{-1}`` (eq. 46) from ``S`` (d x d) and
+    ``XtY = (1/n) X^T Y`` (d x l), or from stacks of them (``(..., d, d)`` and
+    ``(..., d, l)``: one LAPACK call for all)."""
     check_positive_definite("S = X^T X/n + Sigma", S, np.linalg.eigvalsh(S))
     return np.swapaxes(np.linalg.solve(S, XtY), -1, -2)
 
