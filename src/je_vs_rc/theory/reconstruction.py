@@ -12,7 +12,7 @@ from .validation import as_matrix, check_k
 def reconstruction_from_moments(
     S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Thm 3.1 from the moments ``S = Xbar^T Xbar / n + Sigma`` and ``G = X^T Xbar / n``.
+    """Thm 3.1 from the moments ``S = Xbar^T Xbar / n + Sigma``, ``G = X^T Xbar / n``.
 
     Returns ``(E, D, phi, P_k)``: the encoder (k x d) and decoder (d x k) with
     ``T = I``, all d singular values ``phi`` of ``G S^{-1/2}`` (descending), and the
