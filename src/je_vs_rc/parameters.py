@@ -41,7 +41,6 @@ from .config import (
     Number,
     Numbers,
     ParameterError,
-    Texts,
     Validated,
     build,
     like,
@@ -341,8 +340,10 @@ class IntertwinedNoise(Toy):
         ordered(self, "alpha_min", "alpha_max")
 
 
-# Chapter 08's config extends the pipeline's ExperimentConfig; it needs the deep profile to import.
+# Chapter 08's config extends the pipeline's ExperimentConfig and chapter 13's checks its grid
+# (je_vs_rc.selfsup): they live with that code and need the deep profile to import.
 CHAPTERS["08_imagenet_c"] = "je_vs_rc.imagenet_c.config:ImageNetCChapter"
+CHAPTERS["13_nuisance"] = "je_vs_rc.selfsup.grid:NuisanceChapter"
 
 
 @chapter("12_trained_networks")
@@ -397,44 +398,6 @@ class TrainedNetworks(Toy):
     def check(self) -> None:
         noisy_spectra(self)
         sample_sizes(self, "n", minimum="d")
-
-
-def _nuisance() -> Any:
-    from .simulate.nuisance import NuisanceConfig
-
-    return NuisanceConfig()
-
-
-@chapter("13_nuisance")
-class Nuisance(ChapterConfig):
-    """Chapter 13: the nuisance protocol (``simulate.nuisance.NuisanceConfig``'s defaults) and the grid of
-    trained encoders (``selfsup.grid.config_from_parameters`` checks the method names when the chapter runs)."""
-
-    requires: ClassVar[str | None] = "je_vs_rc.selfsup"
-
-    n_patterns: int = param(_nuisance().n_patterns, SIZE, "nuisance patterns (the corruption's rank)")
-    avoid: int = param(_nuisance().avoid, Number(integer=True, low=0), "top principal components the patterns avoid")
-    smoothness: float = param(_nuisance().smoothness, Number(low=0), "blur width of the random patterns (pixels)")
-    k: int = param(_nuisance().k, SIZE, "feature dimension of every encoder")
-    weak_level: float = param(_nuisance().levels["weak"], POSITIVE, "weak nuisance variance, a multiple of eta^2/delta")
-    strong_level: float = param(
-        _nuisance().levels["strong"], POSITIVE, "strong nuisance variance, a multiple of eta^2/delta"
-    )
-    pixel_noise: float = param(_nuisance().pixel_noise, Number(low=0), "pixel-noise std of every view")
-    shift: int = param(
-        _nuisance().shift, Number(integer=True, low=0, high=13), "largest translation of a view (pixels)"
-    )
-    n_train: int = param(2000, Number(integer=True, low=2, high=MNIST_TRAIN_SIZE), "training images per seed")
-    n_test: int = param(2000, Number(integer=True, low=1, high=10_000), "test images")
-    pattern_seed: int = param(_nuisance().pattern_seed, SEED)
-    alphas: list[float] = param([0.0, 10.0], ALPHA_GRID, "alignments of T(alpha)")
-    methods: list[str] = param(["byol", "vicreg", "mae", "ae"], Texts(), "methods of je_vs_rc.selfsup.methods")
-    seeds: list[int] = param([0, 1], SEEDS)
-    steps: int = param(20, SIZE, "Adam steps of every run")
-    batch_size: int = param(128, SIZE)
-    long_steps: int = param(0, Number(integer=True, low=0), "clean runs' budget in the convergence check (0: none)")
-    committed_results: str | None = param("../params/nuisance_large.json", TEXT_OR_NONE, "the committed larger run")
-    save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
 
 
 def config_class(chapter: str) -> type[ChapterConfig]:

@@ -25,12 +25,14 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from .._io import atomic_path
+from ..config import ALPHA_GRID, POSITIVE, SEED, SEEDS, SIZE, TEXT_OR_NONE, Number, ParameterError, Texts, param
+from ..parameters import MNIST_TRAIN_SIZE, ChapterConfig
 from ..provenance import code_commit
 from ..simulate.nuisance import NuisanceConfig, NuisanceData, closed_forms, nuisance_data, nuisance_r2, probe_top1
 from ..theory import methods as theory_methods
@@ -452,6 +454,49 @@ def main(argv: list[str] | None = None) -> int:
     missing = result.missing()
     print(f"{len(result.cells)} cells done, {len(missing)} missing; wrote {args.out}")
     return 0
+
+
+@dataclass(frozen=True)
+class NuisanceChapter(ChapterConfig):
+    """Chapter 13's parameters (``parameters.CHAPTERS`` names this class): the nuisance protocol
+    (:class:`NuisanceConfig`'s defaults) and the grid; building one checks the grid too
+    (:func:`config_from_parameters`: method names, levels, the image dimension)."""
+
+    requires: ClassVar[str | None] = "je_vs_rc.selfsup"
+
+    n_patterns: int = param(NuisanceConfig().n_patterns, SIZE, "nuisance patterns (the corruption's rank)")
+    avoid: int = param(
+        NuisanceConfig().avoid, Number(integer=True, low=0), "top principal components the patterns avoid"
+    )
+    smoothness: float = param(NuisanceConfig().smoothness, Number(low=0), "blur width of the random patterns (pixels)")
+    k: int = param(NuisanceConfig().k, SIZE, "feature dimension of every encoder")
+    weak_level: float = param(
+        NuisanceConfig().levels["weak"], POSITIVE, "weak nuisance variance, a multiple of eta^2/delta"
+    )
+    strong_level: float = param(
+        NuisanceConfig().levels["strong"], POSITIVE, "strong nuisance variance, a multiple of eta^2/delta"
+    )
+    pixel_noise: float = param(NuisanceConfig().pixel_noise, Number(low=0), "pixel-noise std of every view")
+    shift: int = param(
+        NuisanceConfig().shift, Number(integer=True, low=0, high=13), "largest translation of a view (pixels)"
+    )
+    n_train: int = param(2000, Number(integer=True, low=2, high=MNIST_TRAIN_SIZE), "training images per seed")
+    n_test: int = param(2000, Number(integer=True, low=1, high=10_000), "test images")
+    pattern_seed: int = param(NuisanceConfig().pattern_seed, SEED)
+    alphas: list[float] = param([0.0, 10.0], ALPHA_GRID, "alignments of T(alpha)")
+    methods: list[str] = param(list(GridConfig().methods), Texts(), "methods of je_vs_rc.selfsup.methods")
+    seeds: list[int] = param([0, 1], SEEDS)
+    steps: int = param(20, SIZE, "Adam steps of every run")
+    batch_size: int = param(128, SIZE)
+    long_steps: int = param(0, Number(integer=True, low=0), "clean runs' budget in the convergence check (0: none)")
+    committed_results: str | None = param("../params/nuisance_large.json", TEXT_OR_NONE, "the committed larger run")
+    save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
+
+    def check(self) -> None:
+        try:
+            config_from_parameters(self.values())
+        except ValueError as err:
+            raise ParameterError(f"chapter 13 parameters: {err}") from None
 
 
 if __name__ == "__main__":
