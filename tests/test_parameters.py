@@ -64,12 +64,10 @@ def test_the_package_configs_take_their_defaults_from_the_chapters():
 
     assert build(Fig3Config, P.load("07_mnist", {})) == Fig3Config() == P.load("07_mnist", {}).figure3()
     pytest.importorskip("torch")
-    from je_vs_rc.trained.grid import GridConfig
     from je_vs_rc.trained.linear import LinearStudyConfig
 
     chapter = P.load("12_trained_networks", {"grid_n": 300, "steps": [5, 20]})
     assert build(LinearStudyConfig, chapter) == LinearStudyConfig(steps=(5, 20))
-    assert build(GridConfig, chapter) == GridConfig(n=300)
     assert LinearStudyConfig() == build(LinearStudyConfig, P.load("12_trained_networks", {}))
 
 

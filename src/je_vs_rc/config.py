@@ -6,8 +6,9 @@ a default, the kind of value allowed (:class:`Number`, :class:`Numbers`, :class:
 (``n = 20.0`` becomes 20) and then runs the config's :meth:`Validated.check` for relations between
 fields; a bad value is a one-line :class:`ParameterError` naming the parameter, the value and what is
 allowed. The chapters' configs (:mod:`je_vs_rc.parameters`), the Figure 3 protocol
-(``simulate.figure3.Fig3Config``) and the trained networks' configs (``trained.linear.LinearStudyConfig``,
-``trained.grid.GridConfig``) are all built this way. This module imports nothing else of the package.
+(``simulate.figure3.Fig3Config``) and chapter 12's Part 1 (``trained.linear.LinearStudyConfig``) are
+built this way (``trained.grid.GridConfig`` not yet: it keeps its own checks). This module imports
+nothing else of the package.
 """
 
 from __future__ import annotations

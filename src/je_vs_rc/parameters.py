@@ -349,7 +349,8 @@ CHAPTERS["13_nuisance"] = "je_vs_rc.selfsup.grid:NuisanceChapter"
 @chapter("12_trained_networks")
 class TrainedNetworks(Toy):
     """Chapter 12: Part 1 (``trained.linear.LinearStudyConfig``, the fields up to ``optimizer``) and Part 2
-    (``trained.grid.GridConfig``, the ``grid_*`` fields with ``gamma_max``, ``mlp_hidden`` and ``constraint``).
+    (``trained.grid.GridConfig``, the ``grid_*`` fields with ``gamma_max``, ``mlp_hidden``, ``constraint`` and
+    ``objectives``).
     ``LinearStudyConfig`` declares its fields ``like`` these, so their defaults have this one home; the
     chapter makes it with ``config.build(LinearStudyConfig, chapter_config)``."""
 
