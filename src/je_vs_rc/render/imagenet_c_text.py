@@ -77,7 +77,7 @@ def injection_text(effects: Sequence[dict[str, Any]], level: float = LEVEL) -> s
     mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
     many gains and losses are resolved (t interval at ``level``; the part that is evidence)."""
     if not effects:
-        return "This run holds no injected configurations."
+        return "This run holds no injected configurations (`augment_strengths` is `[0]`)."
     strengths = sorted({e["augment_strength"] for e in effects})
     severities = sorted({e["severity"] for e in effects})
     said = [
@@ -93,6 +93,10 @@ def injection_text(effects: Sequence[dict[str, Any]], level: float = LEVEL) -> s
             f"them; {count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} are resolved "
             f"({_level(level)} excluding 0)."
         )
+    said.append(
+        "A share of means that rose counts noise as help about half the time when nothing changes, so only "
+        "the resolved gains and losses are evidence."
+    )
     return " ".join(said)
 
 
