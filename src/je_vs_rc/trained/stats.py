@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from ..theory.methods import JOINT_EMBEDDING
+
 CLOSED_FORM = "closed form"  # the architecture key of the closed forms in a grid result (``trained.grid``)
 CONFIDENCE = 0.95  # two-sided t intervals over seeds
 LEVEL = 0.5  # the named level: half the largest excess of the model's methods at one noise level
@@ -152,10 +154,10 @@ def order(je: Curve, rc: Curve) -> tuple[str | None, bool]:
     a, b = je.point(), rc.point()
     if a == b:
         return None, False
-    winner = "je" if a < b else "rc"
+    je_first = a < b
     (lo_a, hi_a), (lo_b, hi_b) = je.need(), rc.need()
-    resolved = hi_a < lo_b if winner == "je" else hi_b < lo_a
-    return winner, bool(resolved)
+    resolved = hi_a < lo_b if je_first else hi_b < lo_a
+    return ("je" if je_first else "rc"), bool(resolved)
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,7 @@ def ladders(result) -> dict[tuple[int, str, str], Ladder]:
 
 def je_variants(result, arch: str) -> list[str]:
     """The joint-embedding variants of one architecture (the paper's, then deep objectives)."""
-    return [v for v in result.mse[arch] if v.split(" ")[0] == "je"]
+    return [v for v in result.mse[arch] if v.split(" ")[0] == JOINT_EMBEDDING.key]
 
 
 def verdicts(result) -> dict[tuple[int, str, str], Verdict]:
