@@ -155,10 +155,27 @@ CHAPTERS = {
     "ok": "out_dir = 'nowhere'\nvalue = 1",
     "broken": "value = 1",
 }
+# Every chapter the runner runs has a config (parameters.CHAPTERS): the two toy chapters' configs, as
+# source so that the subprocess below can register them too.
+TOY_CONFIGS = """
+from je_vs_rc import parameters
+from je_vs_rc.config import SIZE, TEXT_OR_NONE, param
+
+@parameters.chapter("ok")
+class Ok(parameters.ChapterConfig):
+    out_dir: str | None = param("nowhere", TEXT_OR_NONE)
+    value: int = param(1, SIZE)
+
+@parameters.chapter("broken")
+class Broken(parameters.ChapterConfig):
+    value: int = param(1, SIZE)
+"""
 
 
 @pytest.mark.slow
-def test_failure_inside_a_chapter_keeps_its_traceback_and_out_dir_is_the_runs(tmp_path):
+def test_failure_inside_a_chapter_keeps_its_traceback_and_out_dir_is_the_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(parameters, "CHAPTERS", dict(parameters.CHAPTERS))  # the toy chapters stay in this test
+    exec(TOY_CONFIGS, {})
     for stem, params in CHAPTERS.items():
         body = (
             "import pathlib\npathlib.Path(out_dir).mkdir(parents=True)\n(pathlib.Path(out_dir) / 'x').write_text('1')"
@@ -176,6 +193,7 @@ def test_failure_inside_a_chapter_keeps_its_traceback_and_out_dir_is_the_runs(tm
     assert (out.with_suffix("") / "x").read_text() == "1"  # the run's own folder, not the cell's default
     # A genuine failure is not a parameter mistake: main lets it through with its traceback.
     code = (
+        f"exec({TOY_CONFIGS!r}); "
         "import functools, sys; from je_vs_rc import run; "
         f"run.run_chapter = functools.partial(run.run_chapter, notebooks=run.Path({str(tmp_path)!r})); "
         f"sys.exit(run.main(['broken', '--out', {str(tmp_path / 'r')!r}]))"

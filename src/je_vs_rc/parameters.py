@@ -414,8 +414,11 @@ def config_class(chapter: str) -> type[ChapterConfig]:
 
 def requires(chapter: str) -> str | None:
     """The package ``chapter`` needs beyond the theory and run profiles (its config's ``requires``; for a
-    config kept in a torch package, that package), or None. Reading it imports nothing."""
-    entry = CHAPTERS[chapter]
+    config kept in a torch package, that package), or None, also for a notebook outside the book (the
+    runner runs those with the values of their own parameters cell). Reading it imports nothing."""
+    entry = CHAPTERS.get(chapter)
+    if entry is None:
+        return None
     return entry.split(":")[0].rsplit(".", 1)[0] if isinstance(entry, str) else entry.requires
 
 
