@@ -23,34 +23,22 @@ def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: fl
     cells, closed, levels = [], [], []
     for seed in seeds:
         for m, p in METHODS.items():
-            cells.append(
-                dict(
-                    level="clean",
-                    alpha=0.0,
-                    method=m,
-                    paradigm=p,
-                    seed=seed,
-                    steps=100,
-                    top1=80 + rng.normal(0, 0.2),
-                    top1_clean=80.0,
-                    r2=float("nan"),
-                    loss=[1.0],
+            # The clean run at its budget and again at twice it (the convergence check's pair).
+            for steps, change in ((100, 0.0), (200, long_change)):
+                cells.append(
+                    dict(
+                        level="clean",
+                        alpha=0.0,
+                        method=m,
+                        paradigm=p,
+                        seed=seed,
+                        steps=steps,
+                        top1=80 + change + rng.normal(0, 0.2),
+                        top1_clean=80.0,
+                        r2=float("nan"),
+                        loss=[1.0],
+                    )
                 )
-            )
-            cells.append(
-                dict(
-                    level="clean",
-                    alpha=0.0,
-                    method=m,
-                    paradigm=p,
-                    seed=seed,
-                    steps=200,
-                    top1=80 + long_change + rng.normal(0, 0.2),
-                    top1_clean=80.0,
-                    r2=float("nan"),
-                    loss=[1.0],
-                )
-            )
         for key in ("je", "rc"):
             closed.append(
                 dict(level="clean", alpha=0.0, method=key, seed=seed, top1=85.0, top1_clean=85.0, r2=float("nan"))
