@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from je_vs_rc import paper
+from je_vs_rc import paper, stats
 from je_vs_rc.imagenet_c import methods, results, statistics
 from je_vs_rc.render import imagenet_c as figures
 from je_vs_rc.render import imagenet_c_tables as tables
@@ -92,7 +92,7 @@ def test_the_chart_draws_the_tables_drops_and_the_papers(run):
     }
     # the error bar is one sample standard deviation over seeds, as in the table
     byol = next(e for e in comparison if (e["method"], e["corruption"]) == ("byol", "gaussian_noise"))
-    assert byol["ours_std"] == pytest.approx(statistics.mean_spread([(a - b) / a * 100 for a, b in TOP1["byol"]]).std)
+    assert byol["ours_std"] == pytest.approx(stats.spread([(a - b) / a * 100 for a, b in TOP1["byol"]]).std)
 
 
 def test_the_legend_names_each_dataset(run):

@@ -19,14 +19,14 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from .. import stats
 from ..theory import methods as theory_methods
 from ..theory.linalg import single_threaded_module
 from ..words import count
 
 CLEAN = "clean"
-LEVEL = 0.95  # confidence of every t interval
+LEVEL = stats.LEVEL  # confidence of every t interval
 # A run "reaches" its clean top-1 unless it is resolved more than this many points below it. The probe's own
 # sampling error on 10,000 test images is about +-0.7 points (95%, binomial at 85%), and the closed forms,
 # nearly deterministic across seeds, would otherwise count a 0.3-point deficit as a failure.
@@ -34,14 +34,10 @@ REACH_MARGIN = 1.0
 
 
 def t_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float, float, int]:
-    """``(mean, half-width, n)`` of the two-sided Student t interval; half-width ``inf`` for n < 2."""
-    x = np.asarray(list(values), dtype=float)
-    if x.size == 0:
-        return float("nan"), float("inf"), 0
-    if x.size < 2:
-        return float(x.mean()), float("inf"), 1
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return float(x.mean()), half, int(x.size)
+    """``(mean, half-width, n)`` of the two-sided Student t interval (``je_vs_rc.stats``); half-width ``inf``
+    for n < 2."""
+    s = stats.spread(values)
+    return s.mean, s.halfwidth(level), s.n
 
 
 def _rows(payload: dict[str, Any], table: str, **where: Any) -> list[dict[str, Any]]:
@@ -62,8 +58,8 @@ def by_seed(payload: dict[str, Any], table: str, metric: str = "top1", **where: 
 
 def paired_gap(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, int]:
     """t interval of ``a - b`` over the seeds both have."""
-    seeds = sorted(set(a) & set(b))
-    return t_interval(a[s] - b[s] for s in seeds)
+    s = stats.paired(a, b)
+    return s.mean, s.halfwidth(LEVEL), s.n
 
 
 def alphas(payload: dict[str, Any]) -> list[float]:
@@ -82,10 +78,10 @@ def reaches_clean(payload: dict[str, Any], table: str, method: str, level: str, 
     :data:`MIN_SEEDS` seeds on both sides."""
     corrupted = by_seed(payload, table, method=method, level=level, alpha=alpha)
     clean = by_seed(payload, table, method=method, level=CLEAN)
-    mean, half, n = paired_gap(corrupted, clean)
-    if n < MIN_SEEDS:
+    gap = stats.paired(corrupted, clean)
+    if gap.n < MIN_SEEDS:
         return None
-    return mean + half >= -REACH_MARGIN
+    return gap.side(-REACH_MARGIN, LEVEL) >= 0
 
 
 Needed = tuple[float, float | None]  # (at least, at most); equal when known exactly; at most None: unknown

@@ -8,20 +8,18 @@ methods' scores are compared as differences paired by seed, which vary less than
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from .. import paper
+from .. import paper, stats
 from ..paper import relative_drop
+from ..stats import LEVEL, Spread, spread
 from ..theory import methods as theory
 from ..theory.methods import LinearMethod
 
 RANDOM_INIT = "random_init"  # the method name of the frozen random-init rows (je_vs_rc.imagenet_c.phases)
 PIXELS = "pixels"  # the method name of the raw-pixel rows: the probe on the images themselves
 BASELINES = (PIXELS, RANDOM_INIT)  # rows that learned nothing by construction; never a paradigm's
-LEVEL = 0.95  # a difference is resolved when its two-sided t interval at this level over seeds excludes 0
 
 
 class Row(TypedDict, total=False):
@@ -56,54 +54,14 @@ def paradigm_of(entry: Row | dict[str, Any]) -> LinearMethod | None:
     return next((m for m in theory.METHODS.values() if m.short == entry.get("paradigm")), None)
 
 
-@dataclass(frozen=True)
-class Spread:
-    """Mean, sample standard deviation (n - 1; NaN for one value), standard error and count of a sample."""
-
-    mean: float
-    std: float
-    sem: float
-    n: int
-
-    def halfwidth(self, level: float = LEVEL) -> float:
-        """Half the width of the two-sided ``level`` t interval of the mean (n - 1 degrees of freedom;
-        NaN for one value). With 3 seeds it is 4.3 standard errors at 95%, not 2."""
-        if self.n < 2 or not math.isfinite(self.sem):
-            return float("nan")
-        from scipy.stats import t
-
-        return float(t.ppf(0.5 + level / 2, self.n - 1)) * self.sem
-
-    def resolved(self, level: float = LEVEL) -> bool:
-        """Whether the mean differs from zero: its ``level`` t interval excludes 0 (one value has no
-        error bar and resolves nothing)."""
-        h = self.halfwidth(level)
-        return math.isfinite(h) and abs(self.mean) > h
-
-
-NO_PAIRS = Spread(float("nan"), float("nan"), float("nan"), 0)
-
-
-def mean_spread(values: Sequence[float]) -> Spread:
-    """The :class:`Spread` of ``values``."""
-    n = len(values)
-    if n == 0:
-        raise ValueError("mean_spread needs at least one value")
-    mean = sum(values) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else float("nan")
-    return Spread(mean, std, std / math.sqrt(n), n)
-
-
 def paired(rows: Sequence[Row], a: dict[str, Any], b: dict[str, Any], metric: str = "top1") -> Spread:
     """``metric`` of the rows matching ``a`` minus that of the rows matching ``b``, paired by seed;
-    only seeds present on both sides count (:data:`NO_PAIRS` if none)."""
+    only seeds present on both sides count (``stats.NO_VALUES`` if none)."""
 
     def by_seed(where: dict[str, Any]) -> dict[int, float]:
         return {r["seed"]: float(r[metric]) for r in rows if all(field(r, k) == v for k, v in where.items())}
 
-    left, right = by_seed(a), by_seed(b)
-    seeds = sorted(set(left) & set(right))
-    return mean_spread([left[s] - right[s] for s in seeds]) if seeds else NO_PAIRS
+    return stats.paired(by_seed(a), by_seed(b))
 
 
 GROUP = ("method", "backbone", "corruption", "augment_strength", "seed")  # one pretrained model per severity
@@ -146,7 +104,7 @@ def summarize(rows: Sequence[Row]) -> list[dict[str, Any]]:
     for cell, sub in cells.items():
         entry: dict[str, Any] = dict(zip(CELL, cell))
         for metric in ("top1", "top1_clean"):
-            s = mean_spread([float(r.get(metric, float("nan"))) for r in sub])
+            s = spread([float(r.get(metric, float("nan"))) for r in sub])
             entry.update({metric: s.mean, f"{metric}_std": s.std, f"{metric}_sem": s.sem})
         entry["seeds"] = len(sub)
         entry["paradigm"] = sub[0].get("paradigm")
@@ -173,7 +131,7 @@ def summarize_drops(drops: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         groups.setdefault(tuple(field(d, k) for k in keys), []).append(d)
     out = []
     for group, sub in sorted(groups.items(), key=repr):
-        s = mean_spread([d["drop"] for d in sub])
+        s = spread([d["drop"] for d in sub])
         out.append({**dict(zip(keys, group)), "drop": s.mean, "drop_std": s.std, "drop_sem": s.sem, "seeds": s.n})
     return out
 
@@ -211,7 +169,7 @@ def beyond_random(rows: Sequence[Row], level: float = LEVEL) -> list[dict[str, A
                 "margin_sem": d.sem,
                 "margin_halfwidth": d.halfwidth(level),
                 "seeds": d.n,
-                "learned": d.resolved(level) and d.mean > 0,
+                "learned": d.side(0.0, level) > 0,
                 "pixel_margin": paired(rows, cell, {**base, "method": PIXELS, "backbone": "none"}).mean,
             }
         )

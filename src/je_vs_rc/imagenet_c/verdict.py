@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..stats import LEVEL, Spread
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from .statistics import (
     BASELINES,
-    LEVEL,
     Row,
-    Spread,
     beyond_random,
     field,
     paired,
@@ -104,7 +103,7 @@ def _group(
     for j in je:
         for r in rc:
             d = paired(per_seed, {"method": r["method"], **where}, {"method": j["method"], **where}, "drop")
-            status = (RC_MORE if d.mean > 0 else JE_MORE) if d.resolved(level) else UNRESOLVED
+            status = {1: RC_MORE, -1: JE_MORE, 0: UNRESOLVED}[d.side(0.0, level)]
             comparisons.append(Comparison(corruption, backbone, status, j["method"], r["method"], d))
     return Group(corruption, backbone, tuple(comparisons), worst)
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from .. import paper
 from ..imagenet_c.methods import label as method_label
-from ..imagenet_c.statistics import BASELINES, LEVEL, PIXELS, RANDOM_INIT, Spread, injection_help_rate, paradigm_of
+from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, injection_help_rate, paradigm_of
 from ..imagenet_c.verdict import Comparison, Group, Verdict
+from ..stats import LEVEL, Spread
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from ..words import count
 

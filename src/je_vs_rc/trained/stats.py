@@ -32,24 +32,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from ..stats import CANNOT_TELL, LEVEL, spread
 from ..theory.methods import JOINT_EMBEDDING
 
 CLOSED_FORM = "closed form"  # the architecture key of the closed forms in a grid result (``trained.grid``)
-CONFIDENCE = 0.95  # two-sided t intervals over seeds
+CONFIDENCE = LEVEL  # two-sided t intervals over seeds
 LEVEL = 0.5  # the named level: half the largest excess of the model's methods at one noise level
 
 
 def t_interval(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """Mean and half-width of the two-sided ``CONFIDENCE`` t interval along ``axis`` (inf with one value)."""
-    x = np.asarray(x, dtype=float)
-    m = x.shape[axis]
-    mean = x.mean(axis=axis)
-    if m < 2:
-        return mean, np.full_like(mean, np.inf)
-    sem = x.std(axis=axis, ddof=1) / np.sqrt(m)
-    return mean, stats.t.ppf(0.5 + CONFIDENCE / 2, m - 1) * sem
+    s = spread(np.asarray(x, dtype=float), axis)
+    return s.mean, s.halfwidth(CONFIDENCE)
 
 
 def excess(clean: np.ndarray, corrupted: np.ndarray, replicate: np.ndarray) -> np.ndarray:
@@ -204,7 +199,7 @@ def stable(alphas, previous: Curve, last: Curve) -> bool:
 
 
 # Verdicts on one (noise level, model, objective) against the closed form's order at the same n.
-AGREE, REVERSE, WITHIN_ERROR, CANNOT_TELL = "agree", "reverse", "within error", "cannot tell"
+AGREE, REVERSE, WITHIN_ERROR = "agree", "reverse", "within error"
 OUTCOMES = (AGREE, REVERSE, WITHIN_ERROR, CANNOT_TELL)
 
 
