@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from je_vs_rc.words import count, number
+from je_vs_rc.words import count, number, percent
 
 
 def test_count_agrees_with_its_number():
@@ -17,3 +17,16 @@ def test_number_says_whole_numbers_in_full():
 
 def test_number_writes_a_true_minus():
     assert number(-0.25) == "\u22120.25" and number(-1500.0) == "\u22121,500" and "-" not in number(-3e-9)
+
+
+def test_number_to_significant_figures_reads_the_same_everywhere():
+    # One threshold is never 0.7 / 0.70 / 0.700, and nothing in [0.001, 1e15) is in e-notation.
+    assert number(0.7, 3) == number(0.70000001, 3) == number(0.7, 2) == "0.7"
+    assert number(0.461234, 3) == "0.461" and number(2.548, 3) == "2.55" and number(1000.0, 3) == "1,000"
+    assert number(172.5, 2) == "170" and number(1234.5, 3) == "1,230" and number(999.7, 3) == "1,000"
+    assert number(0.00343, 3) == "0.00343" and number(2.1316e-13, 3) == "2.1e\u221213"
+    assert number(-0.0496, 3) == "\u22120.0496" and number(0.0, 3) == "0" and number(float("nan"), 3) == "–"
+
+
+def test_percent_is_a_rounded_fraction():
+    assert percent(0.407) == "41%" and percent(0.536, 3) == "53.6%" and percent(1 / 3) == "33%"

@@ -38,7 +38,7 @@ def test_threshold_ranges_have_a_column_pair_per_method_shown():
         r"min $\alpha_{\rm RC}$",
         r"max $\alpha_{\rm RC}$",
     ]
-    assert body == ["1.0e+03", "0.5", "0.7", "2", "3", "1.2", "low"]
+    assert body == ["1,000", "0.5", "0.7", "2", "3", "1.2", "low"]
     assert len(lines(threshold_range_table([row], [RECONSTRUCTION]))[0]) == 5
 
 

@@ -10,7 +10,7 @@ def test_markdown_table_formats_cells():
         [{"a": 0.5, "b": 12345.0, "c": True, "d": float("nan"), "e": "x"}],
         {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"},
     )
-    assert table.splitlines() == ["| A | B | C | D | E |", "|---|---|---|---|---|", "| 0.5 | 1.2e+04 | yes | – | x |"]
+    assert table.splitlines() == ["| A | B | C | D | E |", "|---|---|---|---|---|", "| 0.5 | 12,345 | yes | – | x |"]
 
 
 def test_measurements_table_shows_three_digits_not_raw_floats():
@@ -32,6 +32,8 @@ def test_a_captioned_table_is_a_numbered_myst_table_with_its_formats():
 
     text = markdown_table([{"m": "MAE", "drop": 20.0}], {"m": "method", "drop": "drop"}, "Table 1.", {"drop": ".1f"})
     assert text.splitlines() == ["```{table} Table 1.", "", "| method | drop |", "|---|---|", "| MAE | 20.0 |", "```"]
+    negative = markdown_table([{"m": "MAE", "drop": -1.25}], {"m": "method", "drop": "drop"}, formats={"drop": ".1f"})
+    assert negative.splitlines()[-1] == "| MAE | \u22121.2 |"
     with pytest.raises(ValueError, match="caption must be one line"):
         markdown_table([], {"m": "method"}, "two\nlines")
 

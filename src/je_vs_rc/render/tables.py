@@ -6,22 +6,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..words import MINUS
+from ..words import MINUS, number
+
+TABLE_DIGITS = 3  # significant figures of a float in a table, as prose says it (words.number)
 
 
 def cell(value: object) -> str:
-    """A value as a table shows it: floats in 3 significant digits (scientific notation outside
-    [0.01, 1000)), whole numbers with thousands separators, a true minus (U+2212) for every sign,
-    booleans as yes/no, sequences element by element."""
+    """A value as a table shows it: numbers as :func:`je_vs_rc.words.number` says them in prose (3
+    significant figures, thousands separators, scientific notation only for tiny magnitudes, a true
+    minus), booleans as yes/no, a missing value as a dash, sequences element by element."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
         return f"{value:,}".replace("-", MINUS)
     if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return "–"
-        text = f"{value:.3g}" if value == 0 or 0.01 <= abs(value) < 1000 else f"{value:.1e}"
-        return text.replace("-", MINUS)
+        return number(value, TABLE_DIGITS)
     if isinstance(value, list | tuple | np.ndarray):
         return ", ".join(cell(v) for v in value)
     return str(value)
@@ -40,7 +39,9 @@ def markdown_table(
 
     def shown(row: dict[str, object], key: str) -> str:
         value = row[key]
-        return format(value, formats[key]) if key in formats and isinstance(value, int | float) else cell(value)
+        if key in formats and isinstance(value, int | float):
+            return format(value, formats[key]).replace("-", MINUS)
+        return cell(value)
 
     lines = ["| " + " | ".join(columns.values()) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(shown(row, key) for key in columns) + " |" for row in rows]
