@@ -92,8 +92,10 @@ def test_chapter_validates_right_after_its_parameters_cell(chapter):
 
 
 def test_parameters_cell_allows_only_one_literal_per_line(tmp_path):
-    (tmp_path / "x.md").write_text("```{code-cell} ipython3\n:tags: [parameters]\n\na = 1.0\nc = ['x']\n```\n")
-    assert run.parameters(tmp_path / "x.md") == {"a": 1.0, "c": ["x"]}
+    (tmp_path / "x.md").write_text(
+        "```{code-cell} ipython3\n:tags: [parameters]\n\nimport numpy as np\nfrom math import pi\na = 1.0\nc = ['x']\n```\n"
+    )
+    assert run.parameters(tmp_path / "x.md") == {"a": 1.0, "c": ["x"]}  # imports are run settings, not parameters
     for bad, message in (
         ("a, b = 1.0, 2", "line 1: write one `name = value` per line"),
         ("a = 1\nb += 1", "line 2: write one"),

@@ -69,11 +69,14 @@ def parameters_cell(path: Path) -> str:
 def parameters(path: Path) -> dict[str, Any]:
     """Names and default values of the chapter's ``parameters`` cell, in order.
 
-    The cell may hold only ``name = literal`` lines: anything else (``a, b = 1, 2`` included, which
-    papermill does not see either) is an error, so no name a reader sees is invisible to the runner.
+    The cell may hold only ``name = literal`` lines and imports (the chapter's run settings, one folded
+    block on the page): anything else (``a, b = 1, 2`` included, which papermill does not see either)
+    is an error, so no name a reader sees is invisible to the runner.
     """
     out: dict[str, Any] = {}
     for node in ast.parse(parameters_cell(path)).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
             raise ValueError(f"{path.name}, parameters cell line {node.lineno}: write one `name = value` per line")
         try:
