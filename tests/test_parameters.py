@@ -93,7 +93,8 @@ def test_chapter_validates_right_after_its_parameters_cell(chapter):
 
 def test_parameters_cell_allows_only_one_literal_per_line(tmp_path):
     (tmp_path / "x.md").write_text(
-        "```{code-cell} ipython3\n:tags: [parameters]\n\nimport numpy as np\nfrom math import pi\na = 1.0\nc = ['x']\n```\n"
+        "```{code-cell} ipython3\n:tags: [parameters]\n\n"
+        "import numpy as np\nfrom math import pi\na = 1.0\nc = ['x']\n```\n"
     )
     assert run.parameters(tmp_path / "x.md") == {"a": 1.0, "c": ["x"]}  # imports are run settings, not parameters
     for bad, message in (
