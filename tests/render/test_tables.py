@@ -34,6 +34,8 @@ def test_a_captioned_table_is_a_numbered_myst_table_with_its_formats():
     assert text.splitlines() == ["```{table} Table 1.", "", "| method | drop |", "|---|---|", "| MAE | 20.0 |", "```"]
     negative = markdown_table([{"m": "MAE", "drop": -1.25}], {"m": "method", "drop": "drop"}, formats={"drop": ".1f"})
     assert negative.splitlines()[-1] == "| MAE | \u22121.2 |"
+    digits = markdown_table([{"m": "MAE", "x": 665.773}], {"m": "method", "x": "x"}, formats={"x": 4})
+    assert digits.splitlines()[-1] == "| MAE | 665.8 |"
     with pytest.raises(ValueError, match="caption must be one line"):
         markdown_table([], {"m": "method"}, "two\nlines")
 

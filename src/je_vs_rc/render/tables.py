@@ -30,17 +30,19 @@ def markdown_table(
     rows: Sequence[dict[str, object]],
     columns: dict[str, str],
     caption: str | None = None,
-    formats: dict[str, str] | None = None,
+    formats: dict[str, str | int] | None = None,
 ) -> str:
     """A Markdown table of ``rows`` with the given ``{key: header}`` columns (cells by :func:`cell`,
-    or by a format spec from ``formats``, e.g. ``{"drop": ".1f"}``); with a ``caption``, a numbered
-    MyST ``{table}`` (the chapters render their Markdown output as MyST)."""
+    or by ``formats``: a number of significant figures for :func:`je_vs_rc.words.number`, e.g.
+    ``{"exact": 4}``, or a format spec, e.g. ``{"drop": ".1f"}`` for a column of fixed decimals); with a
+    ``caption``, a numbered MyST ``{table}`` (the chapters render their Markdown output as MyST)."""
     formats = formats or {}
 
     def shown(row: dict[str, object], key: str) -> str:
         value = row[key]
         if key in formats and isinstance(value, int | float):
-            return format(value, formats[key]).replace("-", MINUS)
+            spec = formats[key]
+            return number(value, spec) if isinstance(spec, int) else format(value, spec).replace("-", MINUS)
         return cell(value)
 
     lines = ["| " + " | ".join(columns.values()) + " |", "|" + "---|" * len(columns)]
