@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from je_vs_rc.words import count, number, percent
+from je_vs_rc.words import count, number, percent, series
 
 
 def test_count_agrees_with_its_number():
@@ -30,3 +30,8 @@ def test_number_to_significant_figures_reads_the_same_everywhere():
 
 def test_percent_is_a_rounded_fraction():
     assert percent(0.407) == "41%" and percent(0.536, 3) == "53.6%" and percent(1 / 3) == "33%"
+
+
+def test_series_lists_as_a_sentence():
+    assert series(["a"]) == "a" and series(["a", "b"]) == "a and b" and series(("a", "b", "c")) == "a, b and c"
+    assert series([]) == ""

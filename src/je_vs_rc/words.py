@@ -45,6 +45,12 @@ def percent(fraction: float, digits: int = 2) -> str:
     return f"{number(100 * fraction, digits)}%"
 
 
+def series(items: list[str] | tuple[str, ...]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``: items as a sentence lists them."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
 def count(n: int, one: str, many: str) -> str:
     """``"1 line converges"`` or ``"3 lines converge"``: a number with the words it agrees with."""
     return f"{n} {one if n == 1 else many}"

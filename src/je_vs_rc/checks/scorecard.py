@@ -17,7 +17,7 @@ import numpy as np
 from ..theory import methods
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, EncoderMethod
 from ..theory.thresholds import Thresholds
-from ..words import count
+from ..words import count, number, percent
 from .thresholds import SHARP_ABOVE, SHARP_BELOW
 
 REPRODUCED = "reproduced"
@@ -81,10 +81,10 @@ def threshold_evidence(th: Thresholds, method: EncoderMethod, alphas: Sequence[f
     t = float(np.sqrt(threshold2))
     below = sum(float(a) < t for a in alphas)
     return (
-        f"{method.short}'s threshold α = {t:.3g}: of the sweep's alignments, "
+        f"{method.short}'s threshold α = {number(t, 3)}: of the sweep's alignments, "
         f"{count(below, 'below it fails', 'below it fail')} and "
         f"{count(len(alphas) - below, 'above it converges', 'above it converge')}, as predicted; the exact n → ∞ "
-        f"limit is at distance 1 when α² is {SHARP_BELOW:g} times the squared threshold and 0 at {SHARP_ABOVE:g} times"
+        f"limit is at distance 1 when α² is {number(SHARP_BELOW)} times the squared threshold and 0 at {number(SHARP_ABOVE)} times"
     )
 
 
@@ -105,7 +105,7 @@ def corollary_45_score(regimes: Mapping[str, Thresholds], agreement: Mapping[str
             else f"{je_name}'s threshold {word} {rc_name}'s"
         )
         orders.append(f"{name} noise ({th.regime} regime): {what}")
-    cells = ", ".join(f"{100 * share:.1f}% ({methods.get(key).short})" for key, share in agreement.items())
+    cells = ", ".join(f"{percent(share, 3)} ({methods.get(key).short})" for key, share in agreement.items())
     evidence = "; ".join(orders) + f"; the simulated phase diagram agrees with the thresholds in {cells} of cells"
     ordered = len({th.regime for th in regimes.values()} & {"low", "high"})
     return Score(REPRODUCED if ordered == 2 else PARTLY if ordered == 1 else NOT_RUN, evidence)
@@ -131,7 +131,7 @@ def figure3_column_score(
         len(lines),
         f"{dataset}: {share(shape, len(lines))} lines converge or fail as the paper's do; "
         f"{share(values, len(lines))} match its markers ({markers} of {n_markers} within a factor "
-        f"{MATCH_FACTOR:g}; a line matches with {lines[0]['markers_needed']} of its {lines[0]['markers']})"
+        f"{number(MATCH_FACTOR)}; a line matches with {lines[0]['markers_needed']} of its {lines[0]['markers']})"
         + (f"; {closest}" if closest else ""),
     )
 
