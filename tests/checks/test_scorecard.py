@@ -74,7 +74,7 @@ def test_corollary_score_needs_both_regimes(toy):
     assert {th.regime for th in both.values()} == {"low", "high"}
     score = corollary_45_score(both, agreement)
     assert score.status == REPRODUCED
-    assert "99.0% (JE)" in score.evidence and "98.0% (RC)" in score.evidence
+    assert "99% (JE)" in score.evidence and "98% (RC)" in score.evidence
     # The order word is computed: high noise puts JE's threshold below RC's.
     assert "high regime): JE's threshold below RC's" in score.evidence
     one = {k: v for k, v in both.items() if v.regime == "high"}

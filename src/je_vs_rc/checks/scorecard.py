@@ -84,7 +84,8 @@ def threshold_evidence(th: Thresholds, method: EncoderMethod, alphas: Sequence[f
         f"{method.short}'s threshold α = {number(t, 3)}: of the sweep's alignments, "
         f"{count(below, 'below it fails', 'below it fail')} and "
         f"{count(len(alphas) - below, 'above it converges', 'above it converge')}, as predicted; the exact n → ∞ "
-        f"limit is at distance 1 when α² is {number(SHARP_BELOW)} times the squared threshold and 0 at {number(SHARP_ABOVE)} times"
+        f"limit is at distance 1 when α² is {number(SHARP_BELOW)} times the squared threshold and 0 at "
+        f"{number(SHARP_ABOVE)} times"
     )
 
 
