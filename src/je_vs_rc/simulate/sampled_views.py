@@ -305,9 +305,9 @@ def readings_for(
             return (
                 results,
                 descriptions,
+                # How long it took, and under what load, is in the file's provenance, not in the prose.
                 f"saved with the book ({Path(path).name}: {len(saved.seeds)} seeds, computed at commit "
-                f"{provenance['commit']} in {provenance['seconds']:.0f} s under a load average of "
-                f"{provenance['load_average_at_start']:.0f})",
+                f"{provenance['commit']})",
             )
     results = run_readings(images, labels, config)
     seeds = count(len(config.seeds), "seed", "seeds")
