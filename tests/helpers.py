@@ -71,7 +71,8 @@ def planted_grid(alphas, damage: dict, floor: float = 1e-3, moved: dict | None =
     variant)]`` is the damage (corrupted minus clean probe MSE) per alignment, one row per noise level or one row
     for all, times the seeds' spread; trained models get a replicate ``floor`` away from the clean encoder and a
     two-rung ladder whose first rung equals the last, except ``moved[(arch, variant)] = (alpha index, shift)``."""
-    from je_vs_rc.trained.grid import CLOSED_FORM, GridConfig, GridResult
+    from je_vs_rc.trained.grid import GridConfig, GridResult
+    from je_vs_rc.trained.stats import CLOSED_FORM
 
     L, A, S = len(gamma_max), len(alphas), len(PLANTED_SPREAD)
     mlps = sorted({(int(a.split()[1]),) for a, _ in damage if a.startswith("MLP")}) or [(8,)]

@@ -6,8 +6,8 @@ a default, the kind of value allowed (:class:`Number`, :class:`Numbers`, :class:
 (``n = 20.0`` becomes 20) and then runs the config's :meth:`Validated.check` for relations between
 fields; a bad value is a one-line :class:`ParameterError` naming the parameter, the value and what is
 allowed. The chapters' configs (:mod:`je_vs_rc.parameters`), the Figure 3 protocol
-(``simulate.figure3.Fig3Config``) and chapter 12's Part 1 (``trained.linear.LinearStudyConfig``) are
-built this way (``trained.grid.GridConfig`` not yet: it keeps its own checks). This module imports
+(``simulate.figure3.Fig3Config``) and chapter 12's two parts (``trained.linear.LinearStudyConfig``,
+``trained.grid.GridConfig``) are built this way. This module imports
 nothing else of the package.
 """
 
@@ -129,6 +129,7 @@ class Choices:
     """A list (possibly empty) of distinct values, each one of ``options``."""
 
     options: tuple[Any, ...]
+    container: type = list  # tuple for the package's frozen configs
 
     def describe(self) -> str:
         return "a list (possibly empty) of distinct values, each one of " + ", ".join(repr(o) for o in self.options)
@@ -141,7 +142,7 @@ class Choices:
             or not all(Choice(self.options).ok(v) for v in items)
         ):
             raise _refuse(name, value, self.describe())
-        return items
+        return self.container(items)
 
 
 @dataclass(frozen=True)

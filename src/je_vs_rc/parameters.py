@@ -351,8 +351,8 @@ class TrainedNetworks(Toy):
     """Chapter 12: Part 1 (``trained.linear.LinearStudyConfig``, the fields up to ``optimizer``) and Part 2
     (``trained.grid.GridConfig``, the ``grid_*`` fields with ``gamma_max``, ``mlp_hidden``, ``constraint`` and
     ``objectives``).
-    ``LinearStudyConfig`` declares its fields ``like`` these, so their defaults have this one home; the
-    chapter makes it with ``config.build(LinearStudyConfig, chapter_config)``."""
+    Both declare their fields ``like`` these, so their defaults have this one home; the chapter makes them
+    with ``config.build(LinearStudyConfig, chapter_config)`` and ``config.build(GridConfig, chapter_config)``."""
 
     requires: ClassVar[str | None] = "je_vs_rc.trained"
 

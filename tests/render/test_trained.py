@@ -11,7 +11,8 @@ from helpers import glued, planted_grid, step_curve
 
 from je_vs_rc.render import trained as tp
 from je_vs_rc.trained import grid as tg
-from je_vs_rc.trained.grid import CLOSED_FORM, LINEAR
+from je_vs_rc.trained.grid_config import LINEAR
+from je_vs_rc.trained.stats import CLOSED_FORM
 from je_vs_rc.trained.linear import LinearStudy, LinearStudyConfig, penalty_feature_scales
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)

@@ -3,14 +3,23 @@ end-to-end grid and its JSON round trip."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
+import jupytext
 import numpy as np
 import pytest
 from helpers import synthetic_digits
 
 import je_vs_rc.trained.grid as grid
+from je_vs_rc import run
+from je_vs_rc.config import ParameterError, build
+from je_vs_rc.parameters import TrainedNetworks
+from je_vs_rc.simulate.figure3 import Fig3Config
+from je_vs_rc.trained import grid_config, results
 from je_vs_rc.trained.grid import GridConfig, check_bracketing, probe_mse, run_grid
+from je_vs_rc.trained.linear import LinearStudyConfig
 
 
 def test_probe_mse_known_answers():
@@ -32,20 +41,29 @@ def test_probe_mse_known_answers():
 
 
 def test_grid_methods_are_the_registrys_self_supervised_methods():
-    assert grid.grid_methods() == ("je", "rc")
+    assert grid_config.grid_methods() == ("je", "rc")
 
 
 def test_bad_grid_input_is_a_clear_error():
-    with pytest.raises(ValueError, match="hidden-layer width"):
+    # The kinds of chapter 12's parameters (``parameters.TrainedNetworks``), named as the config names them.
+    with pytest.raises(ParameterError, match=r"parameter mlp_hidden = \(\(0,\),\) is not allowed"):
         GridConfig(mlp_hidden=((0,),))
-    with pytest.raises(ValueError, match="seeds must name at least two distinct seeds"):
+    with pytest.raises(
+        ParameterError, match=r"parameter seeds = \(0,\) is not allowed: it must be a list of at least 2"
+    ):
         GridConfig(seeds=(0,))
-    with pytest.raises(ValueError, match="steps must be a ladder of at least two increasing budgets"):
+    with pytest.raises(
+        ParameterError, match=r"parameter steps = \(300,\) is not allowed: it must be a list of at least 2"
+    ):
         GridConfig(steps=(300,))
-    with pytest.raises(ValueError, match=r"objectives must be distinct values of \['vicreg', 'byol'\]"):
+    with pytest.raises(
+        ParameterError, match=r"parameter objectives = \('simclr',\) is not allowed: .* 'vicreg', 'byol'"
+    ):
         GridConfig(objectives=("simclr",))
-    with pytest.raises(ValueError, match="alphas must be at least two increasing"):
+    with pytest.raises(ParameterError, match=r"parameter alphas = \(3.0, 1.0\) is not allowed: .*increasing order"):
         GridConfig(alphas=(3.0, 1.0))
+    with pytest.raises(ParameterError, match=r"parameter k = 0 is not allowed"):
+        GridConfig(k=0)
     with pytest.raises(ValueError, match="do not bracket alpha_RC"):
         check_bracketing((0.1, 1.0, 5.0), {"je": np.array([[0.8, 0.9]]), "rc": np.array([[11.0, 12.0]])}, (1e6,))
     with pytest.raises(ValueError, match="do not bracket alpha_JE"):
@@ -95,7 +113,7 @@ def test_run_grid_tiny_end_to_end(tmp_path):
     assert np.isnan(cells["replicate"][0]).all() and np.isfinite(cells["replicate"][1]).all()
     assert not np.array_equal(cells["replicate"][1], cells["clean"][1])
     assert np.array_equal(result.mse["closed form"]["je"]["replicate"], result.mse["closed form"]["je"]["clean"])
-    assert result.loss["linear"]["rc"].shape == (1, 3, 3, grid.LOSS_POINTS)
+    assert result.loss["linear"]["rc"].shape == (1, 3, 3, results.LOSS_POINTS)
     back = grid.read(result.write(tmp_path / "g.json"))
     assert np.array_equal(back.mse["linear"]["rc"]["corrupted"], result.mse["linear"]["rc"]["corrupted"])
     assert np.array_equal(back.alpha["je"], result.alpha["je"]) and back.config == cfg
@@ -107,7 +125,7 @@ def test_run_grid_tiny_end_to_end(tmp_path):
 
 def test_a_checkpointed_run_resumes_and_collects_what_finished(tmp_path, monkeypatch):
     images, labels = synthetic_digits(400)
-    cfg = tiny_config(objectives=(), mlp_hidden=())
+    cfg = tiny_config(objectives=(), mlp_hidden=((4,),))
     calls = []
     real_train = grid.train
 
@@ -121,13 +139,47 @@ def test_a_checkpointed_run_resumes_and_collects_what_finished(tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt):
         run_grid(images, labels, cfg, checkpoint=tmp_path / "ck")
     partial = run_grid(images, labels, cfg, checkpoint=tmp_path / "ck", train_missing=False)
-    assert partial.missing == ["linear__rc__3", "linear__rc__6"] and list(partial.mse["linear"]) == ["je"]
+    rest = ["linear__rc__3", "linear__rc__6", "MLP 4__je__3", "MLP 4__je__6", "MLP 4__rc__3", "MLP 4__rc__6"]
+    assert partial.missing == rest and list(partial.mse) == ["closed form", "linear"]
+    assert list(partial.mse["linear"]) == ["je"]
     monkeypatch.setattr(grid, "train", real_train)
     done = run_grid(images, labels, cfg, checkpoint=tmp_path / "ck")
     assert done.missing == [] and len(calls) == 3  # the two finished units were not trained again
     fresh = run_grid(images, labels, cfg)
     assert np.array_equal(done.mse["linear"]["je"]["clean"], fresh.mse["linear"]["je"]["clean"], equal_nan=True)
     only = run_grid(images, labels, cfg, checkpoint=tmp_path / "other", only=[("linear", "rc")])
-    assert only.missing == ["linear__je__3", "linear__je__6"] and list(only.mse["linear"]) == ["rc"]
+    assert only.missing[:2] == ["linear__je__3", "linear__je__6"] and list(only.mse["linear"]) == ["rc"]
     with pytest.raises(ValueError, match="holds another configuration's units"):
-        run_grid(images, labels, tiny_config(objectives=(), mlp_hidden=(), n=200), checkpoint=tmp_path / "ck")
+        run_grid(images, labels, tiny_config(objectives=(), mlp_hidden=((4,),), n=200), checkpoint=tmp_path / "ck")
+
+
+def test_the_chapter_config_is_the_grid_configs_one_source():
+    # Every grid field is declared like a chapter parameter (or Figure 3's protocol), so the chapter's defaults
+    # are the grid's; every chapter parameter feeds Part 1 or Part 2, or is the page's own (what to show, where
+    # to write).
+    chapter = TrainedNetworks()
+    assert build(GridConfig, chapter) == GridConfig()
+    sources = {f.metadata["like"] for f in dataclasses.fields(GridConfig)}
+    sources |= {f.metadata["like"] for f in dataclasses.fields(LinearStudyConfig)}
+    page = {"results_path", "checkpoint_path", "save_path"}
+    fed = {name for source, name in sources if source is TrainedNetworks}
+    assert fed | page == set(TrainedNetworks.names()) and not fed & page
+    assert {source for source, _ in sources} == {TrainedNetworks, Fig3Config}
+    changed = build(GridConfig, TrainedNetworks(grid_alphas=[0.2, 2.0], grid_steps=[10, 20], objectives=[]))
+    assert (changed.alphas, changed.steps, changed.objectives) == ((0.2, 2.0), (10, 20), ())
+
+
+def test_the_chapter_builds_its_grid_config_from_its_parameters_without_renaming():
+    # Part 2's configuration is built from the chapter's config, never field by field (a renamed copy drifts).
+    source = "\n".join(c.source for c in jupytext.read(run.chapters()["12_trained_networks"]).cells)
+    assert "build(trained_grid.GridConfig, chapter)" in source
+    assert "GridConfig(" not in source.replace("trained_grid.GridConfig, chapter", "")
+
+
+def test_the_checkpoint_key_is_stable_across_number_types_and_matches_the_committed_run():
+    assert tiny_config(alphas=(1, 10, 1000)).key() == tiny_config(alphas=(1.0, 10.0, 1000.0)).key()
+    assert tiny_config().key() != tiny_config(lr=1e-3).key()
+    committed = json.loads((Path(run.REPO) / "params" / "trained_networks_large.json").read_text())["config"]
+    # The key of the checkpoints the committed run was trained into (its folder's config.json), so a rerun
+    # of params/trained_networks_large.yml resumes from them.
+    assert GridConfig(**committed).key() == "fe88f1df1f290496"

@@ -11,8 +11,10 @@ import numpy as np
 from ..theory import methods
 from ..theory.linalg import single_threaded_module
 from ..trained import stats
-from ..trained.grid import CLOSED_FORM, LINEAR, GridResult, variant_label
+from ..trained.grid_config import LINEAR, variant_label
 from ..trained.linear import VARIANTS, LinearStudy
+from ..trained.results import GridResult
+from ..trained.stats import CLOSED_FORM
 from ..words import number
 from .claims import claim
 

@@ -9,8 +9,10 @@ from matplotlib.figure import Figure
 
 from ..theory import methods
 from ..trained import stats
-from ..trained.grid import CLOSED_FORM, LINEAR, OBJECTIVE_NAMES, GridResult, split_variant, variant_label
+from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, variant_label
 from ..trained.linear import VARIANTS, LinearStudy
+from ..trained.results import GridResult
+from ..trained.stats import CLOSED_FORM
 from ..words import number
 from .style import COLORS, band, legend_below, panels, styled
 
