@@ -13,8 +13,8 @@ from helpers import planted_grid, step_curve
 from je_vs_rc.checks import trained as tc
 from je_vs_rc.checks.claims import ClaimError
 from je_vs_rc.trained.grid_config import LINEAR
-from je_vs_rc.trained.stats import CLOSED_FORM
 from je_vs_rc.trained.linear import VARIANTS, LinearStudy, LinearStudyConfig, penalty_feature_scales
+from je_vs_rc.trained.stats import CLOSED_FORM
 
 CFG = LinearStudyConfig(steps=(30, 1000), batch_sizes=(16, 256), seeds=(0, 1), penalties=(0.1, 10.0))
 OMEGA = np.array([0.95, 0.9, 0.8])

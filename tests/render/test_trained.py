@@ -12,8 +12,8 @@ from helpers import glued, planted_grid, step_curve
 from je_vs_rc.render import trained as tp
 from je_vs_rc.trained import grid as tg
 from je_vs_rc.trained.grid_config import LINEAR
-from je_vs_rc.trained.stats import CLOSED_FORM
 from je_vs_rc.trained.linear import LinearStudy, LinearStudyConfig, penalty_feature_scales
+from je_vs_rc.trained.stats import CLOSED_FORM
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 JE, RC = step_curve(ALPHAS, 1), step_curve(ALPHAS, 3)  # the closed forms: JE drops after 0.3, RC after 3
