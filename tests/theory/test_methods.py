@@ -40,8 +40,8 @@ FORBIDDEN = re.compile(rf"[=!]=\s*{KEY}|{KEY}\s*[=!]=|\bin\s+[\(\[]\s*{KEY}|[\(\
 NAME = r"""["'](?:JE|RC|SL|byol|dino|mae|simclr)["']"""
 FORBIDDEN_NAME = re.compile(rf"[=!]=\s*{NAME}|{NAME}\s*[=!]=|\bin\s+[\(\[\{{]\s*{NAME}|\[\s*{NAME}\s*\]")
 # Where names are defined: the registries (chapter 12's trained variants define their objectives,
-# "whiten", "vicreg", "byol", "penalty", in trained/models.py).
-REGISTRIES = (("theory", "methods.py"), ("imagenet_c", "methods.py"), ("trained", "models.py"))
+# "whiten", "vicreg", "byol", "penalty", in trained/variants.py).
+REGISTRIES = (("theory", "methods.py"), ("imagenet_c", "methods.py"), ("trained", "variants.py"))
 
 
 @dataclass(frozen=True)

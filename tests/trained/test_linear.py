@@ -11,7 +11,7 @@ from scipy import optimize
 from je_vs_rc.theory.setting import augmented_moments
 from je_vs_rc.trained import linear as trained_linear
 from je_vs_rc.trained.linear import LinearStudyConfig, penalty_feature_scales, run_linear_study
-from je_vs_rc.trained.models import TRAINED
+from je_vs_rc.trained.variants import TRAINED
 
 
 def test_penalty_optimum_matches_direct_minimisation():

@@ -1,5 +1,5 @@
-"""trained/models.py: the trained variants hang off the method registry; each trainer converges to its closed
-form on a toy instance; determinism; bad input."""
+"""trained/models.py and trained/variants.py: the trained variants hang off the method registry; each trainer
+converges to its closed form on a toy instance; determinism; bad input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from helpers import TRAINED_TOY, TRAINED_TOY_ALPHA, trained_toy
 from je_vs_rc import joint_embedding, reconstruction, supervised
 from je_vs_rc.theory import methods
 from je_vs_rc.theory.linalg import subspace_distance
-from je_vs_rc.trained import models as trained
+from je_vs_rc.trained import variants as trained
 from je_vs_rc.trained.models import Problems, TrainConfig, train
 
 

@@ -1,10 +1,12 @@
 """Chapter 12's trained networks: the paper's objectives trained by gradient descent, linear and nonlinear.
 
 Needs torch only (not lightly, timm or imagecorruptions, which the ImageNet-C pipeline needs).
-Modules: ``models`` (the trained variants of the linear methods, the networks and the training loop),
-``linear`` (the trained linear model against its closed form, with and without a penalty), ``grid``
-(distance and probe error over alignments, seeds and architectures, with provenance). Its checks are
-in ``je_vs_rc.checks.trained``, its figures in ``je_vs_rc.render.trained``.
+Modules: ``variants`` (the trained variants of the linear methods: each one's loss and comparison with its
+closed form), ``nets`` (batched layers), ``models`` (the training loop), ``linear`` (the trained linear model
+against its closed form, with and without a penalty), ``grid`` (distance and probe error over alignments, seeds
+and architectures; what it trains in ``grid_config``, what it stores in ``results``), ``stats`` (floors,
+intervals, convergence and the answer). Its checks are in ``je_vs_rc.checks.trained``, its figures in
+``je_vs_rc.render.trained``.
 """
 
 from importlib.util import find_spec

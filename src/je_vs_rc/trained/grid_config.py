@@ -13,8 +13,9 @@ from ..config import Number, Validated, like
 from ..parameters import TrainedNetworks
 from ..simulate.figure3 import Fig3Config
 from ..theory import methods
-from .models import TRAINED, TrainConfig
+from .models import TrainConfig
 from .stats import CLOSED_FORM
+from .variants import TRAINED
 
 LINEAR = "linear"
 OBJECTIVE_NAMES = {"vicreg": "VICReg", "byol": "BYOL"}  # deep methods' joint-embedding objectives (MLPs only)

@@ -22,7 +22,8 @@ from ..theory.joint_embedding import joint_embedding_from_moments
 from ..theory.linalg import subspace_distance
 from ..theory.setting import Setting, augmented_moments
 from ..theory.thresholds import thresholds
-from .models import TRAINED, Problems, TrainConfig, train, trained_variant
+from .models import Problems, TrainConfig, train
+from .variants import TRAINED, trained_variant
 
 CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "penalty", "project": "projection"}
 
