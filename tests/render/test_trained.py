@@ -36,14 +36,14 @@ def planted(mlp_je, mlp_rc, tmp_path, **kwargs):
 
 def test_an_mlp_that_keeps_the_order_agrees(tmp_path):
     text, counts = tp.verdict(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
-    assert text.startswith("**Yes.**") and counts["agree"] == 1
+    assert text.startswith("Yes.") and counts["agree"] == 1
     assert "orders the methods as the closed forms do, resolved (joint embedding needs less alignment)" in text
 
 
 def test_a_planted_reversal_is_called_a_resolved_reversal(tmp_path):
     text, counts = tp.verdict(planted(step_curve(ALPHAS, 4), step_curve(ALPHAS, 1), tmp_path))
-    assert text.startswith("**No.**") and counts["reverse"] == 1
-    assert "**reverses** the closed forms' order, resolved beyond the floor and the intervals (reconstruction" in text
+    assert text.startswith("No.") and counts["reverse"] == 1
+    assert "reverses the closed forms' order, resolved beyond the floor and the intervals (reconstruction" in text
 
 
 def test_a_reversal_within_the_seeds_spread_is_called_optimisation_error(tmp_path):
@@ -51,7 +51,7 @@ def test_a_reversal_within_the_seeds_spread_is_called_optimisation_error(tmp_pat
     cells = result.mse["MLP 8"]["je"]
     cells["corrupted"][:, 0, 3] = cells["clean"][:, 0, 3] + np.array([0.1, 0.1, 0.0, 0.0])  # two seeds fail
     text, counts = tp.verdict(result)
-    assert counts["within error"] == 1 and text.startswith("**Cannot tell.**")
+    assert counts["within error"] == 1 and text.startswith("Cannot tell.")
     assert (
         "reverses the closed forms' order (reconstruction needs less alignment) only within optimisation error" in text
     )
@@ -62,7 +62,7 @@ def test_damage_within_the_floor_cannot_tell(tmp_path):
     # floor for either method, a tie, so no order to compare (the raw distances would have shown one).
     result = planted(np.full(6, 0.01), np.full(6, 0.01), tmp_path, floor=0.012)
     text, counts = tp.verdict(result)
-    assert text.startswith("**Cannot tell.**") and counts["cannot tell"] == 1
+    assert text.startswith("Cannot tell.") and counts["cannot tell"] == 1
     assert "cannot tell: the trained curves tie" in text and "JE shows no damage above its floor" in text
 
 
@@ -153,3 +153,46 @@ def test_chapter_runs_through_the_runner(tmp_path):
         "trained_networks", {"seeds": [0, 1], "results_path": str(tmp_path / "grid.json")}, out_dir=tmp_path / "shown"
     )
     assert "saved run (grid.json)" in glued(shown)["tr_grid_source"]
+
+
+def objectives_planted(tmp_path, byol, missing=()):
+    """The MLP trained with the paper's constraint, VICReg and BYOL; the first two keep the closed forms' order."""
+    damage = {
+        (CLOSED_FORM, "je"): JE,
+        (CLOSED_FORM, "rc"): RC,
+        ("MLP 8", "je"): step_curve(ALPHAS, 2),
+        ("MLP 8", "rc"): step_curve(ALPHAS, 4),
+        ("MLP 8", "je vicreg"): step_curve(ALPHAS, 2),
+        ("MLP 8", "je byol"): byol,
+    }
+    result = planted_grid(ALPHAS, damage)
+    result.missing = list(missing)
+    return tg.read(result.write(tmp_path / "objectives.json"))
+
+
+def test_the_objective_sentence_says_when_the_answer_does_not_depend_on_the_objective(tmp_path):
+    text = tp.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
+    assert text.startswith("Does the answer depend on the objective? Not where the answer can be told: Γ max")
+    assert "MLP 8: every objective gives the same resolved order (joint embedding needs less alignment)" in text
+    assert "VICReg: orders the methods as the closed forms do, resolved;" in text and "BYOL: orders" in text
+
+
+def test_the_objective_sentence_names_a_planted_objective_that_reverses(tmp_path):
+    # BYOL's damage falls only after RC's: a resolved reversal, where the other objectives agree.
+    text = tp.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
+    assert text.startswith("Does the answer depend on the objective? Yes, somewhere:")
+    assert "the objectives give resolved orders that disagree" in text
+    assert "BYOL: reverses the closed forms' order, resolved beyond the floor and the intervals" in text
+
+
+def test_the_objective_sentence_names_objectives_missing_from_the_run(tmp_path):
+    result = objectives_planted(tmp_path, step_curve(ALPHAS, 1), missing=["MLP 8__je byol__400"])
+    del result.mse["MLP 8"]["je byol"]
+    text = tp.objective_sentence(result)
+    assert text.endswith("Not in this run: BYOL (training did not finish).") and "BYOL:" not in text
+    del result.mse["MLP 8"]["je vicreg"]
+    assert tp.objective_sentence(result) == (
+        "Whether the answer depends on the objective, this run cannot say: BYOL did not finish."
+    )
+    result.missing = []
+    assert tp.objective_sentence(result) == ""  # one objective and none missing: nothing to compare

@@ -270,10 +270,54 @@ def convergence_rows(result: GridResult) -> list[dict[str, object]]:
     return rows
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _cor45(key: str | None) -> str:
     return {"je": "joint embedding needs less alignment", "rc": "reconstruction needs less alignment"}.get(
         key, "no order"
     )
+
+
+def _how(v: stats.Verdict) -> str:
+    """How one trained model orders JE and RC against the closed forms, in words."""
+    if v.outcome == stats.AGREE:
+        return f"orders the methods as the closed forms do, resolved ({_cor45(v.trained)})"
+    if v.outcome == stats.REVERSE:
+        return (
+            f"reverses the closed forms' order, resolved beyond the floor and the intervals "
+            f"({_cor45(v.trained)} here, the other way round in the closed forms)"
+        )
+    if v.outcome == stats.WITHIN_ERROR:
+        same = (
+            "orders the methods as the closed forms do" if v.trained == v.theory else "reverses the closed forms' order"
+        )
+        return f"{same} ({_cor45(v.trained)}) only within optimisation error: the intervals overlap"
+    return f"cannot tell: {v.reason}"
+
+
+def _verdict_line(result: GridResult, key: tuple[int, str, str], v: stats.Verdict, cv: dict) -> str:
+    g, arch, variant = key
+    je, rc, name = cv[key], cv[(g, arch, "rc")], variant_label(variant)
+    cf_je, cf_rc = cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")]
+    line = (
+        f"- {_capital(noise_name(result, g))}, {arch}, {name} against RC: {_how(v)}. Floor-corrected damage: "
+        f"{name} {_where(je)}, RC {_where(rc)}; the closed forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. "
+        f"Largest excess {name} {je.plateau:.2g}, RC {rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, "
+        f"{cf_rc.plateau:.2g})."
+    )
+    return line.replace("e-0", "e−0")  # a true minus: the exponent does not break across lines
+
+
+def overall(counts: dict[str, int]) -> str:
+    """The one-word answer from the MLPs' counts per outcome: Yes, No, Partly or Cannot tell."""
+    total = sum(counts.values())
+    if total and counts[stats.AGREE] == total:
+        return "Yes"
+    if counts[stats.AGREE] + counts[stats.REVERSE] == 0:
+        return "Cannot tell"
+    return "No" if counts[stats.AGREE] == 0 else "Partly"
 
 
 def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
@@ -281,63 +325,19 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
     level, MLP and joint-embedding objective, whether the MLP orders joint embedding and reconstruction as the
     closed forms at the same n do (Cor 4.5), saying whether a reversal is resolved or within optimisation error;
     then the trained linear model, the control. Returns the markdown and the MLPs' counts per outcome."""
-    cv, verdicts = stats.curves(result), stats.verdicts(result)
-    counts = dict.fromkeys(stats.OUTCOMES, 0)
+    cv, counts = stats.curves(result), dict.fromkeys(stats.OUTCOMES, 0)
     lines, control = [], []
-    for (g, arch, variant), v in verdicts.items():
-        je, rc = cv[(g, arch, variant)], cv[(g, arch, "rc")]
-        cf_je, cf_rc = cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")]
-        if v.outcome == stats.AGREE:
-            how = f"orders the methods as the closed forms do, resolved ({_cor45(v.trained)})"
-        elif v.outcome == stats.REVERSE:
-            how = (
-                f"**reverses** the closed forms' order, resolved beyond the floor and the intervals "
-                f"({_cor45(v.trained)} here, the other way round in the closed forms)"
-            )
-        elif v.outcome == stats.WITHIN_ERROR:
-            same = v.trained == v.theory
-            how = (
-                f"{'orders the methods as the closed forms do' if same else 'reverses the closed forms order'} "
-                f"({_cor45(v.trained)}) only within optimisation error: the intervals overlap"
-            ).replace("forms order", "forms' order")
-        else:
-            how = f"cannot tell: {v.reason}"
-        line = (
-            f"- **{noise_name(result, g)}, {arch}, {variant_label(variant)} against RC** {how}. Floor-corrected "
-            f"damage: {variant_label(variant)} {_where(je)}, RC {_where(rc)}; the closed forms: JE {_where(cf_je)}, RC "
-            f"{_where(cf_rc)}. Largest excess {variant_label(variant)} {je.plateau:.2g}, RC {rc.plateau:.2g} (closed "
-            f"forms {cf_je.plateau:.2g}, {cf_rc.plateau:.2g})."
-        )
-        line = line.replace("e-0", "e−0")  # a true minus: the exponent does not break across lines
-        if arch == LINEAR:
-            control.append(line)
-        else:
-            counts[v.outcome] += 1
-            lines.append(line)
+    for key, v in stats.verdicts(result).items():
+        (control if key[1] == LINEAR else lines).append(_verdict_line(result, key, v, cv))
+        counts[v.outcome] += key[1] != LINEAR
+    intro = "The trained linear model, the closed forms' own model class (any departure is optimisation error):"
+    control_block = ["", intro, "", *control] if control else []
     total = sum(counts.values())
-    if total and counts[stats.AGREE] == total:
-        overall = "Yes"
-    elif counts[stats.AGREE] + counts[stats.REVERSE] == 0:
-        overall = "Cannot tell"
-    elif counts[stats.AGREE] == 0:
-        overall = "No"
-    else:
-        overall = "Partly"
-    control_block = (
-        [
-            "",
-            "The trained linear model, the closed forms' own model class (any departure is optimisation error):",
-            "",
-            *control,
-        ]
-        if control
-        else []
-    )
     if not total:
-        head = "**Cannot tell.** No MLP's joint embedding and reconstruction both finished training in this run."
+        head = "Cannot tell. No MLP's joint embedding and reconstruction both finished training in this run."
         return "\n".join([head, *control_block]), counts
     head = (
-        f"**{overall}.** Of the {total} cases (noise level × MLP × joint-embedding objective), "
+        f"{overall(counts)}. Of the {total} cases (noise level × MLP × joint-embedding objective), "
         f"{counts[stats.AGREE]} order joint embedding and reconstruction as the closed forms do at the same n, "
         f"resolved beyond the floor and the intervals; {counts[stats.REVERSE]} reverse the order, resolved; "
         f"{counts[stats.WITHIN_ERROR]} differ from or match it only within optimisation error; and "
@@ -345,6 +345,46 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
         f"training that had not converged)."
     )
     return "\n".join([head, "", *lines, *control_block]), counts
+
+
+def _objective_name(result: GridResult, variant: str) -> str:
+    objective = split_variant(variant)[1]
+    return OBJECTIVE_NAMES[objective] if objective else f"the paper's constraint ({result.config.constraint})"
+
+
+def objective_sentence(result: GridResult) -> str:
+    """Whether the answer depends on the joint-embedding objective (the paper's constraint, VICReg, BYOL), per
+    noise level and MLP, generated from :func:`trained.stats.objective_dependence`; "" without a second objective.
+    Objectives missing from the run (collected before they finished) are named."""
+    found = stats.objective_dependence(result)
+    missing = sorted({u.split("__")[1] for u in result.missing if " " in u.split("__")[1]})
+    not_run = ", ".join(_objective_name(result, v) for v in missing)
+    if not found:
+        return (
+            f"Whether the answer depends on the objective, this run cannot say: {not_run} did not finish."
+            if missing
+            else ""
+        )
+    parts = []
+    for (g, arch), (state, per) in found.items():
+        each = "; ".join(f"{_objective_name(result, v)}: {_how(x).split(' (')[0]}" for v, x in per.items())
+        head = {
+            stats.SAME: f"every objective gives the same resolved order ({_cor45(next(iter(per.values())).trained)})",
+            stats.DEPENDS: "the objectives give resolved orders that disagree, so the answer depends on the objective",
+            stats.PARTLY_TOLD: "the objectives whose order is resolved agree, the others cannot say",
+            stats.UNTOLD: "no objective gives a resolved order, so the objectives cannot be compared",
+        }[state]
+        parts.append(f"{_capital(noise_name(result, g))}, {arch}: {head} ({each}).")
+    states = {state for state, _ in found.values()}
+    lead = (
+        "Does the answer depend on the objective? Yes, somewhere: "
+        if stats.DEPENDS in states
+        else "Does the answer depend on the objective? Not where the answer can be told: "
+        if states & {stats.SAME, stats.PARTLY_TOLD}
+        else "Does the answer depend on the objective? This run cannot tell: "
+    )
+    gap = f" Not in this run: {not_run} (training did not finish)." if missing else ""
+    return (lead + " ".join(parts) + gap).replace("e-0", "e−0")
 
 
 def source_sentence(result: GridResult, results_path: str | None) -> str:

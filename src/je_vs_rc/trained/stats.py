@@ -301,3 +301,29 @@ def verdicts(result) -> dict[tuple[int, str, str], Verdict]:
                 ) == order(*(cv[k] for k in pair))
                 out[(g, arch, variant)] = verdict(cf_je, cf_rc, cv[(g, arch, variant)], cv[(g, arch, "rc")], converged)
     return out
+
+
+# Whether a model's answer depends on its joint-embedding objective (the paper's constraint, VICReg, BYOL).
+SAME, DEPENDS, PARTLY_TOLD, UNTOLD = "same", "depends", "partly told", "untold"
+
+
+def objective_dependence(result) -> dict[tuple[int, str], tuple[str, dict[str, Verdict]]]:
+    """Per (noise level, trained architecture) with more than one joint-embedding objective, the verdicts of each
+    objective against RC (:func:`verdicts`) and whether they depend on the objective:
+
+    - DEPENDS: two objectives give resolved orders (beyond the floor and the intervals) that disagree;
+    - SAME: every objective gives a resolved order, the same one;
+    - PARTLY_TOLD: the resolved orders agree, but some objective's order is not resolved;
+    - UNTOLD: no objective gives a resolved order.
+    """
+    out: dict[tuple[int, str], tuple[str, dict[str, Verdict]]] = {}
+    for (g, arch, variant), v in verdicts(result).items():
+        out.setdefault((g, arch), ("", {}))[1][variant] = v
+    for key, (_, per) in list(out.items()):
+        if len(per) < 2:
+            del out[key]
+            continue
+        told = {v.trained for v in per.values() if v.outcome in (AGREE, REVERSE)}
+        untold = [v for v in per.values() if v.outcome not in (AGREE, REVERSE)]
+        out[key] = (DEPENDS if len(told) > 1 else UNTOLD if not told else PARTLY_TOLD if untold else SAME, per)
+    return out
