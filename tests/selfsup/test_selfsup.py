@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -145,19 +146,39 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="another configuration"):
         grid.run_grid(
             *args[:4],
-            grid.GridConfig(cfg.nuisance, alphas=(0.0,), methods=("ae",), seeds=(0,), steps=3),
+            grid.GridConfig(cfg.nuisance, alphas=(0.0,), methods=("ae",), seeds=(0,), steps=3, batch_size=16),
             checkpoint=path,
         )
 
 
-def test_merge_joins_runs_split_by_seed():
-    cfg = grid.GridConfig(nz.NuisanceConfig(n_patterns=4, avoid=10, k=4, n_train=20, n_test=10), seeds=(0,))
-    a = grid.GridResult(cfg, cells=[{"seed": 0}], provenance={"wall_seconds": 5, "code_commits": ["x"]})
-    b = grid.GridResult(grid.replace(cfg, seeds=(2,)), cells=[{"seed": 2}], provenance={"wall_seconds": 9})
-    merged = grid.merge([a, b])
-    assert merged.config.seeds == (0, 2) and len(merged.cells) == 2
-    assert merged.provenance["wall_seconds"] == 9 and merged.provenance["parts"] == 2
-    with pytest.raises(ValueError, match="must not share a seed"):
-        grid.merge([a, a])
-    with pytest.raises(ValueError, match="every parameter but the seeds"):
-        grid.merge([a, grid.GridResult(grid.replace(cfg, seeds=(1,), steps=7))])
+def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp_path):
+    # Two processes ran pieces of one grid (one a seed, the other a level of the other seed, one cell twice);
+    # merge joins them cell by cell, refuses pieces of another grid, and a rerun trains exactly what is missing.
+    train, ytrain = synthetic_digits(200, seed=0)
+    test, ytest = synthetic_digits(60, seed=1)
+    nuisance = nz.NuisanceConfig(n_patterns=4, avoid=10, k=4, n_train=150, n_test=60)
+    cfg = grid.GridConfig(nuisance, (0.0, 3.0), ("ae",), (0, 1), steps=2, batch_size=16, long_steps=4)
+    mnist = (train.reshape(-1, 28, 28), ytrain, test.reshape(-1, 28, 28), ytest)
+    strong = nz.NuisanceConfig(**{**cfg.nuisance.__dict__, "levels": {"strong": cfg.nuisance.levels["strong"]}})
+    a = grid.run_grid(*mnist, replace(cfg, seeds=(0,)))
+    b = grid.run_grid(*mnist, replace(cfg, nuisance=strong, seeds=(1,), alphas=(0.0,), long_steps=0))
+    merged = grid.merge(cfg, [a, b, b])
+    assert len(merged.cells) == len(a.cells) + len(b.cells) and merged.seeded() == {0}
+    assert len(merged.provenance["parts"]) == 3 and merged.provenance["wall_seconds"] > 0
+    missing = merged.missing()
+    assert {c[3] for c in missing} == {1} and ("strong", 0.0, "ae", 1, 2) not in missing
+    calls = []
+    real_train = grid.train
+    path = merged.write(tmp_path / "merged.json")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grid, "train", lambda *x, **k: calls.append(x[0]) or real_train(*x, **k))
+        full = grid.run_grid(*mnist, cfg, checkpoint=path)
+    assert not full.missing() and len(calls) == len(missing) and full.seeded() == {0, 1}
+    assert len(full.levels) == 2 * len(cfg.nuisance.levels)  # the seed's untrained rows recomputed once
+    with pytest.raises(ValueError, match="another protocol"):
+        grid.merge(cfg, [grid.GridResult(replace(cfg, steps=3))])
+    with pytest.raises(ValueError, match="not in the grid"):
+        grid.merge(replace(cfg, seeds=(1,)), [a])
+    twin = grid.GridResult(cfg, cells=[{**a.cells[0], "top1": -1.0}])
+    with pytest.raises(ValueError, match="disagree"):
+        grid.merge(cfg, [a, twin])

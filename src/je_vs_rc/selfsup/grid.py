@@ -18,11 +18,10 @@ a rerun with the same configuration skips the cells already there.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,102 +29,29 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from .._io import atomic_path
-from ..config import ALPHA_GRID, POSITIVE, SEED, SEEDS, SIZE, TEXT_OR_NONE, Number, ParameterError, Texts, param
+from ..config import (
+    ALPHA_GRID,
+    POSITIVE,
+    SEED,
+    SEEDS,
+    SIZE,
+    TEXT_OR_NONE,
+    Choices,
+    Number,
+    ParameterError,
+    Texts,
+    param,
+)
 from ..parameters import MNIST_TRAIN_SIZE, ChapterConfig
 from ..provenance import code_commit
 from ..simulate.nuisance import NuisanceConfig, NuisanceData, closed_forms, nuisance_data, nuisance_r2, probe_top1
 from ..theory import methods as theory_methods
 from . import methods
+from .cells import CLEAN, GridConfig, GridResult, cell_key, merge, read
 from .views import ViewMaker
 
-CLEAN = "clean"  # the level name of the runs on clean images
 WARMUP_FRACTION = 0.05  # linear learning-rate warm-up, then cosine decay to zero
 CURVE_POINTS = 50  # a loss curve is stored as this many window means
-
-
-def _steps(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-@dataclass(frozen=True)
-class GridConfig:
-    """What the grid trains (every value validated before any training; errors name the parameter).
-
-    Attributes:
-        nuisance: the data, the views and the levels (:class:`NuisanceConfig`).
-        alphas: alignments, increasing, each >= 0.
-        methods: registry names (``je_vs_rc.selfsup.methods``; default: every registered method).
-        seeds: one replicate each (data subset, nuisance draws, initialisation, views).
-        steps, batch_size: the training budget of every cell (Adam, warm-up then cosine decay).
-        long_steps: the clean runs' budget in the convergence check (0: no check).
-        threads: torch CPU threads.
-    """
-
-    nuisance: NuisanceConfig = field(default_factory=NuisanceConfig)
-    alphas: tuple[float, ...] = (0.0, 0.3, 1.0, 3.0, 10.0)
-    methods: tuple[str, ...] = field(default_factory=lambda: tuple(methods.METHODS))
-    seeds: tuple[int, ...] = (0, 1, 2)
-    steps: int = 400
-    batch_size: int = 256
-    long_steps: int = 800
-    threads: int = 1
-
-    def __post_init__(self) -> None:
-        alphas = tuple(float(a) for a in self.alphas)
-        if not alphas or any(not math.isfinite(a) or a < 0 for a in alphas):
-            raise ValueError(f"alphas must be alignments >= 0; got {list(self.alphas)}")
-        if any(b <= a for a, b in zip(alphas, alphas[1:])):
-            raise ValueError(f"alphas must be increasing; got {list(self.alphas)}")
-        object.__setattr__(self, "alphas", alphas)
-        if not self.methods:
-            raise ValueError("methods must name at least one method")
-        for name in self.methods:
-            methods.get(name)
-        object.__setattr__(self, "methods", tuple(self.methods))
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be distinct and at least one; got {list(self.seeds)}")
-        object.__setattr__(self, "seeds", tuple(int(s) for s in self.seeds))
-        _steps("steps", self.steps)
-        _steps("batch_size", self.batch_size)
-        _steps("threads", self.threads)
-        if isinstance(self.long_steps, bool) or int(self.long_steps) != self.long_steps or self.long_steps < 0:
-            raise ValueError(f"long_steps must be an integer >= 0; got {self.long_steps!r}")
-        if self.long_steps and self.long_steps <= self.steps:
-            raise ValueError(f"long_steps must exceed steps = {self.steps} (or be 0: no check); got {self.long_steps}")
-        if not isinstance(self.nuisance, NuisanceConfig):
-            raise ValueError("nuisance must be a NuisanceConfig")
-        if CLEAN in self.nuisance.levels:
-            raise ValueError(f"a noise level cannot be named {CLEAN!r} (the clean runs' name)")
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, payload: dict[str, Any]) -> GridConfig:
-        p = dict(payload)
-        p["nuisance"] = NuisanceConfig(**p["nuisance"])
-        return cls(**p)
-
-    def cells(self) -> list[tuple[str, float, str, int, int]]:
-        """Every trained cell ``(level, alpha, method, seed, steps)``, seed-major (a seed's data is built once)."""
-        out = []
-        for seed in self.seeds:
-            for method in self.methods:
-                out.append((CLEAN, 0.0, method, seed, self.steps))
-                if self.long_steps:
-                    out.append((CLEAN, 0.0, method, seed, self.long_steps))
-            for level in self.nuisance.levels:
-                for alpha in self.alphas:
-                    for method in self.methods:
-                        out.append((level, alpha, method, seed, self.steps))
-        return out
-
-
-def cell_key(level: str, alpha: float, method: str, seed: int, steps: int) -> str:
-    return f"{level}|{alpha:g}|{method}|{seed}|{steps}"
 
 
 def _schedule(step: int, steps: int) -> float:
@@ -186,95 +112,6 @@ def _inputs(data: NuisanceData, level: str) -> dict[str, np.ndarray]:
     return {"train": data.images("train", lv), "test": data.images("test", lv), "test_clean": data.x_test}
 
 
-@dataclass
-class GridResult:
-    """Everything a grid run measured (JSON with provenance). Rows are dicts:
-
-    ``cells``: trained runs (level, alpha, method, paradigm, seed, steps, top1, top1_clean, r2, loss curve,
-    seconds); ``baselines``: (level, seed, baseline "raw pixels" / "random init", top1, top1_clean, r2);
-    ``closed_form``: (level, alpha, method "je"/"rc", seed, top1, top1_clean, r2); ``levels``: (level,
-    seed, ratio, variance, switch, regime, alpha_je, alpha_rc).
-    """
-
-    config: GridConfig
-    cells: list[dict[str, Any]] = field(default_factory=list)
-    baselines: list[dict[str, Any]] = field(default_factory=list)
-    closed_form: list[dict[str, Any]] = field(default_factory=list)
-    levels: list[dict[str, Any]] = field(default_factory=list)
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "config": self.config.to_json(),
-            "cells": self.cells,
-            "baselines": self.baselines,
-            "closed_form": self.closed_form,
-            "levels": self.levels,
-            "labels": {name: methods.get(name).label for name in self.config.methods},
-            "provenance": self.provenance,
-        }
-
-    @classmethod
-    def from_json(cls, payload: dict[str, Any]) -> GridResult:
-        return cls(
-            GridConfig.from_json(payload["config"]),
-            payload["cells"],
-            payload["baselines"],
-            payload["closed_form"],
-            payload["levels"],
-            payload.get("provenance", {}),
-        )
-
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(self.to_json(), indent=1, allow_nan=True))
-        return Path(path)
-
-    def done(self) -> set[str]:
-        return {cell_key(c["level"], c["alpha"], c["method"], c["seed"], c["steps"]) for c in self.cells}
-
-    def missing(self) -> list[tuple[str, float, str, int, int]]:
-        """The configuration's cells not (yet) in the results: an unfinished run says which."""
-        done = self.done()
-        return [c for c in self.config.cells() if cell_key(*c) not in done]
-
-
-def read(path: str | os.PathLike[str]) -> GridResult:
-    return GridResult.from_json(json.loads(Path(path).read_text()))
-
-
-def merge(parts: list[GridResult]) -> GridResult:
-    """One run from runs of the same grid split by seeds (e.g. two processes, one per group of seeds): the
-    configuration with the seeds of every part, in order; ValueError if the parts differ in anything else or
-    share a seed. The provenance keeps every part's commits and loads; the wall time is the longest part's
-    (the parts ran side by side), and ``parts`` says how many there were."""
-    if not parts:
-        raise ValueError("merge needs at least one run")
-    seeds = [s for part in parts for s in part.config.seeds]
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"runs to merge must not share a seed; got seeds {seeds}")
-    base = parts[0].config
-    for part in parts[1:]:
-        if replace(part.config, seeds=base.seeds) != base:
-            raise ValueError("runs to merge must share every parameter but the seeds")
-    merged = GridResult(replace(base, seeds=tuple(seeds)))
-    for part in parts:
-        merged.cells += part.cells
-        merged.baselines += part.baselines
-        merged.closed_form += part.closed_form
-        merged.levels += part.levels
-    provs = [part.provenance for part in parts]
-    merged.provenance = {
-        **provs[0],
-        "code_commits": list(dict.fromkeys(c for p in provs for c in p.get("code_commits", []))),
-        "wall_seconds": max(float(p.get("wall_seconds", 0.0)) for p in provs),
-        "load_averages": [x for p in provs for x in p.get("load_averages", [])],
-        "finished": max(p.get("finished", "") for p in provs),
-        "parts": len(parts),
-    }
-    return merged
-
-
 def _seed_rows(data: NuisanceData, cfg: GridConfig, seed: int) -> tuple[list, list, list]:
     """Levels, baselines and closed forms of one seed (numpy and a frozen random encoder; no training)."""
     levels, baselines, closed = [], [], []
@@ -307,6 +144,61 @@ def _seed_rows(data: NuisanceData, cfg: GridConfig, seed: int) -> tuple[list, li
     return levels, baselines, closed
 
 
+class _Session:
+    """One process's share of a run: its commit, its start, the loads after each cell (resumes extend the
+    run's provenance rather than replacing it)."""
+
+    def __init__(self, result: GridResult):
+        self.start = time.perf_counter()
+        self.commit = code_commit()  # at the start: the code that runs, whatever is edited meanwhile
+        saved = result.provenance
+        self.commits = [c for c in saved.get("code_commits", []) if c != self.commit] + [self.commit]
+        self.previous_wall = float(saved.get("wall_seconds", 0.0))
+        self.loads = list(saved.get("load_averages", []))
+        self.parts = saved.get("parts")
+
+    def out_of_time(self, max_seconds: float | None) -> bool:
+        return max_seconds is not None and time.perf_counter() - self.start > max_seconds
+
+    def provenance(self, cfg: GridConfig) -> dict[str, Any]:
+        """Commits (one per session of a resumed run), versions, device, wall time and the load average
+        after every cell (times on a shared machine mean little without it)."""
+        out = {
+            "code_commits": self.commits,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "device": f"CPU ({os.cpu_count()} cores), {cfg.threads} torch thread(s)",
+            "wall_seconds": round(self.previous_wall + time.perf_counter() - self.start, 1),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_averages": [round(x, 2) for x in self.loads],
+        }
+        return out if self.parts is None else {**out, "parts": self.parts}
+
+
+def train_cell(data: NuisanceData, cfg: GridConfig, cell: tuple[str, float, str, int, int]) -> dict[str, Any]:
+    """Train and read out one cell ``(level, alpha, method, seed, steps)`` on ``data`` (the seed's)."""
+    level, alpha, method, seed, steps = cell
+    t0 = time.perf_counter()
+    inputs = _inputs(data, level)
+    scale = 0.0 if level == CLEAN else alpha * math.sqrt(data.variance[level])
+    P = None if level == CLEAN else torch.as_tensor(data.P, dtype=torch.float32)
+    views = ViewMaker(P, scale, cfg.nuisance.shift, cfg.nuisance.pixel_noise)
+    x = torch.as_tensor(inputs["train"], dtype=torch.float32)
+    model, curve = train(method, x, views, cfg.nuisance.k, steps, cfg.batch_size, seed)
+    feats = {s: features(model, imgs) for s, imgs in inputs.items()}
+    return {
+        "level": level,
+        "alpha": alpha,
+        "method": method,
+        "paradigm": methods.get(method).paradigm,
+        "seed": seed,
+        "steps": steps,
+        **readouts(feats, data, level),
+        "loss": curve.tolist(),
+        "seconds": time.perf_counter() - t0,
+    }
+
+
 def run_grid(
     train_images: np.ndarray,
     train_labels: np.ndarray,
@@ -319,112 +211,47 @@ def run_grid(
     """Run every cell of ``cfg`` (see the module docstring); with ``checkpoint`` every finished cell is
     written there at once and a rerun resumes. ``max_seconds``: stop starting new cells after this
     long (what finished is returned and kept; :meth:`GridResult.missing` lists the rest)."""
-    start = time.perf_counter()
     result = GridResult(cfg)
     if checkpoint is not None and Path(checkpoint).is_file():
-        saved = read(checkpoint)
-        if saved.config != cfg:
+        result = read(checkpoint)
+        if result.config != cfg:
             raise ValueError(
                 f"checkpoint {checkpoint} holds a run with another configuration; move it away or pass its parameters"
             )
-        result = saved
-    commit = code_commit()  # at the start: the code that runs, whatever is edited meanwhile
-    commits = [c for c in result.provenance.get("code_commits", []) if c != commit] + [commit]
-    previous_wall = float(result.provenance.get("wall_seconds", 0.0))
-    loads = list(result.provenance.get("load_averages", []))
+    session = _Session(result)
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
-        done = result.done()
-        seeded = {row["seed"] for row in result.levels}
+        done, seeded = result.done(), result.seeded()
         for seed in cfg.seeds:
-            if max_seconds is not None and time.perf_counter() - start > max_seconds:
-                break
             todo = [c for c in cfg.cells() if c[3] == seed and cell_key(*c) not in done]
-            if not todo and seed in seeded:
+            if (not todo and seed in seeded) or session.out_of_time(max_seconds):
                 continue
             data = nuisance_data(train_images, train_labels, test_images, test_labels, cfg.nuisance, seed)
-            if seed not in seeded:
-                levels, baselines, closed = _seed_rows(data, cfg, seed)
-                result.levels += levels
-                result.baselines += baselines
-                result.closed_form += closed
-            P = torch.as_tensor(data.P, dtype=torch.float32)
-            for level, alpha, method, _, steps in todo:
-                if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            if seed not in seeded:  # (re)compute the seed's untrained rows: deterministic, cheap
+                for table, rows in zip(("levels", "baselines", "closed_form"), _seed_rows(data, cfg, seed)):
+                    setattr(result, table, [r for r in getattr(result, table) if r["seed"] != seed] + rows)
+            for cell in todo:
+                if session.out_of_time(max_seconds):
                     break
-                t0 = time.perf_counter()
-                inputs = _inputs(data, level)
-                scale = 0.0 if level == CLEAN else alpha * math.sqrt(data.variance[level])
-                views = ViewMaker(None if level == CLEAN else P, scale, cfg.nuisance.shift, cfg.nuisance.pixel_noise)
-                x = torch.as_tensor(inputs["train"], dtype=torch.float32)
-                model, curve = train(method, x, views, cfg.nuisance.k, steps, cfg.batch_size, seed)
-                feats = {s: features(model, imgs) for s, imgs in inputs.items()}
-                result.cells.append(
-                    {
-                        "level": level,
-                        "alpha": alpha,
-                        "method": method,
-                        "paradigm": methods.get(method).paradigm,
-                        "seed": seed,
-                        "steps": steps,
-                        **readouts(feats, data, level),
-                        "loss": curve.tolist(),
-                        "seconds": time.perf_counter() - t0,
-                    }
-                )
-                loads.append(os.getloadavg()[0])
-                result.provenance = _provenance(cfg, previous_wall + time.perf_counter() - start, loads, commits)
+                result.cells.append(train_cell(data, cfg, cell))
+                session.loads.append(os.getloadavg()[0])
+                result.provenance = session.provenance(cfg)
                 if checkpoint is not None:
                     result.write(checkpoint)
     finally:
         torch.set_num_threads(threads)
-    result.provenance = _provenance(cfg, previous_wall + time.perf_counter() - start, loads, commits)
+    result.provenance = session.provenance(cfg)
     if checkpoint is not None:
         result.write(checkpoint)
     return result
 
 
-def _provenance(cfg: GridConfig, wall: float, loads: list[float], commits: list[str]) -> dict[str, Any]:
-    """Commits (one per session of a resumed run), versions, device, wall time and the load average
-    after every cell (times on a shared machine mean little without it)."""
-    return {
-        "code_commits": commits,
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "device": f"CPU ({os.cpu_count()} cores), {cfg.threads} torch thread(s)",
-        "wall_seconds": round(wall, 1),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "load_averages": [round(x, 2) for x in loads],
-    }
-
-
-NUISANCE_NAMES = {"weak_level": None, "strong_level": None}  # chapter names of the levels (not NuisanceConfig's)
-GRID_NAMES = ("alphas", "methods", "seeds", "steps", "batch_size", "long_steps")
-
-
-def config_from_parameters(p: dict[str, Any], strict: bool = True) -> GridConfig:
-    """The grid of the chapter's parameters (the names of its parameters cell and of ``params/*.yml``); a name
-    that is not given takes :class:`GridConfig`'s and :class:`NuisanceConfig`'s default (the committed run's
-    scale, not the chapter's small one). Bad values are one-line ValueErrors, and so are unknown names when
-    ``strict`` (a notebook's ``globals()`` holds much else: pass ``strict=False``)."""
-    nuisance_fields = [f for f in NuisanceConfig.__dataclass_fields__ if f != "levels"]
-    allowed = set(nuisance_fields) | set(NUISANCE_NAMES) | set(GRID_NAMES) | {"committed_results", "save_path"}
-    unknown = sorted(set(p) - allowed)
-    if not strict:
-        p = {k: v for k, v in p.items() if k in allowed}
-    elif unknown:
-        raise ValueError(f"unknown parameter(s) {unknown}; allowed: {sorted(allowed)}")
-    levels = dict(NuisanceConfig().levels)
-    levels.update({name: p[f"{name}_level"] for name in ("weak", "strong") if f"{name}_level" in p})
-    nuisance = NuisanceConfig(**{f: p[f] for f in nuisance_fields if f in p}, levels=levels)
-    grid = {f: tuple(p[f]) if isinstance(p[f], list) else p[f] for f in GRID_NAMES if f in p}
-    return GridConfig(nuisance, **grid)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m je_vs_rc.selfsup.grid PARAMS.yml OUT.json [--max-minutes M]``: run (or resume) a grid
-    from a parameter file of chapter 13 and write it, cell by cell, to OUT.json."""
+    """``python -m je_vs_rc.selfsup.grid PARAMS.yml OUT.json [--merge PART.json ...] [--max-minutes M]``:
+    run (or resume) the grid of a parameter file of chapter 13, writing it cell by cell to OUT.json.
+    ``--merge`` first joins partial results files of the same grid (and OUT.json, if it exists) cell by
+    cell into OUT.json; the run then trains only the cells no part had (``--max-minutes 0``: none)."""
     import argparse
 
     import yaml
@@ -434,10 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m je_vs_rc.selfsup.grid", description=main.__doc__)
     parser.add_argument("params", help="a YAML file of chapter 13's parameters")
     parser.add_argument("out", help="the results JSON (resumed if it exists)")
+    parser.add_argument("--merge", nargs="+", default=[], metavar="PART", help="partial results files to join first")
     parser.add_argument("--max-minutes", type=float, default=None, help="stop starting new cells after this long")
     args = parser.parse_args(argv)
     try:
-        cfg = config_from_parameters(yaml.safe_load(Path(args.params).read_text()) or {})
+        cfg = NuisanceChapter.from_values(yaml.safe_load(Path(args.params).read_text()) or {}).grid()
+        if args.merge:
+            parts = [read(p) for p in ([args.out] if Path(args.out).is_file() else []) + args.merge]
+            merge(cfg, parts).write(args.out)
     except (ValueError, TypeError) as err:
         parser.exit(2, f"error: {err}\n")
     train_images, train_labels = data.load("mnist", "train")
@@ -451,16 +282,16 @@ def main(argv: list[str] | None = None) -> int:
         checkpoint=args.out,
         max_seconds=None if args.max_minutes is None else 60 * args.max_minutes,
     )
-    missing = result.missing()
-    print(f"{len(result.cells)} cells done, {len(missing)} missing; wrote {args.out}")
+    print(f"{len(result.cells)} cells done, {len(result.missing())} missing; wrote {args.out}")
     return 0
 
 
 @dataclass(frozen=True)
 class NuisanceChapter(ChapterConfig):
-    """Chapter 13's parameters (``parameters.CHAPTERS`` names this class): the nuisance protocol
-    (:class:`NuisanceConfig`'s defaults) and the grid; building one checks the grid too
-    (:func:`config_from_parameters`: method names, levels, the image dimension)."""
+    """Chapter 13's parameters (``parameters.CHAPTERS`` names this class): the one source of the names,
+    defaults and allowed values of the chapter's parameters cell and of ``params/nuisance_*.yml``;
+    :meth:`grid` maps them onto the grid (:class:`GridConfig`, :class:`NuisanceConfig`), whose checks
+    of relations (method names, the image dimension, ...) building one runs too."""
 
     requires: ClassVar[str | None] = "je_vs_rc.selfsup"
 
@@ -476,6 +307,7 @@ class NuisanceChapter(ChapterConfig):
     strong_level: float = param(
         NuisanceConfig().levels["strong"], POSITIVE, "strong nuisance variance, a multiple of eta^2/delta"
     )
+    levels: list[str] = param(["weak", "strong"], Choices(("weak", "strong")), "noise levels run")
     pixel_noise: float = param(NuisanceConfig().pixel_noise, Number(low=0), "pixel-noise std of every view")
     shift: int = param(
         NuisanceConfig().shift, Number(integer=True, low=0, high=13), "largest translation of a view (pixels)"
@@ -484,7 +316,7 @@ class NuisanceChapter(ChapterConfig):
     n_test: int = param(2000, Number(integer=True, low=1, high=10_000), "test images")
     pattern_seed: int = param(NuisanceConfig().pattern_seed, SEED)
     alphas: list[float] = param([0.0, 10.0], ALPHA_GRID, "alignments of T(alpha)")
-    methods: list[str] = param(list(GridConfig().methods), Texts(), "methods of je_vs_rc.selfsup.methods")
+    methods: list[str] = param(list(methods.METHODS), Texts(), "methods of je_vs_rc.selfsup.methods")
     seeds: list[int] = param([0, 1], SEEDS)
     steps: int = param(20, SIZE, "Adam steps of every run")
     batch_size: int = param(128, SIZE)
@@ -492,11 +324,34 @@ class NuisanceChapter(ChapterConfig):
     committed_results: str | None = param("../params/nuisance_large.json", TEXT_OR_NONE, "the committed larger run")
     save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
 
+    def grid(self) -> GridConfig:
+        """The grid these parameters describe."""
+        nuisance = NuisanceConfig(
+            **{name: getattr(self, name) for name in NUISANCE_FIELDS},
+            levels={name: {"weak": self.weak_level, "strong": self.strong_level}[name] for name in self.levels},
+        )
+        names = ("alphas", "methods", "seeds")
+        lists = {name: tuple(getattr(self, name)) for name in names}
+        return GridConfig(nuisance, steps=self.steps, batch_size=self.batch_size, long_steps=self.long_steps, **lists)
+
     def check(self) -> None:
         try:
-            config_from_parameters(self.values())
+            self.grid()
         except ValueError as err:
             raise ParameterError(f"chapter 13 parameters: {err}") from None
+
+
+NUISANCE_FIELDS = (
+    "n_patterns",
+    "avoid",
+    "smoothness",
+    "k",
+    "pixel_noise",
+    "shift",
+    "n_train",
+    "n_test",
+    "pattern_seed",
+)
 
 
 if __name__ == "__main__":
