@@ -60,14 +60,27 @@ def main() -> None:
                 feats = {s: grid.features(model, imgs) for s, imgs in inputs.items()}
                 scores = grid.readouts(feats, d, level)
                 runs.append(
-                    {"level": level, "alpha": alpha, "method": method, "steps": steps, "seed": args.seed,
-                     "batch": args.batch, **scores, "train_cpu": train_cpu,
-                     "cpu": time.process_time() - cpu0, "wall": time.perf_counter() - wall0,
-                     "load": os.getloadavg()[0], "loss": curve.tolist()}
+                    {
+                        "level": level,
+                        "alpha": alpha,
+                        "method": method,
+                        "steps": steps,
+                        "seed": args.seed,
+                        "batch": args.batch,
+                        **scores,
+                        "train_cpu": train_cpu,
+                        "cpu": time.process_time() - cpu0,
+                        "wall": time.perf_counter() - wall0,
+                        "load": os.getloadavg()[0],
+                        "loss": curve.tolist(),
+                    }
                 )
                 out.write_text(json.dumps(runs, indent=1))
-                print(f"{level}:{alpha:g} {method:7s} {steps:5d} top1 {scores['top1']:.2f} "
-                      f"cpu {runs[-1]['cpu']:.1f} s (train {train_cpu:.1f}) load {runs[-1]['load']:.1f}", flush=True)
+                print(
+                    f"{level}:{alpha:g} {method:7s} {steps:5d} top1 {scores['top1']:.2f} "
+                    f"cpu {runs[-1]['cpu']:.1f} s (train {train_cpu:.1f}) load {runs[-1]['load']:.1f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
