@@ -10,6 +10,7 @@ import pytest
 from helpers import glued, planted_grid, step_curve
 
 from je_vs_rc.render import trained as tp
+from je_vs_rc.render import trained_answer as ta
 from je_vs_rc.trained import grid as tg
 from je_vs_rc.trained.grid_config import LINEAR
 from je_vs_rc.trained.linear import LinearStudy, LinearStudyConfig, penalty_feature_scales
@@ -35,13 +36,13 @@ def planted(mlp_je, mlp_rc, tmp_path, **kwargs):
 
 
 def test_an_mlp_that_keeps_the_order_agrees(tmp_path):
-    text, counts = tp.verdict(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
+    text, counts = ta.verdict(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
     assert text.startswith("Yes.") and counts["agree"] == 1
     assert "orders the methods as the closed forms do, resolved (joint embedding needs less alignment)" in text
 
 
 def test_a_planted_reversal_is_called_a_resolved_reversal(tmp_path):
-    text, counts = tp.verdict(planted(step_curve(ALPHAS, 4), step_curve(ALPHAS, 1), tmp_path))
+    text, counts = ta.verdict(planted(step_curve(ALPHAS, 4), step_curve(ALPHAS, 1), tmp_path))
     assert text.startswith("No.") and counts["reverse"] == 1
     assert "reverses the closed forms' order, resolved beyond the floor and the intervals (reconstruction" in text
 
@@ -50,7 +51,7 @@ def test_a_reversal_within_the_seeds_spread_is_called_optimisation_error(tmp_pat
     result = planted(step_curve(ALPHAS, 3), step_curve(ALPHAS, 2), tmp_path)
     cells = result.mse["MLP 8"]["je"]
     cells["corrupted"][:, 0, 3] = cells["clean"][:, 0, 3] + np.array([0.1, 0.1, 0.0, 0.0])  # two seeds fail
-    text, counts = tp.verdict(result)
+    text, counts = ta.verdict(result)
     assert counts["within error"] == 1 and text.startswith("Cannot tell.")
     assert (
         "reverses the closed forms' order (reconstruction needs less alignment) only within optimisation error" in text
@@ -61,7 +62,7 @@ def test_damage_within_the_floor_cannot_tell(tmp_path):
     # The MLP's corrupted encoders are as far from the clean ones as a clean replicate is: no damage above the
     # floor for either method, a tie, so no order to compare (the raw distances would have shown one).
     result = planted(np.full(6, 0.01), np.full(6, 0.01), tmp_path, floor=0.012)
-    text, counts = tp.verdict(result)
+    text, counts = ta.verdict(result)
     assert text.startswith("Cannot tell.") and counts["cannot tell"] == 1
     assert "cannot tell: the trained curves tie" in text and "JE shows no damage above its floor" in text
 
@@ -69,20 +70,20 @@ def test_damage_within_the_floor_cannot_tell(tmp_path):
 def test_a_ladder_that_still_moves_cannot_tell_and_is_named(tmp_path):
     # At the last-but-one budget the MLP's RC curve was still at its plateau at the largest alignment.
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.1)})
-    text, counts = tp.verdict(result)
+    text, counts = ta.verdict(result)
     assert counts["cannot tell"] == 1 and "cannot tell: training had not converged" in text
-    rows = {(r["arch"], r["variant"]): r for r in tp.convergence_rows(result)}
+    rows = {(r["arch"], r["variant"]): r for r in ta.convergence_rows(result)}
     assert (
         rows[("MLP 8", "RC")]["converged"] == "5 of 6" and rows[("MLP 8", "RC")]["moved"] == "Γ max 1,000,000: α = 30"
     )
     # A cell that moves without moving the curve's answer is named, and the order still stands.
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.01)})
-    assert tp.verdict(result)[1]["agree"] == 1 and tp.convergence_rows(result)[3]["moved"] == "Γ max 1,000,000: α = 30"
+    assert ta.verdict(result)[1]["agree"] == 1 and ta.convergence_rows(result)[3]["moved"] == "Γ max 1,000,000: α = 30"
     assert rows[("MLP 8", "JE")]["moved"] == "none"
 
 
 def test_rows_state_factors_and_the_thresholds_beside_them(tmp_path):
-    rows = tp.answer_rows(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
+    rows = ta.answer_rows(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
     mlp_je = next(r for r in rows if r["arch"] == "MLP 8" and r["method"] == "JE")
     # Each drop sits half-way (in log alpha) across its grid interval: sqrt(1 x 3) against sqrt(0.3 x 1).
     assert abs(float(mlp_je["vs_closed"]) - np.sqrt(10)) < 0.05
@@ -108,14 +109,17 @@ def test_the_penalty_sentences_say_what_was_tested():
     assert untested.startswith(" At λ = 10 training diverged") and "untested there" in untested
 
 
-def test_the_source_sentence_follows_the_provenance(tmp_path):
+def test_the_run_and_source_sentences_follow_the_configuration_and_the_provenance(tmp_path):
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path)
-    assert tp.source_sentence(result, None).startswith("The grid was trained on this page")
-    saved = tp.source_sentence(result, "../params/large.json")
+    assert ta.run_sentence(result, None).startswith("The grid was trained on this page: 4 seeds, 6 alignments")
+    what = ta.run_sentence(result, "../params/large.json")
+    assert what.startswith("The grid shown is a saved run (large.json), not recomputed on this page: 4 seeds")
+    assert what.endswith("ladder of 100 and 400 Adam steps of 64 samples.")
+    saved = ta.source_sentence(result, "../params/large.json")
     assert "saved run (large.json)" in saved and "its training taking 25 minutes of wall time on CPU (2 cores)" in saved
-    assert "4 seeds, 6 alignments" in saved and "load average 9.5" in saved and "ladder of 100 and 400" in saved
+    assert "load average 9.5" in saved and ta.source_sentence(result, None).startswith("The closed forms and")
     result.missing = ["MLP 8__je byol__400"]
-    assert "1 trained units are missing (MLP 8 je byol 400)" in tp.source_sentence(result, "x.json")
+    assert "1 trained unit is missing (MLP 8 je byol 400)" in ta.run_sentence(result, "x.json")
 
 
 def test_the_figures_have_their_panels(tmp_path):
@@ -171,7 +175,7 @@ def objectives_planted(tmp_path, byol, missing=()):
 
 
 def test_the_objective_sentence_says_when_the_answer_does_not_depend_on_the_objective(tmp_path):
-    text = tp.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
+    text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
     assert text.startswith("Does the answer depend on the objective? Not where the answer can be told: Γ max")
     assert "MLP 8: every objective gives the same resolved order (joint embedding needs less alignment)" in text
     assert "VICReg: orders the methods as the closed forms do, resolved;" in text and "BYOL: orders" in text
@@ -179,7 +183,7 @@ def test_the_objective_sentence_says_when_the_answer_does_not_depend_on_the_obje
 
 def test_the_objective_sentence_names_a_planted_objective_that_reverses(tmp_path):
     # BYOL's damage falls only after RC's: a resolved reversal, where the other objectives agree.
-    text = tp.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
+    text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
     assert text.startswith("Does the answer depend on the objective? Yes, somewhere:")
     assert "the objectives give resolved orders that disagree" in text
     assert "BYOL: reverses the closed forms' order, resolved beyond the floor and the intervals" in text
@@ -188,11 +192,33 @@ def test_the_objective_sentence_names_a_planted_objective_that_reverses(tmp_path
 def test_the_objective_sentence_names_objectives_missing_from_the_run(tmp_path):
     result = objectives_planted(tmp_path, step_curve(ALPHAS, 1), missing=["MLP 8__je byol__400"])
     del result.mse["MLP 8"]["je byol"]
-    text = tp.objective_sentence(result)
+    text = ta.objective_sentence(result)
     assert text.endswith("Not in this run: BYOL (training did not finish).") and "BYOL:" not in text
     del result.mse["MLP 8"]["je vicreg"]
-    assert tp.objective_sentence(result) == (
+    assert ta.objective_sentence(result) == (
         "Whether the answer depends on the objective, this run cannot say: BYOL did not finish."
     )
     result.missing = []
-    assert tp.objective_sentence(result) == ""  # one objective and none missing: nothing to compare
+    assert ta.objective_sentence(result) == ""  # one objective and none missing: nothing to compare
+
+
+def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
+    same = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
+    assert same.startswith(
+        "Yes. Under Γ max 1,000,000 every one of the 3 trained MLP cases agrees with the closed forms"
+    )
+    assert same.endswith("where it can be told it is the same with the paper's constraint (whiten), VICReg and BYOL")
+    differs = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
+    assert differs.startswith("Partly. Under Γ max 1,000,000, of 3 trained MLP cases, 2 agree, 1 reverse, resolved")
+    assert differs.endswith("and the answer changes with the joint-embedding objective")
+
+
+def test_the_convergence_sentence_names_what_moved(tmp_path):
+    result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.1)})
+    assert ta.convergence_sentence(result) == (
+        "At the ladder's last step 23 of 24 trained cells stayed within the floor; cells that moved by more: "
+        "MLP 8 RC (Γ max 1,000,000: α = 30)."
+    )
+    assert ta.convergence_sentence(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path)).endswith(
+        "24 of 24 trained cells stayed within the floor, every one."
+    )

@@ -1,0 +1,326 @@
+"""Chapter 12's answer in words and tables, generated from the floor-corrected curves (``trained.stats``): the
+verdict per noise level, model and objective, whether it depends on the objective, the chapter's frame, the ladder's
+convergence, and where the grid's numbers come from. The figures are in ``render.trained``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..trained import stats
+from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, variant_label
+from ..trained.results import GridResult
+from ..trained.stats import CLOSED_FORM
+from .trained import noise_name
+
+
+def _range(c: stats.Curve) -> str:
+    lo, hi = c.alpha_range
+    low = "below the grid" if lo == 0 else f"{lo:.2g}"
+    high = "beyond the grid" if np.isinf(hi) else f"{hi:.2g}"
+    return f"{low}–{high}"
+
+
+def _where(c: stats.Curve) -> str:
+    if c.state == "drop":
+        return f"falls below the level at α ≈ {c.alpha_level:.2g} ({_range(c)})"
+    if c.state == "no drop":
+        return "does not fall below the level inside the grid"
+    if c.state == "below level":
+        return f"stays below the level ({c.level:.2g})"
+    return "shows no damage above its floor"
+
+
+def _factor(a: float, b: float) -> str:
+    """``a`` against ``b`` as a factor, in words."""
+    f = a / b
+    return "the same" if np.isclose(f, 1.0) else (f"{f:.1f}× higher" if f > 1 else f"{1 / f:.1f}× lower")
+
+
+def answer_rows(result: GridResult) -> list[dict[str, object]]:
+    """One row per (noise level, method or objective, architecture): where the floor-corrected damage falls below the
+    model's level (``trained.stats``, with its interval), that alignment as a factor of the closed form's and the
+    grid's step there, the largest excess, the level and the floor, and the seeds' thresholds (Props 4.3/4.4)."""
+    cv, rows = stats.curves(result), []
+    alphas = result.config.alphas
+    for g in range(len(result.config.gamma_max)):
+        for m in result.methods:
+            th = result.alpha[m][g]
+            cf = cv[(g, CLOSED_FORM, m)]
+            for arch, inner in result.mse.items():
+                for variant in inner:
+                    if split_variant(variant)[0] != m:
+                        continue
+                    c = cv[(g, arch, variant)]
+                    drops = c.state == "drop"
+                    rows.append(
+                        {
+                            "noise": noise_name(result, g),
+                            "method": variant_label(variant),
+                            "arch": arch,
+                            "state": c.state,
+                            "alpha_level": f"{c.alpha_level:.2g}" if drops else "–",
+                            "interval": _range(c) if drops else "–",
+                            "vs_closed": f"{c.alpha_level / cf.alpha_level:.2f}"
+                            if drops and cf.state == "drop" and arch != CLOSED_FORM
+                            else "–",
+                            "step": f"{stats.grid_step(alphas, c.alpha_level):.2g}" if drops else "–",
+                            "plateau": c.plateau,
+                            "level": c.level,
+                            "floor": float(c.floor.mean()),
+                            "threshold": f"{th.min():.2g}–{th.max():.2g}",
+                        }
+                    )
+    return rows
+
+
+def convergence_rows(result: GridResult) -> list[dict[str, object]]:
+    """One row per trained (architecture, variant): how many cells (noise level x alignment) the step ladder's last
+    budget left within the floor, and which it moved by more (grouped by noise level)."""
+    lad, rows = stats.ladders(result), []
+    L, A = len(result.config.gamma_max), len(result.config.alphas)
+    for arch in stats.trained_archs(result):
+        for variant in result.mse[arch]:
+            moved = {
+                g: [f"{a:g}" for a, ok in zip(result.config.alphas, lad[(g, arch, variant)].converged) if not ok]
+                for g in range(L)
+            }
+            count = sum(len(v) for v in moved.values())
+            rows.append(
+                {
+                    "arch": arch,
+                    "variant": variant_label(variant),
+                    "converged": f"{L * A - count} of {L * A}",
+                    "moved": "; ".join(
+                        f"{noise_name(result, g, short=True)}: α = {', '.join(v)}" for g, v in moved.items() if v
+                    )
+                    or "none",
+                }
+            )
+    return rows
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cor45(key: str | None) -> str:
+    return {"je": "joint embedding needs less alignment", "rc": "reconstruction needs less alignment"}.get(
+        key, "no order"
+    )
+
+
+def _how(v: stats.Verdict) -> str:
+    """How one trained model orders JE and RC against the closed forms, in words."""
+    if v.outcome == stats.AGREE:
+        return f"orders the methods as the closed forms do, resolved ({_cor45(v.trained)})"
+    if v.outcome == stats.REVERSE:
+        return (
+            f"reverses the closed forms' order, resolved beyond the floor and the intervals "
+            f"({_cor45(v.trained)} here, the other way round in the closed forms)"
+        )
+    if v.outcome == stats.WITHIN_ERROR:
+        same = (
+            "orders the methods as the closed forms do" if v.trained == v.theory else "reverses the closed forms' order"
+        )
+        return f"{same} ({_cor45(v.trained)}) only within optimisation error: the intervals overlap"
+    return f"cannot tell: {v.reason}"
+
+
+def _verdict_line(result: GridResult, key: tuple[int, str, str], v: stats.Verdict, cv: dict) -> str:
+    g, arch, variant = key
+    je, rc, name = cv[key], cv[(g, arch, "rc")], variant_label(variant)
+    cf_je, cf_rc = cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")]
+    line = (
+        f"- {_capital(noise_name(result, g))}, {arch}, {name} against RC: {_how(v)}. Floor-corrected damage: "
+        f"{name} {_where(je)}, RC {_where(rc)}; the closed forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. "
+        f"Largest excess {name} {je.plateau:.2g}, RC {rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, "
+        f"{cf_rc.plateau:.2g})."
+    )
+    return line.replace("e-0", "e−0")  # a true minus: the exponent does not break across lines
+
+
+def overall(counts: dict[str, int]) -> str:
+    """The one-word answer from the MLPs' counts per outcome: Yes, No, Partly or Cannot tell."""
+    total = sum(counts.values())
+    if total and counts[stats.AGREE] == total:
+        return "Yes"
+    if counts[stats.AGREE] + counts[stats.REVERSE] == 0:
+        return "Cannot tell"
+    return "No" if counts[stats.AGREE] == 0 else "Partly"
+
+
+def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
+    """The answer to Part 2's question, generated from the floor-corrected curves (``trained.stats``): per noise
+    level, MLP and joint-embedding objective, whether the MLP orders joint embedding and reconstruction as the
+    closed forms at the same n do (Cor 4.5), saying whether a reversal is resolved or within optimisation error;
+    then the trained linear model, the control. Returns the markdown and the MLPs' counts per outcome."""
+    cv, counts = stats.curves(result), dict.fromkeys(stats.OUTCOMES, 0)
+    lines, control = [], []
+    for key, v in stats.verdicts(result).items():
+        (control if key[1] == LINEAR else lines).append(_verdict_line(result, key, v, cv))
+        counts[v.outcome] += key[1] != LINEAR
+    intro = "The trained linear model, the closed forms' own model class (any departure is optimisation error):"
+    control_block = ["", intro, "", *control] if control else []
+    total = sum(counts.values())
+    if not total:
+        head = "Cannot tell. No MLP's joint embedding and reconstruction both finished training in this run."
+        return "\n".join([head, *control_block]), counts
+    head = (
+        f"{overall(counts)}. Of the {total} cases (noise level × MLP × joint-embedding objective), "
+        f"{counts[stats.AGREE]} order joint embedding and reconstruction as the closed forms do at the same n, "
+        f"resolved beyond the floor and the intervals; {counts[stats.REVERSE]} reverse the order, resolved; "
+        f"{counts[stats.WITHIN_ERROR]} differ from or match it only within optimisation error; and "
+        f"{counts[stats.CANNOT_TELL]} cannot be told (closed forms without a resolved order, tied curves, or "
+        f"training that had not converged)."
+    )
+    return "\n".join([head, "", *lines, *control_block]), counts
+
+
+def _objective_name(result: GridResult, variant: str) -> str:
+    objective = split_variant(variant)[1]
+    return OBJECTIVE_NAMES[objective] if objective else f"the paper's constraint ({result.config.constraint})"
+
+
+def objective_sentence(result: GridResult) -> str:
+    """Whether the answer depends on the joint-embedding objective (the paper's constraint, VICReg, BYOL), per
+    noise level and MLP, generated from :func:`trained.stats.objective_dependence`; "" without a second objective.
+    Objectives missing from the run (collected before they finished) are named."""
+    found = stats.objective_dependence(result)
+    missing = sorted({u.split("__")[1] for u in result.missing if " " in u.split("__")[1]})
+    not_run = ", ".join(_objective_name(result, v) for v in missing)
+    if not found:
+        return (
+            f"Whether the answer depends on the objective, this run cannot say: {not_run} did not finish."
+            if missing
+            else ""
+        )
+    parts = []
+    for (g, arch), (state, per) in found.items():
+        each = "; ".join(f"{_objective_name(result, v)}: {_how(x).split(' (')[0]}" for v, x in per.items())
+        head = {
+            stats.SAME: f"every objective gives the same resolved order ({_cor45(next(iter(per.values())).trained)})",
+            stats.DEPENDS: "the objectives give resolved orders that disagree, so the answer depends on the objective",
+            stats.PARTLY_TOLD: "the objectives whose order is resolved agree, the others cannot say",
+            stats.UNTOLD: "no objective gives a resolved order, so the objectives cannot be compared",
+        }[state]
+        parts.append(f"{_capital(noise_name(result, g))}, {arch}: {head} ({each}).")
+    states = {state for state, _ in found.values()}
+    lead = (
+        "Does the answer depend on the objective? Yes, somewhere: "
+        if stats.DEPENDS in states
+        else "Does the answer depend on the objective? Not where the answer can be told: "
+        if states & {stats.SAME, stats.PARTLY_TOLD}
+        else "Does the answer depend on the objective? This run cannot tell: "
+    )
+    gap = f" Not in this run: {not_run} (training did not finish)." if missing else ""
+    return (lead + " ".join(parts) + gap).replace("e-0", "e−0")
+
+
+def run_sentence(result: GridResult, results_path: str | None) -> str:
+    """What the grid shown was trained with: on this page (``results_path`` None) or a saved run, with its seeds,
+    alignments, samples, models, objectives and ladder, and the units it misses (a run collected before it
+    finished); generated from the result's configuration."""
+    cfg = result.config
+    archs = ", ".join(a for a in cfg.archs if a != LINEAR)
+    objectives = (
+        f" (also trained with {' and '.join(OBJECTIVE_NAMES[o] for o in cfg.objectives)})" if cfg.objectives else ""
+    )
+    where = (
+        "The grid was trained on this page"
+        if not results_path
+        else f"The grid shown is a saved run ({Path(results_path).name}), not recomputed on this page"
+    )
+    missing = result.missing
+    partial = (
+        f" The run was collected before it finished: {len(missing)} trained "
+        f"{'unit is' if len(missing) == 1 else 'units are'} missing "
+        f"({', '.join(u.replace('__', ' ') for u in missing)}), and what needs them is not answered here."
+        if missing
+        else ""
+    )
+    return (
+        f"{where}: {len(cfg.seeds)} seeds, {len(cfg.alphas)} alignments, n = {cfg.n:,}, the linear model and "
+        f"{archs}{objectives}, a ladder of {' and '.join(f'{t:,}' for t in cfg.steps)} Adam steps of "
+        f"{cfg.batch_size} samples.{partial}"
+    )
+
+
+def source_sentence(result: GridResult, results_path: str | None) -> str:
+    """Where the grid's numbers come from (the page's appendix): trained on this page, or a saved run whose
+    device, versions, wall time and load come from its provenance."""
+    if not results_path:
+        return f"The closed forms and training of the grid took {sum(result.seconds.values()):.0f} s on this page."
+    meta = result.provenance
+    when = f"; collected {meta['finished']}" if "finished" in meta else ""
+    load = (
+        f", load average {meta['load_average']:.1f} when collected, on a machine shared with other jobs"
+        if "load_average" in meta
+        else ""
+    )
+    # Training time summed over the checkpointed units (a resumed run's wall time would leave them out).
+    seconds = float(meta.get("trained_seconds", meta["wall_seconds"]))
+    return (
+        f"The grid's saved run ({Path(results_path).name}) was computed once, its training taking "
+        f"{seconds / 60:.0f} minutes of wall time on {meta['device']} (torch {meta['torch']}, numpy "
+        f"{meta['numpy']}, Python {meta['python']}{when}{load}); its parameters and seeds are stored with it."
+    )
+
+
+def _noise_answer(result: GridResult, g: int, found: list[stats.Verdict]) -> str:
+    """What the MLPs' verdicts at one noise level say, in words."""
+    n, count = len(found), {o: sum(v.outcome == o for v in found) for o in stats.OUTCOMES}
+    noise = noise_name(result, g, short=True)
+    if count[stats.AGREE] == n:
+        order = _cor45(found[0].trained) if len({v.trained for v in found}) == 1 else "the closed forms' order"
+        who = f"every one of the {n} trained MLP cases agrees" if n > 1 else "the trained MLP agrees"
+        return f"under {noise} {who} with the closed forms, resolved ({order})"
+    if count[stats.CANNOT_TELL] == n:
+        reasons = {v.reason for v in found}
+        why = f" ({reasons.pop()})" if len(reasons) == 1 else ""
+        return f"under {noise} {'no trained MLP case' if n > 1 else 'the trained MLP'}'s order cannot be told{why}"
+    words = {
+        stats.AGREE: "agree",
+        stats.REVERSE: "reverse, resolved",
+        stats.WITHIN_ERROR: "differ or match only within optimisation error",
+        stats.CANNOT_TELL: "cannot be told",
+    }
+    return f"under {noise}, of {n} trained MLP cases, " + ", ".join(
+        f"{count[o]} {words[o]}" for o in stats.OUTCOMES if count[o]
+    )
+
+
+def frame_verdict(result: GridResult) -> str:
+    """The chapter's verdict on Part 2 (its frame and closing), without the final full stop: the one-word answer,
+    then one sentence on what each noise level says and whether the answer depends on the joint-embedding
+    objective; generated."""
+    found = {k: v for k, v in stats.verdicts(result).items() if k[1] != LINEAR}
+    if not found:
+        return "Cannot tell. No MLP's joint embedding and reconstruction both finished training in this run"
+    counts = {o: sum(v.outcome == o for v in found.values()) for o in stats.OUTCOMES}
+    levels = sorted({g for g, _, _ in found})
+    parts = [_noise_answer(result, g, [v for k, v in found.items() if k[0] == g]) for g in levels]
+    states = {state for state, _ in stats.objective_dependence(result).values()}
+    names = [_objective_name(result, v) for v in dict.fromkeys(v for _, _, v in found)]
+    if stats.DEPENDS in states:
+        objective = "and the answer changes with the joint-embedding objective"
+    elif states & {stats.SAME, stats.PARTLY_TOLD}:
+        objective = f"and where it can be told it is the same with {' , '.join(names[:-1])} and {names[-1]}"
+    elif states:
+        objective = "and no objective gives a resolved order to compare"
+    else:
+        objective = "; whether it depends on the objective, this run cannot say"
+    text = f"{overall(counts)}. {_capital('; '.join(parts))}, {objective}"
+    return text.replace(" , ", ", ").replace(", ;", ";")
+
+
+def convergence_sentence(result: GridResult) -> str:
+    """How many trained cells (noise level x alignment) the ladder's last step left within the floor, and which
+    models moved; generated from :func:`convergence_rows`."""
+    rows = convergence_rows(result)
+    got = [tuple(map(int, r["converged"].split(" of "))) for r in rows]
+    moved = [f"{r['arch']} {r['variant']} ({r['moved']})" for r in rows if r["moved"] != "none"]
+    within, total = sum(a for a, _ in got), sum(b for _, b in got)
+    head = f"At the ladder's last step {within} of {total} trained cells stayed within the floor"
+    return head + (f"; cells that moved by more: {'; '.join(moved)}." if moved else ", every one.")
