@@ -2,7 +2,8 @@
 
 A cell that only pastes values into the text (``glue``) or only runs checks is bookkeeping: the page
 removes it, or folds it (``hide-input``) where its output (a table of what a check measured) stays in
-view. The parameters cell is the rerun interface and always shows. Every line a reader sees without
+view. The parameters cell is the rerun interface: it shows, or folds under "Run settings" (with the
+chapter's imports), never removed. Every line a reader sees without
 unfolding anything fits in 88 characters, the width of the page's code box at 1400 px.
 """
 
@@ -94,9 +95,13 @@ def test_check_only_cells_are_not_plain_code(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_parameters_cell_is_visible(chapter):
-    tags = [tags for _, _, tags in code_cells(chapter) if "parameters" in tags]
-    assert len(tags) == 1 and on_page(tags[0]), f"{chapter}: the parameters cell must show (the rerun interface)"
+def test_parameters_cell_is_the_run_settings_block(chapter):
+    # The rerun interface is one click away: shown, or folded (not removed) under "Run settings".
+    cells = [c for c in jupytext.read(run.chapters()[chapter]).cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{chapter}: one parameters cell"
+    tags, prompt = set(cells[0].metadata["tags"]), cells[0].metadata.get("mystnb", {}).get("code_prompt_show", "")
+    folded = tags & HIDDEN == {"hide-input"} and "Run settings" in prompt
+    assert on_page(tags) or folded, f"{chapter}: the parameters cell must show, or fold under 'Run settings'"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
