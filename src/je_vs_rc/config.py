@@ -1,14 +1,14 @@
 """Typed, validated configs: the package's one mechanism for parameters.
 
 A config is a frozen dataclass deriving :class:`Validated` whose fields are declared with :func:`param`:
-a default, the kind of value allowed (:class:`Number`, :class:`Numbers`, :class:`Choice`, :class:`Flag`,
-:class:`Layers`, :class:`Texts`, :class:`OptionalText`) and what it means. Building one converts each value by its kind
-(``n = 20.0`` becomes 20) and then runs the config's :meth:`Validated.check` for relations between
-fields; a bad value is a one-line :class:`ParameterError` naming the parameter, the value and what is
-allowed. The chapters' configs (:mod:`je_vs_rc.parameters`), the Figure 3 protocol
-(``simulate.figure3.Fig3Config``) and chapter 12's two parts (``trained.linear.LinearStudyConfig``,
-``trained.grid.GridConfig``) are built this way. This module imports
-nothing else of the package.
+a default, the kind of value allowed (:class:`Number`, :class:`Numbers`, :class:`Choice`, :class:`Choices`,
+:class:`Flag`, :class:`Layers`, :class:`Text`, :class:`Texts`, :class:`OptionalText`, :class:`OrNone`) and what
+it means. Building one converts each value by its kind (``n = 20.0`` becomes 20) and then runs the config's
+:meth:`Validated.check` for relations between fields; a bad value is a one-line :class:`ParameterError`
+naming the parameter, the value and what is allowed. The chapters' configs (:mod:`je_vs_rc.parameters`),
+the Figure 3 protocol (``simulate.figure3.Fig3Config``), chapter 12's two parts
+(``trained.linear.LinearStudyConfig``, ``trained.grid.GridConfig``) and the ImageNet-C pipeline's settings
+(``imagenet_c.config.ExperimentConfig``) are built this way. This module imports nothing else of the package.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import numbers
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +31,11 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _refuse(name: str, value: Any, allowed: str) -> ParameterError:
-    return ParameterError(f"parameter {name} = {show_value(value)} is not allowed: it must be {allowed}")
+def refuse(name: str, value: Any, allowed: str, must: bool = True) -> ParameterError:
+    """The one-line error for parameter ``name`` = ``value``: ``allowed`` says what it must be (with
+    ``must=False``, why the value is refused, in a whole clause)."""
+    why = f"it must be {allowed}" if must else allowed
+    return ParameterError(f"parameter {name} = {show_value(value)} is not allowed: {why}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Number:
 
     def convert(self, name: str, value: Any) -> int | float:
         if not self.ok(value):
-            raise _refuse(
+            raise refuse(
                 name, value, self.describe() + (" (this is text, not a number)" if isinstance(value, str) else "")
             )
         # A whole number stays an int (a chapter prints 10, not 10.0); 20.0 for an integer becomes 20.
@@ -99,12 +103,12 @@ class Numbers:
             or (self.length is not None and len(items) != self.length)
             or not all(self.item.ok(v) for v in items)
         ):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         out = [self.item.convert(name, v) for v in items]
         if (self.increasing and any(b <= a for a, b in zip(out, out[1:]))) or (
             self.distinct and len(set(out)) != len(out)
         ):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         return self.container(out)
 
 
@@ -120,7 +124,7 @@ class Choice:
 
     def convert(self, name: str, value: Any) -> Any:
         if not self.ok(value):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         return value
 
 
@@ -141,7 +145,7 @@ class Choices:
             or len(set(map(repr, items))) != len(items)
             or not all(Choice(self.options).ok(v) for v in items)
         ):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         return self.container(items)
 
 
@@ -152,7 +156,7 @@ class Flag:
 
     def convert(self, name: str, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         return value
 
 
@@ -174,13 +178,28 @@ class Layers:
             and value
             and all(isinstance(h, (list, tuple)) and h and all(width.ok(w) for w in h) for h in value)
         ):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         return self.container(self.container(int(w) for w in h) for h in value)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A non-empty text (what it may name is checked by the code that uses it)."""
+
+    def describe(self) -> str:
+        return "a non-empty text"
+
+    def convert(self, name: str, value: Any) -> str:
+        if not (isinstance(value, str) and value):
+            raise refuse(name, value, self.describe())
+        return value
 
 
 @dataclass(frozen=True)
 class Texts:
     """A non-empty list of distinct names (what they may name is checked by the code that uses them)."""
+
+    container: type = list  # tuple for the package's frozen configs
 
     def describe(self) -> str:
         return "a non-empty list of distinct names (text)"
@@ -192,28 +211,50 @@ class Texts:
             and all(isinstance(v, str) and v for v in value)
             and len(set(value)) == len(value)
         ):
-            raise _refuse(name, value, self.describe())
-        return list(value)
+            raise refuse(name, value, self.describe())
+        return self.container(value)
 
 
 @dataclass(frozen=True)
 class OptionalText:
-    """A file path, or None."""
+    """A file path (text or a path object, kept as text), or None."""
 
     def describe(self) -> str:
         return "a file path (text) or null"
 
     def convert(self, name: str, value: Any) -> str | None:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
         if value is not None and not (isinstance(value, str) and value):
-            raise _refuse(name, value, self.describe())
+            raise refuse(name, value, self.describe())
         return value
 
 
-Kind = Number | Numbers | Choice | Choices | Flag | Layers | Texts | OptionalText
+@dataclass(frozen=True)
+class OrNone:
+    """None (its meaning is the field's help), or a value of ``kind``."""
+
+    kind: Number | Numbers
+    none: str = "null"
+
+    def describe(self) -> str:
+        return f"{self.kind.describe()}, or {self.none}"
+
+    def convert(self, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return self.kind.convert(name, value)
+        except ParameterError:
+            raise refuse(name, value, self.describe()) from None
 
 
-def param(default: Any, kind: Kind, help: str = "") -> Any:
-    """A config field: its ``default`` (copied for each config), the ``kind`` of value it allows and ``help``."""
+Kind = Number | Numbers | Choice | Choices | Flag | Layers | Text | Texts | OptionalText | OrNone
+
+
+def param(default: Any, kind: Kind | None, help: str = "") -> Any:
+    """A config field: its ``default`` (copied for each config), the ``kind`` of value it allows (None: the
+    config's :meth:`Validated.check` alone checks it) and ``help``."""
     return field(default_factory=lambda: copy.deepcopy(default), metadata={"kind": kind, "help": help})
 
 

@@ -45,38 +45,62 @@ def test_parameter_files_name_only_config_fields(path):
     "change, match",
     [
         ({"corruptions": ("rain",)}, r"corruption must be one of \[.*'gaussian_noise'.*\]; got 'rain'"),
-        ({"corruptions": "pixelate"}, r"corruptions must be a non-empty list; got 'pixelate'"),
-        ({"severities": (6,)}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 6"),
-        ({"severities": 5}, r"severities must be a non-empty list; got 5"),
-        ({"severities": [1.0]}, r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
-        ({"methods": ("simclr",)}, r"methods must be among \['byol', 'dino', 'mae'\]; got \['simclr'\]"),
-        ({"methods": "mae"}, r"methods must be a non-empty list; got 'mae'"),
+        (
+            {"corruptions": "pixelate"},
+            r"parameter corruptions = 'pixelate' is not allowed: it must be a non-empty list",
+        ),
+        (
+            {"severities": (6,)},
+            r"parameter severities = \(6,\) is not allowed: it must be .*each an integer >= 1 and <= 5",
+        ),
+        ({"severities": 5}, r"parameter severities = 5 is not allowed: it must be a non-empty list"),
+        ({"severities": [1.5]}, r"parameter severities = \[1.5\] is not allowed: it must be .*each an integer"),
+        (
+            {"methods": ("simclr",)},
+            r"parameter methods = \['simclr'\] is not allowed: it must be .*among \['byol', 'dino', 'mae'\]",
+        ),
+        ({"methods": "mae"}, r"parameter methods = 'mae' is not allowed: it must be a non-empty list"),
         (
             {"backbones": {"byol": "resnet18", "dino": "vit_tiny", "mae": "resnet18"}},
             r"backbone for mae must be one of",
         ),
         (
             {"backbones": {"byol": "resnet18"}},
-            r"backbones must name a backbone for every method; missing \['dino', 'mae'\]",
+            r"parameter backbones = \{'byol': 'resnet18'\} is not allowed: it must be a mapping that names a backbone "
+            "for every method run",
         ),
-        ({"train_images": 0}, r"train_images must be a positive integer or None \(all\); got 0"),
-        ({"test_images": 2.5}, r"test_images must be a positive integer or None \(all\); got 2.5"),
-        ({"epochs": 0}, r"epochs must be a positive integer; got 0"),
-        ({"lr": {"mae": 0.0}}, r"lr\['mae'\] must be a positive number .*; got 0.0"),
-        ({"lr": {"simclr": 0.1}}, r"lr names a method that is not run: 'simclr'"),
-        ({"probe_weight_decays": []}, r"probe_weight_decays must be a non-empty list"),
-        ({"probe_weight_decays": [-1.0]}, r"probe_weight_decays must be finite non-negative numbers; got \[-1.0\]"),
-        ({"seeds": 0}, r"seeds must be a non-empty list; got 0"),
-        ({"checkpoints": {"mae": "/no/such.pt"}}, r"checkpoints\['mae'\] must be an existing file"),
-        ({"dataset": "imagefolder", "data_root": "/no/such/folder"}, r"data_root must be an existing folder"),
-        ({"dataset": "cifar"}, r"dataset must be one of \['mnist', 'imagefolder'\]; got 'cifar'"),
-        # reached after the MNIST check of the default dataset
-        pytest.param({"imagenet_c_root": "/x"}, r"imagenet_c_root needs dataset 'imagefolder'", marks=pytest.mark.data),
+        (
+            {"train_images": 0},
+            r"parameter train_images = 0 is not allowed: it must be an integer >= 1, or null \(all\)",
+        ),
+        ({"test_images": 2.5}, r"parameter test_images = 2.5 is not allowed: it must be an integer >= 1, or null"),
+        ({"epochs": 0}, r"parameter epochs = 0 is not allowed: it must be an integer >= 1"),
+        ({"lr": {"mae": 0.0}}, r"parameter lr\['mae'\] = 0.0 is not allowed: it must be a positive number"),
+        ({"lr": {"simclr": 0.1}}, r"parameter lr = \{'simclr': 0.1\} is not allowed: .*a mapping from methods run"),
+        ({"probe_weight_decays": []}, r"parameter probe_weight_decays = \[\] is not allowed: it must be a non-empty"),
+        (
+            {"probe_weight_decays": [-1.0]},
+            r"parameter probe_weight_decays = \[-1.0\] is not allowed: .*real number >= 0",
+        ),
+        ({"seeds": 0}, r"parameter seeds = 0 is not allowed: it must be a non-empty list"),
+        ({"checkpoints": {"mae": "/no/such.pt"}}, r"parameter checkpoints\['mae'\] = '/no/such.pt' .*an existing file"),
+        (
+            {"dataset": "imagefolder", "data_root": "/no/such/folder"},
+            r"parameter data_root = '/no/such/folder' .*an existing folder",
+        ),
+        ({"dataset": "cifar"}, r"parameter dataset = 'cifar' is not allowed: it must be one of 'mnist', 'imagefolder'"),
+        ({"imagenet_c_root": "/x"}, r"parameter imagenet_c_root = '/x' .*null unless dataset is 'imagefolder'"),
     ],
 )
 def test_clear_errors(change, match):
     with pytest.raises(ValueError, match=match):
         ExperimentConfig(**change).validate()
+
+
+def test_values_are_converted_by_their_kind():
+    # the package's one parameter mechanism: a whole number written 1.0 is the integer 1
+    cfg = ExperimentConfig(severities=[1.0, 5], epochs=3.0, methods=["mae"])
+    assert cfg.severities == (1, 5) and cfg.epochs == 3 and isinstance(cfg.epochs, int) and cfg.methods == ("mae",)
 
 
 def test_misspelled_parameter_is_named():
@@ -109,12 +133,15 @@ CLI_CASES = {
     "missing params file": (None, r"params file '.*nothing.yml' cannot be read"),
     "malformed YAML": ("epochs: [1\n", r"params file .* is not valid YAML"),
     "misspelled key": ("epoch: 3\n", r"unknown parameter\(s\) 'epoch' \(did you mean 'epochs'\?\)"),
-    "severities 5": ("severities: 5\n", r"severities must be a non-empty list; got 5"),
-    "severities [1.0]": ("severities: [1.0]\n", r"severity must be one of \[1, 2, 3, 4, 5\]; got 1.0"),
-    "corruptions string": ("corruptions: pixelate\n", r"corruptions must be a non-empty list; got 'pixelate'"),
-    "train_images 0": ("train_images: 0\n", r"train_images must be a positive integer or None \(all\); got 0"),
-    "epochs 0": ("epochs: 0\n", r"epochs must be a positive integer; got 0"),
-    "lr 0": ("lr: {{mae: 0.0}}\n", r"lr\['mae'\] must be a positive number"),
+    "severities 5": ("severities: 5\n", r"parameter severities = 5 is not allowed: it must be a non-empty list"),
+    "severities [1.5]": ("severities: [1.5]\n", r"parameter severities = \[1.5\] is not allowed: .*each an integer"),
+    "corruptions string": ("corruptions: pixelate\n", r"parameter corruptions = 'pixelate' is not allowed"),
+    "train_images 0": (
+        "train_images: 0\n",
+        r"parameter train_images = 0 is not allowed: .*integer >= 1, or null \(all\)",
+    ),
+    "epochs 0": ("epochs: 0\n", r"parameter epochs = 0 is not allowed: it must be an integer >= 1"),
+    "lr 0": ("lr: {{mae: 0.0}}\n", r"parameter lr\['mae'\] = 0.0 is not allowed: it must be a positive number"),
     "missing MNIST": ("data_root: {empty}\n", r"mnist: missing .*make data"),
     "corrupt MNIST": ("data_root: {corrupt}\n", r"mnist: .*t10k-labels-idx1-ubyte has MD5 .*, expected"),
 }
@@ -142,7 +169,10 @@ def test_command_line_exit_status_in_a_fresh_process(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "je_vs_rc.imagenet_c.pipeline", str(tmp_path / "p.yml")], capture_output=True, text=True
     )
-    assert proc.returncode == 2 and proc.stderr == "error: epochs must be a positive integer; got 0\n"
+    assert (
+        proc.returncode == 2
+        and proc.stderr == "error: parameter epochs = 0 is not allowed: it must be an integer >= 1\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -244,8 +274,11 @@ def test_official_imagenet_c_folders_as_test_set(tmp_path, image_tree):
 @pytest.mark.parametrize(
     "pairs, match",
     [
-        ([("epochs", "0")], r"^error: epochs must be a positive integer; got 0\n$"),
-        ([("backbones", "vit")], r"^error: backbones must be 'paper', one of .*; got 'vit'\n$"),
+        ([("epochs", "0")], r"^error: parameter epochs = 0 is not allowed: it must be an integer >= 1\n$"),
+        (
+            [("backbones", "vit")],
+            r"^error: parameter backbones = 'vit' is not allowed: it must be 'paper', one of .*\n$",
+        ),
         ([("params_file", "../params/nothing.yml")], r"^error: params file '.*nothing.yml' cannot be read"),
     ],
 )
@@ -271,7 +304,7 @@ def test_runner_checks_the_params_file_relative_to_the_chapter(tmp_path):
 
     (tmp_path / "p.yml").write_text("severities: [7]\n")
     path = run.find_chapter("imagenet_c")
-    with pytest.raises(ValueError, match=r"severity must be one of \[1, 2, 3, 4, 5\]; got 7"):
+    with pytest.raises(ValueError, match=r"parameter severities = \[7\] is not allowed: .*<= 5"):
         run.resolve(path, {"params_file": str(tmp_path / "p.yml")})
     # Showing a saved run checks nothing.
     assert run.resolve(path, {"params_file": str(tmp_path / "p.yml"), "results_path": "saved.json"})["epochs"] == 2

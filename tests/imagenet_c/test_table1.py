@@ -77,7 +77,7 @@ def test_backbones_one_for_all_or_the_papers_pairing():
         ExperimentConfig(backbones={"byol": "resnet50", "dino": "vit_b16", "mae": "vit_b16"}).backbone_of("byol")
         == "resnet50"
     )
-    with pytest.raises(ValueError, match=r"backbones must be 'paper', one of .*; got 'vit'"):
+    with pytest.raises(ValueError, match=r"parameter backbones = 'vit' is not allowed: it must be 'paper', one of"):
         ExperimentConfig(backbones="vit").validate()
     with pytest.raises(ValueError, match=r"backbone for mae must be one of \['vit_tiny', 'vit_b16'\]; got 'resnet18'"):
         ExperimentConfig(backbones="resnet18").validate()  # MAE needs a ViT: no same-ResNet comparison with it
@@ -86,13 +86,19 @@ def test_backbones_one_for_all_or_the_papers_pairing():
 @pytest.mark.parametrize(
     "change, match",
     [
-        ({"seeds": []}, r"seeds must be a non-empty list"),
-        ({"seeds": [0, 0]}, r"seeds must not repeat a seed; got \[0, 0\]"),
-        ({"seeds": ["0"]}, r"seeds must be a list of integers; got \['0'\]"),
-        ({"augment_strengths": [0, 6]}, r"augment_strengths must be distinct severities 0-5 .*; got \[0, 6\]"),
-        ({"augment_severities": [3]}, r"augment_severities must be among severities \[1, 5\]; got \[3\]"),
-        ({"num_threads": 0}, r"num_threads must be a positive integer or None"),
-        ({"random_init": "yes"}, r"random_init must be true or false; got 'yes'"),
+        ({"seeds": []}, r"parameter seeds = \[\] is not allowed: it must be a non-empty list"),
+        ({"seeds": [0, 0]}, r"parameter seeds = \[0, 0\] is not allowed: .*all different"),
+        ({"seeds": ["0"]}, r"parameter seeds = \['0'\] is not allowed: .*each an integer >= 0"),
+        (
+            {"augment_strengths": [0, 6]},
+            r"parameter augment_strengths = \[0, 6\] .*each an integer >= 0 and <= 5, all different",
+        ),
+        (
+            {"augment_severities": [3]},
+            r"parameter augment_severities = \[3\] is not allowed: it must be among severities \[1, 5\]",
+        ),
+        ({"num_threads": 0}, r"parameter num_threads = 0 is not allowed: .*integer >= 1, or null \(torch's choice\)"),
+        ({"random_init": "yes"}, r"parameter random_init = 'yes' is not allowed: it must be true or false"),
     ],
 )
 def test_new_parameters_fail_clearly(change, match):

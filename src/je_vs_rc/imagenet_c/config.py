@@ -1,81 +1,120 @@
 """The deep-learning chapter's settings: one dataclass, the single source of every default (the
 chapter's parameters cell and the parameter files in ``params/`` mirror it; a test checks that the
-chapter agrees), and one validation that runs before any work and names the parameter, the value
-and what is allowed.
+chapter agrees), built on the package's one parameter mechanism (``je_vs_rc.config``: each field's
+kind, then the relations): a bad value is refused before any work in one line naming the parameter,
+the value and what is allowed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..config import TEXT_OR_NONE, ParameterError, param
+from ..config import (
+    POSITIVE,
+    SEED,
+    SIZE,
+    TEXT_OR_NONE,
+    Choice,
+    Flag,
+    Number,
+    Numbers,
+    OrNone,
+    ParameterError,
+    Text,
+    Texts,
+    Validated,
+    param,
+    refuse,
+)
 from ..parameters import ChapterConfig
 from . import corruptions, datasets, methods, networks, probe
 
 DEFAULT_OUT = Path(__file__).resolve().parents[3] / "runs" / "imagenet_c"
 
 
+SEVERITY = Number(integer=True, low=1, high=max(corruptions.SEVERITIES))
+STRENGTH = Number(integer=True, low=0, high=max(corruptions.SEVERITIES))  # 0: no injection
+COUNT = OrNone(SIZE, "null (all)")
+
+
+def _seq(item: Number, distinct: bool = False) -> Numbers:
+    return Numbers(item, distinct=distinct, container=tuple)
+
+
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(Validated):
     """Every knob of the Table 1 pipeline; the defaults are the chapter's small CPU run (about two
-    minutes on two cores)."""
+    minutes on two cores). Building one checks every value and the relations that need no data
+    (:meth:`check`); :meth:`validate` adds the data and the device."""
 
-    dataset: str = "mnist"  # "mnist" (offline, padded to 32 px) or "imagefolder" (ImageNet, ImageNet-100)
-    data_root: str | None = None  # mnist: the data folder (None: je_vs_rc.data's); imagefolder: train/ and val/
-    image_size: int = 32
-    methods: Sequence[str] = ("byol", "dino", "mae")
-    backbones: str | Mapping[str, str] = "vit_tiny"  # one backbone for every method, "paper", or method -> backbone
-    corruptions: Sequence[str] = ("gaussian_noise",)
-    severities: Sequence[int] = (1, 5)
-    epochs: int = 2
-    batch_size: int = 128  # the total over all processes (the paper: 256); learning rates scale with it
-    lr: Mapping[str, float] | None = None  # method -> rate; None (or a method left out): the method's default
-    train_images: int | None = 600  # image budget (None: all)
-    test_images: int | None = 500
-    probe_weight_decays: Sequence[float] = probe.WEIGHT_DECAYS
-    probe_iters: int = probe.PROBE_ITERS  # L-BFGS iterations (the probe on a CPU)
-    probe_epochs: int = probe.PROBE_EPOCHS  # mini-batch epochs (the probe on an accelerator)
-    device: str = "cpu"  # "cuda" on a GPU
-    num_workers: int = 0
-    seeds: Sequence[int] = (0,)  # each a full replicate: data subset, corruption draws, weights, probe split
-    random_init: bool = True  # also probe each backbone frozen at its random initialisation
-    pixels: bool = True  # also probe the raw pixels (average-pooled to at most 32 px a side)
-    clean_probe: bool = True  # also probe every representation on clean images (top1_clean; NaN if not)
-    corruption_seed: int | None = None  # the corruption draws: None, each seed its own; an integer, one fixed set
-    augment_strengths: Sequence[int] = (0,)  # App. D.3: the corruption injected into every view at these (0: none)
-    augment_severities: Sequence[int] | None = None  # severities at which strengths > 0 run (None: all of severities)
-    num_threads: int | None = None  # torch's CPU threads (None: torch's choice; 1 is fastest on a loaded machine)
-    out_dir: str | None = None  # where results.json goes (None: runs/imagenet_c in the repository)
-    cache_dir: str | None = None  # corrupted images, checkpoints, features (None: <out_dir>/cache)
-    checkpoints: Mapping[str, str] | None = None  # method -> a checkpoint to evaluate instead of pretraining
-    imagenet_c_root: str | None = None  # official ImageNet-C folders: test images read from it, not corrupted here
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
-
-    @classmethod
-    def defaults(cls) -> dict[str, Any]:
-        """Every field's default value (lists for sequences, as a parameters cell writes them)."""
-        return {k: _plain(v) for k, v in dataclasses.asdict(cls()).items()}
+    dataset: str = param("mnist", Choice(datasets.DATASETS), "mnist (offline, padded to 32 px) or imagefolder")
+    data_root: str | None = param(
+        None, TEXT_OR_NONE, "mnist: the data folder (null: je_vs_rc.data's); imagefolder: a folder with train/ and val/"
+    )
+    image_size: int = param(32, SIZE)
+    methods: Sequence[str] = param(["byol", "dino", "mae"], Texts(tuple), "deep methods of the registry")
+    backbones: str | Mapping[str, str] = param(
+        "vit_tiny", None, "one backbone for every method, 'paper', or a mapping method -> backbone"
+    )
+    corruptions: Sequence[str] = param(["gaussian_noise"], Texts(tuple))
+    severities: Sequence[int] = param([1, 5], _seq(SEVERITY, distinct=True))
+    epochs: int = param(2, SIZE)
+    batch_size: int = param(128, SIZE, "the total over all processes (the paper: 256); learning rates scale with it")
+    lr: Mapping[str, float] | None = param(
+        None, None, "a mapping method -> rate; null (or a method left out): the method's default"
+    )
+    train_images: int | None = param(600, COUNT, "image budget")
+    test_images: int | None = param(500, COUNT)
+    probe_weight_decays: Sequence[float] = param(list(probe.WEIGHT_DECAYS), _seq(Number(low=0)))
+    probe_iters: int = param(probe.PROBE_ITERS, SIZE, "L-BFGS iterations (the probe on a CPU)")
+    probe_epochs: int = param(probe.PROBE_EPOCHS, SIZE, "mini-batch epochs (the probe on an accelerator)")
+    device: str = param("cpu", Text(), "cuda on a GPU")
+    num_workers: int = param(0, Number(integer=True, low=0))
+    seeds: Sequence[int] = param(
+        [0], _seq(SEED, distinct=True), "each a full replicate: data subset, corruption draws, weights, probe split"
+    )
+    random_init: bool = param(True, Flag(), "also probe each backbone frozen at its random initialisation")
+    pixels: bool = param(True, Flag(), "also probe the raw pixels (average-pooled to at most 32 px a side)")
+    clean_probe: bool = param(True, Flag(), "also probe every representation on clean images (top1_clean)")
+    corruption_seed: int | None = param(
+        None, OrNone(Number(integer=True)), "the corruption draws: null, each seed its own; an integer, one fixed set"
+    )
+    augment_strengths: Sequence[int] = param(
+        [0],
+        _seq(STRENGTH, distinct=True),
+        "App. D.3: the corruption injected into every view at these severities (0: none)",
+    )
+    augment_severities: Sequence[int] | None = param(
+        None, OrNone(_seq(SEVERITY, distinct=True), "null (all of severities)"), "severities at which strengths > 0 run"
+    )
+    num_threads: int | None = param(
+        None, OrNone(SIZE, "null (torch's choice)"), "torch's CPU threads (1 is fastest on a loaded machine)"
+    )
+    out_dir: str | None = param(None, TEXT_OR_NONE, "where results.json goes (null: runs/imagenet_c in the repository)")
+    cache_dir: str | None = param(None, TEXT_OR_NONE, "corrupted images, checkpoints, features (null: <out_dir>/cache)")
+    checkpoints: Mapping[str, str] | None = param(
+        None, None, "a mapping method -> a checkpoint to evaluate instead of pretraining"
+    )
+    imagenet_c_root: str | None = param(
+        None, TEXT_OR_NONE, "official ImageNet-C folders: test images read from it, not corrupted here"
+    )
 
     @classmethod
     def from_mapping(cls, values: Any) -> ExperimentConfig:
-        """A config from a mapping of field names (a parameter file); ValueError for a misspelled name."""
+        """A config from a mapping of field names (a parameter file); a misspelled name is refused in one line."""
         if not isinstance(values, Mapping):
-            raise ValueError(f"parameters must be a mapping of names to values; got {values!r}")
+            raise ParameterError(f"parameters must be a mapping of names to values; got {values!r}")
         unknown = [k for k in values if k not in cls.names()]
         if unknown:
             hints = {k: difflib.get_close_matches(str(k), cls.names(), n=1) for k in unknown}
             said = ", ".join(f"{k!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for k, h in hints.items())
-            raise ValueError(f"unknown parameter(s) {said}; allowed: {cls.names()}")
+            raise ParameterError(f"unknown parameter(s) {said}; allowed: {cls.names()}")
         return cls(**values)
 
     @classmethod
@@ -106,138 +145,89 @@ class ExperimentConfig:
         """The settings as plain JSON values (for provenance)."""
         return {k: _plain(v) for k, v in dataclasses.asdict(self).items()}
 
+    def check(self) -> None:
+        """The relations between settings and what the registries allow (each value's kind is checked)."""
+        self._check_methods()
+        self._check_grid()
+        self._check_per_method("lr", self.lr, "a positive number (leave the method out for its default)", _rate)
+        self._check_per_method("checkpoints", self.checkpoints, "an existing file", lambda p: Path(p).is_file())
+
     def validate(self, data: bool = True) -> None:
-        """Raise ValueError (or FileNotFoundError for missing data) naming the first bad parameter;
-        ``data=False`` checks the settings but not that the data and the device are there (``--plan``)."""
-        self._validate_methods()
-        self._validate_grid()
-        self._validate_run()
-        self._validate_device(data)
+        """Check what building the config cannot: that the device exists and the data are there (skipped with
+        ``data=False``, for ``--plan``); ParameterError (or ``data.DataUnavailable``) naming what is wrong."""
         if data:
+            self._validate_device()
             self._validate_data()
 
-    def _validate_methods(self) -> None:
-        """The methods and the backbone each runs on."""
-        _names_list("methods", self.methods, list(methods.METHODS))
-        if len(set(self.methods)) != len(self.methods):
-            raise ValueError(f"methods must not repeat a method; got {list(self.methods)}")
-        if isinstance(self.backbones, str):
-            if self.backbones != "paper" and self.backbones not in networks.BACKBONES:
-                raise ValueError(
-                    f"backbones must be 'paper', one of {list(networks.BACKBONES)} (every method on it) "
-                    f"or a mapping method -> backbone; got {self.backbones!r}"
-                )
-        else:
-            _mapping("backbones", self.backbones)
-            missing = [m for m in self.methods if m not in self.backbones]
-            if missing:
-                raise ValueError(f"backbones must name a backbone for every method; missing {missing}")
+    def _check_methods(self) -> None:
+        """The methods are registered, and the backbone each runs on is one it accepts."""
+        unknown = [m for m in self.methods if m not in methods.METHODS]
+        if unknown:
+            raise refuse("methods", list(self.methods), f"a list of distinct methods among {list(methods.METHODS)}")
+        b = self.backbones
+        if isinstance(b, str) and b != "paper" and b not in networks.BACKBONES:
+            raise refuse("backbones", b, f"'paper', one of {list(networks.BACKBONES)} or a mapping method -> backbone")
+        if not isinstance(b, str) and not (isinstance(b, Mapping) and all(m in b for m in self.methods)):
+            raise refuse("backbones", b, "a mapping that names a backbone for every method run, 'paper' or a backbone")
         for m in self.methods:
-            methods.check_backbone(m, self.backbone_of(m))
+            try:
+                methods.check_backbone(m, self.backbone_of(m))
+            except ValueError as err:
+                raise refuse("backbones", b, str(err), must=False) from None
 
-    def _validate_grid(self) -> None:
-        """Corruptions, severities, sizes, budgets, seeds and injection strengths."""
-        corruptions.validate(self.corruptions, self.severities)
-        for name in ("image_size", "epochs", "batch_size", "probe_iters", "probe_epochs"):
-            _positive_int(name, getattr(self, name))
+    def _check_grid(self) -> None:
+        """Corruptions and severities, the ViT's patch grid, the batch against the budget, injections."""
+        try:
+            corruptions.validate(self.corruptions, self.severities)
+        except ValueError as err:
+            raise refuse("corruptions", list(self.corruptions), str(err), must=False) from None
         if any(self.backbone_of(m) == "vit_tiny" for m in self.methods) and self.image_size % 8:
-            raise ValueError(
-                f"image_size must be divisible by 8 for vit_tiny (an 8 x 8 grid of patches); got {self.image_size}"
-            )
-        for name in ("train_images", "test_images"):
-            if getattr(self, name) is not None:
-                _positive_int(name, getattr(self, name), " or None (all)")
+            raise refuse("image_size", self.image_size, "divisible by 8 for vit_tiny (an 8 x 8 grid of patches)")
+        if self.dataset == "mnist" and self.image_size != 32:
+            raise refuse("image_size", self.image_size, "32 for dataset 'mnist'")
         if self.train_images is not None and self.batch_size > self.train_images:
-            raise ValueError(
-                f"batch_size (the total batch) must be at most train_images ({self.train_images}); "
-                f"got {self.batch_size}"
+            raise refuse(
+                "batch_size", self.batch_size, f"at most train_images ({self.train_images}): it is the total batch"
             )
-        _names_list("seeds", self.seeds, None)
-        if any(not isinstance(x, int) or isinstance(x, bool) for x in self.seeds):
-            raise ValueError(f"seeds must be a list of integers; got {list(self.seeds)}")
-        if len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must not repeat a seed; got {list(self.seeds)}")
-        _names_list("augment_strengths", self.augment_strengths, None)
-        bad = [s for s in self.augment_strengths if isinstance(s, bool) or s not in (0,) + corruptions.SEVERITIES]
-        if bad or len(set(self.augment_strengths)) != len(self.augment_strengths):
-            raise ValueError(
-                f"augment_strengths must be distinct severities 0-5 (0: no injection); "
-                f"got {list(self.augment_strengths)}"
+        extra = [s for s in self.augment_severities or () if s not in self.severities]
+        if extra:
+            raise refuse(
+                "augment_severities", list(self.augment_severities), f"among severities {list(self.severities)}"
             )
-        if self.augment_severities is not None:
-            _names_list("augment_severities", self.augment_severities, None)
-            extra = [s for s in self.augment_severities if s not in self.severities]
-            if extra:
-                raise ValueError(f"augment_severities must be among severities {list(self.severities)}; got {extra}")
+        if self.imagenet_c_root is not None and self.dataset != "imagefolder":
+            raise refuse(
+                "imagenet_c_root",
+                self.imagenet_c_root,
+                "null unless dataset is 'imagefolder' (its classes are ImageNet's)",
+            )
 
-    def _validate_run(self) -> None:
-        """Switches, threads and workers, learning rates, probe, paths and checkpoints."""
-        for name in ("random_init", "pixels", "clean_probe"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be true or false; got {getattr(self, name)!r}")
-        if self.corruption_seed is not None:
-            _int("corruption_seed", self.corruption_seed)
-        if self.num_threads is not None:
-            _positive_int("num_threads", self.num_threads, " or None (torch's choice)")
-        _int("num_workers", self.num_workers)
-        if self.num_workers < 0:
-            raise ValueError(f"num_workers must be a non-negative integer; got {self.num_workers!r}")
-        if self.lr is not None:
-            _mapping("lr", self.lr)
-            for m, rate in self.lr.items():
-                if m not in self.methods:
-                    raise ValueError(f"lr names a method that is not run: {m!r}; methods are {list(self.methods)}")
-                if not _number(rate) or not rate > 0:
-                    raise ValueError(
-                        f"lr[{m!r}] must be a positive number (leave the method out for its default); got {rate!r}"
-                    )
-        _names_list("probe_weight_decays", self.probe_weight_decays, None)
-        bad = [w for w in self.probe_weight_decays if not _number(w) or not w >= 0]
-        if bad:
-            raise ValueError(f"probe_weight_decays must be finite non-negative numbers; got {bad}")
-        for name in ("data_root", "out_dir", "cache_dir", "imagenet_c_root"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, (str, os.PathLike)):
-                raise ValueError(f"{name} must be a path or None; got {value!r}")
-        if self.checkpoints is not None:
-            _mapping("checkpoints", self.checkpoints)
-            for m, path in self.checkpoints.items():
-                if m not in self.methods:
-                    raise ValueError(
-                        f"checkpoints names a method that is not run: {m!r}; methods are {list(self.methods)}"
-                    )
-                if not Path(path).is_file():
-                    raise ValueError(f"checkpoints[{m!r}] must be an existing file; got {path!r}")
+    def _check_per_method(self, name: str, value: Any, allowed: str, ok: Callable[[Any], bool]) -> None:
+        """A mapping from methods that are run to values ``ok`` accepts, or None."""
+        if value is None:
+            return
+        if not isinstance(value, Mapping) or any(m not in self.methods for m in value):
+            raise refuse(name, value, f"null or a mapping from methods run ({list(self.methods)}) to values")
+        for m, v in value.items():
+            if not ok(v):
+                raise refuse(f"{name}[{m!r}]", v, allowed)
 
-    def _validate_device(self, data: bool) -> None:
-        if not isinstance(self.device, str):
-            raise ValueError(f"device must be a string such as 'cpu' or 'cuda'; got {self.device!r}")
-        if data and self.device.startswith("cuda"):
+    def _validate_device(self) -> None:
+        if self.device.startswith("cuda"):
             import torch
 
             if not torch.cuda.is_available():
-                raise ValueError(f"device is {self.device!r} but no CUDA device is available; use 'cpu'")
+                raise refuse("device", self.device, "no CUDA device is available; use 'cpu'", must=False)
 
     def _validate_data(self) -> None:
-        if self.dataset not in datasets.DATASETS:
-            raise ValueError(f"dataset must be one of {list(datasets.DATASETS)}; got {self.dataset!r}")
         if self.dataset == "mnist":
             from .. import data
 
-            if self.image_size != 32:
-                raise ValueError(f"image_size must be 32 for dataset 'mnist'; got {self.image_size}")
             data.verify("mnist", self.data_root)  # DataUnavailable (missing or corrupt) says how to fetch it
         elif self.data_root is None or not all((Path(self.data_root) / s).is_dir() for s in ("train", "val")):
-            raise ValueError(
-                f"data_root must be an existing folder with train/ and val/ for dataset 'imagefolder'; "
-                f"got {self.data_root!r}"
+            raise refuse(
+                "data_root", self.data_root, "an existing folder with train/ and val/ for dataset 'imagefolder'"
             )
         if self.imagenet_c_root is not None:
-            if self.dataset != "imagefolder":
-                raise ValueError(
-                    f"imagenet_c_root needs dataset 'imagefolder' (its classes are ImageNet's); "
-                    f"got dataset {self.dataset!r}"
-                )
             absent = [
                 f"{c}/{s}"
                 for c in self.corruptions
@@ -245,9 +235,10 @@ class ExperimentConfig:
                 if not (Path(self.imagenet_c_root) / c / str(s)).is_dir()
             ]
             if absent:
-                raise ValueError(
-                    f"imagenet_c_root must hold <corruption>/<severity>/ folders; "
-                    f"{self.imagenet_c_root!r} lacks {absent}"
+                raise refuse(
+                    "imagenet_c_root",
+                    self.imagenet_c_root,
+                    f"a folder of <corruption>/<severity>/ folders (it lacks {absent})",
                 )
 
 
@@ -278,33 +269,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _int(name: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer; got {value!r}")
-
-
-def _positive_int(name: str, value: Any, also: str = "") -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{also}; got {value!r}")
-
-
-def _mapping(name: str, value: Any) -> None:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{name} must be a mapping of method to value, e.g. {{'mae': ...}}; got {value!r}")
-
-
-def _names_list(name: str, value: Any, allowed: list[str] | None) -> None:
-    """A non-empty list (a single string would be read letter by letter), of ``allowed`` values if given."""
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence) or not value:
-        raise ValueError(f"{name} must be a non-empty list; got {value!r}")
-    if allowed is not None:
-        unknown = [v for v in value if v not in allowed]
-        if unknown:
-            raise ValueError(f"{name} must be among {allowed}; got {unknown}")
+def _rate(value: Any) -> bool:
+    return POSITIVE.ok(value)
 
 
 NOTEBOOKS = Path(__file__).resolve().parents[3] / "notebooks"  # where the chapter runs: its relative paths start here
