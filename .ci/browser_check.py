@@ -16,6 +16,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
   a scroll cue (the fade at a box's edge) on a box with nothing to scroll (it dims a formula);
 - at 390 px: a table caption whose text runs past the screen (it scrolls with its table);
 - at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
+- at 390 px: a figure wider than the article's column (it scrolls sideways and hides panels): a
+  figure of several panels must have a stacked drawing for phones (a <picture> source), and that must fit;
 - at 1400 px: code a reader sees without unfolding it (not a folded or removed cell) whose lines are
   cut off on the right, or that shows a ``glue(`` call (bookkeeping belongs in removed cells);
 - a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
@@ -358,14 +360,47 @@ def check_table_words(page: Page, width: int) -> list[str]:
     ] * (len(broken) > 5)
 
 
+# Each visible content image at phone width: how wide it is shown, the article column's width, and
+# whether it is a <picture> whose phone source (a stacked drawing) is the one shown.
+FIGURE_FIT = r"""() => {
+  const article = document.querySelector('article') || document.body;
+  const style = getComputedStyle(article);
+  const column = article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [...article.querySelectorAll('img')].filter(i => i.checkVisibility() && i.naturalWidth > 0).map(i => {
+    const picture = i.parentElement.tagName === 'PICTURE' ? i.parentElement : null;
+    const stacked = !!picture && [...picture.querySelectorAll('source')].some(s => s.media && matchMedia(s.media).matches);
+    return {src: (i.currentSrc || i.src).split('/').pop(), shown: i.getBoundingClientRect().width, column, stacked,
+            alt: (i.getAttribute('alt') || '').slice(0, 40)};
+  });
+}"""
+
+
+def figure_fit_problems(figures: list[dict]) -> list[str]:
+    """Figures shown wider than the article's column at phone width: without a stacked drawing (a
+    figure of several panels side by side, scrolled sideways), or whose stacked drawing does not fit."""
+    problems = []
+    for fig in figures:
+        if fig["shown"] <= fig["column"] + 1:
+            continue
+        what = "its stacked drawing is" if fig["stacked"] else "it is"
+        fix = "" if fig["stacked"] else " and has no stacked drawing for phones"
+        problems.append(
+            f"figure {fig['src'][:16]} ({fig['alt']!r}): {what} {fig['shown']:.0f} px wide in a "
+            f"{fig['column']:.0f} px column (scrolls sideways){fix}"
+        )
+    return problems
+
+
 def check_figure_text(page: Page) -> list[str]:
-    """At phone width, each figure is shown large enough that its text can be read."""
+    """At phone width, each figure is shown large enough that its text can be read, and fits the column."""
 
     def dpi_of(src: str) -> float | None:
         url = urlparse(src)
         return png_dpi(Path(unquote(url.path))) if url.scheme == "file" else None
 
-    return [f"at {PHONE} px: {p}" for p in figure_text_problems(page.evaluate(FIGURE_SIZES), dpi_of)]
+    problems = figure_text_problems(page.evaluate(FIGURE_SIZES), dpi_of)
+    problems += figure_fit_problems(page.evaluate(FIGURE_FIT))
+    return [f"at {PHONE} px: {p}" for p in problems]
 
 
 # Boxes faded at an edge by the scroll cue (site.js) that hide less than a glyph's overhang: the

@@ -88,14 +88,17 @@
     });
   };
   // A figure is never shown so small that its text is unreadable: the book's figures are PNGs at
-  // 110 dpi whose smallest text is 9 pt (src/je_vs_rc/render/figures.py), i.e. 13.75 image pixels.
-  // Each image gets the minimum width at which that text is READABLE_PX CSS pixels; on a phone it
-  // is then wider than the column and its link box scrolls (site.css). The desktop column is wider
-  // than this minimum, so there it changes nothing. The browser check measures the result.
-  const FIGURE_TEXT_IMAGE_PX = (9 / 72) * 110;
+  // 220 dpi, twice their display size (src/je_vs_rc/render/style.py), whose smallest text is 9 pt,
+  // i.e. 27.5 image pixels. Each gets the minimum width at which that text is READABLE_PX CSS pixels
+  // (its stacked drawing on a phone fits the column above it). The browser check measures the result.
+  const FIGURE_TEXT_IMAGE_PX = (9 / 72) * 220;
   const READABLE_PX = 8;
   const keepFiguresReadable = () => {
-    document.querySelectorAll("a.figure-link > img").forEach((img) => {
+    document.querySelectorAll("a.figure-link img.book-figure").forEach((img) => {
+      if (!img.dataset.readable) {
+        img.dataset.readable = "1";
+        img.addEventListener("load", keepFiguresReadable); // the other drawing, after a resize
+      }
       if (!img.naturalWidth) return;
       const readable = Math.ceil((img.naturalWidth * READABLE_PX) / FIGURE_TEXT_IMAGE_PX);
       img.style.minWidth = `${Math.min(img.naturalWidth, readable)}px`;

@@ -103,6 +103,16 @@ def test_figure_text_too_small_fails():
     assert browser_check.figure_text_problems([shrunk], lambda src: None) == []
 
 
+def test_figure_wider_than_a_phone_column_fails():
+    # Today's multi-panel figures kept at a readable 436 px in a 358 px column scroll sideways.
+    wide = {"src": "a.png", "alt": "Figure 3", "shown": 436, "column": 358, "stacked": False}
+    assert "no stacked drawing" in browser_check.figure_fit_problems([wide])[0]
+    # A stacked drawing that is still too wide fails too; one that fits, or a figure that fits, passes.
+    assert "stacked drawing is" in browser_check.figure_fit_problems([{**wide, "stacked": True}])[0]
+    fits = [{**wide, "shown": 358, "stacked": True}, {**wide, "shown": 300}]
+    assert browser_check.figure_fit_problems(fits) == []
+
+
 def result(summary, shows=True, title="4. Reconstruction"):
     return {"title": title, "summary": summary, "shows": shows}
 

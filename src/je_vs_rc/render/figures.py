@@ -18,15 +18,20 @@ from ..theory import methods
 from ..theory.methods import LinearMethod
 from ..theory.thresholds import NoiseMagnitude, Thresholds
 from .style import (
-    COLORS,
     DISPLAY_WIDTH_IN,
     MARKERS,
+    NEUTRAL,
+    NEUTRAL_LIGHT,
     NOISE_COLOR,
     PHASE_LINES,
     SIGNAL_COLOR,
+    STACKED_WIDTH_IN,
     band,
+    label_rows,
     legend_below,
+    levels,
     panels,
+    stacked,
     styled,
     text_color,
 )
@@ -61,6 +66,7 @@ def plot_sweep(
         dist = sweep.distance[method.key]
         judged = th is not None and method.has_threshold
         if against == "n":
+            palette = levels(len(sweep.alphas))
             for i, alpha in enumerate(sweep.alphas):
                 ok = not judged or th.recovers(method, alpha)
                 tag = "" if not judged else (" (recovers)" if ok else " (fails)")
@@ -68,19 +74,20 @@ def plot_sweep(
                     ax,
                     sweep.ns,
                     dist[i],
-                    COLORS[i % len(COLORS)],
+                    palette[i],
                     rf"$\alpha = {alpha:g}${tag}",
                     "-" if ok else "--",
                     MARKERS[i % len(MARKERS)],
                 )
             ax.set_xlabel("sample size $n$")
         else:
+            palette = levels(len(sweep.ns))
             for j, n in enumerate(sweep.ns):
                 band(
                     ax,
                     sweep.alphas,
                     dist[:, j],
-                    COLORS[j % len(COLORS)],
+                    palette[j],
                     f"$n = {n:,}$".replace(",", "{,}"),
                     marker=MARKERS[j % len(MARKERS)],
                 )
@@ -145,11 +152,14 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
         ax.set_xlabel(r"noise magnitude (scale of $\Gamma$)")
         ax.set_title(f"{method.label} ($n = {phase.n:,}$)".replace(",", "{,}"))
         ax.grid(False)
-    axes[0, 0].set_ylabel(r"alignment $\alpha$")
+    label_rows(axes, r"alignment $\alpha$")
     # The legend's lines are white on white: show them on the colour map's dark end.
     legend_below(fig, ncols=2, frameon=True, facecolor="#444444", labelcolor="white", edgecolor="none")
     what = "selected directions" if selected else "encoder row space"
-    fig.colorbar(mesh, ax=axes.ravel().tolist(), label=f"distance to clean\n({what})")
+    # Beside the panels; under them in the stacked drawing, where the width is the panels'.
+    where = {"location": "bottom", "shrink": 0.8} if stacked() else {}
+    label = f"distance to clean ({what})" if stacked() else f"distance to clean\n({what})"
+    fig.colorbar(mesh, ax=axes.ravel().tolist(), label=label, **where)
     return fig
 
 
@@ -165,7 +175,7 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
         ax.axhline(signal.min(), color="k", lw=1, ls=":", label="weakest signal score")
         ax.set_xlabel("component $i$")
         ax.set_title(rf"{methods.get(key).label}, $\alpha = {alpha:g}$")
-    axes.flat[0].set_ylabel("score ranked by the closed form")
+    label_rows(axes, "score ranked by the closed form")
     legend_below(fig, ncols=3)
     return fig
 
@@ -245,19 +255,64 @@ def plot_figure3_readings(results: Mapping[str, Fig3Result], titles: Mapping[str
     return _figure3_grid([(titles[key], res, method) for key, res in results.items()], True)
 
 
+# A panel's largest gap between a paper marker and our line is annotated from this factor on.
+FIG3_ANNOTATE_FACTOR = 10.0
+
+
+def figure3_gaps(ns: np.ndarray, ours: np.ndarray, paper: Sequence[float]) -> np.ndarray:
+    """paper / ours at each of the paper's sample sizes (``FIG3_NS``) that our run covers (NaN
+    elsewhere): our seed-mean line interpolated in log-log coordinates."""
+    at = np.asarray(FIG3_NS, dtype=float)
+    inside = (at >= ns.min()) & (at <= ns.max())
+    line = np.exp(np.interp(np.log(at), np.log(ns), np.log(ours)))
+    return np.where(inside, np.asarray(paper) / line, np.nan)
+
+
+def _times(factor: float) -> str:
+    """A factor in two significant figures, thousands separated: "×4,800", "×12", "÷30"."""
+    sign, value = ("×", factor) if factor >= 1 else ("÷", 1 / factor)
+    return f"{sign}{float(f'{value:.2g}'):,g}"
+
+
+def _annotate_gap(ax, n: float, ours: float, paper: float) -> None:
+    """A double arrow from our line to the paper's marker, labelled with paper / ours."""
+    ax.annotate("", xy=(n, paper), xytext=(n, ours), arrowprops={"arrowstyle": "<->", "color": NEUTRAL, "lw": 1})
+    right = n <= np.sqrt(FIG3_NS[0] * FIG3_NS[-1])
+    ax.annotate(
+        _times(paper / ours),
+        xy=(n, np.sqrt(paper * ours)),
+        xytext=(4 if right else -4, 0),
+        textcoords="offset points",
+        ha="left" if right else "right",
+        va="center",
+        fontsize=9,
+        color=NEUTRAL,
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+    )
+
+
 def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bool) -> Figure:
-    """Figure 3's panels for ``columns`` of (title, result, method key); rows = the noise levels."""
+    """Figure 3's panels for ``columns`` of (title, result, method key); rows = the noise levels.
+
+    Alignments light to dark (weak to strong), our seed means solid with their min-max band, the paper's
+    markers hollow on a dotted line in the same colour; the axes leave room around every value (no
+    marker on a spine or clipped), and each panel's largest gap to the paper, from a factor
+    FIG3_ANNOTATE_FACTOR, is drawn as an arrow with its factor."""
     cfg = columns[0][1].config
     fig, axes = panels(len(columns), len(cfg.gamma_max), width=2.4, height=2.3)
-    ns = np.asarray(cfg.ns)
+    ns = np.asarray(cfg.ns, dtype=float)
+    palette = levels(len(cfg.alphas))
     for g, g_max in enumerate(cfg.gamma_max):
+        level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
         for c, (title, result, key) in enumerate(columns):
             ax, m = axes[g, c], result.methods.index(key)
+            values, gaps = [result.distance[g, m].ravel()], []
             for a, alpha in enumerate(cfg.alphas):
-                color = COLORS[a % len(COLORS)]
+                color = palette[a]
                 name = FIG3_ALIGNMENT_NAMES.get(float(alpha))
                 label = rf"{name} ($\alpha = {alpha:g}$)" if name else rf"$\alpha = {alpha:g}$"
-                band(ax, ns, result.distance[g, m, a], color, label, marker=MARKERS[a % len(MARKERS)])
+                ours = result.distance[g, m, a]
+                band(ax, ns, ours, color, label, marker=MARKERS[a % len(MARKERS)])
                 paper = (
                     FIG3_MARKERS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha))
                     if g < len(FIG3_NOISE_LEVELS)
@@ -268,22 +323,39 @@ def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bo
                         FIG3_NS,
                         paper,
                         ls=":",
-                        lw=0.8,
+                        lw=0.9,
                         color=color,
                         marker=MARKERS[a % len(MARKERS)],
-                        mfc="none",
+                        mfc="white",
                         mec=color,
-                        ms=6,
+                        ms=5,
                         mew=1.0,
+                        zorder=3,
                     )
+                    values.append(np.asarray(paper))
+                    mean = ours.mean(axis=-1)
+                    for i, gap in enumerate(figure3_gaps(ns, mean, paper)):
+                        if np.isfinite(gap):
+                            gaps.append((abs(np.log10(gap)), FIG3_NS[i], paper[i] / gap, paper[i]))
             ax.set_xscale("log")
             ax.set_yscale("log")
+            # Room around every value: half a decade above and below, a fifth of a decade left and right.
+            low, high = np.nanmin(np.concatenate(values)), np.nanmax(np.concatenate(values))
+            ax.set_ylim(low / 10**0.5, high * 10**0.5)
+            ax.set_xlim(min(ns.min(), FIG3_NS[0] if show_paper else ns.min()) / 10**0.2, ns.max() * 10**0.2)
+            if gaps and max(gaps)[0] >= np.log10(FIG3_ANNOTATE_FACTOR):
+                _, n_at, ours_at, paper_at = max(gaps)
+                _annotate_gap(ax, n_at, ours_at, paper_at)
+            if stacked():
+                ax.set_title(f"{title}, {level.lower()}", fontweight="bold")
+                ax.set_ylabel("distance to optimality")
+                ax.set_xlabel("sample size $n$")
+                continue
             if g == 0:
                 ax.set_title(title, fontweight="bold")
             if c == 0:
                 ax.set_ylabel("distance to optimality")
             if c == len(columns) - 1:
-                level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
                 ax.yaxis.set_label_position("right")
                 ax.set_ylabel(
                     f"{level}\n" + rf"($\Gamma_{{\max}} = ${_power10(g_max)})",
@@ -297,9 +369,17 @@ def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bo
     if show_paper:
         from matplotlib.lines import Line2D
 
-        handles.append(Line2D([], [], ls=":", lw=0.8, color="k", marker="o", mfc="none", mec="k", ms=6, mew=1.0))
+        handles.append(Line2D([], [], ls=":", lw=0.9, color=NEUTRAL, marker="o", mfc="white", mec=NEUTRAL, ms=5))
         labels.append("paper (hollow, dotted: every marker of its Fig. 3)")
-    fig.legend(handles, labels, loc="outside lower center", ncols=2, title="Alignment between augmentation and noise")
+        handles.append(Line2D([], [], color=NEUTRAL, lw=1, marker="$\\updownarrow$", ms=9, ls="none"))
+        labels.append(f"a panel's largest gap, paper ÷ ours (from {FIG3_ANNOTATE_FACTOR:g}×)")
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=1 if stacked() else 2,
+        title="Alignment between augmentation and noise",
+    )
     return fig
 
 
@@ -312,8 +392,9 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = N
     fig, axes = panels(len(sweeps), width=3.5, height=3.2)
     for ax, sweep in zip(axes.flat, sweeps):
         method = methods.get(sweep.method)
+        palette = levels(len(sweep.alphas))
         for i, alpha in enumerate(sweep.alphas):
-            color = COLORS[i % len(COLORS)]
+            color = palette[i]
             label = (
                 rf"$\alpha = {alpha:.3g}$"
                 if th is None
@@ -326,24 +407,33 @@ def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = N
         ax.set_xlabel("sample size $n$")
         ax.set_title(f"{method.label}\n(dashed: bound)")
         legend_below(fig, ax, ncols=1)
-    axes.flat[0].set_ylabel("distance of selected directions")
+    label_rows(axes, "distance of selected directions")
     return fig
 
 
 @styled
 def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray]], target: float) -> Figure:
     """Predicted sample size for a target error against alpha / alpha_threshold, per method key:
-    from the proven bound and from the calibrated bound (``required[key][prediction name]``)."""
+    from the proven bound and from the calibrated bound (``required[key][prediction name]``), in
+    near-black and grey (a bound and its calibration, not methods)."""
     fig, axes = panels(len(required), width=3.5, height=3.0)
     for ax, (key, by_prediction) in zip(axes.flat, required.items()):
         method = methods.get(key)
         for i, (name, values) in enumerate(by_prediction.items()):
-            ax.plot(ratios, values, marker=MARKERS[i % len(MARKERS)], ms=4, color=COLORS[i], label=name)
+            ax.plot(
+                ratios,
+                values,
+                marker=MARKERS[i % len(MARKERS)],
+                ms=4,
+                color=(NEUTRAL, NEUTRAL_LIGHT)[i % 2],
+                ls=("-", "--")[i % 2],
+                label=name,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(rf"$\alpha\,/\,${_alpha_t(method)}")
         ax.set_title(method.label)
-    axes.flat[0].set_ylabel(f"$n$ needed for error {target:g}")
+    label_rows(axes, f"$n$ needed for error {target:g}")
     legend_below(fig, ncols=2)
     return fig
 
@@ -357,28 +447,35 @@ def plot_intertwined(
     th: Thresholds,
 ) -> Figure:
     """Top row: exact n -> infinity distance to the clean encoder against the rotation angle, one
-    panel per method, one line per alpha. Bottom: the smallest alpha that recovers, per method,
-    against the angle, with the paper's thresholds (computed as if the bases were shared) as
-    horizontal lines."""
+    panel per method, one line per alpha (light to dark: weak to strong). Bottom: the smallest alpha
+    that recovers, per method in its colour, against the angle, with the paper's thresholds (computed
+    as if the bases were shared) as horizontal lines. Stacked: one column, the comparison last."""
     shown = [methods.get(key) for key in limits]
-    fig = Figure(figsize=(DISPLAY_WIDTH_IN, 6.6), layout="constrained")
-    grid = fig.add_gridspec(2, len(shown))
-    top = [fig.add_subplot(grid[0, i]) for i in range(len(shown))]
-    for ax, method in zip(top, shown):
+    if stacked():
+        fig = Figure(figsize=(STACKED_WIDTH_IN, 2.9 * (len(shown) + 1) + 1.2), layout="constrained")
+        grid = fig.add_gridspec(len(shown) + 1, 1)
+        top = [fig.add_subplot(grid[i, 0]) for i in range(len(shown))]
+        ax = fig.add_subplot(grid[-1, 0])
+    else:
+        fig = Figure(figsize=(DISPLAY_WIDTH_IN, 6.6), layout="constrained")
+        grid = fig.add_gridspec(2, len(shown))
+        top = [fig.add_subplot(grid[0, i]) for i in range(len(shown))]
+        ax = fig.add_subplot(grid[1, :])
+    palette = levels(len(alphas))
+    for panel, method in zip(top, shown):
         for i, alpha in enumerate(alphas):
-            ax.plot(
+            panel.plot(
                 angles_deg,
                 limits[method.key][i],
                 marker=MARKERS[i % len(MARKERS)],
                 ms=4,
-                color=COLORS[i % len(COLORS)],
+                color=palette[i],
                 label=rf"$\alpha = {alpha:g}$",
             )
-        ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
-        ax.set_title(method.label)
-    top[0].set_ylabel("distance to the clean encoder\n" + r"($n \to \infty$)")
-    top[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    ax = fig.add_subplot(grid[1, :])
+        panel.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
+        panel.set_title(method.label)
+    for panel in top if stacked() else top[:1]:
+        panel.set_ylabel("distance to the clean encoder\n" + r"($n \to \infty$)")
     for method in shown:
         ax.plot(
             angles_deg,
@@ -395,5 +492,10 @@ def plot_intertwined(
     ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
     ax.set_ylabel(r"alignment $\alpha$")
     ax.set_title("JE vs RC")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if stacked():
+        top[-1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2)
+        legend_below(fig, ax, ncols=1)
+    else:
+        top[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig

@@ -15,7 +15,17 @@ from .. import paper
 from ..imagenet_c.methods import label as method_label
 from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, paradigm_of
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
-from .style import COLORS, DISPLAY_WIDTH_IN, legend_below, panels, styled
+from .style import (
+    DISPLAY_WIDTH_IN,
+    NEUTRAL,
+    STACKED_WIDTH_IN,
+    label_rows,
+    legend_below,
+    levels,
+    panels,
+    stacked,
+    styled,
+)
 
 LINESTYLES, MARKERS = ("-", ":", "-."), ("o", "s", "^")
 BASELINE_COLOR = "0.6"
@@ -61,7 +71,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
     for method in sorted(paradigms):
         k = sum(p == paradigms[method] for p in (paradigms[m] for m in styles))
         paradigm = paradigms[method]
-        color = paradigm.color if paradigm else COLORS[len(styles) % len(COLORS)]
+        color = paradigm.color if paradigm else NEUTRAL  # a method of no paradigm: not a paradigm's colour
         styles[method] = (color, LINESTYLES[k % len(LINESTYLES)], MARKERS[k % len(MARKERS)])
     for ax, (corruption, backbone) in zip(axes[0], cells):
         for method, (color, linestyle, marker) in styles.items():
@@ -91,6 +101,7 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
     methods = sorted({e["method"] for e in summary if e["method"] not in BASELINES and e["corruption"] == corruption})
     strengths = sorted({e["augment_strength"] for e in summary if e["method"] not in BASELINES})
     fig, axes = panels(len(methods), 2, width=3.4, height=2.8)
+    palette = levels(len(strengths))
     for col, method in enumerate(methods):
         for row, (metric, what) in enumerate((("top1", "corrupted test"), ("top1_clean", "clean data"))):
             ax = axes[row][col]
@@ -101,7 +112,7 @@ def plot_injection(summary: Sequence[dict[str, Any]], corruption: str) -> Figure
                         ax,
                         entries,
                         metric,
-                        COLORS[i % len(COLORS)],
+                        palette[i],
                         f"injected at strength {strength}" if strength else "plain (no injection)",
                     )
             ax.set(title=f"{method_label(method)}, {what}", xlabel="corruption severity", ylabel="top-1 (%)")
@@ -119,9 +130,13 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
     coloured by paradigm so that joint embedding against reconstruction reads at a glance. A side
     without the corruption or method has no bar; a panel our run did not measure says so."""
     corruptions = list(dict.fromkeys(e["corruption"] for e in comparison))
-    fig = Figure(figsize=(DISPLAY_WIDTH_IN, 3.6), layout="constrained")
     groups = [sum(e["corruption"] == c for e in comparison) for c in corruptions]  # panels as wide as their bars
-    axes = fig.subplots(1, len(corruptions), sharey=True, squeeze=False, width_ratios=groups)[0]
+    if stacked():  # one panel per corruption, one under the other
+        fig = Figure(figsize=(STACKED_WIDTH_IN, 2.8 * len(corruptions) + 1.4), layout="constrained")
+        axes = fig.subplots(len(corruptions), 1, sharey=True, squeeze=False)[:, 0]
+    else:
+        fig = Figure(figsize=(DISPLAY_WIDTH_IN, 3.6), layout="constrained")
+        axes = fig.subplots(1, len(corruptions), sharey=True, squeeze=False, width_ratios=groups)[0]
     width = 0.4
     for ax, corruption in zip(axes, corruptions):
         here = [e for e in comparison if e["corruption"] == corruption]
@@ -144,7 +159,7 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
         )
         ax.set_title(corruption.replace("_", " "))
         ax.grid(axis="x", visible=False)
-    axes[0].set_ylabel("relative drop in top-1 (%)")
+    label_rows(axes[:, None] if stacked() else axes[None, :], "relative drop in top-1 (%)")
     handles = [
         Patch(facecolor="0.35", edgecolor="0.35", label=f"paper: {paper.TABLE1_SCALE}"),
         Patch(facecolor="white", edgecolor="0.35", hatch="///", label=f"{ours_label} (± 1 std)"),
@@ -153,5 +168,5 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
     ]
     if any(e["method"] in BASELINES and e["ours"] is not None for e in comparison):
         handles.append(Patch(color=BASELINE_COLOR, label="baselines: raw pixels, random init (ours only)"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    fig.legend(handles=handles, loc="outside lower center", ncols=1 if stacked() else 2)
     return fig

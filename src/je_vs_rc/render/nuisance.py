@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from ..checks import nuisance as verdicts
 from ..theory import methods as theory_methods
-from .style import legend_below, panels, styled
+from .style import label_rows, legend_below, panels, styled
 
 # One marker and line style per trained method, in the run's order; the colour is the paradigm's.
 METHOD_MARKERS = ("o", "s", "^", "v", "D", "P")
@@ -74,7 +74,7 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
         ax.set_xlim(-0.05, alphas.max() * 1.6)
         ax.set_xlabel(r"alignment $\alpha$")
         ax.set_title(f"{level} noise ({verdicts.level_regime(payload, level)}-noise regime)")
-    axes[0, 0].set_ylabel("probe top-1 (%), corrupted test")
+    label_rows(axes, "probe top-1 (%), corrupted test")
     legend_below(fig, ncols=3)
     return fig
 
@@ -87,7 +87,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
     nets = verdicts.network_methods(payload)
     cols = min(2, len(nets))
     rows = int(np.ceil(len(nets) / cols))
-    fig, axes = panels(cols, nrows=rows, width=3.35, height=2.4)
+    fig, axes = panels(cols, nrows=rows, width=3.35, height=2.4, count=len(nets))
     steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
     alphas = verdicts.alphas(payload)
     for ax, name in zip(axes.flat, nets):
@@ -107,8 +107,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
         ax.set_xlabel("step")
     for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
-    for row in axes:
-        row[0].set_ylabel("loss")
+    label_rows(axes, "loss")
     return fig
 
 
@@ -117,7 +116,7 @@ def plot_examples(data: Any, count: int = 5) -> Figure:
     """The data: the first nuisance patterns (top row), then the first training digits clean and with each
     noise level's nuisance (one row each), pixels in [0, 1] plus the nuisance, on one grey scale per row."""
     levels = [None, *data.variance]
-    fig, axes = panels(count, nrows=len(levels) + 1, width=1.2, height=1.25)
+    fig, axes = panels(count, nrows=len(levels) + 1, width=1.2, height=1.25, stack=False)
     rows = [("patterns", data.P[:, :count].T)]
     for level in levels:
         # The training mean added back: pixels on their [0, 1] scale, plus the nuisance.

@@ -8,14 +8,13 @@ from matplotlib.figure import Figure
 from ..theory import methods
 from ..trained import stats
 from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, variant_label
-from ..trained.linear import VARIANTS, LinearStudy
+from ..trained.linear import VARIANTS, LinearStudy, penalty_feature_scales
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
 from ..words import number
-from .style import COLORS, band, legend_below, panels, styled
+from .style import NEUTRAL, NEUTRAL_LIGHT, band, label_rows, legend_below, levels, panels, styled
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
-THRESHOLD_COLORS = ("#555555", "#b5367a", "#8c6d31")  # threshold bands, apart from the curves' COLORS
 
 
 def noise_name(result: GridResult, level: int, short: bool = False) -> str:
@@ -28,17 +27,19 @@ def noise_name(result: GridResult, level: int, short: bool = False) -> str:
 
 @styled
 def plot_ladder(study: LinearStudy) -> Figure:
-    """Distance to the closed form against the step budget, one panel per variant, one line per batch size."""
+    """Distance to the closed form against the step budget, one panel per variant, one line per batch size
+    (light to dark: small to large)."""
     fig, axes = panels(len(VARIANTS), width=3.2, height=3.0)
     steps = np.asarray(study.config.steps)
+    palette = levels(len(study.config.batch_sizes))
     for ax, name in zip(axes.flat, VARIANTS):
         for b, batch in enumerate(study.config.batch_sizes):
-            band(ax, steps, study.distance[name][:, b], COLORS[b % len(COLORS)], f"batch {batch}")
+            band(ax, steps, study.distance[name][:, b], palette[b], f"batch {batch}")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(name)
         ax.set_xlabel("steps")
-    axes[0, 0].set_ylabel("distance to the closed form")
+    label_rows(axes, "distance to the closed form")
     legend_below(fig, ncols=len(study.config.batch_sizes))
     return fig
 
@@ -75,25 +76,45 @@ def penalty_sentences(study: LinearStudy) -> tuple[str, str]:
 
 @styled
 def plot_penalty_scales(study: LinearStudy) -> Figure:
-    """Eigenvalues of W S W^T for the penalty variant: trained (markers, seed mean) and predicted (lines)."""
+    """Eigenvalues of W S W^T for the penalty variant against the penalty weight: predicted (lines, the
+    closed form ``penalty_feature_scales`` at every weight, seed mean) and trained (markers, mean over the
+    seeds that did not diverge), one colour per feature (light to dark: first to last). A weight at which
+    some seed diverged is marked on the axis with how many did."""
     fig, axes = panels(1, width=4.6, height=3.2)
     ax = axes[0, 0]
-    lams = np.asarray(study.config.penalties)
+    lams = np.asarray(study.config.penalties, dtype=float)
     k = study.scales.shape[-1]
+    fine = np.geomspace(lams.min(), lams.max(), 200)
+    predicted = np.array([[penalty_feature_scales(om, k, lam) for lam in fine] for om in study.omega]).mean(axis=0)
+    palette = levels(k)
     for i in range(k):
-        color = COLORS[i % len(COLORS)]
-        ax.plot(lams, study.predicted_scales[:, :, i].mean(axis=1), color=color, label=f"feature {i + 1}, predicted")
+        ax.plot(fine, predicted[:, i], color=palette[i], label=f"feature {i + 1}, predicted")
         trained = study.scales[:, :, i]
         finite = np.isfinite(trained)
-        # Diverged runs are NaN; a penalty where every seed diverged gets no marker (and no warning).
         mean = np.where(
             finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan
         )
-        ax.plot(lams, mean, "o", color=color, ms=5)
+        ax.plot(lams, mean, "o", color=palette[i], ms=5, label=f"feature {i + 1}, trained" if i == k - 1 else None)
+    diverged = (~np.isfinite(study.scales)).any(axis=2).sum(axis=1)  # seeds per weight
+    seeds = study.scales.shape[1]
+    for lam, count in zip(lams, diverged):
+        if count:
+            ax.plot(lam, 0, "x", color=NEUTRAL, ms=8, mew=1.5, clip_on=False, zorder=4)
+            ax.annotate(
+                f"diverged\n({count} of {seeds} seeds)",
+                (lam, 0),
+                xytext=(0, 8),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=NEUTRAL,
+            )
     ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel(r"penalty weight $\lambda$")
     ax.set_ylabel("eigenvalue of W S Wᵀ (1 = constraint met)")
-    ax.legend(fontsize=9)
+    legend_below(fig, ax, ncols=2)
     return fig
 
 
@@ -115,11 +136,15 @@ def plot_grid(result: GridResult) -> Figure:
         for col, m in enumerate(result.methods):
             ax = axes[g, col]
             i = 0
+            mlps = [(a, v) for a, inner in result.mse.items() for v in inner if a not in (CLOSED_FORM, LINEAR)]
+            palette = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else ["#7b2b8c"]))
             for arch, inner in result.mse.items():
                 for variant in inner:
                     if split_variant(variant)[0] != m:
                         continue
-                    color = COLORS[i % len(COLORS)]
+                    # The closed form and the linear model in near-black and grey (references, not
+                    # methods: the panel's method is in its title), the trained MLPs in plum shades.
+                    color = {CLOSED_FORM: NEUTRAL, LINEAR: NEUTRAL_LIGHT}.get(arch) or palette[(arch, variant)]
                     style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
                     marker = "os^Dv"[i % 5]
                     band(
@@ -137,10 +162,7 @@ def plot_grid(result: GridResult) -> Figure:
                     i += 1
             for key, threshold in result.alpha.items():
                 values, method = threshold[g], methods.get(key)
-                name, color = (
-                    rf"$\alpha_{{\rm {method.short}}}$",
-                    THRESHOLD_COLORS[list(result.alpha).index(key) % len(THRESHOLD_COLORS)],
-                )
+                name, color = rf"$\alpha_{{\rm {method.short}}}$", method.color  # the method's threshold
                 if values.max() > 0:
                     ax.axvspan(max(values.min(), alphas[0]), values.max() * 1.02, color=color, alpha=0.25, lw=0)
                     ax.axvline(values.mean(), color=color, lw=1, ls="-.", label=f"{name} (seeds)")
@@ -165,18 +187,19 @@ def plot_losses(result: GridResult, level: int = -1) -> Figure:
     keys = [(arch, v) for arch in stats.trained_archs(result) for v in result.loss[arch]]
     ncols = 3 if len(keys) > 4 else 2
     nrows = -(-len(keys) // ncols)
-    fig, axes = panels(ncols, nrows=nrows, width=2.4, height=2.2)
+    fig, axes = panels(ncols, nrows=nrows, width=2.4, height=2.2, count=len(keys))
     steps = result.config.steps[-1]
+    palette = levels(len(result.config.alphas))
     for ax, (arch, variant) in zip(axes.flat, keys):
         curves = result.loss[arch][variant][level, :, 1]  # (alphas, points), corrupted data
         x = (np.arange(curves.shape[-1]) + 0.5) * steps / curves.shape[-1]
         for a, (alpha, c) in enumerate(zip(result.config.alphas, curves)):
-            ax.plot(x, c / c[np.isfinite(c)][-1], color=COLORS[a % len(COLORS)], lw=1, label=f"α = {alpha:g}")
+            ax.plot(x, c / c[np.isfinite(c)][-1], color=palette[a], lw=1, label=f"α = {alpha:g}")
         ax.set_yscale("log")
         ax.set_title(f"{arch}, {variant_label(variant)}", fontsize=9)
         ax.set_xlabel("step")
     for ax in axes.flat[len(keys) :]:
         ax.set_visible(False)
-    axes[0, 0].set_ylabel("loss / final loss")
+    label_rows(axes, "loss / final loss")
     legend_below(fig, ncols=4)
     return fig
