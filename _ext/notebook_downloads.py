@@ -205,6 +205,15 @@ def _glue_reader(app: Any) -> GlueOf:
     return glue_of
 
 
+def drop_phone_drawings(cell: nbformat.NotebookNode) -> None:
+    """A figure's stacked drawing for phones (``render.style.figure_bundle``'s metadata) is for the site;
+    Jupyter shows the figure's own PNG, so the download leaves the second one out."""
+    for output in cell.get("outputs", []):
+        meta = output.get("metadata", {}).get("image/png", {})
+        for key in ("stacked", "stacked_width", "stacked_height"):
+            meta.pop(key, None)
+
+
 def _write_downloads(app: Any, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -215,6 +224,7 @@ def _write_downloads(app: Any, exception: Exception | None) -> None:
     for pagename in sorted(p for p in app.env.found_docs if _is_notebook(app, p) and _executed(app, p).exists()):
         nb = nbformat.read(_executed(app, pagename), as_version=4)
         for cell in nb.cells:
+            drop_phone_drawings(cell)
             if cell.cell_type == "markdown":
                 try:
                     paste_glue(cell, glue_of, pagename)

@@ -154,3 +154,17 @@ def test_site_links_refuses_a_repository_outside_github(tmp_path):
         text=True,
     )
     assert result.returncode != 0 and "REPOSITORY_URL" in result.stderr
+
+
+def test_a_download_leaves_the_phone_drawing_out():
+    cell = nbformat.v4.new_code_cell("fig")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": "AAAA"},
+            metadata={"image/png": {"width": 300, "height": 200, "stacked": "BBBB", "stacked_width": 150}},
+        )
+    ]
+    _extension().drop_phone_drawings(cell)
+    assert cell.outputs[0].metadata == {"image/png": {"width": 300, "height": 200}}
+    assert cell.outputs[0].data == {"image/png": "AAAA"}
