@@ -358,7 +358,7 @@ def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bo
             if c == len(columns) - 1:
                 ax.yaxis.set_label_position("right")
                 ax.set_ylabel(
-                    f"{level}\n" + rf"($\Gamma_{{\max}} = ${_power10(g_max)})",
+                    f"{level}\n" + rf"($\lambda^{{\Gamma}}_{{\max}} = ${_power10(g_max)})",
                     fontweight="bold",
                     rotation=270,
                     labelpad=26,

@@ -12,7 +12,7 @@ from ..trained.linear import VARIANTS, LinearStudy, penalty_feature_scales
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
 from ..words import number
-from .style import NEUTRAL, NEUTRAL_LIGHT, band, label_rows, legend_below, levels, panels, styled
+from .style import LEVEL_RAMP, NEUTRAL, NEUTRAL_LIGHT, band, label_rows, legend_below, levels, panels, styled
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 
@@ -137,7 +137,7 @@ def plot_grid(result: GridResult) -> Figure:
             ax = axes[g, col]
             i = 0
             mlps = [(a, v) for a, inner in result.mse.items() for v in inner if a not in (CLOSED_FORM, LINEAR)]
-            palette = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else ["#7b2b8c"]))
+            palette = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else [LEVEL_RAMP[1]]))
             for arch, inner in result.mse.items():
                 for variant in inner:
                     if split_variant(variant)[0] != m:
