@@ -2,10 +2,12 @@
 thread), with the CPU time of each run, to pick the budget at which doubling the steps no longer moves
 top-1 beyond the seeds' interval.
 
-    python benchmarks/nuisance_budget_pilot.py OUT.json --steps 300 600 1200 --cells clean:0 strong:1
+    python benchmarks/nuisance_budget_pilot.py params/nuisance_budget_pilot.json --steps 150 300 600 1200 \
+        --cells clean:0 strong:1
 
-Each run is appended to OUT.json at once (a rerun skips the runs already there). A cell is LEVEL:ALPHA
-("clean:0" the clean images). Pilot runs use seed 0 (``--seed``) and the committed run's protocol
+Each run is appended to the file's ``runs`` at once (a rerun skips the runs already there), with the CPU
+time of the run and of its training alone and the load average after it; chapter 13 reads the file.
+A cell is LEVEL:ALPHA ("clean:0" the clean images). Pilot runs use seed 0 (``--seed``) and the committed run's protocol
 otherwise (``params/nuisance_large.yml``'s nuisance, 10,000 training and test images, batch 128).
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 import torch
 
 from je_vs_rc import data
+from je_vs_rc.provenance import code_commit
 from je_vs_rc.selfsup import grid
 from je_vs_rc.selfsup.views import ViewMaker
 from je_vs_rc.simulate.nuisance import NuisanceConfig, nuisance_data
@@ -37,7 +40,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
-    runs = json.loads(out.read_text()) if out.is_file() else []
+    saved = json.loads(out.read_text()) if out.is_file() else {}
+    runs = saved.get("runs", [])
+    provenance = saved.get("provenance", {"code_commits": [], "device": "CPU, 1 torch thread"})
+    provenance["code_commits"] = list(dict.fromkeys([*provenance["code_commits"], code_commit()]))
     done = {(r["level"], r["alpha"], r["method"], r["steps"], r["seed"], r["batch"]) for r in runs}
     mnist = (*data.load("mnist", "train"), *data.load("mnist", "test"))
     nz = NuisanceConfig(n_train=10_000, n_test=10_000)
@@ -75,7 +81,7 @@ def main() -> None:
                         "loss": curve.tolist(),
                     }
                 )
-                out.write_text(json.dumps(runs, indent=1))
+                out.write_text(json.dumps({"provenance": provenance, "runs": runs}, indent=1))
                 print(
                     f"{level}:{alpha:g} {method:7s} {steps:5d} top1 {scores['top1']:.2f} "
                     f"cpu {runs[-1]['cpu']:.1f} s (train {train_cpu:.1f}) load {runs[-1]['load']:.1f}",

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from je_vs_rc.checks import nuisance as answer
+from je_vs_rc.render import nuisance_text as sentences
 
 ALPHAS = [0.0, 0.3, 1.0, 3.0, 10.0]
 METHODS = {"byol": "je", "vicreg": "je", "mae": "rc", "ae": "rc"}
@@ -130,13 +131,13 @@ def test_alignment_needed_reads_the_planted_numbers():
             assert answer.alignment_needed(payload, "closed_form", key, level) == (need[key], need[key])
     # A run that reaches its clean top-1 at once, then falls at the largest alignment, needs none, and the
     # fall is said.
-    assert "hurts" not in answer.fallback_sentence(payload)
+    assert "hurts" not in sentences.fallback_sentence(payload)
     payload["cells"] = [
         {**c, "top1": c["top1"] - 10} if (c["level"], c["alpha"], c["method"]) == ("weak", 10.0, "mae") else c
         for c in payload["cells"]
     ]
     assert answer.alignment_needed(payload, "cells", "mae", "weak") == (0.0, 0.0)
-    text = answer.fallback_sentence(payload)
+    text = sentences.fallback_sentence(payload)
     assert text.startswith("More alignment than needed hurts") and "under weak noise masked AE" in text
 
 
@@ -190,11 +191,40 @@ def test_overlapping_intervals_and_one_seed_cannot_tell():
 
 
 def test_convergence_sentence_can_fail():
-    assert "converged at this budget" in answer.convergence_sentence(planted(THEORY))
-    text = answer.convergence_sentence(planted(THEORY, long_change=3.0))
-    assert "have not converged" in text and "less than their intervals" not in text
+    assert "converged at this budget" in sentences.convergence_sentence(planted(THEORY))
+    moved = sentences.convergence_sentence(planted(THEORY, long_change=3.0))
+    assert "have not converged" in moved and "less than their intervals" not in moved
     rows = answer.convergence(planted(THEORY, long_change=3.0))
     assert all(r["converged"] is False and abs(r["change"] - 3.0) < 0.5 for r in rows)
+
+
+def test_a_method_that_moves_when_its_budget_doubles_is_left_out_of_the_verdict():
+    # The autoencoder's clean top-1 moves by 3 points from 100 to 200 steps (seed noise 0.2): the verdict
+    # compares the other three, says why, and the guard raises if a verdict compared it anyway.
+    payload = planted(THEORY)
+    payload["cells"] = [
+        {**c, "top1": c["top1"] + 3.0} if (c["method"], c["steps"]) == ("ae", 200) else c for c in payload["cells"]
+    ]
+    assert answer.checked_methods(payload) == ["byol", "vicreg", "mae"]
+    said = answer.verdict(payload)
+    assert said.startswith("Left out of the comparison, as not converged: AE (+3.0")
+    assert "AE beyond the grid" not in said and "masked AE α = 10" in said
+    assert "joint embedding needs less alignment than reconstruction" in said_about(said, "strong")
+    with pytest.raises(answer.NotConverged, match="AE's clean top-1 moves by \\+3.0 points from 100 to 200 steps"):
+        answer.check_converged(payload, answer.network_methods(payload))
+    answer.check_converged(payload, answer.checked_methods(payload))  # the verdict's own methods pass
+    # Every method moving: no network left to compare, so the networks cannot tell; the closed forms still can.
+    none = answer.verdict(planted(THEORY, long_change=3.0))
+    assert "we cannot tell which paradigm needs less alignment in the trained networks." in none
+    assert "the trained networks tell neither half, the closed forms bear out both" in none
+    assert answer.verdict(planted(THEORY)).startswith("Every network's clean top-1 moves by less than its interval")
+
+
+def test_a_run_with_one_regime_tells_one_half_of_the_prediction():
+    strong_only = planted({"strong": THEORY["strong"]})
+    assert "the trained networks bear out the first (the second is not told)" in answer.verdict(strong_only)
+    flipped = planted({"strong": {**THEORY["strong"], "byol": 10.0, "vicreg": 10.0, "mae": 0.3, "ae": 1.0}})
+    assert "the trained networks do not bear out the first (the second is not told)" in answer.verdict(flipped)
 
 
 @pytest.mark.parametrize("committed", [True, False])
@@ -202,16 +232,16 @@ def test_source_sentence_names_missing_runs(committed):
     payload = planted(THEORY)
     payload["provenance"] = {"wall_seconds": 600, "device": "CPU", "load_averages": [3.0, 9.0], "code_commits": ["abc"]}
     payload["cells"] = [c for c in payload["cells"] if not (c["seed"] == 2 and c["level"] == "weak")]
-    text = answer.source_sentence(payload, committed)
+    text = sentences.source_sentence(payload, committed)
     assert ("did not finish: 20 runs of" in text and "seed 2" in text) == committed
 
 
 def test_sentences_on_readouts_name_every_method_and_level():
     payload = planted(THEORY)
-    clean = answer.clean_test_sentence(payload)
+    clean = sentences.clean_test_sentence(payload)
     assert clean.startswith("On clean test images, the encoders pretrained at α = 0 score")
     assert all(f"under {lv} noise" in clean for lv in THEORY) and all(m in clean for m in ("BYOL", "masked AE"))
-    r2 = answer.r2_sentence(payload)
+    r2 = sentences.r2_sentence(payload)
     # Planted: R^2 = 0.5 below each method's alignment, 0 from it on; at alpha = 0 every method is below it.
     assert (
         "Under strong noise, the nuisance explains 0.50 for joint-embedding and 0.50 for reconstruction at α = 0" in r2

@@ -102,27 +102,6 @@ def alignment_needed(payload: dict[str, Any], table: str, method: str, level: st
     return (grid[unknown[0]], None) if unknown else (math.inf, math.inf)
 
 
-def fallback_sentence(payload: dict[str, Any]) -> str:
-    """The networks that more alignment hurts: their top-1 at the largest alignment is resolved below their
-    clean run although a smaller alignment reached it, or lies more than ``REACH_MARGIN`` below their best."""
-    grid = alphas(payload)
-    said = []
-    for level in levels(payload):
-        hurt = []
-        for m in network_methods(payload):
-            means = [t_interval(by_seed(payload, "cells", method=m, level=level, alpha=a).values())[0] for a in grid]
-            best = int(np.nanargmax(means)) if np.any(np.isfinite(means)) else None
-            last = reaches_clean(payload, "cells", m, level, grid[-1])
-            if best is not None and best < len(grid) - 1 and last is False and means[best] - means[-1] > REACH_MARGIN:
-                at_best, at_last = f"{means[best]:.1f} at α = {grid[best]:g}", f"{means[-1]:.1f} at α = {grid[-1]:g}"
-                hurt.append(f"{method_label(payload, m)} {at_best}, {at_last}")
-        if hurt:
-            said.append(f"under {level} noise {'; '.join(hurt)}")
-    if not said:
-        return ""
-    return "More alignment than needed hurts some networks (top-1, seed means): " + "; ".join(said) + "."
-
-
 def network_methods(payload: dict[str, Any]) -> list[str]:
     """The trained methods of the run, in its configuration's order."""
     return list(payload["config"]["methods"])
@@ -139,7 +118,7 @@ def paradigm_of(payload: dict[str, Any], method: str) -> str:
 def order(needed: dict[str, Needed], paradigm: dict[str, str]) -> str:
     """Which paradigm needs less alignment: "je" or "rc" (every method of it needs at most less than every
     method of the other needs at least), "same" (all known and equal), "mixed" (all known, not split by
-    paradigm), or "cannot tell" (ranges that overlap, or a method without an answer)."""
+    paradigm), "none" (no method reaches its clean top-1 in the grid), or "cannot tell" (ranges that overlap, or a method without an answer)."""
     je = [v for m, v in needed.items() if paradigm[m] == theory_methods.JOINT_EMBEDDING.key]
     rc = [v for m, v in needed.items() if paradigm[m] == theory_methods.RECONSTRUCTION.key]
     if not je or not rc or any(v[1] is None for v in je + rc):
@@ -151,7 +130,7 @@ def order(needed: dict[str, Needed], paradigm: dict[str, str]) -> str:
     if any(v[0] != v[1] for v in je + rc):
         return "cannot tell"
     if len({v[0] for v in je + rc}) == 1:
-        return "same"
+        return "none" if math.isinf(je[0][0]) else "same"
     return "mixed"
 
 
@@ -164,7 +143,8 @@ def level_regime(payload: dict[str, Any], level: str) -> str:
 
 def level_summary(payload: dict[str, Any], level: str) -> dict[str, Any]:
     """The alignment each network and each closed form needs at ``level``, and the paradigms' order for both."""
-    nets = network_methods(payload)
+    nets = checked_methods(payload)
+    check_converged(payload, nets)
     net_paradigm = {m: paradigm_of(payload, m) for m in nets}
     net_needed = {m: alignment_needed(payload, "cells", m, level) for m in nets}
     closed = [m.key for m in theory_methods.PAPER_ENCODERS]
@@ -183,9 +163,10 @@ def level_summary(payload: dict[str, Any], level: str) -> dict[str, Any]:
 
 
 PREDICTED = {"high": "je", "low": "rc"}  # Cor 4.5: who needs less alignment in each regime
+KEYS = ("network_order", "closed_order")
 
 
-def _alpha_text(value: Needed) -> str:
+def alignment_text(value: Needed) -> str:
     at_least, at_most = value
     if at_most is None:
         return f"cannot tell (at least α = {at_least:g})"
@@ -200,6 +181,7 @@ ORDER_TEXT = {
     "je": "joint embedding needs less alignment than reconstruction",
     "rc": "reconstruction needs less alignment than joint embedding",
     "same": "the two paradigms need the same alignment",
+    "none": "neither paradigm reaches its clean top-1 within the grid",
     "mixed": "the methods do not split by paradigm",
     "cannot tell": "we cannot tell which paradigm needs less alignment",
 }
@@ -216,8 +198,8 @@ def verdict(payload: dict[str, Any]) -> str:
     summaries = [level_summary(payload, level) for level in levels(payload)]
     seeds = len(payload["config"]["seeds"])
     for s in summaries:
-        nets = ", ".join(f"{method_label(payload, m)} {_alpha_text(v)}" for m, v in s["networks"].items())
-        closed = ", ".join(f"{theory_methods.get(m).short} {_alpha_text(v)}" for m, v in s["closed_form"].items())
+        nets = ", ".join(f"{method_label(payload, m)} {alignment_text(v)}" for m, v in s["networks"].items())
+        closed = ", ".join(f"{theory_methods.get(m).short} {alignment_text(v)}" for m, v in s["closed_form"].items())
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
             s["regime"], "a level whose regime is undetermined"
         )
@@ -230,72 +212,56 @@ def verdict(payload: dict[str, Any]) -> str:
         if len(undecided) == 2:
             said.append(head + f"nothing can be told: fewer than {MIN_SEEDS} seeds finished at the largest alignment.")
             continue
+        reach = f"; each reaches its clean top-1 from {nets}" if nets else ""
         said.append(
-            head + f"{ORDER_TEXT[s['network_order']]} in the trained networks; each reaches its clean top-1 from "
-            f"{nets}. The closed forms on the same views: {ORDER_TEXT[s['closed_order']]} ({closed})."
+            head + f"{ORDER_TEXT[s['network_order']]} in the trained networks{reach}. The closed forms on the same "
+            f"views: {ORDER_TEXT[s['closed_order']]} ({closed})."
         )
     said.append(prediction_sentence(summaries, seeds))
+    return " ".join([budget_sentence(payload), *said])
+
+
+def budget_sentence(payload: dict[str, Any]) -> str:
+    """Which networks the verdict compares, and why the others are left out (not converged, or not checked)."""
+    steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
+    if not long_steps:
+        return f"This run does not check convergence: the networks are compared at an equal budget of {steps:,} steps."
+    rows = convergence(payload)
+    moved = [r for r in rows if r["converged"] is False]
+    unchecked = [method_label(payload, r["method"]) for r in rows if r["converged"] is None]
+    said = []
+    if moved:
+        names = ", ".join(f"{method_label(payload, r['method'])} ({r['change']:+.1f}, ±{r['half']:.1f})" for r in moved)
+        said.append(
+            f"Left out of the comparison, as not converged: {names}, whose clean top-1 moves by more than its "
+            f"interval from {steps:,} to {long_steps:,} steps."
+        )
+    if unchecked:
+        said.append(f"Left out as not checked for convergence (too few longer runs): {', '.join(unchecked)}.")
+    if not said:
+        return f"Every network's clean top-1 moves by less than its interval from {steps:,} to {long_steps:,} steps."
     return " ".join(said)
 
 
-def _cell(mean: float, half: float, digits: int = 1) -> str:
-    if not np.isfinite(mean):
-        return "–"
-    return f"{mean:.{digits}f}" if not np.isfinite(half) else f"{mean:.{digits}f} ± {half:.{digits}f}"
+def _follows(summaries: list[dict[str, Any]], key: str, regime: str) -> bool | None:
+    """Whether the orders under ``key`` ("network_order" or "closed_order") follow Cor 4.5 at every level of
+    ``regime``; None when the run has no such level or one cannot be told."""
+    orders = [s[key] for s in summaries if s["regime"] == regime]
+    if not orders or "cannot tell" in orders:
+        return None
+    return all(o == PREDICTED[regime] for o in orders)
 
 
-def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
-    """Per noise level: each trained method, each closed form and the baselines, their probe top-1 on the
-    corrupted test images at every alignment (mean ± t half-width over seeds), the clean run's top-1 and the
-    nuisance R^2 at the smallest and the largest alignment."""
-    grid = alphas(payload)
-    rows = []
-    closed = [m.key for m in theory_methods.PAPER_ENCODERS]
-    entries = [("cells", m, method_label(payload, m)) for m in network_methods(payload)]
-    entries += [("closed_form", m, f"closed form {theory_methods.get(m).short}") for m in closed]
-    for level in levels(payload):
-        for table, method, label in entries:
-            row = {"level": level, "method": label}
-            for a in grid:
-                row[f"a{a:g}"] = _cell(
-                    *t_interval(by_seed(payload, table, method=method, level=level, alpha=a).values())[:2]
-                )
-            row["clean"] = _cell(*t_interval(by_seed(payload, table, method=method, level=CLEAN).values())[:2])
-            for name, a in (("r2_first", grid[0]), ("r2_last", grid[-1])):
-                row[name] = _cell(
-                    *t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2], 2
-                )
-            rows.append(row)
-        for base in ("raw pixels", "random init"):
-            row = {"level": level, "method": base}
-            value = _cell(*t_interval(by_seed(payload, "baselines", baseline=base, level=level).values())[:2])
-            row.update({f"a{a:g}": value for a in grid})
-            row["clean"] = _cell(*t_interval(by_seed(payload, "baselines", baseline=base, level=CLEAN).values())[:2])
-            r2 = _cell(*t_interval(by_seed(payload, "baselines", "r2", baseline=base, level=level).values())[:2], 2)
-            row.update(r2_first=r2, r2_last=r2)
-            rows.append(row)
-    return rows
-
-
-def _bears_out(summaries: list[dict[str, Any]], key: str) -> str:
-    """Whether the orders under ``key`` ("network_order" or "closed_order") follow Cor 4.5 in every level of a
-    determined regime: "both", "high" (only the high-noise prediction), "low", "neither" or "cannot tell"."""
-    high = [s[key] for s in summaries if s["regime"] == "high"]
-    low = [s[key] for s in summaries if s["regime"] == "low"]
-    if not high or not low or "cannot tell" in high + low:
-        return "cannot tell"
-    ok_high, ok_low = all(o == PREDICTED["high"] for o in high), all(o == PREDICTED["low"] for o in low)
-    return {(True, True): "both", (True, False): "high", (False, True): "low", (False, False): "neither"}[
-        (ok_high, ok_low)
-    ]
-
-
-BEARS_OUT = {
-    "both": "bear out both",
-    "high": "bear out the first but not the second",
-    "low": "bear out the second but not the first",
-    "neither": "bear out neither",
-    "cannot tell": "cannot tell",
+BEARS_OUT = {  # (high-noise half, low-noise half): True borne out, False not, None not told
+    (True, True): "bear out both",
+    (True, False): "bear out the first but not the second",
+    (False, True): "bear out the second but not the first",
+    (False, False): "bear out neither",
+    (True, None): "bear out the first (the second is not told)",
+    (False, None): "do not bear out the first (the second is not told)",
+    (None, True): "bear out the second (the first is not told)",
+    (None, False): "do not bear out the second (the first is not told)",
+    (None, None): "tell neither half",
 }
 
 
@@ -306,8 +272,8 @@ def prediction_sentence(summaries: list[dict[str, Any]], seeds: int) -> str:
             f"With {count(seeds, 'seed', 'seeds')} the intervals decide nothing (at least {MIN_SEEDS} are needed), so "
             "this run cannot test Cor 4.5's prediction."
         )
-    nets, closed = _bears_out(summaries, "network_order"), _bears_out(summaries, "closed_order")
-    if nets == "cannot tell" and closed == "cannot tell":
+    nets, closed = ((_follows(summaries, key, "high"), _follows(summaries, key, "low")) for key in KEYS)
+    if nets == closed == (None, None):
         return "The run has no level in each regime, or too few seeds, to test Cor 4.5's prediction."
     return (
         "Cor 4.5 predicts that joint embedding needs less alignment under strong (high-regime) noise and that the "
@@ -348,146 +314,28 @@ def convergence(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def convergence_sentence(payload: dict[str, Any]) -> str:
-    """Whether doubling the budget changes each method's clean top-1 by less than its interval, in words."""
-    rows = convergence(payload)
+class NotConverged(ValueError):
+    """A method the verdict compares moved by more than its interval when its training budget doubled."""
+
+
+def checked_methods(payload: dict[str, Any]) -> list[str]:
+    """The trained methods the verdict compares: every method when the run has no convergence check
+    (``long_steps`` 0), otherwise those whose longer clean runs moved top-1 by less than their interval."""
+    if not payload["config"]["long_steps"]:
+        return network_methods(payload)
+    return [r["method"] for r in convergence(payload) if r["converged"]]
+
+
+def check_converged(payload: dict[str, Any], methods: list[str]) -> None:
+    """Raise :class:`NotConverged` if the longer clean runs of one of ``methods`` moved top-1 by at least the
+    short runs' interval half-width (a verdict about it would be about where its training stopped)."""
     steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
-    if all(r["converged"] is None for r in rows):
-        return "This run has no convergence check (no longer runs, or fewer than two seeds)."
-    ok = [r for r in rows if r["converged"]]
-    bad = [r for r in rows if r["converged"] is False]
-    text = f"Training the clean runs for {long_steps:,} steps instead of {steps:,} changes the top-1 of "
-    parts = []
-    if ok:
-        parts.append(
-            ", ".join(f"{method_label(payload, r['method'])} by {r['change']:+.1f} points" for r in ok)
-            + " (less than their intervals: converged at this budget)"
-        )
-    if bad:
-        said = [f"{method_label(payload, r['method'])} by {r['change']:+.1f} (interval ±{r['half']:.1f})" for r in bad]
-        parts.append(
-            ", ".join(said) + " points: more than their intervals, so these have not converged at this budget. Every "
-            "run of the grid has the same budget as the clean run it is compared with, so the comparisons are at an "
-            "equal budget, not at convergence"
-        )
-    return text + "; ".join(parts) + "."
-
-
-def run_size(payload: dict[str, Any]) -> str:
-    """How much a run trains, in words: its cells, seeds and budget."""
-    cfg = payload["config"]
-    cells = (
-        len(cfg["seeds"])
-        * len(cfg["methods"])
-        * (1 + bool(cfg["long_steps"]) + len(cfg["nuisance"]["levels"]) * len(cfg["alphas"]))
-    )
-    return (
-        f"{count(cells, 'network', 'networks')} ({count(len(cfg['methods']), 'method', 'methods')}, "
-        f"{count(len(cfg['seeds']), 'seed', 'seeds')}, {cfg['steps']:,} steps of {cfg['batch_size']} images each, "
-        f"{cfg['nuisance']['n_train']:,} training images per seed)"
-    )
-
-
-def source_sentence(payload: dict[str, Any], committed: bool) -> str:
-    """Which run the figures and tables below show, how long it took under what load, and what did not finish."""
-    cfg, prov = payload["config"], payload.get("provenance", {})
-    if not committed:
-        return "The figures and tables below show this page's own run."
-    loads = prov.get("load_averages", [])
-    load = f", under a load average of {min(loads):.0f} to {max(loads):.0f}" if loads else ""
-    commits = ", ".join(c[:7] for c in prov.get("code_commits", []))
-    said = (
-        f"The figures and tables below show the committed run: {run_size(payload)}, the clean runs also for "
-        f"{cfg['long_steps']:,} steps, all {cfg['nuisance']['n_test']:,} test images; "
-        f"{prov.get('wall_seconds', float('nan')) / 60:.0f} minutes on {prov.get('device', 'an unrecorded device')}"
-        f"{load} (code {commits})."
-    )
-    done = {(c["level"], c["alpha"], c["method"], c["seed"], c["steps"]) for c in payload["cells"]}
-    expected = []
-    for seed in cfg["seeds"]:
-        for method in cfg["methods"]:
-            expected.append((CLEAN, 0.0, method, seed, cfg["steps"]))
-            if cfg["long_steps"]:
-                expected.append((CLEAN, 0.0, method, seed, cfg["long_steps"]))
-        for level in cfg["nuisance"]["levels"]:
-            for a in cfg["alphas"]:
-                expected += [(level, float(a), method, seed, cfg["steps"]) for method in cfg["methods"]]
-    missing = [c for c in expected if c not in done]
-    if missing:
-        seeds_hit = sorted({c[3] for c in missing})
-        said += (
-            f" It did not finish: {count(len(missing), 'run', 'runs')} of {len(expected)} are missing "
-            f"(seed{'s' * (len(seeds_hit) != 1)} {', '.join(map(str, seeds_hit))}), and every interval is over "
-            "the seeds that finished."
-        )
-    return said
-
-
-def r2_sentence(payload: dict[str, Any]) -> str:
-    """How much of each paradigm's features the nuisance explains, at the smallest and the largest alignment."""
-    grid = alphas(payload)
-    said = []
-    for level in levels(payload):
-        parts = []
-        for a in (grid[0], grid[-1]):
-            per = {}
-            for m in network_methods(payload):
-                values = list(by_seed(payload, "cells", "r2", method=m, level=level, alpha=a).values())
-                if values:
-                    per.setdefault(paradigm_of(payload, m), []).append(float(np.mean(values)))
-            text = " and ".join(
-                f"{min(v):.2f}–{max(v):.2f} for {theory_methods.get(p).label.lower()}"
-                if len(v) > 1 and f"{min(v):.2f}" != f"{max(v):.2f}"
-                else f"{v[0]:.2f} for {theory_methods.get(p).label.lower()}"
-                for p, v in per.items()
+    for r in convergence(payload):
+        if r["method"] in methods and r["converged"] is False:
+            raise NotConverged(
+                f"{method_label(payload, r['method'])}'s clean top-1 moves by {r['change']:+.1f} points from "
+                f"{steps:,} to {long_steps:,} steps, beyond its interval ±{r['half']:.1f}: not converged"
             )
-            if text:
-                parts.append(f"{text} at α = {a:g}")
-        if parts:
-            said.append(f"Under {level} noise, the nuisance explains " + "; ".join(parts) + " (R², seed means).")
-    return " ".join(said)
-
-
-def baseline_sentence(payload: dict[str, Any]) -> str:
-    """The baselines per noise level: the probe on raw pixels and on the random initialisation (seed means)."""
-    said = []
-    for level in (CLEAN, *levels(payload)):
-        values = {
-            base: t_interval(by_seed(payload, "baselines", baseline=base, level=level).values())[0]
-            for base in ("raw pixels", "random init")
-        }
-        said.append(
-            f"{values['raw pixels']:.1f} and {values['random init']:.1f} {'on' if level == CLEAN else 'under'} "
-            f"{level}{' images' if level == CLEAN else ' noise'}"
-        )
-    return (
-        "The probe on raw pixels and on the encoder at its random initialisation scores "
-        + "; ".join(said)
-        + " (top-1, seed means; the probe on all 784 pixels is supervised learning on the corrupted images, the "
-        "setting of Prop 4.2)."
-    )
-
-
-def clean_test_sentence(payload: dict[str, Any]) -> str:
-    """What the encoders pretrained on corrupted images score on clean test images, at the smallest alignment of
-    each noise level, beside their score on the corrupted ones (seed means)."""
-    a = alphas(payload)[0]
-    said = []
-    for level in levels(payload):
-        parts = []
-        for m in network_methods(payload):
-            clean = by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a)
-            corrupted = by_seed(payload, "cells", method=m, level=level, alpha=a)
-            if clean:
-                parts.append(
-                    f"{method_label(payload, m)} {np.mean(list(clean.values())):.1f} "
-                    f"({np.mean(list(corrupted.values())):.1f} corrupted)"
-                )
-        if parts:
-            said.append(f"under {level} noise {', '.join(parts)}")
-    if not said:
-        return ""
-    return f"On clean test images, the encoders pretrained at α = {a:g} score " + "; ".join(said) + "."
 
 
 # Every public function above runs on one BLAS thread (theory/linalg.py says why).

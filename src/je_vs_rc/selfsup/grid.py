@@ -23,6 +23,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -223,15 +224,18 @@ def run_grid(
     torch.set_num_threads(cfg.threads)
     try:
         done, seeded = result.done(), result.seeded()
-        for seed in cfg.seeds:
-            todo = [c for c in cfg.cells() if c[3] == seed and cell_key(*c) not in done]
-            if (not todo and seed in seeded) or session.out_of_time(max_seconds):
-                continue
+        todo = [c for c in cfg.cells() if cell_key(*c) not in done]
+        groups = [(seed, list(cells)) for seed, cells in groupby(todo, key=lambda c: c[3])]
+        groups += [(seed, []) for seed in cfg.seeds if seed not in seeded and all(seed != g[0] for g in groups)]
+        for seed, cells in groups:  # consecutive cells of one seed share its data, built once
+            if session.out_of_time(max_seconds):
+                break
             data = nuisance_data(train_images, train_labels, test_images, test_labels, cfg.nuisance, seed)
             if seed not in seeded:  # (re)compute the seed's untrained rows: deterministic, cheap
                 for table, rows in zip(("levels", "baselines", "closed_form"), _seed_rows(data, cfg, seed)):
                     setattr(result, table, [r for r in getattr(result, table) if r["seed"] != seed] + rows)
-            for cell in todo:
+                seeded.add(seed)
+            for cell in cells:
                 if session.out_of_time(max_seconds):
                     break
                 result.cells.append(train_cell(data, cfg, cell))
@@ -322,6 +326,7 @@ class NuisanceChapter(ChapterConfig):
     batch_size: int = param(128, SIZE)
     long_steps: int = param(0, Number(integer=True, low=0), "clean runs' budget in the convergence check (0: none)")
     committed_results: str | None = param("../params/nuisance_large.json", TEXT_OR_NONE, "the committed larger run")
+    budget_pilot: str | None = param("../params/nuisance_budget_pilot.json", TEXT_OR_NONE, "the budget pilot")
     save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
 
     def grid(self) -> GridConfig:
