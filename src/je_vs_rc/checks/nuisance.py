@@ -118,7 +118,8 @@ def paradigm_of(payload: dict[str, Any], method: str) -> str:
 def order(needed: dict[str, Needed], paradigm: dict[str, str]) -> str:
     """Which paradigm needs less alignment: "je" or "rc" (every method of it needs at most less than every
     method of the other needs at least), "same" (all known and equal), "mixed" (all known, not split by
-    paradigm), "none" (no method reaches its clean top-1 in the grid), or "cannot tell" (ranges that overlap, or a method without an answer)."""
+    paradigm), "none" (no method reaches its clean top-1 in the grid), or "cannot tell" (ranges that
+    overlap, or a method without an answer)."""
     je = [v for m, v in needed.items() if paradigm[m] == theory_methods.JOINT_EMBEDDING.key]
     rc = [v for m, v in needed.items() if paradigm[m] == theory_methods.RECONSTRUCTION.key]
     if not je or not rc or any(v[1] is None for v in je + rc):
