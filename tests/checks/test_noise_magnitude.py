@@ -11,7 +11,7 @@ import pytest
 
 from je_vs_rc import Setting
 from je_vs_rc.checks.claims import ClaimError
-from je_vs_rc.checks.thresholds import check_noise_magnitude
+from je_vs_rc.checks.noise_magnitude import check_noise_magnitude
 from je_vs_rc.theory.linalg import sym_inv_sqrt
 from je_vs_rc.theory.methods import JOINT_EMBEDDING, PAPER_ENCODERS, RECONSTRUCTION, JointEmbedding, Reconstruction
 from je_vs_rc.theory.thresholds import noise_magnitude_scores, overtaking_scale

@@ -193,6 +193,22 @@ def reading_counts(results: Mapping[str, Fig3Result], descriptions: Mapping[str,
 SETTLE = "what would settle it is the authors' code, which is not public"
 
 
+def reading_cost(base: dict[str, object], best: dict[str, object], method: str) -> tuple[int, str]:
+    """What a reading (``best``, a row of :func:`reading_counts`) costs the models other than ``method``: the
+    lines they match under ``baseline`` (``base``) and no longer match under it, and that cost in words."""
+    others = [m for m in best["methods"] if m != method]
+    lost = {m: max(0, int(base[f"{m}_lines"]) - int(best[f"{m}_lines"])) for m in others}
+    n_lost = sum(lost.values())
+    if not n_lost:
+        return 0, "it leaves the other models' matching lines as they were"
+    lost_words = ", ".join(f"{methods.get(m).short} {lost[m]}" for m in others if lost[m])
+    return n_lost, (
+        f"applied to the other models, the same reading loses {count(n_lost, 'line', 'lines')} "
+        f"they match with the closed forms ({lost_words}), so no reading that applies to all three models "
+        "explains it"
+    )
+
+
 def readings_verdict(counts: list[dict[str, object]], method: str, baseline: str = "expected") -> dict[str, object]:
     """Which reading of the protocol explains ``method``'s column of Figure 3, from :func:`reading_counts`.
 
@@ -211,19 +227,9 @@ def readings_verdict(counts: list[dict[str, object]], method: str, baseline: str
         key=lambda row: (row[f"{method}_markers"], -row[f"{method}_worst"]),
     )
     short = methods.get(method).short
-    others = [m for m in best["methods"] if m != method]
-    lost = {m: max(0, int(base[f"{m}_lines"]) - int(best[f"{m}_lines"])) for m in others}
-    n_lost = sum(lost.values())
-    lost_words = ", ".join(f"{methods.get(m).short} {lost[m]}" for m in others if lost[m])
+    n_lost, cost = reading_cost(base, best, method)
     n_lines, n_markers = best[f"{method}_n_lines"], best[f"{method}_n_markers"]
     reading = best["reading"]
-    cost = (
-        f"applied to the other models, the same reading loses {count(n_lost, 'line', 'lines')} "
-        f"they match with the closed forms ({lost_words}), so no reading that applies to all three models "
-        "explains it"
-        if n_lost
-        else "it leaves the other models' matching lines as they were"
-    )
     if best[f"{method}_lines"] == n_lines:
         verdict = "explained" if not n_lost else f"explained for {short} only"
         sentence = (

@@ -10,7 +10,7 @@ from ..theory import methods as registry
 from ..theory.linalg import orthogonal_distance, single_threaded_module, subspace_distance
 from ..theory.methods import JOINT_EMBEDDING, PAPER_METHODS, RECONSTRUCTION, EncoderMethod, LinearMethod, Methods
 from ..theory.setting import Setting
-from ..theory.thresholds import EDGE_RTOL, Crossing, NoiseMagnitude, Thresholds, limit_scores, thresholds
+from ..theory.thresholds import EDGE_RTOL, Crossing, Thresholds, limit_scores, thresholds
 from ..theory.validation import as_vector
 from .claims import DECREASE_FACTOR, FAILED_ABOVE, IDENTITY_ATOL, RECOVERED_BELOW, claim
 
@@ -359,102 +359,6 @@ def check_up_to_orthogonal(
             f"{method.short} at alpha={alpha:g}: min_U ||W~ - U W|| / ||W|| went {np.round(curve, 4)} as n grew",
         )
         out[float(alpha)] = curve
-    return out
-
-
-def _direction_scores(method: LinearMethod, S: np.ndarray, G: np.ndarray, Q: np.ndarray) -> np.ndarray:
-    """The score of each direction of ``Q`` (signal first) in the matrix the closed form ranks; that
-    matrix must be diagonal in ``Q`` (the paper's setting)."""
-    M = Q.T @ method.selection_matrix(S, G) @ Q
-    off = float(np.abs(M - np.diag(np.diag(M))).max())
-    claim(off < IDENTITY_ATOL * max(1.0, float(np.abs(M).max())), f"{method.short}: ranked matrix not diagonal in Q")
-    return np.diag(M)
-
-
-def check_noise_magnitude(
-    setting: Setting,
-    result: NoiseMagnitude,
-    rescale: float = 100.0,
-    je: EncoderMethod = JOINT_EMBEDDING,
-    rc: EncoderMethod = RECONSTRUCTION,
-) -> dict[str, float]:
-    """Why JE's criterion ignores the noise's magnitude and RC's grows with it (chapter 1's picture).
-
-    ``je`` and ``rc`` are the two closed forms checked (a test passes a wrong one). A direction's score
-    is its entry in the matrix the closed form ranks (``selection_matrix`` on the population moments:
-    S^-1/2 G S^-1/2 for JE, G S^-1/2 for RC), which is diagonal in Q.
-
-    1. Scale-free against not: multiplying every variance along one noise direction by ``rescale``
-       (the direction measured in other units: S -> DSD, G -> DGD) leaves JE's scores unchanged and
-       multiplies RC's score of that direction by sqrt(rescale).
-    2. Along the sweep (Gamma -> s Gamma, Theta fixed): JE's noise scores never exceed 1/(1+alpha^2),
-       whatever s; RC's grow without bound, phi_i^2 >= s g_i/(1+alpha^2) - lam_theta_i/(1+alpha^2)^2
-       (from 1/(1+x) >= 1-x).
-    3. The scores of ``result`` are the closed forms' own, at every scale.
-    4. Why: RC's score of direction i is JE's (``G_ii / S_ii``, the uncentred correlation of the two
-       views along it) times ``sqrt(S_ii)``, the views' standard deviation along it.
-    5. Where ``result`` says a method is overtaken, its loudest noise score equals its weakest signal
-       score; RC is overtaken at a finite scale; JE at no scale when its ceiling is below its weakest
-       signal score, and at a finite one when the ceiling is above it.
-
-    Returns the ceiling, each method's weakest signal score and overtaking scale, and the largest
-    difference between ``result`` and the closed forms.
-    """
-    alpha, k, d, Q = result.alpha, setting.k, setting.d, setting.Q
-    spectra = setting.spectra()
-    S, G = setting.population_moments(alpha, corrupted=True)
-    base = {m.key: _direction_scores(m, S, G, Q) for m in (je, rc)}
-    for j in range(k, d):
-        units = np.where(np.arange(d) == j, np.sqrt(rescale), 1.0)
-        D = (Q * units) @ Q.T
-        for m, expected in ((je, base[je.key]), (rc, base[rc.key] * units)):
-            got = _direction_scores(m, D @ S @ D, D @ G @ D, Q)
-            claim(
-                np.allclose(got, expected, rtol=IDENTITY_ATOL, atol=IDENTITY_ATOL),
-                f"{m.short}: rescaling noise direction {j + 1} by {rescale:g} moved its scores from "
-                f"{np.round(base[m.key], 4)} to {np.round(got, 4)}",
-            )
-    ceiling = 1.0 / (1.0 + alpha**2)
-    worst = float(result.noise[je.key].max())
-    claim(worst <= ceiling + IDENTITY_ATOL, f"JE: a noise score {worst:.4g} exceeds 1/(1+alpha^2) = {ceiling:.4g}")
-    floor = np.outer(result.scales, spectra.gamma_noise) * ceiling - spectra.theta_noise * ceiling**2
-    short = float((floor - result.noise[rc.key] ** 2).max())
-    claim(
-        short <= IDENTITY_ATOL * max(1.0, float(floor.max())),
-        f"RC: squared noise scores fall {short:.3g} short of linear growth",
-    )
-    err, why = 0.0, 0.0
-    for i, s in enumerate(result.scales):
-        S, G = scaled_setting(setting, s).population_moments(alpha, corrupted=True)
-        scores = {m.key: _direction_scores(m, S, G, Q) for m in (je, rc)}
-        for m in (je, rc):
-            given = np.concatenate([result.signal[m.key], result.noise[m.key][i]])
-            diff = float(np.abs(scores[m.key] - given).max() / max(1.0, np.abs(given).max()))
-            claim(
-                diff < IDENTITY_ATOL,
-                f"{m.short} at noise scale {s:.4g}: scores differ from the closed form by {diff:.3g}",
-            )
-            err = max(err, diff)
-        spread = np.sqrt(np.diag(Q.T @ S @ Q))
-        why = max(why, float(np.abs(scores[rc.key] - scores[je.key] * spread).max() / max(1.0, scores[rc.key].max())))
-    claim(why < IDENTITY_ATOL, f"RC's scores are not JE's times sqrt(S_ii): off by {why:.3g}")
-    out = {"ceiling": ceiling, "closed_form_error": err}
-    for m in (je, rc):
-        weakest, at = float(result.signal[m.key].min()), result.overtaken_at[m.key]
-        out[f"{m.key}_weakest_signal"], out[f"{m.key}_overtaken_at"] = weakest, at
-        if 0 < at < np.inf:
-            loudest = float(m.limit_scores(spectra.noise_scaled(at), alpha)[1].max())
-            claim(
-                abs(loudest - weakest) < IDENTITY_ATOL * max(1.0, weakest),
-                f"{m.short} at noise scale {at:.6g}: the loudest noise score {loudest:.6g} does not meet the "
-                f"weakest signal score {weakest:.6g}",
-            )
-    claim(out[f"{rc.key}_overtaken_at"] < np.inf, "RC: no noise magnitude overtakes its signal")
-    je_at, je_weakest = out[f"{je.key}_overtaken_at"], out[f"{je.key}_weakest_signal"]
-    claim(
-        (je_at == np.inf) == (ceiling < je_weakest) or ceiling == je_weakest,
-        f"JE: ceiling {ceiling:.4g} against weakest signal {je_weakest:.4g}, yet overtaken at scale {je_at:.4g}",
-    )
     return out
 
 

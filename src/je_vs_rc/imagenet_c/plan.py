@@ -83,6 +83,59 @@ def _nearest(table: dict[str, float], corruption: str, severity: int) -> tuple[f
     return measured[nearest], True
 
 
+@dataclass(frozen=True)
+class Work:
+    """What every phase of a plan reads: the config, the measured costs at its image size (``cpu``: seconds
+    per image on one core; ``flops``: per image), the image counts and the machine."""
+
+    cfg: Any
+    cpu: dict[str, Any]
+    flops: dict[str, Any]
+    n_train: int
+    n_test: int
+    classes: int
+    said: str
+    gpus: int
+    cpus: int
+    tflops: float
+
+    @property
+    def pixels(self) -> int:
+        return self.cfg.image_size**2 * 3
+
+    @property
+    def grid(self) -> list[tuple[str, int]]:
+        """The (corruption, severity) cells."""
+        return [(c, s) for c in self.cfg.corruptions for s in self.cfg.severities]
+
+    @property
+    def draws(self) -> int:
+        """Corrupted copies of the data: one per seed, or one fixed set (``corruption_seed``)."""
+        return len(self.cfg.seeds) if getattr(self.cfg, "corruption_seed", None) is None else 1
+
+    @property
+    def jobs(self) -> list[tuple[int, str, int, int]]:
+        """(strength, corruption, severity, seed) of every pretraining run of one method."""
+        cfg, out = self.cfg, []
+        for strength in cfg.augment_strengths:
+            severities = cfg.severities if not strength or cfg.augment_severities is None else cfg.augment_severities
+            out += [(strength, c, s, seed) for c in cfg.corruptions for s in severities for seed in cfg.seeds]
+        return out
+
+    def probed(self) -> list[tuple[str, str]]:
+        """(method, backbone) of every frozen model whose features are probed."""
+        cfg = self.cfg
+        models = [(m, cfg.backbone_of(m)) for m in cfg.methods for _ in self.jobs]
+        if cfg.random_init:
+            backbones = sorted({cfg.backbone_of(m) for m in cfg.methods})
+            models += [("random_init", b) for b in backbones for _ in self.grid for _ in cfg.seeds]
+        return models
+
+    def probed_sets(self) -> int:
+        """Image sets per probed cell: corrupted train and test (and their clean versions)."""
+        return 2 if self.cfg.imagenet_c_root or not self.cfg.clean_probe else 4
+
+
 def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = TFLOPS) -> list[Phase]:
     """The phases of ``cfg`` on ``gpus`` accelerators fed by ``cpus`` cores (default: one process
     per GPU with ``num_workers`` workers each)."""
@@ -90,16 +143,15 @@ def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = T
     size = str(cfg.image_size)
     if size not in table:
         raise ValueError(f"no measured costs at image_size {cfg.image_size}; measured: {sorted(table)}")
-    cpu, flops = table[size]["cpu"], table[size]["flops"]
     cpus = cpus or gpus * max(1, cfg.num_workers)
-    n_train, n_test, classes, said = _sizes(cfg)
-    pixels = cfg.image_size**2 * 3
-    seeds = list(cfg.seeds)
-    draws = len(seeds) if getattr(cfg, "corruption_seed", None) is None else 1
-    grid = [(c, s) for c in cfg.corruptions for s in cfg.severities]
-    unknown = [c for c in cfg.corruptions if not _nearest(cpu["corrupt"], c, 1)[1]]
-    phases = []
+    work = Work(cfg, table[size]["cpu"], table[size]["flops"], *_sizes(cfg), gpus, cpus, tflops)
+    return [data_phase(work), pretrain_phase(work), features_phase(work), probe_phase(work)]
 
+
+def data_phase(w: Work) -> Phase:
+    """Decoding (folders only) and corrupting every image, once per draw; the cached arrays on disk."""
+    cfg, cpu, grid, draws, n_train, n_test = w.cfg, w.cpu, w.grid, w.draws, w.n_train, w.n_test
+    unknown = [c for c in cfg.corruptions if not _nearest(cpu["corrupt"], c, 1)[1]]
     decode = n_train * cpu["decode_train"] + n_test * (
         cpu["decode_imagenet_c"] * len(grid) if cfg.imagenet_c_root else cpu["decode_train"]
     )
@@ -109,90 +161,85 @@ def estimate(cfg: Any, gpus: int = 1, cpus: int | None = None, tflops: float = T
     )
     arrays_train = 1 + len(grid) * draws
     arrays_test = len(grid) if cfg.imagenet_c_root else 1 + len(grid) * draws
-    data = Phase(
+    return Phase(
         "data",
         f"decode {n_train:,} training and {n_test:,} test images; corrupt them for "
         f"{len(grid)} corruption x severity cells x {draws} draw{'s' * (draws != 1)}",
-        ((decode if cfg.dataset == "imagefolder" else 0.0) + corrupt) / cpus,
-        disk_bytes=(arrays_train * n_train + arrays_test * n_test) * pixels,
-        memory_bytes=256 * pixels * 2,
-        notes=[f"sizes: {said}"]
+        ((decode if cfg.dataset == "imagefolder" else 0.0) + corrupt) / w.cpus,
+        disk_bytes=(arrays_train * n_train + arrays_test * n_test) * w.pixels,
+        memory_bytes=256 * w.pixels * 2,
+        notes=[f"sizes: {w.said}"]
         + ([f"{', '.join(unknown)}: not benchmarked, the slowest measured corruption assumed"] if unknown else []),
     )
-    phases.append(data)
 
-    jobs = []
-    for strength in cfg.augment_strengths:
-        severities = cfg.severities if not strength or cfg.augment_severities is None else cfg.augment_severities
-        jobs += [(strength, c, s, seed) for c in cfg.corruptions for s in severities for seed in seeds]
-    image_epochs = cfg.epochs * (n_train // cfg.batch_size) * cfg.batch_size
+
+def pretrain_phase(w: Work) -> Phase:
+    """Every method's runs: the slower of the accelerators' FLOPs and the CPU workers' augmentation."""
+    cfg, cpu, flops, jobs = w.cfg, w.cpu, w.flops, w.jobs
+    image_epochs = cfg.epochs * (w.n_train // cfg.batch_size) * cfg.batch_size
     gpu_s = cpu_s = 0.0
     for m in cfg.methods:
         per_image = flops["pretrain_step"][m]
         for strength, c, _, _ in jobs:
-            gpu_s += image_epochs * per_image / (tflops * 1e12 * gpus)
+            gpu_s += image_epochs * per_image / (w.tflops * 1e12 * w.gpus)
             extra = cpu["inject_extra"].get(f"{m}/{c}", max(cpu["inject_extra"].values())) if strength else 0.0
-            cpu_s += image_epochs * (cpu["augment"][m] + extra) / cpus
-    params = max(flops["parameters"].values())
+            cpu_s += image_epochs * (cpu["augment"][m] + extra) / w.cpus
     runs = len(jobs) * len(cfg.methods)
-    phases.append(
-        Phase(
-            "pretrain",
-            f"{runs} runs ({len(cfg.methods)} methods x {len(jobs)} (strength, corruption, severity, seed)) of "
-            f"{cfg.epochs} epochs x {n_train:,} images",
-            max(gpu_s, cpu_s),
-            disk_bytes=sum(flops["parameters"][m] for m in cfg.methods) * len(jobs) * 4 * 3,
-            memory_bytes=params * 16,
-            notes=[
-                f"accelerators {duration(gpu_s)}, augmentation on {cpus} cores {duration(cpu_s)}: "
-                + ("the GPUs limit" if gpu_s >= cpu_s else "the CPU workers limit; give more num_workers"),
-                "memory: weights, gradients and AdamW's two moments in fp32; activations not counted",
-                "accelerator time counts FLOPs only: small models (32 px) are bound by per-step overheads instead",
-            ],
-        )
+    return Phase(
+        "pretrain",
+        f"{runs} runs ({len(cfg.methods)} methods x {len(jobs)} (strength, corruption, severity, seed)) of "
+        f"{cfg.epochs} epochs x {w.n_train:,} images",
+        max(gpu_s, cpu_s),
+        disk_bytes=sum(flops["parameters"][m] for m in cfg.methods) * len(jobs) * 4 * 3,
+        memory_bytes=max(flops["parameters"].values()) * 16,
+        notes=[
+            f"accelerators {duration(gpu_s)}, augmentation on {w.cpus} cores {duration(cpu_s)}: "
+            + ("the GPUs limit" if gpu_s >= cpu_s else "the CPU workers limit; give more num_workers"),
+            "memory: weights, gradients and AdamW's two moments in fp32; activations not counted",
+            "accelerator time counts FLOPs only: small models (32 px) are bound by per-step overheads instead",
+        ],
     )
 
-    backbones = sorted({cfg.backbone_of(m) for m in cfg.methods})
-    per_cell_sets = 2 if cfg.imagenet_c_root or not cfg.clean_probe else 4  # corrupted train + test (+ clean)
-    sets_images = (n_train + n_test) * (per_cell_sets // 2)
+
+def features_phase(w: Work) -> Phase:
+    """Every probed frozen model's features of its image sets, on the accelerators; their cache on disk."""
+    sets_images = (w.n_train + w.n_test) * (w.probed_sets() // 2)
     feat_s, feat_disk = 0.0, 0.0
-    models = [(m, cfg.backbone_of(m)) for m in cfg.methods for _ in jobs]
-    if cfg.random_init:
-        models += [("random_init", b) for b in backbones for _ in grid for _ in seeds]
+    models = w.probed()
     for _, b in models:
-        feat_s += sets_images * flops["features"][b] / (tflops * 1e12 * gpus)
-        feat_disk += sets_images * flops["feature_dim"][b] * 4
-    phases.append(
-        Phase(
-            "features",
-            f"{len(models)} frozen models x {sets_images:,} images",
-            feat_s,
-            disk_bytes=feat_disk,
-            memory_bytes=256 * pixels * 4,
-        )
+        feat_s += sets_images * w.flops["features"][b] / (w.tflops * 1e12 * w.gpus)
+        feat_disk += sets_images * w.flops["feature_dim"][b] * 4
+    return Phase(
+        "features",
+        f"{len(models)} frozen models x {sets_images:,} images",
+        feat_s,
+        disk_bytes=feat_disk,
+        memory_bytes=256 * w.pixels * 4,
     )
 
-    cells = len(models) * (per_cell_sets // 2)
-    dims = max(flops["feature_dim"][b] for b in backbones)
+
+def probe_phase(w: Work) -> Phase:
+    """Every probe's fits (one per weight decay, then the refit): mini-batch SGD on the accelerators, or
+    full-batch L-BFGS on one CPU core."""
+    cfg, flops = w.cfg, w.flops
+    cells = len(w.probed()) * (w.probed_sets() // 2)
+    dims = max(flops["feature_dim"][b] for b in sorted({cfg.backbone_of(m) for m in cfg.methods}))
     fits = len(cfg.probe_weight_decays) + 1
     sgd = cfg.device != "cpu"
     sweeps = cfg.probe_epochs if sgd else cfg.probe_iters
-    probe_flops = cells * fits * sweeps * n_train * dims * classes * 6
-    phases.append(
-        Phase(
-            "probe",
-            f"{cells} probes x {fits} fits ({len(cfg.probe_weight_decays)} weight decays, then the refit) on "
-            f"{n_train:,} x {dims} features, {classes} classes",
-            probe_flops / (tflops * 1e12 * gpus) if sgd else probe_flops / 2e10,
-            memory_bytes=n_train * dims * 4,
-            notes=[
-                f"mini-batch SGD, {cfg.probe_epochs} epochs, on the accelerators (probes shared among processes)"
-                if sgd
-                else f"full-batch L-BFGS ({cfg.probe_iters} iterations) on one CPU core at an assumed 20 GFLOP/s"
-            ],
-        )
+    probe_flops = cells * fits * sweeps * w.n_train * dims * w.classes * 6
+    return Phase(
+        "probe",
+        f"{cells} probes x {fits} fits ({len(cfg.probe_weight_decays)} weight decays, then the refit) on "
+        f"{w.n_train:,} x {dims} features, {w.classes} classes",
+        probe_flops / (w.tflops * 1e12 * w.gpus) if sgd else probe_flops / 2e10,
+        memory_bytes=w.n_train * dims * 4,
+        notes=[
+            f"mini-batch SGD, {cfg.probe_epochs} epochs, on the accelerators (probes shared among processes)"
+            if sgd
+            else f"full-batch L-BFGS ({cfg.probe_iters} iterations) on one CPU core at an assumed 20 GFLOP/s"
+        ],
     )
-    return phases
 
 
 def duration(seconds: float) -> str:

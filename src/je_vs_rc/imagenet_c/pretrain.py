@@ -198,97 +198,138 @@ def pretrain(
     }
     torch.manual_seed(config.seed)  # the initial weights, identical on every rank and every rerun
     model = methods.build(config.method, config.backbone, config.image_size, config.epochs).to(device)
-    if config.batch_size % world:
-        raise ValueError(
-            f"batch_size (the total batch) must be divisible by the {world} processes; got {config.batch_size}"
-        )
-    if len(images) < config.batch_size:
-        raise ValueError(f"batch_size must be at most the {len(images)} training images; got {config.batch_size}")
+    _check_batch(config, len(images), world)
     if world > 1 and device.type == "cuda":
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # BatchNorm over the global batch
     entry = methods.get(config.method)
     opt = methods.optimizer(config.method, model, config.batch_size, config.lr)
     dataset = ViewDataset(images, view_transform(model, config), model.sample_extras, config.seed)
     sampler = GlobalBatches(len(dataset), config.batch_size, config.seed, rank, world)
-    steps_per_epoch = len(sampler)
-    total = config.epochs * steps_per_epoch
+    total = config.epochs * len(sampler)
     warmup = round(entry.warmup_fraction() * total)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: schedule(step, total, warmup))
-    history: list[float] = []
-    start = 0
     ckpt = out / "last.pt"
-    if ckpt.is_file():
-        state = load_state(ckpt, map_location=device)
-        theirs = {k: state.get(k) for k in identity}
-        if theirs != identity:
-            changed = sorted(k for k in identity if theirs[k] != identity[k])
-            raise ValueError(
-                f"{ckpt} belongs to another run (different {', '.join(changed)}: {theirs}); use another out_dir"
-            )
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        start, history = state["epoch"] + 1, state["history"]
-    train_model: torch.nn.Module = model
-    if world > 1:
-        # Some lightly modules hold parameters a given loss does not touch (e.g. parts of MAE's decoder).
-        train_model = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True
-        )
-    autocast = (
-        torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
-    )
+    start, history = _resume(ckpt, identity, model, opt, sched, device) if ckpt.is_file() else (0, [])
+    run = Training(model, _parallel(model, device, world), opt, sched, entry, device, rank, world, total, len(sampler))
     end = config.epochs if stop_after is None else min(config.epochs, start + stop_after)
     for epoch in range(start, end):
-        dataset.epoch = sampler.epoch = epoch
-        loader = DataLoader(
-            dataset,
-            batch_sampler=sampler,
-            collate_fn=_collate,
-            num_workers=config.num_workers,
-            pin_memory=device.type == "cuda",
-        )
-        model.train()
-        losses = []
-        batches = loader
-        if progress and rank == 0:
-            from tqdm.auto import tqdm
-
-            batches = tqdm(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", leave=False)
-        for i, views in enumerate(batches):
-            step = methods.Step(epoch, config.epochs, epoch * steps_per_epoch + i, total)
-            views = [v.to(device, non_blocking=True) for v in views]
-            with autocast:
-                loss = train_model(views, step)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            model.before_optimizer_step(step)
-            if entry.clip_grad is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), entry.clip_grad)
-            opt.step()
-            sched.step()
-            model.after_optimizer_step(step)
-            value = loss.detach().float()
-            if world > 1:  # the global batch's loss, the same for any number of processes
-                torch.distributed.all_reduce(value)
-                value /= world
-            losses.append(float(value))
-        history.append(float(np.mean(losses)))
+        history.append(train_epoch(run, dataset, sampler, config, epoch, progress))
         if rank == 0:
             with atomic_path(ckpt) as tmp:
-                torch.save(
-                    {
-                        **identity,
-                        "epoch": epoch,
-                        "history": history,
-                        "model": model.state_dict(),
-                        "optimizer": opt.state_dict(),
-                        "scheduler": sched.state_dict(),
-                    },
-                    tmp,
-                )
+                torch.save({**identity, "epoch": epoch, "history": history, **run.state()}, tmp)
     if rank == 0:
         with atomic_path(out / "history.json") as tmp:
             tmp.write_text(json.dumps({**identity, "loss": history}))
     distributed.barrier()  # the checkpoint is written before any process reads it
-    return PretrainResult(model, history, end - start, (end - start) * steps_per_epoch * config.batch_size)
+    return PretrainResult(model, history, end - start, (end - start) * len(sampler) * config.batch_size)
+
+
+def _check_batch(config: PretrainConfig, n_images: int, world: int) -> None:
+    """The total batch splits evenly over the processes and fits in the training images."""
+    if config.batch_size % world:
+        raise ValueError(
+            f"batch_size (the total batch) must be divisible by the {world} processes; got {config.batch_size}"
+        )
+    if n_images < config.batch_size:
+        raise ValueError(f"batch_size must be at most the {n_images} training images; got {config.batch_size}")
+
+
+def _resume(ckpt: Path, identity: dict[str, Any], model: Any, opt: Any, sched: Any, device: Any) -> tuple[int, list]:
+    """Load the checkpoint of this same run (ValueError for another's); the next epoch and the losses so far."""
+    state = load_state(ckpt, map_location=device)
+    theirs = {k: state.get(k) for k in identity}
+    if theirs != identity:
+        changed = sorted(k for k in identity if theirs[k] != identity[k])
+        raise ValueError(
+            f"{ckpt} belongs to another run (different {', '.join(changed)}: {theirs}); use another out_dir"
+        )
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    return state["epoch"] + 1, state["history"]
+
+
+def _parallel(model: torch.nn.Module, device: torch.device, world: int) -> torch.nn.Module:
+    """The module the steps call: ``model`` itself, or wrapped to synchronise gradients over processes."""
+    if world == 1:
+        return model
+    # Some lightly modules hold parameters a given loss does not touch (e.g. parts of MAE's decoder).
+    return torch.nn.parallel.DistributedDataParallel(
+        model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True
+    )
+
+
+@dataclass
+class Training:
+    """One pretraining run in progress: the model (and the module its steps call), its optimiser and
+    schedule, its method's registry entry, where it runs and its step counts."""
+
+    model: Any
+    train_model: torch.nn.Module
+    opt: Any
+    sched: Any
+    entry: methods.Method
+    device: torch.device
+    rank: int
+    world: int
+    total: int
+    steps_per_epoch: int
+
+    def autocast(self) -> Any:
+        """bf16 on a GPU; full precision on a CPU."""
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", enabled=False)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "scheduler": self.sched.state_dict(),
+        }
+
+
+def train_epoch(
+    run: Training, dataset: ViewDataset, sampler: GlobalBatches, config: PretrainConfig, epoch: int, progress: bool
+) -> float:
+    """One epoch of ``run`` (this process's slice of every global batch); the mean loss of its global batches."""
+    dataset.epoch = sampler.epoch = epoch
+    loader = DataLoader(
+        dataset,
+        batch_sampler=sampler,
+        collate_fn=_collate,
+        num_workers=config.num_workers,
+        pin_memory=run.device.type == "cuda",
+    )
+    run.model.train()
+    batches = loader
+    if progress and run.rank == 0:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(loader, desc=f"{config.method} epoch {epoch + 1}/{config.epochs}", leave=False)
+    losses = []
+    for i, views in enumerate(batches):
+        step = methods.Step(epoch, config.epochs, epoch * run.steps_per_epoch + i, run.total)
+        losses.append(train_step(run, [v.to(run.device, non_blocking=True) for v in views], step))
+    return float(np.mean(losses))
+
+
+def train_step(run: Training, views: list[torch.Tensor], step: methods.Step) -> float:
+    """One optimiser step on a batch of views, with the method's hooks; the global batch's loss, the same
+    for any number of processes."""
+    model = run.model
+    with run.autocast():
+        loss = run.train_model(views, step)
+    run.opt.zero_grad(set_to_none=True)
+    loss.backward()
+    model.before_optimizer_step(step)
+    if run.entry.clip_grad is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), run.entry.clip_grad)
+    run.opt.step()
+    run.sched.step()
+    model.after_optimizer_step(step)
+    value = loss.detach().float()
+    if run.world > 1:
+        torch.distributed.all_reduce(value)
+        value /= run.world
+    return float(value)
