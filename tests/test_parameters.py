@@ -10,6 +10,7 @@ import pytest
 
 from je_vs_rc import parameters as P
 from je_vs_rc import run
+from je_vs_rc.parameters import chapters as C
 from je_vs_rc.simulate.figure3 import Fig3Config
 
 # Chapter 08's config extends the pipeline's ExperimentConfig: validating it needs torch and MNIST.
@@ -119,15 +120,15 @@ def test_toy_spectra_have_one_home():
     ):
         d = P.defaults(chapter)
         assert (d["signal_energy"], d["lam_theta"], d["lam_gamma"]) == (
-            list(P.TOY_SIGNAL_ENERGY),
-            list(P.TOY_LAM_THETA),
-            list(P.TOY_LAM_GAMMA),
+            list(C.TOY_SIGNAL_ENERGY),
+            list(C.TOY_LAM_THETA),
+            list(C.TOY_LAM_GAMMA),
         )
     for chapter in ("01_introduction", "06_je_vs_rc"):
-        assert P.defaults(chapter)["noise_profile"] == list(P.TOY_NOISE_PROFILE)
+        assert P.defaults(chapter)["noise_profile"] == list(C.TOY_NOISE_PROFILE)
     # The profile is the toy lam_gamma's noise block, up to its scale.
-    k = len(P.TOY_SIGNAL_ENERGY)
-    assert [10.0 * x for x in P.TOY_NOISE_PROFILE] == list(P.TOY_LAM_GAMMA[k:])
+    k = len(C.TOY_SIGNAL_ENERGY)
+    assert [10.0 * x for x in C.TOY_NOISE_PROFILE] == list(C.TOY_LAM_GAMMA[k:])
 
 
 def test_default_mnist_grid_is_the_papers():

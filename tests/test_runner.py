@@ -14,10 +14,11 @@ from helpers import glued
 
 from je_vs_rc import Setting, _io, parameters, run
 from je_vs_rc.checks.closed_forms import check_moments
+from je_vs_rc.parameters import chapters
 from je_vs_rc.simulate import errata
 from je_vs_rc.theory.augmentations import Masking
 
-TOY = (parameters.TOY_SIGNAL_ENERGY, parameters.TOY_LAM_THETA, parameters.TOY_LAM_GAMMA)
+TOY = (chapters.TOY_SIGNAL_ENERGY, chapters.TOY_LAM_THETA, chapters.TOY_LAM_GAMMA)
 
 
 def test_every_chapter_has_one_parameters_cell():

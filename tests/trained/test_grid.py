@@ -15,7 +15,7 @@ from helpers import synthetic_digits
 import je_vs_rc.trained.grid as grid
 from je_vs_rc import run
 from je_vs_rc.config import ParameterError, build
-from je_vs_rc.parameters import TrainedNetworks
+from je_vs_rc.parameters.chapters import TrainedNetworks
 from je_vs_rc.simulate.figure3 import Fig3Config
 from je_vs_rc.trained import grid_config, results
 from je_vs_rc.trained.grid import GridConfig, check_bracketing, probe_mse, run_grid

@@ -43,7 +43,8 @@ from ..config import (
     Texts,
     param,
 )
-from ..parameters import MNIST_TRAIN_SIZE, ChapterConfig
+from ..parameters import ChapterConfig
+from ..parameters.chapters import MNIST_TRAIN_SIZE
 from ..provenance import code_commit
 from ..simulate.nuisance import NuisanceConfig, NuisanceData, closed_forms, nuisance_data, nuisance_r2, probe_top1
 from ..theory import methods as theory_methods

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Number, Validated, like
-from ..parameters import TrainedNetworks
+from ..parameters.chapters import TrainedNetworks
 from ..simulate.figure3 import Fig3Config
 from ..theory import methods
 from .models import TrainConfig

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..config import Validated, like
-from ..parameters import TrainedNetworks, noisy_spectra, sample_sizes
+from ..parameters.chapters import TrainedNetworks, noisy_spectra, sample_sizes
 from ..theory import methods
 from ..theory.joint_embedding import joint_embedding_from_moments
 from ..theory.linalg import subspace_distance

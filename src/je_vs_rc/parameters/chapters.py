@@ -1,28 +1,13 @@
-"""Chapter parameters: one typed config per chapter, the one source of its defaults, allowed values and needs.
-
-A chapter's parameters are the fields of its config, a frozen dataclass (:class:`ChapterConfig`)
-registered in :data:`CHAPTERS` under the chapter's name, built and validated by the package's one
-mechanism (:mod:`je_vs_rc.config`: each field's kind, then the config's relations; a bad value is a
-one-line :class:`ParameterError` naming the parameter, the value and what is allowed).
-
-A chapter's ``parameters`` cell repeats the defaults so that readers see the values (papermill injects
-overrides after that cell); ``tests/test_parameters.py`` checks every cell against its config. The cell
-right after it calls ``validated(CHAPTER, globals())``, so a papermill run, a book build and
-``python -m je_vs_rc.run`` (which also validates before it starts papermill) all refuse a bad value before
-any work. A config also says what the chapter needs beyond the theory and run profiles (:attr:`ChapterConfig.requires`,
-the torch package it imports): the runner, the notebook downloads' install cell and CI read it there.
-Chapter 08's config extends the ImageNet-C pipeline's ``ExperimentConfig`` and lives with it; it is named
-here by its import path, so that listing and validating the other chapters needs no torch.
-"""
+"""Every chapter's parameters: one config per chapter (a :class:`~je_vs_rc.parameters.ChapterConfig`)
+registered under the chapter's name, with the toy setting's defaults they share and the checks that
+relate several parameters (a valid setting, sample sizes above its rank, ordered bounds)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .config import (
+from ..config import (
     ALPHA,
     ALPHA_GRID,
     ALPHAS,
@@ -41,12 +26,12 @@ from .config import (
     Number,
     Numbers,
     ParameterError,
-    Validated,
     build,
     like,
     param,
     show_value,
 )
+from . import CHAPTERS, ChapterConfig, chapter
 
 # The toy spectra of the controlled setting (k = 3 signal and d - k = 3 noise components), shared by
 # chapters 02-05 and 09-12 (01 and 06 scale a noise profile instead of taking lam_gamma).
@@ -57,17 +42,9 @@ TOY_NOISE_PROFILE = (1.0, 0.6, 0.3)  # the shape of lam_gamma on the noise compo
 MNIST_TRAIN_SIZE = 60_000
 
 
-@dataclass(frozen=True)
-class ChapterConfig(Validated):
-    """A chapter's parameters. ``requires``: the package the chapter imports beyond the theory and run
-    profiles (a torch package, whose guard names what to install), or None."""
-
-    requires: ClassVar[str | None] = None
-
-
 # ---- checks that relate several parameters ---------------------------------------------------------
 def _setting(config: Any) -> Any:
-    from .theory.setting import Setting
+    from ..theory.setting import Setting
 
     k = len(config.signal_energy)
     if hasattr(config, "noise_profile") and len(config.noise_profile) != len(config.lam_theta) - k:
@@ -124,19 +101,6 @@ def ordered(config: Any, low: str, high: str) -> None:
 
 
 # ---- the chapters ------------------------------------------------------------------------------------
-CHAPTERS: dict[str, type[ChapterConfig] | str] = {}
-
-
-def chapter(name: str) -> Callable[[type], type]:
-    """Register a chapter's config class (a frozen dataclass of :class:`ChapterConfig`) under ``name``."""
-
-    def register(cls: type) -> type:
-        CHAPTERS[name] = dataclass(frozen=True)(cls)
-        return CHAPTERS[name]
-
-    return register
-
-
 @dataclass(frozen=True)
 class Toy(ChapterConfig):
     """The toy setting's three spectra, the first parameters of chapters 02-05 and 09-12."""
@@ -243,13 +207,13 @@ class JeVsRc(Profile):
 
 
 def _fig3() -> type:
-    from .simulate.figure3 import Fig3Config
+    from ..simulate.figure3 import Fig3Config
 
     return Fig3Config
 
 
 def _datasets() -> tuple[str, ...]:
-    from .data import REGISTRY
+    from ..data import REGISTRY
 
     return tuple(REGISTRY)
 
@@ -399,59 +363,3 @@ class TrainedNetworks(Toy):
     def check(self) -> None:
         noisy_spectra(self)
         sample_sizes(self, "n", minimum="d")
-
-
-def config_class(chapter: str) -> type[ChapterConfig]:
-    """The config class of ``chapter`` (chapter 08's is imported from the deep profile's package)."""
-    if chapter not in CHAPTERS:
-        raise ParameterError(f"no parameters for chapter {chapter!r}; chapters with parameters: {sorted(CHAPTERS)}")
-    entry = CHAPTERS[chapter]
-    if isinstance(entry, str):
-        module, name = entry.split(":")
-        return getattr(importlib.import_module(module), name)
-    return entry
-
-
-def requires(chapter: str) -> str | None:
-    """The package ``chapter`` needs beyond the theory and run profiles (its config's ``requires``; for a
-    config kept in a torch package, that package), or None, also for a notebook outside the book (the
-    runner runs those with the values of their own parameters cell). Reading it imports nothing."""
-    entry = CHAPTERS.get(chapter)
-    if entry is None:
-        return None
-    return entry.split(":")[0].rsplit(".", 1)[0] if isinstance(entry, str) else entry.requires
-
-
-def load(chapter: str, values: Mapping[str, Any]) -> ChapterConfig:
-    """The chapter's validated config from ``values`` (a mapping, or a notebook's ``globals()``: the names
-    of the chapter's parameters are taken from it, everything else ignored)."""
-    cls = config_class(chapter)
-    return cls.from_values({name: values[name] for name in cls.names() if name in values}, f"chapter {chapter}")
-
-
-def defaults(chapter: str) -> dict[str, Any]:
-    """The chapter's default parameters (fresh copies: safe to modify)."""
-    return config_class(chapter).defaults()
-
-
-def validate(chapter: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The chapter's full parameter set, typed: ``values`` over the defaults, each checked.
-
-    Raises :class:`ParameterError` for an unknown name or a value outside what is allowed.
-    """
-    cls = config_class(chapter)
-    return cls.from_values(values, f"chapter {chapter}").values()
-
-
-def validated(chapter: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate the chapter's parameters as found in ``namespace`` (a notebook's ``globals()``).
-
-    Chapters call ``globals().update(validated(CHAPTER, globals()))`` right after their parameters
-    cell, so the code that follows sees checked, typed values (``n = 20.0`` becomes 20).
-    """
-    return load(chapter, namespace).values()
-
-
-def describe(chapter: str, name: str) -> str:
-    """What values ``name`` allows, in words (for ``--list``)."""
-    return config_class(chapter).describe(name)
