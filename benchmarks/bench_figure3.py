@@ -1,5 +1,5 @@
 """Time the paper-scale Figure 3 sweep: vectorised (je_vs_rc.simulate.figure3.figure3_sweep) against the
-straightforward per-configuration reference (figure3_reference), on the real MNIST.
+straightforward per-configuration reference (je_vs_rc.simulate.figure3_reference), on the real MNIST.
 
     .venv/bin/python benchmarks/bench_figure3.py [--reference-seeds 1]
 
@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from je_vs_rc import data
-from je_vs_rc.simulate import figure3
+from je_vs_rc.simulate import figure3, figure3_reference
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     )
     small = replace(config, seeds=config.seeds[: args.reference_seeds])
     start = time.perf_counter()
-    reference = figure3.figure3_reference(images, labels, small)
+    reference = figure3_reference.figure3_reference(images, labels, small)
     slow = time.perf_counter() - start
     per_seed = slow / args.reference_seeds
     print(f"reference, {args.reference_seeds} seed(s): {slow:.1f} s -> {5 * per_seed:.0f} s for 5 seeds (linear)")

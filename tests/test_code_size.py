@@ -21,7 +21,6 @@ DATA_TABLES = {
 NOT_YET = {
     "render/figures.py": "the figure functions (#24's figure system)",
     "render/figures.py:_figure3_grid": "Figure 3's grid of panels (#24's figure system)",
-    "simulate/figure3.py": "the Figure 3 protocol (#19)",
     "simulate/figure3.py:figure3_sweep": "the Figure 3 sweep (#19)",
 }
 

@@ -14,6 +14,8 @@ from threadpoolctl import threadpool_limits
 from je_vs_rc import data
 from je_vs_rc.checks.figure3 import check_figure3
 from je_vs_rc.simulate import figure3 as mnist
+from je_vs_rc.simulate import figure3_comparison as comparison
+from je_vs_rc.simulate import figure3_reference as reference
 
 
 def test_prefix_grams_match_direct():
@@ -51,7 +53,7 @@ def test_sweep_matches_reference(encoder_input):
     images, labels = synthetic_digits(400)
     cfg = mnist.Fig3Config(**{**TINY.__dict__, "encoder_input": encoder_input})
     fast = mnist.figure3_sweep(images, labels, cfg).distance
-    slow = mnist.figure3_reference(images, labels, cfg)
+    slow = reference.figure3_reference(images, labels, cfg)
     np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-10)
 
 
@@ -142,11 +144,11 @@ def test_sweep_input_errors():
 
 def test_comparison_row_looks_lines_up_by_name():
     images, labels = synthetic_digits(400)
-    rows = mnist.comparison_rows(mnist.figure3_sweep(images, labels, TINY))
-    row = mnist.comparison_row(rows, "strong", "rc", 10.0)
+    rows = comparison.comparison_rows(mnist.figure3_sweep(images, labels, TINY))
+    row = comparison.comparison_row(rows, "strong", "rc", 10.0)
     assert (row["noise"], row["model"], row["alpha"]) == ("strong", "rc", 10.0)
     with pytest.raises(ValueError, match="no Figure 3 line for noise='strong', method='rc', alpha=3"):
-        mnist.comparison_row(rows, "strong", "rc", 3.0)
+        comparison.comparison_row(rows, "strong", "rc", 3.0)
 
 
 @pytest.mark.data
@@ -155,7 +157,7 @@ def test_paper_scale_sweep_on_mnist():
     images, labels = data.load("mnist")
     result = mnist.figure3_sweep(images, labels, mnist.Fig3Config(seeds=(0, 1)))
     check_figure3(result)
-    rows = mnist.comparison_rows(result)
+    rows = comparison.comparison_rows(result)
     assert sum(r["ours_converges"] == r["paper_converges"] for r in rows) >= 16
 
 
@@ -174,11 +176,13 @@ def test_chapter_runs_through_papermill(tmp_path):
 
 
 def test_marker_factors_are_symmetric_and_take_zero():
-    factors = mnist.marker_factors(np.array([2.0, 0.5, 0.0]), np.array([1.0, 1.0, 1.0]))
+    factors = comparison.marker_factors(np.array([2.0, 0.5, 0.0]), np.array([1.0, 1.0, 1.0]))
     np.testing.assert_array_equal(factors, [2.0, 2.0, np.inf])
-    line = mnist.line_comparison(np.array([1.0] * 8 + [10.0, 0.2]), np.ones(10))
+    line = comparison.line_comparison(np.array([1.0] * 8 + [10.0, 0.2]), np.ones(10))
     assert line["markers_within"] == 8 and line["match"] and line["worst_factor"] == 10.0
-    assert not mnist.line_comparison(np.array([1.0] * 7 + [10.0] * 3), np.ones(10))["match"]
+    assert not comparison.line_comparison(np.array([1.0] * 7 + [10.0] * 3), np.ones(10))["match"]
     # A thinned grid: 80% of 3 markers rounds up to all 3.
-    assert mnist.markers_needed(10) == 8 and mnist.markers_needed(3) == 3 and mnist.markers_needed(5) == 4
-    assert not mnist.line_comparison(np.array([1.0, 1.0, 10.0]), np.ones(3))["match"]
+    assert (
+        comparison.markers_needed(10) == 8 and comparison.markers_needed(3) == 3 and comparison.markers_needed(5) == 4
+    )
+    assert not comparison.line_comparison(np.array([1.0, 1.0, 10.0]), np.ones(3))["match"]

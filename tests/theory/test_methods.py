@@ -211,7 +211,8 @@ def test_a_new_method_runs_through_the_unchanged_sweeps(toy):
 
 
 def test_a_new_method_needs_nothing_else_in_the_figure3_protocol():
-    from je_vs_rc.simulate.figure3 import Fig3Config, comparison_rows, figure3_sweep, predictions
+    from je_vs_rc.simulate.figure3 import Fig3Config, figure3_sweep
+    from je_vs_rc.simulate.figure3_comparison import comparison_rows, predictions
 
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 256, (300, 784)).astype(np.uint8), rng.integers(0, 10, 300)

@@ -6,17 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..simulate.figure3 import (
-    VARIANTS,
-    Fig3Config,
-    Fig3Result,
-    comparison_row,
-    comparison_rows,
-    converges,
-    marker_factors,
-    predictions,
-    probe_mse,
-)
+from ..simulate.figure3 import VARIANTS, Fig3Config, Fig3Result, probe_mse
+from ..simulate.figure3_comparison import comparison_row, comparison_rows, converges, marker_factors, predictions
 from ..theory import methods
 from ..theory.linalg import single_threaded_module, sym_inv_sqrt
 from ..theory.methods import EncoderMethod
@@ -120,7 +111,7 @@ def check_starts_below_paper(rows: list[dict[str, object]], noise: str, method: 
 
 def check_line_fails_in_both(rows: list[dict[str, object]], line: tuple[str, str, float]) -> float:
     """The line ``line`` = (noise, method key, alpha) is predicted to fail for every seed, and neither our
-    line nor the paper's converges (:func:`~je_vs_rc.simulate.figure3.converges`). Returns the paper's
+    line nor the paper's converges (:func:`~je_vs_rc.simulate.figure3_comparison.converges`). Returns the paper's
     end value over ours (n max)."""
     row = comparison_row(rows, *line)
     claim(
@@ -167,7 +158,7 @@ def check_variants(results: dict[str, Fig3Result], paper_line: tuple[str, str, f
 def reading_counts(results: Mapping[str, Fig3Result], descriptions: Mapping[str, str]) -> list[dict[str, object]]:
     """Per reading of the protocol, per model: lines matching the paper's (``{key}_lines`` of
     ``{key}_n_lines``), markers within ``MATCH_FACTOR`` (``{key}_markers`` of ``{key}_n_markers``) and the
-    worst line's median factor (``{key}_worst``), from :func:`~je_vs_rc.simulate.figure3.comparison_rows`."""
+    worst line's median factor (``{key}_worst``), from :func:`~je_vs_rc.simulate.figure3_comparison.comparison_rows`."""
     out = []
     for key, result in results.items():
         check_paper_grid(result)

@@ -119,7 +119,7 @@ def figure3_column_score(
     reproduces the paper's if it converges or fails as the paper's does and matches its markers (at
     least ``markers_needed`` of them within ``MATCH_FACTOR``). ``closest``, if given, is appended
     (the reading of the protocol that comes closest, for a column that differs)."""
-    from ..simulate.figure3 import MATCH_FACTOR
+    from ..simulate.figure3_comparison import MATCH_FACTOR
 
     lines = [r for r in rows if r["model"] == method]
     shape = sum(bool(r["ours_converges"] == r["paper_converges"]) for r in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..simulate.figure3 import MATCH_FACTOR
+from ..simulate.figure3_comparison import MATCH_FACTOR
 from ..simulate.finite_samples import FiniteSweep, Rate
 from ..theory import methods as registry
 from .tables import markdown_table
@@ -29,8 +29,9 @@ def fraction(hits: int, total: int) -> str:
 
 
 def threshold_range_table(ranges: Sequence[Mapping[str, object]], methods: registry.Methods) -> str:
-    """Chapter 7's thresholds over the seeds, per noise level (rows of ``simulate.figure3.threshold_ranges``),
-    one min and one max column per self-supervised method of ``methods``."""
+    """Chapter 7's thresholds over the seeds, per noise level (rows of
+    ``simulate.figure3_comparison.threshold_ranges``), one min and one max column per self-supervised
+    method of ``methods``."""
     columns = {"gamma_max": r"$\lambda^\Gamma_{\max}$"}
     for m in registry.encoders(methods):
         columns[f"{m.key}_min"] = rf"min $\alpha_{{\rm {m.short}}}$"
@@ -40,7 +41,7 @@ def threshold_range_table(ranges: Sequence[Mapping[str, object]], methods: regis
 
 
 def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
-    """Chapter 7's line-by-line comparison (rows of ``simulate.figure3.comparison_rows``): endpoints, the
+    """Chapter 7's line-by-line comparison (rows of ``simulate.figure3_comparison.comparison_rows``): endpoints, the
     markers within ``MATCH_FACTOR`` of the paper's, the median factor and the verdict."""
     table = [{**r, "markers_within": fraction(r["markers_within"], r["markers"])} for r in rows]
     columns = {
