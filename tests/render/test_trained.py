@@ -178,7 +178,7 @@ def test_the_objective_sentence_says_when_the_answer_does_not_depend_on_the_obje
     text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
     assert text.startswith("Does the answer depend on the objective? Not where the answer can be told: Γ max")
     assert "MLP 8: every objective gives the same resolved order (joint embedding needs less alignment)" in text
-    assert "VICReg: orders the methods as the closed forms do, resolved;" in text and "BYOL: orders" in text
+    assert "(whitening: agrees, resolved; VICReg: agrees, resolved; BYOL: agrees, resolved)" in text
 
 
 def test_the_objective_sentence_names_a_planted_objective_that_reverses(tmp_path):
@@ -186,7 +186,7 @@ def test_the_objective_sentence_names_a_planted_objective_that_reverses(tmp_path
     text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
     assert text.startswith("Does the answer depend on the objective? Yes, somewhere:")
     assert "the objectives give resolved orders that disagree" in text
-    assert "BYOL: reverses the closed forms' order, resolved beyond the floor and the intervals" in text
+    assert "VICReg: agrees, resolved; BYOL: reverses, resolved)" in text
 
 
 def test_the_objective_sentence_names_objectives_missing_from_the_run(tmp_path):
@@ -207,7 +207,9 @@ def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
     assert same.startswith(
         "Yes. Under Γ max 1,000,000 every one of the 3 trained MLP cases agrees with the closed forms"
     )
-    assert same.endswith("where it can be told it is the same with the paper's constraint (whiten), VICReg and BYOL")
+    assert same.endswith(
+        "where it can be told it is the same with the paper's constraint by whitening, VICReg and BYOL"
+    )
     differs = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
     assert differs.startswith("Partly. Under Γ max 1,000,000, of 3 trained MLP cases, 2 agree, 1 reverse, resolved")
     assert differs.endswith("and the answer changes with the joint-embedding objective")

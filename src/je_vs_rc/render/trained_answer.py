@@ -178,9 +178,22 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
     return "\n".join([head, "", *lines, *control_block]), counts
 
 
-def _objective_name(result: GridResult, variant: str) -> str:
+CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "a covariance penalty"}  # the paper's JE constraint on the grid
+OUTCOME_WORDS = {
+    stats.AGREE: "agrees, resolved",
+    stats.REVERSE: "reverses, resolved",
+    stats.WITHIN_ERROR: "only within optimisation error",
+    stats.CANNOT_TELL: "cannot tell",
+}
+
+
+def _objective_name(result: GridResult, variant: str, long: bool = False) -> str:
+    """A joint-embedding variant's objective: "whitening" (the paper's constraint; ``long``: saying so), "VICReg"."""
     objective = split_variant(variant)[1]
-    return OBJECTIVE_NAMES[objective] if objective else f"the paper's constraint ({result.config.constraint})"
+    if objective:
+        return OBJECTIVE_NAMES[objective]
+    name = CONSTRAINT_NAMES[result.config.constraint]
+    return f"the paper's constraint by {name}" if long else name
 
 
 def objective_sentence(result: GridResult) -> str:
@@ -198,7 +211,7 @@ def objective_sentence(result: GridResult) -> str:
         )
     parts = []
     for (g, arch), (state, per) in found.items():
-        each = "; ".join(f"{_objective_name(result, v)}: {_how(x).split(' (')[0]}" for v, x in per.items())
+        each = "; ".join(f"{_objective_name(result, v)}: {OUTCOME_WORDS[x.outcome]}" for v, x in per.items())
         head = {
             stats.SAME: f"every objective gives the same resolved order ({_cor45(next(iter(per.values())).trained)})",
             stats.DEPENDS: "the objectives give resolved orders that disagree, so the answer depends on the objective",
@@ -279,7 +292,8 @@ def _noise_answer(result: GridResult, g: int, found: list[stats.Verdict]) -> str
     if count[stats.CANNOT_TELL] == n:
         reasons = {v.reason for v in found}
         why = f" ({reasons.pop()})" if len(reasons) == 1 else ""
-        return f"under {noise} {'no trained MLP case' if n > 1 else 'the trained MLP'}'s order cannot be told{why}"
+        who = "no trained MLP case's order can" if n > 1 else "the trained MLP's order cannot"
+        return f"under {noise} {who} be told{why}"
     words = {
         stats.AGREE: "agree",
         stats.REVERSE: "reverse, resolved",
@@ -302,7 +316,7 @@ def frame_verdict(result: GridResult) -> str:
     levels = sorted({g for g, _, _ in found})
     parts = [_noise_answer(result, g, [v for k, v in found.items() if k[0] == g]) for g in levels]
     states = {state for state, _ in stats.objective_dependence(result).values()}
-    names = [_objective_name(result, v) for v in dict.fromkeys(v for _, _, v in found)]
+    names = [_objective_name(result, v, long=True) for v in dict.fromkeys(v for _, _, v in found)]
     if stats.DEPENDS in states:
         objective = "and the answer changes with the joint-embedding objective"
     elif states & {stats.SAME, stats.PARTLY_TOLD}:
