@@ -10,6 +10,7 @@ from pathlib import Path
 import jupytext
 import numpy as np
 import pytest
+import yaml
 from helpers import synthetic_digits
 
 import je_vs_rc.trained.grid as grid
@@ -183,3 +184,14 @@ def test_the_checkpoint_key_is_stable_across_number_types_and_matches_the_commit
     # The key of the checkpoints the committed run was trained into (its folder's config.json), so a rerun
     # of params/trained_networks_large.yml resumes from them.
     assert GridConfig(**committed).key() == "fe88f1df1f290496"
+
+
+def test_the_committed_run_is_complete_and_is_what_its_parameters_file_trains():
+    # One command reproduces it: the parameters file, through the chapter's config, gives the run's configuration,
+    # and the committed grid holds every unit of it.
+    params = yaml.safe_load((Path(run.REPO) / "params" / "trained_networks_large.yml").read_text())
+    chapter = TrainedNetworks.from_values(params)
+    committed = grid.read(Path(run.REPO) / "params" / "trained_networks_large.json")
+    assert build(GridConfig, chapter) == committed.config and committed.missing == []
+    for arch in committed.config.archs:
+        assert list(committed.mse[arch]) == list(committed.config.variants(arch))

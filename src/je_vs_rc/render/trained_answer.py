@@ -179,12 +179,35 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
 
 
 CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "a covariance penalty"}  # the paper's JE constraint on the grid
-OUTCOME_WORDS = {
-    stats.AGREE: "agrees, resolved",
-    stats.REVERSE: "reverses, resolved",
-    stats.WITHIN_ERROR: "only within optimisation error",
-    stats.CANNOT_TELL: "cannot tell",
+VERBS = {
+    stats.AGREE: "agrees with the closed forms, resolved",
+    stats.REVERSE: "reverses their order, resolved",
+    stats.WITHIN_ERROR: "orders the methods only within optimisation error",
 }
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _why(v: stats.Verdict) -> str:
+    """Why a verdict cannot tell and, where training had not converged, what the last budget showed."""
+    last = f"; at the last budget {_cor45(v.trained)}{', resolved' if v.resolved else ''}" if v.trained else ""
+    return v.reason + ("" if v.converged else last)
+
+
+def _by_objective(result: GridResult, found: dict[tuple[str, str], stats.Verdict], subject: str) -> str:
+    """Verdicts of (architecture, joint-embedding variant) pairs grouped by outcome, in words: "with whitening and
+    VICReg the MLP agrees with the closed forms, resolved, and with BYOL it cannot tell (...)"."""
+    many = len({arch for arch, _ in found}) > 1
+    names = {k: f"{k[0] + ' ' if many else ''}{_objective_name(result, k[1])}" for k in found}
+    pieces = [
+        (_and([names[k] for k, v in found.items() if v.outcome == o]), VERBS[o])
+        for o in VERBS
+        if any(v.outcome == o for v in found.values())
+    ]
+    pieces += [(names[k], f"cannot tell ({_why(v)})") for k, v in found.items() if v.outcome == stats.CANNOT_TELL]
+    return "; ".join(f"with {who} {subject if i == 0 else 'it'} {verb}" for i, (who, verb) in enumerate(pieces))
 
 
 def _objective_name(result: GridResult, variant: str, long: bool = False) -> str:
@@ -211,21 +234,20 @@ def objective_sentence(result: GridResult) -> str:
         )
     parts = []
     for (g, arch), (state, per) in found.items():
-        each = "; ".join(f"{_objective_name(result, v)}: {OUTCOME_WORDS[x.outcome]}" for v, x in per.items())
-        head = {
-            stats.SAME: f"every objective gives the same resolved order ({_cor45(next(iter(per.values())).trained)})",
-            stats.DEPENDS: "the objectives give resolved orders that disagree, so the answer depends on the objective",
-            stats.PARTLY_TOLD: "the objectives whose order is resolved agree, the others cannot say",
-            stats.UNTOLD: "no objective gives a resolved order, so the objectives cannot be compared",
-        }[state]
-        parts.append(f"{_capital(noise_name(result, g))}, {arch}: {head} ({each}).")
+        reasons = {v.reason for v in per.values()}
+        text = (
+            f"no objective gives {arch} a resolved order ({reasons.pop()})"
+            if state == stats.UNTOLD and len(reasons) == 1
+            else _by_objective(result, {(arch, v): x for v, x in per.items()}, arch)
+        )
+        parts.append(f"{_capital(noise_name(result, g))}: {text}.")
     states = {state for state, _ in found.values()}
     lead = (
-        "Does the answer depend on the objective? Yes, somewhere: "
+        "Does the answer depend on the objective? Yes: two objectives give resolved orders that disagree. "
         if stats.DEPENDS in states
-        else "Does the answer depend on the objective? Not where the answer can be told: "
+        else "Does the answer depend on the objective? Not where the answer can be told. "
         if states & {stats.SAME, stats.PARTLY_TOLD}
-        else "Does the answer depend on the objective? This run cannot tell: "
+        else "Does the answer depend on the objective? This run cannot tell. "
     )
     gap = f" Not in this run: {not_run} (training did not finish)." if missing else ""
     return (lead + " ".join(parts) + gap).replace("e-0", "e−0")
@@ -281,28 +303,20 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
     )
 
 
-def _noise_answer(result: GridResult, g: int, found: list[stats.Verdict]) -> str:
-    """What the MLPs' verdicts at one noise level say, in words."""
-    n, count = len(found), {o: sum(v.outcome == o for v in found) for o in stats.OUTCOMES}
+def _noise_answer(result: GridResult, g: int, found: dict[tuple[str, str], stats.Verdict]) -> str:
+    """What the MLPs' verdicts at one noise level say, in words (``found``: (MLP, variant) -> verdict)."""
+    verdicts = list(found.values())
+    n, count = len(verdicts), {o: sum(v.outcome == o for v in verdicts) for o in stats.OUTCOMES}
     noise = noise_name(result, g, short=True)
     if count[stats.AGREE] == n:
-        order = _cor45(found[0].trained) if len({v.trained for v in found}) == 1 else "the closed forms' order"
+        order = _cor45(verdicts[0].trained) if len({v.trained for v in verdicts}) == 1 else "the closed forms' order"
         who = f"every one of the {n} trained MLP cases agrees" if n > 1 else "the trained MLP agrees"
         return f"under {noise} {who} with the closed forms, resolved ({order})"
-    if count[stats.CANNOT_TELL] == n:
-        reasons = {v.reason for v in found}
-        why = f" ({reasons.pop()})" if len(reasons) == 1 else ""
+    if count[stats.CANNOT_TELL] == n and len({v.reason for v in verdicts}) == 1:
         who = "no trained MLP case's order can" if n > 1 else "the trained MLP's order cannot"
-        return f"under {noise} {who} be told{why}"
-    words = {
-        stats.AGREE: "agree",
-        stats.REVERSE: "reverse, resolved",
-        stats.WITHIN_ERROR: "differ or match only within optimisation error",
-        stats.CANNOT_TELL: "cannot be told",
-    }
-    return f"under {noise}, of {n} trained MLP cases, " + ", ".join(
-        f"{count[o]} {words[o]}" for o in stats.OUTCOMES if count[o]
-    )
+        return f"under {noise} {who} be told ({verdicts[0].reason})"
+    subject = "the trained MLP" if len({arch for arch, _ in found}) == 1 else "each MLP"
+    return f"under {noise}, " + _by_objective(result, found, subject)
 
 
 def frame_verdict(result: GridResult) -> str:
@@ -314,19 +328,20 @@ def frame_verdict(result: GridResult) -> str:
         return "Cannot tell. No MLP's joint embedding and reconstruction both finished training in this run"
     counts = {o: sum(v.outcome == o for v in found.values()) for o in stats.OUTCOMES}
     levels = sorted({g for g, _, _ in found})
-    parts = [_noise_answer(result, g, [v for k, v in found.items() if k[0] == g]) for g in levels]
+    parts = [_noise_answer(result, g, {k[1:]: v for k, v in found.items() if k[0] == g}) for g in levels]
     states = {state for state, _ in stats.objective_dependence(result).values()}
-    names = [_objective_name(result, v, long=True) for v in dict.fromkeys(v for _, _, v in found)]
+    names = [_objective_name(result, v, long=i == 0) for i, v in enumerate(dict.fromkeys(v for _, _, v in found))]
     if stats.DEPENDS in states:
-        objective = "and the answer changes with the joint-embedding objective"
+        objective = "; the answer changes with the joint-embedding objective"
+    elif stats.SAME in states and stats.PARTLY_TOLD not in states:
+        objective = f"; where it can be told, the answer is the same for every objective ({_and(names)})"
     elif states & {stats.SAME, stats.PARTLY_TOLD}:
-        objective = f"and where it can be told it is the same with {' , '.join(names[:-1])} and {names[-1]}"
+        objective = "; where it can be told, the objectives whose order is resolved agree"
     elif states:
-        objective = "and no objective gives a resolved order to compare"
+        objective = "; no objective gives a resolved order to compare"
     else:
         objective = "; whether it depends on the objective, this run cannot say"
-    text = f"{overall(counts)}. {_capital('; '.join(parts))}, {objective}"
-    return text.replace(" , ", ", ").replace(", ;", ";")
+    return f"{overall(counts)}. {_capital('; '.join(parts))}{objective}"
 
 
 def convergence_sentence(result: GridResult) -> str:
