@@ -116,7 +116,10 @@ def test_the_run_and_source_sentences_follow_the_configuration_and_the_provenanc
     assert what.startswith("The grid shown is a saved run (large.json), not recomputed on this page: 4 seeds")
     assert what.endswith("ladder of 100 and 400 Adam steps of 64 samples.")
     saved = ta.source_sentence(result, "../params/large.json")
-    assert "saved run (large.json)" in saved and "its training taking 25 minutes of wall time on CPU (2 cores)" in saved
+    assert (
+        "saved run (large.json)" in saved
+        and "took 25 minutes of training wall time, summed over its checkpointed units, on CPU (2 cores)" in saved
+    )
     assert "load average 9.5" in saved and ta.source_sentence(result, None).startswith("The closed forms and")
     result.missing = ["MLP 8__je byol__400"]
     assert "1 trained unit is missing (MLP 8 je byol 400)" in ta.run_sentence(result, "x.json")

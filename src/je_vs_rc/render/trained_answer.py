@@ -297,8 +297,8 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
     # Training time summed over the checkpointed units (a resumed run's wall time would leave them out).
     seconds = float(meta.get("trained_seconds", meta["wall_seconds"]))
     return (
-        f"The grid's saved run ({Path(results_path).name}) was computed once, its training taking "
-        f"{seconds / 60:.0f} minutes of wall time on {meta['device']} (torch {meta['torch']}, numpy "
+        f"The grid's saved run ({Path(results_path).name}) took {seconds / 60:.0f} minutes of training wall time, "
+        f"summed over its checkpointed units, on {meta['device']} (torch {meta['torch']}, numpy "
         f"{meta['numpy']}, Python {meta['python']}{when}{load}); its parameters and seeds are stored with it."
     )
 
