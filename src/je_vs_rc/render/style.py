@@ -266,12 +266,17 @@ def figure_png(fig: Figure) -> bytes:
     from PIL import Image  # matplotlib's own dependency
 
     image = Image.open(io.BytesIO(raw.getvalue())).convert("RGB")
-    palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    error = np.abs(np.asarray(palette.convert("RGB"), dtype=np.int16) - np.asarray(image, dtype=np.int16))
-    if (error.max(axis=-1) > PALETTE_MAX_ERROR).mean() > PALETTE_MOVED:
-        palette = image
+    pixels = np.asarray(image, dtype=np.int16)
+    best = image
+    # Median cut keeps lines and text best; maximum coverage keeps the shades of overlapping bands.
+    for method in (Image.Quantize.MEDIANCUT, Image.Quantize.MAXCOVERAGE):
+        palette = image.quantize(256, method=method, dither=Image.Dither.NONE)
+        error = np.abs(np.asarray(palette.convert("RGB"), dtype=np.int16) - pixels).max(axis=-1)
+        if (error > PALETTE_MAX_ERROR).mean() <= PALETTE_MOVED:
+            best = palette
+            break
     out = io.BytesIO()
-    palette.save(out, format="png", optimize=True, dpi=(FIGURE_DPI, FIGURE_DPI))
+    best.save(out, format="png", optimize=True, dpi=(FIGURE_DPI, FIGURE_DPI))
     return out.getvalue()
 
 

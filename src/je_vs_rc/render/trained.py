@@ -94,7 +94,8 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
         mean = np.where(
             finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan
         )
-        ax.plot(lams, mean, "o", color=palette[i], ms=5, label=f"feature {i + 1}, trained" if i == k - 1 else None)
+        ax.plot(lams, mean, "o", color=palette[i], ms=5)
+    ax.plot([], [], "o", color=NEUTRAL, ms=5, label="trained (seed mean; colour: feature)")
     diverged = (~np.isfinite(study.scales)).any(axis=2).sum(axis=1)  # seeds per weight
     seeds = study.scales.shape[1]
     for lam, count in zip(lams, diverged):
@@ -136,7 +137,15 @@ def plot_grid(result: GridResult) -> Figure:
         for col, m in enumerate(result.methods):
             ax = axes[g, col]
             i = 0
-            mlps = [(a, v) for a, inner in result.mse.items() for v in inner if a not in (CLOSED_FORM, LINEAR)]
+            # One shade per trained MLP and objective, the same in every panel.
+            mlps = list(
+                dict.fromkeys(
+                    (a, split_variant(v)[1])
+                    for a, inner in result.mse.items()
+                    for v in inner
+                    if a not in (CLOSED_FORM, LINEAR)
+                )
+            )
             palette = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else [LEVEL_RAMP[1]]))
             for arch, inner in result.mse.items():
                 for variant in inner:
@@ -144,7 +153,9 @@ def plot_grid(result: GridResult) -> Figure:
                         continue
                     # The closed form and the linear model in near-black and grey (references, not
                     # methods: the panel's method is in its title), the trained MLPs in plum shades.
-                    color = {CLOSED_FORM: NEUTRAL, LINEAR: NEUTRAL_LIGHT}.get(arch) or palette[(arch, variant)]
+                    color = {CLOSED_FORM: NEUTRAL, LINEAR: NEUTRAL_LIGHT}.get(arch) or palette[
+                        (arch, split_variant(variant)[1])
+                    ]
                     style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
                     marker = "os^Dv"[i % 5]
                     band(
