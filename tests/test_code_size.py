@@ -19,8 +19,6 @@ DATA_TABLES = {
 }
 # Over the limits and still to be split by the work that owns them ("module.py" or "module.py:function").
 NOT_YET = {
-    "render/figures.py": "the figure functions (#24's figure system)",
-    "render/figures.py:_figure3_grid": "Figure 3's grid of panels (#24's figure system)",
     "simulate/figure3.py:figure3_sweep": "the Figure 3 sweep (#19)",
 }
 

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from je_vs_rc import thresholds
-from je_vs_rc.render import figures, schematic
+from je_vs_rc.render import figure3, figures, schematic
 from je_vs_rc.render.style import DISPLAY_WIDTH_IN, MIN_FONT_PT
 from je_vs_rc.simulate.figure3 import Fig3Config, Fig3Result
 from je_vs_rc.simulate.finite_samples import finite_sample_sweep
@@ -42,8 +42,8 @@ def _fig3_result() -> Fig3Result:
 
 
 def every_figure(toy):
-    """Each figure function of render/figures.py and render/schematic.py on small inputs (names must cover
-    them all)."""
+    """Each figure function of render/figures.py, figure3.py and schematic.py on small inputs (names must
+    cover them all)."""
     th = thresholds(toy)
     sweep = recovery_sweep(toy, [50, 200], [0.3, 1.0, 2.0, 5.0, 20.0])
     angles, alphas = np.array([0.0, 20.0]), np.array([0.3, 1.5, 10.0])
@@ -60,9 +60,9 @@ def every_figure(toy):
             for a in (0.3, 1.0)
         ],
         "plot_schematic": [schematic.plot_schematic()],
-        "plot_figure3": [figures.plot_figure3(_fig3_result())],
+        "plot_figure3": [figure3.plot_figure3(_fig3_result())],
         "plot_figure3_readings": [
-            figures.plot_figure3_readings(
+            figure3.plot_figure3_readings(
                 {"a": _fig3_result(), "b": _fig3_result(), "c": _fig3_result()}, {"a": "A", "b": "B", "c": "C"}, "rc"
             )
         ],
@@ -97,7 +97,7 @@ def drawn():
 
 
 def test_every_figure_function_is_covered(drawn):
-    public = {name for module in (figures, schematic) for name in dir(module) if name.startswith("plot_")}
+    public = {name for module in (figure3, figures, schematic) for name in dir(module) if name.startswith("plot_")}
     assert public == set(drawn)
 
 

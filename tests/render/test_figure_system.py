@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from je_vs_rc.paper import FIG3_MARKERS, FIG3_NS
-from je_vs_rc.render import figures, style
+from je_vs_rc.render import figure3, style
 from je_vs_rc.render.style import (
     CSS_PX_PER_IN,
     FIGURE_DPI,
@@ -87,7 +87,7 @@ def test_several_panels_have_a_stacked_drawing_that_fits_a_phone(drawn):
 def test_figure_png_is_twice_its_display_size_and_says_so():
     from PIL import Image
 
-    png, meta = figure_bundle(figures.plot_figure3(_fig3_result()))
+    png, meta = figure_bundle(figure3.plot_figure3(_fig3_result()))
     image = Image.open(io.BytesIO(png))
     assert round(image.info["dpi"][0]) == FIGURE_DPI == 2 * CSS_PX_PER_IN
     assert (meta["width"], meta["height"]) == (round(image.size[0] / 2), round(image.size[1] / 2))
@@ -140,7 +140,7 @@ def _fig3_with_paper_gap() -> Fig3Result:
 
 @pytest.mark.parametrize("phone", [False, True])
 def test_figure3_overlay_shows_every_paper_marker_and_annotates_the_gap(phone):
-    fig = figures.plot_figure3(_fig3_with_paper_gap())
+    fig = figure3.plot_figure3(_fig3_with_paper_gap())
     fig = stacked_drawing(fig) if phone else fig
     annotated = []
     for ax in fig.axes:

@@ -1,17 +1,15 @@
 """One function per figure of the theory chapters. Each returns a matplotlib ``Figure``, drawn in the
-book's one style (``render.style``); the deep chapters' figures are in ``render.imagenet_c`` and
-``render.trained``."""
+book's one style (``render.style``); Figure 3 and its readings are in ``render.figure3``, the deep
+chapters' figures in ``render.imagenet_c``, ``render.trained`` and ``render.nuisance``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
-from ..paper import FIG3_MARKERS, FIG3_NOISE_LEVELS, FIG3_NS
-from ..simulate.figure3 import Fig3Result
 from ..simulate.finite_samples import FiniteSweep
 from ..simulate.sweeps import PhaseDiagram, Sweep
 from ..theory import methods
@@ -40,14 +38,6 @@ from .style import (
 def _alpha_t(method: LinearMethod) -> str:
     """The method's threshold as mathtext, e.g. ``$\\alpha_{\\rm JE}$``."""
     return rf"$\alpha_{{\rm {method.short}}}$"
-
-
-def _power10(x: float) -> str:
-    """``1e3`` as mathtext ``$10^{3}$``; other values as ``$2.5\\times10^{3}$``."""
-    exponent = int(np.floor(np.log10(x)))
-    mantissa = x / 10.0**exponent
-    head = "" if np.isclose(mantissa, 1) else f"{mantissa:.2g}\\times"
-    return f"${head}10^{{{exponent}}}$"
 
 
 @styled
@@ -229,157 +219,6 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
                 handles.append(h)
                 labels.append(lab)
     fig.legend(handles, labels, loc="outside lower center", ncols=2)
-    return fig
-
-
-# The paper's names for Figure 3's rows (noise levels) and lines (alignments).
-FIG3_ALIGNMENT_NAMES = {0.1: "Weak", 1.0: "Medium", 10.0: "Strong"}
-
-
-@styled
-def plot_figure3(result: Fig3Result, show_paper: bool = True) -> Figure:
-    """The paper's Figure 3 layout: rows = noise levels (titled on the right), columns = SL, JE, RC;
-    one line and marker per alpha, named as the paper names the alignments.
-
-    Lines: mean over seeds with a light min-max band. With ``show_paper``, hollow markers give the
-    paper's markers (``paper.FIG3_MARKERS``, digitised from its figure) at its sample sizes.
-    """
-    columns = [(methods.get(key).label, result, key) for key in result.methods]
-    return _figure3_grid(columns, show_paper)
-
-
-@styled
-def plot_figure3_readings(results: Mapping[str, Fig3Result], titles: Mapping[str, str], method: str) -> Figure:
-    """One model's column of Figure 3 under several readings of the protocol side by side (chapter 7's
-    sampled views): one column per reading, titled ``titles[key]``, with the paper's markers."""
-    return _figure3_grid([(titles[key], res, method) for key, res in results.items()], True)
-
-
-# A panel's largest gap between a paper marker and our line is annotated from this factor on.
-FIG3_ANNOTATE_FACTOR = 10.0
-
-
-def figure3_gaps(ns: np.ndarray, ours: np.ndarray, paper: Sequence[float]) -> np.ndarray:
-    """paper / ours at each of the paper's sample sizes (``FIG3_NS``) that our run covers (NaN
-    elsewhere): our seed-mean line interpolated in log-log coordinates."""
-    at = np.asarray(FIG3_NS, dtype=float)
-    inside = (at >= ns.min()) & (at <= ns.max())
-    line = np.exp(np.interp(np.log(at), np.log(ns), np.log(ours)))
-    return np.where(inside, np.asarray(paper) / line, np.nan)
-
-
-def _times(factor: float) -> str:
-    """A factor in two significant figures, thousands separated: "×4,800", "×12", "÷30"."""
-    sign, value = ("×", factor) if factor >= 1 else ("÷", 1 / factor)
-    return f"{sign}{float(f'{value:.2g}'):,g}"
-
-
-def _annotate_gap(ax, n: float, ours: float, paper: float) -> None:
-    """A double arrow from our line to the paper's marker, labelled with paper / ours."""
-    ax.annotate("", xy=(n, paper), xytext=(n, ours), arrowprops={"arrowstyle": "<->", "color": NEUTRAL, "lw": 1})
-    right = n <= np.sqrt(FIG3_NS[0] * FIG3_NS[-1])
-    ax.annotate(
-        _times(paper / ours),
-        xy=(n, np.sqrt(paper * ours)),
-        xytext=(4 if right else -4, 0),
-        textcoords="offset points",
-        ha="left" if right else "right",
-        va="center",
-        fontsize=9,
-        color=NEUTRAL,
-        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-    )
-
-
-def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bool) -> Figure:
-    """Figure 3's panels for ``columns`` of (title, result, method key); rows = the noise levels.
-
-    Alignments light to dark (weak to strong), our seed means solid with their min-max band, the paper's
-    markers hollow on a dotted line in the same colour; the axes leave room around every value (no
-    marker on a spine or clipped), and each panel's largest gap to the paper, from a factor
-    FIG3_ANNOTATE_FACTOR, is drawn as an arrow with its factor."""
-    cfg = columns[0][1].config
-    fig, axes = panels(len(columns), len(cfg.gamma_max), width=2.4, height=2.3)
-    ns = np.asarray(cfg.ns, dtype=float)
-    palette = levels(len(cfg.alphas))
-    for g, g_max in enumerate(cfg.gamma_max):
-        level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
-        for c, (title, result, key) in enumerate(columns):
-            ax, m = axes[g, c], result.methods.index(key)
-            values, gaps = [result.distance[g, m].ravel()], []
-            for a, alpha in enumerate(cfg.alphas):
-                color = palette[a]
-                name = FIG3_ALIGNMENT_NAMES.get(float(alpha))
-                label = rf"{name} ($\alpha = {alpha:g}$)" if name else rf"$\alpha = {alpha:g}$"
-                ours = result.distance[g, m, a]
-                band(ax, ns, ours, color, label, marker=MARKERS[a % len(MARKERS)])
-                paper = (
-                    FIG3_MARKERS.get((FIG3_NOISE_LEVELS[g], key), {}).get(float(alpha))
-                    if g < len(FIG3_NOISE_LEVELS)
-                    else None
-                )
-                if show_paper and paper is not None:
-                    ax.plot(
-                        FIG3_NS,
-                        paper,
-                        ls=":",
-                        lw=0.9,
-                        color=color,
-                        marker=MARKERS[a % len(MARKERS)],
-                        mfc="white",
-                        mec=color,
-                        ms=5,
-                        mew=1.0,
-                        zorder=3,
-                    )
-                    values.append(np.asarray(paper))
-                    mean = ours.mean(axis=-1)
-                    for i, gap in enumerate(figure3_gaps(ns, mean, paper)):
-                        if np.isfinite(gap):
-                            gaps.append((abs(np.log10(gap)), FIG3_NS[i], paper[i] / gap, paper[i]))
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            # Room around every value: half a decade above and below, a fifth of a decade left and right.
-            low, high = np.nanmin(np.concatenate(values)), np.nanmax(np.concatenate(values))
-            ax.set_ylim(low / 10**0.5, high * 10**0.5)
-            ax.set_xlim(min(ns.min(), FIG3_NS[0] if show_paper else ns.min()) / 10**0.2, ns.max() * 10**0.2)
-            if gaps and max(gaps)[0] >= np.log10(FIG3_ANNOTATE_FACTOR):
-                _, n_at, ours_at, paper_at = max(gaps)
-                _annotate_gap(ax, n_at, ours_at, paper_at)
-            if stacked():
-                ax.set_title(f"{title}, {level.lower()}", fontweight="bold")
-                ax.set_ylabel("distance to optimality")
-                ax.set_xlabel("sample size $n$")
-                continue
-            if g == 0:
-                ax.set_title(title, fontweight="bold")
-            if c == 0:
-                ax.set_ylabel("distance to optimality")
-            if c == len(columns) - 1:
-                ax.yaxis.set_label_position("right")
-                ax.set_ylabel(
-                    f"{level}\n" + rf"($\lambda^{{\Gamma}}_{{\max}} = ${_power10(g_max)})",
-                    fontweight="bold",
-                    rotation=270,
-                    labelpad=26,
-                )
-            if g == len(cfg.gamma_max) - 1:
-                ax.set_xlabel("sample size $n$")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    if show_paper:
-        from matplotlib.lines import Line2D
-
-        handles.append(Line2D([], [], ls=":", lw=0.9, color=NEUTRAL, marker="o", mfc="white", mec=NEUTRAL, ms=5))
-        labels.append("paper (hollow, dotted: every marker of its Fig. 3)")
-        handles.append(Line2D([], [], color=NEUTRAL, lw=1, marker="$\\updownarrow$", ms=9, ls="none"))
-        labels.append(f"a panel's largest gap, paper ÷ ours (from {FIG3_ANNOTATE_FACTOR:g}×)")
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=1 if stacked() else 2,
-        title="Alignment between augmentation and noise",
-    )
     return fig
 
 

@@ -124,6 +124,16 @@ def _arch_variant_label(arch: str, variant: str) -> str:
     return arch if objective is None else f"{arch}, {OBJECTIVE_NAMES[objective]}"
 
 
+def _model_colors(result: GridResult) -> dict[tuple[str, str | None], str]:
+    """A colour per (model, objective), the same in every panel: the closed form and the linear model in
+    near-black and grey (references, not methods: a panel's method is in its title), the trained MLPs
+    in plum shades."""
+    models = list(dict.fromkeys((a, split_variant(v)[1]) for a, inner in result.mse.items() for v in inner))
+    mlps = [m for m in models if m[0] not in (CLOSED_FORM, LINEAR)]
+    shades = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else [LEVEL_RAMP[1]]))
+    return {m: {CLOSED_FORM: NEUTRAL, LINEAR: NEUTRAL_LIGHT}.get(m[0]) or shades[m] for m in models}
+
+
 @styled
 def plot_grid(result: GridResult) -> Figure:
     """Figure 3's distance against the alignment, per noise level (rows) and method (columns): the closed form,
@@ -132,30 +142,17 @@ def plot_grid(result: GridResult) -> Figure:
     seeds' alpha_JE and alpha_RC ranges."""
     L = len(result.config.gamma_max)
     fig, axes = panels(len(result.methods), nrows=L, width=4.4, height=3.2)
+    palette = _model_colors(result)
     alphas = np.asarray(result.config.alphas)
     for g in range(L):
         for col, m in enumerate(result.methods):
             ax = axes[g, col]
             i = 0
-            # One shade per trained MLP and objective, the same in every panel.
-            mlps = list(
-                dict.fromkeys(
-                    (a, split_variant(v)[1])
-                    for a, inner in result.mse.items()
-                    for v in inner
-                    if a not in (CLOSED_FORM, LINEAR)
-                )
-            )
-            palette = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else [LEVEL_RAMP[1]]))
             for arch, inner in result.mse.items():
                 for variant in inner:
                     if split_variant(variant)[0] != m:
                         continue
-                    # The closed form and the linear model in near-black and grey (references, not
-                    # methods: the panel's method is in its title), the trained MLPs in plum shades.
-                    color = {CLOSED_FORM: NEUTRAL, LINEAR: NEUTRAL_LIGHT}.get(arch) or palette[
-                        (arch, split_variant(variant)[1])
-                    ]
+                    color = palette[(arch, split_variant(variant)[1])]
                     style = ":" if arch == CLOSED_FORM else ("--" if arch == LINEAR else "-")
                     marker = "os^Dv"[i % 5]
                     band(
