@@ -235,8 +235,8 @@ def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
 def test_the_convergence_sentence_names_what_moved(tmp_path):
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.1)})
     assert ta.convergence_sentence(result) == (
-        "At the ladder's last step 23 of 24 trained cells stayed within the floor; cells that moved by more: "
-        "MLP 8 RC (Γ max 1,000,000: α = 30)."
+        "At the ladder's last step 23 of 24 trained cells stayed within the floor; the table names the 1 that moved "
+        "by more (MLP 8 RC 1)."
     )
     assert ta.convergence_sentence(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path)).endswith(
         "24 of 24 trained cells stayed within the floor, every one."

@@ -12,23 +12,24 @@ from ..trained import stats
 from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, variant_label
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
+from ..words import number
 from .trained import noise_name
 
 
 def _range(c: stats.Curve) -> str:
     lo, hi = c.alpha_range
-    low = "below the grid" if lo == 0 else f"{lo:.2g}"
-    high = "beyond the grid" if np.isinf(hi) else f"{hi:.2g}"
+    low = "below the grid" if lo == 0 else number(lo, 2)
+    high = "beyond the grid" if np.isinf(hi) else number(hi, 2)
     return f"{low}–{high}"
 
 
 def _where(c: stats.Curve) -> str:
     if c.state == "drop":
-        return f"falls below the level at α ≈ {c.alpha_level:.2g} ({_range(c)})"
+        return f"falls below the level at α ≈ {number(c.alpha_level, 2)} ({_range(c)})"
     if c.state == "no drop":
         return "does not fall below the level inside the grid"
     if c.state == "below level":
-        return f"stays below the level ({c.level:.2g})"
+        return f"stays below the level ({number(c.level, 2)})"
     return "shows no damage above its floor"
 
 
@@ -60,16 +61,16 @@ def answer_rows(result: GridResult) -> list[dict[str, object]]:
                             "method": variant_label(variant),
                             "arch": arch,
                             "state": c.state,
-                            "alpha_level": f"{c.alpha_level:.2g}" if drops else "–",
+                            "alpha_level": number(c.alpha_level, 2) if drops else "–",
                             "interval": _range(c) if drops else "–",
                             "vs_closed": f"{c.alpha_level / cf.alpha_level:.2f}"
                             if drops and cf.state == "drop" and arch != CLOSED_FORM
                             else "–",
-                            "step": f"{stats.grid_step(alphas, c.alpha_level):.2g}" if drops else "–",
+                            "step": number(stats.grid_step(alphas, c.alpha_level), 2) if drops else "–",
                             "plateau": c.plateau,
                             "level": c.level,
                             "floor": float(c.floor.mean()),
-                            "threshold": f"{th.min():.2g}–{th.max():.2g}",
+                            "threshold": f"{number(th.min(), 2)}–{number(th.max(), 2)}",
                         }
                     )
     return rows
@@ -135,10 +136,10 @@ def _verdict_line(result: GridResult, key: tuple[int, str, str], v: stats.Verdic
     line = (
         f"- {_capital(noise_name(result, g))}, {arch}, {name} against RC: {_how(v)}. Floor-corrected damage: "
         f"{name} {_where(je)}, RC {_where(rc)}; the closed forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. "
-        f"Largest excess {name} {je.plateau:.2g}, RC {rc.plateau:.2g} (closed forms {cf_je.plateau:.2g}, "
-        f"{cf_rc.plateau:.2g})."
+        f"Largest excess {name} {number(je.plateau, 2)}, RC {number(rc.plateau, 2)} (closed forms "
+        f"{number(cf_je.plateau, 2)}, {number(cf_rc.plateau, 2)})."
     )
-    return line.replace("e-0", "e−0")  # a true minus: the exponent does not break across lines
+    return line
 
 
 def overall(counts: dict[str, int]) -> str:
@@ -250,7 +251,7 @@ def objective_sentence(result: GridResult) -> str:
         else "Does the answer depend on the objective? This run cannot tell. "
     )
     gap = f" Not in this run: {not_run} (training did not finish)." if missing else ""
-    return (lead + " ".join(parts) + gap).replace("e-0", "e−0")
+    return lead + " ".join(parts) + gap
 
 
 def run_sentence(result: GridResult, results_path: str | None) -> str:
@@ -345,11 +346,13 @@ def frame_verdict(result: GridResult) -> str:
 
 
 def convergence_sentence(result: GridResult) -> str:
-    """How many trained cells (noise level x alignment) the ladder's last step left within the floor, and which
-    models moved; generated from :func:`convergence_rows`."""
+    """How many trained cells (noise level x alignment) the ladder's last step left within the floor, and how many
+    of each model moved by more (the table names them); generated from :func:`convergence_rows`."""
     rows = convergence_rows(result)
-    got = [tuple(map(int, r["converged"].split(" of "))) for r in rows]
-    moved = [f"{r['arch']} {r['variant']} ({r['moved']})" for r in rows if r["moved"] != "none"]
-    within, total = sum(a for a, _ in got), sum(b for _, b in got)
+    got = {(r["arch"], r["variant"]): tuple(map(int, r["converged"].split(" of "))) for r in rows}
+    within, total = sum(a for a, _ in got.values()), sum(b for _, b in got.values())
     head = f"At the ladder's last step {within} of {total} trained cells stayed within the floor"
-    return head + (f"; cells that moved by more: {'; '.join(moved)}." if moved else ", every one.")
+    if within == total:
+        return head + ", every one."
+    moved = [f"{arch} {variant} {b - a}" for (arch, variant), (a, b) in got.items() if a < b]
+    return head + f"; the table names the {total - within} that moved by more ({', '.join(moved)})."
