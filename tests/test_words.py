@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from je_vs_rc.words import count, number, percent, series
+from je_vs_rc.words import count, fixed, number, percent, series
 
 
 def test_count_agrees_with_its_number():
@@ -35,3 +35,8 @@ def test_percent_is_a_rounded_fraction():
 def test_series_lists_as_a_sentence():
     assert series(["a"]) == "a" and series(["a", "b"]) == "a and b" and series(("a", "b", "c")) == "a, b and c"
     assert series([]) == ""
+
+
+def test_fixed_decimals_with_a_true_minus_and_an_optional_sign():
+    assert fixed(-1.25) == "\u22121.2" and fixed(0.5, sign=True) == "+0.5"
+    assert fixed(-0.04, 2, sign=True) == "\u22120.04"

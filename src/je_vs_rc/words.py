@@ -40,6 +40,12 @@ def number(x: float, digits: int | None = None) -> str:
     return text.replace("-", MINUS)
 
 
+def fixed(x: float, decimals: int = 1, sign: bool = False) -> str:
+    """A number to a fixed number of decimals, for quantities read at a fixed precision (top-1 points,
+    a table's printed decimals): ``fixed(-1.25) == "−1.2"``; with ``sign``, ``"+0.5"`` for a margin."""
+    return format(float(x), f"{'+' if sign else ''}.{decimals}f").replace("-", MINUS)
+
+
 def percent(fraction: float, digits: int = 2) -> str:
     """A fraction as a percentage (``0.407`` -> ``"41%"``), to ``digits`` significant figures."""
     return f"{number(100 * fraction, digits)}%"

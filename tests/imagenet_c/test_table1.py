@@ -215,7 +215,7 @@ def test_one_seed_resolves_nothing():
     rows = [r for r in _paradigm_gap(random_top1=30.0) if r["seed"] == 0]
     out = compare(rows)
     assert out.comparisons[0].status == "inconclusive"  # no error bar on the baseline margin
-    assert "(one seed: no error bar)" in prose.verdict_text(out) and "nan" not in prose.verdict_text(out)
+    assert "(one seed, so no error bar)" in prose.verdict_text(out) and "nan" not in prose.verdict_text(out)
 
 
 def test_injection_effects_and_help_rate():
@@ -288,9 +288,9 @@ def test_injection_text_counts_only_resolved_changes_as_evidence():
         for r in rows
     ]
     text = prose.injection_text(statistics.injection_effects(rows))
-    assert "strength 1, at severity 5 (2 configurations" in text
-    assert "on the corrupted test set in 100% of them; 1 gain and 0 losses are resolved (95% t interval" in text
-    assert "on clean data in 0% of them; 0 gains and 0 losses" in text  # mean -0.025, unresolved
+    assert "strength 1, at severity 5: 2 configurations" in text
+    assert "on the corrupted test set in 2 of the 2; 1 gain and 0 losses are resolved by a 95% t interval" in text
+    assert "on clean data in 0 of the 2; 0 gains and 0 losses" in text  # mean -0.025, unresolved
     assert prose.injection_text([]).startswith("This run holds no injected configurations")
 
 

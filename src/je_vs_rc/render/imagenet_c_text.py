@@ -14,25 +14,32 @@ from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, injection_he
 from ..imagenet_c.verdict import Comparison, Group, Verdict
 from ..stats import LEVEL, Spread
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
-from ..words import count
+from ..words import count, fixed, number, series
 
 
 def _margins_said(group: Group) -> str:
     """Each method that did not learn, with its smallest margin over the random-init baseline."""
-    return "; ".join(
-        f"{method_label(b['method'], paradigm=False)} {b['margin']:+.1f}"
-        + (
-            f" ± {b['margin_halfwidth']:.1f} points"
-            if math.isfinite(b["margin_halfwidth"])
-            else " points (one seed: no error bar)"
-        )
-        + f" at severity {b['severity']}"
-        for b in group.worst_margins
+    return series(
+        [
+            f"{method_label(b['method'], paradigm=False)} {fixed(b['margin'], sign=True)}"
+            + (
+                f" ± {fixed(b['margin_halfwidth'])} points"
+                if math.isfinite(b["margin_halfwidth"])
+                else " points (one seed, so no error bar)"
+            )
+            + f" at severity {b['severity']}"
+            for b in group.worst_margins
+        ]
     )
 
 
 def _level(level: float) -> str:
-    return f"{100 * level:g}% t interval over seeds"
+    return f"{number(100 * level)}% t interval over seeds"
+
+
+def _where_run(group: Group) -> str:
+    """``"on gaussian noise with the vit_tiny backbone"``: the corruption and backbone of a group."""
+    return f"on {group.corruption.replace('_', ' ')} with the {group.backbone} backbone"
 
 
 def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
@@ -40,31 +47,38 @@ def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
     h = d.halfwidth(level)
     if d.resolved(level):
         return (
-            f"{rc} drops {abs(d.mean):.1f} ± {h:.1f} points {'more' if d.mean > 0 else 'less'} than {je} "
-            f"({_level(level)}, which excludes 0)"
-            + (" (the paper's direction)" if d.mean > 0 else " (against the paper's direction)")
+            f"{rc} drops {fixed(abs(d.mean))} ± {fixed(h)} points {'more' if d.mean > 0 else 'less'} than {je}, "
+            + ("the paper's direction" if d.mean > 0 else "against the paper's direction")
+            + f" (the {_level(level)} excludes 0)"
         )
-    spread = f"± {h:.1f} points ({_level(level)})" if math.isfinite(h) else "points (one seed: no interval)"
+    if not math.isfinite(h):
+        return (
+            f"the drops of {rc} and {je} differ by {fixed(d.mean, sign=True)} points on one seed, which gives no "
+            "interval: we cannot tell at this scale"
+        )
     return (
-        f"the drops of {rc} and {je} differ by {d.mean:+.1f} {spread}, an interval that holds 0: "
-        "we cannot tell at this scale"
+        f"the drops of {rc} and {je} differ by {fixed(d.mean, sign=True)} ± {fixed(h)} points, a {_level(level)} "
+        "that holds 0: we cannot tell at this scale"
     )
 
 
 def _group_said(group: Group, level: float) -> list[str]:
-    where = f"{group.corruption.replace('_', ' ')} on {group.backbone}"
-    failed = ", ".join(method_label(m, paradigm=False) for m in group.not_learned)
-    beat = f"did not beat the random-init baseline at every severity ({_level(level)})"
+    where = _where_run(group)
+    where = where[:1].upper() + where[1:]  # it opens each sentence
+    failed = series([method_label(m, paradigm=False) for m in group.not_learned])
+    beat = f"did not beat the random-init baseline at every severity, by a {_level(level)}"
+    smallest = "smallest margin" if len(group.not_learned) == 1 else "smallest margins"
     if group.inconclusive:
-        reason = (
-            f"{failed} {beat}; smallest margins {_margins_said(group)}"
-            if failed
-            else "one paradigm is missing from this backbone"
-        )
-        return [f"{where}: we cannot tell at this scale ({reason})."]
-    said = [f"{where}: {failed} {beat} ({_margins_said(group)}) and is left out of the comparison."] if failed else []
+        if not failed:
+            return [f"{where} we cannot tell at this scale: one paradigm is missing from this backbone."]
+        return [f"{where} we cannot tell at this scale: {failed} {beat} ({smallest} {_margins_said(group)})."]
+    said = (
+        [f"{where}, {failed} {beat} ({smallest} {_margins_said(group)}), so it is left out of the comparison."]
+        if failed
+        else []
+    )
     return said + [
-        f"{where}: {_comparison_said(c, c.difference, level)}." for c in group.comparisons if c.difference is not None
+        f"{where}, {_comparison_said(c, c.difference, level)}." for c in group.comparisons if c.difference is not None
     ]
 
 
@@ -82,17 +96,18 @@ def injection_text(effects: Sequence[dict[str, Any]], level: float = LEVEL) -> s
     strengths = sorted({e["augment_strength"] for e in effects})
     severities = sorted({e["severity"] for e in effects})
     said = [
-        f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {', '.join(map(str, strengths))}, "
-        f"at severit{'ies' if len(severities) > 1 else 'y'} {', '.join(map(str, severities))} "
-        f"({len(effects)} configurations of method, severity and strength)."
+        f"Our run injects at strength{'s' if len(strengths) > 1 else ''} {series([str(s) for s in strengths])}, "
+        f"at severit{'ies' if len(severities) > 1 else 'y'} {series([str(s) for s in severities])}: "
+        f"{len(effects)} configurations of method, severity and strength."
     ]
     for on, where in (("corrupted", "on the corrupted test set"), ("clean", "on clean data")):
         gains = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] > 0 for e in effects)
         losses = sum(e[f"resolved_{on}"] and e[f"gain_{on}"] < 0 for e in effects)
+        raised = round(injection_help_rate(effects, on) * len(effects))  # a count: a share of a few says little
         said.append(
-            f"Injection raised the mean top-1 {where} in {100 * injection_help_rate(effects, on):.0f}% of "
-            f"them; {count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} are resolved "
-            f"({_level(level)} excluding 0)."
+            f"Injection raised the mean top-1 {where} in {raised} of the {len(effects)}; "
+            f"{count(gains, 'gain', 'gains')} and {count(losses, 'loss', 'losses')} are resolved "
+            f"by a {_level(level)} that excludes 0."
         )
     said.append(
         "A share of means that rose counts noise as help about half the time when nothing changes, so only "
@@ -114,7 +129,7 @@ def drop_span_text(comparison: Sequence[dict[str, Any]]) -> str:
 
 
 def _percents(values: Any) -> str:
-    return " and ".join(f"{v:.1f}%" for v in values)
+    return " and ".join(f"{fixed(v)}%" for v in values)
 
 
 def _where(value: float, others: list[float]) -> str:
@@ -143,20 +158,27 @@ def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
             names = " and ".join(method_label(e["method"], paradigm=False) for e in je)
             sentence = (
                 f"On {corruption.replace('_', ' ')}, the paper's {method_label(r['method'], paradigm=False)} drop "
-                f"({r['paper']:.1f}%) lies {theirs} those of {names} ({_percents(e['paper'] for e in je)}); in our "
-                f"run its mean drop ({r['ours']:.1f}%) lies {mine} theirs ({_percents(e['ours'] for e in je)}), "
+                f"({fixed(r['paper'])}%) lies {theirs} those of {names} ({_percents(e['paper'] for e in je)}); in our "
+                f"run its mean drop ({fixed(r['ours'])}%) lies {mine} theirs ({_percents(e['ours'] for e in je)}), "
                 + ("the same order" if mine == theirs else "not the paper's order")
             )
             base = next((e for e in here if e["method"] == RANDOM_INIT and e["ours"] is not None), None)
             if base is not None:
-                sentence += f", and the frozen random initialisation drops {base['ours']:.1f}%"
+                sentence += f", and the frozen random initialisation drops {fixed(base['ours'])}%"
             pixels = next((e for e in here if e["method"] == PIXELS and e["ours"] is not None), None)
             if pixels is not None:
-                sentence += f", the raw pixels {pixels['ours']:.1f}%"
+                sentence += f", the raw pixels {fixed(pixels['ours'])}%"
             said.append(sentence + ".")
     if not said:
         return "Our run shares no corruption with both paradigms of the paper's table."
     return " ".join(said) + " These are means over seeds; the verdict says which differences the error bars resolve."
+
+
+DATASET_NAMES = {"mnist": "MNIST digits", "imagefolder": "an ImageFolder tree"}
+
+
+def _images(n: int | None) -> str:
+    return number(n) if n else "all"
 
 
 def run_caption(meta: dict[str, Any]) -> str:
@@ -164,7 +186,7 @@ def run_caption(meta: dict[str, Any]) -> str:
     p = meta["parameters"]
     data = {"mnist": "MNIST digits at 32 px", "imagefolder": "an ImageFolder tree"}.get(p["dataset"], p["dataset"])
     return (
-        f"{data}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images, "
+        f"{data}, {_images(p['train_images'])} training and {_images(p['test_images'])} test images, "
         f"{p['epochs']} epoch{'s' if p['epochs'] != 1 else ''} at batch {p['batch_size']}"
     )
 
@@ -216,7 +238,8 @@ def scale(meta: dict[str, Any]) -> str:
     listed = lambda values: ", ".join(map(str, values))  # noqa: E731
     injected = [s for s in p.get("augment_strengths", [0]) if s]
     return (
-        f"{p['dataset']}, {p['train_images'] or 'all'} training and {p['test_images'] or 'all'} test images; "
+        f"{DATASET_NAMES.get(p['dataset'], p['dataset'])}, {_images(p['train_images'])} training and "
+        f"{_images(p['test_images'])} test images; "
         f"{count(p['epochs'], 'epoch', 'epochs')} at batch {p['batch_size']}; backbone {backbones}; "
         f"{listed(method_label(m, paradigm=False) for m in p['methods'])} on "
         f"{listed(c.replace('_', ' ') for c in p['corruptions'])} at severities {listed(p['severities'])}; "
@@ -225,7 +248,7 @@ def scale(meta: dict[str, Any]) -> str:
         + (f"{meta['world_size']} processes (torchrun, gloo), " if meta.get("world_size", 1) > 1 else "")
         + f"{count(meta.get('torch_threads', '?'), 'thread', 'threads')}"
         + (" each" if meta.get("world_size", 1) > 1 else "")
-        + f"; {meta['wall_seconds'] / 60:.0f} min wall time"
+        + f"; {number(meta['wall_seconds'] / 60, 2)} min wall time"
         + (
             ""
             if meta.get("complete", True)
@@ -245,14 +268,20 @@ def rates_text(meta: dict[str, Any], pilot: dict[str, Any] | None) -> str:
     for m in p["methods"]:
         paper_rate = methods.get(m).lr_at_256 * p["batch_size"] / 256
         rate = chosen.get(m, paper_rate)
+        factor = rate / paper_rate
         said.append(
-            f"{method_label(m, paradigm=False)} {rate:.3g} ({rate / paper_rate:.3g} times the paper's {paper_rate:.3g})"
+            f"{method_label(m, paradigm=False)} {number(rate, 3)} "
+            + (
+                "(the paper's rate)"
+                if math.isclose(factor, 1)
+                else f"({number(factor, 3)} times the paper's {number(paper_rate, 3)})"
+            )
         )
     line = f"Learning rates at batch {p['batch_size']}: {'; '.join(said)}."
     if not chosen:
         return line + " They are the paper's (App. D.1.1), scaled linearly to the batch."
     if pilot is not None and all(pilot["chosen"].get(m) == pilot_round(chosen[m]) for m in chosen):
-        tried = ", ".join(f"{f:g}" for f in pilot["factors_of_paper_rate"])
+        tried = series([number(f) for f in pilot["factors_of_paper_rate"]])
         return line + (
             f" Each was chosen by a pilot (benchmarks/imagenet_c_cpu/lr_pilot.json) among {tried} times the paper's "
             f"rate, on a seed this run does not use ({pilot['settings']['seeds'][0]}), by the {pilot['selection']} "
@@ -276,7 +305,8 @@ def pixels_text(margins: Sequence[dict[str, Any]]) -> str:
     lo, hi = min(b["pixel_margin"] for b in have), max(b["pixel_margin"] for b in have)
     return (
         f"Against the raw pixels (the same probe on the images themselves), {above} of the {len(have)} pretrained "
-        f"cells score higher on average; their mean margins run from {lo:+.1f} to {hi:+.1f} points"
+        f"cells score higher on average; their mean margins run from {fixed(lo, sign=True)} to "
+        f"{fixed(hi, sign=True)} points"
         + (
             ": at this scale the learned features are worse than the pixels they are computed from, which limits "
             "what a comparison of their drops can say."
@@ -295,6 +325,6 @@ def test_size_text(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     p = sum(top) / len(top) / 100 if top else 0.5
     se = 100 * math.sqrt(p * (1 - p) / n)
     return (
-        f"{n:,} images, not all of them: at this accuracy that leaves a binomial standard error of {se:.1f} points "
-        "in every cell."
+        f"{number(n)} images, not all of them: at this accuracy that leaves a binomial standard error of "
+        f"{fixed(se)} points in every cell."
     )
