@@ -16,6 +16,9 @@
 - Numbers read as numbers: a number with a sign or an exponent ("−0.4", "2.1e-03") never breaks
   across lines, and a table column whose cells are all numbers is marked ``num`` (site.css aligns it
   right, in tabular figures).
+- The rerun page's table of execution times (myst-nb's ``{nb-exec-table}``) names each page by its
+  title and gives its run time and whether it ran; myst-nb's default names it by its file and adds
+  the cache's modification time and method, which a reader does not need.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from myst_nb.ext import execution_tables
+from sphinx.addnodes import pending_xref
 from sphinx.search import IndexBuilder
 from sphinx_proof.domain import ProofDomain, ProofIndex
 
@@ -202,7 +207,40 @@ def _merge_titles(app: Any, env: Any, docnames: Any, other: Any) -> None:
     env.site_proof_titles = {**getattr(env, "site_proof_titles", {}), **getattr(other, "site_proof_titles", {})}
 
 
+def execution_table(parent_docname: str, metadata: Any) -> nodes.table:
+    """One row per executed page: its title (a link), its run time in seconds and whether it ran."""
+    from je_vs_rc.words import number
+
+    headers = ("page", "run time (s)", "ran")
+    table = nodes.table(classes=["colwidths-auto"])
+    group = nodes.tgroup(cols=len(headers))
+    table += group
+    group += [nodes.colspec(colwidth=1) for _ in headers]
+    head, body = nodes.thead(), nodes.tbody()
+    group += [head, body]
+    head += nodes.row("", *(nodes.entry("", nodes.paragraph(text=h)) for h in headers))
+    for docname in sorted(metadata):
+        data = metadata[docname].get("exec_data")
+        if not data:
+            continue
+        link = pending_xref(
+            refdoc=parent_docname,
+            reftarget="/" + docname,
+            reftype="doc",
+            refdomain="std",
+            refexplicit=False,  # the resolver writes the page's title
+            refwarn=True,
+        )
+        link += nodes.inline(text=docname)
+        runtime = "–" if data["runtime"] is None else number(data["runtime"], 2)
+        ran = "yes" if data["succeeded"] else "no"
+        cells = (nodes.paragraph("", "", link), nodes.paragraph(text=runtime), nodes.paragraph(text=ran))
+        body += nodes.row("", *(nodes.entry("", c) for c in cells))
+    return table
+
+
 def setup(app: Any) -> dict[str, Any]:
+    execution_tables.make_stat_table = execution_table  # read by myst-nb's post-transform when it runs
     app.add_css_file("site.css")
     app.add_js_file("site.js")
     IndexBuilder._word_collector = _prose_word_collector

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..words import number
 from . import corruptions
 
 K = 50  # the relevant directions: the paper's PCA dimension for MNIST (§5.1), as in chapter 7
@@ -97,7 +98,9 @@ def regimes(images: np.ndarray, corruption: str, severities: list[int], k: int =
         )
     kinds = {r["regime"] for r in rows}
     name = corruption.replace("_", " ")
-    ranges = "; ".join(f"severity {r['severity']}: {r['noise_min']:.3g} to {r['noise_max']:.3g}" for r in rows)
+    ranges = "; ".join(
+        f"severity {r['severity']}: {number(r['noise_min'], 3)} to {number(r['noise_max'], 3)}" for r in rows
+    )
     if len(kinds) == 1:
         (kind,) = kinds
         verdict = f"At every severity run, this is {PREDICTION[kind]}."
@@ -108,10 +111,10 @@ def regimes(images: np.ndarray, corruption: str, severities: list[int], k: int =
             if (s := [r["severity"] for r in rows if r["regime"] == kind])
         )
     text = (
-        f"Given the image, {name} adds a variance per pixel and channel ({len(images):,} training images, "
+        f"Given the image, {name} adds a variance per pixel and channel ({number(len(images))} training images, "
         f"[0, 1] pixel units) from {ranges}. The variance of the clean images along their "
         f"principal component number {k}, the weakest relevant direction of the linear theory with the "
         f"paper's k = {k}, is "
-        f"{threshold:.3g}. {verdict}"
+        f"{number(threshold, 3)}. {verdict}"
     )
     return {"k": k, "threshold": threshold, "images": len(images), "severities": rows, "text": text}

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from ..simulate.figure3_comparison import MATCH_FACTOR
 from ..simulate.finite_samples import FiniteSweep, Rate
 from ..theory import methods as registry
+from ..words import fixed, number
 from .tables import markdown_table
 
 
@@ -43,7 +44,10 @@ def threshold_range_table(ranges: Sequence[Mapping[str, object]], methods: regis
 def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
     """Chapter 7's line-by-line comparison (rows of ``simulate.figure3_comparison.comparison_rows``): endpoints, the
     markers within ``MATCH_FACTOR`` of the paper's, the median factor and the verdict."""
-    table = [{**r, "markers_within": fraction(r["markers_within"], r["markers"])} for r in rows]
+    table = [
+        {**r, "model": registry.get(str(r["model"])).short, "markers_within": fraction(r["markers_within"], r["markers"])}
+        for r in rows
+    ]
     columns = {
         "noise": "noise",
         "model": "model",
@@ -53,11 +57,11 @@ def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
         "paper_first": "paper, n=100",
         "ours_last": "ours, n=51,200",
         "paper_last": "paper, n=51,200",
-        "markers_within": f"markers within {MATCH_FACTOR:g}×",
+        "markers_within": f"markers within {number(MATCH_FACTOR)}×",
         "median_factor": "median factor",
         "match": "match",
     }
-    return markdown_table(table, columns, formats={"median_factor": ".1f"})
+    return markdown_table(table, columns, formats={"median_factor": 2})
 
 
 def audit_table(counts: Sequence[Mapping[str, object]], kind: str, methods: registry.Methods) -> str:
@@ -99,7 +103,7 @@ def rate_table(sweeps: Sequence[FiniteSweep], ratios: Sequence[float], rates: Ma
             "ratio": ratio,
             "alpha": float(alpha),
             "slope": rates[(sw.method, ratio)].slope,
-            "ci": f"[{rates[(sw.method, ratio)].low:.2f}, {rates[(sw.method, ratio)].high:.2f}]",
+            "ci": f"[{fixed(rates[(sw.method, ratio)].low, 2)}, {fixed(rates[(sw.method, ratio)].high, 2)}]",
             "half": covers(rates[(sw.method, ratio)]),
         }
         for sw in sweeps
