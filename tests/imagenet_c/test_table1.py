@@ -215,7 +215,7 @@ def test_one_seed_resolves_nothing():
     rows = [r for r in _paradigm_gap(random_top1=30.0) if r["seed"] == 0]
     out = compare(rows)
     assert out.comparisons[0].status == "inconclusive"  # no error bar on the baseline margin
-    assert "(one seed, so no error bar)" in prose.verdict_text(out) and "nan" not in prose.verdict_text(out)
+    assert "on one seed and so without error bars" in prose.verdict_text(out) and "nan" not in prose.verdict_text(out)
 
 
 def test_injection_effects_and_help_rate():

@@ -18,19 +18,19 @@ from ..words import count, fixed, number, series
 
 
 def _margins_said(group: Group) -> str:
-    """Each method that did not learn, with its smallest margin over the random-init baseline."""
-    return series(
+    """Each method that did not learn, with its smallest margin over the random-init baseline:
+    ``"smallest margins: BYOL +0.5 ± 1.0 points at severity 5 and ..."`` (on one seed, without ±)."""
+    one_seed = not all(math.isfinite(b["margin_halfwidth"]) for b in group.worst_margins)
+    said = series(
         [
             f"{method_label(b['method'], paradigm=False)} {fixed(b['margin'], sign=True)}"
-            + (
-                f" ± {fixed(b['margin_halfwidth'])} points"
-                if math.isfinite(b["margin_halfwidth"])
-                else " points (one seed, so no error bar)"
-            )
-            + f" at severity {b['severity']}"
+            + (f" ± {fixed(b['margin_halfwidth'])}" if math.isfinite(b["margin_halfwidth"]) else "")
+            + f" points at severity {b['severity']}"
             for b in group.worst_margins
         ]
     )
+    name = "smallest margin" if len(group.worst_margins) == 1 else "smallest margins"
+    return f"{name}, on one seed and so without error bars: {said}" if one_seed else f"{name}: {said}"
 
 
 def _level(level: float) -> str:
@@ -67,15 +67,12 @@ def _group_said(group: Group, level: float) -> list[str]:
     where = where[:1].upper() + where[1:]  # it opens each sentence
     failed = series([method_label(m, paradigm=False) for m in group.not_learned])
     beat = f"did not beat the random-init baseline at every severity, by a {_level(level)}"
-    smallest = "smallest margin" if len(group.not_learned) == 1 else "smallest margins"
     if group.inconclusive:
         if not failed:
             return [f"{where} we cannot tell at this scale: one paradigm is missing from this backbone."]
-        return [f"{where} we cannot tell at this scale: {failed} {beat} ({smallest} {_margins_said(group)})."]
+        return [f"{where} we cannot tell at this scale: {failed} {beat}; {_margins_said(group)}."]
     said = (
-        [f"{where}, {failed} {beat} ({smallest} {_margins_said(group)}), so it is left out of the comparison."]
-        if failed
-        else []
+        [f"{where}, {failed} {beat} and is left out of the comparison; {_margins_said(group)}."] if failed else []
     )
     return said + [
         f"{where}, {_comparison_said(c, c.difference, level)}." for c in group.comparisons if c.difference is not None
