@@ -64,3 +64,18 @@ def test_the_proof_index_follows_the_papers_order():
         "Lemma B.1 (ridge)",
         "Theorem (Davis–Kahan)",
     ]
+
+
+def test_execution_table_names_pages_and_says_time_and_outcome():
+    metadata = {
+        "notebooks/04_reconstruction": {"exec_data": {"runtime": 8.237, "succeeded": True, "mtime": 1.0}},
+        "notebooks/01_introduction": {"exec_data": {"runtime": None, "succeeded": False, "mtime": 1.0}},
+        "book/references": {},  # not executed: no row
+    }
+    table = book_site.execution_table("book/rerun", metadata)
+    rows = [[entry.astext() for entry in row] for row in table.findall(nodes.row)]
+    assert rows[0] == ["page", "run time (s)", "ran"]
+    assert rows[1:] == [["notebooks/01_introduction", "–", "no"], ["notebooks/04_reconstruction", "8.2", "yes"]]
+    links = list(table.findall(book_site.pending_xref))
+    assert [x["reftarget"] for x in links] == ["/notebooks/01_introduction", "/notebooks/04_reconstruction"]
+    assert not any(x["refexplicit"] for x in links)  # Sphinx writes each page's title

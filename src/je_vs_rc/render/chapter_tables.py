@@ -44,9 +44,9 @@ def threshold_range_table(ranges: Sequence[Mapping[str, object]], methods: regis
 def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
     """Chapter 7's line-by-line comparison (rows of ``simulate.figure3_comparison.comparison_rows``): endpoints, the
     markers within ``MATCH_FACTOR`` of the paper's, the median factor and the verdict."""
+    short = {r["model"]: registry.get(str(r["model"])).short for r in rows}
     table = [
-        {**r, "model": registry.get(str(r["model"])).short, "markers_within": fraction(r["markers_within"], r["markers"])}
-        for r in rows
+        {**r, "model": short[r["model"]], "markers_within": fraction(r["markers_within"], r["markers"])} for r in rows
     ]
     columns = {
         "noise": "noise",

@@ -71,9 +71,7 @@ def _group_said(group: Group, level: float) -> list[str]:
         if not failed:
             return [f"{where} we cannot tell at this scale: one paradigm is missing from this backbone."]
         return [f"{where} we cannot tell at this scale: {failed} {beat}; {_margins_said(group)}."]
-    said = (
-        [f"{where}, {failed} {beat} and is left out of the comparison; {_margins_said(group)}."] if failed else []
-    )
+    said = [f"{where}, {failed} {beat} and is left out of the comparison; {_margins_said(group)}."] if failed else []
     return said + [
         f"{where}, {_comparison_said(c, c.difference, level)}." for c in group.comparisons if c.difference is not None
     ]
