@@ -74,7 +74,7 @@ def audit_table(counts: Sequence[Mapping[str, object]], kind: str, methods: regi
         "reading": "reading of the protocol",
         "seeds": "seeds",
         **{f"{m.key}_lines": f"{m.short} lines" for m in shown},
-        f"{rc.key}_markers": f"{rc.short} markers within {MATCH_FACTOR:g}×",
+        f"{rc.key}_markers": f"{rc.short} markers within {number(MATCH_FACTOR)}×",
         f"{rc.key}_worst": f"{rc.short} worst line (median factor)",
     }
     rows = [
