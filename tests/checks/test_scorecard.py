@@ -122,13 +122,13 @@ def test_appendix_figures_not_run_unless_the_run_is_one_of_them():
     counts = {"converges": 3, "fails": 2, "mixed": 1}
     score = appendix_figures_score("mnist", {"fashion-mnist": True, "kmnist": False}, counts)
     assert score.status == NOT_RUN
-    assert "Fig. 5 (fashion-mnist): data verified, not run" in score.evidence
-    assert "Fig. 6 (kmnist): data not in this build" in score.evidence
+    assert "Fig. 5 (Fashion-MNIST): data verified, not run" in score.evidence
+    assert "Fig. 6 (Kuzushiji-MNIST): data not in this build" in score.evidence
     ran = appendix_figures_score("kmnist", {"kmnist": True}, counts)
     assert ran.status == PARTLY and "Fig. 6" in ran.evidence and "3 predicted to converge do" in ran.evidence
     # A MNIST run that also swept a fetched appendix dataset.
     agreement = {"converges": 13, "converges_ok": 12, "fails": 4, "fails_ok": 4, "mixed": 1}
     swept = appendix_figures_score("mnist", {"fashion-mnist": True}, counts, {"fashion-mnist": agreement})
     assert swept.status == PARTLY
-    assert swept.evidence.startswith("Fig. 5 (fashion-mnist): 12 of 13 lines predicted to converge do, 4 of 4")
-    assert "Fig. 6 (kmnist): data not in this build" in swept.evidence
+    assert swept.evidence.startswith("Fig. 5 (Fashion-MNIST): 12 of 13 lines predicted to converge do, 4 of 4")
+    assert "Fig. 6 (Kuzushiji-MNIST): data not in this build" in swept.evidence

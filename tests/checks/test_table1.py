@@ -15,7 +15,7 @@ COMMITTED = Path(__file__).parents[2] / "benchmarks" / "imagenet_c_cpu" / "resul
 def test_table1_small_run_is_not_run_here_and_paper_scale_is_counted():
     big = results.read(COMMITTED)
     small = table1_score(big["provenance"], big["rows"])
-    assert small.status == NOT_RUN and "mnist, 2 epochs, 3 seeds" in small.evidence
+    assert small.status == NOT_RUN and "in a smaller run (MNIST, 2 epochs, 3 seeds)" in small.evidence
     # The same numbers at the paper's scale are judged: no comparison resolves in the paper's direction.
     meta = {**big["provenance"], "parameters": {**big["provenance"]["parameters"], "dataset": "imagefolder"}}
     meta["parameters"]["epochs"] = 500

@@ -130,7 +130,7 @@ def figure3_column_score(
     return counted(
         both,
         len(lines),
-        f"{dataset}: {share(shape, len(lines))} lines converge or fail as the paper's do; "
+        f"{dataset_title(dataset)}: {share(shape, len(lines))} lines converge or fail as the paper's do; "
         f"{share(values, len(lines))} match its markers ({markers} of {n_markers} within a factor "
         f"{number(MATCH_FACTOR)}; a line matches with {lines[0]['markers_needed']} of its {lines[0]['markers']})"
         + (f"; {closest}" if closest else ""),
@@ -139,6 +139,13 @@ def figure3_column_score(
 
 # The paper's appendix figures that rerun Figure 3's protocol on other datasets (App. C).
 APPENDIX_FIGURES = {"fashion-mnist": 5, "kmnist": 6}
+# The datasets as prose names them.
+DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "kmnist": "Kuzushiji-MNIST"}
+
+
+def dataset_title(name: str) -> str:
+    """``"MNIST"`` for ``"mnist"``: a dataset as the text names it (its key otherwise)."""
+    return DATASET_TITLES.get(name, name)
 
 
 def appendix_figures_score(
@@ -154,25 +161,26 @@ def appendix_figures_score(
     if dataset in APPENDIX_FIGURES:
         return Score(
             PARTLY,
-            f"this run is Fig. {APPENDIX_FIGURES[dataset]} ({dataset}): of the lines, "
+            f"this run is Fig. {APPENDIX_FIGURES[dataset]} ({dataset_title(dataset)}): of the lines, "
             f"{count(counts['converges'], 'predicted to converge does', 'predicted to converge do')} and "
             f"{count(counts['fails'], 'predicted to fail does not', 'predicted to fail do not')}; "
             "not compared with the paper's values",
         )
     if appendix:
         ran = "; ".join(
-            f"Fig. {APPENDIX_FIGURES[name]} ({name}): {c['converges_ok']} of {c['converges']} lines predicted to "
-            f"converge do, {c['fails_ok']} of {c['fails']} predicted to fail do not"
+            f"Fig. {APPENDIX_FIGURES[name]} ({dataset_title(name)}): {c['converges_ok']} of {c['converges']} "
+            f"lines predicted to converge do, {c['fails_ok']} of {c['fails']} predicted to fail do not"
             for name, c in appendix.items()
         )
         missing = [
-            f"Fig. {fig} ({name}): data not in this build"
+            f"Fig. {fig} ({dataset_title(name)}): data not in this build"
             for name, fig in APPENDIX_FIGURES.items()
             if name not in appendix
         ]
         return Score(PARTLY, "; ".join([ran, *missing]) + "; not compared with the paper's values")
     state = "; ".join(
-        f"Fig. {fig} ({name}): {'data verified, not run' if available.get(name) else 'data not in this build'}"
+        f"Fig. {fig} ({dataset_title(name)}): "
+        + ("data verified, not run" if available.get(name) else "data not in this build")
         for name, fig in APPENDIX_FIGURES.items()
     )
     return Score(NOT_RUN, f"{state}; rerun chapter 7 with the dataset parameter")

@@ -10,7 +10,7 @@ from ..imagenet_c.statistics import Row
 from ..imagenet_c.verdict import JE_MORE, RC_MORE, compare
 from ..theory.linalg import single_threaded_module
 from ..words import count
-from .scorecard import NOT_RUN, Score, counted
+from .scorecard import NOT_RUN, Score, counted, dataset_title
 
 
 def table1_score(meta: dict[str, Any], rows: Sequence[Row]) -> Score:
@@ -24,15 +24,15 @@ def table1_score(meta: dict[str, Any], rows: Sequence[Row]) -> Score:
     support = (
         f"{agree} of {len(found)} JE-RC comparisons resolve in the paper's direction, {against} against it"
         if agree or against
-        else "no JE-RC difference resolves (inconclusive at this scale)"
+        else "no JE-RC difference resolves, so it cannot tell at this scale"
     )
     at_scale = p["dataset"] == "imagefolder" and p["epochs"] >= paper.TABLE1_EPOCHS
-    evidence = (
-        f"{p['dataset']}, {count(p['epochs'], 'epoch', 'epochs')}, {count(len(p['seeds']), 'seed', 'seeds')}: {support}"
-    )
-    if not at_scale or not found:
-        return Score(NOT_RUN, f"not at the paper's scale; a smaller run ({evidence})" if not at_scale else evidence)
-    return counted(agree, len(found), evidence)
+    seeds = count(len(p["seeds"]), "seed", "seeds")
+    run = f"{dataset_title(p['dataset'])}, {count(p['epochs'], 'epoch', 'epochs')}, {seeds}"
+    if not at_scale:
+        return Score(NOT_RUN, f"not at the paper's scale: in a smaller run ({run}) {support}")
+    evidence = f"{run}: {support}"
+    return counted(agree, len(found), evidence) if found else Score(NOT_RUN, evidence)
 
 
 # Every public function above runs on one BLAS thread (theory/linalg.py says why).
