@@ -246,3 +246,28 @@ def test_sentences_on_readouts_name_every_method_and_level():
     assert (
         "Under strong noise, the nuisance explains 0.50 for joint-embedding and 0.50 for reconstruction at α = 0" in r2
     )
+
+
+def test_pilot_sentence_names_what_still_moves_and_what_larger_grids_cost():
+    # A planted pilot: masked AE still gains 5 points from 600 to 1,200 steps (more than its interval in the
+    # planted run, about 0.5), the others 0.1; every step costs 30 ms and every readout 1 s of CPU.
+    runs = [
+        dict(
+            level="clean",
+            alpha=0.0,
+            method=m,
+            steps=s,
+            top1=80 + (5.0 if m == "mae" else 0.1) * (s == 1200),
+            train_cpu=0.03 * s,
+            cpu=0.03 * s + 1.0,
+        )
+        for m in METHODS
+        for s in (600, 1200)
+    ]
+    payload = planted(THEORY)
+    text = sentences.pilot_sentence({"runs": runs}, payload)
+    assert "from 600 to 1,200 steps on clean images, BYOL +0.1, VICReg +0.1, masked AE +5.0, AE +0.1 points" in text
+    assert "At 1,200 steps masked AE (±" in text and "BYOL (±" not in text
+    # 3 seeds x 4 methods x (1 + 2 levels x 5 alphas) cells of 100 steps and one of 200: 3 x 4 x (11 x 4 s + 7 s)
+    assert "costs 30 ms of CPU time" in text and "this run's 144 networks take about 10 CPU-minutes" in text
+    assert sentences.cpu_minutes({"runs": runs}, payload["config"], 2.0) == pytest.approx(3 * 4 * (11 * 7 + 13) / 60)

@@ -301,32 +301,53 @@ def _moves(ladder: dict[int, float]) -> tuple[int, int, float] | None:
     return (budgets[-2], budgets[-1], ladder[budgets[-1]] - ladder[budgets[-2]]) if len(budgets) > 1 else None
 
 
+def _span(values: list[float]) -> str:
+    low, high = f"{min(values):.0f}", f"{max(values):.0f}"
+    return low if low == high else f"{low} to {high}"
+
+
 def pilot_sentence(pilot: dict[str, Any], payload: dict[str, Any]) -> str:
     """What the pilot says about the budget: how much top-1 still moves between its two largest budgets per
-    condition, what a step costs, and what this run and the larger alternatives would take at that cost."""
+    condition, which clean runs still move by more than their interval in ``payload`` at the pilot's largest
+    budget, what a step costs, and what this run and larger grids take at that cost."""
     labels = payload.get("labels", {})
-    said = []
-    by_condition: dict[tuple[str, float], list[str]] = {}
-    for (level, alpha, method), runs in pilot_ladder(pilot).items():
+    ladder = pilot_ladder(pilot)
+    by_condition: dict[tuple[str, float, int, int], list[str]] = {}
+    for (level, alpha, method), runs in sorted(ladder.items(), key=lambda item: _order(item[0], list(labels))):
         move = _moves(runs)
         if move:
-            by_condition.setdefault((level, alpha), []).append(
-                f"{labels.get(method, method)} by {move[2]:+.1f} from {move[0]:,} to {move[1]:,} steps"
+            by_condition.setdefault((level, alpha, move[0], move[1]), []).append(
+                f"{labels.get(method, method)} {move[2]:+.1f}"
             )
-    for (level, alpha), parts in by_condition.items():
-        said.append(f"{_condition(level, alpha)}: {', '.join(parts)}")
-    cost = step_cost(pilot)
-    ms = [1000 * c[0] for c in cost.values()]
+    said = [
+        f"from {a:,} to {b:,} steps {'on clean images' if level == CLEAN else 'under ' + _condition(level, alpha)}, "
+        + ", ".join(parts)
+        for (level, alpha, a, b), parts in by_condition.items()
+    ]
     cfg = payload["config"]
+    half = {r["method"]: r["half"] for r in convergence(payload)}
+    clean = {m: _moves(runs) for (level, _, m), runs in ladder.items() if level == CLEAN and _moves(runs)}
+    moving = [m for m, move in clean.items() if m in half and move[2] >= half[m]]
+    top = max((move[1] for move in clean.values()), default=0)
+    text = "On the pilot's seed top-1 still moves, " + "; ".join(said) + " points."
+    if moving and cfg["long_steps"]:
+        names = ", ".join(f"{labels.get(m, m)} (±{half[m]:.1f})" for m in moving)
+        scale = 2 * top / cfg["steps"]
+        text += (
+            f" At {top:,} steps {names} still move{'s' * (len(moving) == 1)} by more than the interval of this "
+            f"run's clean runs, so the budget at which every method has stopped moving lies beyond {top:,} steps: "
+            f"this run's cells at {2 * top:,} steps, with the check at {round(scale * cfg['long_steps']):,}, would "
+            f"take about {cpu_minutes(pilot, cfg, scale):.0f} CPU-minutes."
+        )
+    ms = [1000 * c[0] for c in step_cost(pilot).values()]
     now, double = cpu_minutes(pilot, cfg), cpu_minutes(pilot, cfg, 2.0)
     full = cpu_minutes(pilot, cfg, 2.0, (2, 5))
     fits = [name for name, minutes in (("this run", now), ("twice its budget", double)) if minutes <= CPU_BUDGET]
-    return (
-        "On the pilot's seed, top-1 still moves (points) under " + "; under ".join(said) + f". A step of "
-        f"{cfg['batch_size']} images costs {min(ms):.0f} to {max(ms):.0f} ms of CPU time on one thread, so this "
-        f"run's {run_size(payload).split(' (')[0]} take about {now:.0f} CPU-minutes; the same grid at twice the "
-        f"budget {double:.0f}, and both noise levels at five alignments at twice the budget {full:.0f}. The "
-        f"committed run's budget is {CPU_BUDGET} minutes of one core: "
+    return text + (
+        f" A step of {cfg['batch_size']} images costs {_span(ms)} ms of CPU time on one thread, "
+        f"so this run's {run_size(payload).split(' (')[0]} take about {now:.0f} CPU-minutes, the same grid at twice "
+        f"the budget {double:.0f}, and both noise levels at five alignments at twice the budget {full:.0f}, against "
+        f"a budget of {CPU_BUDGET} minutes of one core for the committed run: "
         + (f"{' and '.join(fits)} fit{'s' * (len(fits) == 1)} in it." if fits else "none of these fits in it.")
     )
 
