@@ -246,9 +246,10 @@ def budget_sentence(payload: dict[str, Any]) -> str:
 
 def _follows(summaries: list[dict[str, Any]], key: str, regime: str) -> bool | None:
     """Whether the orders under ``key`` ("network_order" or "closed_order") follow Cor 4.5 at every level of
-    ``regime``; None when the run has no such level or one cannot be told."""
+    ``regime``; None when the run has no such level, or one where the order cannot be told or no method
+    reaches its clean top-1."""
     orders = [s[key] for s in summaries if s["regime"] == regime]
-    if not orders or "cannot tell" in orders:
+    if not orders or any(o in ("cannot tell", "none") for o in orders):  # "none": no order to compare
         return None
     return all(o == PREDICTED[regime] for o in orders)
 

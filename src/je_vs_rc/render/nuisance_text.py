@@ -27,7 +27,7 @@ from ..checks.nuisance import (
     t_interval,
 )
 from ..theory import methods as theory_methods
-from ..words import count
+from ..words import count, series
 
 
 def fallback_sentence(payload: dict[str, Any]) -> str:
@@ -102,11 +102,13 @@ def convergence_sentence(payload: dict[str, Any]) -> str:
     parts = []
     if ok:
         parts.append(
-            ", ".join(f"{method_label(payload, r['method'])} by {r['change']:+.1f} points" for r in ok)
+            ", ".join(f"{method_label(payload, r['method'])} by {_signed(r['change'])} points" for r in ok)
             + " (less than their intervals: converged at this budget)"
         )
     if bad:
-        said = [f"{method_label(payload, r['method'])} by {r['change']:+.1f} (interval ±{r['half']:.1f})" for r in bad]
+        said = [
+            f"{method_label(payload, r['method'])} by {_signed(r['change'])} (interval ±{r['half']:.1f})" for r in bad
+        ]
         parts.append(
             ", ".join(said) + " points: more than their intervals, so these have not converged at this budget and "
             "the verdict leaves them out (their rows in the table and figure are at an equal budget, not at "
@@ -317,7 +319,7 @@ def pilot_sentence(pilot: dict[str, Any], payload: dict[str, Any]) -> str:
         move = _moves(runs)
         if move:
             by_condition.setdefault((level, alpha, move[0], move[1]), []).append(
-                f"{labels.get(method, method)} {move[2]:+.1f}"
+                f"{labels.get(method, method)} {_signed(move[2])}"
             )
     said = [
         f"from {a:,} to {b:,} steps {'on clean images' if level == CLEAN else 'under ' + _condition(level, alpha)}, "
@@ -364,10 +366,15 @@ def frame_sentence(payload: dict[str, Any]) -> str:
             f"Under {level} noise the closed forms need {closed} ({ORDER_TEXT[s['closed_order']]}); in the "
             f"trained networks {ORDER_TEXT[s['network_order']]}."
         )
-    left = [method_label(payload, m) for m in network_methods(payload) if m not in checked_methods(payload)]
+    rows = convergence(payload) if cfg["long_steps"] else []
+    left = {
+        why: series([method_label(payload, r["method"]) for r in rows if r["converged"] is state])
+        for why, state in (("as not converged", False), ("as not checked for convergence", None))
+    }
     said.append(
         f"The networks are compared at an equal budget of {cfg['steps']:,} steps"
-        + (f", {' and '.join(left)} left out as not converged there." if left else ".")
+        + "".join(f", {names} left out {why}" for why, names in left.items() if names)
+        + "."
     )
     return " ".join(said)
 
@@ -377,7 +384,8 @@ def takeaway(payload: dict[str, Any]) -> str:
     summaries = [level_summary(payload, level) for level in levels(payload)]
     regimes = {s["regime"] for s in summaries}
     agree = [s["level"] for s in summaries if s["network_order"] == PREDICTED.get(s["regime"])]
-    told = [s["level"] for s in summaries if s["network_order"] != "cannot tell"]
+    told = [s["level"] for s in summaries if s["network_order"] not in ("cannot tell", "none")]
+    never = [s["level"] for s in summaries if s["network_order"] == "none"]
     said = (
         f"The trained networks follow Cor 4.5's order under {' and '.join(agree)} noise"
         if agree
@@ -385,7 +393,48 @@ def takeaway(payload: dict[str, Any]) -> str:
         if told
         else "This run cannot tell whether the trained networks follow Cor 4.5's order"
     )
+    if never:
+        said += f"; under {' and '.join(never)} noise no trained network reaches its clean top-1 at any alignment"
     missing = [name for name, regime in (("strong", "high"), ("weak", "low")) if regime not in regimes]
     if missing:
         said += f"; the {' and '.join(missing)}-noise half of the prediction is not tested by this run"
     return said + "."
+
+
+def gap_sentence(payload: dict[str, Any]) -> str:
+    """How far each paradigm's compared networks sit below their clean runs at every alignment (seed means of
+    the paired gaps, the range over the paradigm's methods): the graded reading of the verdict's yes/no."""
+    said = []
+    for level in levels(payload):
+        parts = []
+        for a in alphas(payload):
+            per: dict[str, list[float]] = {}
+            for m in checked_methods(payload):
+                corrupted = by_seed(payload, "cells", method=m, level=level, alpha=a)
+                clean = by_seed(payload, "cells", method=m, level=CLEAN)
+                seeds = sorted(set(corrupted) & set(clean))
+                if seeds:
+                    gap = float(np.mean([corrupted[s] - clean[s] for s in seeds]))
+                    per.setdefault(theory_methods.get(paradigm_of(payload, m)).short, []).append(gap)
+            if per:
+                ranges = ", ".join(f"{p} {_range(v)}" for p, v in per.items())
+                parts.append(f"at α = {a:g} {ranges}")
+        if parts:
+            said.append(f"under {level} noise " + "; ".join(parts))
+    if not said:
+        return ""
+    return (
+        "Top-1 minus the clean run's (points, seed means, the range over each paradigm's compared networks): "
+        + "; ".join(said)
+        + "."
+    )
+
+
+def _signed(x: float) -> str:
+    """``+1.2`` / ``−3.4`` (a true minus, as words.number prints negatives)."""
+    return f"{x:+.1f}".replace("-", "\u2212")
+
+
+def _range(values: list[float]) -> str:
+    low, high = _signed(min(values)), _signed(max(values))
+    return low if low == high else f"{low} to {high}"
