@@ -4,6 +4,7 @@ results (a test that the sentence says what the numbers say, whichever way they 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -271,3 +272,21 @@ def test_pilot_sentence_names_what_still_moves_and_what_larger_grids_cost():
     # 3 seeds x 4 methods x (1 + 2 levels x 5 alphas) cells of 100 steps and one of 200: 3 x 4 x (11 x 4 s + 7 s)
     assert "costs 30 ms of CPU time" in text and "this run's 144 networks take about 10 CPU-minutes" in text
     assert sentences.cpu_minutes({"runs": runs}, payload["config"], 2.0) == pytest.approx(3 * 4 * (11 * 7 + 13) / 60)
+
+
+def test_no_network_reaching_its_clean_run_tells_no_order_and_the_gaps_still_grade_them():
+    never = {"strong": dict.fromkeys(METHODS, math.inf) | {"je": 1.0, "rc": 10.0}, "weak": THEORY["weak"]}
+    payload = planted(never)
+    assert answer.level_summary(payload, "strong")["network_order"] == "none"
+    said = answer.verdict(payload)
+    assert "neither paradigm reaches its clean top-1 within the grid in the trained networks" in said
+    assert "the trained networks bear out the second (the first is not told)" in said
+    assert "under strong noise no trained network reaches its clean top-1 at any alignment" in sentences.takeaway(
+        payload
+    )
+    # Planted: 10 points below the clean run wherever a method has not reached it, 0 from there on.
+    gaps = sentences.gap_sentence(planted(THEORY))
+    strong = gaps.split("under strong noise")[1]
+    near = {"ten below": r"−(9|10)\.\d( to −(9|10)\.\d)?", "at it": r"[−+]0\.\d( to [−+]0\.\d)?"}
+    assert re.search(f"at α = 0 JE {near['ten below']}, RC {near['ten below']};", strong)
+    assert re.search(f"at α = 1 JE {near['at it']}, RC {near['ten below']};", strong)

@@ -432,7 +432,7 @@ def gap_sentence(payload: dict[str, Any]) -> str:
 
 def _signed(x: float) -> str:
     """``+1.2`` / ``−3.4`` (a true minus, as words.number prints negatives)."""
-    return f"{x:+.1f}".replace("-", "\u2212")
+    return f"{round(x, 1) + 0.0:+.1f}".replace("-", "\u2212")  # + 0.0: no "-0.0"
 
 
 def _range(values: list[float]) -> str:
