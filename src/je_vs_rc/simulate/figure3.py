@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -123,55 +124,83 @@ def pca(images: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _components(mean: np.ndarray, second: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    with all_threads():
-        vals, vecs = np.linalg.eigh(second - np.outer(mean, mean))
+    vals, vecs = np.linalg.eigh(second - np.outer(mean, mean))
     order = np.argsort(vals)[::-1][:k]
     return mean, vecs[:, order], vals[order]
 
 
-# Images are converted to float this many at a time, in one reused buffer (12 MB), instead of a float
-# copy of the whole set (376 MB for MNIST, whose page faults alone cost more than the PCA's product).
-BLOCK_ROWS = 2048
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _pixel_blocks(images: np.ndarray, scale: float) -> Iterator[tuple[slice, np.ndarray]]:
-    """``(rows, images[rows] * scale)`` in float, block by block, the blocks sharing one buffer."""
-    buf = np.empty((min(BLOCK_ROWS, images.shape[0]), images.shape[1]))
-    for start in range(0, images.shape[0], BLOCK_ROWS):
-        rows = slice(start, min(start + BLOCK_ROWS, images.shape[0]))
-        block = buf[: rows.stop - start]
-        np.multiply(images[rows], scale, out=block)
-        yield rows, block
+T = TypeVar("T")
+
+
+def _split(work: Callable[[range], T], items: range, workers: int) -> list[T]:
+    """``work`` on ``workers`` interleaved parts of ``items``, in threads (BLAS and LAPACK release the GIL).
+
+    The package's large products are split this way rather than given OpenBLAS's own threads: each
+    thread runs whole products on one BLAS thread, so on a busy machine no thread spins waiting for a
+    descheduled sibling at every call, and the results do not depend on the number of threads."""
+    parts = [items[w::workers] for w in range(min(workers, len(items)))]
+    if len(parts) <= 1:
+        return [work(items)]
+    with ThreadPoolExecutor(len(parts)) as pool:
+        return list(pool.map(work, parts))
 
 
 # Rows of raw pixels (0..255) whose products sum exactly in float32: 256 * 255^2 < 2^24.
 EXACT_FLOAT32_ROWS = 256
 
 
-def _pixel_pca(images: np.ndarray, scale: float, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pixel_pca(images: np.ndarray, scale: float, k: int, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`pca` of ``images * scale`` (images in 0..255), to the last bit. For raw pixels (scale 1) the
     sums of pixels and of their products are integers, exact in any order: in float32 over 256 rows at a
-    time (half the work of float64), then in float64 (below 2^53), with no float copy of the images.
-    Other scales round, and take :func:`pca`'s path (a float copy) to round as it does."""
+    time (half the work of float64), then in float64 (below 2^53), with no float copy of the images, the
+    rows split over ``workers`` threads. Other scales round, and take :func:`pca`'s path (a float copy) to
+    round as it does."""
     if scale != 1.0 or not np.issubdtype(images.dtype, np.integer):
         return pca(np.multiply(images, scale), k)
-    n, second = images.shape[0], np.zeros((images.shape[1], images.shape[1]))
-    block = np.empty((EXACT_FLOAT32_ROWS, images.shape[1]), dtype=np.float32)
-    with all_threads():
-        for start in range(0, n, EXACT_FLOAT32_ROWS):
-            rows = block[: min(EXACT_FLOAT32_ROWS, n - start)]
-            rows[:] = images[start : start + EXACT_FLOAT32_ROWS]
+    n, width = images.shape
+    # Pixels that are 0 in every image (67 of MNIST's 784, at the border) add nothing: left out of the products.
+    used = np.flatnonzero(images.any(axis=0))
+
+    def part(starts: range) -> tuple[np.ndarray, np.ndarray]:
+        total, second = np.zeros(width, dtype=np.int64), np.zeros((len(used), len(used)))
+        block = np.empty((EXACT_FLOAT32_ROWS, len(used)), dtype=np.float32)
+        for start in starts:
+            pixels = images[start : start + EXACT_FLOAT32_ROWS]
+            rows = block[: len(pixels)]
+            rows[:] = pixels[:, used]
+            total += pixels.sum(axis=0, dtype=np.int64)
             second += rows.T @ rows
-    return _components(images.sum(axis=0, dtype=np.int64) / n, second / n, k)
+        return total, second
+
+    parts = _split(part, range(0, n, EXACT_FLOAT32_ROWS), workers)
+    second = np.zeros((width, width))
+    second[np.ix_(used, used)] = sum(p[1] for p in parts)
+    return _components(sum(p[0] for p in parts) / n, second / n, k)
 
 
-def _scores(images: np.ndarray, scale: float, mean: np.ndarray, comps: np.ndarray) -> np.ndarray:
-    """PCA scores ``(images * scale - mean) @ comps``, computed block by block."""
-    out = np.empty((images.shape[0], comps.shape[1]))
-    with all_threads():
-        for rows, block in _pixel_blocks(images, scale):
+# Images are converted to float this many at a time, in one buffer per thread (12 MB), instead of a
+# float copy of the whole set (376 MB for MNIST, whose page faults alone cost more than the PCA's product).
+BLOCK_ROWS = 2048
+
+
+def _scores(images: np.ndarray, scale: float, mean: np.ndarray, comps: np.ndarray, workers: int = 1) -> np.ndarray:
+    """PCA scores ``(images * scale - mean) @ comps``, block by block, the blocks split over ``workers``
+    threads (each block's product is the same whichever thread computes it)."""
+    n, out = images.shape[0], np.empty((images.shape[0], comps.shape[1]))
+
+    def part(starts: range) -> None:
+        buf = np.empty((min(BLOCK_ROWS, n), images.shape[1]))
+        for start in starts:
+            block = buf[: min(BLOCK_ROWS, n - start)]
+            np.multiply(images[start : start + BLOCK_ROWS], scale, out=block)
             block -= mean
-            out[rows] = block @ comps
+            out[start : start + BLOCK_ROWS] = block @ comps
+
+    _split(part, range(0, n, BLOCK_ROWS), workers)
     return out
 
 
@@ -255,6 +284,10 @@ class _Moments:
     XY: np.ndarray
     YY: np.ndarray
 
+    def level(self, g: int) -> _Moments:
+        """The moments at noise level ``g`` alone (a level axis of length 1)."""
+        return _Moments(self.G[:, g : g + 1], self.XY[:, g : g + 1], self.YY)
+
 
 def _moments(grams: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moments:
     """From the Grams of ``[PCA scores, standard noise, labels]`` (n, D, D) and the noise's standard
@@ -280,11 +313,13 @@ def _distances(
     test: _Moments | None,
     lam_theta: np.ndarray,
     lam_gamma: np.ndarray,
+    alphas: tuple[float, ...],
     cfg: Fig3Config,
     run: tuple[LinearMethod, ...],
 ) -> np.ndarray:
-    """|MSE(clean model) - MSE(corrupted model)| for each method of ``run``, noise level, alpha and n
-    of one seed: shape (noise levels, methods, alphas, n).
+    """|MSE(clean model) - MSE(corrupted model)| for each method of ``run``, noise level (those of the
+    moments, with Gamma's eigenvalues ``lam_gamma`` (levels, d)), alpha of ``alphas`` and n of one seed:
+    shape (noise levels, methods, alphas, n).
 
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
     on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
@@ -294,8 +329,8 @@ def _distances(
     """
     d = cfg.d
     # Sigma's diagonal for each (noise level, alpha), as a matrix added to G (n, level, alpha, 2, d, d).
-    sigma = np.zeros((len(lam_gamma), len(cfg.alphas), d, d))
-    for a, alpha in enumerate(cfg.alphas):
+    sigma = np.zeros((len(lam_gamma), len(alphas), d, d))
+    for a, alpha in enumerate(alphas):
         sigma[:, a, np.arange(d), np.arange(d)] = lam_theta + alpha**2 * lam_gamma
     G, XY = train.G[:, :, None], train.XY[:, :, None]
     S = G + sigma[None, :, :, None]
@@ -348,22 +383,25 @@ def figure3_sweep(
     if cfg.probe == "held_out" and (test_images is None or test_labels is None):
         raise ValueError("probe='held_out' needs test_images and test_labels")
     scale = cfg.pixel_scale / 255.0
-    mean, comps, energy = _pixel_pca(images, scale, cfg.k)
-    scores = _scores(images, scale, mean, comps)  # PCA scores of every image, projected once
+    mean, comps, energy = _pixel_pca(images, scale, cfg.k, _cores())
+    scores = _scores(images, scale, mean, comps, _cores())  # PCA scores of every image, projected once
     k = cfg.k
     Y = one_hot(labels)
     if cfg.probe == "held_out":
         assert test_images is not None and test_labels is not None
         t_y = one_hot(test_labels)
-        t_scores = _scores(test_images, scale, mean, comps) if cfg.pca_fit == "full" else None
-    # Seeds are independent: they run in threads, one per core (LAPACK releases the GIL; each call keeps
-    # one BLAS thread), each with a buffer for the [scores, noise, labels] rows of its subsample.
-    workers = min(len(cfg.seeds), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+        t_scores = _scores(test_images, scale, mean, comps, _cores()) if cfg.pca_fit == "full" else None
+    # Seeds are independent, and so are a seed's noise levels and alphas once its moments are drawn: they
+    # run in threads, one per core (LAPACK releases the GIL; each call keeps one BLAS thread), each seed
+    # with a buffer for the [scores, noise, labels] rows of its subsample. Each (seed, level, alpha) is
+    # a task, so the cores stay busy to the end (5 whole seeds on 2 cores would leave one idle for a
+    # fifth of the time); a stack's matrices are solved one by one by LAPACK, so the split changes no bit.
+    workers = min(len(cfg.seeds) * len(cfg.gamma_max) * len(cfg.alphas), _cores())
     buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
     for _ in range(workers):
         buffers.put(np.empty((max(cfg.ns), cfg.d + Y.shape[1])))
 
-    def one_seed(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def moments(seed: int) -> tuple[np.ndarray, np.ndarray, _Moments, _Moments | None, np.ndarray]:
         rng = np.random.default_rng(seed)
         lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
         if cfg.pca_fit == "full":
@@ -390,11 +428,20 @@ def figure3_sweep(
             )
             test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
         lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])
-        return lam_theta, gamma_unit, _distances(train, test, lam_theta, lam_gamma, cfg, run)
+        return lam_theta, gamma_unit, train, test, lam_gamma
 
+    dist = np.empty((len(cfg.gamma_max), len(run), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
+    drawn, tasks = [], {}
     with ThreadPoolExecutor(workers) as pool:
-        thetas, gammas, dists = zip(*pool.map(one_seed, cfg.seeds))
-    dist = np.stack(dists, axis=-1)
+        for s, (lam_theta, gamma_unit, train, test, lam_gamma) in enumerate(pool.map(moments, cfg.seeds)):
+            drawn.append((lam_theta, gamma_unit))
+            for g in range(len(cfg.gamma_max)):
+                level = (train.level(g), None if test is None else test.level(g), lam_theta, lam_gamma[g : g + 1])
+                for a in range(len(cfg.alphas)):
+                    tasks[g, a, s] = pool.submit(_distances, *level, cfg.alphas[a : a + 1], cfg, run)
+        for (g, a, s), task in tasks.items():
+            dist[g, :, a, :, s] = task.result()[0, :, 0]
+    thetas, gammas = zip(*drawn)
     return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(m.key for m in run))
 
 
