@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import subprocess
 import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -109,7 +110,7 @@ def _offline(monkeypatch):
     def refuse(*args, **kwargs):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)  # data imports it when it fetches
 
 
 def test_failed_fetch_says_why_and_how_to_fetch_by_hand(tmp_path, monkeypatch):

