@@ -40,10 +40,10 @@ import numpy as np
 
 from .._io import atomic_path
 from ..theory import methods as registry
-from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
+from ..theory.linalg import single_threaded_module, sym_inv_sqrt
 from ..theory.methods import PAPER_METHODS, EncoderMethod, LinearMethod, Methods, SupervisedMethod
 from ..words import count
-from .figure3 import Fig3Config, Fig3Result, one_hot, pca, probe_mse, protocol_draws
+from .figure3 import Fig3Config, Fig3Result, _cores, _pixel_pca, _scores, one_hot, probe_mse, protocol_draws
 
 FEATURES = ("encoder", "unwhitened", "decoder")
 
@@ -109,18 +109,28 @@ def _features(method: EncoderMethod, S: np.ndarray, G: np.ndarray, k: int, featu
     return encoding.encoder
 
 
+def projected(images: np.ndarray, config: Fig3Config) -> tuple[np.ndarray, np.ndarray]:
+    """``(PCA eigenvalues, PCA scores of every image)``: the full-set PCA of Figure 3's protocol, which
+    every reading shares (:func:`run_readings` computes it once)."""
+    scale = config.pixel_scale / 255.0
+    mean, comps, energy = _pixel_pca(images, scale, config.k, _cores())
+    return energy, _scores(images, scale, mean, comps, _cores())
+
+
 def sampled_views_sweep(
     images: np.ndarray,
     labels: np.ndarray,
     config: Fig3Config,
     reading: SampledViews,
     methods: Methods = PAPER_METHODS,
+    pca: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Fig3Result:
     """Figure 3's protocol with the models fitted on sampled views (see the module's docstring).
 
     Supports the default reading of the other open choices (full-set PCA, in-sample probe, corrupted
     inputs); the pixel scale is ``config.pixel_scale``. ``reading.m = None`` reproduces
-    :func:`~je_vs_rc.simulate.figure3.figure3_sweep` (the expected covariance).
+    :func:`~je_vs_rc.simulate.figure3.figure3_sweep` (the expected covariance). ``pca``: the images'
+    :func:`projected`, if already computed.
     """
     cfg, run = config, registry.resolve(methods)
     if cfg.pca_fit != "full" or cfg.probe != "in_sample" or cfg.encoder_input != "corrupted":
@@ -130,10 +140,7 @@ def sampled_views_sweep(
         )
     if max(cfg.ns) > images.shape[0]:
         raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
-    pixels = images.astype(float) * (cfg.pixel_scale / 255.0)
-    mean, comps, energy = pca(pixels, cfg.k)
-    with all_threads():
-        scores = (pixels - mean) @ comps  # a large product: BLAS keeps its threads for it
+    energy, scores = projected(images, cfg) if pca is None else pca
     k, d, nn = cfg.k, cfg.d, cfg.n_noise
     Y = one_hot(labels)
     ell = Y.shape[1]
@@ -239,9 +246,12 @@ def run_readings(
     readings: Mapping[str, tuple[str, SampledViews]] = READINGS,
     methods: Methods = PAPER_METHODS,
 ) -> dict[str, Fig3Result]:
-    """:func:`sampled_views_sweep` of ``methods`` for each reading (same data, spectra and corruption draws)."""
+    """:func:`sampled_views_sweep` of ``methods`` for each reading (same data, spectra and corruption draws,
+    one PCA)."""
+    pca = projected(images, config)
     return {
-        key: sampled_views_sweep(images, labels, config, reading, methods) for key, (_, reading) in readings.items()
+        key: sampled_views_sweep(images, labels, config, reading, methods, pca)
+        for key, (_, reading) in readings.items()
     }
 
 
