@@ -39,3 +39,10 @@ def random_setting() -> Callable[..., Setting]:
 def toy() -> Setting:
     """The book's default toy setting (chapters 2-7)."""
     return Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0.0, 0.0, 0.0, 10.0, 6.0, 3.0])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first (otherwise in collection order): on several workers (`make test` runs
+    pytest-xdist) the long runs start together at the beginning rather than one of them finishing the
+    suite alone on one core while the others sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

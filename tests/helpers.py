@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import nbformat
 import numpy as np
 
@@ -110,3 +115,29 @@ def planted_grid(alphas, damage: dict, floor: float = 1e-3, moved: dict | None =
         "load_average": 9.5,
     }
     return GridResult(cfg, mse, loss, alpha, {CLOSED_FORM: 1.0}, meta)
+
+
+# The ImageNet-C pipeline's dependencies; chapter 12's package and chapter run without them.
+BLOCKED = ("lightly", "timm", "imagecorruptions")
+# Imported at interpreter start-up from PYTHONPATH: the blocked modules import as if not installed.
+SITECUSTOMIZE = f"import sys\nfor _m in {BLOCKED!r}:\n    sys.modules[_m] = None\n"
+
+
+def blocked_env(tmp_path: Path) -> dict[str, str]:
+    """An environment in which a Python process sees :data:`BLOCKED` as not installed."""
+    (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, "PYTHONWARNINGS": "ignore"}
+
+
+def run_blocked(chapter: str, params: dict, out_dir: Path, tmp_path: Path) -> Path:
+    """Run a chapter through the runner's command line with :data:`BLOCKED` not importable; the executed
+    notebook's path."""
+    import yaml
+
+    params_file = out_dir.parent / f"{out_dir.name}.yml"
+    params_file.write_text(yaml.safe_dump(params))
+    argv = [sys.executable, "-m", "je_vs_rc.run", chapter, "-f", str(params_file), "--out", str(out_dir)]
+    out = subprocess.run(argv, capture_output=True, text=True, env=blocked_env(tmp_path), timeout=1800)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return Path(out.stdout.strip().splitlines()[-1])

@@ -1,23 +1,13 @@
-"""Chapter 12's package needs torch only: it imports, trains and runs its chapter with torch present but
-lightly, timm and imagecorruptions (the ImageNet-C pipeline's dependencies) blocked."""
+"""Chapter 12's package needs torch only: it imports and trains with torch present but lightly, timm and
+imagecorruptions (the ImageNet-C pipeline's dependencies) blocked. The chapter itself runs so in
+tests/render/test_trained.py (its run through the runner); the book runs it with the default parameters."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-import pytest
-
-BLOCKED = ("lightly", "timm", "imagecorruptions")
-# Imported at interpreter start-up from PYTHONPATH: the blocked modules import as if not installed.
-SITECUSTOMIZE = f"import sys\nfor _m in {BLOCKED!r}:\n    sys.modules[_m] = None\n"
-
-
-def blocked_env(tmp_path) -> dict[str, str]:
-    (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path, "PYTHONWARNINGS": "ignore"}
+from helpers import BLOCKED, blocked_env
 
 
 def test_the_blocking_works(tmp_path):
@@ -42,12 +32,3 @@ def test_chapter_12s_modules_import_and_train_without_the_pipelines_dependencies
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=blocked_env(tmp_path))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[0] == "(1, 2, 4) []"
-
-
-@pytest.mark.slow
-@pytest.mark.data
-def test_chapter_12_runs_without_the_pipelines_dependencies(tmp_path):
-    argv = [sys.executable, "-m", "je_vs_rc.run", "12_trained_networks", "--out", str(tmp_path / "runs")]
-    out = subprocess.run(argv, capture_output=True, text=True, env=blocked_env(tmp_path), timeout=900)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert list((tmp_path / "runs").rglob("*.ipynb"))
