@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# Three pipeline runs (two under torchrun, one alone): about a minute of CPU, so marked slow (it starts first).
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 # Training classes (an ImageNet-100-like subset) and ImageNet-C's classes: one more, sorting first,
 # so that labels taken from ImageNet-C's own folder order would all be off by one.
