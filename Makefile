@@ -9,11 +9,10 @@ JB_FLAGS ?= -W -n --keep-going
 
 .PHONY: env lock data mathjax book book-fresh test test-fast lint format theory-check site-check run notebooks clean
 
+# uv installs the lock's files (hash-checked) from the indexes pip is configured with; pip if uv fails.
 env: $(STAMP)  ## .venv with every profile, from the hashed lock requirements.txt
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PYTHON) .ci/install.py $(VENV) requirements.txt --editable
 	rm -f $(VENV)/.installed-* && touch $@
 
 # The locks: one universal resolution (Linux, macOS, Windows; CUDA wheels carry Linux-only markers)
@@ -55,7 +54,7 @@ test: env data  ## the full test suite (what CI runs), on every core (pytest-xdi
 site-check: env  ## open every page of _build/html in headless Chromium (needs `make book` first)
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium) || \
 	  (echo "site-check needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)" && exit 1)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	$(PYTHON) .ci/install.py $(VENV) requirements-browser.txt
 	$(BIN)/python .ci/browser_check.py
 
 test-fast: env

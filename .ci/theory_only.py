@@ -1,10 +1,11 @@
 """CI: the reader's path without torch (`make theory-check`).
 
-A fresh venv gets only the theory and run profiles, from their hashed lock requirements-run.txt. It must
-stay under 1 GB, hold no torch, and execute through the runner (`python -m je_vs_rc.run CHAPTER`) every
-chapter whose config requires no torch package (``je_vs_rc.parameters.requires``); those that do (08, 12)
-must stop at once with the guard's line naming the deep profile. Prints the install time and size. Uses the
-MNIST files under data/ (fetched if missing).
+A fresh venv gets only the theory and run profiles, from their hashed lock requirements-run.txt (by
+``.ci/install.py``, as ``make env`` installs requirements.txt). It must stay under 1 GB, hold no torch,
+and execute through the runner (`python -m je_vs_rc.run CHAPTER`) every chapter whose config requires no
+torch package (``je_vs_rc.parameters.requires``); those that do (08, 12) must stop at once with the
+guard's line naming the deep profile. Prints the install time and size. Uses the MNIST files under
+data/ (fetched if missing).
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows in CI logs as it happens
     work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
     venv, python = work / "venv", work / "venv" / "bin" / "python"
-    check(run(sys.executable, "-m", "venv", venv), "creating the venv")
     start = time.monotonic()
-    pip = (python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
-    check(run(*pip, "--require-hashes", "-r", "requirements-run.txt"), "installing requirements-run.txt")
-    check(run(*pip, "--no-deps", "-e", "."), "installing the package")
+    # As `make env` installs requirements.txt: uv, from the indexes pip is configured with (the wheels
+    # the two locks share come from uv's cache).
+    installed = run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable")
+    check(installed, "installing requirements-run.txt")
     seconds, size = time.monotonic() - start, disk_usage(venv)
     print(f"theory-only: theory + run profiles installed in {seconds:.0f} s, {size / 2**20:.0f} MiB")
     if size >= LIMIT_BYTES:
