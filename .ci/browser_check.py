@@ -41,6 +41,7 @@ import contextlib
 import re
 import struct
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
@@ -616,32 +617,23 @@ def open_page(browser, path: Path, width: int, errors: list[str]) -> Page:
     return page
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--site", type=Path, default=REPO / "_build" / "html", help="the built site (default: %(default)s)"
-    )
-    parser.add_argument("--shots", type=Path, default=None, help="where screenshots go (default: SITE/../screenshots)")
-    args = parser.parse_args(argv)
-    html = args.site.resolve()
-    shots = (args.shots or html.parent / "screenshots").resolve()
-    if not html.is_dir():
-        print(f"browser_check: no site at {html}; build it first (make book)", file=sys.stderr)
-        return 2
+def check_pages(html: Path, shots: Path, paths: list[Path]) -> tuple[list[str], int, list[str]]:
+    """Open each of ``paths`` at both widths in one browser: ``(failures, pages checked, progress lines)``."""
     from playwright.sync_api import sync_playwright
 
     failures: list[str] = []
+    lines: list[str] = []
     checked = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for path in pages(html):
+        for path in paths:
             name = str(path.relative_to(html))
             redirect = REDIRECT.search(path.read_text(encoding="utf-8", errors="replace"))
             if redirect:  # e.g. the root index.html that Jupyter Book points at the landing page
                 failures += [f"{name}: redirect to a missing page {redirect.group(1)}"] * bool(
                     broken_links(path, [redirect.group(1)])
                 )
-                print(f"{name}: redirect to {redirect.group(1)}")
+                lines.append(f"{name}: redirect to {redirect.group(1)}")
                 continue
             problems: list[str] = []
             formulas = 0
@@ -673,9 +665,51 @@ def main(argv: list[str] | None = None) -> int:
                 page.close()
             checked += 1
             failures += [f"{name}: {p}" for p in problems]
-            print(f"{name}: {formulas} formulas, {len(problems)} problem(s)")
-        failures += [f"search.html: {p}" for p in check_search(browser, html)]
+            lines.append(f"{name}: {formulas} formulas, {len(problems)} problem(s)")
         browser.close()
+    return failures, checked, lines
+
+
+def check_site_search(html: Path) -> list[str]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            return [f"search.html: {p}" for p in check_search(browser, html)]
+        finally:
+            browser.close()
+
+
+# Browsers run side by side, each on its share of the pages (and one on the searches): a page's checks
+# wait for animations and MathJax (seconds of sleeping per page), which the others fill.
+BROWSERS = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--site", type=Path, default=REPO / "_build" / "html", help="the built site (default: %(default)s)"
+    )
+    parser.add_argument("--shots", type=Path, default=None, help="where screenshots go (default: SITE/../screenshots)")
+    parser.add_argument("--browsers", type=int, default=BROWSERS, help="browsers side by side (default: %(default)s)")
+    args = parser.parse_args(argv)
+    html = args.site.resolve()
+    shots = (args.shots or html.parent / "screenshots").resolve()
+    if not html.is_dir():
+        print(f"browser_check: no site at {html}; build it first (make book)", file=sys.stderr)
+        return 2
+    every = pages(html)
+    shares = [every[i :: args.browsers] for i in range(args.browsers)]
+    with ProcessPoolExecutor(args.browsers + 1) as pool:
+        search = pool.submit(check_site_search, html)
+        checks = [pool.submit(check_pages, html, shots, share) for share in shares if share]
+        results = [check.result() for check in checks]
+        failures = [f for result in results for f in result[0]] + search.result()
+    order = {str(path.relative_to(html)): i for i, path in enumerate(every)}
+    for line in sorted((line for result in results for line in result[2]), key=lambda x: order[x.split(":")[0]]):
+        print(line)
+    checked = sum(result[1] for result in results)
     for failure in failures:
         print(f"browser_check: {failure}", file=sys.stderr)
     print(f"browser_check: {checked} pages, {len(failures)} problem(s); screenshots in {shots}")
