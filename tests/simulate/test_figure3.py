@@ -15,6 +15,7 @@ from je_vs_rc.checks.figure3 import check_figure3
 from je_vs_rc.simulate import figure3 as mnist
 from je_vs_rc.simulate import figure3_comparison as comparison
 from je_vs_rc.simulate import figure3_reference as reference
+from je_vs_rc.simulate.pca import pca
 
 
 def test_prefix_grams_match_direct():
@@ -41,7 +42,7 @@ def test_probe_mse_matches_lstsq():
 def test_pca_matches_svd():
     images, _ = synthetic_digits(300)
     x = images.astype(float)
-    mean, comps, vals = mnist.pca(x, 5)
+    mean, comps, vals = pca(x, 5)
     _, s, vt = np.linalg.svd(x - x.mean(0), full_matrices=False)
     np.testing.assert_allclose(vals, s[:5] ** 2 / 300, rtol=1e-8)
     np.testing.assert_allclose(np.abs(comps.T @ vt[:5].T), np.eye(5), atol=1e-6)

@@ -10,6 +10,7 @@ import pytest
 from helpers import TINY, synthetic_digits
 
 from je_vs_rc.simulate import figure3, sampled_views
+from je_vs_rc.simulate.pca import pca
 from je_vs_rc.simulate.sampled_views import SampledViews
 from je_vs_rc.theory.reconstruction import reconstruction_from_moments
 
@@ -36,7 +37,7 @@ def test_one_pair_of_views_is_an_explicit_reduced_rank_fit():
     fast = sampled_views.sampled_views_sweep(images, labels, cfg, SampledViews(1))
     rc = fast.methods.index("rc")
     pixels = images.astype(float)
-    mean, comps, _ = figure3.pca(pixels, cfg.k)
+    mean, comps, _ = pca(pixels, cfg.k)
     lam_theta, gamma_unit, order, noise = figure3.protocol_draws(np.random.default_rng(0), cfg, images.shape[0])
     k, nn, d = cfg.k, cfg.n_noise, cfg.d
     draws = np.random.default_rng([0, 1]).standard_normal((max(cfg.ns), 2 * (d + nn)))

@@ -18,20 +18,18 @@ is applied to corrupted or clean inputs.
 
 from __future__ import annotations
 
-import os
 import queue
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 
 from ..config import ALPHA, POSITIVE, SEED, SIZE, Choice, Number, Numbers, ParameterError, Validated, param, show_value
 from ..theory import methods as registry
-from ..theory.linalg import all_threads, single_threaded_module, sym_inv_sqrt
+from ..theory.linalg import cores, single_threaded_module, sym_inv_sqrt
 from ..theory.methods import PAPER_METHODS, LinearMethod, Methods, SupervisedMethod
 from ..theory.thresholds import Thresholds, thresholds
+from .pca import pca_scores, pixel_pca
 
 PCA_FITS = ("full", "subsample")
 PROBES = ("in_sample", "held_out")
@@ -111,97 +109,6 @@ class Fig3Result:
             thresholds(self.signal_energy, self.lam_theta[s], self.lam_gamma(level, s), methods=self.methods)
             for s in range(len(self.config.seeds))
         ]
-
-
-def pca(images: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centred PCA: returns ``(mean, components (784 x k), eigenvalues (k))``, eigenvalues descending."""
-    mean = images.mean(axis=0)
-    # The covariance from the raw second moment: one pass over the images, no centred copy. A large
-    # product (60,000 x 784 for MNIST): BLAS keeps its threads for it.
-    with all_threads():
-        second = images.T @ images / images.shape[0]
-    return _components(mean, second, k)
-
-
-def _components(mean: np.ndarray, second: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    vals, vecs = np.linalg.eigh(second - np.outer(mean, mean))
-    order = np.argsort(vals)[::-1][:k]
-    return mean, vecs[:, order], vals[order]
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-T = TypeVar("T")
-
-
-def _split(work: Callable[[range], T], items: range, workers: int) -> list[T]:
-    """``work`` on ``workers`` interleaved parts of ``items``, in threads (BLAS and LAPACK release the GIL).
-
-    The package's large products are split this way rather than given OpenBLAS's own threads: each
-    thread runs whole products on one BLAS thread, so on a busy machine no thread spins waiting for a
-    descheduled sibling at every call, and the results do not depend on the number of threads."""
-    parts = [items[w::workers] for w in range(min(workers, len(items)))]
-    if len(parts) <= 1:
-        return [work(items)]
-    with ThreadPoolExecutor(len(parts)) as pool:
-        return list(pool.map(work, parts))
-
-
-# Rows of raw pixels (0..255) whose products sum exactly in float32: 256 * 255^2 < 2^24.
-EXACT_FLOAT32_ROWS = 256
-
-
-def _pixel_pca(images: np.ndarray, scale: float, k: int, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`pca` of ``images * scale`` (images in 0..255), to the last bit. For raw pixels (scale 1) the
-    sums of pixels and of their products are integers, exact in any order: in float32 over 256 rows at a
-    time (half the work of float64), then in float64 (below 2^53), with no float copy of the images, the
-    rows split over ``workers`` threads. Other scales round, and take :func:`pca`'s path (a float copy) to
-    round as it does."""
-    if scale != 1.0 or not np.issubdtype(images.dtype, np.integer):
-        return pca(np.multiply(images, scale), k)
-    n, width = images.shape
-    # Pixels that are 0 in every image (67 of MNIST's 784, at the border) add nothing: left out of the products.
-    used = np.flatnonzero(images.any(axis=0))
-
-    def part(starts: range) -> tuple[np.ndarray, np.ndarray]:
-        total, second = np.zeros(width, dtype=np.int64), np.zeros((len(used), len(used)))
-        block = np.empty((EXACT_FLOAT32_ROWS, len(used)), dtype=np.float32)
-        for start in starts:
-            pixels = images[start : start + EXACT_FLOAT32_ROWS]
-            rows = block[: len(pixels)]
-            rows[:] = pixels[:, used]
-            total += pixels.sum(axis=0, dtype=np.int64)
-            second += rows.T @ rows
-        return total, second
-
-    parts = _split(part, range(0, n, EXACT_FLOAT32_ROWS), workers)
-    second = np.zeros((width, width))
-    second[np.ix_(used, used)] = sum(p[1] for p in parts)
-    return _components(sum(p[0] for p in parts) / n, second / n, k)
-
-
-# Images are converted to float this many at a time, in one buffer per thread (12 MB), instead of a
-# float copy of the whole set (376 MB for MNIST, whose page faults alone cost more than the PCA's product).
-BLOCK_ROWS = 2048
-
-
-def _scores(images: np.ndarray, scale: float, mean: np.ndarray, comps: np.ndarray, workers: int = 1) -> np.ndarray:
-    """PCA scores ``(images * scale - mean) @ comps``, block by block, the blocks split over ``workers``
-    threads (each block's product is the same whichever thread computes it)."""
-    n, out = images.shape[0], np.empty((images.shape[0], comps.shape[1]))
-
-    def part(starts: range) -> None:
-        buf = np.empty((min(BLOCK_ROWS, n), images.shape[1]))
-        for start in starts:
-            block = buf[: min(BLOCK_ROWS, n - start)]
-            np.multiply(images[start : start + BLOCK_ROWS], scale, out=block)
-            block -= mean
-            out[start : start + BLOCK_ROWS] = block @ comps
-
-    _split(part, range(0, n, BLOCK_ROWS), workers)
-    return out
 
 
 def one_hot(labels: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -385,20 +292,20 @@ def figure3_sweep(
     if cfg.probe == "held_out" and (test_images is None or test_labels is None):
         raise ValueError("probe='held_out' needs test_images and test_labels")
     scale = cfg.pixel_scale / 255.0
-    mean, comps, energy = _pixel_pca(images, scale, cfg.k, _cores())
-    scores = _scores(images, scale, mean, comps, _cores())  # PCA scores of every image, projected once
+    mean, comps, energy = pixel_pca(images, scale, cfg.k, cores())
+    scores = pca_scores(images, scale, mean, comps, cores())  # PCA scores of every image, projected once
     k = cfg.k
     Y = one_hot(labels)
     if cfg.probe == "held_out":
         assert test_images is not None and test_labels is not None
         t_y = one_hot(test_labels)
-        t_scores = _scores(test_images, scale, mean, comps, _cores()) if cfg.pca_fit == "full" else None
+        t_scores = pca_scores(test_images, scale, mean, comps, cores()) if cfg.pca_fit == "full" else None
     # Seeds are independent, and so are a seed's noise levels and alphas once its moments are drawn: they
     # run in threads, one per core (LAPACK releases the GIL; each call keeps one BLAS thread), each seed
     # with a buffer for the [scores, noise, labels] rows of its subsample. Each (seed, level, alpha) is
     # a task, so the cores stay busy to the end (5 whole seeds on 2 cores would leave one idle for a
     # fifth of the time); a stack's matrices are solved one by one by LAPACK, so the split changes no bit.
-    workers = min(len(cfg.seeds) * len(cfg.gamma_max) * len(cfg.alphas), _cores())
+    workers = min(len(cfg.seeds) * len(cfg.gamma_max) * len(cfg.alphas), cores())
     buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
     for _ in range(workers):
         buffers.put(np.empty((max(cfg.ns), cfg.d + Y.shape[1])))
@@ -413,9 +320,9 @@ def figure3_sweep(
             grams = _prefix_grams(rows, cfg.ns)
             buffers.put(rows)
         else:  # one PCA per subsample size, with its own mean and components
-            bases = [_pixel_pca(images[order[:n]], scale, k)[:2] for n in cfg.ns]
+            bases = [pixel_pca(images[order[:n]], scale, k)[:2] for n in cfg.ns]
             grams = [
-                _gram(_scores(images[order[:n]], scale, *basis), noise[:n], Y[order[:n]])
+                _gram(pca_scores(images[order[:n]], scale, *basis), noise[:n], Y[order[:n]])
                 for n, basis in zip(cfg.ns, bases)
             ]
         levels = np.asarray(cfg.gamma_max)[:, None] * gamma_unit  # Gamma's noise eigenvalues, per level
@@ -426,7 +333,7 @@ def figure3_sweep(
             test_grams = (
                 [_gram(t_scores, t_noise, t_y)] * len(cfg.ns)
                 if t_scores is not None
-                else [_gram(_scores(test_images, scale, *basis), t_noise, t_y) for basis in bases]
+                else [_gram(pca_scores(test_images, scale, *basis), t_noise, t_y) for basis in bases]
             )
             test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
         lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])

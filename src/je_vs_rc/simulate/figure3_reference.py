@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..theory.linalg import single_threaded_module
-from .figure3 import Fig3Config, one_hot, pca, protocol_draws
+from .figure3 import Fig3Config, one_hot, protocol_draws
+from .pca import pca
 
 
 def figure3_reference(images: np.ndarray, labels: np.ndarray, config: Fig3Config) -> np.ndarray:

@@ -40,10 +40,11 @@ import numpy as np
 
 from .._io import atomic_path
 from ..theory import methods as registry
-from ..theory.linalg import single_threaded_module, sym_inv_sqrt
+from ..theory.linalg import cores, single_threaded_module, sym_inv_sqrt
 from ..theory.methods import PAPER_METHODS, EncoderMethod, LinearMethod, Methods, SupervisedMethod
 from ..words import count
-from .figure3 import Fig3Config, Fig3Result, _cores, _pixel_pca, _scores, one_hot, probe_mse, protocol_draws
+from .figure3 import Fig3Config, Fig3Result, one_hot, probe_mse, protocol_draws
+from .pca import pca_scores, pixel_pca
 
 FEATURES = ("encoder", "unwhitened", "decoder")
 
@@ -113,8 +114,8 @@ def projected(images: np.ndarray, config: Fig3Config) -> tuple[np.ndarray, np.nd
     """``(PCA eigenvalues, PCA scores of every image)``: the full-set PCA of Figure 3's protocol, which
     every reading shares (:func:`run_readings` computes it once)."""
     scale = config.pixel_scale / 255.0
-    mean, comps, energy = _pixel_pca(images, scale, config.k, _cores())
-    return energy, _scores(images, scale, mean, comps, _cores())
+    mean, comps, energy = pixel_pca(images, scale, config.k, cores())
+    return energy, pca_scores(images, scale, mean, comps, cores())
 
 
 def sampled_views_sweep(
