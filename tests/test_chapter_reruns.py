@@ -120,7 +120,8 @@ def test_mnist_with_other_parameters(params, stops, tmp_path):
     if stops is not None:
         assert (values is None) == stops
     if values is not None:
-        assert values["mn_seeds"] == "1" and "3 sample sizes" in values["mn_grid"] and values["mn_dataset"] == "'mnist'"
+        seeds, dataset = values["mn_seeds"].strip("'"), values["mn_dataset"].strip("'")
+        assert seeds == "1" and "3 sample sizes" in values["mn_grid"] and dataset == "mnist"
         assert "not in this build" in values["mn_variants_status"]
 
 
