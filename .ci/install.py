@@ -9,8 +9,8 @@ links from (CI builds three), and skips byte-compiling: on this project's 2-core
 2.5 minutes on it idle. uv does not read pip's configuration, so the indexes and find-links pip is
 configured with (a local mirror, for instance) are passed to it, PyPI after them; with every file pinned
 by hash, taking a package from whichever index has it (``unsafe-best-match``, pip's behaviour) is safe.
-uv itself is installed into the venv by pip, from the lock's own hashed ``uv==`` entry. If uv fails,
-pip installs the lock as before (slower; the reason is printed).
+uv itself is installed into the venv by pip, from the lock's own hashed ``uv==`` entry, unless the
+variable UV names one. If uv fails, pip installs the lock as before (slower; the reason is printed).
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def install(venv: Path, lock: Path, editable: bool) -> None:
-    python, uv = venv / "bin" / "python", venv / "bin" / "uv"
+    python = venv / "bin" / "python"
+    # A uv already installed (the UV variable: CI's main venv has one) saves installing it again.
+    uv = Path(os.environ["UV"]) if os.access(os.environ.get("UV", ""), os.X_OK) else venv / "bin" / "uv"
     pip = (python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check")
     hashed = ("--require-hashes",) if "--hash=" in lock.read_text() else ()
     if not uv.exists():

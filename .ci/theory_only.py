@@ -51,7 +51,9 @@ def main() -> int:
     start = time.monotonic()
     # As `make env` installs requirements.txt: uv, from the indexes pip is configured with (the wheels
     # the two locks share come from uv's cache).
-    installed = run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable")
+    uv = REPO / ".venv" / "bin" / "uv"  # the main venv's, if there is one (CI: make test made it)
+    env = {**os.environ, "UV": str(uv)} if uv.exists() else None
+    installed = run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable", env=env)
     check(installed, "installing requirements-run.txt")
     seconds, size = time.monotonic() - start, disk_usage(venv)
     print(f"theory-only: theory + run profiles installed in {seconds:.0f} s, {size / 2**20:.0f} MiB")

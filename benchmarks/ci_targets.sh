@@ -14,6 +14,8 @@ work="$(mktemp -d /tmp/ci-targets-XXXXXX)"
 log="$work/log"
 # A reader's shell: none of the helpers' settings (data root, package path, thread limits).
 unset JE_VS_RC_DATA PYTHONPATH OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS VIRTUAL_ENV
+# A fresh machine's empty package cache (uv's; on this filesystem, so uv can hard-link from it).
+export UV_CACHE_DIR="$work/uv-cache"
 
 git clone --quiet "$src" "$work/clone"
 git -C "$work/clone" checkout --quiet "$commit"
