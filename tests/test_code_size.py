@@ -19,7 +19,6 @@ DATA_TABLES = {
 }
 # Over the limits and still to be split by the work that owns them ("module.py" or "module.py:function").
 NOT_YET = {
-    "simulate/figure3.py:figure3_sweep": "the Figure 3 sweep (#19)",
 }
 
 

@@ -272,6 +272,74 @@ def _distances(
     return dist.transpose(2, 0, 3, 1)
 
 
+@dataclass(frozen=True)
+class _Projected:
+    """The sweep's data, projected once on the full-set PCA: the training images' scores and one-hot labels,
+    and for the held-out probe the test set's (its scores only with the full-set PCA)."""
+
+    images: np.ndarray
+    scale: float
+    scores: np.ndarray
+    Y: np.ndarray
+    test_images: np.ndarray | None = None
+    t_y: np.ndarray | None = None
+    t_scores: np.ndarray | None = None
+
+
+def _project(
+    images: np.ndarray,
+    labels: np.ndarray,
+    cfg: Fig3Config,
+    test_images: np.ndarray | None,
+    test_labels: np.ndarray | None,
+) -> tuple[_Projected, np.ndarray]:
+    """The full-set PCA of the training images (App. C's first step): the projected data and the PCA's energy."""
+    scale = cfg.pixel_scale / 255.0
+    mean, comps, energy = pixel_pca(images, scale, cfg.k, cores())
+    scores = pca_scores(images, scale, mean, comps, cores())  # PCA scores of every image, projected once
+    if cfg.probe != "held_out":
+        return _Projected(images, scale, scores, one_hot(labels)), energy
+    assert test_images is not None and test_labels is not None
+    t_scores = pca_scores(test_images, scale, mean, comps, cores()) if cfg.pca_fit == "full" else None
+    return _Projected(images, scale, scores, one_hot(labels), test_images, one_hot(test_labels), t_scores), energy
+
+
+def _seed_moments(
+    seed: int, data: _Projected, cfg: Fig3Config, buffers: queue.SimpleQueue
+) -> tuple[np.ndarray, np.ndarray, _Moments, _Moments | None, np.ndarray]:
+    """One seed's draws (App. C: spectra, subsample order, noise) and the moments of its nested subsamples,
+    on the training data and, for the held-out probe, on the test set: ``(lam_theta, gamma_unit, train,
+    test, lam_gamma)`` (``lam_gamma`` per noise level). ``buffers`` lends a row buffer for the Grams."""
+    k, scale, images, Y, t_y = cfg.k, data.scale, data.images, data.Y, data.t_y
+    rng = np.random.default_rng(seed)
+    lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
+    if cfg.pca_fit == "full":
+        rows = buffers.get()
+        np.take(data.scores, order, axis=0, out=rows[:, :k])
+        rows[:, k : cfg.d], rows[:, cfg.d :] = noise, Y[order]
+        grams = _prefix_grams(rows, cfg.ns)
+        buffers.put(rows)
+    else:  # one PCA per subsample size, with its own mean and components
+        bases = [pixel_pca(images[order[:n]], scale, k)[:2] for n in cfg.ns]
+        grams = [
+            _gram(pca_scores(images[order[:n]], scale, *basis), noise[:n], Y[order[:n]])
+            for n, basis in zip(cfg.ns, bases)
+        ]
+    levels = np.asarray(cfg.gamma_max)[:, None] * gamma_unit  # Gamma's noise eigenvalues, per level
+    train = _moments(np.array(grams), k, cfg.d, np.sqrt(levels))
+    test = None
+    if cfg.probe == "held_out":
+        t_noise = rng.standard_normal((len(t_y), cfg.n_noise))
+        test_grams = (
+            [_gram(data.t_scores, t_noise, t_y)] * len(cfg.ns)
+            if data.t_scores is not None
+            else [_gram(pca_scores(data.test_images, scale, *basis), t_noise, t_y) for basis in bases]
+        )
+        test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
+    lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])
+    return lam_theta, gamma_unit, train, test, lam_gamma
+
+
 def figure3_sweep(
     images: np.ndarray,
     labels: np.ndarray,
@@ -291,15 +359,7 @@ def figure3_sweep(
         raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
     if cfg.probe == "held_out" and (test_images is None or test_labels is None):
         raise ValueError("probe='held_out' needs test_images and test_labels")
-    scale = cfg.pixel_scale / 255.0
-    mean, comps, energy = pixel_pca(images, scale, cfg.k, cores())
-    scores = pca_scores(images, scale, mean, comps, cores())  # PCA scores of every image, projected once
-    k = cfg.k
-    Y = one_hot(labels)
-    if cfg.probe == "held_out":
-        assert test_images is not None and test_labels is not None
-        t_y = one_hot(test_labels)
-        t_scores = pca_scores(test_images, scale, mean, comps, cores()) if cfg.pca_fit == "full" else None
+    data, energy = _project(images, labels, cfg, test_images, test_labels)
     # Seeds are independent, and so are a seed's noise levels and alphas once its moments are drawn: they
     # run in threads, one per core (LAPACK releases the GIL; each call keeps one BLAS thread), each seed
     # with a buffer for the [scores, noise, labels] rows of its subsample. Each (seed, level, alpha) is
@@ -308,41 +368,12 @@ def figure3_sweep(
     workers = min(len(cfg.seeds) * len(cfg.gamma_max) * len(cfg.alphas), cores())
     buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
     for _ in range(workers):
-        buffers.put(np.empty((max(cfg.ns), cfg.d + Y.shape[1])))
-
-    def moments(seed: int) -> tuple[np.ndarray, np.ndarray, _Moments, _Moments | None, np.ndarray]:
-        rng = np.random.default_rng(seed)
-        lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
-        if cfg.pca_fit == "full":
-            rows = buffers.get()
-            np.take(scores, order, axis=0, out=rows[:, :k])
-            rows[:, k : cfg.d], rows[:, cfg.d :] = noise, Y[order]
-            grams = _prefix_grams(rows, cfg.ns)
-            buffers.put(rows)
-        else:  # one PCA per subsample size, with its own mean and components
-            bases = [pixel_pca(images[order[:n]], scale, k)[:2] for n in cfg.ns]
-            grams = [
-                _gram(pca_scores(images[order[:n]], scale, *basis), noise[:n], Y[order[:n]])
-                for n, basis in zip(cfg.ns, bases)
-            ]
-        levels = np.asarray(cfg.gamma_max)[:, None] * gamma_unit  # Gamma's noise eigenvalues, per level
-        train = _moments(np.array(grams), k, cfg.d, np.sqrt(levels))
-        test = None
-        if cfg.probe == "held_out":
-            t_noise = rng.standard_normal((len(t_y), cfg.n_noise))
-            test_grams = (
-                [_gram(t_scores, t_noise, t_y)] * len(cfg.ns)
-                if t_scores is not None
-                else [_gram(pca_scores(test_images, scale, *basis), t_noise, t_y) for basis in bases]
-            )
-            test = _moments(np.array(test_grams), k, cfg.d, np.sqrt(levels))
-        lam_gamma = np.hstack([np.zeros((len(levels), k)), levels])
-        return lam_theta, gamma_unit, train, test, lam_gamma
-
+        buffers.put(np.empty((max(cfg.ns), cfg.d + data.Y.shape[1])))
     dist = np.empty((len(cfg.gamma_max), len(run), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
     drawn, tasks = [], {}
     with ThreadPoolExecutor(workers) as pool:
-        for s, (lam_theta, gamma_unit, train, test, lam_gamma) in enumerate(pool.map(moments, cfg.seeds)):
+        seeds = pool.map(lambda seed: _seed_moments(seed, data, cfg, buffers), cfg.seeds)
+        for s, (lam_theta, gamma_unit, train, test, lam_gamma) in enumerate(seeds):
             drawn.append((lam_theta, gamma_unit))
             for g in range(len(cfg.gamma_max)):
                 level = (train.level(g), None if test is None else test.level(g), lam_theta, lam_gamma[g : g + 1])
