@@ -18,8 +18,7 @@ DATA_TABLES = {
     "paper.py": "the numbers the paper prints, with Figure 3's 180 digitised markers (FIG3_MARKERS)",
 }
 # Over the limits and still to be split by the work that owns them ("module.py" or "module.py:function").
-NOT_YET = {
-}
+NOT_YET = {}
 
 
 def sizes(root: Path = SRC) -> dict[str, int]:
