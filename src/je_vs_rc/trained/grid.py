@@ -41,8 +41,9 @@ from functools import partial
 import numpy as np
 
 from ..provenance import code_commit, provenance
-from ..simulate.figure3 import one_hot, pca, protocol_draws
+from ..simulate.figure3 import one_hot, protocol_draws
 from ..simulate.figure3 import probe_mse as moment_probe_mse
+from ..simulate.pca import pca
 from ..theory import methods
 from ..theory.thresholds import thresholds
 from .grid_config import GridConfig, grid_methods
