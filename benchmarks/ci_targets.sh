@@ -40,7 +40,7 @@ step() {
 # 1. The whole CI on the fresh clone (venv from the lock, lint, tests, theory-only path, cold book,
 #    check_site, browser check). Its own progress lines ("ci: ... after N s") go to the log.
 step ".ci/run, fresh clone" 480 .ci/run
-grep '^ci: ' "$log" | sed 's/^/    /'
+{ grep '^ci: ' "$log" || true; } | sed 's/^/    /'
 
 # 2. A cold book with the venv present (no _build: every chapter executed, in parallel).
 step "cold make book (venv present)" 180 make book-fresh
