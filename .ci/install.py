@@ -30,7 +30,12 @@ FULL_LOCK = REPO / "requirements.txt"  # holds the hashed uv== entry
 def pip_settings(python: Path) -> dict[str, list[str]]:
     """pip's index settings (``index-url``, ``extra-index-url``, ``find-links``, ``no-index``), from its
     configuration files and ``PIP_*`` variables (``pip config list`` shows both)."""
-    listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True, text=True).stdout
+    listed = subprocess.run([python, "-m", "pip", "config", "list"], capture_output=True, text=True)
+    return parse_pip_config(listed.stdout)
+
+
+def parse_pip_config(listed: str) -> dict[str, list[str]]:
+    """The index settings in ``pip config list``'s output (lines ``section.key='value'``)."""
     out: dict[str, list[str]] = {}
     for line in listed.splitlines():
         match = re.fullmatch(r"(:env:|global|install)\.([a-z-]+)='(.*)'", line.strip())
