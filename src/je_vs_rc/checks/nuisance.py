@@ -1,15 +1,17 @@
 """What the nuisance grid (chapter 13) says, from its numbers: t intervals over seeds, the alignment
 each method needs to reach its clean top-1, the paradigms' order per noise level, convergence, and the
 verdict sentence. numpy and scipy only: everything reads a run's JSON payload
-(``je_vs_rc.selfsup.grid.GridResult.to_json``), so a planted file exercises it without torch.
+(``je_vs_rc.selfsup.cells.GridResult.to_json``), so a planted file exercises it without torch.
 
 "Reaches its clean top-1" at an alignment: the top-1 on the corrupted test images of the run trained on
 corrupted data, minus that of the same method trained on clean data and tested on clean images, paired by
 seed, has a t interval that reaches ``-REACH_MARGIN`` (the run is not resolved more than a point below its
 clean run); with fewer than ``MIN_SEEDS`` seeds, cannot tell. The alignment a method needs is the smallest
 alpha of the grid at which it reaches its clean top-1 (beyond the grid if at none); where some alignments
-cannot be told, a range (:func:`alignment_needed`). Whether more alignment then hurts is
-:func:`fallback_sentence`'s.
+cannot be told, a range (:func:`alignment_needed`). The verdict compares only the methods whose clean
+top-1 moves by less than its interval when their budget doubles (:func:`checked_methods`), and
+:func:`check_converged` raises if it compared another. The chapter's other sentences are
+``je_vs_rc.render.nuisance_text``'s.
 """
 
 from __future__ import annotations
