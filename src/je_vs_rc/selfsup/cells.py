@@ -93,16 +93,15 @@ class GridConfig:
         return cls(**p)
 
     def cells(self) -> list[tuple[str, float, str, int, int]]:
-        """Every trained cell ``(level, alpha, method, seed, steps)``: seed by seed the grid's budget (clean runs,
-        then every level and alignment), then the convergence check's longer clean runs, seed by seed (a run cut
-        short loses the check's last seed, not the grid's)."""
+        """Every trained cell ``(level, alpha, method, seed, steps)``, seed by seed (a seed's data is built once):
+        its clean runs and every level and alignment at the grid's budget, then its convergence runs."""
         out = []
         for seed in self.seeds:
             out += [(CLEAN, 0.0, method, seed, self.steps) for method in self.methods]
             for level in self.nuisance.levels:
                 out += [(level, alpha, m, seed, self.steps) for alpha in self.alphas for m in self.methods]
-        if self.long_steps:
-            out += [(CLEAN, 0.0, m, seed, self.long_steps) for seed in self.seeds for m in self.methods]
+            if self.long_steps:
+                out += [(CLEAN, 0.0, m, seed, self.long_steps) for m in self.methods]
         return out
 
 
