@@ -24,7 +24,7 @@ def table1_score(meta: dict[str, Any], rows: Sequence[Row]) -> Score:
     support = (
         f"{agree} of {len(found)} JE-RC comparisons resolve in the paper's direction, {against} against it"
         if agree or against
-        else "no JE-RC difference resolves, so it cannot tell at this scale"
+        else "no JE-RC difference resolves, so the run cannot tell at this scale"
     )
     at_scale = p["dataset"] == "imagefolder" and p["epochs"] >= paper.TABLE1_EPOCHS
     seeds = count(len(p["seeds"]), "seed", "seeds")
