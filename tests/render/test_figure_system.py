@@ -91,7 +91,7 @@ def test_figure_png_is_twice_its_display_size_and_says_so():
     image = Image.open(io.BytesIO(png))
     assert round(image.info["dpi"][0]) == FIGURE_DPI == 2 * CSS_PX_PER_IN
     assert (meta["width"], meta["height"]) == (round(image.size[0] / 2), round(image.size[1] / 2))
-    assert image.mode == "P"  # lines and text: a 256-colour palette is faithful
+    assert image.mode == "P"  # lines and text: a palette is faithful
     phone = Image.open(io.BytesIO(base64.b64decode(meta["stacked"])))
     assert meta["stacked_width"] == round(phone.size[0] / 2) <= 1.2 * STACKED_WIDTH_IN * CSS_PX_PER_IN
     _, single = figure_bundle(_one_log_panel((0.3, 2.0)))

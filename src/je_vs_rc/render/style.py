@@ -10,7 +10,7 @@ One figure system:
   sample sizes, strengths) take the sequential ``levels(n)`` palette, a single line or a contrast that is
   not a method (a bound against its typical value) takes the neutral greys.
 - Output: each figure is a PNG at twice the resolution it is shown at (``FIGURE_DPI``), reduced to a
-  256-colour palette where that changes no pixel visibly (a third of the bytes), with its display size
+  palette of 64 or 256 colours where that changes no pixel visibly (a third of the bytes), with its display size
   in the output's metadata; a figure of several panels also carries a second drawing of itself with its
   panels stacked in one column (``STACKED_WIDTH_IN``), which the site shows on phones (_ext/figure_links.py).
 - Log axes label whole decades, or plain numbers where an axis spans less than ``PLAIN_TICKS_DECADES``.
@@ -23,6 +23,7 @@ import contextlib
 import contextvars
 import functools
 import io
+import itertools
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ParamSpec
@@ -95,10 +96,10 @@ CSS_PX_PER_IN = 110
 # Saved at twice that, so that they are sharp on screens with two device pixels per CSS pixel.
 FIGURE_DPI = 2 * CSS_PX_PER_IN
 # On a phone (390 px wide, a column of ~358 px) a figure of several panels is shown in a second drawing,
-# its panels stacked in one column this wide (9 pt text stays above 8 CSS px), each panel at most
-# STACKED_PANEL_IN[1] tall.
+# its panels stacked in one column this wide (9 pt text stays above 8 CSS px), each panel between
+# STACKED_PANEL_IN inches tall (a panel of a phone's width and two thirds of it in height).
 STACKED_WIDTH_IN = 3.6
-STACKED_PANEL_IN = (2.4, 3.0)
+STACKED_PANEL_IN = (2.2, 2.5)
 MIN_FONT_PT = 9.0
 STYLE = {
     "font.size": 10,
@@ -250,16 +251,17 @@ def readable_log_ticks(ax) -> None:
         axis.set_minor_formatter(ticker.NullFormatter())
 
 
-# A palette of 256 colours may replace the PNG's colours where at most PALETTE_MOVED of the pixels move
+# A palette (PALETTE_SIZES colours) may replace the PNG's colours where at most PALETTE_MOVED of the pixels move
 # by more than PALETTE_MAX_ERROR (of 255) in a channel: antialiased lines and text keep their look, a
 # colour map's smooth shades do not qualify.
 PALETTE_MAX_ERROR = 12
 PALETTE_MOVED = 1e-3
+PALETTE_SIZES = (64, 256)
 
 
 def figure_png(fig: Figure) -> bytes:
-    """The figure as the book shows it: a PNG at FIGURE_DPI, cropped to its contents, in a 256-colour
-    palette where that is faithful (a third of the bytes), recording its dots per inch."""
+    """The figure as the book shows it: a PNG at FIGURE_DPI, cropped to its contents, in a palette of 64
+    or 256 colours where that is faithful (a third of the bytes), recording its dots per inch."""
     raw = io.BytesIO()
     FigureCanvasAgg(fig)
     fig.savefig(raw, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
@@ -267,10 +269,11 @@ def figure_png(fig: Figure) -> bytes:
 
     image = Image.open(io.BytesIO(raw.getvalue())).convert("RGB")
     pixels = np.asarray(image, dtype=np.int16)
+    # The fewest colours that are faithful: median cut keeps lines and text best, maximum coverage the
+    # shades of overlapping bands.
     best = image
-    # Median cut keeps lines and text best; maximum coverage keeps the shades of overlapping bands.
-    for method in (Image.Quantize.MEDIANCUT, Image.Quantize.MAXCOVERAGE):
-        palette = image.quantize(256, method=method, dither=Image.Dither.NONE)
+    for colours, method in itertools.product(PALETTE_SIZES, (Image.Quantize.MEDIANCUT, Image.Quantize.MAXCOVERAGE)):
+        palette = image.quantize(colours, method=method, dither=Image.Dither.NONE)
         error = np.abs(np.asarray(palette.convert("RGB"), dtype=np.int16) - pixels).max(axis=-1)
         if (error > PALETTE_MAX_ERROR).mean() <= PALETTE_MOVED:
             best = palette
