@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from ..checks import nuisance as verdicts
 from ..theory import methods as theory_methods
-from .style import label_rows, legend_below, panels, styled
+from .style import label_rows, legend_below, panels, stacked, styled
 
 # One marker and line style per trained method, in the run's order; the colour is the paradigm's.
 METHOD_MARKERS = ("o", "s", "^", "v", "D", "P")
@@ -133,5 +133,6 @@ def plot_examples(data: Any, count: int = 5) -> Figure:
             ax.grid(False)
             for spine in ax.spines.values():
                 spine.set_visible(False)
-        axes[r, 0].set_ylabel(name, fontsize=9)
+        # On a phone the thumbnails are small: a label of two words on two lines.
+        axes[r, 0].set_ylabel(name.replace(" ", "\n") if stacked() else name, fontsize=9)
     return fig
