@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 MINUS = "\u2212"
+NOISE_CAP = "λ^Γ_max"  # the paper's noise cap lambda^Gamma_max (eq. 12), in plain text
 SCIENTIFIC_BELOW = 1e-3  # smaller magnitudes in scientific notation, with two significant figures
 SCIENTIFIC_FROM = 1e15  # larger ones too (a whole number with separators up to there)
 

@@ -113,7 +113,9 @@ def test_the_trained_linear_model_is_compared_with_its_closed_form():
     assert tc.compare_linear_grid(planted_grid(ALPHAS, zeros))[:2] == (None, None)
     # Two grid steps (about 10x) later: reported as a departure beyond the grid's step (optimisation error).
     worst, _, differ = tc.compare_linear_grid(linear_grid(2))
-    assert worst == pytest.approx(1.0, abs=0.02) and differ[0].startswith("JE at Γ max 1,000,000, the trained linear")
+    assert worst == pytest.approx(1.0, abs=0.02) and differ[0].startswith(
+        "JE at λ^Γ_max = 1,000,000, the trained linear"
+    )
     assert "more than the grid's step 3.33" in differ[0]
     # A trained curve that was not stable on the ladder: reported as such.
     worst, _, differ = tc.compare_linear_grid(linear_grid(2, moved={(LINEAR, "je"): (6, 0.1)}))
@@ -124,5 +126,7 @@ def test_converged_claims_fail_where_the_last_budget_moved_the_answer():
     # At the last-but-one budget the MLP's RC curve was still at its plateau at alpha = 100 (index 6).
     result = linear_grid(0, moved={("MLP 8", "rc"): (6, 0.1)})
     assert tc.check_converged(result, [(0, "MLP 8", "je")]) == 1
-    with pytest.raises(ClaimError, match=r"MLP 8 RC at Γ max 1,000,000: at 100 steps the curve was 'drop' \(α ≈ 1"):
+    with pytest.raises(
+        ClaimError, match=r"MLP 8 RC at λ\^Γ_max = 1,000,000: at 100 steps the curve was 'drop' \(α ≈ 1"
+    ):
         tc.check_converged(result, [(0, "MLP 8", "je"), (0, "MLP 8", "rc")])

@@ -74,11 +74,14 @@ def test_a_ladder_that_still_moves_cannot_tell_and_is_named(tmp_path):
     assert counts["cannot tell"] == 1 and "cannot tell: training had not converged" in text
     rows = {(r["arch"], r["variant"]): r for r in ta.convergence_rows(result)}
     assert (
-        rows[("MLP 8", "RC")]["converged"] == "5 of 6" and rows[("MLP 8", "RC")]["moved"] == "Γ max 1,000,000: α = 30"
+        rows[("MLP 8", "RC")]["converged"] == "5 of 6"
+        and rows[("MLP 8", "RC")]["moved"] == "λ^Γ_max = 1,000,000: α = 30"
     )
     # A cell that moves without moving the curve's answer is named, and the order still stands.
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.01)})
-    assert ta.verdict(result)[1]["agree"] == 1 and ta.convergence_rows(result)[3]["moved"] == "Γ max 1,000,000: α = 30"
+    assert (
+        ta.verdict(result)[1]["agree"] == 1 and ta.convergence_rows(result)[3]["moved"] == "λ^Γ_max = 1,000,000: α = 30"
+    )
     assert rows[("MLP 8", "JE")]["moved"] == "none"
 
 
@@ -182,7 +185,7 @@ def objectives_planted(tmp_path, byol, missing=()):
 def test_the_objective_sentence_says_when_the_answer_does_not_depend_on_the_objective(tmp_path):
     text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
     assert text == (
-        "Does the answer depend on the objective? Not where the answer can be told. Γ max 1,000,000: with "
+        "Does the answer depend on the objective? Not where the answer can be told. λ^Γ_max = 1,000,000: with "
         "whitening, VICReg and BYOL MLP 8 agrees with the closed forms, resolved."
     )
 
@@ -213,7 +216,7 @@ def test_the_objective_sentence_names_objectives_missing_from_the_run(tmp_path):
 def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
     same = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
     assert same.startswith(
-        "Yes. Under Γ max 1,000,000 every one of the 3 trained MLP cases agrees with the closed forms"
+        "Yes. Under λ^Γ_max = 1,000,000 every one of the 3 trained MLP cases agrees with the closed forms"
     )
     assert same.endswith(
         "where it can be told, the answer is the same for every objective (the paper's constraint by whitening, "
@@ -221,7 +224,7 @@ def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
     )
     differs = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
     assert differs == (
-        "Partly. Under Γ max 1,000,000, with whitening and VICReg the trained MLP agrees with the closed forms, "
+        "Partly. Under λ^Γ_max = 1,000,000, with whitening and VICReg the trained MLP agrees with the closed forms, "
         "resolved; with BYOL it reverses their order, resolved; the answer changes with the joint-embedding objective"
     )
     # BYOL still moving on the ladder: it cannot tell, and what its last budget showed is said.
@@ -229,7 +232,8 @@ def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
     result.mse["MLP 8"]["je byol"]["corrupted"][0] = result.mse["MLP 8"]["je byol"]["clean"][0]
     moving = ta.frame_verdict(result)
     assert (
-        "with BYOL it cannot tell (training had not converged; at the last budget joint embedding needs less " in moving
+        "with BYOL it cannot tell (training had not converged; at the last budget alone joint embedding needs less "
+        in moving
     )
     assert moving.endswith("where it can be told, the objectives whose order is resolved agree")
 

@@ -15,7 +15,7 @@ from ..trained.grid_config import LINEAR, variant_label
 from ..trained.linear import VARIANTS, LinearStudy
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
-from ..words import number
+from ..words import NOISE_CAP, number
 from .claims import claim
 
 # Named tolerances. Achieved values and margins: the chapter's default parameters (3 seeds, ladder up to
@@ -112,7 +112,7 @@ def check_converged(result: GridResult, keys) -> int:
         prev, now = before[key], last[key]
         claim(
             stats.stable(result.config.alphas, prev, now),
-            f"{arch} {variant_label(variant)} at Γ max {number(result.config.gamma_max[g])}: at "
+            f"{arch} {variant_label(variant)} at {NOISE_CAP} = {number(result.config.gamma_max[g])}: at "
             f"{result.config.steps[-2]:,} steps the curve was '{prev.state}'"
             + (f" (α ≈ {prev.alpha_level:.3g})" if prev.alpha_level is not None else "")
             + f", at {result.config.steps[-1]:,} '{now.state}'"
@@ -142,7 +142,7 @@ def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None,
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
             cf, lin = cv[(g, CLOSED_FORM, m)], cv[(g, LINEAR, m)]
-            where = f"{methods.get(m).short} at Γ max {number(result.config.gamma_max[g])}"
+            where = f"{methods.get(m).short} at {NOISE_CAP} = {number(result.config.gamma_max[g])}"
             stable = stats.stable(result.config.alphas, before[(g, LINEAR, m)], lin)
             if cf.state == lin.state == "drop" and stable:
                 factor = max(cf.alpha_level / lin.alpha_level, lin.alpha_level / cf.alpha_level)

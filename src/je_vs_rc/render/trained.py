@@ -11,15 +11,15 @@ from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, varian
 from ..trained.linear import VARIANTS, LinearStudy, penalty_feature_scales
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
-from ..words import number
+from ..words import NOISE_CAP, number
 from .style import LEVEL_RAMP, NEUTRAL, NEUTRAL_LIGHT, band, label_rows, legend_below, levels, panels, styled
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 
 
 def noise_name(result: GridResult, level: int, short: bool = False) -> str:
-    """ "weak noise (Γ max 1,000)" with the paper's two levels, else "Γ max ..."; ``short``: the words alone."""
-    gamma = f"Γ max {number(result.config.gamma_max[level])}"
+    """ "weak noise (λ^Γ_max = 1,000)" with the paper's two levels, else "λ^Γ_max = ..."; ``short``: the words alone."""
+    gamma = f"{NOISE_CAP} = {number(result.config.gamma_max[level])}"
     if len(result.config.gamma_max) != 2:
         return gamma
     return NOISE_NAMES[level] if short else f"{NOISE_NAMES[level]} ({gamma})"

@@ -103,7 +103,8 @@ def convergence_rows(result: GridResult) -> list[dict[str, object]]:
 
 
 def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    # A symbol (λ^Γ_max) keeps its case at the start of a sentence; a word is capitalised.
+    return text[:1].upper() + text[1:] if text[:1].isascii() else text
 
 
 def _cor45(key: str | None) -> str:
@@ -193,7 +194,9 @@ def _and(items: list[str]) -> str:
 
 def _why(v: stats.Verdict) -> str:
     """Why a verdict cannot tell and, where training had not converged, what the last budget showed."""
-    last = f"; at the last budget {_cor45(v.trained)}{', resolved' if v.resolved else ''}" if v.trained else ""
+    last = (
+        f"; at the last budget alone {_cor45(v.trained)}{', resolved there' if v.resolved else ''}" if v.trained else ""
+    )
     return v.reason + ("" if v.converged else last)
 
 
