@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from je_vs_rc.words import count, fixed, number, percent, series
+from je_vs_rc.words import count, fixed, measured, number, percent, rounded, rounded_range, scientific, series
 
 
 def test_count_agrees_with_its_number():
@@ -40,3 +40,18 @@ def test_series_lists_as_a_sentence():
 def test_fixed_decimals_with_a_true_minus_and_an_optional_sign():
     assert fixed(-1.25) == "\u22121.2" and fixed(0.5, sign=True) == "+0.5"
     assert fixed(-0.04, 2, sign=True) == "\u22120.04"
+
+
+def test_rounded_says_an_estimate_to_two_significant_figures():
+    assert rounded(1_609_565) == "1.6 million" and rounded(2_540) == "2,500" and rounded(3) == "3"
+    assert rounded(44_540_067) == "45 million" and rounded(2.4e9) == "2.4 billion"
+    assert rounded_range(2_540_484, 44_540_067) == "2.5 to 45 million"
+    assert rounded_range(160_000, 2_540_484) == "160,000 to 2.5 million"
+
+
+def test_measured_says_rounding_noise_is_zero():
+    assert measured(5.6e-17) == "0 (to rounding)" and measured(0.4612) == "0.461" and measured(0.0) == "0 (to rounding)"
+
+
+def test_scientific_reads_in_one_notation():
+    assert scientific(6.04e-4) == "6.0e\u221204" and scientific(0.241) == "2.4e\u221201"

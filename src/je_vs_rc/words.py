@@ -41,6 +41,46 @@ def number(x: float, digits: int | None = None) -> str:
     return text.replace("-", MINUS)
 
 
+ROUNDING = 1e-12  # a quantity of order one smaller than this is zero to floating-point rounding
+
+
+def measured(x: float, digits: int = 3) -> str:
+    """A measured quantity of order one (a distance, an error): ``number(x, digits)``, or ``"0 (to
+    rounding)"`` when it is below ``ROUNDING`` (``5.6e−17`` says nothing a reader can use)."""
+    return "0 (to rounding)" if abs(float(x)) < ROUNDING else number(x, digits)
+
+
+def scientific(x: float, digits: int = 2) -> str:
+    """Scientific notation to ``digits`` significant figures (``6.0e−04``, ``2.4e−01``): for numbers
+    compared across decades in one sentence, so all of them read in one notation."""
+    return f"{float(x):.{digits - 1}e}".replace("-", MINUS)
+
+
+SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))  # large magnitudes in words
+
+
+def _scale(x: float) -> tuple[float, str]:
+    return next(((value, name) for value, name in SCALES if abs(x) >= value), (1.0, ""))
+
+
+def rounded(x: float, digits: int = 2) -> str:
+    """An estimate (an extrapolated sample size) to ``digits`` significant figures, millions and up in
+    words: ``1,609,565`` -> ``"1.6 million"``, ``2,540`` -> ``"2,500"``."""
+    value = float(f"{float(x):.{digits}g}")
+    unit, name = _scale(value)
+    text = number(value / unit, digits)
+    return f"{text} {name}" if name else text
+
+
+def rounded_range(low: float, high: float, digits: int = 2) -> str:
+    """Two estimates as a range, a shared scale word said once: ``"2.5 to 45 million"``."""
+    low_value, high_value = (float(f"{float(x):.{digits}g}") for x in (low, high))
+    (unit, name), (_, high_name) = _scale(low_value), _scale(high_value)
+    if name and name == high_name:
+        return f"{number(low_value / unit, digits)} to {rounded(high, digits)}"
+    return f"{rounded(low, digits)} to {rounded(high, digits)}"
+
+
 def fixed(x: float, decimals: int = 1, sign: bool = False) -> str:
     """A number to a fixed number of decimals, for quantities read at a fixed precision (top-1 points,
     a table's printed decimals): ``fixed(-1.25) == "−1.2"``; with ``sign``, ``"+0.5"`` for a margin."""
