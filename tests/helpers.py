@@ -141,3 +141,12 @@ def run_blocked(chapter: str, params: dict, out_dir: Path, tmp_path: Path) -> Pa
     out = subprocess.run(argv, capture_output=True, text=True, env=blocked_env(tmp_path), timeout=1800)
     assert out.returncode == 0, out.stderr[-3000:]
     return Path(out.stdout.strip().splitlines()[-1])
+
+
+# Glued numbers are text as the page shows them, to 3 significant figures: compare within half a unit.
+SHOWN_RTOL = 5e-3
+
+
+def number(text: str) -> float:
+    """A glued number as the page shows it (quoted text, a true minus, thousands separators), as a float."""
+    return float(text.strip("'\"").replace("\u2212", "-").replace(",", "").replace("\u202f", ""))

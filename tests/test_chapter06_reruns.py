@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import SHOWN_RTOL, number
 from test_runner import glued
 
 from je_vs_rc import Setting, run
@@ -41,10 +42,10 @@ def test_chapter06_adapts_or_stops(params, tmp_path):
     crossing = threshold_crossing(
         Setting(p["signal_energy"], p["lam_theta"], np.concatenate([np.zeros(k), p["noise_profile"]]))
     )
-    assert float(values["cmp_cross_scale"]) == pytest.approx(crossing.scale, rel=1e-12)
+    assert number(values["cmp_cross_scale"]) == pytest.approx(crossing.scale, rel=SHOWN_RTOL)
     assert ("on the dotted line" in values["cmp_cross_caption"]) == crossing.at_switch
     assert not crossing.at_switch  # both sets put the crossing off the line: the old caption was false here
     for name in ("quiet", "loud"):
-        je, rc = float(values[f"cmp_{name}_je"]), float(values[f"cmp_{name}_rc"])
+        je, rc = number(values[f"cmp_{name}_je"]), number(values[f"cmp_{name}_rc"])
         word = values[f"cmp_{name}_order"]
         assert word == repr("exceeds" if je > rc else "is below" if je < rc else "equals")

@@ -10,7 +10,7 @@ import sys
 import nbformat
 import numpy as np
 import pytest
-from helpers import glued
+from helpers import SHOWN_RTOL, glued, number
 
 from je_vs_rc import Setting, _io, parameters, run
 from je_vs_rc.checks.closed_forms import check_moments
@@ -36,9 +36,9 @@ def test_run_injects_parameters_and_they_take_effect(tmp_path):
     expected = check_moments(Setting(*TOY), 1.0, 57, 30, np.random.default_rng(3))
     values = glued(out)
     for name, z in expected.items():
-        assert float(values[f"setting_z_{name}"]) == pytest.approx(z, rel=1e-12)
+        assert number(values[f"setting_z_{name}"]) == pytest.approx(z, rel=SHOWN_RTOL)
     default_z = check_moments(Setting(*TOY), 1.0, 200, 2000, np.random.default_rng(0))["S"]
-    assert float(values["setting_z_S"]) != pytest.approx(default_z)
+    assert number(values["setting_z_S"]) != pytest.approx(default_z, rel=SHOWN_RTOL)
     nb = nbformat.read(out, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
     assert nb.metadata["je_vs_rc"]["parameters"] == {
@@ -59,7 +59,7 @@ def test_cli_runs_a_chapter(tmp_path, capsys):
     rng = np.random.default_rng(0)
     X = setting.clean_data(80, rng) + setting.corruption(80, rng)
     expected = errata.rc_paper_vs_slides(X, Masking(0.5), setting.k)
-    assert float(glued(path)["err_mask_paper"]) == pytest.approx(expected["paper"], rel=1e-12)
+    assert number(glued(path)["err_mask_paper"]) == pytest.approx(expected["paper"], rel=SHOWN_RTOL)
 
 
 @pytest.mark.slow
