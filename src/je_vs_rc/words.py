@@ -56,6 +56,14 @@ def scientific(x: float, digits: int = 2) -> str:
     return f"{float(x):.{digits - 1}e}".replace("-", MINUS)
 
 
+PROPER_NAMES = {"gaussian": "Gaussian"}  # words of code names that prose capitalises
+
+
+def code_name(name: str) -> str:
+    """A code name as prose says it: ``"gaussian_noise"`` -> ``"Gaussian noise"``."""
+    return " ".join(PROPER_NAMES.get(word, word) for word in name.split("_"))
+
+
 SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))  # large magnitudes in words
 
 

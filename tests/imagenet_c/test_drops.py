@@ -12,6 +12,7 @@ from je_vs_rc.imagenet_c import methods, results, statistics
 from je_vs_rc.render import imagenet_c as figures
 from je_vs_rc.render import imagenet_c_tables as tables
 from je_vs_rc.render import imagenet_c_text as prose
+from je_vs_rc.words import code_name
 
 PARADIGM = {"byol": "JE", "dino": "JE", "mae": "RC", statistics.RANDOM_INIT: "none"}
 # top-1 at severity 1 and 5 per seed: each seed's drop differs, so a mean of the drops and the drop of
@@ -75,19 +76,19 @@ def test_the_chart_draws_the_tables_drops_and_the_papers(run):
     # the paper's nine drops, as Table 1 prints them
     for method, by in paper.TABLE1.items():
         for corruption, values in by.items():
-            assert bars[(corruption.replace("_", " "), method)]["paper"] == values[3]
+            assert bars[(code_name(corruption), method)]["paper"] == values[3]
     # ours: the drops of the run's table (mean over seeds of each seed's drop), on gaussian noise only
     table = {r["method"]: r["drop"] for r in tables.wide_table(run["rows"])}
     assert sum("ours" in b for b in bars.values()) == 4
     for method in ("byol", "dino", "mae"):
-        shown = bars[("gaussian noise", method.upper())]["ours"]
+        shown = bars[("Gaussian noise", method.upper())]["ours"]
         mean, std = (float(x) for x in re.findall(r"[\d.]+", table[methods.label(method)]))
         assert shown == pytest.approx(mean, abs=0.05)
         per_seed = [(a - b) / a * 100 for a, b in TOP1[method]]
         assert shown == pytest.approx(sum(per_seed) / 3)
         mean_of_top1 = [sum(t[i] for t in TOP1[method]) / 3 for i in (0, 1)]
         assert shown != pytest.approx((mean_of_top1[0] - mean_of_top1[1]) / mean_of_top1[0] * 100, abs=0.05)
-    assert bars[("gaussian noise", "rand.\ninit")] == {
+    assert bars[("Gaussian noise", "rand.\ninit")] == {
         "ours": pytest.approx(float(table["random init"].split()[0]), abs=0.05)
     }
     # the error bar is one sample standard deviation over seeds, as in the table
@@ -128,7 +129,7 @@ def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     assert caption.startswith("```{table} Our run:")
     assert "500 training and 500 test images, 2 epochs at batch 64" in caption
     assert "mean ± sample standard deviation over 3 seeds;" in caption
-    assert caption.endswith("backbone: vit_tiny, corruption: gaussian noise.")
+    assert caption.endswith("backbone: vit_tiny, corruption: Gaussian noise.")
     one = {**run, "rows": [r for r in run["rows"] if r["seed"] == 0]}
     assert "one seed, so no spread" in tables.run_table_markdown(one, "Ours").splitlines()[0]
     assert header == "| method | sev. 1 | sev. 5 | rel. drop % |"

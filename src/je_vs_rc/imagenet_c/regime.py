@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..words import number
+from ..words import code_name, number
 from . import corruptions
 
 K = 50  # the relevant directions: the paper's PCA dimension for MNIST (§5.1), as in chapter 7
@@ -97,7 +97,7 @@ def regimes(images: np.ndarray, corruption: str, severities: list[int], k: int =
             }
         )
     kinds = {r["regime"] for r in rows}
-    name = corruption.replace("_", " ")
+    name = code_name(corruption)
     ranges = "; ".join(
         f"severity {r['severity']}: {number(r['noise_min'], 3)} to {number(r['noise_max'], 3)}" for r in rows
     )

@@ -15,6 +15,7 @@ from .. import paper
 from ..imagenet_c.methods import label as method_label
 from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, paradigm_of
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
+from ..words import code_name
 from .style import (
     DISPLAY_WIDTH_IN,
     NEUTRAL,
@@ -85,7 +86,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
         if pixels:
             _line(ax, pixels, "top1", "0.1", method_label(PIXELS), ":")
         ax.set(
-            title=f"{corruption.replace('_', ' ')}, {backbone}",
+            title=f"{code_name(corruption)}, {backbone}",
             xlabel="corruption severity",
             ylabel="linear-probe top-1 (%)",
         )
@@ -157,7 +158,7 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
             range(len(here)),
             [BASELINE_TICKS.get(e["method"]) or method_label(e["method"], paradigm=False) for e in here],
         )
-        ax.set_title(corruption.replace("_", " "))
+        ax.set_title(code_name(corruption))
         ax.grid(axis="x", visible=False)
     label_rows(axes[:, None] if stacked() else axes[None, :], "relative drop in top-1 (%)")
     handles = [

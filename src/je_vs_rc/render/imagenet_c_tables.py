@@ -12,7 +12,7 @@ from .. import paper
 from ..imagenet_c.methods import label as method_label
 from ..imagenet_c.statistics import BASELINES, PIXELS, Row, drops_at, summarize
 from ..theory import methods as theory
-from ..words import count
+from ..words import code_name, count
 from .imagenet_c_text import run_caption
 from .tables import markdown_table, split_constant
 
@@ -36,7 +36,7 @@ def wide_table(rows: Sequence[Row], strength: int = 0) -> list[dict[str, Any]]:
                 "method": method_label(e["method"]),
                 "paradigm": e["paradigm"],
                 "backbone": "–" if e["method"] == PIXELS else e["backbone"],
-                "corruption": e["corruption"].replace("_", " "),
+                "corruption": code_name(e["corruption"]),
                 "seeds": e["seeds"],
             },
         )
@@ -132,7 +132,7 @@ def paper_table() -> list[dict[str, Any]]:
 
 def paper_table_markdown() -> str:
     """Table 1 as published, every value to the paper's one decimal, in a captioned table."""
-    rows = [{**r, "corruption": r["corruption"].replace("_", " ")} for r in paper_table()]
+    rows = [{**r, "corruption": code_name(r["corruption"])} for r in paper_table()]
     columns = {
         "label": "method",
         "backbone": "backbone",
