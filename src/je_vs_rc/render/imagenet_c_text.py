@@ -14,7 +14,7 @@ from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, injection_he
 from ..imagenet_c.verdict import Comparison, Group, Verdict
 from ..stats import LEVEL, Spread
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
-from ..words import count, fixed, number, series
+from ..words import code_name, count, fixed, number, scientific, series
 
 
 def _margins_said(group: Group) -> str:
@@ -38,8 +38,8 @@ def _level(level: float) -> str:
 
 
 def _where_run(group: Group) -> str:
-    """``"on gaussian noise with the vit_tiny backbone"``: the corruption and backbone of a group."""
-    return f"on {group.corruption.replace('_', ' ')} with the {group.backbone} backbone"
+    """``"on Gaussian noise with the vit_tiny backbone"``: the corruption and backbone of a group."""
+    return f"on {code_name(group.corruption)} with the {group.backbone} backbone"
 
 
 def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
@@ -87,7 +87,7 @@ def injection_text(effects: Sequence[dict[str, Any]], level: float = LEVEL) -> s
     mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
     many gains and losses are resolved (t interval at ``level``; the part that is evidence)."""
     if not effects:
-        return "This run holds no injected configurations (`augment_strengths` is `[0]`)."
+        return "This run holds no injected configurations (augment_strengths is [0])."
     strengths = sorted({e["augment_strength"] for e in effects})
     severities = sorted({e["severity"] for e in effects})
     said = [
@@ -152,7 +152,7 @@ def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
             mine = _where(r["ours"], [e["ours"] for e in je])
             names = " and ".join(method_label(e["method"], paradigm=False) for e in je)
             sentence = (
-                f"On {corruption.replace('_', ' ')}, the paper's {method_label(r['method'], paradigm=False)} drop "
+                f"On {code_name(corruption)}, the paper's {method_label(r['method'], paradigm=False)} drop "
                 f"({fixed(r['paper'])}%) lies {theirs} those of {names} ({_percents(e['paper'] for e in je)}); in our "
                 f"run its mean drop ({fixed(r['ours'])}%) lies {mine} theirs ({_percents(e['ours'] for e in je)}), "
                 + ("the same order" if mine == theirs else "not the paper's order")
@@ -237,7 +237,7 @@ def scale(meta: dict[str, Any]) -> str:
         f"{_images(p['test_images'])} test images; "
         f"{count(p['epochs'], 'epoch', 'epochs')} at batch {p['batch_size']}; backbone {backbones}; "
         f"{listed(method_label(m, paradigm=False) for m in p['methods'])} on "
-        f"{listed(c.replace('_', ' ') for c in p['corruptions'])} at severities {listed(p['severities'])}; "
+        f"{listed(code_name(c) for c in p['corruptions'])} at severities {listed(p['severities'])}; "
         + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
         + f"{count(len(p['seeds']), 'seed', 'seeds')}; {meta['device']}, torch {meta['torch']}, "
         + (f"{meta['world_size']} processes (torchrun, gloo), " if meta.get("world_size", 1) > 1 else "")
@@ -265,11 +265,11 @@ def rates_text(meta: dict[str, Any], pilot: dict[str, Any] | None) -> str:
         rate = chosen.get(m, paper_rate)
         factor = rate / paper_rate
         said.append(
-            f"{method_label(m, paradigm=False)} {number(rate, 3)} "
+            f"{method_label(m, paradigm=False)} {scientific(rate, 3)} "
             + (
                 "(the paper's rate)"
                 if math.isclose(factor, 1)
-                else f"({number(factor, 3)} times the paper's {number(paper_rate, 3)})"
+                else f"({number(factor, 3)} times the paper's {scientific(paper_rate, 3)})"
             )
         )
     line = f"Learning rates at batch {p['batch_size']}: {'; '.join(said)}."
