@@ -23,9 +23,10 @@ from .thresholds import SHARP_ABOVE, SHARP_BELOW
 REPRODUCED = "reproduced"
 PARTLY = "partly"
 NOT_REPRODUCED = "not reproduced"
+CANNOT_TELL = "cannot tell at this scale"  # run, but smaller than the paper's, and nothing resolves
 NOT_RUN = "not run here"
 # The symbol in front of each status, so the column reads at a glance (and without colour).
-SYMBOLS = {REPRODUCED: "✓", PARTLY: "◐", NOT_REPRODUCED: "✗", NOT_RUN: "–"}
+SYMBOLS = {REPRODUCED: "✓", PARTLY: "◐", NOT_REPRODUCED: "✗", CANNOT_TELL: "?", NOT_RUN: "–"}
 STATUSES = tuple(SYMBOLS)
 
 

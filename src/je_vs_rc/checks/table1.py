@@ -10,7 +10,7 @@ from ..imagenet_c.statistics import Row
 from ..imagenet_c.verdict import JE_MORE, RC_MORE, compare
 from ..theory.linalg import single_threaded_module
 from ..words import count
-from .scorecard import NOT_RUN, Score, counted, dataset_title
+from .scorecard import CANNOT_TELL, NOT_RUN, Score, counted, dataset_title
 
 
 def table1_score(meta: dict[str, Any], rows: Sequence[Row]) -> Score:
@@ -29,8 +29,9 @@ def table1_score(meta: dict[str, Any], rows: Sequence[Row]) -> Score:
     at_scale = p["dataset"] == "imagefolder" and p["epochs"] >= paper.TABLE1_EPOCHS
     seeds = count(len(p["seeds"]), "seed", "seeds")
     run = f"{dataset_title(p['dataset'])}, {count(p['epochs'], 'epoch', 'epochs')}, {seeds}"
-    if not at_scale:
-        return Score(NOT_RUN, f"not at the paper's scale: in a smaller run ({run}) {support}")
+    if not at_scale:  # a smaller run: it cannot tell when nothing resolves, else it is not the paper's run
+        status = NOT_RUN if agree or against else CANNOT_TELL
+        return Score(status, f"not at the paper's scale: in a smaller run ({run}) {support}")
     evidence = f"{run}: {support}"
     return counted(agree, len(found), evidence) if found else Score(NOT_RUN, evidence)
 
