@@ -59,6 +59,7 @@ class Group:
     backbone: str
     comparisons: tuple[Comparison, ...]
     worst_margins: tuple[dict[str, Any], ...] = ()
+    never_learned: tuple[str, ...] = ()  # of not_learned: the methods that beat it at no severity
 
     @property
     def not_learned(self) -> tuple[str, ...]:
@@ -92,12 +93,13 @@ def _group(
 ) -> Group:
     worst = _worst_margins(learned, {d["method"] for d in drops})
     failed = {b["method"] for b in worst}
+    never = tuple(sorted(m for m in failed if not any(b["learned"] for b in learned if b["method"] == m)))
     kept = [d for d in drops if d["method"] not in failed]
     je = [d for d in kept if paradigm_of(d) is JOINT_EMBEDDING]
     rc = [d for d in kept if paradigm_of(d) is RECONSTRUCTION]
     if not je or not rc:
         inconclusive = Comparison(corruption, backbone, INCONCLUSIVE, not_learned=tuple(sorted(failed)))
-        return Group(corruption, backbone, (inconclusive,), worst)
+        return Group(corruption, backbone, (inconclusive,), worst, never)
     where = {"backbone": backbone, "corruption": corruption}
     comparisons = []
     for j in je:
@@ -105,7 +107,7 @@ def _group(
             d = paired(per_seed, {"method": r["method"], **where}, {"method": j["method"], **where}, "drop")
             status = {1: RC_MORE, -1: JE_MORE, 0: UNRESOLVED}[d.side(0.0, level)]
             comparisons.append(Comparison(corruption, backbone, status, j["method"], r["method"], d))
-    return Group(corruption, backbone, tuple(comparisons), worst)
+    return Group(corruption, backbone, tuple(comparisons), worst, never)
 
 
 def compare(rows: Sequence[Row], level: float = LEVEL) -> Verdict:

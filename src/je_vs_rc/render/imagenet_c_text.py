@@ -65,13 +65,20 @@ def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
 def _group_said(group: Group, level: float) -> list[str]:
     where = _where_run(group)
     where = where[:1].upper() + where[1:]  # it opens each sentence
-    failed = series([method_label(m, paradigm=False) for m in group.not_learned])
-    beat = f"did not beat the random-init baseline at every severity, by a {_level(level)}"
+    names = [method_label(m, paradigm=False) for m in group.not_learned]
+    failed = series(names)
+    if set(group.never_learned) == set(group.not_learned):  # at none of the severities, not just some
+        subject = f"none of {', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else failed
+        beat = f"beat the random-init baseline at {'any' if len(names) > 1 else 'no'} severity, by a {_level(level)}"
+        failed_beat = f"{subject} {beat}"
+    else:
+        failed_beat = f"{failed} did not beat the random-init baseline at every severity, by a {_level(level)}"
     if group.inconclusive:
-        if not failed:
+        if not names:
             return [f"{where} we cannot tell at this scale: one paradigm is missing from this backbone."]
-        return [f"{where} we cannot tell at this scale: {failed} {beat}; {_margins_said(group)}."]
-    said = [f"{where}, {failed} {beat} and is left out of the comparison; {_margins_said(group)}."] if failed else []
+        return [f"{where} we cannot tell at this scale: {failed_beat}; {_margins_said(group)}."]
+    left_out = f"{'they are' if len(names) > 1 else 'it is'} left out of the comparison"
+    said = [f"{where}, {failed_beat}, so {left_out}; {_margins_said(group)}."] if names else []
     return said + [
         f"{where}, {_comparison_said(c, c.difference, level)}." for c in group.comparisons if c.difference is not None
     ]
