@@ -143,8 +143,8 @@ def source_sentence(payload: dict[str, Any], committed: bool) -> str:
     said = (
         f"The figures and tables below show the committed run: {run_size(payload)}, the clean runs also for "
         f"{cfg['long_steps']:,} steps, all {cfg['nuisance']['n_test']:,} test images; "
-        f"{prov.get('wall_seconds', float('nan')) / 60:.0f} minutes on {prov.get('device', 'an unrecorded device')}"
-        f"{load} (code {commits})."
+        f"{prov.get('wall_seconds', float('nan')) / 60:.0f} minutes of wall time on "
+        f"{prov.get('device', 'an unrecorded device')}{load} (code {commits})."
     )
     done = {(c["level"], c["alpha"], c["method"], c["seed"], c["steps"]) for c in payload["cells"]}
     expected = []
