@@ -182,3 +182,15 @@ def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp
     twin = grid.GridResult(cfg, cells=[{**a.cells[0], "top1": -1.0}])
     with pytest.raises(ValueError, match="disagree"):
         grid.merge(cfg, [a, twin])
+
+
+def test_committed_run_is_its_parameter_file_run():
+    # params/nuisance_large.json is what `python -m je_vs_rc.selfsup.grid params/nuisance_large.yml ...` writes:
+    # the same grid (so a rerun resumes it instead of refusing it), with every cell that finished in the grid.
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "params"
+    cfg = grid.NuisanceChapter.from_values(yaml.safe_load((root / "nuisance_large.yml").read_text())).grid()
+    result = grid.read(root / "nuisance_large.json")
+    assert result.config == cfg
+    assert result.done() <= {grid.cell_key(*c) for c in cfg.cells()} and result.seeded() == set(cfg.seeds)
