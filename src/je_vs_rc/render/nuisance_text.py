@@ -133,18 +133,13 @@ def run_size(payload: dict[str, Any]) -> str:
 
 
 def source_sentence(payload: dict[str, Any], committed: bool) -> str:
-    """Which run the figures and tables below show, how long it took under what load, and what did not finish."""
-    cfg, prov = payload["config"], payload.get("provenance", {})
+    """Which run the figures and tables below show, and what did not finish (where it ran: provenance_sentence)."""
+    cfg = payload["config"]
     if not committed:
         return "The figures and tables below show this page's own run."
-    loads = prov.get("load_averages", [])
-    load = f", under a load average of {min(loads):.0f} to {max(loads):.0f}" if loads else ""
-    commits = ", ".join(c[:7] for c in prov.get("code_commits", []))
     said = (
         f"The figures and tables below show the committed run: {run_size(payload)}, the clean runs also for "
-        f"{cfg['long_steps']:,} steps, all {cfg['nuisance']['n_test']:,} test images; "
-        f"{prov.get('wall_seconds', float('nan')) / 60:.0f} minutes of wall time on "
-        f"{prov.get('device', 'an unrecorded device')}{load} (code {commits})."
+        f"{cfg['long_steps']:,} steps, all {cfg['nuisance']['n_test']:,} test images."
     )
     done = {(c["level"], c["alpha"], c["method"], c["seed"], c["steps"]) for c in payload["cells"]}
     expected = []
@@ -165,6 +160,18 @@ def source_sentence(payload: dict[str, Any], committed: bool) -> str:
             "the seeds that finished."
         )
     return said
+
+
+def provenance_sentence(payload: dict[str, Any]) -> str:
+    """Where and how long the committed run ran, and at which commits: the page's appendix, not its answer."""
+    prov = payload.get("provenance", {})
+    loads = prov.get("load_averages", [])
+    load = f", under a load average of {min(loads):.0f} to {max(loads):.0f}" if loads else ""
+    commits = ", ".join(c[:7] for c in prov.get("code_commits", []))
+    return (
+        f"The committed run took {prov.get('wall_seconds', float('nan')) / 60:.0f} minutes of wall time on "
+        f"{prov.get('device', 'an unrecorded device')}{load} (code {commits})."
+    )
 
 
 def r2_sentence(payload: dict[str, Any]) -> str:
