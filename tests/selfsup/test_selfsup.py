@@ -80,6 +80,11 @@ def test_every_method_trains_and_its_hooks_run(name):
     # The same seed gives the same initialisation and the same run (common random numbers across alphas).
     again, curve2 = grid.train(name, x, maker, k=8, steps=6, batch_size=32, seed=0)
     assert np.allclose(curve, curve2)
+    # Probing at intermediate budgets reads the same run without changing it (no gradient, no RNG, no BN update).
+    seen = []
+    probed, curve3 = grid.train(name, x, maker, 8, 6, 32, 0, lambda t, m: seen.append((t, m.training)), (2, 4))
+    assert seen == [(2, False), (4, False)] and np.array_equal(curve, curve3)
+    assert all(torch.equal(p, q) for p, q in zip(again.state_dict().values(), probed.state_dict().values()))
 
 
 def test_byol_target_follows_the_online_network():
@@ -100,6 +105,7 @@ def test_byol_target_follows_the_online_network():
         ({"methods": ["byol", "simclr"]}, "method must be one of ['byol', 'vicreg', 'mae', 'ae']; got 'simclr'"),
         ({"avoid": 740, "n_patterns": 64}, "avoid + n_patterns = 740 + 64 exceeds the image dimension 784"),
         ({"long_steps": 10, "steps": 20}, "long_steps must exceed steps = 20"),
+        ({"probes": [5, 20], "steps": 20}, "probes must be increasing step counts below steps = 20; got [5, 20]"),
     ],
 )
 def test_bad_input_is_one_line_before_training(values, message):

@@ -44,6 +44,8 @@ class GridConfig:
         seeds: one replicate each (data subset, nuisance draws, initialisation, views).
         steps, batch_size: the training budget of every cell (Adam, warm-up then cosine decay).
         long_steps: the clean runs' budget in the convergence check (0: no check).
+        probes: earlier step counts (increasing, below ``steps``) at which every network is also read out,
+            in the same run (its learning rate still on the schedule to ``steps``).
         threads: torch CPU threads.
     """
 
@@ -54,6 +56,7 @@ class GridConfig:
     steps: int
     batch_size: int
     long_steps: int = 0
+    probes: tuple[int, ...] = ()
     threads: int = 1
 
     def __post_init__(self) -> None:
@@ -78,6 +81,12 @@ class GridConfig:
             raise ValueError(f"long_steps must be an integer >= 0; got {self.long_steps!r}")
         if self.long_steps and self.long_steps <= self.steps:
             raise ValueError(f"long_steps must exceed steps = {self.steps} (or be 0: no check); got {self.long_steps}")
+        probes = tuple(_steps("probes", p) for p in self.probes)
+        if any(b <= a for a, b in zip(probes, probes[1:])) or any(p >= self.steps for p in probes):
+            raise ValueError(
+                f"probes must be increasing step counts below steps = {self.steps}; got {list(self.probes)}"
+            )
+        object.__setattr__(self, "probes", probes)
         if not isinstance(self.nuisance, NuisanceConfig):
             raise ValueError("nuisance must be a NuisanceConfig")
         if CLEAN in self.nuisance.levels:
@@ -93,15 +102,18 @@ class GridConfig:
         return cls(**p)
 
     def cells(self) -> list[tuple[str, float, str, int, int]]:
-        """Every trained cell ``(level, alpha, method, seed, steps)``, seed by seed (a seed's data is built once):
-        its clean runs and every level and alignment at the grid's budget, then its convergence runs."""
+        """Every trained cell ``(level, alpha, method, seed, steps)``, method by method and within a method seed by
+        seed (consecutive cells of one seed share its data, built once): a method's clean run, every level and
+        alignment at the grid's budget, then its convergence run. A run cut short holds every seed of its first
+        methods, which is what their intervals need."""
         out = []
-        for seed in self.seeds:
-            out += [(CLEAN, 0.0, method, seed, self.steps) for method in self.methods]
-            for level in self.nuisance.levels:
-                out += [(level, alpha, m, seed, self.steps) for alpha in self.alphas for m in self.methods]
-            if self.long_steps:
-                out += [(CLEAN, 0.0, m, seed, self.long_steps) for m in self.methods]
+        for method in self.methods:
+            for seed in self.seeds:
+                out.append((CLEAN, 0.0, method, seed, self.steps))
+                for level in self.nuisance.levels:
+                    out += [(level, alpha, method, seed, self.steps) for alpha in self.alphas]
+                if self.long_steps:
+                    out.append((CLEAN, 0.0, method, seed, self.long_steps))
         return out
 
 
@@ -125,7 +137,8 @@ class GridResult:
     """Everything a grid run measured (JSON with provenance). Rows are dicts:
 
     ``cells``: trained runs (level, alpha, method, paradigm, seed, steps, top1, top1_clean, r2, loss curve,
-    seconds); ``baselines``: (level, seed, baseline "raw pixels" / "random init", top1, top1_clean, r2);
+    probes: the same readouts at the configuration's earlier step counts, seconds and cpu_seconds);
+    ``baselines``: (level, seed, baseline "raw pixels" / "random init", top1, top1_clean, r2);
     ``closed_form``: (level, alpha, method "je"/"rc", seed, top1, top1_clean, r2); ``levels``: (level,
     seed, ratio, variance, switch, regime, alpha_je, alpha_rc).
     """
@@ -176,7 +189,7 @@ def read(path: str | os.PathLike[str]) -> GridResult:
 def _protocol(cfg: GridConfig) -> tuple[Any, ...]:
     """What every part of one run must share: the nuisance but its levels, and the training budget."""
     nuisance = {name: value for name, value in asdict(cfg.nuisance).items() if name != "levels"}
-    return (nuisance, cfg.steps, cfg.batch_size, cfg.threads)
+    return (nuisance, cfg.steps, cfg.batch_size, cfg.probes, cfg.threads)
 
 
 def merge(cfg: GridConfig, parts: list[GridResult]) -> GridResult:
@@ -211,6 +224,7 @@ def merge(cfg: GridConfig, parts: list[GridResult]) -> GridResult:
         **(provs[0] if provs else {}),
         "code_commits": list(dict.fromkeys(c for p in provs for c in p.get("code_commits", []))),
         "wall_seconds": sum(float(p.get("wall_seconds", 0.0)) for p in provs),
+        "cpu_seconds": sum(float(p.get("cpu_seconds", 0.0)) for p in provs),
         "load_averages": [x for p in provs for x in p.get("load_averages", [])],
         "finished": max((p.get("finished", "") for p in provs), default=""),
         "parts": [{k: p.get(k) for k in ("wall_seconds", "finished", "code_commits")} for p in provs],

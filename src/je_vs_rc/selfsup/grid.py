@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import groupby
@@ -39,6 +40,7 @@ from ..config import (
     TEXT_OR_NONE,
     Choices,
     Number,
+    Numbers,
     ParameterError,
     Texts,
     param,
@@ -48,6 +50,7 @@ from ..parameters.chapters import MNIST_TRAIN_SIZE
 from ..provenance import code_commit
 from ..simulate.nuisance import NuisanceConfig, NuisanceData, closed_forms, nuisance_data, nuisance_r2, probe_top1
 from ..theory import methods as theory_methods
+from ..words import count
 from . import methods
 from .cells import CLEAN, GridConfig, GridResult, cell_key, merge, read
 from .views import ViewMaker
@@ -62,10 +65,20 @@ def _schedule(step: int, steps: int) -> float:
 
 
 def train(
-    method: str, x: torch.Tensor, views: ViewMaker, k: int, steps: int, batch_size: int, seed: int
+    method: str,
+    x: torch.Tensor,
+    views: ViewMaker,
+    k: int,
+    steps: int,
+    batch_size: int,
+    seed: int,
+    probe: Callable[[int, methods.SelfSupModel], None] | None = None,
+    probe_at: tuple[int, ...] = (),
 ) -> tuple[methods.SelfSupModel, np.ndarray]:
     """Train ``method`` on the samples ``x`` (n x 784) with views from ``views``; returns the model (in eval
-    mode) and the loss curve (:data:`CURVE_POINTS` window means). The loop calls the model's hooks only."""
+    mode) and the loss curve (:data:`CURVE_POINTS` window means). The loop calls the model's hooks only.
+    ``probe(t, model)`` is called (model in eval mode, no gradients, optimiser untouched) after each step
+    count ``t`` in ``probe_at``: the same run read out at intermediate budgets."""
     torch.manual_seed(seed)  # the initialisation (and MAE's masks): the same for every alignment
     gen = torch.Generator().manual_seed(seed)
     entry = methods.get(method)
@@ -85,6 +98,10 @@ def train(
         opt.step()
         model.after_optimizer_step(step)
         losses[t] = float(loss.detach())
+        if probe is not None and t + 1 in probe_at:
+            model.eval()
+            probe(t + 1, model)
+            model.train()
     model.eval()
     windows = np.array_split(losses, min(CURVE_POINTS, steps))
     return model, np.array([w.mean() for w in windows])
@@ -151,11 +168,12 @@ class _Session:
     run's provenance rather than replacing it)."""
 
     def __init__(self, result: GridResult):
-        self.start = time.perf_counter()
+        self.start, self.cpu_start = time.perf_counter(), time.process_time()
         self.commit = code_commit()  # at the start: the code that runs, whatever is edited meanwhile
         saved = result.provenance
         self.commits = [c for c in saved.get("code_commits", []) if c != self.commit] + [self.commit]
         self.previous_wall = float(saved.get("wall_seconds", 0.0))
+        self.previous_cpu = float(saved.get("cpu_seconds", 0.0))
         self.loads = list(saved.get("load_averages", []))
         self.parts = saved.get("parts")
 
@@ -163,14 +181,15 @@ class _Session:
         return max_seconds is not None and time.perf_counter() - self.start > max_seconds
 
     def provenance(self, cfg: GridConfig) -> dict[str, Any]:
-        """Commits (one per session of a resumed run), versions, device, wall time and the load average
-        after every cell (times on a shared machine mean little without it)."""
+        """Commits (one per session of a resumed run), versions, device, wall and CPU time (the process's) and
+        the load average after every cell (wall times on a shared machine mean little without it)."""
         out = {
             "code_commits": self.commits,
             "torch": torch.__version__,
             "numpy": np.__version__,
-            "device": f"CPU ({os.cpu_count()} cores), {cfg.threads} torch thread(s)",
+            "device": f"CPU ({os.cpu_count()} cores), {count(cfg.threads, 'torch thread', 'torch threads')}",
             "wall_seconds": round(self.previous_wall + time.perf_counter() - self.start, 1),
+            "cpu_seconds": round(self.previous_cpu + time.process_time() - self.cpu_start, 1),
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_averages": [round(x, 2) for x in self.loads],
         }
@@ -180,13 +199,18 @@ class _Session:
 def train_cell(data: NuisanceData, cfg: GridConfig, cell: tuple[str, float, str, int, int]) -> dict[str, Any]:
     """Train and read out one cell ``(level, alpha, method, seed, steps)`` on ``data`` (the seed's)."""
     level, alpha, method, seed, steps = cell
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     inputs = _inputs(data, level)
     scale = 0.0 if level == CLEAN else alpha * math.sqrt(data.variance[level])
     P = None if level == CLEAN else torch.as_tensor(data.P, dtype=torch.float32)
     views = ViewMaker(P, scale, cfg.nuisance.shift, cfg.nuisance.pixel_noise)
     x = torch.as_tensor(inputs["train"], dtype=torch.float32)
-    model, curve = train(method, x, views, cfg.nuisance.k, steps, cfg.batch_size, seed)
+    probes: list[dict[str, Any]] = []
+
+    def probe(t: int, model: methods.SelfSupModel) -> None:
+        probes.append({"steps": t, **readouts({s: features(model, im) for s, im in inputs.items()}, data, level)})
+
+    model, curve = train(method, x, views, cfg.nuisance.k, steps, cfg.batch_size, seed, probe, cfg.probes)
     feats = {s: features(model, imgs) for s, imgs in inputs.items()}
     return {
         "level": level,
@@ -197,7 +221,9 @@ def train_cell(data: NuisanceData, cfg: GridConfig, cell: tuple[str, float, str,
         "steps": steps,
         **readouts(feats, data, level),
         "loss": curve.tolist(),
+        "probes": probes,
         "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - cpu0,
     }
 
 
@@ -326,6 +352,9 @@ class NuisanceChapter(ChapterConfig):
     steps: int = param(20, SIZE, "Adam steps of every run")
     batch_size: int = param(128, SIZE)
     long_steps: int = param(0, Number(integer=True, low=0), "clean runs' budget in the convergence check (0: none)")
+    probes: list[int] = param(
+        [], Numbers(SIZE, min_len=0, increasing=True), "earlier step counts at which every run is probed too"
+    )
     committed_results: str | None = param("../params/nuisance_large.json", TEXT_OR_NONE, "the committed larger run")
     budget_pilot: str | None = param("../params/nuisance_budget_pilot.json", TEXT_OR_NONE, "the budget pilot")
     save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
@@ -338,7 +367,14 @@ class NuisanceChapter(ChapterConfig):
         )
         names = ("alphas", "methods", "seeds")
         lists = {name: tuple(getattr(self, name)) for name in names}
-        return GridConfig(nuisance, steps=self.steps, batch_size=self.batch_size, long_steps=self.long_steps, **lists)
+        return GridConfig(
+            nuisance,
+            steps=self.steps,
+            batch_size=self.batch_size,
+            long_steps=self.long_steps,
+            probes=tuple(self.probes),
+            **lists,
+        )
 
     def check(self) -> None:
         try:
