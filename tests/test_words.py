@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from je_vs_rc.words import count, fixed, measured, number, percent, rounded, rounded_range, scientific, series
+from je_vs_rc.words import (
+    count,
+    fixed,
+    measured,
+    number,
+    percent,
+    plain,
+    rounded,
+    rounded_range,
+    scientific,
+    series,
+)
 
 
 def test_count_agrees_with_its_number():
@@ -55,3 +66,10 @@ def test_measured_says_rounding_noise_is_zero():
 
 def test_scientific_reads_in_one_notation():
     assert scientific(6.04e-4) == "6.0e\u221204" and scientific(0.241) == "2.4e\u221201"
+
+
+def test_plain_reads_as_decimals_and_tiny_sizes_as_powers_of_ten():
+    assert plain(6.2e-4) == "0.00062" and plain(0.0016) == "0.0016" and plain(43.4, 3) == "43.4"
+    assert plain(2.6e-15, 1) == "3 \u00d7 10\u207b\u00b9\u2075" and plain(1.2e-15) == "1.2 \u00d7 10\u207b\u00b9\u2075"
+    assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0"
+    assert plain(-5e-9, 1) == "\u22125 \u00d7 10\u207b\u2079"

@@ -56,6 +56,24 @@ def scientific(x: float, digits: int = 2) -> str:
     return f"{float(x):.{digits - 1}e}".replace("-", MINUS)
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+PLAIN_BELOW = 1e-4  # plain() writes smaller magnitudes as powers of ten
+
+
+def plain(x: float, digits: int = 2) -> str:
+    """A number without e-notation, for prose and tables that readers read as decimals: ``digits``
+    significant figures (``0.00062``, ``43``, ``0.0016``), and below ``PLAIN_BELOW`` a power of ten
+    (``2.6e-15`` to one figure is ``"3 × 10⁻¹⁵"``; a rounding error's size is all such a number says)."""
+    x = float(x)
+    if x == 0 or math.isnan(x) or math.isinf(x) or abs(x) >= 1:
+        return number(x, digits)
+    if abs(x) >= PLAIN_BELOW:
+        return f"{x:.{digits}g}".replace("-", MINUS)  # positional from 1e-4 up
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    power = f"10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    return (power if float(mantissa) == 1 else f"{mantissa} \u00d7 {power}").replace("-", MINUS)
+
+
 PROPER_NAMES = {"gaussian": "Gaussian"}  # words of code names that prose capitalises
 
 
