@@ -71,5 +71,5 @@ def test_scientific_reads_in_one_notation():
 def test_plain_reads_as_decimals_and_tiny_sizes_as_powers_of_ten():
     assert plain(6.2e-4) == "0.00062" and plain(0.0016) == "0.0016" and plain(43.4, 3) == "43.4"
     assert plain(2.6e-15, 1) == "3 \u00d7 10\u207b\u00b9\u2075" and plain(1.2e-15) == "1.2 \u00d7 10\u207b\u00b9\u2075"
-    assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0"
+    assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0" and plain(2e-15) == "2 \u00d7 10\u207b\u00b9\u2075"
     assert plain(-5e-9, 1) == "\u22125 \u00d7 10\u207b\u2079"

@@ -70,6 +70,7 @@ def plain(x: float, digits: int = 2) -> str:
     if abs(x) >= PLAIN_BELOW:
         return f"{x:.{digits}g}".replace("-", MINUS)  # positional from 1e-4 up
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa  # 2.0 × 10⁻¹⁵ is 2 × 10⁻¹⁵
     power = f"10{str(int(exponent)).translate(SUPERSCRIPT)}"
     return (power if float(mantissa) == 1 else f"{mantissa} \u00d7 {power}").replace("-", MINUS)
 

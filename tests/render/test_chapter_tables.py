@@ -6,11 +6,14 @@ import numpy as np
 
 from je_vs_rc.render.chapter_tables import (
     audit_table,
+    cross_term_table,
     dataset_table,
     figure3_comparison_table,
-    fresh_prediction_table,
+    fresh_prediction_tables,
+    gap_table,
     labelled,
     rate_table,
+    span_distance_table,
     threshold_range_table,
 )
 from je_vs_rc.simulate.finite_samples import FiniteSweep, Rate
@@ -108,10 +111,40 @@ def test_figure3_rows_and_the_audit():
 def test_rates_and_fresh_predictions():
     sweeps = [FiniteSweep(m.key, np.array([1.0, 2.0]), np.array([10]), *np.ones((3, 2, 1, 1))) for m in PAPER_ENCODERS]
     rates = {(m.key, r): Rate(-0.5, -0.6, -0.4 if r < 2 else -0.55, 0.0) for m in PAPER_ENCODERS for r in (1.5, 3.0)}
-    body = lines(rate_table(sweeps, [1.5, 3.0], rates))[1:]
-    assert [(b[0], b[-1]) for b in body] == [("JE", "yes"), ("JE", "no"), ("RC", "yes"), ("RC", "no")]
+    header, *body = lines(rate_table(sweeps, [1.5, 3.0], rates))
+    assert header == ["model", "α / threshold", "fitted slope", "95% CI"]
+    assert [(b[0], b[1], b[-1]) for b in body][:2] == [("JE", "1.5", "[−0.60, −0.40]"), ("JE", "3", "[−0.60, −0.55]")]
     fresh = {
-        "je": [{"ratio": 1.5, "n_cal": 12345.6, "err_cal": 0.05, "n_bound": 1e6, "err_bound": 0.01, "share_bound": 1.0}]
+        "je": [
+            {
+                "ratio": 1.5,
+                "n_cal": 12345.6,
+                "err_cal": 0.05,
+                "n_bound": 1.61e6,
+                "err_bound": np.nan,
+                "share_bound": np.nan,
+            },
+            {"ratio": 3.0, "n_cal": 345.6, "err_cal": 0.04, "n_bound": 27531, "err_bound": 0.01, "share_bound": 5 / 6},
+        ]
     }
-    header, body = lines(fresh_prediction_table(labelled(fresh), 0.1))
-    assert body[:5] == ["JE", "1.5", "12,346", "0.05", "0.5"] and header[4] == "÷ target"
+    typical, bound = (lines(table) for table in fresh_prediction_tables(labelled(fresh)))
+    # Predicted sizes are estimates (two significant figures); a prediction not simulated is a dash.
+    assert typical[1] == ["JE", "1.5", "12,000", "0.05"] and typical[2][2] == "350"
+    assert bound[1] == ["JE", "1.5", "1.6 million", "–", "–"] and bound[2] == ["JE", "3", "28,000", "0.01", "83.3%"]
+
+
+def test_gap_cross_term_and_span_tables():
+    gaps = {"je": [0.0, 0.06, 0.2], "rc": [0.0, 0.3, 0.7]}
+    header, *body = lines(gap_table(gaps, [1.15, 2.0]))
+    assert header == ["α / threshold", "gap, JE", "gap, RC"] and body[0] == ["1 (the threshold)", "0", "0"]
+    assert body[2] == ["2", "0.2", "0.7"]
+    out = {"cross": [1.25, 0.0908], "encoder_shift_je": [0.0016, 6.2e-4], "encoder_shift_rc": [0.019, 2e-15]}
+    header, *body = lines(cross_term_table({1.0: out}, [200, 20000], PAPER_ENCODERS))
+    assert header == ["", "n = 200", "n = 20,000"] and body[0] == ["norm of the dropped block", "1.2", "0.091"]
+    assert body[1] == ["JE encoder moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2 × 10⁻¹⁵"
+    clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
+    header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}))
+    assert header == ["angle ϑ (°)", "sin ϑ", "clean, JE and RC", "corrupted, JE", "corrupted, RC"]
+    assert body[1] == ["30", "0.5", "0.5", "0.5", "0.49"]
+    header = lines(span_distance_table([0, 30], {"je": [0.0, 0.5], "rc": [0.0, 0.4]}, clean))[0]
+    assert header[2:4] == ["clean, JE", "clean, RC"]

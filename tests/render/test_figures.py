@@ -24,7 +24,7 @@ def test_figures_have_a_panel_per_method(toy):
     fig = plot_intertwined(
         np.array([0.0, 10.0]), alphas, limit_recovery(toy, angles, alphas), {"je": np.ones(2), "rc": np.ones(2)}, th
     )
-    assert len(fig.axes) == 3
+    assert len([ax for ax in fig.axes if ax.axison]) == 3  # the panels (the legend of the top row has its own row)
 
 
 def test_noise_magnitude_figure_draws_what_the_theory_computed(toy):

@@ -1,15 +1,16 @@
-"""The chapters' own tables (chapters 7 and 10): measured rows in, Markdown out. Headers and cell wording
+"""The chapters' own tables (chapters 7, 9, 10 and 11): measured rows in, Markdown out. Headers and cell wording
 live here, not in the chapters, so a chapter's table is one call."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from ..simulate.figure3_comparison import MATCH_FACTOR
 from ..simulate.finite_samples import FiniteSweep, Rate
 from ..theory import methods as registry
-from ..words import fixed, number
-from .tables import markdown_table
+from ..words import fixed, number, percent, plain, rounded
+from .tables import cell, markdown_table
 
 
 def dataset_table(available: Mapping[str, bool]) -> str:
@@ -94,30 +95,29 @@ def covers(rate: Rate, slope: float = -0.5) -> bool:
     return rate.low <= slope <= rate.high
 
 
+def gap_table(gaps: Mapping[str, Sequence[float]], ratios: Sequence[float]) -> str:
+    """Chapter 10's eigengap per method (``checks.finite_samples.check_gap_closes_at_threshold``: at the
+    threshold, then at each ``ratios`` x threshold): one row per multiple of the threshold, one column per method."""
+    shown = [registry.get(key) for key in gaps]
+    multiples = ["1 (the threshold)", *(number(r) for r in ratios)]
+    rows = [{"ratio": label, **{m.key: gaps[m.key][i] for m in shown}} for i, label in enumerate(multiples)]
+    return markdown_table(rows, {"ratio": "α / threshold", **{m.key: f"gap, {m.short}" for m in shown}})
+
+
 def rate_table(sweeps: Sequence[FiniteSweep], ratios: Sequence[float], rates: Mapping[tuple[str, float], Rate]) -> str:
     """Chapter 10's fitted error rates: per sweep (method) and alpha = ratio x threshold, the slope of
-    ``rates[(method key, ratio)]``, its 95% interval and whether it contains -1/2."""
+    ``rates[(method key, ratio)]`` and its 95% interval (whether it contains -1/2 is said in the text)."""
     rows = [
         {
             "model": registry.get(sw.method).short,
             "ratio": ratio,
-            "alpha": float(alpha),
             "slope": rates[(sw.method, ratio)].slope,
             "ci": f"[{fixed(rates[(sw.method, ratio)].low, 2)}, {fixed(rates[(sw.method, ratio)].high, 2)}]",
-            "half": covers(rates[(sw.method, ratio)]),
         }
         for sw in sweeps
-        for ratio, alpha in zip(ratios, sw.alphas)
+        for ratio in ratios
     ]
-    columns = {
-        "model": "model",
-        "ratio": "α / threshold",
-        "alpha": "α",
-        "slope": "fitted slope",
-        "ci": "95% CI",
-        "half": "CI contains −1/2",
-    }
-    return markdown_table(rows, columns)
+    return markdown_table(rows, {"model": "model", "ratio": "α / threshold", "slope": "fitted slope", "ci": "95% CI"})
 
 
 def labelled(rows: Mapping[str, Sequence[Mapping[str, object]]]) -> list[dict[str, object]]:
@@ -125,26 +125,57 @@ def labelled(rows: Mapping[str, Sequence[Mapping[str, object]]]) -> list[dict[st
     return [{**row, "model": registry.get(key).short} for key, method_rows in rows.items() for row in method_rows]
 
 
-def fresh_prediction_table(rows: Sequence[Mapping[str, float]], target: float) -> str:
-    """Chapter 10's predicted sample sizes tried on fresh draws: rows of
-    ``checks.finite_samples.check_fresh_predictions`` (:func:`labelled`); errors also as a multiple of ``target``."""
-    shown = [
-        {
-            **row,
-            "n_cal": f"{row['n_cal']:,.0f}",
-            "n_bound": f"{row['n_bound']:,.0f}",
-            "ratio_cal": row["err_cal"] / target,
-        }
-        for row in rows
+def fresh_prediction_tables(rows: Sequence[Mapping[str, float]]) -> tuple[str, str]:
+    """Chapter 10's predicted sample sizes tried on fresh draws (rows of
+    ``checks.finite_samples.check_fresh_predictions``, :func:`labelled`), as two tables: at the calibrated
+    typical n (its median error) and at the calibrated-bound n (its largest error and the share within
+    the target). A predicted n is an estimate: two significant figures, millions in words."""
+    shown = [{**row, "n_cal": rounded(row["n_cal"]), "n_bound": rounded(row["n_bound"])} for row in rows]
+    for row in shown:
+        row["share_bound"] = percent(row["share_bound"], 3) if row["share_bound"] == row["share_bound"] else "–"
+    key = {"model": "model", "ratio": "α / threshold"}
+    typical = markdown_table(shown, key | {"n_cal": "predicted n", "err_cal": "median error there"})
+    bound = markdown_table(
+        shown, key | {"n_bound": "predicted n", "err_bound": "largest error there", "share_bound": "within target"}
+    )
+    return typical, bound
+
+
+def cross_term_table(
+    cross: Mapping[float, Mapping[str, Sequence[float]]], ns: Sequence[int], shown: registry.Methods
+) -> str:
+    """Chapter 9's dropped cross terms (``checks.errata.check_dropped_cross_terms`` per alpha): one column
+    per sample size; the block's operator norm, then how far dropping it moves each encoder at each
+    alpha (subspace distances), as decimals to two significant figures."""
+    first = next(iter(cross.values()))
+    rows = [{"what": "norm of the dropped block", **{str(n): plain(v) for n, v in zip(ns, first["cross"])}}]
+    rows += [
+        {"what": f"{m.short} encoder moved, α = {number(alpha, 3)}"}
+        | {str(n): plain(v) for n, v in zip(ns, out[f"encoder_shift_{m.key}"])}
+        for alpha, out in cross.items()
+        for m in shown
     ]
-    columns = {
-        "model": "model",
-        "ratio": "α / threshold",
-        "n_cal": "calibrated n",
-        "err_cal": "median error there",
-        "ratio_cal": "÷ target",
-        "n_bound": "calibrated-bound n",
-        "err_bound": "largest error there",
-        "share_bound": "share within target",
-    }
-    return markdown_table(shown, columns)
+    return markdown_table(rows, {"what": "", **{str(n): f"n = {number(n)}" for n in ns}})
+
+
+def span_distance_table(
+    angles_deg: Sequence[float], clean: Mapping[str, Sequence[float]], corrupted: Mapping[str, Sequence[float]]
+) -> str:
+    """Chapter 11's distances to span(Q_1) per rotation angle: ``sin(angle)``, then the clean-data encoders'
+    (``clean[method key]``, one column for all methods when they read the same in every row) and the
+    corrupted-data encoders' (``corrupted[method key]``)."""
+    shown = [registry.get(key) for key in clean]
+    rows = [
+        {"angle": float(a), "sin": float(math.sin(math.radians(a)))}
+        | {f"clean_{m.key}": float(clean[m.key][j]) for m in shown}
+        | {f"corrupted_{m.key}": float(corrupted[m.key][j]) for m in shown}
+        for j, a in enumerate(angles_deg)
+    ]
+    same = all(len({cell(row[f"clean_{m.key}"]) for m in shown}) == 1 for row in rows)
+    clean_columns = (
+        {f"clean_{shown[0].key}": f"clean, {' and '.join(m.short for m in shown)}"}
+        if same
+        else {f"clean_{m.key}": f"clean, {m.short}" for m in shown}
+    )
+    columns = {"angle": "angle ϑ (°)", "sin": "sin ϑ"} | clean_columns
+    return markdown_table(rows, columns | {f"corrupted_{m.key}": f"corrupted, {m.short}" for m in shown})

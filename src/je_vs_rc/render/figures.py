@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ..simulate.finite_samples import FiniteSweep
 from ..simulate.sweeps import PhaseDiagram, Sweep
@@ -223,30 +224,28 @@ def plot_noise_magnitude(result: NoiseMagnitude, marks: dict[str, float] | None 
 
 
 @styled
-def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds | None = None) -> Figure:
+def plot_finite_samples(sweeps: Sequence[FiniteSweep], th: Thresholds) -> Figure:
     """Measured selected-direction error (solid, mean and min-max over seeds) and the proven
-    perturbation bound (dashed, median) against n; one panel per method, one colour per alpha.
-
-    With ``th``, the legend gives each alpha as a multiple of the method's threshold."""
-    fig, axes = panels(len(sweeps), width=3.5, height=3.2)
+    perturbation bound (dashed, median) against n; one panel per method, one colour per alpha, alpha
+    given as a multiple of the method's threshold in one legend under the panels (the sweeps share
+    their multiples)."""
+    fig, axes = panels(len(sweeps), width=3.5, height=3.0)
     for ax, sweep in zip(axes.flat, sweeps):
         method = methods.get(sweep.method)
         palette = levels(len(sweep.alphas))
         for i, alpha in enumerate(sweep.alphas):
-            color = palette[i]
-            label = (
-                rf"$\alpha = {alpha:.3g}$"
-                if th is None
-                else rf"$\alpha = {alpha / th.threshold(method):.3g}\,${_alpha_t(method)}"
-            )
-            band(ax, sweep.ns, sweep.distance[i], color, label, marker=MARKERS[i % len(MARKERS)])
-            ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=color, ls="--", lw=1)
+            label = rf"$\alpha = {alpha / th.threshold(method):.3g} \times \mathrm{{threshold}}$"
+            band(ax, sweep.ns, sweep.distance[i], palette[i], label, marker=MARKERS[i % len(MARKERS)])
+            ax.plot(sweep.ns, np.median(sweep.bound[i], axis=-1), color=palette[i], ls="--", lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("sample size $n$")
-        ax.set_title(f"{method.label}\n(dashed: bound)")
-        legend_below(fig, ax, ncols=1)
-    label_rows(axes, "distance of selected directions")
+        ax.set_title(method.label)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles += [Line2D([], [], color=NEUTRAL, marker="o", ms=4), Line2D([], [], color=NEUTRAL, ls="--", lw=1)]
+    labels += ["measured (mean; band: min–max)", "proven bound (median)"]
+    fig.legend(handles, labels, loc="outside lower center", ncols=1 if stacked() else 3)
+    label_rows(axes, "distance to the limit")
     return fig
 
 
@@ -286,20 +285,20 @@ def plot_intertwined(
     th: Thresholds,
 ) -> Figure:
     """Top row: exact n -> infinity distance to the clean encoder against the rotation angle, one
-    panel per method, one line per alpha (light to dark: weak to strong). Bottom: the smallest alpha
-    that recovers, per method in its colour, against the angle, with the paper's thresholds (computed
-    as if the bases were shared) as horizontal lines. Stacked: one column, the comparison last."""
+    panel per method, one line per alpha (light to dark: weak to strong), their legend under the row.
+    Bottom: the smallest alpha that recovers, per method in its colour, against the angle, with the
+    paper's thresholds (computed as if the bases were shared) as horizontal lines, on a linear axis
+    from 0. Stacked: one column, the comparison last."""
     shown = [methods.get(key) for key in limits]
-    if stacked():
-        fig = Figure(figsize=(STACKED_WIDTH_IN, 2.9 * (len(shown) + 1) + 1.2), layout="constrained")
-        grid = fig.add_gridspec(len(shown) + 1, 1)
-        top = [fig.add_subplot(grid[i, 0]) for i in range(len(shown))]
-        ax = fig.add_subplot(grid[-1, 0])
-    else:
-        fig = Figure(figsize=(DISPLAY_WIDTH_IN, 6.6), layout="constrained")
-        grid = fig.add_gridspec(2, len(shown))
-        top = [fig.add_subplot(grid[0, i]) for i in range(len(shown))]
-        ax = fig.add_subplot(grid[1, :])
+    rows = len(shown) if stacked() else 1
+    width = STACKED_WIDTH_IN if stacked() else DISPLAY_WIDTH_IN
+    fig = Figure(figsize=(width, 2.6 * rows + 3.4 + (0.9 if stacked() else 0.5)), layout="constrained")
+    # Rows: the distance panels, a row for their legend, then the comparison with its legend below it.
+    heights = [2.6] * rows + [0.5 if stacked() else 0.35, 2.8]
+    grid = fig.add_gridspec(rows + 2, 1 if stacked() else len(shown), height_ratios=heights)
+    top = [fig.add_subplot(grid[i, 0] if stacked() else grid[0, i]) for i in range(len(shown))]
+    key = fig.add_subplot(grid[rows, :])
+    ax = fig.add_subplot(grid[rows + 1, :])
     palette = levels(len(alphas))
     for panel, method in zip(top, shown):
         for i, alpha in enumerate(alphas):
@@ -315,6 +314,8 @@ def plot_intertwined(
         panel.set_title(method.label)
     for panel in top if stacked() else top[:1]:
         panel.set_ylabel("distance to the clean encoder\n" + r"($n \to \infty$)")
+    key.axis("off")
+    key.legend(*top[0].get_legend_handles_labels(), loc="center", ncols=3 if stacked() else len(alphas))
     for method in shown:
         ax.plot(
             angles_deg,
@@ -324,17 +325,10 @@ def plot_intertwined(
             color=method.color,
             label=rf"{method.short}: smallest $\alpha$ that recovers",
         )
-        ax.axhline(
-            max(th.threshold(method), 1e-3), color=method.color, ls=":", lw=1.2, label=f"{_alpha_t(method)} (paper)"
-        )
-    ax.set_yscale("log")
+        ax.axhline(th.threshold(method), color=method.color, ls=":", lw=1.2, label=f"{_alpha_t(method)} (paper)")
+    ax.set_ylim(bottom=0)
     ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
     ax.set_ylabel(r"alignment $\alpha$")
-    ax.set_title("JE vs RC")
-    if stacked():
-        top[-1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2)
-        legend_below(fig, ax, ncols=1)
-    else:
-        top[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.set_title("Smallest alignment that recovers")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1 if stacked() else 2)
     return fig
