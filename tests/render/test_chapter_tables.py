@@ -112,8 +112,10 @@ def test_rates_and_fresh_predictions():
     sweeps = [FiniteSweep(m.key, np.array([1.0, 2.0]), np.array([10]), *np.ones((3, 2, 1, 1))) for m in PAPER_ENCODERS]
     rates = {(m.key, r): Rate(-0.5, -0.6, -0.4 if r < 2 else -0.55, 0.0) for m in PAPER_ENCODERS for r in (1.5, 3.0)}
     header, *body = lines(rate_table(sweeps, [1.5, 3.0], rates))
-    assert header == ["model", "α / threshold", "fitted slope", "95% CI"]
-    assert [(b[0], b[1], b[-1]) for b in body][:2] == [("JE", "1.5", "[−0.60, −0.40]"), ("JE", "3", "[−0.60, −0.55]")]
+    # The alignment as a multiple of the method's threshold, in one column (the table fits a phone).
+    assert header == ["α", "fitted slope", "95% CI"]
+    assert body[0] == [r"$1.5\,\alpha_{\rm JE}$", "−0.5", "[−0.60, −0.40]"]
+    assert body[1][-1] == "[−0.60, −0.55]" and body[2][0] == r"$1.5\,\alpha_{\rm RC}$"
     fresh = {
         "je": [
             {
@@ -129,8 +131,8 @@ def test_rates_and_fresh_predictions():
     }
     typical, bound = (lines(table) for table in fresh_prediction_tables(labelled(fresh)))
     # Predicted sizes are estimates (two significant figures); a prediction not simulated is a dash.
-    assert typical[1] == ["JE", "1.5", "12,000", "0.05"] and typical[2][2] == "350"
-    assert bound[1] == ["JE", "1.5", "1.6 million", "–", "–"] and bound[2] == ["JE", "3", "28,000", "0.01", "83.3%"]
+    assert typical[1] == [r"$1.5\,\alpha_{\rm JE}$", "12,000", "0.05"] and typical[2][1] == "350"
+    assert bound[1][1:] == ["1.6 million", "–", "–"] and bound[2][1:] == ["28,000", "0.01", "83.3%"]
 
 
 def test_gap_cross_term_and_span_tables():
@@ -140,11 +142,11 @@ def test_gap_cross_term_and_span_tables():
     assert body[2] == ["2", "0.2", "0.7"]
     out = {"cross": [1.25, 0.0908], "encoder_shift_je": [0.0016, 6.2e-4], "encoder_shift_rc": [0.019, 2e-15]}
     header, *body = lines(cross_term_table({1.0: out}, [200, 20000], PAPER_ENCODERS))
-    assert header == ["", "n = 200", "n = 20,000"] and body[0] == ["norm of the dropped block", "1.2", "0.091"]
-    assert body[1] == ["JE encoder moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2 × 10⁻¹⁵"
+    assert header == ["", "n = 200", "n = 20,000"] and body[0] == ["norm of the block", "1.2", "0.091"]
+    assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2 × 10⁻¹⁵"
     clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
     header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}))
-    assert header == ["angle ϑ (°)", "sin ϑ", "clean, JE and RC", "corrupted, JE", "corrupted, RC"]
+    assert header == ["ϑ (°)", "sin ϑ", "clean, JE and RC", "corrupted, JE", "corrupted, RC"]
     assert body[1] == ["30", "0.5", "0.5", "0.5", "0.49"]
     header = lines(span_distance_table([0, 30], {"je": [0.0, 0.5], "rc": [0.0, 0.4]}, clean))[0]
     assert header[2:4] == ["clean, JE", "clean, RC"]

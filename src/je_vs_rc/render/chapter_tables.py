@@ -104,20 +104,25 @@ def gap_table(gaps: Mapping[str, Sequence[float]], ratios: Sequence[float]) -> s
     return markdown_table(rows, {"ratio": "α / threshold", **{m.key: f"gap, {m.short}" for m in shown}})
 
 
+def multiple(short: str, ratio: float) -> str:
+    """An alignment as a multiple of a method's threshold, as MyST math: ``$1.15\\,\\alpha_{\\rm JE}$`` (one
+    column instead of a method column and a ratio column, so that chapter 10's tables fit a phone)."""
+    return rf"${number(ratio)}\,\alpha_{{\rm {short}}}$"
+
+
 def rate_table(sweeps: Sequence[FiniteSweep], ratios: Sequence[float], rates: Mapping[tuple[str, float], Rate]) -> str:
     """Chapter 10's fitted error rates: per sweep (method) and alpha = ratio x threshold, the slope of
     ``rates[(method key, ratio)]`` and its 95% interval (whether it contains -1/2 is said in the text)."""
     rows = [
         {
-            "model": registry.get(sw.method).short,
-            "ratio": ratio,
+            "alpha": multiple(registry.get(sw.method).short, ratio),
             "slope": rates[(sw.method, ratio)].slope,
             "ci": f"[{fixed(rates[(sw.method, ratio)].low, 2)}, {fixed(rates[(sw.method, ratio)].high, 2)}]",
         }
         for sw in sweeps
         for ratio in ratios
     ]
-    return markdown_table(rows, {"model": "model", "ratio": "α / threshold", "slope": "fitted slope", "ci": "95% CI"})
+    return markdown_table(rows, {"alpha": "α", "slope": "fitted slope", "ci": "95% CI"})
 
 
 def labelled(rows: Mapping[str, Sequence[Mapping[str, object]]]) -> list[dict[str, object]]:
@@ -130,10 +135,17 @@ def fresh_prediction_tables(rows: Sequence[Mapping[str, float]]) -> tuple[str, s
     ``checks.finite_samples.check_fresh_predictions``, :func:`labelled`), as two tables: at the calibrated
     typical n (its median error) and at the calibrated-bound n (its largest error and the share within
     the target). A predicted n is an estimate: two significant figures, millions in words."""
-    shown = [{**row, "n_cal": rounded(row["n_cal"]), "n_bound": rounded(row["n_bound"])} for row in rows]
-    for row in shown:
-        row["share_bound"] = percent(row["share_bound"], 3) if row["share_bound"] == row["share_bound"] else "–"
-    key = {"model": "model", "ratio": "α / threshold"}
+    shown = [
+        {
+            **row,
+            "alpha": multiple(str(row["model"]), float(row["ratio"])),
+            "n_cal": rounded(row["n_cal"]),
+            "n_bound": rounded(row["n_bound"]),
+            "share_bound": "–" if math.isnan(row["share_bound"]) else percent(row["share_bound"], 3),
+        }
+        for row in rows
+    ]
+    key = {"alpha": "α"}
     typical = markdown_table(shown, key | {"n_cal": "predicted n", "err_cal": "median error there"})
     bound = markdown_table(
         shown, key | {"n_bound": "predicted n", "err_bound": "largest error there", "share_bound": "within target"}
@@ -148,9 +160,9 @@ def cross_term_table(
     per sample size; the block's operator norm, then how far dropping it moves each encoder at each
     alpha (subspace distances), as decimals to two significant figures."""
     first = next(iter(cross.values()))
-    rows = [{"what": "norm of the dropped block", **{str(n): plain(v) for n, v in zip(ns, first["cross"])}}]
+    rows = [{"what": "norm of the block", **{str(n): plain(v) for n, v in zip(ns, first["cross"])}}]
     rows += [
-        {"what": f"{m.short} encoder moved, α = {number(alpha, 3)}"}
+        {"what": f"{m.short} moved, α = {number(alpha, 3)}"}
         | {str(n): plain(v) for n, v in zip(ns, out[f"encoder_shift_{m.key}"])}
         for alpha, out in cross.items()
         for m in shown
@@ -177,5 +189,5 @@ def span_distance_table(
         if same
         else {f"clean_{m.key}": f"clean, {m.short}" for m in shown}
     )
-    columns = {"angle": "angle ϑ (°)", "sin": "sin ϑ"} | clean_columns
+    columns = {"angle": "ϑ (°)", "sin": "sin ϑ"} | clean_columns
     return markdown_table(rows, columns | {f"corrupted_{m.key}": f"corrupted, {m.short}" for m in shown})
