@@ -31,7 +31,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
   for large text), all in the article;
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
 person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
---site DIR`` checks another build (e.g. to show that a check fails on an old one).
+--site DIR`` checks another build (e.g. to show that a check fails on an old one); ``--pages 07_mnist``
+only the pages whose path holds that (and runs no search).
 """
 
 from __future__ import annotations
@@ -693,19 +694,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--shots", type=Path, default=None, help="where screenshots go (default: SITE/../screenshots)")
     parser.add_argument("--browsers", type=int, default=BROWSERS, help="browsers side by side (default: %(default)s)")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="PART",
+        help="check only the pages whose path contains one of these (e.g. 07_mnist), and skip the searches",
+    )
     args = parser.parse_args(argv)
     html = args.site.resolve()
     shots = (args.shots or html.parent / "screenshots").resolve()
     if not html.is_dir():
         print(f"browser_check: no site at {html}; build it first (make book)", file=sys.stderr)
         return 2
-    every = pages(html)
+    every = [p for p in pages(html) if not args.pages or any(part in str(p.relative_to(html)) for part in args.pages)]
     shares = [every[i :: args.browsers] for i in range(args.browsers)]
     with ProcessPoolExecutor(args.browsers + 1) as pool:
-        search = pool.submit(check_site_search, html)
+        search = None if args.pages else pool.submit(check_site_search, html)
         checks = [pool.submit(check_pages, html, shots, share) for share in shares if share]
         results = [check.result() for check in checks]
-        failures = [f for result in results for f in result[0]] + search.result()
+        failures = [f for result in results for f in result[0]] + (search.result() if search else [])
     order = {str(path.relative_to(html)): i for i, path in enumerate(every)}
     for line in sorted((line for result in results for line in result[2]), key=lambda x: order[x.split(":")[0]]):
         print(line)

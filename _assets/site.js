@@ -87,6 +87,24 @@
       if (!wide) el.classList.remove("scroll-more-left", "scroll-more-right");
     });
   };
+  // A formula a little wider than its column (on a phone) is set in a smaller size, down to
+  // MIN_FORMULA_SCALE of it, rather than scrolled with its end behind the fade: as print sets a long
+  // equation. A wider one is broken into lines in the chapter's source; the browser check fails
+  // on any formula that still does not fit.
+  const MIN_FORMULA_SCALE = 0.7;
+  const fitFormulas = () => {
+    document.querySelectorAll("div.math, span.math").forEach((el) => {
+      const formula = el.querySelector("mjx-container");
+      if (!formula) return;
+      el.style.fontSize = "";
+      const display = el.tagName === "DIV";
+      const room = display ? el.clientWidth : blockOf(el)?.clientWidth;
+      const need = display ? el.scrollWidth : formula.getBoundingClientRect().width;
+      if (!room || need <= room) return;
+      const scale = (0.99 * room) / need;
+      if (scale >= MIN_FORMULA_SCALE) el.style.fontSize = `${Math.floor(scale * 1000) / 10}%`;
+    });
+  };
   // A figure is never shown so small that its text is unreadable: the book's figures are PNGs at
   // 220 dpi, twice their display size (src/je_vs_rc/render/style.py), whose smallest text is 9 pt,
   // i.e. 27.5 image pixels. Each gets the minimum width at which that text is READABLE_PX CSS pixels
@@ -122,9 +140,23 @@
       }
       updateScrollCue(el);
     });
+    // A table wider than its column also says so in words above it (the fade is easy to miss).
+    document.querySelectorAll(".bd-article .pst-scrollable-table-container").forEach((box) => {
+      const wide = box.scrollWidth - box.clientWidth >= OVERHANG_PX;
+      let hint = box.previousElementSibling;
+      if (!hint || !hint.classList.contains("scroll-hint")) {
+        if (!wide) return;
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = "This table is wider than the page: scroll it sideways for more columns \u2192";
+        box.before(hint);
+      }
+      hint.hidden = !wide;
+    });
   };
   const layout = () => {
     keepFiguresReadable();
+    fitFormulas();
     markWideFormulas();
     markScrollBoxes();
   };

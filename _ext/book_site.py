@@ -123,7 +123,19 @@ def alt_from_captions(doctree: nodes.document) -> None:
         image["alt"] = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0] if text else UNCAPTIONED
 
 
+def curl_pasted_quotes(doctree: nodes.document) -> None:
+    """Typographic quotes in pasted values (``pasted-text``): a paste from another page is resolved by
+    myst-nb's post-transform after Sphinx's SmartQuotes ran, so its apostrophes were left straight."""
+    from docutils.utils.smartquotes import smartyPants
+
+    for paste in doctree.findall(lambda n: isinstance(n, nodes.inline) and "pasted-text" in n.get("classes", ())):
+        for text in list(paste.findall(nodes.Text)):
+            if "'" in text or '"' in text:
+                text.parent.replace(text, nodes.Text(smartyPants(str(text), "qDe", "en")))
+
+
 def _reading(app: Any, doctree: nodes.document, docname: str) -> None:
+    curl_pasted_quotes(doctree)
     alt_from_captions(doctree)
     mark_number_columns(doctree)
     keep_numbers_whole(doctree)
@@ -208,10 +220,11 @@ def _merge_titles(app: Any, env: Any, docnames: Any, other: Any) -> None:
 
 
 def execution_table(parent_docname: str, metadata: Any) -> nodes.table:
-    """One row per executed page: its title (a link), its run time in seconds and whether it ran."""
+    """One row per executed chapter (the page that shows the table is not one): its number and title (a
+    link) and its run time in whole seconds. A chapter that failed stops the build, so none says so."""
     from je_vs_rc.words import number
 
-    headers = ("page", "run time (s)", "ran")
+    headers = ("chapter", "run time (s)")
     table = nodes.table(classes=["colwidths-auto"])
     group = nodes.tgroup(cols=len(headers))
     table += group
@@ -221,7 +234,7 @@ def execution_table(parent_docname: str, metadata: Any) -> nodes.table:
     head += nodes.row("", *(nodes.entry("", nodes.paragraph(text=h)) for h in headers))
     for docname in sorted(metadata):
         data = metadata[docname].get("exec_data")
-        if not data:
+        if not data or docname == parent_docname:
             continue
         link = pending_xref(
             refdoc=parent_docname,
@@ -232,11 +245,17 @@ def execution_table(parent_docname: str, metadata: Any) -> nodes.table:
             refwarn=True,
         )
         link += nodes.inline(text=docname)
-        runtime = "–" if data["runtime"] is None else number(data["runtime"], 2)
-        ran = "yes" if data["succeeded"] else "no"
-        cells = (nodes.paragraph("", "", link), nodes.paragraph(text=runtime), nodes.paragraph(text=ran))
-        body += nodes.row("", *(nodes.entry("", c) for c in cells))
+        # The chapter's number, as the chapter list shows it, from its file name ("08_imagenet_c").
+        prefix = CHAPTER_NUMBER.match(docname.rsplit("/", 1)[-1])
+        title = nodes.paragraph("", f"{int(prefix.group(1))}. " if prefix else "")
+        title += link
+        runtime = "–" if data["runtime"] is None else number(round(data["runtime"]))
+        body += nodes.row("", *(nodes.entry("", c) for c in (title, nodes.paragraph(text=runtime))))
     return table
+
+
+# A chapter's file name starts with its number: "08_imagenet_c".
+CHAPTER_NUMBER = re.compile(r"^(\d+)_")
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -66,16 +66,27 @@ def test_the_proof_index_follows_the_papers_order():
     ]
 
 
-def test_execution_table_names_pages_and_says_time_and_outcome():
+def test_execution_table_names_chapters_and_says_their_time():
     metadata = {
         "notebooks/04_reconstruction": {"exec_data": {"runtime": 8.237, "succeeded": True, "mtime": 1.0}},
-        "notebooks/01_introduction": {"exec_data": {"runtime": None, "succeeded": False, "mtime": 1.0}},
+        "notebooks/01_introduction": {"exec_data": {"runtime": None, "succeeded": True, "mtime": 1.0}},
+        "book/rerun": {"exec_data": {"runtime": 11.0, "succeeded": True, "mtime": 1.0}},  # the table's own page
         "book/references": {},  # not executed: no row
     }
     table = book_site.execution_table("book/rerun", metadata)
     rows = [[entry.astext() for entry in row] for row in table.findall(nodes.row)]
-    assert rows[0] == ["page", "run time (s)", "ran"]
-    assert rows[1:] == [["notebooks/01_introduction", "–", "no"], ["notebooks/04_reconstruction", "8.2", "yes"]]
+    assert rows[0] == ["chapter", "run time (s)"]
+    # Numbered as the chapter list numbers them, in whole seconds.
+    assert rows[1:] == [["1. notebooks/01_introduction", "–"], ["4. notebooks/04_reconstruction", "8"]]
     links = list(table.findall(book_site.pending_xref))
     assert [x["reftarget"] for x in links] == ["/notebooks/01_introduction", "/notebooks/04_reconstruction"]
     assert not any(x["refexplicit"] for x in links)  # Sphinx writes each page's title
+
+
+def test_pasted_values_get_typographic_quotes():
+    doc = publish_doctree("A paragraph.")
+    paste = nodes.inline("", "", nodes.Text('the paper\'s "verdict"'), classes=["pasted-text"])
+    doc[0] += paste
+    doc[0] += nodes.Text(" and the code's own")  # not a paste: left to Sphinx's SmartQuotes
+    book_site.curl_pasted_quotes(doc)
+    assert paste.astext() == "the paper’s “verdict”" and doc[0].astext().endswith("code's own")

@@ -43,35 +43,45 @@ def threshold_range_table(ranges: Sequence[Mapping[str, object]], methods: regis
 
 
 def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
-    """Chapter 7's line-by-line comparison (rows of ``simulate.figure3_comparison.comparison_rows``): endpoints, the
-    markers within ``MATCH_FACTOR`` of the paper's, the median factor and the verdict."""
-    short = {r["model"]: registry.get(str(r["model"])).short for r in rows}
-    table = [
-        {**r, "model": short[r["model"]], "markers_within": fraction(r["markers_within"], r["markers"])} for r in rows
-    ]
+    """Chapter 7's line-by-line comparison (rows of ``simulate.figure3_comparison.comparison_rows``), one
+    numbered table per noise level: each line's verdict first (the theory's, whether it matches, its markers
+    within ``MATCH_FACTOR`` of the paper's and the median factor), then its end points, ours beside the
+    paper's in one cell per sample size, so that the table fits the desktop column."""
     columns = {
-        "noise": "noise",
         "model": "model",
         "alpha": "α",
         "theory": "theory",
-        "ours_first": "ours, n=100",
-        "paper_first": "paper, n=100",
-        "ours_last": "ours, n=51,200",
-        "paper_last": "paper, n=51,200",
+        "match": "match",
         "markers_within": f"markers within {number(MATCH_FACTOR)}×",
         "median_factor": "median factor",
-        "match": "match",
+        "first": "n = 100: ours / paper",
+        "last": "n = 51,200: ours / paper",
     }
-    return markdown_table(table, columns, formats={"median_factor": 2})
+    tables = []
+    for noise in dict.fromkeys(str(r["noise"]) for r in rows):
+        table = [
+            {
+                **r,
+                "model": registry.get(str(r["model"])).short,
+                "markers_within": fraction(r["markers_within"], r["markers"]),
+                # A pair is read as one: it never breaks across lines.
+                "first": f"{cell(r['ours_first'])}\u00a0/\u00a0{cell(r['paper_first'])}",
+                "last": f"{cell(r['ours_last'])}\u00a0/\u00a0{cell(r['paper_last'])}",
+            }
+            for r in rows
+            if r["noise"] == noise
+        ]
+        caption = f"{noise.capitalize()} noise: each line of Figure 3 against the paper's"
+        tables.append(markdown_table(table, columns, caption=caption, formats={"median_factor": 2}))
+    return "\n\n".join(tables)
 
 
-def audit_table(counts: Sequence[Mapping[str, object]], kind: str, methods: registry.Methods) -> str:
-    """Chapter 7's readings of the protocol (rows of ``checks.figure3.reading_counts``), each marked as of
-    ``kind``: per method of ``methods`` the lines matching the paper; for reconstruction also its markers
-    within ``MATCH_FACTOR`` and its worst line."""
+def audit_table(counts: Sequence[Mapping[str, object]], methods: registry.Methods) -> str:
+    """Chapter 7's readings of the protocol (rows of ``checks.figure3.reading_counts``): per method of
+    ``methods`` the lines matching the paper; for reconstruction also its markers within ``MATCH_FACTOR``
+    and its worst line. The section around the table says which kind of reading its rows are."""
     shown, rc = registry.resolve(methods), registry.RECONSTRUCTION
     columns = {
-        "kind": "kind",
         "reading": "reading of the protocol",
         "seeds": "seeds",
         **{f"{m.key}_lines": f"{m.short} lines" for m in shown},
@@ -81,7 +91,6 @@ def audit_table(counts: Sequence[Mapping[str, object]], kind: str, methods: regi
     rows = [
         {
             **row,
-            "kind": kind,
             f"{rc.key}_markers": fraction(row[f"{rc.key}_markers"], row[f"{rc.key}_n_markers"]),
             **{f"{m.key}_lines": fraction(row[f"{m.key}_lines"], row[f"{m.key}_n_lines"]) for m in shown},
         }

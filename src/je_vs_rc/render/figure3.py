@@ -119,7 +119,7 @@ def _label_panel(ax, title: str, g: int, c: int, shape: tuple[int, int], g_max: 
     panel's title when stacked."""
     level = FIG3_NOISE_LEVELS[g].capitalize() + " noise" if g < len(FIG3_NOISE_LEVELS) else "Noise"
     if stacked():
-        ax.set_title(f"{title}, {level.lower()}", fontweight="bold")
+        ax.set_title(f"{title}\n{level.lower()}", fontweight="bold")  # two lines: a reading's title is long
         ax.set_ylabel("distance to optimality")
         ax.set_xlabel("sample size $n$")
         return
@@ -153,7 +153,7 @@ def _figure3_grid(columns: Sequence[tuple[str, Fig3Result, str]], show_paper: bo
         handles.append(Line2D([], [], color=NEUTRAL, marker="o", mec=NEUTRAL, **PAPER_STYLE))
         labels.append("paper (hollow, dotted: every marker of its Fig. 3)")
         handles.append(Line2D([], [], color=NEUTRAL, lw=1, marker="$\\updownarrow$", ms=9, ls="none"))
-        labels.append(f"a panel's largest gap, paper ÷ ours (from {FIG3_ANNOTATE_FACTOR:g}×)")
+        labels.append(f"a panel’s largest gap, paper ÷ ours (from {FIG3_ANNOTATE_FACTOR:g}×)")
     fig.legend(
         handles,
         labels,
