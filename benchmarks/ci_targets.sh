@@ -12,8 +12,11 @@ src="${1:-$here}"
 commit="${2:-$(git -C "$here" rev-parse HEAD)}"
 work="$(mktemp -d /tmp/ci-targets-XXXXXX)"
 log="$work/log"
-# A reader's shell: none of the helpers' settings (data root, package path, thread limits).
-unset JE_VS_RC_DATA PYTHONPATH OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS VIRTUAL_ENV
+# A reader's shell: none of the helpers' settings (data root, package path, thread limits, and no
+# PYTHONDONTWRITEBYTECODE: a reader's Python keeps bytecode caches, so a process does not compile numpy,
+# torch or the package from source at every start).
+unset JE_VS_RC_DATA PYTHONPATH OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS VIRTUAL_ENV \
+  PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX
 # A fresh machine's empty package cache (uv's; on this filesystem, so uv can hard-link from it).
 export UV_CACHE_DIR="$work/uv-cache"
 
