@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from importlib.util import find_spec
 
@@ -41,8 +42,34 @@ def toy() -> Setting:
     return Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0.0, 0.0, 0.0, 10.0, 6.0, 3.0])
 
 
+def _unit(item: pytest.Item) -> str:
+    """Tests that share a fixture wider than a test (a module's) are one unit, kept on one worker; others
+    are their own unit."""
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    shared = any(d.scope in ("class", "module", "package") for ds in defs.values() for d in ds)
+    return item.module.__name__ if shared and item.module is not None else item.nodeid
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow tests first (otherwise in collection order): on several workers (`make test` runs
-    pytest-xdist) the long runs start together at the beginning rather than one of them finishing the
-    suite alone on one core while the others sit idle."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The slow tests first, shared out between the workers. `make test` runs pytest-xdist's work-stealing
+    scheduler, which hands worker i the i-th consecutive share of this list, then lets an idle worker steal
+    the tail of another's queue. So each share starts with every other slow test (round robin; tests that
+    share a module fixture go together, so it is built once), then units with module fixtures, then single
+    fast tests, which are what a steal takes. Without workers: the slow tests first, in collection order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit(item), []).append(item)
+    slow = [u for u in units.values() if u[0].get_closest_marker("slow") is not None]
+    fast = sorted((u for u in units.values() if u[0].get_closest_marker("slow") is None), key=len, reverse=True)
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for i, unit in enumerate(slow):
+        shares[i % workers].extend(unit)
+    sizes, left = [], len(items)
+    for i in range(workers):  # the scheduler's split: len(pending) // workers still waiting
+        sizes.append(left // (workers - i))
+        left -= sizes[-1]
+    for unit in fast:  # the first share with room, else the last
+        room = [i for i in range(workers) if len(shares[i]) + len(unit) <= sizes[i]]
+        shares[room[0] if room else -1].extend(unit)
+    items[:] = [item for share in shares for item in share]
