@@ -34,10 +34,8 @@ def build(book: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.slow
-def test_a_good_tiny_book_builds(tmp_path):
-    result = build(tiny_book(tmp_path, "All fine."))
-    assert result.returncode == 0, result.stdout[-2000:]
+# That a good tiny book builds is checked by test_parallel_execution.py's first test, on the same book with
+# two pages more (one build fewer).
 
 
 # Mistakes inside a page: one build holds them all (-W with --keep-going reports every one, and each is
