@@ -76,7 +76,7 @@ def test_corollary_score_needs_both_regimes(toy):
     assert score.status == REPRODUCED
     assert "99% (JE)" in score.evidence and "98% (RC)" in score.evidence
     # The order word is computed: high noise puts JE's threshold below RC's.
-    assert "high regime): JE's threshold below RC's" in score.evidence
+    assert "high regime): JE’s threshold below RC’s" in score.evidence
     one = {k: v for k, v in both.items() if v.regime == "high"}
     assert corollary_45_score(one, agreement).status == PARTLY
 
@@ -89,8 +89,8 @@ def test_corollary_score_says_when_neither_needs_alignment():
     quiet = regimes["s=1"]
     assert quiet.regime == "low" and max(quiet.squared.values()) < 0
     evidence = corollary_45_score(regimes, {JOINT_EMBEDDING.key: 1.0, RECONSTRUCTION.key: 1.0}).evidence
-    assert "s=1 noise (low regime): neither needs alignment (JE's squared threshold above RC's, both ≤ 0)" in evidence
-    assert "s=10 noise (high regime): JE's threshold below RC's" in evidence
+    assert "s=1 noise (low regime): neither needs alignment (JE’s squared threshold above RC’s, both ≤ 0)" in evidence
+    assert "s=10 noise (high regime): JE’s threshold below RC’s" in evidence
 
 
 def _line(model, match, ours, paper):

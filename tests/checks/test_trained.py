@@ -116,10 +116,10 @@ def test_the_trained_linear_model_is_compared_with_its_closed_form():
     assert worst == pytest.approx(1.0, abs=0.02) and differ[0].startswith(
         "JE at λ^Γ_max = 1,000,000, the trained linear"
     )
-    assert "more than the grid's step 3.33" in differ[0]
+    assert "more than the grid’s step 3.33" in differ[0]
     # A trained curve that was not stable on the ladder: reported as such.
     worst, _, differ = tc.compare_linear_grid(linear_grid(2, moved={(LINEAR, "je"): (6, 0.1)}))
-    assert differ[0].endswith("not stable)")
+    assert differ[0].endswith("not stable on the ladder)")
 
 
 def test_converged_claims_fail_where_the_last_budget_moved_the_answer():

@@ -108,17 +108,17 @@ def test_the_drop_span_is_said_and_differs_from_the_papers_when_it_does():
     rows = _rows()
     assert prose.drop_span_text(statistics.drop_comparison(rows)) == "Both relative drops run from severity 1 to 5."
     text = prose.drop_span_text(statistics.drop_comparison(_rows(severities=(1, 3))))
-    assert "from severity 1 to 3, the paper's from 1 to 5: not the same span" in text
+    assert "from severity 1 to 3, the paper’s from 1 to 5: not the same span" in text
 
 
 def test_the_comparison_sentence_follows_the_numbers():
     text = prose.drop_comparison_text(statistics.drop_comparison(_rows()))
     # MAE's mean drop (33.3%) lies above BYOL's (14.2%) and DINO's (12.6%) here, as in the paper
     assert "in our run its mean drop (33.3%) lies above theirs (14.2% and 12.6%)" in text and "the same order" in text
-    assert "the paper's MAE drop (27.3%) lies above those of BYOL and DINO (16.1% and 12.7%)" in text
+    assert "the paper’s MAE drop (27.3%) lies above those of BYOL and DINO (16.1% and 12.7%)" in text
     flat = {**TOP1, "mae": ((80.0, 70.0), (70.0, 63.0), (60.0, 50.0))}  # now between BYOL and DINO
     text = prose.drop_comparison_text(statistics.drop_comparison(_rows(flat)))
-    assert "lies between theirs" in text and "not the paper's order" in text and "the same order" not in text
+    assert "lies between theirs" in text and "not the paper’s order" in text and "the same order" not in text
     other = statistics.drop_comparison(_rows(corruption="contrast"))  # no corruption in common with Table 1
     assert prose.drop_comparison_text(other).startswith("Our run shares no corruption")
 
@@ -126,10 +126,10 @@ def test_the_comparison_sentence_follows_the_numbers():
 def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     text = tables.run_table_markdown(run, "Our run")
     caption, _, header = text.splitlines()[:3]
-    assert caption.startswith("```{table} Our run:")
+    assert caption.startswith("~~~{table} Our run:")
     assert "500 training and 500 test images, 2 epochs at batch 64" in caption
     assert "mean ± sample standard deviation over 3 seeds;" in caption
-    assert caption.endswith("backbone: vit_tiny, corruption: Gaussian noise.")
+    assert caption.endswith("backbone: 4-layer ViT, corruption: Gaussian noise.")
     one = {**run, "rows": [r for r in run["rows"] if r["seed"] == 0]}
     assert "one seed, so no spread" in tables.run_table_markdown(one, "Ours").splitlines()[0]
     assert header == "| method | sev. 1 | sev. 5 | rel. drop % |"

@@ -199,7 +199,7 @@ def test_verdict_reads_a_resolved_gap_when_both_beat_random_init():
     out = compare(_paradigm_gap(random_top1=30.0))
     (c,) = out.comparisons
     assert c.status == "RC drops more" and c.difference.mean == pytest.approx(30 - 10, abs=0.3)
-    assert "MAE (RC) drops" in prose.verdict_text(out) and "the paper's direction" in prose.verdict_text(out)
+    assert "MAE (RC) drops" in prose.verdict_text(out) and "the paper’s direction" in prose.verdict_text(out)
 
 
 def test_no_paradigm_difference_from_a_backbone_that_learned_nothing():
@@ -291,7 +291,7 @@ def test_injection_text_counts_only_resolved_changes_as_evidence():
     assert "strength 1, at severity 5: 2 configurations" in text
     assert "on the corrupted test set in 2 of the 2; 1 gain and 0 losses are resolved by a 95% t interval" in text
     assert "on clean data in 0 of the 2; 0 gains and 0 losses" in text  # mean -0.025, unresolved
-    assert prose.injection_text([]).startswith("This run holds no injected configurations")
+    assert prose.injection_text([]).startswith("This run injects nothing")
 
 
 def test_margins_are_paired_by_seed():
@@ -340,4 +340,4 @@ def test_the_pixel_rows_are_a_baseline_not_a_group_of_the_verdict():
     assert prose.verdict_text(with_pixels) == prose.verdict_text(without)
     margins = statistics.beyond_random(rows + pixels)
     assert all(b["pixel_margin"] == pytest.approx(b["top1"] - 80.0) for b in margins)
-    assert "0 of the" in prose.pixels_text(margins) and "worse than the pixels" in prose.pixels_text(margins)
+    assert "none of the" in prose.pixels_text(margins) and "worse than the pixels" in prose.pixels_text(margins)

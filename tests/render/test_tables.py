@@ -31,7 +31,7 @@ def test_a_captioned_table_is_a_numbered_myst_table_with_its_formats():
     import pytest
 
     text = markdown_table([{"m": "MAE", "drop": 20.0}], {"m": "method", "drop": "drop"}, "Table 1.", {"drop": ".1f"})
-    assert text.splitlines() == ["```{table} Table 1.", "", "| method | drop |", "|---|---|", "| MAE | 20.0 |", "```"]
+    assert text.splitlines() == ["~~~{table} Table 1.", "", "| method | drop |", "|---|---|", "| MAE | 20.0 |", "~~~"]
     negative = markdown_table([{"m": "MAE", "drop": -1.25}], {"m": "method", "drop": "drop"}, formats={"drop": ".1f"})
     assert negative.splitlines()[-1] == "| MAE | \u22121.2 |"
     digits = markdown_table([{"m": "MAE", "x": 665.773}], {"m": "method", "x": "x"}, formats={"x": 4})

@@ -78,11 +78,11 @@ def threshold_evidence(th: Thresholds, method: EncoderMethod, alphas: Sequence[f
     limit changes sides within 10% of the squared threshold) have passed."""
     threshold2 = th.threshold2(method)
     if threshold2 <= 0:
-        return f"{method.short}'s squared threshold is ≤ 0: all {len(alphas)} alignments of the sweep recover"
+        return f"{method.short}’s squared threshold is ≤ 0: all {len(alphas)} alignments of the sweep recover"
     t = float(np.sqrt(threshold2))
     below = sum(float(a) < t for a in alphas)
     return (
-        f"{method.short}'s threshold α = {number(t, 3)}: of the sweep's alignments, "
+        f"{method.short}’s threshold α = {number(t, 3)}: of the sweep’s alignments, "
         f"{count(below, 'below it fails', 'below it fail')} and "
         f"{count(len(alphas) - below, 'above it converges', 'above it converge')}, as predicted; the exact n → ∞ "
         f"limit is at distance 1 when α² is {number(SHARP_BELOW)} times the squared threshold and 0 at "
@@ -102,9 +102,9 @@ def corollary_45_score(regimes: Mapping[str, Thresholds], agreement: Mapping[str
         word = "above" if je > rc else "below" if je < rc else "equal to"
         # The corollary orders the squared thresholds; where both are <= 0 neither needs alignment.
         what = (
-            f"neither needs alignment ({je_name}'s squared threshold {word} {rc_name}'s, both ≤ 0)"
+            f"neither needs alignment ({je_name}’s squared threshold {word} {rc_name}’s, both ≤ 0)"
             if max(je, rc) <= 0
-            else f"{je_name}'s threshold {word} {rc_name}'s"
+            else f"{je_name}’s threshold {word} {rc_name}’s"
         )
         orders.append(f"{name} noise ({th.regime} regime): {what}")
     cells = ", ".join(f"{percent(share, 3)} ({methods.get(key).short})" for key, share in agreement.items())
@@ -131,7 +131,7 @@ def figure3_column_score(
     return counted(
         both,
         len(lines),
-        f"{dataset_title(dataset)}: {share(shape, len(lines))} lines converge or fail as the paper's do; "
+        f"{dataset_title(dataset)}: {share(shape, len(lines))} lines converge or fail as the paper’s do; "
         f"{share(values, len(lines))} match its markers ({markers} of {n_markers} within a factor "
         f"{number(MATCH_FACTOR)}; a line matches with {lines[0]['markers_needed']} of its {lines[0]['markers']})"
         + (f"; {closest}" if closest else ""),
@@ -165,7 +165,7 @@ def appendix_figures_score(
             f"this run is Fig. {APPENDIX_FIGURES[dataset]} ({dataset_title(dataset)}): of the lines, "
             f"{count(counts['converges'], 'predicted to converge does', 'predicted to converge do')} and "
             f"{count(counts['fails'], 'predicted to fail does not', 'predicted to fail do not')}; "
-            "not compared with the paper's values",
+            "not compared with the paper’s values",
         )
     if appendix:
         ran = "; ".join(
@@ -178,7 +178,7 @@ def appendix_figures_score(
             for name, fig in APPENDIX_FIGURES.items()
             if name not in appendix
         ]
-        return Score(PARTLY, "; ".join([ran, *missing]) + "; not compared with the paper's values")
+        return Score(PARTLY, "; ".join([ran, *missing]) + "; not compared with the paper’s values")
     state = "; ".join(
         f"Fig. {fig} ({dataset_title(name)}): "
         + ("data verified, not run" if available.get(name) else "data not in this build")

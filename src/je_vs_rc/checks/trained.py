@@ -114,15 +114,18 @@ def check_converged(result: GridResult, keys) -> int:
             stats.stable(result.config.alphas, prev, now),
             f"{arch} {variant_label(variant)} at {NOISE_CAP} = {number(result.config.gamma_max[g])}: at "
             f"{result.config.steps[-2]:,} steps the curve was '{prev.state}'"
-            + (f" (α ≈ {prev.alpha_level:.3g})" if prev.alpha_level is not None else "")
+            + (f" (α ≈ {number(prev.alpha_level, 3)})" if prev.alpha_level is not None else "")
             + f", at {result.config.steps[-1]:,} '{now.state}'"
             + (
-                f" (α ≈ {now.alpha_level:.3g}, interval {now.alpha_range[0]:.3g}-{now.alpha_range[1]:.3g})"
+                f" (α ≈ {number(now.alpha_level, 3)}, interval {number(now.alpha_range[0], 3)} to {number(now.alpha_range[1], 3)})"
                 if now.alpha_level is not None
                 else ""
             ),
         )
     return len(keys)
+
+
+STATES = {"below level": "never reaches its level", "no drop": "does not fall inside the grid"}  # curve states, in words
 
 
 def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None, list[str]]:
@@ -148,9 +151,9 @@ def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None,
                 factor = max(cf.alpha_level / lin.alpha_level, lin.alpha_level / cf.alpha_level)
                 step = stats.grid_step(result.config.alphas, float(np.sqrt(cf.alpha_level * lin.alpha_level)))
                 message = (
-                    f"{where}: the trained linear model's excess falls below its level at α = {lin.alpha_level:.2g}, "
-                    f"the closed form's at {cf.alpha_level:.2g}, a factor {factor:.2f}, more than the grid's step "
-                    f"{step:.2f}"
+                    f"{where}: the trained linear model’s excess falls below its level at α = {number(lin.alpha_level, 2)}, "
+                    f"the closed form’s at {number(cf.alpha_level, 2)}, a factor {number(factor, 3)}, more than the grid’s "
+                    f"step {number(step, 3)}"
                 )
                 if factor < step:
                     if factor > worst:
@@ -160,8 +163,10 @@ def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None,
                     differ.append(message.split(": ", 1)[1].replace("the trained", f"{where}, the trained", 1))
             elif stats.NEEDS_NONE.get(cf.state, cf.state) != stats.NEEDS_NONE.get(lin.state, lin.state) or not stable:
                 differ.append(
-                    f"{where} (closed form: {cf.state}, largest excess {cf.plateau:.1e}; trained linear: "
-                    f"{lin.state}, largest excess {lin.plateau:.1e}" + ("" if stable else ", not stable") + ")"
+                    f"{where} (closed form: {STATES.get(cf.state, cf.state)}, largest excess {number(cf.plateau, 2)}; "
+                    f"trained linear: {STATES.get(lin.state, lin.state)}, largest excess {number(lin.plateau, 2)}"
+                    + ("" if stable else ", not stable on the ladder")
+                    + ")"
                 )
     return (worst, worst_step, differ) if compared else (None, None, differ)
 

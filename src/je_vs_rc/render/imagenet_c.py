@@ -16,6 +16,7 @@ from ..imagenet_c.methods import label as method_label
 from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, paradigm_of
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
 from ..words import code_name
+from .imagenet_c_text import backbone_name
 from .style import (
     DISPLAY_WIDTH_IN,
     NEUTRAL,
@@ -86,7 +87,7 @@ def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int =
         if pixels:
             _line(ax, pixels, "top1", "0.1", method_label(PIXELS), ":")
         ax.set(
-            title=f"{code_name(corruption)}, {backbone}",
+            title=f"{code_name(corruption)}, {backbone_name(backbone)}",
             xlabel="corruption severity",
             ylabel="linear-probe top-1 (%)",
         )

@@ -13,7 +13,7 @@ from ..imagenet_c.methods import label as method_label
 from ..imagenet_c.statistics import BASELINES, PIXELS, Row, drops_at, summarize
 from ..theory import methods as theory
 from ..words import code_name, count
-from .imagenet_c_text import run_caption
+from .imagenet_c_text import backbone_name, run_caption
 from .tables import markdown_table, split_constant
 
 
@@ -35,7 +35,7 @@ def wide_table(rows: Sequence[Row], strength: int = 0) -> list[dict[str, Any]]:
             {
                 "method": method_label(e["method"]),
                 "paradigm": e["paradigm"],
-                "backbone": "–" if e["method"] == PIXELS else e["backbone"],
+                "backbone": "–" if e["method"] == PIXELS else backbone_name(e["backbone"]),
                 "corruption": code_name(e["corruption"]),
                 "seeds": e["seeds"],
             },
@@ -145,7 +145,7 @@ def paper_table_markdown() -> str:
     columns, constant = split_constant(rows, columns)
     lo, hi = paper.TABLE1_DROP_SEVERITIES
     caption = (
-        f"The paper's Table 1: linear-probe top-1 (%) after pretraining on corrupted {paper.TABLE1_SCALE}; "
+        f"The paper’s Table 1: linear-probe top-1 (%) after pretraining on corrupted {paper.TABLE1_SCALE}; "
         f"relative drop from severity {lo} to {hi}" + (f"; {constant}" if constant else "") + "."
     )
     return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))
@@ -161,7 +161,7 @@ def plan_table_markdown(phases: Sequence[Any], caption: str) -> str:
             "time": duration(p.seconds),
             "disk": size(p.disk_bytes),
             "memory": size(p.memory_bytes),
-            "work": p.work,
+            "work": p.work.replace(" x ", " × "),  # the command line's x, a product sign in the book
         }
         for p in phases
     ]

@@ -37,9 +37,19 @@ def _level(level: float) -> str:
     return f"{number(100 * level)}% t interval over seeds"
 
 
+# The backbones as prose and tables name them (networks.BACKBONES); "paper": the paper's pairing.
+BACKBONE_NAMES = {"resnet18": "ResNet-18", "resnet50": "ResNet-50", "vit_tiny": "4-layer ViT", "vit_b16": "ViT-B/16",
+                  "paper": "the paper’s pairing"}  # fmt: skip
+
+
+def backbone_name(name: str) -> str:
+    """A backbone as the book names it: ``"vit_tiny"`` -> ``"4-layer ViT"``."""
+    return BACKBONE_NAMES.get(name, name)
+
+
 def _where_run(group: Group) -> str:
-    """``"on Gaussian noise with the vit_tiny backbone"``: the corruption and backbone of a group."""
-    return f"on {code_name(group.corruption)} with the {group.backbone} backbone"
+    """``"on Gaussian noise with the 4-layer ViT backbone"``: the corruption and backbone of a group."""
+    return f"on {code_name(group.corruption)} with the {backbone_name(group.backbone)} backbone"
 
 
 def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
@@ -48,7 +58,7 @@ def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
     if d.resolved(level):
         return (
             f"{rc} drops {fixed(abs(d.mean))} ± {fixed(h)} points {'more' if d.mean > 0 else 'less'} than {je}, "
-            + ("the paper's direction" if d.mean > 0 else "against the paper's direction")
+            + ("the paper’s direction" if d.mean > 0 else "against the paper’s direction")
             + f" (the {_level(level)} excludes 0)"
         )
     if not math.isfinite(h):
@@ -94,7 +104,7 @@ def injection_text(effects: Sequence[dict[str, Any]], level: float = LEVEL) -> s
     mean top-1 it raised on the corrupted test set and on clean data (the paper's measure), and how
     many gains and losses are resolved (t interval at ``level``; the part that is evidence)."""
     if not effects:
-        return "This run holds no injected configurations (augment_strengths is [0])."
+        return "This run injects nothing: every view’s augmentation ran at strength 0."
     strengths = sorted({e["augment_strength"] for e in effects})
     severities = sorted({e["severity"] for e in effects})
     said = [
@@ -127,7 +137,7 @@ def drop_span_text(comparison: Sequence[dict[str, Any]]) -> str:
     if spans == [paper.TABLE1_DROP_SEVERITIES]:
         return f"Both relative drops run from severity {lo} to {hi}."
     said = " and ".join(f"{a} to {b}" for a, b in spans)
-    return f"Our relative drops run from severity {said}, the paper's from {lo} to {hi}: not the same span."
+    return f"Our relative drops run from severity {said}, the paper’s from {lo} to {hi}: not the same span."
 
 
 def _percents(values: Any) -> str:
@@ -159,10 +169,10 @@ def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
             mine = _where(r["ours"], [e["ours"] for e in je])
             names = " and ".join(method_label(e["method"], paradigm=False) for e in je)
             sentence = (
-                f"On {code_name(corruption)}, the paper's {method_label(r['method'], paradigm=False)} drop "
+                f"On {code_name(corruption)}, the paper’s {method_label(r['method'], paradigm=False)} drop "
                 f"({fixed(r['paper'])}%) lies {theirs} those of {names} ({_percents(e['paper'] for e in je)}); in our "
                 f"run its mean drop ({fixed(r['ours'])}%) lies {mine} theirs ({_percents(e['ours'] for e in je)}), "
-                + ("the same order" if mine == theirs else "not the paper's order")
+                + ("the same order" if mine == theirs else "not the paper’s order")
             )
             base = next((e for e in here if e["method"] == RANDOM_INIT and e["ours"] is not None), None)
             if base is not None:
@@ -172,7 +182,7 @@ def drop_comparison_text(comparison: Sequence[dict[str, Any]]) -> str:
                 sentence += f", the raw pixels {fixed(pixels['ours'])}%"
             said.append(sentence + ".")
     if not said:
-        return "Our run shares no corruption with both paradigms of the paper's table."
+        return "Our run shares no corruption with both paradigms of the paper’s table."
     return " ".join(said) + " These are means over seeds; the verdict says which differences the error bars resolve."
 
 
@@ -236,7 +246,8 @@ def run_label(meta: dict[str, Any]) -> str:
 def scale(meta: dict[str, Any]) -> str:
     """One line saying what a run was: data, budget, backbones, grid, seeds, and where it ran."""
     p = meta["parameters"]
-    backbones = p["backbones"] if isinstance(p["backbones"], str) else ", ".join(sorted(set(p["backbones"].values())))
+    names = [p["backbones"]] if isinstance(p["backbones"], str) else sorted(set(p["backbones"].values()))
+    backbones = ", ".join(map(backbone_name, names))
     listed = lambda values: ", ".join(map(str, values))  # noqa: E731
     injected = [s for s in p.get("augment_strengths", [0]) if s]
     return (
@@ -274,18 +285,18 @@ def rates_text(meta: dict[str, Any], pilot: dict[str, Any] | None) -> str:
         said.append(
             f"{method_label(m, paradigm=False)} {scientific(rate, 3)} "
             + (
-                "(the paper's rate)"
+                "(the paper’s rate)"
                 if math.isclose(factor, 1)
-                else f"({number(factor, 3)} times the paper's {scientific(paper_rate, 3)})"
+                else f"({number(factor, 3)} times the paper’s {scientific(paper_rate, 3)})"
             )
         )
     line = f"Learning rates at batch {p['batch_size']}: {'; '.join(said)}."
     if not chosen:
-        return line + " They are the paper's (App. D.1.1), scaled linearly to the batch."
+        return line + " They are the paper’s (App. D.1.1), scaled linearly to the batch."
     if pilot is not None and all(pilot["chosen"].get(m) == pilot_round(chosen[m]) for m in chosen):
         tried = series([number(f) for f in pilot["factors_of_paper_rate"]])
         return line + (
-            f" Each was chosen by a pilot (benchmarks/imagenet_c_cpu/lr_pilot.json) among {tried} times the paper's "
+            f" Each was chosen by a pilot (benchmarks/imagenet_c_cpu/lr_pilot.json) among {tried} times the paper’s "
             f"rate, on a seed this run does not use ({pilot['settings']['seeds'][0]}), by the {pilot['selection']} "
             f"(ties to the smaller rate). That split holds {pilot['validation_images']} images per severity, so "
             f"differences of a few points between rates are within its noise: the pilot rules out nothing finer."
@@ -306,7 +317,7 @@ def pixels_text(margins: Sequence[dict[str, Any]]) -> str:
     above = sum(b["pixel_margin"] > 0 for b in have)
     lo, hi = min(b["pixel_margin"] for b in have), max(b["pixel_margin"] for b in have)
     return (
-        f"Against the raw pixels (the same probe on the images themselves), {above} of the {len(have)} pretrained "
+        f"Against the raw pixels (the same probe on the images themselves), {above or 'none'} of the {len(have)} pretrained "
         f"cells score higher on average; their mean margins run from {fixed(lo, sign=True)} to "
         f"{fixed(hi, sign=True)} points"
         + (

@@ -35,7 +35,8 @@ def markdown_table(
     """A Markdown table of ``rows`` with the given ``{key: header}`` columns (cells by :func:`cell`,
     or by ``formats``: a number of significant figures for :func:`je_vs_rc.words.number`, e.g.
     ``{"exact": 4}``, or a format spec, e.g. ``{"drop": ".1f"}`` for a column of fixed decimals); with a
-    ``caption``, a numbered MyST ``{table}`` (the chapters render their Markdown output as MyST)."""
+    ``caption``, a numbered MyST ``{table}`` (the chapters render their Markdown output as MyST), whose caption may
+    hold inline code."""
     formats = formats or {}
 
     def shown(row: dict[str, object], key: str) -> str:
@@ -51,7 +52,8 @@ def markdown_table(
         return "\n".join(lines)
     if "\n" in caption:
         raise ValueError(f"caption must be one line (it is the table directive's argument); got {caption!r}")
-    return "\n".join([f"```{{table}} {caption}", "", *lines, "```"])
+    # A tilde fence: a backtick fence's opening line cannot hold the caption's inline code (`--plan`).
+    return "\n".join([f"~~~{{table}} {caption}", "", *lines, "~~~"])
 
 
 def split_constant(rows: Sequence[dict[str, object]], columns: dict[str, str]) -> tuple[dict[str, str], str]:

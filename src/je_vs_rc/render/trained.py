@@ -25,6 +25,12 @@ def noise_name(result: GridResult, level: int, short: bool = False) -> str:
     return NOISE_NAMES[level] if short else f"{NOISE_NAMES[level]} ({gamma})"
 
 
+def noise_title(result: GridResult, level: int) -> str:
+    """A noise level as a panel title says it: "weak noise" over "($\\lambda^\\Gamma_{\\max}$ = 1,000)", in TeX."""
+    gamma = rf"$\lambda^\Gamma_{{\max}}$ = {number(result.config.gamma_max[level])}"
+    return gamma if len(result.config.gamma_max) != 2 else f"{NOISE_NAMES[level]}\n({gamma})"
+
+
 @styled
 def plot_ladder(study: LinearStudy) -> Figure:
     """Distance to the closed form against the step budget, one panel per variant, one line per batch size
@@ -58,7 +64,7 @@ def penalty_sentences(study: LinearStudy) -> tuple[str, str]:
     diverged = [p for p in lams if p not in tested]
     same = [p for p in tested if p > collapse.max()]
     parts = [
-        f"At λ = {_listed(same)} every feature survives, so the penalty selects the constraint's subspace"
+        f"At λ = {_listed(same)} every feature survives, so the penalty selects the constraint’s subspace"
         if same
         else "At no tested λ does every feature survive"
     ]
@@ -66,7 +72,7 @@ def penalty_sentences(study: LinearStudy) -> tuple[str, str]:
         parts.append(f"at λ = {_listed([p for p in tested if p not in same])} some feature collapses, as predicted")
     untested = (
         f" At λ = {_listed(diverged)} training diverged at the learning rate that suits the other variants, so the "
-        "prediction is untested there: the penalty's curvature grows in proportion to λ, and a step size that is "
+        "prediction is untested there: the penalty’s curvature grows in proportion to λ, and a step size that is "
         "stable for a weak penalty need not be for a strong one."
         if diverged
         else ""
@@ -176,7 +182,7 @@ def plot_grid(result: GridResult) -> Figure:
                     ax.axvline(values.mean(), color=color, lw=1, ls="-.", label=f"{name} (seeds)")
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_title(f"{methods.get(m).label}, {noise_name(result, g)}", fontsize=9)
+            ax.set_title(f"{methods.get(m).label}, {noise_title(result, g)}", fontsize=9)
             ax.set_xlabel(r"alignment $\alpha$")
             ax.set_ylabel("distance to optimality")
     handles: dict[str, object] = {}  # one legend entry per label over all panels (each panel has its own lines)

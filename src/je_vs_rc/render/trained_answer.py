@@ -12,68 +12,68 @@ from ..trained import stats
 from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, variant_label
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
-from ..words import number
+from ..words import number, series
+from .tables import markdown_table
 from .trained import noise_name
 
 
-def _range(c: stats.Curve) -> str:
+def _range(c: stats.Curve, alphas) -> str:
+    """The seeds' interval of a drop, "0.17–0.29", its ends past the grid said as such ("<0.1 to 0.9")."""
     lo, hi = c.alpha_range
-    low = "below the grid" if lo == 0 else number(lo, 2)
-    high = "beyond the grid" if np.isinf(hi) else number(hi, 2)
-    return f"{low}–{high}"
+    low = f"<{number(min(alphas))}" if lo == 0 else number(lo, 2)
+    high = f">{number(max(alphas))}" if np.isinf(hi) else number(hi, 2)
+    return f"{low}{' to ' if lo == 0 or np.isinf(hi) else '–'}{high}"
 
 
-def _where(c: stats.Curve) -> str:
-    if c.state == "drop":
-        return f"falls below the level at α ≈ {number(c.alpha_level, 2)} ({_range(c)})"
-    if c.state == "no drop":
-        return "does not fall below the level inside the grid"
-    if c.state == "below level":
-        return f"stays below the level ({number(c.level, 2)})"
-    return "shows no damage above its floor"
+NBSP = "\u00a0"  # a model's name ("MLP 128") stays on one line in a table cell
+NEEDS = {"no drop": "not inside the grid", "below level": "never reaches the level", "no damage": "no damage"}
 
 
-def _factor(a: float, b: float) -> str:
-    """``a`` against ``b`` as a factor, in words."""
-    f = a / b
-    return "the same" if np.isclose(f, 1.0) else (f"{f:.1f}× higher" if f > 1 else f"{1 / f:.1f}× lower")
+def _need(c: stats.Curve, alphas) -> str:
+    """Where a curve's floor-corrected damage falls below its level, for a table cell: "0.21 (0.18 to 0.25)"."""
+    if c.state != "drop":
+        return NEEDS[c.state]
+    point, interval = number(c.alpha_level, 2), _range(c, alphas)
+    return point if interval == f"{point}–{point}" else f"{point} ({interval})"  # no spread over the seeds
 
 
-def answer_rows(result: GridResult) -> list[dict[str, object]]:
-    """One row per (noise level, method or objective, architecture): where the floor-corrected damage falls below the
-    model's level (``trained.stats``, with its interval), that alignment as a factor of the closed form's and the
-    grid's step there, the largest excess, the level and the floor, and the seeds' thresholds (Props 4.3/4.4)."""
-    cv, rows = stats.curves(result), []
-    alphas = result.config.alphas
+def answer_tables(result: GridResult) -> str:
+    """Every curve in detail, one captioned table per noise level: where the floor-corrected damage falls below the
+    model's level (``trained.stats``, with its interval over the seeds), that alignment as a factor of the closed
+    form's and the grid's step there, the largest excess, the level and the floor; the caption gives the seeds'
+    thresholds of Props 4.3/4.4 (a different quantity)."""
+    cv, alphas, tables = stats.curves(result), result.config.alphas, []
+    columns = {"curve": "curve", "alpha": "below the level at α", "vs_closed": "× closed form",
+               "step": "grid step", "plateau": "largest excess", "level": "level", "floor": "floor"}
     for g in range(len(result.config.gamma_max)):
+        rows = []
         for m in result.methods:
-            th = result.alpha[m][g]
             cf = cv[(g, CLOSED_FORM, m)]
             for arch, inner in result.mse.items():
-                for variant in inner:
-                    if split_variant(variant)[0] != m:
-                        continue
-                    c = cv[(g, arch, variant)]
-                    drops = c.state == "drop"
-                    rows.append(
-                        {
-                            "noise": noise_name(result, g),
-                            "method": variant_label(variant),
-                            "arch": arch,
-                            "state": c.state,
-                            "alpha_level": number(c.alpha_level, 2) if drops else "–",
-                            "interval": _range(c) if drops else "–",
-                            "vs_closed": f"{c.alpha_level / cf.alpha_level:.2f}"
-                            if drops and cf.state == "drop" and arch != CLOSED_FORM
-                            else "–",
-                            "step": number(stats.grid_step(alphas, c.alpha_level), 2) if drops else "–",
-                            "plateau": c.plateau,
-                            "level": c.level,
-                            "floor": float(c.floor.mean()),
-                            "threshold": f"{number(th.min(), 2)}–{number(th.max(), 2)}",
-                        }
-                    )
-    return rows
+                for variant in (v for v in inner if split_variant(v)[0] == m):
+                    c, drops = cv[(g, arch, variant)], cv[(g, arch, variant)].state == "drop"
+                    compared = drops and cf.state == "drop" and arch != CLOSED_FORM
+                    rows.append({
+                        "curve": f"{arch.replace(' ', NBSP)}, {variant_label(variant)}",
+                        "alpha": _need(c, alphas),
+                        "vs_closed": number(c.alpha_level / cf.alpha_level, 3) if compared else "–",
+                        "step": number(stats.grid_step(alphas, c.alpha_level), 2) if drops else "–",
+                        "plateau": c.plateau, "level": c.level, "floor": float(c.floor.mean()),
+                    })  # fmt: skip
+        thresholds = ", ".join(
+            f"$\\alpha_{{\\rm {variant_label(m)}}}$ {_span(result.alpha[m][g])}" for m in result.methods
+        )
+        caption = (
+            f"{_capital(noise_name(result, g))}: where each curve’s floor-corrected damage falls below its model’s "
+            f"level. The seeds’ thresholds (Props 4.3/4.4, a different quantity): {thresholds}."
+        )
+        tables.append(markdown_table(rows, columns, caption=caption))
+    return "\n\n".join(tables)
+
+
+def _span(values: np.ndarray) -> str:
+    lo, hi = number(values.min(), 2), number(values.max(), 2)
+    return lo if lo == hi else f"{lo} to {hi}"
 
 
 def convergence_rows(result: GridResult) -> list[dict[str, object]]:
@@ -113,34 +113,46 @@ def _cor45(key: str | None) -> str:
     )
 
 
+SHORT_ORDER = {"je": "JE needs less", "rc": "RC needs less"}  # Cor 4.5's order, in a table cell
+
+
 def _how(v: stats.Verdict) -> str:
-    """How one trained model orders JE and RC against the closed forms, in words."""
-    if v.outcome == stats.AGREE:
-        return f"orders the methods as the closed forms do, resolved ({_cor45(v.trained)})"
-    if v.outcome == stats.REVERSE:
-        return (
-            f"reverses the closed forms' order, resolved beyond the floor and the intervals "
-            f"({_cor45(v.trained)} here, the other way round in the closed forms)"
-        )
+    """How one trained model orders JE and RC against the closed forms, for a table cell."""
+    if v.outcome in (stats.AGREE, stats.REVERSE):
+        return f"{'agrees' if v.outcome == stats.AGREE else 'reverses'}, resolved ({SHORT_ORDER[v.trained]})"
     if v.outcome == stats.WITHIN_ERROR:
-        same = (
-            "orders the methods as the closed forms do" if v.trained == v.theory else "reverses the closed forms' order"
-        )
-        return f"{same} ({_cor45(v.trained)}) only within optimisation error: the intervals overlap"
-    return f"cannot tell: {v.reason}"
+        same = "agrees" if v.trained == v.theory else "reverses"
+        return f"{same} only within optimisation error ({SHORT_ORDER[v.trained]}; the intervals overlap)"
+    last = f"; the last budget alone: {SHORT_ORDER[v.trained]}{', resolved' if v.resolved else ''}" if v.trained else ""
+    return f"cannot tell: {SHORT_REASONS.get(v.reason, v.reason)}{'' if v.converged else last}"
 
 
-def _verdict_line(result: GridResult, key: tuple[int, str, str], v: stats.Verdict, cv: dict) -> str:
-    g, arch, variant = key
-    je, rc, name = cv[key], cv[(g, arch, "rc")], variant_label(variant)
-    cf_je, cf_rc = cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")]
-    line = (
-        f"- {_capital(noise_name(result, g))}, {arch}, {name} against RC: {_how(v)}. Floor-corrected damage: "
-        f"{name} {_where(je)}, RC {_where(rc)}; the closed forms: JE {_where(cf_je)}, RC {_where(cf_rc)}. "
-        f"Largest excess {name} {number(je.plateau, 2)}, RC {number(rc.plateau, 2)} (closed forms "
-        f"{number(cf_je.plateau, 2)}, {number(cf_rc.plateau, 2)})."
-    )
-    return line
+SHORT_REASONS = {"the closed forms give no resolved order": "no resolved reference", "training had not converged":
+                 "not converged"}  # fmt: skip
+
+
+def _reference(je: stats.Curve, rc: stats.Curve) -> str:
+    """The closed forms' own order, the reference of a noise level's rows."""
+    key, resolved = stats.order(je, rc)
+    return f"reference: {SHORT_ORDER[key]}, resolved" if key and resolved else "reference: no resolved order"
+
+
+def _answer_rows(result: GridResult, g: int, found: dict) -> list[dict[str, str]]:
+    """The answer table's rows at one noise level: the closed forms (the reference), then every trained model's
+    joint-embedding objective against its RC, the trained linear model (the control) first."""
+    cv, alphas = stats.curves(result), result.config.alphas
+    cf = (cv[(g, CLOSED_FORM, "je")], cv[(g, CLOSED_FORM, "rc")])
+    rows = [{"model": "closed forms", "je": _need(cf[0], alphas), "rc": _need(cf[1], alphas), "order": _reference(*cf)}]
+    for (_, arch, variant), v in sorted(found.items(), key=lambda kv: kv[0][1] != LINEAR):
+        model = "linear (control)" if arch == LINEAR else arch.replace(" ", NBSP)
+        rows.append({
+            "model": f"{model}, {_objective_name(result, variant)}",
+            "je": _need(cv[(g, arch, variant)], alphas),
+            "rc": _need(cv[(g, arch, "rc")], alphas),
+            "order": _how(v),
+        })  # fmt: skip
+    rows[0]["noise"] = noise_name(result, g, short=True)
+    return rows
 
 
 def overall(counts: dict[str, int]) -> str:
@@ -154,30 +166,44 @@ def overall(counts: dict[str, int]) -> str:
 
 
 def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
-    """The answer to Part 2's question, generated from the floor-corrected curves (``trained.stats``): per noise
-    level, MLP and joint-embedding objective, whether the MLP orders joint embedding and reconstruction as the
-    closed forms at the same n do (Cor 4.5), saying whether a reversal is resolved or within optimisation error;
-    then the trained linear model, the control. Returns the markdown and the MLPs' counts per outcome."""
-    cv, counts = stats.curves(result), dict.fromkeys(stats.OUTCOMES, 0)
-    lines, control = [], []
-    for key, v in stats.verdicts(result).items():
-        (control if key[1] == LINEAR else lines).append(_verdict_line(result, key, v, cv))
-        counts[v.outcome] += key[1] != LINEAR
-    intro = "The trained linear model, the closed forms' own model class (any departure is optimisation error):"
-    control_block = ["", intro, "", *control] if control else []
+    """The answer to Part 2's question, generated from the floor-corrected curves (``trained.stats``): one sentence
+    counting, over noise level, MLP and joint-embedding objective, whether the MLP orders joint embedding and
+    reconstruction as the closed forms at the same n do (Cor 4.5), then one table: per noise level the closed forms'
+    order (the reference), the trained linear model's (the control) and each MLP objective's, with where each
+    method's damage falls below the level. Returns the markdown and the MLPs' counts per outcome."""
+    found, counts = stats.verdicts(result), dict.fromkeys(stats.OUTCOMES, 0)
+    for (_, arch, _), v in found.items():
+        counts[v.outcome] += arch != LINEAR
     total = sum(counts.values())
-    if not total:
-        head = "Cannot tell. No MLP's joint embedding and reconstruction both finished training in this run."
-        return "\n".join([head, *control_block]), counts
+    said = {
+        stats.AGREE: "order joint embedding and reconstruction as the closed forms do at the same n (resolved beyond "
+        "the floor and the intervals)",
+        stats.REVERSE: "reverse that order (resolved)",
+        stats.WITHIN_ERROR: "differ from it or match it only within optimisation error",
+        stats.CANNOT_TELL: "cannot be told",
+    }
+    parts = [f"{counts[o]} {said[o]}" for o in stats.OUTCOMES if counts[o]]
+    parts += [] if counts[stats.REVERSE] else ["none reverses the closed forms’ order"]
     head = (
-        f"{overall(counts)}. Of the {total} cases (noise level × MLP × joint-embedding objective), "
-        f"{counts[stats.AGREE]} order joint embedding and reconstruction as the closed forms do at the same n, "
-        f"resolved beyond the floor and the intervals; {counts[stats.REVERSE]} reverse the order, resolved; "
-        f"{counts[stats.WITHIN_ERROR]} differ from or match it only within optimisation error; and "
-        f"{counts[stats.CANNOT_TELL]} cannot be told (closed forms without a resolved order, tied curves, or "
-        f"training that had not converged)."
+        f"**{overall(counts)}.** Of the {total if total > 1 else 'one'} case{'s' * (total > 1)} (noise level × MLP × "
+        f"joint-embedding objective), {series(parts)}."
+        if total
+        else "**Cannot tell.** No MLP’s joint embedding and reconstruction both finished training in this run."
     )
-    return "\n".join([head, "", *lines, *control_block]), counts
+    rows = [
+        row
+        for g in range(len(result.config.gamma_max))
+        for row in _answer_rows(result, g, {k: v for k, v in found.items() if k[0] == g})
+    ]
+    columns = {"noise": "noise", "model": "model, JE objective", "je": "JE below the level at α",
+               "rc": "RC below the level at α", "order": "order against the closed forms"}  # fmt: skip
+    caption = (
+        "The answer per noise level, model and joint-embedding objective: where each method’s floor-corrected "
+        "damage falls below its model’s level (α, with its interval over the seeds), and the order this gives "
+        "against the closed forms’ (the trained linear model is their own model class: any departure is "
+        "optimisation error)."
+    )
+    return "\n".join([head, "", markdown_table([{"noise": "", **r} for r in rows], columns, caption=caption)]), counts
 
 
 CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "a covariance penalty"}  # the paper's JE constraint on the grid
@@ -220,7 +246,7 @@ def _objective_name(result: GridResult, variant: str, long: bool = False) -> str
     if objective:
         return OBJECTIVE_NAMES[objective]
     name = CONSTRAINT_NAMES[result.config.constraint]
-    return f"the paper's constraint by {name}" if long else name
+    return f"the paper’s constraint by {name}" if long else name
 
 
 def objective_sentence(result: GridResult) -> str:
@@ -236,8 +262,8 @@ def objective_sentence(result: GridResult) -> str:
             if missing
             else ""
         )
-    parts = []
-    for (g, arch), (state, per) in found.items():
+    parts, told = [], {k: v for k, v in found.items() if v[0] != stats.UNTOLD} or found  # the table shows the rest
+    for (g, arch), (state, per) in told.items():
         reasons = {v.reason for v in per.values()}
         text = (
             f"no objective gives {arch} a resolved order ({reasons.pop()})"
@@ -301,7 +327,7 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
     # Training time summed over the checkpointed units (a resumed run's wall time would leave them out).
     seconds = float(meta.get("trained_seconds", meta["wall_seconds"]))
     return (
-        f"The grid's saved run ({Path(results_path).name}) took {seconds / 60:.0f} minutes of training wall time, "
+        f"The grid’s saved run ({Path(results_path).name}) took {seconds / 60:.0f} minutes of training wall time, "
         f"summed over its checkpointed units, on {meta['device']} (torch {meta['torch']}, numpy "
         f"{meta['numpy']}, Python {meta['python']}{when}{load}); its parameters and seeds are stored with it."
     )
@@ -313,11 +339,11 @@ def _noise_answer(result: GridResult, g: int, found: dict[tuple[str, str], stats
     n, count = len(verdicts), {o: sum(v.outcome == o for v in verdicts) for o in stats.OUTCOMES}
     noise = noise_name(result, g, short=True)
     if count[stats.AGREE] == n:
-        order = _cor45(verdicts[0].trained) if len({v.trained for v in verdicts}) == 1 else "the closed forms' order"
+        order = _cor45(verdicts[0].trained) if len({v.trained for v in verdicts}) == 1 else "the closed forms’ order"
         who = f"every one of the {n} trained MLP cases agrees" if n > 1 else "the trained MLP agrees"
         return f"under {noise} {who} with the closed forms, resolved ({order})"
     if count[stats.CANNOT_TELL] == n and len({v.reason for v in verdicts}) == 1:
-        who = "no trained MLP case's order can" if n > 1 else "the trained MLP's order cannot"
+        who = "no trained MLP case’s order can" if n > 1 else "the trained MLP’s order cannot"
         return f"under {noise} {who} be told ({verdicts[0].reason})"
     subject = "the trained MLP" if len({arch for arch, _ in found}) == 1 else "each MLP"
     return f"under {noise}, " + _by_objective(result, found, subject)
@@ -329,7 +355,7 @@ def frame_verdict(result: GridResult) -> str:
     objective; generated."""
     found = {k: v for k, v in stats.verdicts(result).items() if k[1] != LINEAR}
     if not found:
-        return "Cannot tell. No MLP's joint embedding and reconstruction both finished training in this run"
+        return "Cannot tell. No MLP’s joint embedding and reconstruction both finished training in this run"
     counts = {o: sum(v.outcome == o for v in found.values()) for o in stats.OUTCOMES}
     levels = sorted({g for g, _, _ in found})
     parts = [_noise_answer(result, g, {k[1:]: v for k, v in found.items() if k[0] == g}) for g in levels]
@@ -354,7 +380,7 @@ def convergence_sentence(result: GridResult) -> str:
     rows = convergence_rows(result)
     got = {(r["arch"], r["variant"]): tuple(map(int, r["converged"].split(" of "))) for r in rows}
     within, total = sum(a for a, _ in got.values()), sum(b for _, b in got.values())
-    head = f"At the ladder's last step {within} of {total} trained cells stayed within the floor"
+    head = f"At the ladder’s last step {within} of {total} trained cells stayed within the floor"
     if within == total:
         return head + ", every one."
     moved = [f"{arch} {variant} {b - a}" for (arch, variant), (a, b) in got.items() if a < b]
