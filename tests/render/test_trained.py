@@ -86,7 +86,11 @@ def test_a_ladder_that_still_moves_cannot_tell_and_is_named(tmp_path):
 
 def test_tables_state_factors_and_the_thresholds_beside_them(tmp_path):
     text = ta.answer_tables(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
-    rows = {line.split(" | ")[0][2:].replace("\u00a0", " "): line.split(" | ")[1:] for line in text.splitlines() if line.startswith("| ")}
+    rows = {
+        line.split(" | ")[0][2:].replace("\u00a0", " "): line.split(" | ")[1:]
+        for line in text.splitlines()
+        if line.startswith("| ")
+    }
     # Each drop sits half-way (in log alpha) across its grid interval: sqrt(1 x 3) against sqrt(0.3 x 1).
     assert abs(float(rows["MLP 8, JE"][1]) - np.sqrt(10)) < 0.05 and rows["MLP 8, JE"][2] == "3"
     assert rows[f"{CLOSED_FORM}, JE"][1] == "–" and rows[f"{CLOSED_FORM}, JE"][-1] == "0 |"

@@ -117,7 +117,8 @@ def check_converged(result: GridResult, keys) -> int:
             + (f" (α ≈ {number(prev.alpha_level, 3)})" if prev.alpha_level is not None else "")
             + f", at {result.config.steps[-1]:,} '{now.state}'"
             + (
-                f" (α ≈ {number(now.alpha_level, 3)}, interval {number(now.alpha_range[0], 3)} to {number(now.alpha_range[1], 3)})"
+                f" (α ≈ {number(now.alpha_level, 3)}, interval {number(now.alpha_range[0], 3)} to "
+                f"{number(now.alpha_range[1], 3)})"
                 if now.alpha_level is not None
                 else ""
             ),
@@ -125,10 +126,15 @@ def check_converged(result: GridResult, keys) -> int:
     return len(keys)
 
 
-STATES = {"below level": "never reaches its level", "no drop": "does not fall inside the grid"}  # curve states, in words
+STATES = {
+    "below level": "never reaches its level",
+    "no drop": "does not fall inside the grid",
+}  # curve states, in words
 
 
-def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None, list[str]]:
+def compare_linear_grid(
+    result: GridResult, levels: list[str] | None = None
+) -> tuple[float | None, float | None, list[str]]:
     """The trained linear model against the closed forms on the grid (same model class and objective, so any
     difference is optimisation error). Wherever both floor-corrected curves fall below their level
     (``je_vs_rc.trained.stats``) and the trained curve is stable on the ladder (``stats.stable``), the factor between
@@ -139,21 +145,23 @@ def compare_linear_grid(result: GridResult) -> tuple[float | None, float | None,
 
     Returns the largest factor among the pairs within a step and that step (None, None where none), and a
     description of every (noise level, method) where the states differ, the trained curve is not stable, or it
-    departs by more than a step (for the chapter to show)."""
+    departs by more than a step (for the chapter to show), each noise level named by ``levels`` ("under weak
+    noise") or by its cap."""
     cv, before = stats.curves(result), stats.curves(result, rung=-2)
     worst, worst_step, differ, compared = 1.0, 1.0, [], 0
     for g in range(len(result.config.gamma_max)):
         for m in result.methods:
             cf, lin = cv[(g, CLOSED_FORM, m)], cv[(g, LINEAR, m)]
-            where = f"{methods.get(m).short} at {NOISE_CAP} = {number(result.config.gamma_max[g])}"
+            level = levels[g] if levels else f"at {NOISE_CAP} = {number(result.config.gamma_max[g])}"
+            where = f"{methods.get(m).short} {level}"
             stable = stats.stable(result.config.alphas, before[(g, LINEAR, m)], lin)
             if cf.state == lin.state == "drop" and stable:
                 factor = max(cf.alpha_level / lin.alpha_level, lin.alpha_level / cf.alpha_level)
                 step = stats.grid_step(result.config.alphas, float(np.sqrt(cf.alpha_level * lin.alpha_level)))
                 message = (
-                    f"{where}: the trained linear model’s excess falls below its level at α = {number(lin.alpha_level, 2)}, "
-                    f"the closed form’s at {number(cf.alpha_level, 2)}, a factor {number(factor, 3)}, more than the grid’s "
-                    f"step {number(step, 3)}"
+                    f"{where}: the trained linear model’s excess falls below its level at α = "
+                    f"{number(lin.alpha_level, 2)}, the closed form’s at {number(cf.alpha_level, 2)}, a factor "
+                    f"{number(factor, 3)}, more than the grid’s step {number(step, 3)}"
                 )
                 if factor < step:
                     if factor > worst:

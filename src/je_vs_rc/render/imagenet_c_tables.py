@@ -151,8 +151,9 @@ def paper_table_markdown() -> str:
     return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))
 
 
-def plan_table_markdown(phases: Sequence[Any], caption: str) -> str:
-    """``plan.estimate``'s phases as a captioned table: time, disk, memory per process, the work."""
+def plan_markdown(phases: Sequence[Any], caption: str) -> str:
+    """``plan.estimate``'s phases as a captioned table (time, disk, memory per process) and, under it, the work of
+    each phase as a list (a fourth column of long sentences would not fit a phone)."""
     from ..imagenet_c.plan import duration, size
 
     rows = [
@@ -161,7 +162,6 @@ def plan_table_markdown(phases: Sequence[Any], caption: str) -> str:
             "time": duration(p.seconds),
             "disk": size(p.disk_bytes),
             "memory": size(p.memory_bytes),
-            "work": p.work.replace(" x ", " × "),  # the command line's x, a product sign in the book
         }
         for p in phases
     ]
@@ -171,8 +171,8 @@ def plan_table_markdown(phases: Sequence[Any], caption: str) -> str:
             "time": duration(sum(p.seconds for p in phases)),
             "disk": size(sum(p.disk_bytes for p in phases)),
             "memory": "",
-            "work": "",
         }
     )
-    columns = {"phase": "phase", "time": "time", "disk": "disk", "memory": "memory per process", "work": "work"}
-    return markdown_table(rows, columns, caption=caption)
+    columns = {"phase": "phase", "time": "time", "disk": "disk", "memory": "memory per process"}
+    work = [f"- **{p.name}**: {p.work.replace(' x ', ' × ')}" for p in phases]  # the command line's x, a product sign
+    return "\n".join([markdown_table(rows, columns, caption=caption), "", "The work of each phase:", "", *work])

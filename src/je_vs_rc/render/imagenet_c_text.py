@@ -14,7 +14,7 @@ from ..imagenet_c.statistics import BASELINES, PIXELS, RANDOM_INIT, injection_he
 from ..imagenet_c.verdict import Comparison, Group, Verdict
 from ..stats import LEVEL, Spread
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION
-from ..words import code_name, count, fixed, number, scientific, series
+from ..words import code_name, count, fixed, number, plain, series
 
 
 def _margins_said(group: Group) -> str:
@@ -68,7 +68,7 @@ def _comparison_said(c: Comparison, d: Spread, level: float) -> str:
         )
     return (
         f"the drops of {rc} and {je} differ by {fixed(d.mean, sign=True)} ± {fixed(h)} points, a {_level(level)} "
-        "that holds 0: we cannot tell at this scale"
+        "that contains 0: we cannot tell at this scale"
     )
 
 
@@ -257,16 +257,24 @@ def scale(meta: dict[str, Any]) -> str:
         f"{listed(method_label(m, paradigm=False) for m in p['methods'])} on "
         f"{listed(code_name(c) for c in p['corruptions'])} at severities {listed(p['severities'])}; "
         + (f"injection at strengths {listed(injected)}; " if injected else "no injection; ")
-        + f"{count(len(p['seeds']), 'seed', 'seeds')}; {meta['device']}, torch {meta['torch']}, "
-        + (f"{meta['world_size']} processes (torchrun, gloo), " if meta.get("world_size", 1) > 1 else "")
-        + f"{count(meta.get('torch_threads', '?'), 'thread', 'threads')}"
-        + (" each" if meta.get("world_size", 1) > 1 else "")
-        + f"; {number(meta['wall_seconds'] / 60, 2)} min wall time"
+        + f"{count(len(p['seeds']), 'seed', 'seeds')}; {meta['device']}; "
+        + f"{number(meta['wall_seconds'] / 60, 2)} min wall time"
         + (
             ""
             if meta.get("complete", True)
             else f" (stopped after {meta['cells_done']} of its {meta['cells']} grid cells)"
         )
+    )
+
+
+def machine(meta: dict[str, Any]) -> str:
+    """How a run used its machine, for the provenance: torch's version, processes and threads."""
+    processes = meta.get("world_size", 1)
+    return (
+        f"torch {meta['torch']}, "
+        + (f"{processes} processes (torchrun, gloo), " if processes > 1 else "")
+        + count(meta.get("torch_threads", "?"), "thread", "threads")
+        + (" each" if processes > 1 else "")
     )
 
 
@@ -283,11 +291,11 @@ def rates_text(meta: dict[str, Any], pilot: dict[str, Any] | None) -> str:
         rate = chosen.get(m, paper_rate)
         factor = rate / paper_rate
         said.append(
-            f"{method_label(m, paradigm=False)} {scientific(rate, 3)} "
+            f"{method_label(m, paradigm=False)} {plain(rate, 3)} "
             + (
                 "(the paper’s rate)"
                 if math.isclose(factor, 1)
-                else f"({number(factor, 3)} times the paper’s {scientific(paper_rate, 3)})"
+                else f"({number(factor, 3)} times the paper’s {plain(paper_rate, 3)})"
             )
         )
     line = f"Learning rates at batch {p['batch_size']}: {'; '.join(said)}."
@@ -296,7 +304,7 @@ def rates_text(meta: dict[str, Any], pilot: dict[str, Any] | None) -> str:
     if pilot is not None and all(pilot["chosen"].get(m) == pilot_round(chosen[m]) for m in chosen):
         tried = series([number(f) for f in pilot["factors_of_paper_rate"]])
         return line + (
-            f" Each was chosen by a pilot (benchmarks/imagenet_c_cpu/lr_pilot.json) among {tried} times the paper’s "
+            f" Each was chosen by a pilot run (committed beside the results) among {tried} times the paper’s "
             f"rate, on a seed this run does not use ({pilot['settings']['seeds'][0]}), by the {pilot['selection']} "
             f"(ties to the smaller rate). That split holds {pilot['validation_images']} images per severity, so "
             f"differences of a few points between rates are within its noise: the pilot rules out nothing finer."
@@ -317,8 +325,8 @@ def pixels_text(margins: Sequence[dict[str, Any]]) -> str:
     above = sum(b["pixel_margin"] > 0 for b in have)
     lo, hi = min(b["pixel_margin"] for b in have), max(b["pixel_margin"] for b in have)
     return (
-        f"Against the raw pixels (the same probe on the images themselves), {above or 'none'} of the {len(have)} pretrained "
-        f"cells score higher on average; their mean margins run from {fixed(lo, sign=True)} to "
+        f"Against the raw pixels (the same probe on the images themselves), {above or 'none'} of the {len(have)} "
+        f"pretrained cells score higher on average; their mean margins run from {fixed(lo, sign=True)} to "
         f"{fixed(hi, sign=True)} points"
         + (
             ": at this scale the learned features are worse than the pixels they are computed from, which limits "

@@ -12,7 +12,18 @@ from ..trained.linear import VARIANTS, LinearStudy, penalty_feature_scales
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
 from ..words import NOISE_CAP, number
-from .style import LEVEL_RAMP, NEUTRAL, NEUTRAL_LIGHT, band, label_rows, legend_below, levels, panels, styled
+from .style import (
+    LEVEL_RAMP,
+    NEUTRAL,
+    NEUTRAL_LIGHT,
+    band,
+    label_rows,
+    legend_below,
+    levels,
+    panels,
+    stacked,
+    styled,
+)
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 
@@ -202,6 +213,8 @@ def plot_losses(result: GridResult, level: int = -1) -> Figure:
     ncols = 3 if len(keys) > 4 else 2
     nrows = -(-len(keys) // ncols)
     fig, axes = panels(ncols, nrows=nrows, width=2.4, height=2.2, count=len(keys))
+    if stacked():  # each title clear of the panel above's axis label
+        fig.get_layout_engine().set(h_pad=0.15)
     steps = result.config.steps[-1]
     palette = levels(len(result.config.alphas))
     for ax, (arch, variant) in zip(axes.flat, keys):

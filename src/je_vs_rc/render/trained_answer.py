@@ -14,7 +14,7 @@ from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
 from ..words import number, series
 from .tables import markdown_table
-from .trained import noise_name
+from .trained import noise_name, noise_title
 
 
 def _range(c: stats.Curve, alphas) -> str:
@@ -43,8 +43,15 @@ def answer_tables(result: GridResult) -> str:
     form's and the grid's step there, the largest excess, the level and the floor; the caption gives the seeds'
     thresholds of Props 4.3/4.4 (a different quantity)."""
     cv, alphas, tables = stats.curves(result), result.config.alphas, []
-    columns = {"curve": "curve", "alpha": "below the level at α", "vs_closed": "× closed form",
-               "step": "grid step", "plateau": "largest excess", "level": "level", "floor": "floor"}
+    columns = {
+        "curve": "curve",
+        "alpha": "below the level at α",
+        "vs_closed": "× closed form",
+        "step": "grid step",
+        "plateau": "largest excess",
+        "level": "level",
+        "floor": "floor",
+    }
     for g in range(len(result.config.gamma_max)):
         rows = []
         for m in result.methods:
@@ -64,7 +71,8 @@ def answer_tables(result: GridResult) -> str:
             f"$\\alpha_{{\\rm {variant_label(m)}}}$ {_span(result.alpha[m][g])}" for m in result.methods
         )
         caption = (
-            f"{_capital(noise_name(result, g))}: where each curve’s floor-corrected damage falls below its model’s "
+            f"{_capital(noise_title(result, g).replace(chr(10), ' '))}: where each curve’s floor-corrected damage "
+            f"falls below its model’s "
             f"level. The seeds’ thresholds (Props 4.3/4.4, a different quantity): {thresholds}."
         )
         tables.append(markdown_table(rows, columns, caption=caption))
@@ -270,7 +278,7 @@ def objective_sentence(result: GridResult) -> str:
             if state == stats.UNTOLD and len(reasons) == 1
             else _by_objective(result, {(arch, v): x for v, x in per.items()}, arch)
         )
-        parts.append(f"{_capital(noise_name(result, g))}: {text}.")
+        parts.append(f"{_capital(noise_name(result, g, short=True))}: {text}.")
     states = {state for state, _ in found.values()}
     lead = (
         "Does the answer depend on the objective? Yes: two objectives give resolved orders that disagree. "
