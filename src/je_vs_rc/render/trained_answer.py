@@ -159,8 +159,8 @@ def _answer_rows(result: GridResult, g: int, found: dict) -> list[dict[str, str]
             "rc": _need(cv[(g, arch, "rc")], alphas),
             "order": _how(v),
         })  # fmt: skip
-    rows[0]["noise"] = noise_name(result, g, short=True)
-    return rows
+    level = noise_title(result, g).replace("\n", " ")  # a row of its own: the table keeps four columns for phones
+    return [{"model": f"**{_capital(level)}**", "je": "", "rc": "", "order": ""}, *rows]
 
 
 def overall(counts: dict[str, int]) -> str:
@@ -203,7 +203,7 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
         for g in range(len(result.config.gamma_max))
         for row in _answer_rows(result, g, {k: v for k, v in found.items() if k[0] == g})
     ]
-    columns = {"noise": "noise", "model": "model, JE objective", "je": "JE below the level at α",
+    columns = {"model": "model, JE objective", "je": "JE below the level at α",
                "rc": "RC below the level at α", "order": "order against the closed forms"}  # fmt: skip
     caption = (
         "The answer per noise level, model and joint-embedding objective: where each method’s floor-corrected "
@@ -211,7 +211,7 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
         "against the closed forms’ (the trained linear model is their own model class: any departure is "
         "optimisation error)."
     )
-    return "\n".join([head, "", markdown_table([{"noise": "", **r} for r in rows], columns, caption=caption)]), counts
+    return "\n".join([head, "", markdown_table(rows, columns, caption=caption)]), counts
 
 
 CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "a covariance penalty"}  # the paper's JE constraint on the grid
