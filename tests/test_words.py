@@ -73,3 +73,18 @@ def test_plain_reads_as_decimals_and_tiny_sizes_as_powers_of_ten():
     assert plain(2.6e-15, 1) == "3 \u00d7 10\u207b\u00b9\u2075" and plain(1.2e-15) == "1.2 \u00d7 10\u207b\u00b9\u2075"
     assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0" and plain(2e-15) == "2 \u00d7 10\u207b\u00b9\u2075"
     assert plain(-5e-9, 1) == "\u22125 \u00d7 10\u207b\u2079"
+
+
+def test_significant_keeps_trailing_zeros_at_one_precision():
+    from je_vs_rc.words import significant
+
+    assert [significant(x) for x in (0.7, 0.632, 2.546, 0.0, 2.0, 10.0, 1234.5)] == [
+        "0.700",
+        "0.632",
+        "2.55",
+        "0",
+        "2.00",
+        "10.0",
+        "1,230",
+    ]
+    assert significant(-0.35, 2) == "\u22120.35" and significant(-0.4, 2) == "\u22120.40"

@@ -41,6 +41,19 @@ def number(x: float, digits: int | None = None) -> str:
     return text.replace("-", MINUS)
 
 
+def significant(x: float, digits: int = 3) -> str:
+    """``number(x, digits)`` with its trailing zeros kept, for numbers read side by side at one
+    precision (thresholds: ``0.700`` beside ``0.632``, never ``0.7``); zero stays ``0`` and
+    scientific notation is kept as it is."""
+    text = number(x, digits)
+    if float(x) == 0 or "e" in text or not math.isfinite(float(x)):
+        return text
+    shown = len(text.replace(MINUS, "").replace(",", "").replace(".", "").lstrip("0"))
+    if shown >= digits:
+        return text
+    return text + ("" if "." in text else ".") + "0" * (digits - shown)
+
+
 ROUNDING = 1e-12  # a quantity of order one smaller than this is zero to floating-point rounding
 
 

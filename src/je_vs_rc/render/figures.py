@@ -18,11 +18,11 @@ from ..theory.methods import LinearMethod
 from ..theory.thresholds import NoiseMagnitude, Thresholds
 from .style import (
     DISPLAY_WIDTH_IN,
+    DISTANCE_MAP,
     MARKERS,
     NEUTRAL,
     NEUTRAL_LIGHT,
     NOISE_COLOR,
-    PHASE_LINES,
     SIGNAL_COLOR,
     STACKED_WIDTH_IN,
     band,
@@ -35,10 +35,19 @@ from .style import (
     text_color,
 )
 
+# The phase diagram's stacked drawing: its colour bar and four-line legend take this much height below
+# the panels, which would otherwise come out of the panels' own (two panels of a phone's width).
+PHASE_STACKED_EXTRA_IN = 2.2
+
 
 def _alpha_t(method: LinearMethod) -> str:
     """The method's threshold as mathtext, e.g. ``$\\alpha_{\\rm JE}$``."""
     return rf"$\alpha_{{\rm {method.short}}}$"
+
+
+def _line_colors(method: LinearMethod, count: int) -> list[str]:
+    """A panel's lines: ordered levels, or the method's own colour for a single line."""
+    return [method.color] if count == 1 else levels(count)
 
 
 @styled
@@ -48,16 +57,19 @@ def plot_sweep(
     """Distance to the clean solution against n (one line per alpha) or against alpha (one per n),
     one panel per method in ``shown`` (registry keys or methods), each with its legend below it.
 
-    With ``th``, lines the theory predicts to recover are solid and the others dashed.
+    With ``th``, lines the theory predicts to recover are solid and the others dashed. A single line
+    (one alpha, or one n) is drawn in the method's colour; a panel's title is in it too. One panel is
+    drawn at a phone's width, so that it is shown at its own size there as well.
     """
     if against not in ("n", "alpha"):
         raise ValueError(f"against must be 'n' or 'alpha'; got {against!r}")
-    fig, axes = panels(len(shown), width=4.6, height=3.4)
+    one = len(shown) == 1
+    fig, axes = panels(len(shown), width=STACKED_WIDTH_IN if one else 4.6, height=3.0 if one else 3.4)
     for ax, method in zip(axes.flat, map(methods.get, shown)):
         dist = sweep.distance[method.key]
         judged = th is not None and method.has_threshold
         if against == "n":
-            palette = levels(len(sweep.alphas))
+            palette = _line_colors(method, len(sweep.alphas))
             for i, alpha in enumerate(sweep.alphas):
                 ok = not judged or th.recovers(method, alpha)
                 tag = "" if not judged else (" (recovers)" if ok else " (fails)")
@@ -72,7 +84,7 @@ def plot_sweep(
                 )
             ax.set_xlabel("sample size $n$")
         else:
-            palette = levels(len(sweep.ns))
+            palette = _line_colors(method, len(sweep.ns))
             for j, n in enumerate(sweep.ns):
                 band(
                     ax,
@@ -87,7 +99,7 @@ def plot_sweep(
             ax.set_xlabel(r"alignment $\alpha$")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(method.label)
+        ax.set_title(method.label, color=text_color(method.color), fontweight="bold")
         ax.set_ylabel(method.metric_label)
         legend_below(fig, ax, ncols=2 if len(shown) == 1 else 1)
     if title:
@@ -103,30 +115,29 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
     Colour: simulated subspace distance at n = ``phase.n``, between the directions selected in whitened
     coordinates (``selected=True``) or between the encoders' row spaces. Lines: ``alpha_JE`` and ``alpha_RC`` as
     functions of the noise scale; the dotted vertical line is where max lambda_Gamma = eta^2/delta
-    (Cor 4.5's switch).
+    (Corollary 4.5's switch).
     """
     shown = [methods.get(key) for key in phase.methods]
     fig, axes = panels(len(shown), width=3.5, height=3.3)
-    boundaries = [
-        (m, np.array([t.threshold(m) for t in phase.thresholds]), style) for m, style in zip(shown, PHASE_LINES)
-    ]
-    # Cor 4.5's regimes in units of the noise scale: low below max lambda_Gamma = eta^2/delta,
+    boundaries = [(m, np.array([t.threshold(m) for t in phase.thresholds]), ls) for m, ls in zip(shown, ("-", "--"))]
+    # Corollary 4.5's regimes in units of the noise scale: low below max lambda_Gamma = eta^2/delta,
     # high above min lambda_Gamma = eta^2/delta (eta, delta do not depend on Gamma).
     th0, scale0 = phase.thresholds[0], phase.noise_scales[0]
     low_end = th0.switch * scale0 / th0.noise_gamma.max()
     high_start = th0.switch * scale0 / th0.noise_gamma.min()
+    # The distance in greys (colour means a method in this book), so each threshold can be drawn in its
+    # method's colour; a white outline keeps every line visible on the dark (failed) cells.
+    outline = [patheffects.withStroke(linewidth=4, foreground="white")]
     for ax, method in zip(axes.flat, shown):
         values = (phase.selected if selected else phase.distance)[method.key]
         mesh = ax.pcolormesh(
-            phase.noise_scales, phase.alphas, values, shading="nearest", cmap="viridis", vmin=0, vmax=1
+            phase.noise_scales, phase.alphas, values, shading="nearest", cmap=DISTANCE_MAP, vmin=0, vmax=1
         )
-        # A dark outline keeps the white lines visible on the bright (failed) cells too.
-        outline = [patheffects.withStroke(linewidth=3.5, foreground="black")]
-        for boundary, alpha_t, (color, ls) in boundaries:
+        for boundary, alpha_t, ls in boundaries:
             ax.plot(
                 phase.noise_scales,
                 np.maximum(alpha_t, phase.alphas.min()),
-                color=color,
+                color=boundary.color,
                 lw=2,
                 ls=ls,
                 label=_alpha_t(boundary),
@@ -136,21 +147,24 @@ def plot_phase_diagram(phase: PhaseDiagram, selected: bool = True) -> Figure:
             (low_end, ":", r"$\max\,\lambda_\Gamma = \eta^2/\delta$"),
             (high_start, "-.", r"$\min\,\lambda_\Gamma = \eta^2/\delta$"),
         ):
-            ax.axvline(x, color="white", lw=1.2, ls=ls, label=label, path_effects=outline)
+            ax.axvline(x, color=NEUTRAL, lw=1.4, ls=ls, label=label, path_effects=outline)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylim(phase.alphas.min(), phase.alphas.max())
         ax.set_xlabel(r"noise magnitude (scale of $\Gamma$)")
-        ax.set_title(f"{method.label} ($n = {phase.n:,}$)".replace(",", "{,}"))
+        ax.set_title(
+            f"{method.label} ($n = {phase.n:,}$)".replace(",", "{,}"), color=text_color(method.color), fontweight="bold"
+        )
         ax.grid(False)
     label_rows(axes, r"alignment $\alpha$")
-    # The legend's lines are white on white: show them on the colour map's dark end.
-    legend_below(fig, ncols=2, frameon=True, facecolor="#444444", labelcolor="white", edgecolor="none")
+    legend_below(fig, ncols=2)
     what = "selected directions" if selected else "encoder row space"
     # Beside the panels; under them in the stacked drawing, where the width is the panels'.
     where = {"location": "bottom", "shrink": 0.8} if stacked() else {}
     label = f"distance to clean ({what})" if stacked() else f"distance to clean\n({what})"
     fig.colorbar(mesh, ax=axes.ravel().tolist(), label=label, **where)
+    if stacked():  # room for the colour bar and the legend below, so each panel keeps its height on a phone
+        fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() + PHASE_STACKED_EXTRA_IN)
     return fig
 
 
@@ -165,7 +179,8 @@ def plot_limit_scores(scores: dict[str, tuple[np.ndarray, np.ndarray]], alpha: f
         ax.bar(np.arange(k + 1, k + noise.size + 1), noise, color=NOISE_COLOR, label="noise components")
         ax.axhline(signal.min(), color="k", lw=1, ls=":", label="weakest signal score")
         ax.set_xlabel("component $i$")
-        ax.set_title(rf"{methods.get(key).label}, $\alpha = {alpha:g}$")
+        method = methods.get(key)
+        ax.set_title(rf"{method.label}, $\alpha = {alpha:g}$", color=text_color(method.color), fontweight="bold")
     label_rows(axes, "score ranked by the closed form")
     legend_below(fig, ncols=3)
     return fig

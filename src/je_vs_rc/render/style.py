@@ -86,8 +86,9 @@ def text_on(fill: str) -> str:
 # Signal and noise directions in figures whose panels are methods: not JE's blue or RC's orange,
 # which would read as a method.
 SIGNAL_COLOR, NOISE_COLOR = "#4d4d4d", "#b5367a"
-# The theoretical boundaries on the phase diagram, one (colour, line style) per method.
-PHASE_LINES = (("white", "-"), ("#ff6b6b", "--"))
+# A distance from 0 (recovered) to 1 (failed) as a colour map: white to mid grey, so that the methods'
+# colours drawn over it keep their meaning and dark lines stay visible on its darkest cells.
+DISTANCE_MAP = mpl.colors.LinearSegmentedColormap.from_list("distance", ("#ffffff", "#5c5c5c"))
 # The theme's content column holds about this many inches of figure at the 110 CSS pixels per inch the
 # book shows figures at (the column measured ~740 px in a 1400 px window). Figures are drawn at most
 # this wide, so they are shown at their own size and a 9 pt font stays 9 pt on the page.
