@@ -70,9 +70,11 @@ def test_scientific_reads_in_one_notation():
 
 def test_plain_reads_as_decimals_and_tiny_sizes_as_powers_of_ten():
     assert plain(6.2e-4) == "0.00062" and plain(0.0016) == "0.0016" and plain(43.4, 3) == "43.4"
-    assert plain(2.6e-15, 1) == "3 \u00d7 10\u207b\u00b9\u2075" and plain(1.2e-15) == "1.2 \u00d7 10\u207b\u00b9\u2075"
-    assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0" and plain(2e-15) == "2 \u00d7 10\u207b\u00b9\u2075"
-    assert plain(-5e-9, 1) == "\u22125 \u00d7 10\u207b\u2079"
+    assert plain(2.6e-15, 1) == "3\u00a0\u00d7\u00a010\u207b\u00b9\u2075"
+    assert plain(1.2e-15) == "1.2\u00a0\u00d7\u00a010\u207b\u00b9\u2075"
+    assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0"
+    assert plain(2e-15) == "2\u00a0\u00d7\u00a010\u207b\u00b9\u2075"
+    assert plain(-5e-9, 1) == "\u22125\u00a0\u00d7\u00a010\u207b\u2079"
 
 
 def test_significant_keeps_trailing_zeros_at_one_precision():
@@ -88,3 +90,5 @@ def test_significant_keeps_trailing_zeros_at_one_precision():
         "1,230",
     ]
     assert significant(-0.35, 2) == "\u22120.35" and significant(-0.4, 2) == "\u22120.40"
+    assert [significant(x, 2) for x in (0.0066, 0.002, 0.0005, 0.0001)] == ["0.0066", "0.0020", "0.00050", "0.00010"]
+    assert significant(2e-6, 2) == "2\u00a0\u00d7\u00a010\u207b\u2076"

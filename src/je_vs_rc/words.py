@@ -41,19 +41,6 @@ def number(x: float, digits: int | None = None) -> str:
     return text.replace("-", MINUS)
 
 
-def significant(x: float, digits: int = 3) -> str:
-    """``number(x, digits)`` with its trailing zeros kept, for numbers read side by side at one
-    precision (thresholds: ``0.700`` beside ``0.632``, never ``0.7``); zero stays ``0`` and
-    scientific notation is kept as it is."""
-    text = number(x, digits)
-    if float(x) == 0 or "e" in text or not math.isfinite(float(x)):
-        return text
-    shown = len(text.replace(MINUS, "").replace(",", "").replace(".", "").lstrip("0"))
-    if shown >= digits:
-        return text
-    return text + ("" if "." in text else ".") + "0" * (digits - shown)
-
-
 ROUNDING = 1e-12  # a quantity of order one smaller than this is zero to floating-point rounding
 
 
@@ -85,7 +72,21 @@ def plain(x: float, digits: int = 2) -> str:
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa  # 2.0 × 10⁻¹⁵ is 2 × 10⁻¹⁵
     power = f"10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    return (power if float(mantissa) == 1 else f"{mantissa} \u00d7 {power}").replace("-", MINUS)
+    # No-break spaces: "3 ×" / "10⁻¹⁵" on two lines reads as two numbers.
+    return (power if float(mantissa) == 1 else f"{mantissa}\u00a0\u00d7\u00a0{power}").replace("-", MINUS)
+
+
+def significant(x: float, digits: int = 3) -> str:
+    """A number as :func:`plain` writes it, with its trailing zeros kept, for numbers read side by side
+    at one precision (thresholds: ``0.700`` beside ``0.632``, never ``0.7``; ``0.00050`` beside
+    ``0.0066``); zero stays ``0`` and a power of ten is kept as it is."""
+    text = plain(x, digits)
+    if float(x) == 0 or "10" in text and "\u00d7" in text or not math.isfinite(float(x)):
+        return text
+    shown = len(text.replace(MINUS, "").replace(",", "").replace(".", "").lstrip("0"))
+    if shown >= digits:
+        return text
+    return text + ("" if "." in text else ".") + "0" * (digits - shown)
 
 
 PROPER_NAMES = {"gaussian": "Gaussian"}  # words of code names that prose capitalises

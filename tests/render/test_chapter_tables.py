@@ -148,7 +148,7 @@ def test_gap_cross_term_and_span_tables():
     out = {"cross": [1.25, 0.0908], "encoder_shift_je": [0.0016, 6.2e-4], "encoder_shift_rc": [0.019, 2e-15]}
     header, *body = lines(cross_term_table({1.0: out}, [200, 20000], PAPER_ENCODERS))
     assert header == ["", "n = 200", "n = 20,000"] and body[0] == ["norm of the block", "1.2", "0.091"]
-    assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2 × 10⁻¹⁵"
+    assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2\u00a0×\u00a010⁻¹⁵"
     clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
     header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}))
     assert header == ["ϑ (°)", "sin ϑ", "clean, JE and RC", "corrupted, JE", "corrupted, RC"]
