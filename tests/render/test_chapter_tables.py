@@ -151,7 +151,7 @@ def test_gap_cross_term_and_span_tables():
     assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2\u00a0×\u00a010⁻¹⁵"
     clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
     header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}))
-    assert header == ["ϑ (°)", "sin ϑ", "clean, JE and RC", "corrupted, JE", "corrupted, RC"]
+    assert header == ["ϑ (°)", "sin ϑ", "clean", "corr. JE", "corr. RC"]
     assert body[1] == ["30", "0.5", "0.5", "0.5", "0.49"]
     header = lines(span_distance_table([0, 30], {"je": [0.0, 0.5], "rc": [0.0, 0.4]}, clean))[0]
-    assert header[2:4] == ["clean, JE", "clean, RC"]
+    assert header[2:4] == ["clean JE", "clean RC"]

@@ -183,8 +183,8 @@ def span_distance_table(
     angles_deg: Sequence[float], clean: Mapping[str, Sequence[float]], corrupted: Mapping[str, Sequence[float]]
 ) -> str:
     """Chapter 11's distances to span(Q_1) per rotation angle: ``sin(angle)``, then the clean-data encoders'
-    (``clean[method key]``, one column for all methods when they read the same in every row) and the
-    corrupted-data encoders' (``corrupted[method key]``)."""
+    (``clean[method key]``, one column "clean" for all methods when they read the same in every row) and the
+    corrupted-data encoders' (``corrupted[method key]``, "corr."), in short headers that fit a phone."""
     shown = [registry.get(key) for key in clean]
     rows = [
         {"angle": float(a), "sin": float(math.sin(math.radians(a)))}
@@ -194,9 +194,7 @@ def span_distance_table(
     ]
     same = all(len({cell(row[f"clean_{m.key}"]) for m in shown}) == 1 for row in rows)
     clean_columns = (
-        {f"clean_{shown[0].key}": f"clean, {' and '.join(m.short for m in shown)}"}
-        if same
-        else {f"clean_{m.key}": f"clean, {m.short}" for m in shown}
+        {f"clean_{shown[0].key}": "clean"} if same else {f"clean_{m.key}": f"clean {m.short}" for m in shown}
     )
     columns = {"angle": "ϑ (°)", "sin": "sin ϑ"} | clean_columns
-    return markdown_table(rows, columns | {f"corrupted_{m.key}": f"corrupted, {m.short}" for m in shown})
+    return markdown_table(rows, columns | {f"corrupted_{m.key}": f"corr. {m.short}" for m in shown})

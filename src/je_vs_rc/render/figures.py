@@ -325,7 +325,7 @@ def plot_intertwined(
                 color=palette[i],
                 label=rf"$\alpha = {alpha:g}$",
             )
-        panel.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
+        panel.set_xlabel(r"rotation $\vartheta$ of $\Gamma$'s basis (°)")
         panel.set_title(method.label)
     for panel in top if stacked() else top[:1]:
         panel.set_ylabel("distance to the clean encoder\n" + r"($n \to \infty$)")
@@ -342,7 +342,7 @@ def plot_intertwined(
         )
         ax.axhline(th.threshold(method), color=method.color, ls=":", lw=1.2, label=f"{_alpha_t(method)} (paper)")
     ax.set_ylim(bottom=0)
-    ax.set_xlabel(r"rotation of $\Gamma$'s basis (°)")
+    ax.set_xlabel(r"rotation $\vartheta$ of $\Gamma$'s basis (°)")
     ax.set_ylabel(r"alignment $\alpha$")
     ax.set_title("Smallest alignment that recovers")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1 if stacked() else 2)
