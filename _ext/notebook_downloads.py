@@ -214,6 +214,36 @@ def drop_phone_drawings(cell: nbformat.NotebookNode) -> None:
             meta.pop(key, None)
 
 
+# A captioned table of MyST (a chapter's table helper writes one into a cell's Markdown output): Jupyter
+# shows the fence and its raw pipes, so the download gives the caption in italics above a plain table.
+TABLE_DIRECTIVE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{table\}[ \t]*(?P<caption>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def plain_tables(text: str) -> str:
+    """``text`` with each MyST ``{table}`` directive as its caption in italics and its Markdown table."""
+
+    def plain(m: re.Match) -> str:
+        rows = [line for line in m["body"].splitlines() if not line.startswith(":")]
+        caption = f"*{m['caption'].strip()}*\n\n" if m["caption"].strip() else ""
+        return caption + "\n".join(rows).strip("\n")
+
+    return TABLE_DIRECTIVE.sub(plain, text)
+
+
+def unfence_tables(cell: nbformat.NotebookNode) -> None:
+    """Captioned tables as plain Markdown tables, in a Markdown cell and in a cell's Markdown outputs."""
+    if cell.cell_type == "markdown":
+        cell.source = plain_tables(cell.source)
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if "text/markdown" in data:
+            text = data["text/markdown"]
+            data["text/markdown"] = plain_tables(text if isinstance(text, str) else "".join(text))
+
+
 def _write_downloads(app: Any, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -225,6 +255,7 @@ def _write_downloads(app: Any, exception: Exception | None) -> None:
         nb = nbformat.read(_executed(app, pagename), as_version=4)
         for cell in nb.cells:
             drop_phone_drawings(cell)
+            unfence_tables(cell)
             if cell.cell_type == "markdown":
                 try:
                     paste_glue(cell, glue_of, pagename)

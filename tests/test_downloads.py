@@ -168,3 +168,14 @@ def test_a_download_leaves_the_phone_drawing_out():
     _extension().drop_phone_drawings(cell)
     assert cell.outputs[0].metadata == {"image/png": {"width": 300, "height": 200}}
     assert cell.outputs[0].data == {"image/png": "AAAA"}
+
+
+def test_a_captioned_table_is_a_plain_table_in_the_download():
+    cell = nbformat.v4.new_code_cell("Markdown(table)")
+    table = "```{table} Weak noise: each line\n:name: tab-weak\n\n| a | b |\n|---|---|\n| 1 | 2 |\n```"
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/markdown": "Before.\n\n" + table})]
+    _extension().unfence_tables(cell)
+    assert (
+        cell.outputs[0]["data"]["text/markdown"]
+        == "Before.\n\n*Weak noise: each line*\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    )
