@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -179,7 +180,7 @@ def _drop_fontawesome_js(app: Any, exception: Exception | None) -> None:
 
 # A result's label in the paper: "3.1" (section 3) or "B.1" (appendix B).
 PAPER_LABEL = re.compile(r"\b(\d+|[A-Z])\.(\d+)\b")
-PAPER, BOOK = "The paper's results, in its order", "Results the book adds"
+PAPER, BOOK = "The paper’s results, in its order", "Results the book adds"
 
 
 def paper_order(name: str) -> tuple:
@@ -191,9 +192,17 @@ def paper_order(name: str) -> tuple:
     return (0, int(section), int(number), name) if section.isdigit() else (1, ord(section), int(number), name)
 
 
+def chapter_of(docname: str) -> str:
+    """Where a statement lives, as the index says it: ``"chapter 4"`` (the page's name otherwise)."""
+    m = CHAPTER_NUMBER.search(posixpath.basename(docname))
+    return f"chapter {int(m.group(1))}" if m else docname
+
+
 class TitledProofIndex(ProofIndex):
-    """The proof index with each entry named by its printed heading, the paper's results in the
-    paper's order (sections, then appendices), then the book's own."""
+    """The index of statements: each entry named by its printed heading, with its chapter beside it, the
+    paper's results in the paper's order (sections, then appendices), then the book's own."""
+
+    localname = "Index of statements"  # as the landing page calls it (sphinx-proof: "Proof Index")
 
     def generate(self, docnames=None):  # type: ignore[no-untyped-def]
         titles = getattr(self.domain.env, "site_proof_titles", {})
@@ -201,7 +210,7 @@ class TitledProofIndex(ProofIndex):
         for label, values in getattr(self.domain.env, "proof_list", {}).items():
             name = f"{values['realtype'].title()} {titles.get(label, '')}".strip()
             group = PAPER if PAPER_LABEL.search(name) else BOOK
-            content[group].append((name, 0, values["docname"], label, "", "", ""))
+            content[group].append((name, 0, values["docname"], label, "", "", chapter_of(values["docname"])))
         return [(g, sorted(content[g], key=lambda e: paper_order(e[0]))) for g in (PAPER, BOOK) if content[g]], True
 
 

@@ -66,6 +66,13 @@ def test_the_proof_index_follows_the_papers_order():
     ]
 
 
+def test_the_proof_index_names_each_statements_chapter():
+    assert book_site.chapter_of("notebooks/04_reconstruction") == "chapter 4"
+    assert book_site.chapter_of("notebooks/10_finite_samples") == "chapter 10"
+    assert book_site.chapter_of("book/index") == "book/index"
+    assert book_site.TitledProofIndex.localname == "Index of statements"
+
+
 def test_execution_table_names_chapters_and_says_their_time():
     metadata = {
         "notebooks/04_reconstruction": {"exec_data": {"runtime": 8.237, "succeeded": True, "mtime": 1.0}},
