@@ -282,8 +282,7 @@ def plot_required_n(ratios: np.ndarray, required: dict[str, dict[str, np.ndarray
                 ls=("-", "--")[i % 2],
                 label=name,
             )
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        ax.set_yscale("log")  # alpha / threshold on a linear axis: its log axis had only two labelled ticks
         ax.set_xlabel(rf"$\alpha\,/\,${_alpha_t(method)}")
         ax.set_title(method.label)
     label_rows(axes, f"$n$ needed for error {target:g}")

@@ -211,8 +211,8 @@ def calibrate(sweep: FiniteSweep, ratios: object) -> Calibration:
     )
 
 
-CALIBRATED_BOUND = "bound, calibrated 90%"
-CALIBRATED = "calibrated (typical)"
+CALIBRATED_BOUND = "calibrated bound (90% of draws)"  # as chapter 10 names its predictions
+CALIBRATED = "calibrated typical (median)"
 
 
 def predicted_sample_sizes(
