@@ -69,7 +69,7 @@ class ExperimentConfig(Validated):
     lr: Mapping[str, float] | None = param(
         None, None, "a mapping method -> rate; null (or a method left out): the method's default"
     )
-    train_images: int | None = param(600, COUNT, "image budget")
+    train_images: int | None = param(400, COUNT, "image budget")
     test_images: int | None = param(500, COUNT)
     probe_weight_decays: Sequence[float] = param(list(probe.WEIGHT_DECAYS), _seq(Number(low=0)))
     probe_iters: int = param(probe.PROBE_ITERS, SIZE, "L-BFGS iterations (the probe on a CPU)")

@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2)
-PROBE_ITERS = 200
+WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
+PROBE_ITERS = 100
 PROBE_EPOCHS = 90
 PROBE_BATCH = 16384
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
