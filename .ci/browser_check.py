@@ -4,7 +4,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - a console error or uncaught exception, an image that did not load, a broken internal link;
 - a cell output showing a traceback, an error or a warning, or raw Python (a 16-digit float, an
   object's repr) where a table or a sentence belongs;
-- raw TeX: a math element MathJax did not typeset, or a TeX command (``\\mathbf``) or a ``$`` left in
+- a typewriter quote in the text ("paper's" instead of "paper’s");
+- raw TeX: a math element MathJax did not typeset (or typeset as an error), or a TeX command (``\\mathbf``) or a ``$`` left in
   the visible text outside code (what a Markdown slip inside ``$...$`` leaves behind);
 - a cross-reference printed without its label ("By Lemma"), a heading numbered twice ("9.1. 1.") or
   carrying a book number in front of a paper's label ("5.2. Proposition 4.4");
@@ -14,10 +15,15 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 1400 px: a "Toggle primary sidebar" button that does not hide and restore the chapter list;
 - at both widths: a word broken inside a table cell ("metho|d") instead of the table scrolling, and
   a scroll cue (the fade at a box's edge) on a box with nothing to scroll (it dims a formula);
-- at 390 px: a table caption whose text runs past the screen (it scrolls with its table);
+- at 390 px: a table caption whose text runs past the screen (it scrolls with its table), and any
+  text outside a scrolling box that runs past the screen's right edge (a long word in a footer link);
+- at 1400 px a table or formula wider than the article's column (its end scrolled out of sight); at
+  390 px a formula wider than the column (site.js shrinks one a little too wide) or a table of at
+  most PHONE_TABLE_COLUMNS columns that does not fit;
 - at 390 px: a figure shown so small that its smallest text is under MIN_FIGURE_TEXT_PX CSS pixels;
 - at 390 px: a figure wider than the article's column (it scrolls sideways and hides panels): a
   figure of several panels must have a stacked drawing for phones (a <picture> source), and that must fit;
+- two folded code cells in a row with nothing shown between their fold bars;
 - at 1400 px: code a reader sees without unfolding it (not a folded or removed cell) whose lines are
   cut off on the right, or that shows a ``glue(`` call (bookkeeping belongs in removed cells);
 - a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
@@ -101,6 +107,9 @@ DOUBLE_NUMBER = re.compile(rf"^\s*(?:\d+(?:\.\d+)*\.?\s+\d+[.)]\s|\d+(?:\.\d+)+\
 PAGE_STATE = r"""() => {
   const untypeset = [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))
       .map(e => e.textContent.slice(0, 60));
+  // A formula MathJax typeset as an error (an environment it refuses, e.g. \\tag inside split).
+  const merrors = [...document.querySelectorAll('mjx-merror')].map(e =>
+      (e.getAttribute('data-mjx-error') || '') + ': ' + (e.closest('mjx-container')?.textContent || '').slice(0, 40));
   const images = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const outputs = [...document.querySelectorAll('.cell_output')].map(e => e.innerText);
   const stderr = document.querySelectorAll('.cell_output .stderr, .cell_output .output.stderr').length;
@@ -122,7 +131,7 @@ PAGE_STATE = r"""() => {
       .filter(r => (r.href.includes('#') || r.text.trim() === '') && !r.href.startsWith('http'));
   const headings = [...document.querySelectorAll('article h1, article h2, article h3, article h4')]
       .map(h => h.innerText.replace(/#\s*$/, '').trim());
-  return {untypeset, images, outputs, stderr, links, prose, refs, headings,
+  return {untypeset, merrors, images, outputs, stderr, links, prose, refs, headings,
           visible: document.body.innerText, math: document.querySelectorAll('mjx-container').length};
 }"""
 
@@ -422,6 +431,52 @@ def check_faded(page: Page, width: int) -> list[str]:
     ]
 
 
+# Formulas and tables wider than the article's column: each one's scroll box (itself or its nearest
+# ancestor that scrolls sideways), how many pixels of it are out of sight, and a table's columns.
+WIDE_STATE = r"""() => [...document.querySelectorAll('article div.math, article span.math, article table')]
+  .filter(el => el.checkVisibility()
+                && (el.tagName === 'TABLE' || (el.querySelector('mjx-container') && !el.closest('table'))))
+  .map(el => {
+    const table = el.tagName === 'TABLE';
+    let hidden = null;
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { hidden = a.scrollWidth - a.clientWidth; break; }
+    }
+    if (hidden === null) {  // nothing scrolls it: what passes the right edge of its line's block
+      let block = el.parentElement;
+      while (block && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+      hidden = Math.round(el.getBoundingClientRect().right - block.getBoundingClientRect().right);
+    }
+    return {table, display: el.tagName === 'DIV', hidden,
+            columns: table ? Math.max(0, ...[...el.rows].map(r => r.cells.length)) : 0,
+            text: (table ? el.innerText : el.textContent).replace(/\s+/g, ' ').trim().slice(0, 40)};
+  })"""
+# A table of at most this many columns fits a phone's column once its headers wrap; a wider one may scroll.
+PHONE_TABLE_COLUMNS = 4
+
+
+def wide_problems(items: list[dict], width: int) -> list[str]:
+    """Formulas and tables whose end is out of sight, scrolled behind the fade at the column's right edge:
+    at the desktop width any of them (the reader should see a table's verdict columns without scrolling),
+    on a phone every formula (a long one is broken into lines) and every table of at most
+    PHONE_TABLE_COLUMNS columns."""
+    problems = []
+    for item in items:
+        if item["hidden"] < OVERHANG_PX:
+            continue
+        what = (
+            f"table of {item['columns']} columns"
+            if item["table"]
+            else ("display formula" if item["display"] else "inline formula")
+        )
+        if width == DESKTOP or not item["table"] or item["columns"] <= PHONE_TABLE_COLUMNS:
+            problems.append(
+                f"at {width} px: {what} wider than the column, {item['hidden']} px cut at its right edge: {item['text']!r}"
+            )
+    return problems
+
+
 # The landing page's reproduction scorecard (book/index.md): one row per result of the paper.
 SCORECARD_PAGE = "book/index.html"
 SCORECARD_MIN_ROWS = 12
@@ -476,13 +531,23 @@ def broken_links(page: Path, links: list[str]) -> list[str]:
     return bad
 
 
+# A typewriter quote in prose: an apostrophe inside a word ("paper's") or a quote opening one; the book's
+# text has typographic ones (Sphinx's SmartQuotes, and _ext/book_site.py for pasted values).
+STRAIGHT_QUOTE = re.compile(r"[^\W\d_]'[^\W\d_]|(?:^|\s)[\"'][^\W\d_]")
+
+
 def text_problems(state: dict) -> list[str]:
-    """Raw TeX, bare references, double numbering and filesystem paths in what a reader sees."""
+    """Raw TeX, typewriter quotes, bare references, double numbering and filesystem paths in what a
+    reader sees."""
     problems = []
+    quotes = []
     for text in state["prose"]:
         if m := RAW_TEX.search(text):
             start = max(m.start() - 30, 0)
             problems.append(f"raw TeX in text: {text[start : m.end() + 30].strip()!r}")
+        if m := STRAIGHT_QUOTE.search(text):
+            quotes.append(f"typewriter quote in text: {text[max(m.start() - 30, 0) : m.end() + 30].strip()!r}")
+    problems += quotes[:3] + [f"... and {len(quotes) - 3} more typewriter quotes"] * (len(quotes) > 3)
     problems += [
         f"reference without a label: {r['text']!r} -> {r['href']}" for r in state["refs"] if BARE_REF.match(r["text"])
     ]
@@ -535,6 +600,14 @@ def code_problems(cells: list[dict]) -> list[str]:
     return problems + [f"visible code shows glue(...): {c['start']!r}" for c in cells if c["glue"]]
 
 
+# Folded code cells that show nothing but their fold bar ("Show code cell source"), each followed by
+# another such cell: bars in a row read as clutter (a figure's code and its check belong in one cell).
+FOLD_BARS = r"""() => [...document.querySelectorAll('article .cell.tag_hide-input')]
+  .filter(c => !c.querySelector('.cell_output') && c.nextElementSibling
+               && c.nextElementSibling.matches('.cell.tag_hide-input') && !c.nextElementSibling.querySelector('.cell_output'))
+  .map(c => c.querySelector('pre')?.textContent.trim().split('\n')[0].slice(0, 50) || '')"""
+
+
 # A table's caption scrolls with its table: its text must still fit the screen, or its end can only be
 # read by scrolling the numbers sideways.
 CAPTIONS_PAST_SCREEN = r"""() => [...document.querySelectorAll('article table caption')].filter(c => {
@@ -543,12 +616,40 @@ CAPTIONS_PAST_SCREEN = r"""() => [...document.querySelectorAll('article table ca
 }).map(c => c.innerText.replace(/\s+/g, ' ').slice(0, 40))"""
 
 
+# Text that starts on the screen and runs past its right edge, outside any box that scrolls sideways
+# (a long word in the footer's "next" title, say): the end of it cannot be read, or reached.
+TEXT_PAST_SCREEN = r"""() => {
+  const cut = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const scrolls = (el) => {
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll') return true;
+    }
+    return false;
+  };
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || !n.textContent.trim() || el.closest('script, style, mjx-assistive-mml')) continue;
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    const past = [...range.getClientRects()].some(r => r.width > 0 && r.left < window.innerWidth - 1
+                                                     && r.right > window.innerWidth + 1);
+    if (past && !scrolls(el)) cut.push(n.textContent.replace(/\s+/g, ' ').trim().slice(0, 40));
+  }
+  return cut;
+}"""
+
+
 def check_phone(page: Page) -> list[str]:
     layout = page.evaluate(LAYOUT_STATE)
     problems = [f"page is {layout['width']} px wide at a {PHONE} px viewport"] * (layout["width"] > PHONE)
     problems += [f"cut off at {PHONE} px instead of scrolling: {c}" for c in layout["cut"][:5]]
     problems += [
         f"table caption runs past the screen at {PHONE} px: {c!r}" for c in page.evaluate(CAPTIONS_PAST_SCREEN)
+    ]
+    problems += [
+        f"text cut at the screen's right edge at {PHONE} px: {t!r}" for t in page.evaluate(TEXT_PAST_SCREEN)[:5]
     ]
     if problem := toggle_opens(page, "button.primary-toggle", NAV_VISIBLE):
         problems.append(f"chapter list at {PHONE} px: {problem}")
@@ -642,11 +743,13 @@ def check_pages(html: Path, shots: Path, paths: list[Path]) -> tuple[list[str], 
                 errors: list[str] = []
                 page = open_page(browser, path, width, errors)
                 (shots / str(width)).mkdir(parents=True, exist_ok=True)
+                page.wait_for_timeout(500)  # the theme's sidebar transitions settle (a capture mid-way cut the page)
                 page.screenshot(path=str(shots / str(width) / (name.replace("/", "__")[:-5] + ".png")), full_page=True)
                 if width == DESKTOP:
                     state = page.evaluate(PAGE_STATE)
                     formulas = state["math"]
                     problems += [f"raw TeX left: {t!r}" for t in state["untypeset"][:3]]
+                    problems += [f"formula MathJax could not typeset: {e!r}" for e in state["merrors"][:3]]
                     problems += [f"image did not load: {src}" for src in state["images"]]
                     problems += output_problems(state["outputs"])
                     problems += ["cell output on stderr"] * bool(state["stderr"])
@@ -654,12 +757,14 @@ def check_pages(html: Path, shots: Path, paths: list[Path]) -> tuple[list[str], 
                     problems += text_problems(state)
                     problems += check_desktop(page)
                     problems += code_problems(page.evaluate(VISIBLE_CODE))
+                    problems += [f"two fold bars in a row, the first for {c!r}" for c in page.evaluate(FOLD_BARS)]
                     if name == SCORECARD_PAGE:
                         problems += scorecard_problems(page.evaluate(SCORECARD_STATE))
                 else:
                     problems += check_phone(page)
                     problems += check_figure_text(page)
                 problems += check_table_words(page, width)
+                problems += wide_problems(page.evaluate(WIDE_STATE), width)
                 problems += check_reading(page, width)
                 problems += check_faded(page, width)
                 problems += [f"console at {width} px: {e}" for e in errors]

@@ -224,3 +224,27 @@ def test_readable_article_passes():
         colours=[colour((34, 34, 34)), colour((0xB1, 0x61, 0x1C)), colour((130, 130, 130), size=28)],
     )
     assert browser_check.reading_problems(good) == []
+
+
+def test_typewriter_quotes_fail_and_typographic_ones_pass():
+    assert browser_check.text_problems(state(prose=["a panel's largest gap"]))
+    assert browser_check.text_problems(state(prose=['the "mixed" lines']))
+    assert not browser_check.text_problems(state(prose=["a panel’s largest gap, the “mixed” lines, x' = 2"]))
+
+
+def wide(hidden, table=False, display=True, columns=0):
+    return {"table": table, "display": display, "hidden": hidden, "columns": columns, "text": "x"}
+
+
+def test_a_table_or_formula_cut_at_its_right_edge_fails():
+    desktop, phone = browser_check.DESKTOP, browser_check.PHONE
+    # At the desktop width anything scrolled out of sight fails (an 11-column table's verdict columns).
+    assert browser_check.wide_problems([wide(291, table=True, columns=11)], desktop)
+    assert browser_check.wide_problems([wide(170)], desktop)
+    # On a phone every formula must fit, and a narrow table; a wide table may scroll.
+    assert browser_check.wide_problems([wide(221)], phone)
+    assert browser_check.wide_problems([wide(141, display=False)], phone)
+    assert browser_check.wide_problems([wide(28, table=True, columns=2)], phone)
+    assert not browser_check.wide_problems([wide(717, table=True, columns=11)], phone)
+    # A glyph's overhang is not content.
+    assert not browser_check.wide_problems([wide(browser_check.OVERHANG_PX - 1)], desktop)
