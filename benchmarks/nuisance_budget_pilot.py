@@ -8,7 +8,7 @@ top-1 beyond the seeds' interval.
 Each run is appended to the file's ``runs`` at once (a rerun skips the runs already there), with the CPU
 time of the run and of its training alone and the load average after it; chapter 13 reads the file.
 A cell is LEVEL:ALPHA ("clean:0" the clean images). Pilot runs use seed 0 (``--seed``) and the committed run's protocol
-otherwise (``params/nuisance_large.yml``'s nuisance, 10,000 training and test images, batch 128).
+otherwise (``params/nuisance_2400.yml``'s nuisance, 10,000 training and test images, batch 128).
 """
 
 from __future__ import annotations

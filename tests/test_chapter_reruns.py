@@ -234,8 +234,8 @@ def test_nuisance_chapter_says_what_a_planted_committed_run_says(tmp_path):
     flipped = {**THEORY, "strong": {"byol": 10.0, "vicreg": 3.0, "mae": 0.3, "ae": 1.0, "je": 1.0, "rc": 10.0}}
     payload = planted(flipped)
     methods = ("byol", "vicreg", "mae", "ae")
-    cfg = GridConfig(NuisanceConfig(), (0.0, 0.3, 1.0, 3.0, 10.0), methods, (0, 1, 2), steps=100, batch_size=128)
-    payload["config"] = {**cfg.to_json(), "long_steps": 200}
+    cfg = GridConfig(NuisanceConfig(), (0.0, 0.3, 1.0, 3.0, 10.0), methods, (0, 1, 2), 100, 128, probes=(50,))
+    payload["config"] = cfg.to_json()
     path = tmp_path / "planted.json"
     path.write_text(json.dumps(payload))
     tiny = {

@@ -11,36 +11,41 @@ import pytest
 from scipy import stats
 
 from je_vs_rc.checks import nuisance as answer
+from je_vs_rc.render import nuisance_budget as budget
 from je_vs_rc.render import nuisance_text as sentences
 
 ALPHAS = [0.0, 0.3, 1.0, 3.0, 10.0]
 METHODS = {"byol": "je", "vicreg": "je", "mae": "rc", "ae": "rc"}
 
 
-def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: float = 0.0) -> dict:
+def _cell(level: str, alpha: float, method: str, seed: int, top1: float, change: float, r2: float) -> dict:
+    """A network of 100 steps, read out at 50 steps too (``change`` points lower: the last doubling's move)."""
+    return dict(
+        level=level,
+        alpha=alpha,
+        method=method,
+        paradigm=METHODS[method],
+        seed=seed,
+        steps=100,
+        top1=top1,
+        top1_clean=80.0,
+        r2=r2,
+        loss=[1.0],
+        probes=[dict(steps=50, top1=top1 - change, top1_clean=80.0, r2=r2)],
+        cpu_seconds=60.0 if METHODS[method] == "je" else 30.0,
+    )
+
+
+def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), change: float = 0.0) -> dict:
     """A results payload where each method, at each level, sits 10 points below its clean top-1 (80) below the
-    alignment ``needs[level][method]`` and at it from there on (``inf``: never); seed noise of 0.2 points.
+    alignment ``needs[level][method]`` and at it from there on (``inf``: never); seed noise of 0.2 points; every
+    network moves by ``change`` points from its probe at 50 steps to its budget of 100.
     The closed forms follow the same pattern with ``needs[level]["je"]`` and ``["rc"]``."""
     rng = np.random.default_rng(0)
     cells, closed, levels = [], [], []
     for seed in seeds:
-        for m, p in METHODS.items():
-            # The clean run at its budget and again at twice it (the convergence check's pair).
-            for steps, change in ((100, 0.0), (200, long_change)):
-                cells.append(
-                    dict(
-                        level="clean",
-                        alpha=0.0,
-                        method=m,
-                        paradigm=p,
-                        seed=seed,
-                        steps=steps,
-                        top1=80 + change + rng.normal(0, 0.2),
-                        top1_clean=80.0,
-                        r2=float("nan"),
-                        loss=[1.0],
-                    )
-                )
+        for m in METHODS:
+            cells.append(_cell("clean", 0.0, m, seed, 80 + rng.normal(0, 0.2), change, float("nan")))
         for key in ("je", "rc"):
             closed.append(
                 dict(level="clean", alpha=0.0, method=key, seed=seed, top1=85.0, top1_clean=85.0, r2=float("nan"))
@@ -60,22 +65,9 @@ def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: fl
                 )
             )
             for a in ALPHAS:
-                for m, p in METHODS.items():
+                for m in METHODS:
                     gap = 0.0 if a >= need[m] else 10.0
-                    cells.append(
-                        dict(
-                            level=level,
-                            alpha=a,
-                            method=m,
-                            paradigm=p,
-                            seed=seed,
-                            steps=100,
-                            top1=80 - gap + rng.normal(0, 0.2),
-                            top1_clean=80.0,
-                            r2=gap / 20,
-                            loss=[1.0],
-                        )
-                    )
+                    cells.append(_cell(level, a, m, seed, 80 - gap + rng.normal(0, 0.2), change, gap / 20))
                 for key in ("je", "rc"):
                     gap = 0.0 if a >= need[key] else 10.0
                     closed.append(
@@ -87,7 +79,7 @@ def planted(needs: dict[str, dict[str, float]], seeds=(0, 1, 2), long_change: fl
             "methods": list(METHODS),
             "seeds": list(seeds),
             "steps": 100,
-            "long_steps": 200,
+            "probes": [50],
             "batch_size": 128,
             "nuisance": {"levels": dict.fromkeys(needs, 1.0), "n_train": 1000, "n_test": 1000},
         },
@@ -155,7 +147,7 @@ def test_unfinished_runs_give_ranges_and_cannot_tell():
     assert answer.alignment_needed(payload, "cells", "mae", "strong") == (0.3, 10.0)
     summary = answer.level_summary(payload, "strong")
     assert summary["network_order"] == "cannot tell"
-    assert "BYOL α = 0.3 to 3 (cannot tell which)" in answer.verdict(payload)
+    assert "BYOL reaches its clean top-1 from α = 0.3 to 3 (cannot tell which)" in answer.verdict(payload)
     # Without the largest alignment's runs nothing is known from above.
     payload["cells"] = [
         c for c in payload["cells"] if not (c["level"] == "strong" and c["alpha"] == 10.0 and c["seed"])
@@ -169,7 +161,8 @@ def test_verdict_as_the_theory_predicts():
     strong, weak = said_about(text, "strong"), said_about(text, "weak")
     assert "joint embedding needs less alignment than reconstruction in the trained networks" in strong
     assert "reconstruction needs less alignment than joint embedding in the trained networks" in weak
-    assert "AE beyond the grid" in strong and "masked AE α = 10" in strong
+    assert "AE does not reach its clean top-1 at any alignment up to α = 10" in strong
+    assert "masked AE reaches its clean top-1 from α = 10" in strong
     assert "the trained networks bear out both, the closed forms bear out both" in text
 
 
@@ -192,33 +185,51 @@ def test_overlapping_intervals_and_one_seed_cannot_tell():
 
 
 def test_convergence_sentence_can_fail():
-    assert "converged at this budget" in sentences.convergence_sentence(planted(THEORY))
-    moved = sentences.convergence_sentence(planted(THEORY, long_change=3.0))
-    assert "have not converged" in moved and "less than their intervals" not in moved
-    rows = answer.convergence(planted(THEORY, long_change=3.0))
-    assert all(r["converged"] is False and abs(r["change"] - 3.0) < 0.5 for r in rows)
+    assert "BYOL, VICReg, masked AE and AE move by less than the interval in every condition (converged)." in (
+        budget.convergence_sentence(planted(THEORY))
+    )
+    moved = budget.convergence_sentence(planted(THEORY, change=3.0))
+    assert "BYOL moves by more in 11 conditions: clean +3.0 (±" in moved and "(converged)" not in moved
+    rows = answer.convergence(planted(THEORY, change=3.0))
+    assert all(r["converged"] is False and abs(r["change"] - 3.0) < 1e-9 for r in rows)
+    table = budget.convergence_rows(planted(THEORY, change=3.0))
+    assert table[0]["method"] == "BYOL" and table[0]["condition"] == "clean" and table[0]["converged"] == "no"
+    assert table[0]["change"] == "+3.0" and table[0]["s50"].startswith("77.") and " ± " in table[0]["s100"]
 
 
 def test_a_method_that_moves_when_its_budget_doubles_is_left_out_of_the_verdict():
-    # The autoencoder's clean top-1 moves by 3 points from 100 to 200 steps (seed noise 0.2): the verdict
+    # The autoencoder's clean top-1 moves by 3 points from 50 to 100 steps (seed noise 0.2): the verdict
     # compares the other three, says why, and the guard raises if a verdict compared it anyway.
     payload = planted(THEORY)
     payload["cells"] = [
-        {**c, "top1": c["top1"] + 3.0} if (c["method"], c["steps"]) == ("ae", 200) else c for c in payload["cells"]
+        {**c, "top1": c["top1"] + 3.0} if (c["method"], c["level"]) == ("ae", "clean") else c for c in payload["cells"]
     ]
     assert answer.checked_methods(payload) == ["byol", "vicreg", "mae"]
     said = answer.verdict(payload)
-    assert said.startswith("Left out of the comparison, as not converged: AE (+3.0")
-    assert "AE beyond the grid" not in said and "masked AE α = 10" in said
+    left = "Left out of the comparison, as not converged from 50 to 100 steps: AE moved +3.0 points (interval ±"
+    assert said.startswith(left) and said.split(left)[1].split(")")[0].endswith(", clean")
+    assert "AE does not reach" not in said and "masked AE reaches its clean top-1 from α = 10" in said
     assert "joint embedding needs less alignment than reconstruction" in said_about(said, "strong")
-    with pytest.raises(answer.NotConverged, match="AE's clean top-1 moves by \\+3.0 points from 100 to 200 steps"):
+    with pytest.raises(answer.NotConverged, match="AE's top-1 \\(clean\\) moves by \\+3.0 points from 50 to 100 steps"):
         answer.check_converged(payload, answer.network_methods(payload))
     answer.check_converged(payload, answer.checked_methods(payload))  # the verdict's own methods pass
     # Every method moving: no network left to compare, so the networks cannot tell; the closed forms still can.
-    none = answer.verdict(planted(THEORY, long_change=3.0))
-    assert "we cannot tell which paradigm needs less alignment in the trained networks." in none
+    none = answer.verdict(planted(THEORY, change=3.0))
+    assert "the high-noise regime), no trained network is compared (none passed the convergence check)." in none
+    # Only reconstruction networks passing: the sentence says the paradigms cannot be ordered, and why.
+    rc_only = planted(THEORY)
+    rc_only["cells"] = [{**c, "top1": c["top1"] + 3.0} if c["paradigm"] == "je" else c for c in rc_only["cells"]]
+    assert (
+        "only reconstruction networks are compared, so the trained networks cannot order the paradigms: masked AE "
+        "reaches its clean top-1 from α = 10 and AE does not reach its clean top-1 at any alignment up to α = 10."
+    ) in said_about(answer.verdict(rc_only), "strong")
     assert "the trained networks tell neither half, the closed forms bear out both" in none
-    assert answer.verdict(planted(THEORY)).startswith("Every network's clean top-1 moves by less than its interval")
+    assert answer.verdict(planted(THEORY)).startswith("Every network's top-1 moves by less than its interval")
+    # A method with fewer than three seeds everywhere (a run cut short) is left out as not checked.
+    short = planted(THEORY)
+    short["cells"] = [c for c in short["cells"] if c["method"] != "mae" or c["seed"] == 0]
+    assert answer.checked_methods(short) == ["byol", "vicreg", "ae"]
+    assert "Left out as not checked for convergence (fewer than 3 seeds finished): masked AE." in answer.verdict(short)
 
 
 def test_a_run_with_one_regime_tells_one_half_of_the_prediction():
@@ -234,7 +245,8 @@ def test_source_sentence_names_missing_runs(committed):
     payload["provenance"] = {"wall_seconds": 600, "device": "CPU", "load_averages": [3.0, 9.0], "code_commits": ["abc"]}
     payload["cells"] = [c for c in payload["cells"] if not (c["seed"] == 2 and c["level"] == "weak")]
     text = sentences.source_sentence(payload, committed)
-    assert ("did not finish: 20 runs of" in text and "seed 2" in text) == committed
+    assert ("did not finish: 20 networks of 132 are missing (BYOL, VICReg, masked AE and AE)" in text) == committed
+    assert ("read out after 50 steps of the same run" in text) == committed
 
 
 def test_sentences_on_readouts_name_every_method_and_level():
@@ -249,29 +261,32 @@ def test_sentences_on_readouts_name_every_method_and_level():
     )
 
 
-def test_pilot_sentence_names_what_still_moves_and_what_larger_grids_cost():
-    # A planted pilot: masked AE still gains 5 points from 600 to 1,200 steps (more than its interval in the
-    # planted run, about 0.5), the others 0.1; every step costs 30 ms and every readout 1 s of CPU.
+def test_pilot_and_cost_sentences_name_what_still_moves_and_what_larger_grids_cost():
+    # A planted pilot: masked AE still gains 5 points from 600 to 1,200 steps, the others 0.1.
     runs = [
-        dict(
-            level="clean",
-            alpha=0.0,
-            method=m,
-            steps=s,
-            top1=80 + (5.0 if m == "mae" else 0.1) * (s == 1200),
-            train_cpu=0.03 * s,
-            cpu=0.03 * s + 1.0,
-        )
+        dict(level="clean", alpha=0.0, method=m, steps=s, top1=80 + (5.0 if m == "mae" else 0.1) * (s == 1200))
         for m in METHODS
         for s in (600, 1200)
     ]
     payload = planted(THEORY)
-    text = sentences.pilot_sentence({"runs": runs}, payload)
-    assert "from 600 to 1,200 steps on clean images, BYOL +0.1, VICReg +0.1, masked AE +5.0, AE +0.1 points" in text
-    assert "At 1,200 steps masked AE (±" in text and "BYOL (±" not in text
-    # 3 seeds x 4 methods x (1 + 2 levels x 5 alphas) cells of 100 steps and one of 200: 3 x 4 x (11 x 4 s + 7 s)
-    assert "costs 30 ms of CPU time" in text and "this run's 144 networks take about 10 CPU-minutes" in text
-    assert sentences.cpu_minutes({"runs": runs}, payload["config"], 2.0) == pytest.approx(3 * 4 * (11 * 7 + 13) / 60)
+    text = budget.pilot_sentence({"runs": runs}, payload)
+    assert text == (
+        "On the pilot's seed, separate runs still gain from 600 to 1,200 steps on clean images: BYOL +0.1, VICReg "
+        "+0.1, masked AE +5.0, AE +0.1 points."
+    )
+    rows, budgets = budget.pilot_rows({"runs": runs}, payload["labels"])
+    assert budgets == [600, 1200] and rows[2] == {"run": "masked AE, clean", "s600": "80.0", "s1200": "85.0"}
+    # Planted: 60 CPU-s per JE network, 30 per RC network; 3 seeds x 4 methods x (1 + 2 levels x 5 alphas).
+    cost = budget.cost_sentence(payload)
+    assert "took 30 to 60 CPU-seconds" in cost and "99 CPU-minutes for the 132 networks" in cost
+    assert (
+        "other noise level" not in cost
+        and "five alignments (the issue's grid) would take about 99 CPU-minutes." in cost
+    )
+    strong = planted({"strong": THEORY["strong"]})
+    assert "the other noise level at the same 5 alignments would add about 45 CPU-minutes" in budget.cost_sentence(
+        strong
+    )
 
 
 def test_no_network_reaching_its_clean_run_tells_no_order_and_the_gaps_still_grade_them():

@@ -104,7 +104,6 @@ def test_byol_target_follows_the_online_network():
         ({"weak_level": 0.0}, "parameter weak_level = 0.0 is not allowed: it must be a finite real number > 0"),
         ({"methods": ["byol", "simclr"]}, "method must be one of ['byol', 'vicreg', 'mae', 'ae']; got 'simclr'"),
         ({"avoid": 740, "n_patterns": 64}, "avoid + n_patterns = 740 + 64 exceeds the image dimension 784"),
-        ({"long_steps": 10, "steps": 20}, "long_steps must exceed steps = 20"),
         ({"probes": [5, 20], "steps": 20}, "probes must be increasing step counts below steps = 20; got [5, 20]"),
     ],
 )
@@ -124,7 +123,7 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
         seeds=(0, 1),
         steps=3,
         batch_size=16,
-        long_steps=6,
+        probes=(1, 2),
     )
     args = (train.reshape(-1, 28, 28), ytrain, test.reshape(-1, 28, 28), ytest, cfg)
     path = tmp_path / "run.json"
@@ -149,6 +148,10 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
     assert {r["baseline"] for r in payload["baselines"]} == {"raw pixels", "random init"}
     assert {(r["level"], r["regime"]) for r in payload["levels"]} <= {("weak", "low"), ("strong", "high")}
     assert payload["provenance"]["code_commits"] and payload["provenance"]["load_averages"]
+    assert payload["provenance"]["device"].endswith(", 1 torch thread") and payload["provenance"]["cpu_seconds"] > 0
+    # Every network is read out after 1 and 2 of its 3 steps too, with the readouts of its budget.
+    assert all([p["steps"] for p in c["probes"]] == [1, 2] and c["cpu_seconds"] > 0 for c in payload["cells"])
+    assert set(payload["cells"][0]["probes"][0]) == {"steps", "top1", "top1_clean", "r2"}
     with pytest.raises(ValueError, match="another configuration"):
         grid.run_grid(
             *args[:4],
@@ -163,11 +166,11 @@ def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp
     train, ytrain = synthetic_digits(200, seed=0)
     test, ytest = synthetic_digits(60, seed=1)
     nuisance = nz.NuisanceConfig(n_patterns=4, avoid=10, k=4, n_train=150, n_test=60)
-    cfg = grid.GridConfig(nuisance, (0.0, 3.0), ("ae",), (0, 1), steps=2, batch_size=16, long_steps=4)
+    cfg = grid.GridConfig(nuisance, (0.0, 3.0), ("ae",), (0, 1), steps=2, batch_size=16, probes=(1,))
     mnist = (train.reshape(-1, 28, 28), ytrain, test.reshape(-1, 28, 28), ytest)
     strong = nz.NuisanceConfig(**{**cfg.nuisance.__dict__, "levels": {"strong": cfg.nuisance.levels["strong"]}})
     a = grid.run_grid(*mnist, replace(cfg, seeds=(0,)))
-    b = grid.run_grid(*mnist, replace(cfg, nuisance=strong, seeds=(1,), alphas=(0.0,), long_steps=0))
+    b = grid.run_grid(*mnist, replace(cfg, nuisance=strong, seeds=(1,), alphas=(0.0,)))
     merged = grid.merge(cfg, [a, b, b])
     assert len(merged.cells) == len(a.cells) + len(b.cells) and merged.seeded() == {0}
     assert len(merged.provenance["parts"]) == 3 and merged.provenance["wall_seconds"] > 0
@@ -183,6 +186,8 @@ def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp
     assert len(full.levels) == 2 * len(cfg.nuisance.levels)  # the seed's untrained rows recomputed once
     with pytest.raises(ValueError, match="another protocol"):
         grid.merge(cfg, [grid.GridResult(replace(cfg, steps=3))])
+    with pytest.raises(ValueError, match="another protocol"):
+        grid.merge(cfg, [grid.GridResult(replace(cfg, probes=()))])
     with pytest.raises(ValueError, match="not in the grid"):
         grid.merge(replace(cfg, seeds=(1,)), [a])
     twin = grid.GridResult(cfg, cells=[{**a.cells[0], "top1": -1.0}])
@@ -191,12 +196,12 @@ def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp
 
 
 def test_committed_run_is_its_parameter_file_run():
-    # params/nuisance_large.json is what `python -m je_vs_rc.selfsup.grid params/nuisance_large.yml ...` writes:
+    # params/nuisance_2400.json is what `python -m je_vs_rc.selfsup.grid params/nuisance_2400.yml ...` writes:
     # the same grid (so a rerun resumes it instead of refusing it), with every cell that finished in the grid.
     import yaml
 
     root = Path(__file__).resolve().parents[2] / "params"
-    cfg = grid.NuisanceChapter.from_values(yaml.safe_load((root / "nuisance_large.yml").read_text())).grid()
-    result = grid.read(root / "nuisance_large.json")
+    cfg = grid.NuisanceChapter.from_values(yaml.safe_load((root / "nuisance_2400.yml").read_text())).grid()
+    result = grid.read(root / "nuisance_2400.json")
     assert result.config == cfg
     assert result.done() <= {grid.cell_key(*c) for c in cfg.cells()} and result.seeded() == set(cfg.seeds)

@@ -8,8 +8,9 @@ corrupted data, minus that of the same method trained on clean data and tested o
 seed, has a t interval that reaches ``-REACH_MARGIN`` (the run is not resolved more than a point below its
 clean run); with fewer than ``MIN_SEEDS`` seeds, cannot tell. The alignment a method needs is the smallest
 alpha of the grid at which it reaches its clean top-1 (beyond the grid if at none); where some alignments
-cannot be told, a range (:func:`alignment_needed`). The verdict compares only the methods whose clean
-top-1 moves by less than its interval when their budget doubles (:func:`checked_methods`), and
+cannot be told, a range (:func:`alignment_needed`). Every network is read out at its budget and at earlier
+step counts of the same run (the grid's probes); the verdict compares only the methods whose top-1 moves by
+less than its interval from the last probe to the budget in every condition (:func:`checked_methods`), and
 :func:`check_converged` raises if it compared another. The chapter's other sentences are
 ``je_vs_rc.render.nuisance_text``'s.
 """
@@ -25,7 +26,7 @@ import numpy as np
 from .. import stats
 from ..theory import methods as theory_methods
 from ..theory.linalg import single_threaded_module
-from ..words import count
+from ..words import count, series
 
 CLEAN = "clean"
 LEVEL = stats.LEVEL  # confidence of every t interval
@@ -105,8 +106,9 @@ def alignment_needed(payload: dict[str, Any], table: str, method: str, level: st
 
 
 def network_methods(payload: dict[str, Any]) -> list[str]:
-    """The trained methods of the run, in its configuration's order."""
-    return list(payload["config"]["methods"])
+    """The trained methods of the run that have at least one network, in its configuration's order."""
+    trained = {r["method"] for r in payload["cells"]}
+    return [m for m in payload["config"]["methods"] if m in trained]
 
 
 def paradigm_of(payload: dict[str, Any], method: str) -> str:
@@ -180,6 +182,18 @@ def alignment_text(value: Needed) -> str:
     return f"α = {at_least:g} to {at_most:g} (cannot tell which)"
 
 
+def reach_text(payload: dict[str, Any], method: str, value: Needed) -> str:
+    """Where one trained network reaches its clean top-1, as a clause naming it."""
+    label, (at_least, at_most) = method_label(payload, method), value
+    if at_most is None:
+        return f"whether {label} reaches its clean top-1 cannot be told (not below α = {at_least:g})"
+    if math.isinf(at_most):
+        return f"{label} does not reach its clean top-1 at any alignment up to α = {alphas(payload)[-1]:g}"
+    if at_least == at_most:
+        return f"{label} reaches its clean top-1 from α = {at_most:g}"
+    return f"{label} reaches its clean top-1 from α = {at_least:g} to {at_most:g} (cannot tell which)"
+
+
 ORDER_TEXT = {
     "je": "joint embedding needs less alignment than reconstruction",
     "rc": "reconstruction needs less alignment than joint embedding",
@@ -201,7 +215,6 @@ def verdict(payload: dict[str, Any]) -> str:
     summaries = [level_summary(payload, level) for level in levels(payload)]
     seeds = len(payload["config"]["seeds"])
     for s in summaries:
-        nets = ", ".join(f"{method_label(payload, m)} {alignment_text(v)}" for m, v in s["networks"].items())
         closed = ", ".join(f"{theory_methods.get(m).short} {alignment_text(v)}" for m, v in s["closed_form"].items())
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
             s["regime"], "a level whose regime is undetermined"
@@ -215,34 +228,56 @@ def verdict(payload: dict[str, Any]) -> str:
         if len(undecided) == 2:
             said.append(head + f"nothing can be told: fewer than {MIN_SEEDS} seeds finished at the largest alignment.")
             continue
-        reach = f"; each reaches its clean top-1 from {nets}" if nets else ""
         said.append(
-            head + f"{ORDER_TEXT[s['network_order']]} in the trained networks{reach}. The closed forms on the same "
+            head + _networks_clause(payload, s["networks"], s["network_order"]) + " The closed forms on the same "
             f"views: {ORDER_TEXT[s['closed_order']]} ({closed})."
         )
     said.append(prediction_sentence(summaries, seeds))
     return " ".join([budget_sentence(payload), *said])
 
 
+def _networks_clause(payload: dict[str, Any], needed: dict[str, Needed], network_order: str) -> str:
+    """What the compared trained networks say at one level, ending with a full stop; who is compared is said
+    where the paradigms cannot be (no network, or networks of one paradigm only, passed the convergence check)."""
+    reach = series([reach_text(payload, m, v) for m, v in needed.items()])
+    if not needed:
+        return "no trained network is compared (none passed the convergence check)."
+    paradigms = {paradigm_of(payload, m) for m in needed}
+    if len(paradigms) == 1:
+        only = theory_methods.get(paradigms.pop()).label.lower()
+        return f"only {only} networks are compared, so the trained networks cannot order the paradigms: {reach}."
+    return f"{ORDER_TEXT[network_order]} in the trained networks: {reach}."
+
+
 def budget_sentence(payload: dict[str, Any]) -> str:
     """Which networks the verdict compares, and why the others are left out (not converged, or not checked)."""
-    steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
-    if not long_steps:
-        return f"This run does not check convergence: the networks are compared at an equal budget of {steps:,} steps."
+    steps = budgets(payload)
+    if len(steps) < 2:
+        return (
+            f"This run does not check convergence: the networks are compared at an equal budget of {steps[-1]:,} steps."
+        )
     rows = convergence(payload)
-    moved = [r for r in rows if r["converged"] is False]
-    unchecked = [method_label(payload, r["method"]) for r in rows if r["converged"] is None]
+    state = method_convergence(payload)
+    moved = []
+    for method in (m for m, s in state.items() if s is False):
+        worst = max(
+            (r for r in rows if r["method"] == method and r["converged"] is False), key=lambda r: abs(r["change"])
+        )
+        where = condition_text(worst["level"], worst["alpha"])
+        change, half = f"{worst['change']:+.1f}", f"±{worst['half']:.1f}"
+        moved.append(f"{method_label(payload, method)} moved {change} points (interval {half}, {where})")
+    unchecked = [method_label(payload, m) for m, s in state.items() if s is None]
     said = []
     if moved:
-        names = ", ".join(f"{method_label(payload, r['method'])} ({r['change']:+.1f}, ±{r['half']:.1f})" for r in moved)
         said.append(
-            f"Left out of the comparison, as not converged: {names}, whose clean top-1 moves by more than its "
-            f"interval from {steps:,} to {long_steps:,} steps."
+            f"Left out of the comparison, as not converged from {steps[-2]:,} to {steps[-1]:,} steps: {series(moved)}."
         )
     if unchecked:
-        said.append(f"Left out as not checked for convergence (too few longer runs): {', '.join(unchecked)}.")
+        said.append(
+            f"Left out as not checked for convergence (fewer than {MIN_SEEDS} seeds finished): {series(unchecked)}."
+        )
     if not said:
-        return f"Every network's clean top-1 moves by less than its interval from {steps:,} to {long_steps:,} steps."
+        return f"Every network's top-1 moves by less than its interval from {steps[-2]:,} to {steps[-1]:,} steps."
     return " ".join(said)
 
 
@@ -286,59 +321,90 @@ def prediction_sentence(summaries: list[dict[str, Any]], seeds: int) -> str:
     )
 
 
-def convergence(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per method, the clean runs at the grid's budget and at ``long_steps``: mean top-1 of each, their
-    paired difference (t interval) and whether it is smaller than the short run's own interval half-width
-    (``converged``; None without a long run or with fewer than 2 seeds)."""
-    cfg = payload["config"]
-    out = []
-    for method in network_methods(payload):
-        short = by_seed(payload, "cells", method=method, level=CLEAN)
-        long_ = {
-            r["seed"]: float(r["top1"])
-            for r in _rows(payload, "cells", method=method, level=CLEAN, steps=cfg["long_steps"])
-        }
-        mean_s, half_s, n_s = t_interval(short.values())
-        if not cfg["long_steps"] or not long_:
-            out.append(
-                {"method": method, "short": mean_s, "half": half_s, "long": None, "change": None, "converged": None}
-            )
-            continue
-        change, _, n = paired_gap(long_, short)
-        out.append(
-            {
-                "method": method,
-                "short": mean_s,
-                "half": half_s,
-                "long": float(np.mean([long_[s] for s in sorted(set(long_) & set(short))])),
-                "change": change,
-                "converged": None if n < 2 or n_s < 2 else abs(change) < half_s,
-            }
-        )
+def budgets(payload: dict[str, Any]) -> list[int]:
+    """The step counts at which every network was read out: its probes (same run), then the grid's budget."""
+    return [*(int(p) for p in payload["config"].get("probes", [])), _short_steps(payload)]
+
+
+def top1_at(payload: dict[str, Any], steps: int, **where: Any) -> dict[int, float]:
+    """Top-1 by seed of the networks matching ``where`` read out after ``steps`` (a probe or the budget)."""
+    if steps == _short_steps(payload):
+        return by_seed(payload, "cells", **where)
+    out = {}
+    for r in _rows(payload, "cells", steps=_short_steps(payload), **where):
+        for probe in r.get("probes", []):
+            if probe["steps"] == steps:
+                out[r["seed"]] = float(probe["top1"])
     return out
 
 
+def conditions(payload: dict[str, Any]) -> list[tuple[str, float]]:
+    """What a network is trained on: the clean images, then every noise level at every alignment."""
+    return [(CLEAN, 0.0), *((level, a) for level in levels(payload) for a in alphas(payload))]
+
+
+def convergence(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per method and condition (:func:`conditions`): mean top-1 at every budget read out (:func:`budgets`), the
+    paired change over the last step, from the last probe to the budget (``change``), the budget's t
+    half-width over seeds (``half``), and ``converged``: the change is smaller than that half-width (None
+    without probes or with fewer than :data:`MIN_SEEDS` seeds)."""
+    steps = budgets(payload)
+    out = []
+    for method in network_methods(payload):
+        for level, alpha in conditions(payload):
+            at = [top1_at(payload, b, method=method, level=level, alpha=alpha) for b in steps]
+            _, half, n = t_interval(at[-1].values())
+            change, _, paired = paired_gap(at[-1], at[-2]) if len(at) > 1 else (math.nan, math.nan, 0)
+            out.append(
+                {
+                    "method": method,
+                    "level": level,
+                    "alpha": alpha,
+                    "means": [t_interval(a.values())[0] for a in at],
+                    "half": half,
+                    "change": change,
+                    "converged": None if min(n, paired) < MIN_SEEDS else bool(abs(change) < half),
+                }
+            )
+    return out
+
+
+def method_convergence(payload: dict[str, Any]) -> dict[str, bool | None]:
+    """Per method: False when some condition did not converge, True when every condition with enough seeds
+    did (the others cannot be told in the verdict either), None when no condition has enough seeds."""
+    states: dict[str, set[bool | None]] = {}
+    for r in convergence(payload):
+        states.setdefault(r["method"], set()).add(r["converged"])
+    return {m: False if False in s else True if True in s else None for m, s in states.items()}
+
+
 class NotConverged(ValueError):
-    """A method the verdict compares moved by more than its interval when its training budget doubled."""
+    """A method the verdict compares moved by more than its interval over the last doubling of its budget."""
 
 
 def checked_methods(payload: dict[str, Any]) -> list[str]:
-    """The trained methods the verdict compares: every method when the run has no convergence check
-    (``long_steps`` 0), otherwise those whose longer clean runs moved top-1 by less than their interval."""
-    if not payload["config"]["long_steps"]:
+    """The trained methods the verdict compares: every method when the run has no convergence check (no
+    probes), otherwise those whose top-1 moved by less than its interval over the last step of the budget in
+    every condition with enough seeds to tell (:func:`method_convergence`)."""
+    if len(budgets(payload)) < 2:
         return network_methods(payload)
-    return [r["method"] for r in convergence(payload) if r["converged"]]
+    return [m for m, state in method_convergence(payload).items() if state]
+
+
+def condition_text(level: str, alpha: float) -> str:
+    return "clean" if level == CLEAN else f"{level} α = {alpha:g}"
 
 
 def check_converged(payload: dict[str, Any], methods: list[str]) -> None:
-    """Raise :class:`NotConverged` if the longer clean runs of one of ``methods`` moved top-1 by at least the
-    short runs' interval half-width (a verdict about it would be about where its training stopped)."""
-    steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
+    """Raise :class:`NotConverged` if one of ``methods`` moved top-1 by at least the interval half-width in
+    some condition over the last step of its budget (a verdict about it would be about where training stopped)."""
+    first, last = budgets(payload)[-2:] if len(budgets(payload)) > 1 else (0, 0)
     for r in convergence(payload):
         if r["method"] in methods and r["converged"] is False:
             raise NotConverged(
-                f"{method_label(payload, r['method'])}'s clean top-1 moves by {r['change']:+.1f} points from "
-                f"{steps:,} to {long_steps:,} steps, beyond its interval ±{r['half']:.1f}: not converged"
+                f"{method_label(payload, r['method'])}'s top-1 ({condition_text(r['level'], r['alpha'])}) moves by "
+                f"{r['change']:+.1f} points from {first:,} to {last:,} steps, beyond its interval ±{r['half']:.1f}: "
+                "not converged"
             )
 
 

@@ -82,13 +82,11 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
 @styled
 def plot_losses(payload: dict[str, Any]) -> Figure:
     """Each method's training loss against the step (window means), every run of the grid: clean runs
-    black (the longer convergence runs dashed), the noise levels in their paradigm's colour at every alignment,
-    lighter at smaller alignments."""
+    black, the noise levels in their paradigm's colour at every alignment, lighter at smaller alignments."""
     nets = verdicts.network_methods(payload)
     cols = min(2, len(nets))
     rows = int(np.ceil(len(nets) / cols))
     fig, axes = panels(cols, nrows=rows, width=3.35, height=2.4, count=len(nets))
-    steps, long_steps = payload["config"]["steps"], payload["config"]["long_steps"]
     alphas = verdicts.alphas(payload)
     for ax, name in zip(axes.flat, nets):
         color = _paradigm_color(verdicts.paradigm_of(payload, name))
@@ -98,16 +96,62 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
             curve = np.asarray(cell["loss"])
             x = np.linspace(0, cell["steps"], len(curve) + 1)[1:]
             if cell["level"] == verdicts.CLEAN:
-                ax.plot(x, curve, color="black", lw=1, ls="--" if cell["steps"] == long_steps else "-")
+                ax.plot(x, curve, color="black", lw=1)
             else:
                 shade = 0.25 + 0.75 * alphas.index(cell["alpha"]) / max(1, len(alphas) - 1)
                 ax.plot(x, curve, color=color, lw=0.7, alpha=shade)
-        ax.axvline(steps, color="grey", lw=0.6, ls=":")
         ax.set_title(verdicts.method_label(payload, name))
         ax.set_xlabel("step")
     for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
     label_rows(axes, "loss")
+    return fig
+
+
+@styled
+def plot_budget(payload: dict[str, Any]) -> Figure:
+    """Each method's top-1 against the training steps at which its networks were read out (the same runs at
+    their probes and at their budget; mean and t interval over seeds, slightly offset), one line per condition:
+    clean black, the noise levels in the paradigm's colour, lighter at smaller alignments."""
+    nets = verdicts.network_methods(payload)
+    cols = min(2, len(nets))
+    fig, axes = panels(cols, nrows=int(np.ceil(len(nets) / cols)), width=3.35, height=2.6, count=len(nets))
+    steps = np.array(verdicts.budgets(payload), dtype=float)
+    alphas = verdicts.alphas(payload)
+    conditions = verdicts.conditions(payload)
+    for ax, name in zip(axes.flat, nets):
+        color = _paradigm_color(verdicts.paradigm_of(payload, name))
+        for j, (level, alpha) in enumerate(conditions):
+            stats = [
+                verdicts.t_interval(verdicts.top1_at(payload, int(b), method=name, level=level, alpha=alpha).values())
+                for b in steps
+            ]
+            mean = np.array([s[0] for s in stats])
+            half = np.array([s[1] if np.isfinite(s[1]) else 0.0 for s in stats])
+            clean = level == verdicts.CLEAN
+            shade = 1.0 if clean else 0.35 + 0.65 * alphas.index(alpha) / max(1, len(alphas) - 1)
+            x = steps + 0.012 * steps[-1] * (j - (len(conditions) - 1) / 2)
+            ax.errorbar(
+                x,
+                mean,
+                yerr=half,
+                color="black" if clean else color,
+                alpha=shade,
+                marker="o",
+                ms=3,
+                lw=1,
+                capsize=2,
+                label=verdicts.condition_text(level, alpha),
+            )
+        ax.set_xticks(steps, [f"{int(b):,}" for b in steps])
+        ax.set_xlim(0, steps[-1] * 1.08)
+        ax.set_ylim(max(0.0, ax.get_ylim()[0]), min(100.0, ax.get_ylim()[1]))
+        ax.set_title(verdicts.method_label(payload, name))
+        ax.set_xlabel("training steps")
+    for ax in axes.flat[len(nets) :]:
+        ax.set_visible(False)
+    label_rows(axes, "probe top-1 (%)")
+    legend_below(fig, ncols=min(4, len(conditions)) if len(nets) > 1 else 2)
     return fig
 
 

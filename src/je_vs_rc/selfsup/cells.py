@@ -34,7 +34,7 @@ def _steps(name: str, value: object) -> int:
 @dataclass(frozen=True)
 class GridConfig:
     """What the grid trains (every value validated before any training; errors name the parameter).
-    Chapter 13 and ``params/nuisance_large.yml`` build one from the chapter's parameters
+    Chapter 13 and ``params/nuisance_2400.yml`` build one from the chapter's parameters
     (``je_vs_rc.selfsup.grid.NuisanceChapter``, their one source of names and defaults).
 
     Attributes:
@@ -43,9 +43,8 @@ class GridConfig:
         methods: registry names (``je_vs_rc.selfsup.methods``).
         seeds: one replicate each (data subset, nuisance draws, initialisation, views).
         steps, batch_size: the training budget of every cell (Adam, warm-up then cosine decay).
-        long_steps: the clean runs' budget in the convergence check (0: no check).
         probes: earlier step counts (increasing, below ``steps``) at which every network is also read out,
-            in the same run (its learning rate still on the schedule to ``steps``).
+            in the same run (its learning rate still on the schedule to ``steps``): the convergence check.
         threads: torch CPU threads.
     """
 
@@ -55,7 +54,6 @@ class GridConfig:
     seeds: tuple[int, ...]
     steps: int
     batch_size: int
-    long_steps: int = 0
     probes: tuple[int, ...] = ()
     threads: int = 1
 
@@ -77,10 +75,6 @@ class GridConfig:
         _steps("steps", self.steps)
         _steps("batch_size", self.batch_size)
         _steps("threads", self.threads)
-        if isinstance(self.long_steps, bool) or int(self.long_steps) != self.long_steps or self.long_steps < 0:
-            raise ValueError(f"long_steps must be an integer >= 0; got {self.long_steps!r}")
-        if self.long_steps and self.long_steps <= self.steps:
-            raise ValueError(f"long_steps must exceed steps = {self.steps} (or be 0: no check); got {self.long_steps}")
         probes = tuple(_steps("probes", p) for p in self.probes)
         if any(b <= a for a, b in zip(probes, probes[1:])) or any(p >= self.steps for p in probes):
             raise ValueError(
@@ -103,17 +97,15 @@ class GridConfig:
 
     def cells(self) -> list[tuple[str, float, str, int, int]]:
         """Every trained cell ``(level, alpha, method, seed, steps)``, method by method and within a method seed by
-        seed (consecutive cells of one seed share its data, built once): a method's clean run, every level and
-        alignment at the grid's budget, then its convergence run. A run cut short holds every seed of its first
-        methods, which is what their intervals need."""
+        seed (consecutive cells of one seed share its data, built once): a method's clean run, then every level
+        and alignment. A run cut short holds every seed of its first methods, which is what their intervals
+        need."""
         out = []
         for method in self.methods:
             for seed in self.seeds:
                 out.append((CLEAN, 0.0, method, seed, self.steps))
                 for level in self.nuisance.levels:
                     out += [(level, alpha, method, seed, self.steps) for alpha in self.alphas]
-                if self.long_steps:
-                    out.append((CLEAN, 0.0, method, seed, self.long_steps))
         return out
 
 

@@ -7,10 +7,10 @@ that alignments are compared on common random numbers):
 - baselines: the probe on raw pixels and on a frozen randomly initialised encoder, per noise level;
 - the closed forms of Thm 3.1 and Thm 3.2 on the same views (``je_vs_rc.simulate.nuisance``);
 - every method of the registry trained on the clean images (the reference a corrupted run must reach)
-  and on every noise level at every alignment, for ``steps`` Adam steps; the clean runs again for
-  ``long_steps`` (the convergence check);
+  and on every noise level at every alignment, for ``steps`` Adam steps;
 - readouts: linear-probe top-1 on the corrupted and on the clean test images, and the nuisance R^2 of the
-  features (how much of their variance the nuisance coefficients explain).
+  features (how much of their variance the nuisance coefficients explain), after ``steps`` and after each of
+  the ``probes`` earlier step counts of the same run (the convergence check).
 
 Every finished cell is written at once (atomically) to the run's JSON file, with the run's provenance;
 a rerun with the same configuration skips the cells already there.
@@ -351,11 +351,10 @@ class NuisanceChapter(ChapterConfig):
     seeds: list[int] = param([0, 1], SEEDS)
     steps: int = param(20, SIZE, "Adam steps of every run")
     batch_size: int = param(128, SIZE)
-    long_steps: int = param(0, Number(integer=True, low=0), "clean runs' budget in the convergence check (0: none)")
     probes: list[int] = param(
         [], Numbers(SIZE, min_len=0, increasing=True), "earlier step counts at which every run is probed too"
     )
-    committed_results: str | None = param("../params/nuisance_large.json", TEXT_OR_NONE, "the committed larger run")
+    committed_results: str | None = param("../params/nuisance_2400.json", TEXT_OR_NONE, "the committed larger run")
     budget_pilot: str | None = param("../params/nuisance_budget_pilot.json", TEXT_OR_NONE, "the budget pilot")
     save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
 
@@ -371,7 +370,6 @@ class NuisanceChapter(ChapterConfig):
             nuisance,
             steps=self.steps,
             batch_size=self.batch_size,
-            long_steps=self.long_steps,
             probes=tuple(self.probes),
             **lists,
         )

@@ -192,8 +192,9 @@ class Autoencoder(SelfSupModel):
 
 
 class MaskedAutoencoder(Autoencoder):
-    """MAE-style, convolutional: ``mask_ratio`` of the view's ``patch`` x ``patch`` patches are zeroed;
-    the decoder reconstructs the sample, scored on the masked patches only (MAE's loss)."""
+    """MAE-style, convolutional: a fraction of the view's square patches is zeroed (half of its 4 × 4-pixel
+    patches: ``mask_ratio``, ``patch``); the decoder reconstructs the sample, scored on the masked patches only
+    (MAE's loss)."""
 
     def __init__(self, k: int, patch: int = 4, mask_ratio: float = 0.5):
         super().__init__(k)

@@ -1,0 +1,141 @@
+"""Chapter 13's training budget, from a run's JSON payload and the budget pilot: top-1 at every budget a
+network was read out (the convergence check, ``je_vs_rc.checks.nuisance.convergence``), in a table and
+in words; what the pilot's separate shorter runs say; and what the run and larger grids cost in CPU time,
+from the run's own measured cells. numpy only (no torch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..checks.nuisance import CLEAN, MIN_SEEDS, budgets, condition_text, convergence, method_convergence, method_label
+from ..words import count, series
+from .nuisance_text import _cell, _signed
+
+CONVERGED_TEXT = {True: "yes", False: "no", None: "–"}
+
+
+def convergence_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per method and condition: mean top-1 at every budget read out (the last with its t half-width),
+    the change over the last step and whether it is within the interval."""
+    steps = budgets(payload)
+    rows = []
+    for r in convergence(payload):
+        row = {"method": method_label(payload, r["method"]), "condition": condition_text(r["level"], r["alpha"])}
+        row.update({f"s{b}": _cell(m, np.nan) for b, m in zip(steps[:-1], r["means"][:-1])})
+        row[f"s{steps[-1]}"] = _cell(r["means"][-1], r["half"])
+        row["change"] = _signed(r["change"]) if np.isfinite(r["change"]) else "–"
+        row["converged"] = CONVERGED_TEXT[r["converged"]]
+        rows.append(row)
+    return rows
+
+
+def convergence_sentence(payload: dict[str, Any]) -> str:
+    """Whether each method's top-1 stopped moving over the last step of its budget, in words."""
+    steps = budgets(payload)
+    if len(steps) < 2:
+        return "This run has no convergence check (its networks were read out at their budget only)."
+    rows, state = convergence(payload), method_convergence(payload)
+    head = f"From {steps[-2]:,} to {steps[-1]:,} steps of the same runs"
+    said = []
+    ok = [method_label(payload, m) for m, s in state.items() if s]
+    if ok:
+        said.append(f"{series(ok)} move{'s' * (len(ok) == 1)} by less than the interval in every condition (converged)")
+    for method in (m for m, s in state.items() if s is False):
+        bad = [r for r in rows if r["method"] == method and r["converged"] is False]
+        where = series(
+            [f"{condition_text(r['level'], r['alpha'])} {_signed(r['change'])} (±{r['half']:.1f})" for r in bad]
+        )
+        said.append(
+            f"{method_label(payload, method)} moves by more in {count(len(bad), 'condition', 'conditions')}: {where}"
+        )
+    unknown = [method_label(payload, m) for m, s in state.items() if s is None]
+    if unknown:
+        said.append(f"{series(unknown)} cannot be checked (fewer than {MIN_SEEDS} seeds in every condition)")
+    left = [m for m, s in state.items() if not s]
+    tail = (
+        "; the verdict leaves out the methods that moved or could not be checked (their rows in the table and "
+        "figure are at an equal budget, not at convergence)."
+        if left
+        else "."
+    )
+    return f"{head}, " + "; ".join(said) + tail
+
+
+# ---- the budget pilot (params/nuisance_budget_pilot.json: one seed, separate runs at a ladder of budgets) -----
+def pilot_ladder(pilot: dict[str, Any]) -> dict[tuple[str, float, str], dict[int, float]]:
+    """Top-1 of each pilot condition ``(level, alpha, method)`` by budget (steps)."""
+    out: dict[tuple[str, float, str], dict[int, float]] = {}
+    for r in pilot["runs"]:
+        out.setdefault((r["level"], float(r["alpha"]), r["method"]), {})[int(r["steps"])] = float(r["top1"])
+    return out
+
+
+def _condition(level: str, alpha: float) -> str:
+    return "clean" if level == CLEAN else f"{level} noise, α = {alpha:g}"
+
+
+def _order(condition: tuple[str, float, str], methods: list[str]) -> tuple[bool, float, int]:
+    level, alpha, method = condition
+    return level != CLEAN, alpha, methods.index(method) if method in methods else len(methods)
+
+
+def pilot_rows(pilot: dict[str, Any], labels: dict[str, str]) -> tuple[list[dict[str, str]], list[int]]:
+    """The pilot as a table: one row per condition and method, top-1 at every budget run; and the budgets."""
+    ladder = pilot_ladder(pilot)
+    budgets_run = sorted({s for runs in ladder.values() for s in runs})
+    rows = [
+        {
+            "run": f"{labels.get(method, method)}, {_condition(level, alpha)}",
+            **{f"s{s}": f"{runs[s]:.1f}" if s in runs else "–" for s in budgets_run},
+        }
+        for (level, alpha, method), runs in sorted(ladder.items(), key=lambda item: _order(item[0], list(labels)))
+    ]
+    return rows, budgets_run
+
+
+def pilot_sentence(pilot: dict[str, Any], payload: dict[str, Any]) -> str:
+    """How much top-1 still moves between the pilot's two largest budgets, per condition (seed 0, separate runs)."""
+    labels = payload.get("labels", {})
+    moves: dict[tuple[str, float, int, int], list[str]] = {}
+    for (level, alpha, method), runs in sorted(pilot_ladder(pilot).items(), key=lambda i: _order(i[0], list(labels))):
+        if len(runs) > 1:
+            a, b = sorted(runs)[-2:]
+            moves.setdefault((level, alpha, a, b), []).append(
+                f"{labels.get(method, method)} {_signed(runs[b] - runs[a])}"
+            )
+    said = [
+        f"from {a:,} to {b:,} steps {'on clean images' if level == CLEAN else 'under ' + _condition(level, alpha)}: "
+        + ", ".join(parts)
+        for (level, alpha, a, b), parts in moves.items()
+    ]
+    return "On the pilot's seed, separate runs still gain " + "; ".join(said) + " points."
+
+
+def cost_sentence(payload: dict[str, Any]) -> str:
+    """What the run's networks cost in CPU time (measured per network, one thread), and what the weak level at
+    the same alignments and both levels at five alignments would cost at the same budget."""
+    cpu: dict[str, list[float]] = {}
+    for r in payload["cells"]:
+        if "cpu_seconds" in r:
+            cpu.setdefault(r["method"], []).append(float(r["cpu_seconds"]))
+    if not cpu:
+        return ""
+    per_seed = sum(float(np.mean(v)) for v in cpu.values())  # one network of every method
+    cfg = payload["config"]
+    seeds, n_alphas = len(cfg["seeds"]), len(cfg["alphas"])
+    run = sum(sum(v) for v in cpu.values()) / 60
+    low, high = (f"{f(float(np.mean(v)) for v in cpu.values()):.0f}" for f in (min, max))
+    said = (
+        f"A network of {cfg['steps']:,} steps took {low if low == high else f'{low} to {high}'} CPU-seconds on one "
+        f"thread (method means, readouts included), {run:.0f} CPU-minutes for the "
+        f"{count(sum(len(v) for v in cpu.values()), 'network', 'networks')} of this run"
+    )
+    if len(cfg["nuisance"]["levels"]) == 1:
+        said += (
+            f"; the other noise level at the same {count(n_alphas, 'alignment', 'alignments')} would add about "
+            f"{seeds * n_alphas * per_seed / 60:.0f} CPU-minutes"
+        )
+    five = seeds * (1 + 2 * 5) * per_seed / 60
+    return said + f", and both levels at five alignments (the issue's grid) would take about {five:.0f} CPU-minutes."
