@@ -128,7 +128,8 @@ def source_sentence(payload: dict[str, Any], committed: bool) -> str:
     if missing:
         names = series([method_label(payload, m) for m in dict.fromkeys(c[2] for c in missing)])
         said += (
-            f" It did not finish: {count(len(missing), 'network', 'networks')} of {len(expected)} are missing "
+            f" It did not finish: {count(len(missing), 'network', 'networks')} of {len(expected)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing "
             f"({names}), and every interval is over the seeds that finished."
         )
     return said
@@ -231,8 +232,11 @@ def frame_sentence(payload: dict[str, Any]) -> str:
     for why, wanted in (("had not converged there", False), ("could not be checked for convergence", None)):
         names = [method_label(payload, m) for m, s in state.items() if s is wanted]
         if names:
+            which = (
+                f"All {len(state)} methods" if len(names) == len(state) > 1 else f"{len(names)} of {len(state)} methods"
+            )
             said.append(
-                f"{count(len(names), 'method', 'methods').capitalize()} of {len(state)} ({series(names)}) {why} and "
+                f"{'1 method of ' + str(len(state)) if len(names) == 1 else which} ({series(names)}) {why} and "
                 f"{'is' if len(names) == 1 else 'are'} left out of the comparison."
             )
     return " ".join(said)
