@@ -217,7 +217,7 @@ def drop_phone_drawings(cell: nbformat.NotebookNode) -> None:
 # A captioned table of MyST (a chapter's table helper writes one into a cell's Markdown output): Jupyter
 # shows the fence and its raw pipes, so the download gives the caption in italics above a plain table.
 TABLE_DIRECTIVE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\{table\}[ \t]*(?P<caption>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+    r"^(?P<fence>`{3,}|~{3,}|:{3,})\{table\}[ \t]*(?P<caption>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$",
     re.MULTILINE | re.DOTALL,
 )
 

@@ -170,9 +170,10 @@ def test_a_download_leaves_the_phone_drawing_out():
     assert cell.outputs[0].data == {"image/png": "AAAA"}
 
 
-def test_a_captioned_table_is_a_plain_table_in_the_download():
+@pytest.mark.parametrize("fence", ["```", "~~~"])  # render.tables writes ~~~ (a caption may hold code)
+def test_a_captioned_table_is_a_plain_table_in_the_download(fence):
     cell = nbformat.v4.new_code_cell("Markdown(table)")
-    table = "```{table} Weak noise: each line\n:name: tab-weak\n\n| a | b |\n|---|---|\n| 1 | 2 |\n```"
+    table = f"{fence}{{table}} Weak noise: each line\n:name: tab-weak\n\n| a | b |\n|---|---|\n| 1 | 2 |\n{fence}"
     cell.outputs = [nbformat.v4.new_output("execute_result", {"text/markdown": "Before.\n\n" + table})]
     _extension().unfence_tables(cell)
     assert (

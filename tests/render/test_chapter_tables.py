@@ -76,10 +76,10 @@ def test_figure3_rows_and_the_audit():
             "match": False,
         },
     ]
-    weak, strong = figure3_comparison_table(rows).split("\n\n```")
+    weak, strong = figure3_comparison_table(rows).split("\n\n~~~")
     # One numbered table per noise level, the verdict first, the end points pairing ours with the
     # paper's, so that each fits the column.
-    assert weak.startswith("```{table} Weak noise") and strong.startswith("{table} Strong noise")
+    assert weak.startswith("~~~{table} Weak noise") and strong.startswith("{table} Strong noise")
     header, first = (row for row in lines(weak) if len(row) > 1)
     assert header[2:5] == ["theory", "match", "markers within 3×"] and first[3:6] == ["yes", "9 / 10", "1.3"]
     assert first[6:] == ["1\u00a0/\u00a02", "0.01\u00a0/\u00a00.02"] and len(header) == 8
