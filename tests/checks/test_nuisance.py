@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from je_vs_rc.checks import nuisance as answer
+from je_vs_rc.checks import nuisance_budgets as stability
 from je_vs_rc.render import nuisance_budget as budget
 from je_vs_rc.render import nuisance_text as sentences
 
@@ -305,3 +306,51 @@ def test_no_network_reaching_its_clean_run_tells_no_order_and_the_gaps_still_gra
     near = {"ten below": r"−(9|10)\.\d( to −(9|10)\.\d)?", "at it": r"[−+]0\.\d( to [−+]0\.\d)?"}
     assert re.search(f"at α = 0 JE {near['ten below']}, RC {near['ten below']};", strong)
     assert re.search(f"at α = 1 JE {near['at it']}, RC {near['ten below']};", strong)
+
+
+def read_early(final: dict, early: dict) -> dict:
+    """``final``'s networks, their read-outs at 50 steps replaced by ``early``'s networks at 100 (what they had
+    learnt by then)."""
+    top1 = {(c["level"], c["alpha"], c["method"], c["seed"]): c["top1"] for c in early["cells"]}
+    for c in final["cells"]:
+        c["probes"] = [{**c["probes"][0], "top1": top1[c["level"], c["alpha"], c["method"], c["seed"]]}]
+    return final
+
+
+def test_decisions_at_every_budget_say_whether_where_training_stopped_matters():
+    # Every network 3 points lower at 50 steps, clean runs too: not converged by the rule, same decisions.
+    same = stability.stability_sentence(planted(THEORY, change=3.0))
+    assert same.startswith("Training has not converged by the rule (all 4 methods move by their interval or more")
+    assert same.endswith(
+        "; the decisions are the same at 50 and 100 steps (which network reaches its clean top-1 at "
+        "which alignment, the alignment each needs and the paradigms' order at every level)."
+    )
+    assert stability.stability_sentence(planted(THEORY)).startswith("Training has converged by the rule")
+    # At 50 steps the networks were where the low-noise regime puts them under strong noise: the order and two
+    # alignments change, and the sentence names exactly those (weak noise does not change).
+    flipped = {**THEORY, "strong": {**THEORY["strong"], "byol": 10.0, "vicreg": 10.0, "mae": 1.0, "ae": 1.0}}
+    payload = read_early(planted(THEORY), planted(flipped))
+    said = stability.stability_sentence(payload)
+    assert "the paradigms' order (RC needs less after 50 steps, JE needs less after 100 steps)" in said
+    assert "the alignment VICReg needs (α = 10 after 50 steps, α = 1 after 100 steps)" in said
+    assert "the alignment AE needs (α = 1 after 50 steps, beyond the grid after 100 steps)" in said
+    assert "weak" not in said and "changes 5 of the decisions" in said
+    rows = budget.decision_rows(payload)
+    order = [r for r in rows if r["level"] == "strong" and r["what"] == "JE vs RC"][0]
+    assert (order["s50"], order["s100"]) == ("RC needs less", "JE needs less")
+    early = stability.at_budget(payload, 50)
+    assert early["config"]["steps"] == 50 and all(c["steps"] == 50 and c["probes"] == [] for c in early["cells"])
+    with pytest.raises(ValueError, match="not after 70"):
+        stability.at_budget(payload, 70)
+
+
+def test_provisional_verdict_compares_every_network_and_the_strict_one_none():
+    moved = planted(THEORY, change=3.0)
+    assert "no trained network is compared" in answer.verdict(moved)
+    provisional = stability.provisional_verdict(moved)
+    assert provisional.startswith("Provisional answer, if training had stopped at 100 steps")
+    assert "joint embedding needs less alignment than reconstruction in the trained networks" in said_about(
+        provisional, "strong"
+    )
+    assert "the trained networks bear out both" in provisional
+    assert "the verdict above is the answer at 100 steps" in stability.provisional_verdict(planted(THEORY))

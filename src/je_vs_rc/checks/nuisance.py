@@ -146,10 +146,13 @@ def level_regime(payload: dict[str, Any], level: str) -> str:
     return regimes.pop() if len(regimes) == 1 else "undetermined"
 
 
-def level_summary(payload: dict[str, Any], level: str) -> dict[str, Any]:
-    """The alignment each network and each closed form needs at ``level``, and the paradigms' order for both."""
-    nets = checked_methods(payload)
-    check_converged(payload, nets)
+def level_summary(payload: dict[str, Any], level: str, provisional: bool = False) -> dict[str, Any]:
+    """The alignment each network and each closed form needs at ``level``, and the paradigms' order for both.
+    The verdict's networks: those that passed the convergence check (:func:`check_converged` guards it); with
+    ``provisional``, every trained network, converged or not (the answer if training stopped at its budget)."""
+    nets = network_methods(payload) if provisional else checked_methods(payload)
+    if not provisional:
+        check_converged(payload, nets)
     net_paradigm = {m: paradigm_of(payload, m) for m in nets}
     net_needed = {m: alignment_needed(payload, "cells", m, level) for m in nets}
     closed = [m.key for m in theory_methods.PAPER_ENCODERS]
@@ -205,15 +208,21 @@ ORDER_TEXT = {
 
 
 def method_label(payload: dict[str, Any], method: str) -> str:
-    from_payload = payload.get("labels", {})
-    return from_payload.get(method, method)
+    """The run's display label of a method, a typewriter apostrophe set as a typographic one ("paper’s")."""
+    return payload.get("labels", {}).get(method, method).replace("'", "\u2019")
 
 
 def verdict(payload: dict[str, Any]) -> str:
     """The answer, one sentence per noise level then one on Cor 4.5's prediction, generated from the numbers."""
-    said = []
     summaries = [level_summary(payload, level) for level in levels(payload)]
-    seeds = len(payload["config"]["seeds"])
+    said = level_sentences(payload, summaries)
+    said.append(prediction_sentence(summaries, len(payload["config"]["seeds"])))
+    return " ".join([budget_sentence(payload), *said])
+
+
+def level_sentences(payload: dict[str, Any], summaries: list[dict[str, Any]]) -> list[str]:
+    """One sentence per noise level (:func:`level_summary`): what the compared networks and the closed forms need."""
+    said = []
     for s in summaries:
         closed = ", ".join(f"{theory_methods.get(m).short} {alignment_text(v)}" for m, v in s["closed_form"].items())
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
@@ -232,8 +241,7 @@ def verdict(payload: dict[str, Any]) -> str:
             head + _networks_clause(payload, s["networks"], s["network_order"]) + " The closed forms on the same "
             f"views: {ORDER_TEXT[s['closed_order']]} ({closed})."
         )
-    said.append(prediction_sentence(summaries, seeds))
-    return " ".join([budget_sentence(payload), *said])
+    return said
 
 
 def _networks_clause(payload: dict[str, Any], needed: dict[str, Needed], network_order: str) -> str:

@@ -9,7 +9,19 @@ from typing import Any
 
 import numpy as np
 
-from ..checks.nuisance import CLEAN, MIN_SEEDS, budgets, condition_text, convergence, method_convergence, method_label
+from ..checks.nuisance import (
+    CLEAN,
+    MIN_SEEDS,
+    alignment_text,
+    budgets,
+    condition_text,
+    convergence,
+    levels,
+    method_convergence,
+    method_label,
+    network_methods,
+)
+from ..checks.nuisance_budgets import ORDER_SHORT, decisions_by_budget
 from ..words import count, series
 from .nuisance_text import _cell, _signed
 
@@ -139,3 +151,20 @@ def cost_sentence(payload: dict[str, Any]) -> str:
         )
     five = seeds * (1 + 2 * 5) * per_seed / 60
     return said + f", and both levels at five alignments (the issue's grid) would take about {five:.0f} CPU-minutes."
+
+
+# ---- whether the verdict's decisions depend on the budget (checks.nuisance_budgets) ------------------------------
+def decision_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
+    """Per noise level: the alignment each trained network needs, then the paradigms' order ("JE vs RC"), after
+    every budget the networks were read out at (every network, converged or not); columns ``level``, ``what`` and
+    ``s<steps>``."""
+    by_budget = decisions_by_budget(payload)
+    rows = []
+    for level in levels(payload):
+        at = {b: d[level] for b, d in by_budget.items()}
+        for method in network_methods(payload):
+            row = {"level": level, "what": method_label(payload, method)}
+            row.update({f"s{b}": alignment_text(d["needed"][method]) for b, d in at.items()})
+            rows.append(row)
+        rows.append({"level": level, "what": "JE vs RC", **{f"s{b}": ORDER_SHORT[d["order"]] for b, d in at.items()}})
+    return rows
