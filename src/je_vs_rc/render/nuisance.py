@@ -21,6 +21,15 @@ def _paradigm_color(key: str) -> str:
     return theory_methods.get(key).color
 
 
+LEVEL_LINES = ("-", "--", ":")  # the run's last noise level solid, the one before dashed, ...
+
+
+def _level_line(payload: dict[str, Any], level: str) -> str:
+    """The line style of a noise level's runs in the loss and budget figures (clean runs: solid, in black)."""
+    names = verdicts.levels(payload)
+    return "-" if level == verdicts.CLEAN else LEVEL_LINES[(len(names) - 1 - names.index(level)) % len(LEVEL_LINES)]
+
+
 @styled
 def plot_top1(payload: dict[str, Any]) -> Figure:
     """Linear-probe top-1 on the corrupted test images against the alignment, one panel per noise level: the
@@ -82,7 +91,8 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
 @styled
 def plot_losses(payload: dict[str, Any]) -> Figure:
     """Each method's training loss against the step (window means), every run of the grid: clean runs
-    black, the noise levels in their paradigm's colour at every alignment, lighter at smaller alignments."""
+    black, the noise levels in their paradigm's colour at every alignment, lighter at smaller alignments, one
+    line style per level (:func:`_level_line`)."""
     nets = verdicts.network_methods(payload)
     cols = min(2, len(nets))
     rows = int(np.ceil(len(nets) / cols))
@@ -99,7 +109,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
                 ax.plot(x, curve, color="black", lw=1)
             else:
                 shade = 0.25 + 0.75 * alphas.index(cell["alpha"]) / max(1, len(alphas) - 1)
-                ax.plot(x, curve, color=color, lw=0.7, alpha=shade)
+                ax.plot(x, curve, color=color, lw=0.7, alpha=shade, ls=_level_line(payload, cell["level"]))
         ax.set_title(verdicts.method_label(payload, name))
         ax.set_xlabel("step")
     for ax in axes.flat[len(nets) :]:
@@ -112,7 +122,8 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
 def plot_budget(payload: dict[str, Any]) -> Figure:
     """Each method's top-1 against the training steps at which its networks were read out (the same runs at
     their probes and at their budget; mean and t interval over seeds, slightly offset), one line per condition:
-    clean black, the noise levels in the paradigm's colour, lighter at smaller alignments."""
+    clean black, the noise levels in the paradigm's colour, lighter at smaller alignments, one line style per
+    level (:func:`_level_line`)."""
     nets = verdicts.network_methods(payload)
     cols = min(2, len(nets))
     fig, axes = panels(cols, nrows=int(np.ceil(len(nets) / cols)), width=3.35, height=2.6, count=len(nets))
@@ -140,6 +151,7 @@ def plot_budget(payload: dict[str, Any]) -> Figure:
                 marker="o",
                 ms=3,
                 lw=1,
+                ls=_level_line(payload, level),
                 capsize=2,
                 label=verdicts.condition_text(level, alpha),
             )
