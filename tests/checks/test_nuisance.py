@@ -354,3 +354,19 @@ def test_provisional_verdict_compares_every_network_and_the_strict_one_none():
     )
     assert "the trained networks bear out both" in provisional
     assert "the verdict above is the answer at 100 steps" in stability.provisional_verdict(planted(THEORY))
+
+
+def test_provenance_sentence_names_every_session_and_uncommitted_edits():
+    payload = planted(THEORY)
+    payload["provenance"] = {
+        "code_commits": ["941956c" + "0" * 33, "6d5bb23" + "0" * 33, "6d5bb23" + "0" * 33 + "+changes"],
+        "wall_seconds": 600.0,
+        "cpu_seconds": 540.0,
+        "device": "CPU (2 cores), 1 torch thread",
+        "load_averages": [2.0, 5.0],
+    }
+    said = sentences.provenance_sentence(payload)
+    assert said == (
+        "The committed run took 10 minutes of wall time (9 minutes of CPU time) on CPU (2 cores), 1 torch thread, "
+        "under a load average of 2 to 5 (code 941956c, 6d5bb23, 6d5bb23 with uncommitted edits)."
+    )

@@ -140,7 +140,9 @@ def provenance_sentence(payload: dict[str, Any]) -> str:
     prov = payload.get("provenance", {})
     loads = prov.get("load_averages", [])
     load = f", under a load average of {min(loads):.0f} to {max(loads):.0f}" if loads else ""
-    commits = ", ".join(c[:7] for c in prov.get("code_commits", []))
+    commits = ", ".join(
+        c[:7] + (" with uncommitted edits" if c.endswith("+changes") else "") for c in prov.get("code_commits", [])
+    )
     cpu = f" ({prov['cpu_seconds'] / 60:.0f} minutes of CPU time)" if "cpu_seconds" in prov else ""
     return (
         f"The committed run took {prov.get('wall_seconds', float('nan')) / 60:.0f} minutes of wall time{cpu} on "
