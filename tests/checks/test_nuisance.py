@@ -354,6 +354,12 @@ def test_provisional_verdict_compares_every_network_and_the_strict_one_none():
     )
     assert "the trained networks bear out both" in provisional
     assert "the verdict above is the answer at 100 steps" in stability.provisional_verdict(planted(THEORY))
+    assert sentences.frame_sentence(moved).endswith(
+        "Provisionally, if training had stopped at 100 steps and every network were compared: under strong noise "
+        "joint embedding needs less alignment than reconstruction; under weak noise reconstruction needs less "
+        "alignment than joint embedding."
+    )
+    assert "Provisionally" not in sentences.frame_sentence(planted(THEORY))
 
 
 def test_provenance_sentence_names_every_session_and_uncommitted_edits():

@@ -175,5 +175,22 @@ def provisional_verdict(payload: dict[str, Any]) -> str:
     return " ".join([head, *said])
 
 
+def provisional_clause(payload: dict[str, Any]) -> str:
+    """The provisional answer's paradigm order per noise level in one sentence (for the chapter's opening), or ""
+    where the strict verdict already compares every network (every method converged, or no convergence check)."""
+    state = answer.method_convergence(payload)
+    if len(answer.budgets(payload)) < 2 or all(state.values()):
+        return ""
+    steps = answer.budgets(payload)[-1]
+    orders = {
+        level: answer.level_summary(payload, level, provisional=True)["network_order"]
+        for level in answer.levels(payload)
+    }
+    said = [f"under {level} noise {answer.ORDER_TEXT[order]}" for level, order in orders.items()]
+    return (
+        f"Provisionally, if training had stopped at {steps:,} steps and every network were compared: {'; '.join(said)}."
+    )
+
+
 # Every public function above runs on one BLAS thread (theory/linalg.py says why).
 single_threaded_module(globals())

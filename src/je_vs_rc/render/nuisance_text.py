@@ -28,6 +28,7 @@ from ..checks.nuisance import (
     reaches_clean,
     t_interval,
 )
+from ..checks.nuisance_budgets import provisional_clause
 from ..theory import methods as theory_methods
 from ..words import count, series
 
@@ -219,7 +220,8 @@ def clean_test_sentence(payload: dict[str, Any]) -> str:
 
 # ---- the reader's frame: the verdict in the opening, the takeaway at the end ---------------------------------
 def frame_sentence(payload: dict[str, Any]) -> str:
-    """The answer in two or three sentences for the chapter's opening, generated from the level summaries."""
+    """The answer in two or three sentences for the chapter's opening, generated from the level summaries, and the
+    provisional answer where the verdict left networks out (``checks.nuisance_budgets.provisional_clause``)."""
     said = []
     cfg = payload["config"]
     for level in levels(payload):
@@ -241,7 +243,7 @@ def frame_sentence(payload: dict[str, Any]) -> str:
                 f"{'1 method of ' + str(len(state)) if len(names) == 1 else which} ({series(names)}) {why} and "
                 f"{'is' if len(names) == 1 else 'are'} left out of the comparison."
             )
-    return " ".join(said)
+    return " ".join([*said, provisional_clause(payload)]).strip()
 
 
 def takeaway(payload: dict[str, Any]) -> str:
