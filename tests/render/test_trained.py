@@ -38,14 +38,15 @@ def planted(mlp_je, mlp_rc, tmp_path, **kwargs):
 def test_an_mlp_that_keeps_the_order_agrees(tmp_path):
     text, counts = ta.verdict(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path))
     assert text.startswith("**Yes.**") and counts["agree"] == 1
-    assert "| MLP\u00a08, whitening | 1.7 (1.7–1.8) | 17 (17–18) | agrees, resolved (JE needs less) |" in text
-    assert "| closed forms | 0.55 (0.53–0.57) | 5.5 (5.3–5.7) | reference: JE needs less, resolved |" in text
+    j = "\u2060–\u2060"  # a range is one unit: word joiners either side of its dash
+    assert f"| MLP\u00a08, whitening | 1.7 (1.7{j}1.8) | 17 (17{j}18) | agrees (JE needs less) |" in text
+    assert f"| closed forms | 0.55 (0.53{j}0.57) | 5.5 (5.3{j}5.7) | reference (JE needs less) |" in text
 
 
 def test_a_planted_reversal_is_called_a_resolved_reversal(tmp_path):
     text, counts = ta.verdict(planted(step_curve(ALPHAS, 4), step_curve(ALPHAS, 1), tmp_path))
     assert text.startswith("**No.**") and counts["reverse"] == 1
-    assert "| reverses, resolved (RC needs less) |" in text
+    assert "| reverses (RC needs less) |" in text
 
 
 def test_a_reversal_within_the_seeds_spread_is_called_optimisation_error(tmp_path):
@@ -54,7 +55,7 @@ def test_a_reversal_within_the_seeds_spread_is_called_optimisation_error(tmp_pat
     cells["corrupted"][:, 0, 3] = cells["clean"][:, 0, 3] + np.array([0.1, 0.1, 0.0, 0.0])  # two seeds fail
     text, counts = ta.verdict(result)
     assert counts["within error"] == 1 and text.startswith("**Cannot tell.**")
-    assert "| reverses only within optimisation error (RC needs less; the intervals overlap) |" in text
+    assert "| reverses within error (RC needs less) |" in text
 
 
 def test_damage_within_the_floor_cannot_tell(tmp_path):
@@ -63,15 +64,15 @@ def test_damage_within_the_floor_cannot_tell(tmp_path):
     result = planted(np.full(6, 0.01), np.full(6, 0.01), tmp_path, floor=0.012)
     text, counts = ta.verdict(result)
     assert text.startswith("**Cannot tell.**") and counts["cannot tell"] == 1
-    assert "| MLP\u00a08, whitening | no damage | no damage | cannot tell: the trained curves tie |" in text
+    assert "| MLP\u00a08, whitening | no damage | no damage | cannot tell (the trained curves tie) |" in text
 
 
 def test_a_ladder_that_still_moves_cannot_tell_and_is_named(tmp_path):
     # At the last-but-one budget the MLP's RC curve was still at its plateau at the largest alignment.
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.1)})
     text, counts = ta.verdict(result)
-    assert counts["cannot tell"] == 1 and "| cannot tell: not converged; the last budget alone: JE needs less" in text
-    rows = {(r["arch"], r["variant"]): r for r in ta.convergence_rows(result)}
+    assert counts["cannot tell"] == 1 and "| cannot tell (not converged; last budget: JE needs less) |" in text
+    rows = {(r["arch"].replace("\u00a0", " "), r["variant"]): r for r in ta.convergence_rows(result)}
     assert (
         rows[("MLP 8", "RC")]["converged"] == "5 of 6"
         and rows[("MLP 8", "RC")]["moved"] == "λ^Γ_max = 1,000,000: α = 30"
@@ -190,18 +191,17 @@ def objectives_planted(tmp_path, byol, missing=()):
 def test_the_objective_sentence_says_when_the_answer_does_not_depend_on_the_objective(tmp_path):
     text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
     assert text == (
-        "Does the answer depend on the objective? Not where the answer can be told. λ^Γ_max = 1,000,000: with "
-        "whitening, VICReg and BYOL MLP 8 agrees with the closed forms, resolved."
+        "Does the answer depend on the objective? Not where it can be told: under λ^Γ_max = 1,000,000 every "
+        "objective gives MLP 8 the same order."
     )
 
 
 def test_the_objective_sentence_names_a_planted_objective_that_reverses(tmp_path):
     # BYOL's damage falls only after RC's: a resolved reversal, where the other objectives agree.
     text = ta.objective_sentence(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
-    assert text.startswith("Does the answer depend on the objective? Yes: two objectives give resolved orders that")
-    assert text.endswith(
-        "with whitening and VICReg MLP 8 agrees with the closed forms, resolved; with BYOL it reverses their order, "
-        "resolved."
+    assert text == (
+        "Does the answer depend on the objective? Yes: under λ^Γ_max = 1,000,000 whitening and VICReg keep the "
+        "closed forms’ order for MLP 8, BYOL reverses it."
     )
 
 
@@ -220,35 +220,45 @@ def test_the_objective_sentence_names_objectives_missing_from_the_run(tmp_path):
 
 def test_the_frame_follows_the_verdicts_and_the_objectives(tmp_path):
     same = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 1)))
-    assert same.startswith(
-        "Yes. Under λ^Γ_max = 1,000,000 every one of the 3 trained MLP cases agrees with the closed forms"
-    )
-    assert same.endswith(
-        "where it can be told, the answer is the same for every objective (the paper’s constraint by whitening, "
-        "VICReg and BYOL)"
+    assert same == (
+        "Yes. Under λ^Γ_max = 1,000,000, the MLP trained with every objective orders joint embedding and "
+        "reconstruction as the closed forms do (joint embedding needs less alignment)"
     )
     differs = ta.frame_verdict(objectives_planted(tmp_path, step_curve(ALPHAS, 5)))
     assert differs == (
-        "Partly. Under λ^Γ_max = 1,000,000, with whitening and VICReg the trained MLP agrees with the closed forms, "
-        "resolved; with BYOL it reverses their order, resolved; the answer changes with the joint-embedding objective"
+        "Partly. Under λ^Γ_max = 1,000,000, the MLP trained with whitening or VICReg orders joint embedding and "
+        "reconstruction as the closed forms do (joint embedding needs less alignment); the MLP trained with BYOL "
+        "reverses the closed forms’ order (reconstruction needs less alignment). The answer changes with the "
+        "joint-embedding objective"
     )
     # BYOL still moving on the ladder: it cannot tell, and what its last budget showed is said.
     result = objectives_planted(tmp_path, step_curve(ALPHAS, 1))
     result.mse["MLP 8"]["je byol"]["corrupted"][0] = result.mse["MLP 8"]["je byol"]["clean"][0]
-    moving = ta.frame_verdict(result)
-    assert (
-        "with BYOL it cannot tell (training had not converged; at the last budget alone joint embedding needs less "
-        in moving
+    assert ta.frame_verdict(result).endswith(
+        "; the run with BYOL had not converged (at its last budget it points the same way)"
     )
-    assert moving.endswith("where it can be told, the objectives whose order is resolved agree")
+    counts = ta.verdict(result)[1]
+    assert ta.closing_verdict(counts) == (
+        "Partly: of the 3 MLP cases (noise level × objective), 2 keep the closed forms’ order beyond optimisation "
+        "noise, none reverses it, and 1 cannot be told"
+    )
 
 
 def test_the_convergence_sentence_names_what_moved(tmp_path):
     result = planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path, moved={("MLP 8", "rc"): (5, 0.1)})
     assert ta.convergence_sentence(result) == (
-        "At the ladder’s last step 23 of 24 trained cells stayed within the floor; the table names the 1 that moved "
-        "by more (MLP 8 RC 1)."
+        "At the ladder’s last step 23 of 24 trained cells stayed within the floor; the other one (the table names "
+        "it) would still change with a longer budget."
     )
     assert ta.convergence_sentence(planted(step_curve(ALPHAS, 2), step_curve(ALPHAS, 4), tmp_path)).endswith(
         "24 of 24 trained cells stayed within the floor, every one."
     )
+
+
+def test_the_resolved_sentence_counts_mlps_and_the_control_apart():
+    resolved = [(1, "MLP 8", "je"), (1, "MLP 8", "je vicreg"), (1, LINEAR, "je")]
+    assert ta.resolved_sentence(resolved, 6) == (
+        "The 3 resolved orders (2 MLP cases and the linear control) rest on curves whose answer survived the "
+        "ladder’s last step (6 curves, checked)"
+    )
+    assert ta.resolved_sentence([], 0) == "No order is counted as resolved"

@@ -15,7 +15,7 @@ from ..trained.grid_config import LINEAR, variant_label
 from ..trained.linear import VARIANTS, LinearStudy
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
-from ..words import NOISE_CAP, number
+from ..words import NOISE_CAP, number, plain
 from .claims import claim
 
 # Named tolerances. Achieved values and margins: the chapter's default parameters (3 seeds, ladder up to
@@ -171,8 +171,8 @@ def compare_linear_grid(
                     differ.append(message.split(": ", 1)[1].replace("the trained", f"{where}, the trained", 1))
             elif stats.NEEDS_NONE.get(cf.state, cf.state) != stats.NEEDS_NONE.get(lin.state, lin.state) or not stable:
                 differ.append(
-                    f"{where} (closed form: {STATES.get(cf.state, cf.state)}, largest excess {number(cf.plateau, 2)}; "
-                    f"trained linear: {STATES.get(lin.state, lin.state)}, largest excess {number(lin.plateau, 2)}"
+                    f"{where} (closed form: {STATES.get(cf.state, cf.state)}, largest excess {plain(cf.plateau, 2)}; "
+                    f"trained linear: {STATES.get(lin.state, lin.state)}, largest excess {plain(lin.plateau, 2)}"
                     + ("" if stable else ", not stable on the ladder")
                     + ")"
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -13,7 +14,7 @@ from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
 from ..words import NOISE_CAP, number
 from .style import (
-    LEVEL_RAMP,
+    MARKERS,
     NEUTRAL,
     NEUTRAL_LIGHT,
     band,
@@ -26,6 +27,19 @@ from .style import (
 )
 
 NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
+# Chapter 12's own ordered quantities that are not alignments (batch sizes, feature index) and its models (closed form,
+# linear, MLP objectives): greys from mid to near-black, told apart by marker, so that the book's plum ramp keeps
+# one meaning (the alignment, Fig 12.4) and blue/orange theirs (JE/RC); the lightest keeps 3:1 on white.
+GREY_RAMP = ("#8a8a8a", "#111111")
+LOSS_ALIGNMENTS = 4  # Fig 12.4 draws this many of the grid's alignments (seven plum shades are not told apart)
+
+
+def greys(count: int) -> list[str]:
+    """``count`` greys, light to dark (one: the neutral colour)."""
+    if count == 1:
+        return [NEUTRAL]
+    ramp = mpl.colors.LinearSegmentedColormap.from_list("greys", GREY_RAMP)
+    return [mpl.colors.to_hex(ramp(t)) for t in np.linspace(0, 1, count)]
 
 
 def noise_name(result: GridResult, level: int, short: bool = False) -> str:
@@ -45,13 +59,13 @@ def noise_title(result: GridResult, level: int) -> str:
 @styled
 def plot_ladder(study: LinearStudy) -> Figure:
     """Distance to the closed form against the step budget, one panel per variant, one line per batch size
-    (light to dark: small to large)."""
+    (light to dark grey: small to large, one marker each)."""
     fig, axes = panels(len(VARIANTS), width=3.2, height=3.0)
     steps = np.asarray(study.config.steps)
-    palette = levels(len(study.config.batch_sizes))
+    palette = greys(len(study.config.batch_sizes))
     for ax, name in zip(axes.flat, VARIANTS):
         for b, batch in enumerate(study.config.batch_sizes):
-            band(ax, steps, study.distance[name][:, b], palette[b], f"batch {batch}")
+            band(ax, steps, study.distance[name][:, b], palette[b], f"batch {batch}", marker=MARKERS[b % len(MARKERS)])
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(name)
@@ -95,7 +109,7 @@ def penalty_sentences(study: LinearStudy) -> tuple[str, str]:
 def plot_penalty_scales(study: LinearStudy) -> Figure:
     """Eigenvalues of W S W^T for the penalty variant against the penalty weight: predicted (lines, the
     closed form ``penalty_feature_scales`` at every weight, seed mean) and trained (markers, mean over the
-    seeds that did not diverge), one colour per feature (light to dark: first to last). A weight at which
+    seeds that did not diverge), one grey and marker per feature (light to dark: first to last). A weight at which
     some seed diverged is marked on the axis with how many did."""
     fig, axes = panels(1, width=4.6, height=3.2)
     ax = axes[0, 0]
@@ -103,16 +117,17 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
     k = study.scales.shape[-1]
     fine = np.geomspace(lams.min(), lams.max(), 200)
     predicted = np.array([[penalty_feature_scales(om, k, lam) for lam in fine] for om in study.omega]).mean(axis=0)
-    palette = levels(k)
+    palette = greys(k)
     for i in range(k):
-        ax.plot(fine, predicted[:, i], color=palette[i], label=f"feature {i + 1}, predicted")
+        marker = MARKERS[i % len(MARKERS)]
+        ax.plot(fine, predicted[:, i], color=palette[i])
+        ax.plot([], [], color=palette[i], marker=marker, ms=6, label=f"feature {i + 1}")
         trained = study.scales[:, :, i]
         finite = np.isfinite(trained)
         mean = np.where(
             finite.any(axis=1), np.where(finite, trained, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), np.nan
         )
-        ax.plot(lams, mean, "o", color=palette[i], ms=5)
-    ax.plot([], [], "o", color=NEUTRAL, ms=5, label="trained (seed mean; colour: feature)")
+        ax.plot(lams, mean, marker, color=palette[i], ms=6)
     diverged = (~np.isfinite(study.scales)).any(axis=2).sum(axis=1)  # seeds per weight
     seeds = study.scales.shape[1]
     for lam, count in zip(lams, diverged):
@@ -142,12 +157,12 @@ def _arch_variant_label(arch: str, variant: str) -> str:
 
 
 def _model_colors(result: GridResult) -> dict[tuple[str, str | None], str]:
-    """A colour per (model, objective), the same in every panel: the closed form and the linear model in
-    near-black and grey (references, not methods: a panel's method is in its title), the trained MLPs
-    in plum shades."""
+    """A grey per (model, objective), the same in every panel: the closed form near-black and the linear model mid
+    grey (references), the trained MLPs from mid grey to black; models are told apart by line style and marker, not
+    hue (blue and orange mean JE and RC, which the panels' titles name)."""
     models = list(dict.fromkeys((a, split_variant(v)[1]) for a, inner in result.mse.items() for v in inner))
     mlps = [m for m in models if m[0] not in (CLOSED_FORM, LINEAR)]
-    shades = dict(zip(mlps, levels(len(mlps)) if len(mlps) > 1 else [LEVEL_RAMP[1]]))
+    shades = dict(zip(mlps, greys(len(mlps))))
     return {m: {CLOSED_FORM: NEUTRAL, LINEAR: NEUTRAL_LIGHT}.get(m[0]) or shades[m] for m in models}
 
 
@@ -207,8 +222,9 @@ def plot_grid(result: GridResult) -> Figure:
 @styled
 def plot_losses(result: GridResult, level: int = -1) -> Figure:
     """The last budget's training loss of the corrupted-data encoders at one noise level (default: the last), one
-    panel per trained model and objective, one line per alignment: the seed-mean loss in equal windows of the
-    steps, divided by its value in the last window (so a flat end reads 1)."""
+    panel per trained model and objective, one line per alignment for ``LOSS_ALIGNMENTS`` of the grid's alignments
+    spread over it (first and last included): the seed-mean loss in equal windows of the steps, divided by its value
+    in the last window (so a flat end reads 1)."""
     keys = [(arch, v) for arch in stats.trained_archs(result) for v in result.loss[arch]]
     ncols = 3 if len(keys) > 4 else 2
     nrows = -(-len(keys) // ncols)
@@ -216,17 +232,19 @@ def plot_losses(result: GridResult, level: int = -1) -> Figure:
     if stacked():  # each title clear of the panel above's axis label
         fig.get_layout_engine().set(h_pad=0.15)
     steps = result.config.steps[-1]
-    palette = levels(len(result.config.alphas))
+    shown = np.unique(np.linspace(0, len(result.config.alphas) - 1, LOSS_ALIGNMENTS).round().astype(int))
+    palette = levels(len(shown))
     for ax, (arch, variant) in zip(axes.flat, keys):
         curves = result.loss[arch][variant][level, :, 1]  # (alphas, points), corrupted data
         x = (np.arange(curves.shape[-1]) + 0.5) * steps / curves.shape[-1]
-        for a, (alpha, c) in enumerate(zip(result.config.alphas, curves)):
-            ax.plot(x, c / c[np.isfinite(c)][-1], color=palette[a], lw=1, label=f"α = {alpha:g}")
+        for color, a in zip(palette, shown):
+            c = curves[a]
+            ax.plot(x, c / c[np.isfinite(c)][-1], color=color, lw=1.2, label=f"α = {result.config.alphas[a]:g}")
         ax.set_yscale("log")
         ax.set_title(f"{arch}, {variant_label(variant)}", fontsize=9)
         ax.set_xlabel("step")
     for ax in axes.flat[len(keys) :]:
         ax.set_visible(False)
     label_rows(axes, "loss / final loss")
-    legend_below(fig, ncols=4)
+    legend_below(fig, ncols=len(shown))  # one row: the alignments read in order
     return fig

@@ -12,7 +12,7 @@ from ..trained import stats
 from ..trained.grid_config import LINEAR, OBJECTIVE_NAMES, split_variant, variant_label
 from ..trained.results import GridResult
 from ..trained.stats import CLOSED_FORM
-from ..words import number, series
+from ..words import number, series, significant
 from .tables import markdown_table
 from .trained import noise_name, noise_title
 
@@ -22,11 +22,11 @@ def _range(c: stats.Curve, alphas) -> str:
     lo, hi = c.alpha_range
     low = f"<{number(min(alphas))}" if lo == 0 else number(lo, 2)
     high = f">{number(max(alphas))}" if np.isinf(hi) else number(hi, 2)
-    return f"{low}{' to ' if lo == 0 or np.isinf(hi) else '–'}{high}"
+    return f"{low}{NBSP}to{NBSP}{high}" if lo == 0 or np.isinf(hi) else f"{low}{JOIN}–{JOIN}{high}"  # one unit
 
 
-NBSP = "\u00a0"  # a model's name ("MLP 128") stays on one line in a table cell
-NEEDS = {"no drop": "not inside the grid", "below level": "never reaches the level", "no damage": "no damage"}
+NBSP, JOIN = "\u00a0", "\u2060"  # no break inside "MLP 128" or "0.17–0.29" in a table cell (JOIN: word joiner)
+NEEDS = {"no drop": "beyond the grid", "below level": "never below the level", "no damage": "no damage"}
 
 
 def _need(c: stats.Curve, alphas) -> str:
@@ -34,7 +34,7 @@ def _need(c: stats.Curve, alphas) -> str:
     if c.state != "drop":
         return NEEDS[c.state]
     point, interval = number(c.alpha_level, 2), _range(c, alphas)
-    return point if interval == f"{point}–{point}" else f"{point} ({interval})"  # no spread over the seeds
+    return point if interval == f"{point}{JOIN}–{JOIN}{point}" else f"{point} ({interval})"  # no spread over seeds
 
 
 def answer_tables(result: GridResult) -> str:
@@ -45,7 +45,7 @@ def answer_tables(result: GridResult) -> str:
     cv, alphas, tables = stats.curves(result), result.config.alphas, []
     columns = {
         "curve": "curve",
-        "alpha": "below the level at α",
+        "alpha": "needs α",
         "vs_closed": "× closed form",
         "step": "grid step",
         "plateau": "largest excess",
@@ -65,7 +65,8 @@ def answer_tables(result: GridResult) -> str:
                         "alpha": _need(c, alphas),
                         "vs_closed": number(c.alpha_level / cf.alpha_level, 3) if compared else "–",
                         "step": number(stats.grid_step(alphas, c.alpha_level), 2) if drops else "–",
-                        "plateau": c.plateau, "level": c.level, "floor": float(c.floor.mean()),
+                        **{k: significant(x, 2) for k, x in (("plateau", c.plateau), ("level", c.level),
+                                                             ("floor", float(c.floor.mean())))},
                     })  # fmt: skip
         thresholds = ", ".join(
             f"$\\alpha_{{\\rm {variant_label(m)}}}$ {_span(result.alpha[m][g])}" for m in result.methods
@@ -98,7 +99,7 @@ def convergence_rows(result: GridResult) -> list[dict[str, object]]:
             count = sum(len(v) for v in moved.values())
             rows.append(
                 {
-                    "arch": arch,
+                    "arch": arch.replace(" ", NBSP),
                     "variant": variant_label(variant),
                     "converged": f"{L * A - count} of {L * A}",
                     "moved": "; ".join(
@@ -122,27 +123,27 @@ def _cor45(key: str | None) -> str:
 
 
 SHORT_ORDER = {"je": "JE needs less", "rc": "RC needs less"}  # Cor 4.5's order, in a table cell
+NO_REFERENCE = "the closed forms give no resolved order"  # stats.verdict's reason where there is nothing to keep
 
 
 def _how(v: stats.Verdict) -> str:
-    """How one trained model orders JE and RC against the closed forms, for a table cell."""
+    """How one trained model orders JE and RC against the closed forms, for a (narrow) table cell; the caption says
+    what the words mean."""
     if v.outcome in (stats.AGREE, stats.REVERSE):
-        return f"{'agrees' if v.outcome == stats.AGREE else 'reverses'}, resolved ({SHORT_ORDER[v.trained]})"
+        return f"{'agrees' if v.outcome == stats.AGREE else 'reverses'} ({SHORT_ORDER[v.trained]})"
     if v.outcome == stats.WITHIN_ERROR:
-        same = "agrees" if v.trained == v.theory else "reverses"
-        return f"{same} only within optimisation error ({SHORT_ORDER[v.trained]}; the intervals overlap)"
-    last = f"; the last budget alone: {SHORT_ORDER[v.trained]}{', resolved' if v.resolved else ''}" if v.trained else ""
-    return f"cannot tell: {SHORT_REASONS.get(v.reason, v.reason)}{'' if v.converged else last}"
+        return f"{'agrees' if v.trained == v.theory else 'reverses'} within error ({SHORT_ORDER[v.trained]})"
+    last = f"; last budget: {SHORT_ORDER[v.trained]}" if v.trained and not v.converged else ""
+    return f"cannot tell ({SHORT_REASONS.get(v.reason, v.reason)}{last})"
 
 
-SHORT_REASONS = {"the closed forms give no resolved order": "no resolved reference", "training had not converged":
-                 "not converged"}  # fmt: skip
+SHORT_REASONS = {NO_REFERENCE: "no reference", "training had not converged": "not converged"}  # fmt: skip
 
 
 def _reference(je: stats.Curve, rc: stats.Curve) -> str:
     """The closed forms' own order, the reference of a noise level's rows."""
     key, resolved = stats.order(je, rc)
-    return f"reference: {SHORT_ORDER[key]}, resolved" if key and resolved else "reference: no resolved order"
+    return f"reference ({SHORT_ORDER[key]})" if key and resolved else "no resolved order"
 
 
 def _answer_rows(result: GridResult, g: int, found: dict) -> list[dict[str, str]]:
@@ -203,49 +204,67 @@ def verdict(result: GridResult) -> tuple[str, dict[str, int]]:
         for g in range(len(result.config.gamma_max))
         for row in _answer_rows(result, g, {k: v for k, v in found.items() if k[0] == g})
     ]
-    columns = {"model": "model, JE objective", "je": "JE below the level at α",
-               "rc": "RC below the level at α", "order": "order against the closed forms"}  # fmt: skip
+    columns = {"model": "model, JE objective", "je": "JE needs α", "rc": "RC needs α", "order": "order"}
     caption = (
-        "The answer per noise level, model and joint-embedding objective: where each method’s floor-corrected "
-        "damage falls below its model’s level (α, with its interval over the seeds), and the order this gives "
-        "against the closed forms’ (the trained linear model is their own model class: any departure is "
-        "optimisation error)."
+        "The answer per noise level, model and joint-embedding objective: the alignment each method needs (where "
+        "its floor-corrected damage falls below its model’s level, with its interval over the seeds) and the order "
+        "this gives against the closed forms’. Agrees or reverses: a resolved order (the intervals do not "
+        "overlap); within error: they overlap; no reference: the closed forms give no resolved order. The trained "
+        "linear model is the closed forms’ own model class: any departure is optimisation error."
     )
     return "\n".join([head, "", markdown_table(rows, columns, caption=caption)]), counts
 
 
 CONSTRAINT_NAMES = {"whiten": "whitening", "penalty": "a covariance penalty"}  # the paper's JE constraint on the grid
-VERBS = {
-    stats.AGREE: "agrees with the closed forms, resolved",
-    stats.REVERSE: "reverses their order, resolved",
-    stats.WITHIN_ERROR: "orders the methods only within optimisation error",
+KEEPS = {
+    stats.AGREE: "orders joint embedding and reconstruction as the closed forms do",
+    stats.REVERSE: "reverses the closed forms’ order",
+    stats.WITHIN_ERROR: "orders them only within optimisation error",
 }
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _and(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _why(v: stats.Verdict) -> str:
-    """Why a verdict cannot tell and, where training had not converged, what the last budget showed."""
-    last = (
-        f"; at the last budget alone {_cor45(v.trained)}{', resolved there' if v.resolved else ''}" if v.trained else ""
-    )
-    return v.reason + ("" if v.converged else last)
+def _names(result: GridResult, keys: list[tuple[str, str]], many: bool) -> list[str]:
+    """(MLP, variant) pairs as prose names them: "VICReg", or "MLP 64 with VICReg" where several MLPs ran."""
+    return [f"{arch} with {_objective_name(result, v)}" if many else _objective_name(result, v) for arch, v in keys]
 
 
-def _by_objective(result: GridResult, found: dict[tuple[str, str], stats.Verdict], subject: str) -> str:
-    """Verdicts of (architecture, joint-embedding variant) pairs grouped by outcome, in words: "with whitening and
-    VICReg the MLP agrees with the closed forms, resolved, and with BYOL it cannot tell (...)"."""
+def _last_budget(v: stats.Verdict) -> str:
+    """What a run that had not converged showed at its last budget, against the closed forms' order."""
+    if not v.trained:
+        return ""
+    if v.theory:
+        return f" (at its last budget it points {'the same way' if v.trained == v.theory else 'the other way'})"
+    return f" (at its last budget {_cor45(v.trained)})"
+
+
+def _level_said(result: GridResult, g: int, found: dict[tuple[str, str], stats.Verdict]) -> str:
+    """One sentence, without its full stop: how the MLPs at noise level ``g`` order JE and RC against the closed
+    forms (``found``: (MLP, variant) -> verdict), the objectives that agree said together."""
+    noise = noise_name(result, g, short=True)
+    if all(v.outcome == stats.CANNOT_TELL and v.reason == NO_REFERENCE for v in found.values()):
+        return f"Under {noise} the closed forms themselves give no resolved order, so there is none to keep"
     many = len({arch for arch, _ in found}) > 1
-    names = {k: f"{k[0] + ' ' if many else ''}{_objective_name(result, k[1])}" for k in found}
-    pieces = [
-        (_and([names[k] for k, v in found.items() if v.outcome == o]), VERBS[o])
-        for o in VERBS
-        if any(v.outcome == o for v in found.values())
-    ]
-    pieces += [(names[k], f"cannot tell ({_why(v)})") for k, v in found.items() if v.outcome == stats.CANNOT_TELL]
-    return "; ".join(f"with {who} {subject if i == 0 else 'it'} {verb}" for i, (who, verb) in enumerate(pieces))
+    clauses = []
+    for outcome, verb in KEEPS.items():
+        keys = [k for k, v in found.items() if v.outcome == outcome]
+        if keys:
+            who = "every objective" if len(keys) == len(found) > 1 else _and(_names(result, keys, many), "or")
+            orders = {found[k].trained for k in keys}
+            which = f" ({_cor45(orders.pop())})" if len(orders) == 1 and outcome != stats.WITHIN_ERROR else ""
+            clauses.append(f"the MLP{'s' * many} trained with {who} {verb}{which}")
+    for key, v in found.items():
+        if v.outcome == stats.CANNOT_TELL:
+            name = _names(result, [key], many)[0]
+            clauses.append(
+                f"the run with {name} had not converged{_last_budget(v)}"
+                if not v.converged
+                else f"with {name} the order cannot be told ({v.reason})"
+            )
+    return f"Under {noise}, " + "; ".join(clauses)
 
 
 def _objective_name(result: GridResult, variant: str, long: bool = False) -> str:
@@ -255,6 +274,27 @@ def _objective_name(result: GridResult, variant: str, long: bool = False) -> str
         return OBJECTIVE_NAMES[objective]
     name = CONSTRAINT_NAMES[result.config.constraint]
     return f"the paper’s constraint by {name}" if long else name
+
+
+def _objectives_said(result: GridResult, g: int, arch: str, state: str, per: dict[str, stats.Verdict]) -> str:
+    """Whether the objectives of one MLP at noise level ``g`` give the same order, in words."""
+    noise = noise_name(result, g, short=True)
+    told = [v for v, x in per.items() if x.outcome in (stats.AGREE, stats.REVERSE)]
+    names = {v: _objective_name(result, v) for v in per}
+    if state == stats.UNTOLD:
+        reasons = {x.reason for x in per.values()}
+        why = f" ({reasons.pop()})" if len(reasons) == 1 else ""
+        return f"under {noise} no objective gives {arch} a resolved order{why}"
+    if state == stats.SAME:
+        return f"under {noise} every objective gives {arch} the same order"
+    if state == stats.PARTLY_TOLD:
+        rest = [names[v] for v in per if v not in told]
+        gives = f"gives {arch} a resolved order" if len(told) == 1 else f"give {arch} the same order"
+        return f"under {noise} {_and([names[v] for v in told])} {gives}; with {_and(rest, 'or')} it is not resolved"
+    agree = [names[v] for v in told if per[v].outcome == stats.AGREE]
+    reverse = [names[v] for v in told if per[v].outcome == stats.REVERSE]
+    keep, flip = ("keeps" if len(agree) == 1 else "keep"), ("reverses" if len(reverse) == 1 else "reverse")
+    return f"under {noise} {_and(agree)} {keep} the closed forms’ order for {arch}, {_and(reverse)} {flip} it"
 
 
 def objective_sentence(result: GridResult) -> str:
@@ -270,25 +310,18 @@ def objective_sentence(result: GridResult) -> str:
             if missing
             else ""
         )
-    parts, told = [], {k: v for k, v in found.items() if v[0] != stats.UNTOLD} or found  # the table shows the rest
-    for (g, arch), (state, per) in told.items():
-        reasons = {v.reason for v in per.values()}
-        text = (
-            f"no objective gives {arch} a resolved order ({reasons.pop()})"
-            if state == stats.UNTOLD and len(reasons) == 1
-            else _by_objective(result, {(arch, v): x for v, x in per.items()}, arch)
-        )
-        parts.append(f"{_capital(noise_name(result, g, short=True))}: {text}.")
+    told = {k: v for k, v in found.items() if v[0] != stats.UNTOLD} or found  # the table shows the rest
+    parts = [_objectives_said(result, g, arch, state, per) for (g, arch), (state, per) in told.items()]
     states = {state for state, _ in found.values()}
     lead = (
-        "Does the answer depend on the objective? Yes: two objectives give resolved orders that disagree. "
+        "Yes"
         if stats.DEPENDS in states
-        else "Does the answer depend on the objective? Not where the answer can be told. "
+        else "Not where it can be told"
         if states & {stats.SAME, stats.PARTLY_TOLD}
-        else "Does the answer depend on the objective? This run cannot tell. "
+        else "This run cannot tell"
     )
     gap = f" Not in this run: {not_run} (training did not finish)." if missing else ""
-    return lead + " ".join(parts) + gap
+    return f"Does the answer depend on the objective? {lead}: {'; '.join(parts)}.{gap}"
 
 
 def run_sentence(result: GridResult, results_path: str | None) -> str:
@@ -341,45 +374,57 @@ def source_sentence(result: GridResult, results_path: str | None) -> str:
     )
 
 
-def _noise_answer(result: GridResult, g: int, found: dict[tuple[str, str], stats.Verdict]) -> str:
-    """What the MLPs' verdicts at one noise level say, in words (``found``: (MLP, variant) -> verdict)."""
-    verdicts = list(found.values())
-    n, count = len(verdicts), {o: sum(v.outcome == o for v in verdicts) for o in stats.OUTCOMES}
-    noise = noise_name(result, g, short=True)
-    if count[stats.AGREE] == n:
-        order = _cor45(verdicts[0].trained) if len({v.trained for v in verdicts}) == 1 else "the closed forms’ order"
-        who = f"every one of the {n} trained MLP cases agrees" if n > 1 else "the trained MLP agrees"
-        return f"under {noise} {who} with the closed forms, resolved ({order})"
-    if count[stats.CANNOT_TELL] == n and len({v.reason for v in verdicts}) == 1:
-        who = "no trained MLP case’s order can" if n > 1 else "the trained MLP’s order cannot"
-        return f"under {noise} {who} be told ({verdicts[0].reason})"
-    subject = "the trained MLP" if len({arch for arch, _ in found}) == 1 else "each MLP"
-    return f"under {noise}, " + _by_objective(result, found, subject)
-
-
 def frame_verdict(result: GridResult) -> str:
-    """The chapter's verdict on Part 2 (its frame and closing), without the final full stop: the one-word answer,
-    then one sentence on what each noise level says and whether the answer depends on the joint-embedding
-    objective; generated."""
+    """The chapter's verdict on Part 2 (its frame), without the final full stop: the one-word answer, then one
+    sentence per noise level on how the MLPs order JE and RC against the closed forms (levels with an order first),
+    and whether the answer changes with the joint-embedding objective; generated."""
     found = {k: v for k, v in stats.verdicts(result).items() if k[1] != LINEAR}
     if not found:
         return "Cannot tell. No MLP’s joint embedding and reconstruction both finished training in this run"
     counts = {o: sum(v.outcome == o for v in found.values()) for o in stats.OUTCOMES}
-    levels = sorted({g for g, _, _ in found})
-    parts = [_noise_answer(result, g, {k[1:]: v for k, v in found.items() if k[0] == g}) for g in levels]
+    levels = sorted({g for g, _, _ in found}, key=lambda g: all(v.reason == NO_REFERENCE for k, v in found.items()
+                                                                 if k[0] == g))  # fmt: skip
+    parts = [_level_said(result, g, {k[1:]: v for k, v in found.items() if k[0] == g}) for g in levels]
     states = {state for state, _ in stats.objective_dependence(result).values()}
-    names = [_objective_name(result, v, long=i == 0) for i, v in enumerate(dict.fromkeys(v for _, _, v in found))]
-    if stats.DEPENDS in states:
-        objective = "; the answer changes with the joint-embedding objective"
-    elif stats.SAME in states and stats.PARTLY_TOLD not in states:
-        objective = f"; where it can be told, the answer is the same for every objective ({_and(names)})"
-    elif states & {stats.SAME, stats.PARTLY_TOLD}:
-        objective = "; where it can be told, the objectives whose order is resolved agree"
-    elif states:
-        objective = "; no objective gives a resolved order to compare"
-    else:
-        objective = "; whether it depends on the objective, this run cannot say"
-    return f"{overall(counts)}. {_capital('; '.join(parts))}{objective}"
+    changes = ". The answer changes with the joint-embedding objective" if stats.DEPENDS in states else ""
+    return f"{overall(counts)}. " + ". ".join(parts) + changes
+
+
+def closing_verdict(counts: dict[str, int]) -> str:
+    """The chapter's closing answer from the MLPs' counts per outcome (``verdict``'s), without its full stop:
+    shorter than the frame, which it must not repeat."""
+    total = sum(counts.values())
+    if not total:
+        return "Cannot tell: no MLP’s joint embedding and reconstruction both finished training in this run"
+    said = lambda n, one, many: f"{n or 'none'} {one if n <= 1 else many}"  # noqa: E731
+    rest = [
+        *([said(counts[stats.WITHIN_ERROR], "is", "are") + " within optimisation error"] if counts[stats.WITHIN_ERROR]
+          else []),
+        *([f"{counts[stats.CANNOT_TELL]} cannot be told"]
+          if counts[stats.CANNOT_TELL] else []),
+    ]  # fmt: skip
+    return (
+        f"{overall(counts)}: of the {total if total > 1 else 'one'} MLP case{'s' * (total > 1)} "
+        "(noise level × objective), "
+        f"{said(counts[stats.AGREE], 'keeps', 'keep')} the closed forms’ order beyond optimisation noise, "
+        f"{said(counts[stats.REVERSE], 'reverses', 'reverse')} it" + (f", and {_and(rest)}" if rest else "")
+    )
+
+
+def resolved_sentence(resolved: list[tuple[int, str, str]], checked: int) -> str:
+    """The resolved orders (``(noise level, model, variant)``: MLP cases and the linear control, counted apart so
+    that the count matches the verdict's, which counts MLPs only) and the curves ``check_converged`` checked."""
+    if not resolved:
+        return "No order is counted as resolved"
+    controls = sum(arch == LINEAR for _, arch, _ in resolved)
+    mlps = len(resolved) - controls
+    linear = "the linear control" if controls == 1 else f"{controls} linear-control cases"
+    which = series([f"{mlps} MLP case{'s' * (mlps != 1)}"] * (mlps > 0) + [linear] * (controls > 0))
+    many = len(resolved) > 1
+    return (
+        f"The {len(resolved) if many else 'one'} resolved order{'s' * many} ({which}) rest{'' if many else 's'} on "
+        f"curves whose answer survived the ladder’s last step ({checked} curves, checked)"
+    )
 
 
 def convergence_sentence(result: GridResult) -> str:
@@ -391,5 +436,6 @@ def convergence_sentence(result: GridResult) -> str:
     head = f"At the ladder’s last step {within} of {total} trained cells stayed within the floor"
     if within == total:
         return head + ", every one."
-    moved = [f"{arch} {variant} {b - a}" for (arch, variant), (a, b) in got.items() if a < b]
-    return head + f"; the table names the {total - within} that moved by more ({', '.join(moved)})."
+    rest = total - within
+    other = "the other one (the table names it)" if rest == 1 else f"the other {rest} (the table names them)"
+    return head + f"; {other} would still change with a longer budget."
