@@ -99,7 +99,7 @@ def test_the_chart_draws_the_tables_drops_and_the_papers(run):
 def test_the_legend_names_each_dataset(run):
     fig = figures.plot_drop_comparison(statistics.drop_comparison(run["rows"]), prose.run_label(run["provenance"]))
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "paper: ImageNet, 500 epochs" in labels and "ours: MNIST, 2 epochs, 3 seeds (± 1 std)" in labels
+    assert "solid, paper: ImageNet, 500 epochs" in labels and "hatched, ours: MNIST, 2 epochs, 3 seeds" in labels
     not_run = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert not_run == ["ours: not run", "ours: not run"]  # pixelate and zoom blur
 
@@ -137,6 +137,31 @@ def test_tables_keep_only_what_varies_and_caption_the_rest(run):
     assert "\u00a0±\u00a0" in cells and " ± " not in cells  # a cell never wraps inside "mean ± std"
     two = {**run, "rows": run["rows"] + _rows(corruption="contrast")}
     assert tables.run_table_markdown(two, "Ours").splitlines()[2].startswith("| method | corruption | sev. 1")
+
+
+def test_the_backbone_every_pretrained_line_shares_is_said_once_beside_the_raw_pixels(run):
+    pixels = [{**r, "method": statistics.PIXELS, "paradigm": "none", "backbone": "none"}
+              for r in run["rows"] if r["method"] == "byol"]  # fmt: skip
+    text = tables.run_table_markdown({**run, "rows": run["rows"] + pixels}, "Our run")
+    caption, _, header = text.splitlines()[:3]
+    assert header == "| method | sev. 1 | sev. 5 | rel. drop % |"  # no constant column: the table fits a phone
+    assert "backbone: 4-layer ViT (the raw pixels: none)" in caption
+    other = [{**r, "backbone": "resnet18"} for r in run["rows"] if r["method"] == "mae"]
+    mixed = tables.run_table_markdown({**run, "rows": run["rows"] + pixels + other}, "Ours")
+    assert mixed.splitlines()[2].startswith("| method | backbone |")
+
+
+def test_the_regime_sentence_follows_the_measured_noise():
+    found = {"k": 50, "threshold": 0.5171, "images": 500, "severities": [
+        {"severity": 1, "noise_min": 0.00156, "noise_max": 0.00458, "regime": "low"},
+        {"severity": 5, "noise_min": 0.037, "noise_max": 0.0715, "regime": "low"}]}  # fmt: skip
+    text = prose.regime_text(found, "gaussian_noise")
+    assert text.startswith("Per pixel, Gaussian noise adds a variance of 0.0016–0.0046 at severity 1 and 0.037–0.071")
+    assert "below the 0.517 of the clean images along their 50th principal direction" in text
+    assert "at both severities this is Corollary 4.5’s low-noise regime" in text and "e−" not in text
+    found["severities"][1].update(noise_max=0.9, regime="between")
+    text = prose.regime_text(found, "gaussian_noise")
+    assert "against the 0.517" in text and "at severity 5 this is between Corollary 4.5’s two regimes" in text
 
 
 def test_the_papers_table_prints_its_36_numbers_as_published():

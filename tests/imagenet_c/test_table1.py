@@ -238,8 +238,11 @@ def test_figures_draw_from_a_summary():
     rows = _paradigm_gap(random_top1=30.0)
     rows += [{**r, "augment_strength": 1} for r in rows if r["method"] != statistics.RANDOM_INIT]
     summary = statistics.summarize(rows)
-    fig = figures.plot_accuracy_vs_severity(summary)
-    assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 3
+    margins = statistics.beyond_random(rows)
+    fig = figures.plot_margins(margins)  # the plain runs only: one error bar per method and severity
+    bars = [c for c in fig.axes[0].containers if c.has_yerr]
+    assert len(fig.axes) == 1 and len(bars) == len({b["method"] for b in margins})
+    assert sum(len(c.lines[0].get_xdata()) for c in bars) == sum(b["augment_strength"] == 0 for b in margins)
     fig = figures.plot_injection(summary, "gaussian_noise")
     assert len(fig.axes) == 4
 

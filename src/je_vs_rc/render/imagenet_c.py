@@ -29,8 +29,8 @@ from .style import (
     styled,
 )
 
-LINESTYLES, MARKERS = ("-", ":", "-."), ("o", "s", "^")
-BASELINE_COLOR = "0.6"
+MARKERS = ("o", "s", "^")
+BASELINE_COLOR, NEUTRAL_SWATCH = "0.6", "0.55"
 
 
 def _series(summary: Sequence[dict[str, Any]], **where: Any) -> dict[str, list[dict[str, Any]]]:
@@ -60,38 +60,44 @@ def _line(
         )
 
 
-@styled
-def plot_accuracy_vs_severity(summary: Sequence[dict[str, Any]], strength: int = 0) -> Figure:
-    """Linear-probe top-1 against corruption severity per method (mean over seeds, band: one std),
-    the baselines dashed (random init) and dotted (raw pixels); one panel per corruption and backbone."""
-    cells = sorted({(e["corruption"], e["backbone"]) for e in summary if e["method"] != PIXELS})
-    fig, axes = panels(len(cells))
-    paradigms = {e["method"]: paradigm_of(e) for e in summary if e["method"] not in BASELINES}
-    # Coloured by paradigm like the drop chart and the theory chapters; methods of one paradigm
-    # differ by line style and marker.
-    styles: dict[str, tuple[str, str, str]] = {}
+def _method_styles(entries: Sequence[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """A colour (its paradigm's, as in the theory chapters) and a marker per method of ``entries``; methods of one
+    paradigm differ by marker."""
+    paradigms = {e["method"]: paradigm_of(e) for e in entries}
+    styles: dict[str, tuple[str, str]] = {}
     for method in sorted(paradigms):
-        k = sum(p == paradigms[method] for p in (paradigms[m] for m in styles))
-        paradigm = paradigms[method]
-        color = paradigm.color if paradigm else NEUTRAL  # a method of no paradigm: not a paradigm's colour
-        styles[method] = (color, LINESTYLES[k % len(LINESTYLES)], MARKERS[k % len(MARKERS)])
+        k = sum(paradigms[m] == paradigms[method] for m in styles)
+        styles[method] = (paradigms[method].color if paradigms[method] else NEUTRAL, MARKERS[k % len(MARKERS)])
+    return styles
+
+
+@styled
+def plot_margins(margins: Sequence[dict[str, Any]], strength: int = 0) -> Figure:
+    """Each method's margin in top-1 over the same backbone frozen at its random initialisation, per severity
+    (``statistics.beyond_random``: mean over seeds, error bar its t interval over seeds, the interval the verdict
+    reads), one panel per corruption and backbone; zero, the random init, drawn as a line: a bar that crosses it
+    is not resolved. The methods sit side by side at each severity so that their bars do not overlap."""
+    here = [b for b in margins if b["augment_strength"] == strength]
+    cells = sorted({(b["corruption"], b["backbone"]) for b in here})
+    fig, axes = panels(len(cells))
+    styles = _method_styles(here)
+    severities = sorted({b["severity"] for b in here})
+    offset = dict(zip(styles, np.linspace(-0.2, 0.2, len(styles)) if len(styles) > 1 else [0.0]))
     for ax, (corruption, backbone) in zip(axes[0], cells):
-        for method, (color, linestyle, marker) in styles.items():
-            entries = _series(summary, corruption=corruption, backbone=backbone, augment_strength=strength).get(method)
-            if entries:
-                _line(ax, entries, "top1", color, method_label(method), linestyle, marker)
-        base = _series(summary, corruption=corruption, backbone=backbone).get(RANDOM_INIT)
-        if base:
-            _line(ax, base, "top1", "0.4", method_label(RANDOM_INIT), "--")
-        pixels = _series(summary, corruption=corruption, backbone="none").get(PIXELS)
-        if pixels:
-            _line(ax, pixels, "top1", "0.1", method_label(PIXELS), ":")
-        ax.set(
-            title=f"{code_name(corruption)}, {backbone_name(backbone)}",
-            xlabel="corruption severity",
-            ylabel="linear-probe top-1 (%)",
-        )
-        ax.set_xticks(sorted({e["severity"] for e in summary}))
+        ax.axhline(0, color=NEUTRAL, lw=1, ls="--", label=f"{method_label(RANDOM_INIT)} (margin 0)")
+        for method, (color, marker) in styles.items():
+            points = sorted((b for b in here if (b["corruption"], b["backbone"], b["method"]) ==
+                             (corruption, backbone, method)), key=lambda b: b["severity"])  # fmt: skip
+            if not points:
+                continue
+            x = np.array([severities.index(b["severity"]) + offset[method] for b in points])
+            half = np.nan_to_num(np.array([b["margin_halfwidth"] for b in points]), posinf=0.0)
+            ax.errorbar(x, [b["margin"] for b in points], yerr=half, fmt=marker, ms=6, capsize=4, color=color,
+                        label=method_label(method))  # fmt: skip
+        ax.set_xticks(range(len(severities)), [str(s) for s in severities])
+        ax.set_xlim(-0.6, len(severities) - 0.4)
+        ax.set(title=f"{code_name(corruption)}, {backbone_name(backbone)}", xlabel="corruption severity",
+               ylabel="margin over random init (points)")  # fmt: skip
     legend_below(fig)
     return fig
 
@@ -162,13 +168,15 @@ def plot_drop_comparison(comparison: Sequence[dict[str, Any]], ours_label: str) 
         ax.set_title(code_name(corruption))
         ax.grid(axis="x", visible=False)
     label_rows(axes[:, None] if stacked() else axes[None, :], "relative drop in top-1 (%)")
+    # Fill says whose bar (solid: the paper, hatched: ours), hue says which paradigm: the fill swatches are neutral.
     handles = [
-        Patch(facecolor="0.35", edgecolor="0.35", label=f"paper: {paper.TABLE1_SCALE}"),
-        Patch(facecolor="white", edgecolor="0.35", hatch="///", label=f"{ours_label} (± 1 std)"),
+        Patch(facecolor=NEUTRAL_SWATCH, edgecolor=NEUTRAL_SWATCH, label=f"solid, paper: {paper.TABLE1_SCALE}"),
+        Patch(facecolor="white", edgecolor=NEUTRAL_SWATCH, hatch="///", label=f"hatched, {ours_label}"),
         Patch(color=JOINT_EMBEDDING.color, label=f"joint embedding ({JOINT_EMBEDDING.short})"),
         Patch(color=RECONSTRUCTION.color, label=f"reconstruction ({RECONSTRUCTION.short})"),
     ]
     if any(e["method"] in BASELINES and e["ours"] is not None for e in comparison):
-        handles.append(Patch(color=BASELINE_COLOR, label="baselines: raw pixels, random init (ours only)"))
+        handles.append(Patch(facecolor="white", edgecolor=BASELINE_COLOR, hatch="///",
+                             label="grey, ours only: raw pixels, random init"))  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncols=1 if stacked() else 2)
     return fig

@@ -5,6 +5,7 @@ that are the same on every line."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,7 +65,12 @@ def run_table_markdown(run: dict[str, Any], what: str, strength: int = 0) -> str
     table = wide_table(run["rows"], strength)
     seeds = {r["seeds"] for r in table}
     present = {k: h for k, h in RUN_COLUMNS.items() if any(k in r for r in table) and (k != "seeds" or len(seeds) > 1)}
-    columns, constant = split_constant(table, present)
+    # The raw pixels have no backbone: a backbone shared by every other line is said once, in the caption.
+    learned = [r for r in table if r["method"] != method_label(PIXELS)]
+    columns, constant = split_constant(learned if len(learned) > 1 else table, present)
+    if "backbone" not in columns and len(learned) < len(table):
+        shared = f"backbone: {learned[0]['backbone']}"
+        constant = constant.replace(shared, f"{shared} (the raw pixels: none)")
     spread = (
         "one seed, so no spread"
         if seeds == {1}
@@ -151,6 +157,13 @@ def paper_table_markdown() -> str:
     return markdown_table(rows, columns, caption=caption, formats=dict.fromkeys(("s1", "s3", "s5", "drop"), ".1f"))
 
 
+SEPARATE = re.compile(r"(?<![\d.,])\d{4,}(?![\d.,])")  # a whole number of 4 digits or more, not yet separated
+
+
+def _thousands(m: re.Match[str]) -> str:
+    return f"{int(m[0]):,}"
+
+
 def plan_markdown(phases: Sequence[Any], caption: str) -> str:
     """``plan.estimate``'s phases as a captioned table (time, disk, memory per process) and, under it, the work of
     each phase as a list (a fourth column of long sentences would not fit a phone)."""
@@ -174,5 +187,6 @@ def plan_markdown(phases: Sequence[Any], caption: str) -> str:
         }
     )
     columns = {"phase": "phase", "time": "time", "disk": "disk", "memory": "memory per process"}
-    work = [f"- **{p.name}**: {p.work.replace(' x ', ' × ')}" for p in phases]  # the command line's x, a product sign
+    # The command line's x as a product sign, and thousands separated as in the text (2048 -> 2,048).
+    work = [f"- **{p.name}**: {SEPARATE.sub(_thousands, p.work.replace(' x ', ' × '))}" for p in phases]
     return "\n".join([markdown_table(rows, columns, caption=caption), "", "The work of each phase:", "", *work])

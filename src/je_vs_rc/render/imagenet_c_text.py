@@ -18,8 +18,8 @@ from ..words import code_name, count, fixed, number, plain, series
 
 
 def _margins_said(group: Group) -> str:
-    """Each method that did not learn, with its smallest margin over the random-init baseline:
-    ``"smallest margins: BYOL +0.5 ± 1.0 points at severity 5 and ..."`` (on one seed, without ±)."""
+    """Each method that did not learn, with its lowest margin over the random-init baseline:
+    ``"each method’s lowest margin: BYOL +0.5 ± 1.0 points at severity 5 and ..."`` (on one seed, without ±)."""
     one_seed = not all(math.isfinite(b["margin_halfwidth"]) for b in group.worst_margins)
     said = series(
         [
@@ -29,7 +29,7 @@ def _margins_said(group: Group) -> str:
             for b in group.worst_margins
         ]
     )
-    name = "smallest margin" if len(group.worst_margins) == 1 else "smallest margins"
+    name = "its lowest margin" if len(group.worst_margins) == 1 else "each method’s lowest margin"
     return f"{name}, on one seed and so without error bars: {said}" if one_seed else f"{name}: {said}"
 
 
@@ -348,4 +348,44 @@ def test_size_text(meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
     return (
         f"{number(n)} images, not all of them: at this accuracy that leaves a binomial standard error of "
         f"{fixed(se)} points in every cell."
+    )
+
+
+ORDINALS = {1: "st", 2: "nd", 3: "rd"}
+REGIME_SAID = {
+    "low": "Corollary 4.5’s low-noise regime, where reconstruction needs less alignment than joint embedding, so "
+    "the theory predicts no joint-embedding advantage",
+    "high": "Corollary 4.5’s high-noise regime, where joint embedding needs less alignment than reconstruction, so "
+    "the theory predicts the paper’s pattern",
+    "between": "between Corollary 4.5’s two regimes (the noise straddles the threshold), where the corollary predicts "
+    "nothing",
+}
+SIDES = {"low": "below", "high": "above", "between": "on both sides of"}
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else ORDINALS.get(n % 10, 'th')}"
+
+
+def regime_text(found: dict[str, Any], corruption: str) -> str:
+    """Which of Cor 4.5's regimes the run's corruption puts the data in, from ``imagenet_c.regime.regimes``: the
+    variance the noise adds per pixel at each severity (its range over pixels) against the clean images' variance
+    along their ``k``-th principal direction, and what the corollary predicts there."""
+    rows = found["severities"]
+    ranges = series(
+        [f"{plain(r['noise_min'], 2)}–{plain(r['noise_max'], 2)} at severity {r['severity']}" for r in rows]
+    )
+    kinds = [r["regime"] for r in rows]
+    side = SIDES[kinds[0]] if len(set(kinds)) == 1 else "against"
+    every = "at both severities" if len(rows) == 2 else "at every severity" if len(rows) > 2 else "at this severity"
+    verdict = (
+        f"{every} this is {REGIME_SAID[kinds[0]]}"
+        if len(set(kinds)) == 1
+        else "; ".join(f"at severity {r['severity']} this is {REGIME_SAID[r['regime']]}" for r in rows)
+    )
+    return (
+        f"Per pixel, {code_name(corruption)} adds a variance of {ranges} (from pixel to pixel; pixels in [0, 1], "
+        f"{number(found['images'])} training images), {side} the {plain(found['threshold'], 3)} of the clean images "
+        f"along their {_ordinal(found['k'])} principal direction, the weakest relevant direction of the linear theory "
+        f"with the paper’s k = {found['k']}: {verdict}."
     )
