@@ -40,31 +40,30 @@ def _need(c: stats.Curve, alphas) -> str:
 def answer_tables(result: GridResult) -> str:
     """Every curve in detail, one captioned table per noise level: where the floor-corrected damage falls below the
     model's level (``trained.stats``, with its interval over the seeds), that alignment as a factor of the closed
-    form's and the grid's step there, the largest excess, the level and the floor; the caption gives the seeds'
-    thresholds of Props 4.3/4.4 (a different quantity)."""
+    form's, the largest excess, the level and the floor; the caption gives the grid's steps where the curves drop (a
+    drop is located only to within one) and the seeds' thresholds of Props 4.3/4.4 (a different quantity)."""
     cv, alphas, tables = stats.curves(result), result.config.alphas, []
     columns = {
         "curve": "curve",
         "alpha": "needs α",
         "vs_closed": "× closed form",
-        "step": "grid step",
         "plateau": "largest excess",
         "level": "level",
         "floor": "floor",
     }
     for g in range(len(result.config.gamma_max)):
-        rows = []
+        rows, steps = [], []
         for m in result.methods:
             cf = cv[(g, CLOSED_FORM, m)]
             for arch, inner in result.mse.items():
                 for variant in (v for v in inner if split_variant(v)[0] == m):
                     c, drops = cv[(g, arch, variant)], cv[(g, arch, variant)].state == "drop"
                     compared = drops and cf.state == "drop" and arch != CLOSED_FORM
+                    steps += [stats.grid_step(alphas, c.alpha_level)] * drops
                     rows.append({
                         "curve": f"{arch.replace(' ', NBSP)}, {variant_label(variant)}",
                         "alpha": _need(c, alphas),
                         "vs_closed": number(c.alpha_level / cf.alpha_level, 3) if compared else "–",
-                        "step": number(stats.grid_step(alphas, c.alpha_level), 2) if drops else "–",
                         **{k: significant(x, 2) for k, x in (("plateau", c.plateau), ("level", c.level),
                                                              ("floor", float(c.floor.mean())))},
                     })  # fmt: skip
@@ -74,10 +73,15 @@ def answer_tables(result: GridResult) -> str:
         caption = (
             f"{_capital(noise_title(result, g).replace(chr(10), ' '))}: where each curve’s floor-corrected damage "
             f"falls below its model’s "
-            f"level. The seeds’ thresholds (Props 4.3/4.4, a different quantity): {thresholds}."
+            f"level{_steps_said(steps)}. The seeds’ thresholds (Props 4.3/4.4, a different quantity): {thresholds}."
         )
         tables.append(markdown_table(rows, columns, caption=caption))
     return "\n\n".join(tables)
+
+
+def _steps_said(steps: list[float]) -> str:
+    """The grid's step where the curves drop, for a caption: a drop is located only to within one."""
+    return f", located only to within the grid’s step there (a factor {_span(np.array(steps))})" if steps else ""
 
 
 def _span(values: np.ndarray) -> str:
@@ -101,6 +105,7 @@ def convergence_rows(result: GridResult) -> list[dict[str, object]]:
                 {
                     "arch": arch.replace(" ", NBSP),
                     "variant": variant_label(variant),
+                    "model": f"{arch.replace(' ', NBSP)}, {variant_label(variant)}",  # one column: fits a phone
                     "converged": f"{L * A - count} of {L * A}",
                     "moved": "; ".join(
                         f"{noise_name(result, g, short=True)}: α = {', '.join(v)}" for g, v in moved.items() if v
