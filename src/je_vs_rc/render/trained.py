@@ -31,7 +31,7 @@ NOISE_NAMES = {0: "weak noise", 1: "strong noise"}
 # linear, MLP objectives): greys from mid to near-black, told apart by marker, so that the book's plum ramp keeps
 # one meaning (the alignment, Fig 12.4) and blue/orange theirs (JE/RC); the lightest keeps 3:1 on white.
 GREY_RAMP = ("#8a8a8a", "#111111")
-LOSS_ALIGNMENTS = 4  # Fig 12.4 draws this many of the grid's alignments (seven plum shades are not told apart)
+LOSS_ALIGNMENTS = 3  # Fig 12.4 draws this many of the grid’s alignments: the ramp's three anchors are told apart
 
 
 def greys(count: int) -> list[str]:
