@@ -19,8 +19,9 @@ from .tables import markdown_table, split_constant
 
 
 def pm(mean: float, spread: float) -> str:
-    """A table cell "mean ± spread", with no-break spaces: on a phone the table scrolls, the cell stays one line."""
-    return f"{mean:.1f}" if not math.isfinite(spread) else f"{mean:.1f}\u00a0±\u00a0{spread:.1f}"
+    """A table cell "mean ± spread": the spread keeps its sign (a no-break space), and on a phone it may go under
+    the mean, so that a table of four columns fits the screen instead of scrolling."""
+    return f"{mean:.1f}" if not math.isfinite(spread) else f"{mean:.1f} ±\u00a0{spread:.1f}"
 
 
 def wide_table(rows: Sequence[Row], strength: int = 0) -> list[dict[str, Any]]:

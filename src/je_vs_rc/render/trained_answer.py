@@ -22,7 +22,8 @@ def _range(c: stats.Curve, alphas) -> str:
     lo, hi = c.alpha_range
     low = f"<{number(min(alphas))}" if lo == 0 else number(lo, 2)
     high = f">{number(max(alphas))}" if np.isinf(hi) else number(hi, 2)
-    return f"{low}{NBSP}to{NBSP}{high}" if lo == 0 or np.isinf(hi) else f"{low}{JOIN}–{JOIN}{high}"  # one unit
+    # "0.17–0.29" is one unit; "<0.1 to 0.8" may break after its first end (a phone's column is narrow).
+    return f"{low} to{NBSP}{high}" if lo == 0 or np.isinf(hi) else f"{low}{JOIN}–{JOIN}{high}"
 
 
 NBSP, JOIN = "\u00a0", "\u2060"  # no break inside "MLP 128" or "0.17–0.29" in a table cell (JOIN: word joiner)
