@@ -65,6 +65,7 @@ def test_damage_within_the_floor_cannot_tell(tmp_path):
     text, counts = ta.verdict(result)
     assert text.startswith("**Cannot tell.**") and counts["cannot tell"] == 1
     assert "| MLP\u00a08, whitening | no damage | no damage | cannot tell (the trained curves tie) |" in text
+    assert "| MLP\u00a08, JE | no damage | – |" in ta.answer_tables(result)  # no drop: no factor, no grid step
 
 
 def test_a_ladder_that_still_moves_cannot_tell_and_is_named(tmp_path):

@@ -60,7 +60,8 @@ def answer_tables(result: GridResult) -> str:
                 for variant in (v for v in inner if split_variant(v)[0] == m):
                     c, drops = cv[(g, arch, variant)], cv[(g, arch, variant)].state == "drop"
                     compared = drops and cf.state == "drop" and arch != CLOSED_FORM
-                    steps += [stats.grid_step(alphas, c.alpha_level)] * drops
+                    if drops:
+                        steps.append(stats.grid_step(alphas, c.alpha_level))
                     rows.append({
                         "curve": f"{arch.replace(' ', NBSP)}, {variant_label(variant)}",
                         "alpha": _need(c, alphas),
