@@ -79,7 +79,8 @@ def plot_margins(margins: Sequence[dict[str, Any]], strength: int = 0) -> Figure
     is not resolved. The methods sit side by side at each severity so that their bars do not overlap."""
     here = [b for b in margins if b["augment_strength"] == strength]
     cells = sorted({(b["corruption"], b["backbone"]) for b in here})
-    fig, axes = panels(len(cells))
+    # One panel (one corruption and backbone, the committed run's case) at a phone's width: it has no stacked drawing.
+    fig, axes = panels(len(cells), width=STACKED_WIDTH_IN if len(cells) == 1 else 4.0)
     styles = _method_styles(here)
     severities = sorted({b["severity"] for b in here})
     offset = dict(zip(styles, np.linspace(-0.2, 0.2, len(styles)) if len(styles) > 1 else [0.0]))

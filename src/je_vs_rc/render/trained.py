@@ -17,6 +17,7 @@ from .style import (
     MARKERS,
     NEUTRAL,
     NEUTRAL_LIGHT,
+    STACKED_WIDTH_IN,
     band,
     label_rows,
     legend_below,
@@ -111,7 +112,7 @@ def plot_penalty_scales(study: LinearStudy) -> Figure:
     closed form ``penalty_feature_scales`` at every weight, seed mean) and trained (markers, mean over the
     seeds that did not diverge), one grey and marker per feature (light to dark: first to last). A weight at which
     some seed diverged is marked on the axis with how many did."""
-    fig, axes = panels(1, width=4.6, height=3.2)
+    fig, axes = panels(1, width=STACKED_WIDTH_IN, height=3.4)  # a phone's width: one panel has no stacked drawing
     ax = axes[0, 0]
     lams = np.asarray(study.config.penalties, dtype=float)
     k = study.scales.shape[-1]
