@@ -127,8 +127,8 @@ def check_converged(result: GridResult, keys) -> int:
 
 
 STATES = {
-    "below level": "never reaches its level",
-    "no drop": "does not fall inside the grid",
+    "below level": "never below its level",
+    "no drop": "falls beyond the grid",
 }  # curve states, in words
 
 
