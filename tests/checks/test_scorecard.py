@@ -56,6 +56,9 @@ def test_threshold_evidence_counts_the_sweep_on_each_side(toy):
     t = th.threshold(RECONSTRUCTION)
     text = threshold_evidence(th, RECONSTRUCTION, [t / 2, t / 3, 2 * t])
     assert f"{t:.3g}" in text and "2 below it fail and 1 above it converges" in text
+    # The toy's JE threshold is 0.7: at one precision with its trailing zeros (as chapters 5 and 6 print it).
+    assert abs(th.threshold(JOINT_EMBEDDING) - 0.7) < 1e-9
+    assert "JE’s threshold α = 0.700:" in threshold_evidence(th, JOINT_EMBEDDING, [0.5])
 
 
 def test_threshold_evidence_without_a_threshold(toy):

@@ -17,7 +17,7 @@ import numpy as np
 from ..theory import methods
 from ..theory.methods import JOINT_EMBEDDING, RECONSTRUCTION, EncoderMethod
 from ..theory.thresholds import Thresholds
-from ..words import count, number, percent
+from ..words import count, number, percent, significant
 from .thresholds import SHARP_ABOVE, SHARP_BELOW
 
 REPRODUCED = "reproduced"
@@ -82,7 +82,7 @@ def threshold_evidence(th: Thresholds, method: EncoderMethod, alphas: Sequence[f
     t = float(np.sqrt(threshold2))
     below = sum(float(a) < t for a in alphas)
     return (
-        f"{method.short}’s threshold α = {number(t, 3)}: of the sweep’s alignments, "
+        f"{method.short}’s threshold α = {significant(t, 3)}: of the sweep’s alignments, "
         f"{count(below, 'below it fails', 'below it fail')} and "
         f"{count(len(alphas) - below, 'above it converges', 'above it converge')}, as predicted; the exact n → ∞ "
         f"limit is at distance 1 when α² is {number(SHARP_BELOW)} times the squared threshold and 0 at "
