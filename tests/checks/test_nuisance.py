@@ -360,6 +360,11 @@ def test_provisional_verdict_compares_every_network_and_the_strict_one_none():
         "alignment than joint embedding."
     )
     assert "Provisionally" not in sentences.frame_sentence(planted(THEORY))
+    # The graded gaps read every network, and say so where the verdict left some out.
+    assert "each paradigm's networks, converged or not, at 100 steps): under strong noise at α = 0 JE −" in (
+        sentences.gap_sentence(moved)
+    )
+    assert "each paradigm's networks): " in sentences.gap_sentence(planted(THEORY))
 
 
 def test_provenance_sentence_names_every_session_and_uncommitted_edits():

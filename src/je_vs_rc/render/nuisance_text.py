@@ -269,14 +269,15 @@ def takeaway(payload: dict[str, Any]) -> str:
 
 
 def gap_sentence(payload: dict[str, Any]) -> str:
-    """How far each paradigm's compared networks sit below their clean runs at every alignment (seed means of
-    the paired gaps, the range over the paradigm's methods): the graded reading of the verdict's yes/no."""
+    """How far each paradigm's networks sit below their clean runs at every alignment (seed means of the paired
+    gaps, the range over the paradigm's methods): the graded reading of the verdict's yes/no. Every trained
+    network, converged or not (the sentence says so where the verdict left some out)."""
     said = []
     for level in levels(payload):
         parts = []
         for a in alphas(payload):
             per: dict[str, list[float]] = {}
-            for m in checked_methods(payload):
+            for m in network_methods(payload):
                 corrupted = by_seed(payload, "cells", method=m, level=level, alpha=a)
                 clean = by_seed(payload, "cells", method=m, level=CLEAN)
                 seeds = sorted(set(corrupted) & set(clean))
@@ -290,10 +291,10 @@ def gap_sentence(payload: dict[str, Any]) -> str:
             said.append(f"under {level} noise " + "; ".join(parts))
     if not said:
         return ""
-    return (
-        "Top-1 minus the clean run's (points, seed means, the range over each paradigm's compared networks): "
-        + "; ".join(said)
-        + "."
+    every = len(checked_methods(payload)) == len(network_methods(payload))
+    which = "networks" if every else f"networks, converged or not, at {payload['config']['steps']:,} steps"
+    return f"Top-1 minus the clean run's (points, seed means, the range over each paradigm's {which}): " + (
+        "; ".join(said) + "."
     )
 
 
