@@ -15,13 +15,14 @@ finally:
     sys.path.pop(0)
 
 TABLE = """
-========  =======  ==========
-method    alpha    distance
-========  =======  ==========
-SL        0.1      2.1e-03
-JE        1,000    −0.4 ± 0.1
-RC        —        12%
-========  =======  ==========
+========  =======  ==========  ===========  =======
+method    alpha    distance    predicted n  lines
+========  =======  ==========  ===========  =======
+SL        0.1      2.1e-03     2,500        6 / 6
+JE        1,000    −0.4 ± 0.1  1.6 million  19 / 60
+RC        —        12%         3 × 10⁻¹⁵    0 / 6
+AE        2        3           10⁻⁸         2 / 6
+========  =======  ==========  ===========  =======
 """
 
 
@@ -31,6 +32,9 @@ def test_a_column_of_numbers_is_marked_and_a_column_of_words_is_not():
     marked = {e.astext(): "num" in e["classes"] for e in doc.findall(nodes.entry)}
     assert not marked["method"] and not marked["SL"]
     assert marked["alpha"] and marked["0.1"] and marked["—"] and marked["−0.4 ± 0.1"] and marked["12%"]
+    # an estimate in words (words.rounded) and a power of ten (words.plain) are numbers too
+    assert marked["predicted n"] and marked["1.6 million"] and marked["3\u00a0×\u00a010⁻¹⁵"]
+    assert marked["10⁻⁸"] and marked["lines"] and marked["19 / 60"]  # and a count out of a total
 
 
 def test_numbers_with_a_sign_or_exponent_are_kept_whole():

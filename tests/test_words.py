@@ -24,6 +24,9 @@ def test_count_agrees_with_its_number():
 def test_number_says_whole_numbers_in_full():
     assert number(1e6) == "1,000,000" and number(1000.0) == "1,000" and number(0.25) == "0.25"
     assert number(1e-7) == "1e\u221207"
+    # beyond the separators' reach, a power of ten (a table said "2.2e+15")
+    assert number(2.2e15, 3) == "2.2\u00a0\u00d7\u00a010\u00b9\u2075" and number(1e20) == "10\u00b2\u2070"
+    assert number(-3e16) == "\u22123\u00a0\u00d7\u00a010\u00b9\u2076"
 
 
 def test_number_writes_a_true_minus():

@@ -19,8 +19,8 @@ def number(x: float, digits: int | None = None) -> str:
     ``172.5`` to two is ``170``, and ``1234.5`` to three ``1,230``), or in the shortest exact form when
     ``digits`` is None (a parameter as the reader typed it); magnitudes below ``SCIENTIFIC_BELOW`` in
     scientific notation with two significant figures (``2.1e−13``: the size is what such a number
-    says). Every sign is the true minus U+2212, as typeset text has it (the book keeps every number
-    on one line)."""
+    says), and from ``SCIENTIFIC_FROM`` up as a power of ten (``2.2 × 10¹⁵``, never ``2.2e+15``). Every
+    sign is the true minus U+2212, as typeset text has it (the book keeps every number on one line)."""
     x = float(x)
     if math.isnan(x):
         return "–"
@@ -29,8 +29,10 @@ def number(x: float, digits: int | None = None) -> str:
     size = abs(x)
     if x == 0:
         text = "0"
-    elif size >= SCIENTIFIC_FROM or (digits is not None and size < SCIENTIFIC_BELOW):
-        text = f"{x:.1e}" if digits is not None else f"{x:g}"
+    elif size >= SCIENTIFIC_FROM:
+        return power_of_ten(x, 2 if digits is None else min(digits, 2))
+    elif digits is not None and size < SCIENTIFIC_BELOW:
+        text = f"{x:.1e}"
     elif x.is_integer():
         text = f"{round(x):,}"
     elif digits is None:
@@ -69,7 +71,13 @@ def plain(x: float, digits: int = 2) -> str:
         return number(x, digits)
     if abs(x) >= PLAIN_BELOW:
         return f"{x:.{digits}g}".replace("-", MINUS)  # positional from 1e-4 up
-    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return power_of_ten(x, digits)
+
+
+def power_of_ten(x: float, digits: int = 2) -> str:
+    """``x`` as a mantissa of ``digits`` significant figures times a power of ten, ``"2.2 × 10¹⁵"``
+    (a mantissa of one is left out: ``"10⁻⁶"``), with no-break spaces."""
+    mantissa, exponent = f"{float(x):.{digits - 1}e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa  # 2.0 × 10⁻¹⁵ is 2 × 10⁻¹⁵
     power = f"10{str(int(exponent)).translate(SUPERSCRIPT)}"
     # No-break spaces: "3 ×" / "10⁻¹⁵" on two lines reads as two numbers.

@@ -11,6 +11,14 @@ def test_markdown_table_formats_cells():
         {"a": "A", "b": "B", "c": "C", "d": "D", "e": "E"},
     )
     assert table.splitlines() == ["| A | B | C | D | E |", "|---|---|---|---|---|", "| 0.5 | 12,345 | yes | – | x |"]
+    # one notation down a column: decimals to 0.0001, powers of ten below, never e-notation
+    small = markdown_table([{"a": 0.0343}, {"a": 1.3e-4}, {"a": 2.94e-5}, {"a": -0.000612}], {"a": "A"})
+    assert small.splitlines()[2:] == [
+        "| 0.0343 |",
+        "| 0.00013 |",
+        "| 2.9\u00a0\u00d7\u00a010\u207b\u2075 |",
+        "| \u22120.000612 |",
+    ]
 
 
 def test_measurements_table_shows_three_digits_not_raw_floats():
@@ -22,7 +30,7 @@ def test_measurements_table_shows_three_digits_not_raw_floats():
         {"objective": 15.72979797092389, "objective_gap": 2.1316282072803006e-13, 1.0: [np.float64(0.0824), 0.0306]}
     )
     assert text.splitlines()[:2] == ["| quantity | value |", "|---|---|"]
-    assert "| objective | 15.7 |" in text and "| objective gap | 2.1e\u221213 |" in text
+    assert "| objective | 15.7 |" in text and "| objective gap | 2.1\u00a0\u00d7\u00a010\u207b\u00b9\u00b3 |" in text
     assert "| 1 | 0.0824, 0.0306 |" in text
     assert "15.729" not in text and "np.float64" not in text
 
@@ -38,6 +46,9 @@ def test_a_captioned_table_is_a_numbered_myst_table_with_its_formats():
     assert digits.splitlines()[-1] == "| MAE | 665.8 |"
     with pytest.raises(ValueError, match="caption must be one line"):
         markdown_table([], {"m": "method"}, "two\nlines")
+    # classes make a {table} too, with or without a caption
+    stacked = markdown_table([{"m": "MAE"}], {"m": "method"}, classes=("stacked",))
+    assert stacked.splitlines() == ["~~~{table}", ":class: stacked", "", "| method |", "|---|", "| MAE |", "~~~"]
 
 
 def test_columns_equal_on_every_line_go_to_the_caption():
