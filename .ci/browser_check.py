@@ -24,8 +24,9 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
 - at 390 px: a figure wider than the article's column (it scrolls sideways and hides panels): a
   figure of several panels must have a stacked drawing for phones (a <picture> source), and that must fit;
 - two folded code cells in a row with nothing shown between their fold bars;
-- at 1400 px: code a reader sees without unfolding it (not a folded or removed cell) whose lines are
-  cut off on the right, or that shows a ``glue(`` call (bookkeeping belongs in removed cells);
+- at both widths: code a reader sees without unfolding it (not a folded or removed cell) whose lines
+  are cut off on the right (on a phone site.css wraps them), and at 1400 px such code that shows a
+  ``glue(`` call (bookkeeping belongs in removed cells);
 - a search (for words a reader would type) whose result summaries quote code cells, TeX sources or
   the page title instead of the prose around the word;
 - a landing page without its reproduction scorecard: a table of at least ``SCORECARD_MIN_ROWS`` results
@@ -36,7 +37,8 @@ Each page is opened at a desktop width (1400 px) and at a phone width (390 px). 
   alt text is a file path, and text whose colour has under 4.5:1 contrast with its background (3:1
   for large text), all in the article;
 A full-page screenshot of each page at each width goes to _build/screenshots/{1400,390}/ for a
-person to look at. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
+person to look at, and each page's weight at 1400 px (the bytes of every file it loads: the page, its
+scripts, styles, fonts and images) is printed beside its result. Run by `make site-check` (and so by .ci/run); ``python .ci/browser_check.py
 --site DIR`` checks another build (e.g. to show that a check fails on an old one); ``--pages 07_mnist``
 only the pages whose path holds that (and runs no search).
 """
@@ -594,10 +596,20 @@ VISIBLE_CODE = r"""() => [...document.querySelectorAll('article .cell .cell_inpu
                 start: pre.textContent.trim().split('\n')[0].slice(0, 50)}))"""
 
 
-def code_problems(cells: list[dict]) -> list[str]:
-    """Visible code cut off on the right, or showing glue calls (bookkeeping a reader need not see)."""
-    problems = [f"code cut off by {c['cut']} px at {DESKTOP} px: {c['start']!r}" for c in cells if c["cut"] > 1]
+def code_problems(cells: list[dict], width: int = DESKTOP) -> list[str]:
+    """Visible code cut off on the right (scrolled sideways out of sight) at ``width``, or, at the
+    desktop width, showing glue calls (bookkeeping a reader need not see)."""
+    problems = [f"code cut off by {c['cut']} px at {width} px: {c['start']!r}" for c in cells if c["cut"] > 1]
+    if width != DESKTOP:
+        return problems
     return problems + [f"visible code shows glue(...): {c['start']!r}" for c in cells if c["glue"]]
+
+
+def page_weight(urls: list[str]) -> int:
+    """The bytes of the local files a page loaded (its ``file://`` requests, each file once): what a
+    reader's browser downloads for it before compression."""
+    files = {Path(unquote(urlparse(u).path)) for u in urls if urlparse(u).scheme == "file"}
+    return sum(f.stat().st_size for f in files if f.is_file())
 
 
 # Folded code cells that show nothing but their fold bar ("Show code cell source"), each followed by
@@ -710,8 +722,10 @@ def check_search(browser, html: Path, queries: tuple[str, ...] = SEARCH_QUERIES)
     return problems
 
 
-def open_page(browser, path: Path, width: int, errors: list[str]) -> Page:
+def open_page(browser, path: Path, width: int, errors: list[str], requests: list[str] | None = None) -> Page:
     page = browser.new_page(viewport={"width": width, "height": 900})
+    if requests is not None:
+        page.on("request", lambda request: requests.append(request.url))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(path.as_uri(), wait_until="load")
@@ -738,10 +752,11 @@ def check_pages(html: Path, shots: Path, paths: list[Path]) -> tuple[list[str], 
                 lines.append(f"{name}: redirect to {redirect.group(1)}")
                 continue
             problems: list[str] = []
-            formulas = 0
+            formulas, weight = 0, 0
+            requests: list[str] = []
             for width in (DESKTOP, PHONE):
                 errors: list[str] = []
-                page = open_page(browser, path, width, errors)
+                page = open_page(browser, path, width, errors, requests if width == DESKTOP else None)
                 (shots / str(width)).mkdir(parents=True, exist_ok=True)
                 page.wait_for_timeout(500)  # the theme's sidebar transitions settle (a capture mid-way cut the page)
                 page.screenshot(path=str(shots / str(width) / (name.replace("/", "__")[:-5] + ".png")), full_page=True)
@@ -757,12 +772,14 @@ def check_pages(html: Path, shots: Path, paths: list[Path]) -> tuple[list[str], 
                     problems += text_problems(state)
                     problems += check_desktop(page)
                     problems += code_problems(page.evaluate(VISIBLE_CODE))
+                    weight = page_weight(requests)
                     problems += [f"two fold bars in a row, the first for {c!r}" for c in page.evaluate(FOLD_BARS)]
                     if name == SCORECARD_PAGE:
                         problems += scorecard_problems(page.evaluate(SCORECARD_STATE))
                 else:
                     problems += check_phone(page)
                     problems += check_figure_text(page)
+                    problems += code_problems(page.evaluate(VISIBLE_CODE), PHONE)
                 problems += check_table_words(page, width)
                 problems += wide_problems(page.evaluate(WIDE_STATE), width)
                 problems += check_reading(page, width)
@@ -771,7 +788,9 @@ def check_pages(html: Path, shots: Path, paths: list[Path]) -> tuple[list[str], 
                 page.close()
             checked += 1
             failures += [f"{name}: {p}" for p in problems]
-            lines.append(f"{name}: {formulas} formulas, {len(problems)} problem(s)")
+            lines.append(
+                f"{name}: {formulas} formulas, {len(problems)} problem(s), {weight / 1e6:.2f} MB at {DESKTOP} px"
+            )
         browser.close()
     return failures, checked, lines
 

@@ -177,8 +177,20 @@
     });
   };
 
+  // A "stacked" table is shown on a phone as blocks of labelled values (site.css): each cell carries
+  // its column's header.
+  const labelStackedCells = () => {
+    document.querySelectorAll("table.stacked").forEach((table) => {
+      const headers = [...table.querySelectorAll("thead th")].map((th) => th.innerText.trim());
+      table.querySelectorAll("tbody tr").forEach((row) => {
+        [...row.cells].forEach((cell, i) => { cell.dataset.label = headers[i] || ""; });
+      });
+    });
+  };
+
   const ready = () => {
     explainComputed();
+    labelStackedCells();
     forwardToggle(".primary-toggle");
     forwardToggle(".secondary-toggle");
     cleanSearchSummaries();

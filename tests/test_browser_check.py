@@ -145,6 +145,20 @@ def test_visible_code_cut_off_or_calling_glue_fails():
     glued = {"cut": 0, "glue": True, "start": "errors = check_moments(setting, alpha)"}
     assert browser_check.code_problems([cut]) and browser_check.code_problems([glued])
     assert browser_check.code_problems([{"cut": 1, "glue": False, "start": "x = 1"}]) == []  # sub-pixel rounding
+    # on a phone: code scrolled sideways fails too; glue is judged once, at the desktop width
+    assert browser_check.code_problems([cut], browser_check.PHONE) == [
+        "code cut off by 120 px at 390 px: 'from je_vs_rc.checks import (MC_SIGMAS,'"
+    ]
+    assert browser_check.code_problems([glued], browser_check.PHONE) == []
+
+
+def test_page_weight_counts_each_local_file_once(tmp_path):
+    page, script = tmp_path / "a page.html", tmp_path / "s.js"
+    page.write_bytes(b"x" * 10)
+    script.write_bytes(b"y" * 300)
+    urls = [page.as_uri(), script.as_uri(), script.as_uri(), "https://example.org/x.js", "data:,x"]
+    assert browser_check.page_weight(urls) == 310
+    assert browser_check.page_weight([(tmp_path / "missing.js").as_uri()]) == 0
 
 
 def scorecard_rows(n=browser_check.SCORECARD_MIN_ROWS, status="◐ partly", evidence="4 of 6 lines", links=("a.html#x",)):

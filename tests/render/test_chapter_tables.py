@@ -41,7 +41,7 @@ def test_threshold_ranges_have_a_column_pair_per_method_shown():
         r"min $\alpha_{\rm RC}$",
         r"max $\alpha_{\rm RC}$",
     ]
-    assert body == ["1,000", "0.5", "0.7", "2", "3", "1.2", "low"]
+    assert body == ["1,000", "0.500", "0.700", "2.00", "3.00", "1.2", "low"]  # thresholds at one precision
     assert len(lines(threshold_range_table([row], [RECONSTRUCTION]))[0]) == 5
 
 
@@ -77,6 +77,7 @@ def test_figure3_rows_and_the_audit():
         },
     ]
     weak, strong = figure3_comparison_table(rows).split("\n\n~~~")
+    assert weak.splitlines()[1] == ":class: stacked"  # on a phone, each line a block of labelled values
     # One numbered table per noise level, the verdict first, the end points pairing ours with the
     # paper's, so that each fits the column.
     assert weak.startswith("~~~{table} Weak noise") and strong.startswith("{table} Strong noise")
@@ -97,7 +98,10 @@ def test_figure3_rows_and_the_audit():
             "rc_worst": 12.0,
         }
     ]
-    header, body = lines(audit_table(counts, ["je", "rc"]))
+    audit = audit_table(counts, ["je", "rc"], "Open choices")
+    # a numbered table, each reading a block of labelled counts on a phone (site.css "stacked")
+    assert audit.splitlines()[:2] == ["~~~{table} Open choices", ":class: stacked"]
+    header, body = (row for row in lines(audit) if len(row) > 1)
     assert header == [
         "reading of the protocol",
         "seeds",
@@ -107,6 +111,10 @@ def test_figure3_rows_and_the_audit():
         "RC worst line (median factor)",
     ]
     assert body == ["pixels in [0, 1]", "2", "1 / 6", "0 / 6", "3 / 60", "12"]
+    # a seed count shared by every row is said once, in the caption
+    two = audit_table([counts[0], {**counts[0], "reading": "PCA on each subsample"}], ["je", "rc"], "Open choices")
+    assert two.splitlines()[0] == "~~~{table} Open choices (2 seeds each)"
+    assert "seeds" not in next(row for row in lines(two) if len(row) > 1)
     assert (
         lines(dataset_table({"mnist": True, "kmnist": False}))[2][1]
         == "not in this build: `python -m je_vs_rc.data kmnist`"

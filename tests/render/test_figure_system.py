@@ -11,6 +11,7 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
@@ -153,3 +154,13 @@ def test_figure3_overlay_shows_every_paper_marker_and_annotates_the_gap(phone):
                 assert (np.log10(x / x0) > 0.1).all() and (np.log10(x1 / x) > 0.1).all()
         annotated += [t.get_text() for t in ax.texts if t.get_text().startswith(("×", "÷"))]
     assert annotated == ["×1,000"]  # only the panel three decades off: paper / ours
+
+
+def test_the_gap_label_keeps_off_the_lines():
+    # A line through the arrow's middle (where the label used to go): the label moves along the arrow, away from it.
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.plot([100, 1000, 10000], [0.1, 0.1, 0.1])
+    ax.plot([100, 1000, 10000], [10, 10, 10])
+    height, _ = figure3._label_spot(ax, 1000.0, 1e-3, 10.0)
+    assert min(abs(np.log10(height) - np.log10(0.1)), abs(np.log10(height) - 1)) >= 0.8

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from ..simulate.figure3_comparison import MATCH_FACTOR
 from ..simulate.finite_samples import FiniteSweep, Rate
 from ..theory import methods as registry
-from ..words import fixed, number, percent, plain, rounded
+from ..words import count, fixed, number, percent, plain, rounded, significant
 from .tables import cell, markdown_table
 
 
@@ -33,20 +33,24 @@ def fraction(hits: int, total: int) -> str:
 def threshold_range_table(ranges: Sequence[Mapping[str, object]], methods: registry.Methods) -> str:
     """Chapter 7's thresholds over the seeds, per noise level (rows of
     ``simulate.figure3_comparison.threshold_ranges``), one min and one max column per self-supervised
-    method of ``methods``."""
+    method of ``methods``. Thresholds are read side by side, so all at three significant figures
+    (``0.760`` beside ``0.762``, :func:`je_vs_rc.words.significant`), as the text says them."""
     columns = {"gamma_max": r"$\lambda^\Gamma_{\max}$"}
     for m in registry.encoders(methods):
         columns[f"{m.key}_min"] = rf"min $\alpha_{{\rm {m.short}}}$"
         columns[f"{m.key}_max"] = rf"max $\alpha_{{\rm {m.short}}}$"
+    thresholds = [key for key in columns if key.endswith(("_min", "_max"))]
+    rows = [{**row, **{key: significant(float(row[key])) for key in thresholds}} for row in ranges]
     columns.update({"switch": r"$\eta^2/\delta$ (mean)", "regimes": "Cor 4.5 regimes"})
-    return markdown_table(ranges, columns)
+    return markdown_table(rows, columns)
 
 
 def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
     """Chapter 7's line-by-line comparison (rows of ``simulate.figure3_comparison.comparison_rows``), one
     numbered table per noise level: each line's verdict first (the theory's, whether it matches, its markers
     within ``MATCH_FACTOR`` of the paper's and the median factor), then its end points, ours beside the
-    paper's in one cell per sample size, so that the table fits the desktop column."""
+    paper's in one cell per sample size, so that the table fits the desktop column; on a phone each line is a
+    block of labelled values ("stacked"), its end points on screen."""
     columns = {
         "model": "model",
         "alpha": "α",
@@ -64,22 +68,27 @@ def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
                 **r,
                 "model": registry.get(str(r["model"])).short,
                 "markers_within": fraction(r["markers_within"], r["markers"]),
-                # A pair is read as one: it never breaks across lines.
-                "first": f"{cell(r['ours_first'])}\u00a0/\u00a0{cell(r['paper_first'])}",
-                "last": f"{cell(r['ours_last'])}\u00a0/\u00a0{cell(r['paper_last'])}",
+                # A pair is read as one: it never breaks across lines; two significant figures, as the
+                # text says end points (and as the paper's figure can be read).
+                "first": f"{plain(r['ours_first'])}\u00a0/\u00a0{plain(r['paper_first'])}",
+                "last": f"{plain(r['ours_last'])}\u00a0/\u00a0{plain(r['paper_last'])}",
             }
             for r in rows
             if r["noise"] == noise
         ]
         caption = f"{noise.capitalize()} noise: each line of Figure 3 against the paper's"
-        tables.append(markdown_table(table, columns, caption=caption, formats={"median_factor": 2}))
+        tables.append(
+            markdown_table(table, columns, caption=caption, formats={"median_factor": 2}, classes=("stacked",))
+        )
     return "\n\n".join(tables)
 
 
-def audit_table(counts: Sequence[Mapping[str, object]], methods: registry.Methods) -> str:
+def audit_table(counts: Sequence[Mapping[str, object]], methods: registry.Methods, caption: str) -> str:
     """Chapter 7's readings of the protocol (rows of ``checks.figure3.reading_counts``): per method of
     ``methods`` the lines matching the paper; for reconstruction also its markers within ``MATCH_FACTOR``
-    and its worst line. The section around the table says which kind of reading its rows are."""
+    and its worst line. The section around the table says which kind of reading its rows are; a seed
+    count shared by every row is said once, after ``caption``. On a phone each reading is a block of
+    labelled counts ("stacked"): its long name squeezed beside six columns read as a column of words."""
     shown, rc = registry.resolve(methods), registry.RECONSTRUCTION
     columns = {
         "reading": "reading of the protocol",
@@ -96,7 +105,12 @@ def audit_table(counts: Sequence[Mapping[str, object]], methods: registry.Method
         }
         for row in counts
     ]
-    return markdown_table(rows, columns)
+    seeds = {cell(row["seeds"]) for row in rows}
+    if len(rows) > 1 and len(seeds) == 1:
+        del columns["seeds"]
+        caption += f" ({count(int(rows[0]['seeds']), 'seed', 'seeds')} each)"
+    # median factors at two significant figures, as the line-by-line tables and the text say them
+    return markdown_table(rows, columns, caption=caption, formats={f"{rc.key}_worst": 2}, classes=("stacked",))
 
 
 def covers(rate: Rate, slope: float = -0.5) -> bool:

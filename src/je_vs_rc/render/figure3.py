@@ -65,13 +65,34 @@ def _times(factor: float) -> str:
     return f"{sign}{float(f'{value:.2g}'):,g}"
 
 
+def _label_spot(ax, n: float, ours: float, paper: float) -> tuple[float, bool]:
+    """Where the gap's label goes: the height along the arrow (and the side of it, right or left) whose
+    distance, in decades, to every line drawn in the panel over the label's width is largest, so that the
+    label does not sit on the data."""
+    lines = [
+        (np.log10(x), np.log10(y))
+        for x, y in ((np.asarray(ln.get_xdata(), float), np.asarray(ln.get_ydata(), float)) for ln in ax.get_lines())
+        if len(x) > 1 and np.all(x > 0) and np.all(np.isfinite(y)) and np.all(y > 0)
+    ]
+    heights = np.geomspace(min(ours, paper), max(ours, paper), 13)[2:-2]
+    best = (-1.0, np.sqrt(paper * ours), True)
+    for right in (True, False):
+        xs = np.log10(n) + (1 if right else -1) * np.array([0.05, 0.2, 0.35])  # the label's width, in decades
+        near = [np.interp(xs, lx, ly, left=np.nan, right=np.nan) for lx, ly in lines]
+        for y in heights:
+            gap = min((np.nanmin(np.abs(v - np.log10(y))) for v in near if np.isfinite(v).any()), default=9.0)
+            best = max(best, (gap, y, right), key=lambda b: b[0])
+    return best[1], best[2]
+
+
 def _annotate_gap(ax, n: float, ours: float, paper: float) -> None:
-    """A double arrow from our line to the paper's marker, labelled with paper / ours."""
+    """A double arrow from our line to the paper's marker, labelled with paper / ours beside it, where the
+    label is furthest from the panel's lines (:func:`_label_spot`)."""
     ax.annotate("", xy=(n, paper), xytext=(n, ours), arrowprops={"arrowstyle": "<->", "color": NEUTRAL, "lw": 1})
-    right = n <= np.sqrt(FIG3_NS[0] * FIG3_NS[-1])
+    height, right = _label_spot(ax, n, ours, paper)
     ax.annotate(
         _times(paper / ours),
-        xy=(n, np.sqrt(paper * ours)),
+        xy=(n, height),
         xytext=(4 if right else -4, 0),
         textcoords="offset points",
         ha="left" if right else "right",
