@@ -3,8 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
-MATHJAX := _assets/mathjax/tex-chtml-full.js
+MATHJAX := _assets/mathjax/startup.js
 MATHJAX_VERSION := 3.2.2
+# The MathJax components a page loads (_config.yml's mathjax3_config lists them; startup.js, the loader,
+# is the stamp and is copied last): TeX input with the two extensions the book uses (ams, boldsymbol),
+# HTML-CSS output and its font data, the hidden MathML for screen readers. 0.75 MB instead of the
+# 1.33 MB of tex-chtml-full.js (every extension and the context menu).
+MATHJAX_COMPONENTS := core.js input/tex-base.js input/tex/extensions/ams.js input/tex/extensions/boldsymbol.js \
+	output/chtml.js output/chtml/fonts/tex.js a11y/assistive-mml.js
 JB_FLAGS ?= -W -n --keep-going
 
 .PHONY: env lock data mathjax book book-fresh test test-fast lint format theory-check site-check run notebooks clean
@@ -31,14 +37,16 @@ lock:  ## regenerate requirements.txt and requirements-run.txt from pyproject.to
 data: env  ## fetch and verify MNIST into data/
 	$(BIN)/python -m je_vs_rc.data mnist
 
-# The HTML-CSS output (1.3 MB, and the few web fonts a page uses) rather than SVG (2.3 MB): the
-# fonts go where MathJax looks for them, beside the script.
+# The HTML-CSS output (and the few web fonts a page uses) rather than SVG: the fonts go where MathJax
+# looks for them, beside its components.
 $(MATHJAX):  ## MathJax 3 from the npm registry, served locally so math renders offline
 	mkdir -p _assets/mathjax/output/chtml/fonts && tmp=$$(mktemp -d) && \
 	  (cd $$tmp && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz) && \
 	  rm -rf _assets/mathjax/output/chtml/fonts/woff-v2 && \
 	  cp -r $$tmp/package/es5/output/chtml/fonts/woff-v2 _assets/mathjax/output/chtml/fonts/ && \
-	  cp $$tmp/package/es5/tex-chtml-full.js $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
+	  for f in $(MATHJAX_COMPONENTS); do mkdir -p _assets/mathjax/$$(dirname $$f) && \
+	    cp $$tmp/package/es5/$$f _assets/mathjax/$$f || exit 1; done && \
+	  cp $$tmp/package/es5/startup.js $@.tmp && mv $@.tmp $@ && rm -rf $$tmp
 mathjax: $(MATHJAX)
 
 book: env data mathjax  ## build the whole book, executing every chapter (cached)
