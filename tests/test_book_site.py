@@ -20,7 +20,7 @@ method    alpha    distance    predicted n  lines
 ========  =======  ==========  ===========  =======
 SL        0.1      2.1e-03     2,500        6 / 6
 JE        1,000    −0.4 ± 0.1  1.6 million  19 / 60
-RC        —        12%         3 × 10⁻¹⁵    0 / 6
+RC        —        12%         3 × 10⁻¹⁵    0 / 6
 AE        2        3           10⁻⁸         2 / 6
 ========  =======  ==========  ===========  =======
 """
@@ -33,7 +33,7 @@ def test_a_column_of_numbers_is_marked_and_a_column_of_words_is_not():
     assert not marked["method"] and not marked["SL"]
     assert marked["alpha"] and marked["0.1"] and marked["—"] and marked["−0.4 ± 0.1"] and marked["12%"]
     # an estimate in words (words.rounded) and a power of ten (words.plain) are numbers too
-    assert marked["predicted n"] and marked["1.6 million"] and marked["3\u00a0×\u00a010⁻¹⁵"]
+    assert marked["predicted n"] and marked["1.6 million"] and marked["3\u202f×\u202f10⁻¹⁵"]
     assert marked["10⁻⁸"] and marked["lines"] and marked["19 / 60"]  # and a count out of a total
 
 
@@ -101,3 +101,22 @@ def test_pasted_values_get_typographic_quotes():
     doc[0] += nodes.Text(" and the code's own")  # not a paste: left to Sphinx's SmartQuotes
     book_site.curl_pasted_quotes(doc)
     assert paste.astext() == "the paper’s “verdict”" and doc[0].astext().endswith("code's own")
+
+
+def test_equals_before_a_number_binds_its_sides():
+    doc = publish_doctree("At α = 1 and n = 100, x = y stays, and ``a = 1`` is code.")
+    book_site.bind_equals(doc)
+    text = doc.astext()
+    assert "α\u00a0=\u00a01" in text and "n\u00a0=\u00a0100" in text and "x = y" in text and "a = 1" in text
+
+
+def test_a_formula_keeps_its_punctuation_and_short_code_its_hyphens():
+    doc = publish_doctree(
+        "Then :math:`x^2`: the rest (:math:`y`) and :math:`z` alone; ``--nproc_per_node`` and ``" + "x" * 30 + "``."
+    )
+    book_site.keep_math_with_punctuation(doc)
+    groups = [n.astext() for n in doc.findall(nodes.inline) if "nowrap" in n["classes"]]
+    assert groups == ["x^2:", "(y)"]
+    assert doc.astext().startswith("Then x^2: the rest (y) and z alone;")
+    book_site.keep_short_code_whole(doc)
+    assert ["nowrap" in c["classes"] for c in doc.findall(nodes.literal)] == [True, False]

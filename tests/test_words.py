@@ -25,8 +25,8 @@ def test_number_says_whole_numbers_in_full():
     assert number(1e6) == "1,000,000" and number(1000.0) == "1,000" and number(0.25) == "0.25"
     assert number(1e-7) == "1e\u221207"
     # beyond the separators' reach, a power of ten (a table said "2.2e+15")
-    assert number(2.2e15, 3) == "2.2\u00a0\u00d7\u00a010\u00b9\u2075" and number(1e20) == "10\u00b2\u2070"
-    assert number(-3e16) == "\u22123\u00a0\u00d7\u00a010\u00b9\u2076"
+    assert number(2.2e15, 3) == "2.2\u202f\u00d7\u202f10\u00b9\u2075" and number(1e20) == "10\u00b2\u2070"
+    assert number(-3e16) == "\u22123\u202f\u00d7\u202f10\u00b9\u2076"
 
 
 def test_number_writes_a_true_minus():
@@ -73,11 +73,11 @@ def test_scientific_reads_in_one_notation():
 
 def test_plain_reads_as_decimals_and_tiny_sizes_as_powers_of_ten():
     assert plain(6.2e-4) == "0.00062" and plain(0.0016) == "0.0016" and plain(43.4, 3) == "43.4"
-    assert plain(2.6e-15, 1) == "3\u00a0\u00d7\u00a010\u207b\u00b9\u2075"
-    assert plain(1.2e-15) == "1.2\u00a0\u00d7\u00a010\u207b\u00b9\u2075"
+    assert plain(2.6e-15, 1) == "3\u202f\u00d7\u202f10\u207b\u00b9\u2075"
+    assert plain(1.2e-15) == "1.2\u202f\u00d7\u202f10\u207b\u00b9\u2075"
     assert plain(1e-6, 1) == "10\u207b\u2076" and plain(0.0) == "0"
-    assert plain(2e-15) == "2\u00a0\u00d7\u00a010\u207b\u00b9\u2075"
-    assert plain(-5e-9, 1) == "\u22125\u00a0\u00d7\u00a010\u207b\u2079"
+    assert plain(2e-15) == "2\u202f\u00d7\u202f10\u207b\u00b9\u2075"
+    assert plain(-5e-9, 1) == "\u22125\u202f\u00d7\u202f10\u207b\u2079"
 
 
 def test_significant_keeps_trailing_zeros_at_one_precision():
@@ -94,4 +94,4 @@ def test_significant_keeps_trailing_zeros_at_one_precision():
     ]
     assert significant(-0.35, 2) == "\u22120.35" and significant(-0.4, 2) == "\u22120.40"
     assert [significant(x, 2) for x in (0.0066, 0.002, 0.0005, 0.0001)] == ["0.0066", "0.0020", "0.00050", "0.00010"]
-    assert significant(2e-6, 2) == "2\u00a0\u00d7\u00a010\u207b\u2076"
+    assert significant(2e-6, 2) == "2\u202f\u00d7\u202f10\u207b\u2076"

@@ -76,12 +76,12 @@ def plain(x: float, digits: int = 2) -> str:
 
 def power_of_ten(x: float, digits: int = 2) -> str:
     """``x`` as a mantissa of ``digits`` significant figures times a power of ten, ``"2.2 × 10¹⁵"``
-    (a mantissa of one is left out: ``"10⁻⁶"``), with no-break spaces."""
+    (a mantissa of one is left out: ``"10⁻⁶"``), with narrow no-break spaces."""
     mantissa, exponent = f"{float(x):.{digits - 1}e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa  # 2.0 × 10⁻¹⁵ is 2 × 10⁻¹⁵
     power = f"10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    # No-break spaces: "3 ×" / "10⁻¹⁵" on two lines reads as two numbers.
-    return (power if float(mantissa) == 1 else f"{mantissa}\u00a0\u00d7\u00a0{power}").replace("-", MINUS)
+    # Narrow no-break spaces (thin, as typeset): "3 ×" / "10⁻¹⁵" on two lines reads as two numbers.
+    return (power if float(mantissa) == 1 else f"{mantissa}\u202f\u00d7\u202f{power}").replace("-", MINUS)
 
 
 def significant(x: float, digits: int = 3) -> str:

@@ -83,7 +83,7 @@ def test_figure3_rows_and_the_audit():
     assert weak.startswith("~~~{table} Weak noise") and strong.startswith("{table} Strong noise")
     header, first = (row for row in lines(weak) if len(row) > 1)
     assert header[2:5] == ["theory", "match", "markers within 3×"] and first[3:6] == ["yes", "9 / 10", "1.3"]
-    assert first[6:] == ["1\u00a0/\u00a02", "0.01\u00a0/\u00a00.02"] and len(header) == 8
+    assert first[6:] == ["1\u202f/\u202f2", "0.01\u202f/\u202f0.02"] and len(header) == 8
     assert [row for row in lines(strong) if len(row) > 1][1][3] == "no"
     counts = [
         {
@@ -156,7 +156,7 @@ def test_gap_cross_term_and_span_tables():
     out = {"cross": [1.25, 0.0908], "encoder_shift_je": [0.0016, 6.2e-4], "encoder_shift_rc": [0.019, 2e-15]}
     header, *body = lines(cross_term_table({1.0: out}, [200, 20000], PAPER_ENCODERS))
     assert header == ["", "n = 200", "n = 20,000"] and body[0] == ["norm of the block", "1.2", "0.091"]
-    assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2\u00a0×\u00a010⁻¹⁵"
+    assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2\u202f×\u202f10⁻¹⁵"
     clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
     header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}))
     assert header == ["ϑ (°)", "sin ϑ", "clean", "corr. JE", "corr. RC"]

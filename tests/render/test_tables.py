@@ -16,7 +16,7 @@ def test_markdown_table_formats_cells():
     assert small.splitlines()[2:] == [
         "| 0.0343 |",
         "| 0.00013 |",
-        "| 2.9\u00a0\u00d7\u00a010\u207b\u2075 |",
+        "| 2.9\u202f\u00d7\u202f10\u207b\u2075 |",
         "| \u22120.000612 |",
     ]
 
@@ -30,7 +30,7 @@ def test_measurements_table_shows_three_digits_not_raw_floats():
         {"objective": 15.72979797092389, "objective_gap": 2.1316282072803006e-13, 1.0: [np.float64(0.0824), 0.0306]}
     )
     assert text.splitlines()[:2] == ["| quantity | value |", "|---|---|"]
-    assert "| objective | 15.7 |" in text and "| objective gap | 2.1\u00a0\u00d7\u00a010\u207b\u00b9\u00b3 |" in text
+    assert "| objective | 15.7 |" in text and "| objective gap | 2.1\u202f\u00d7\u202f10\u207b\u00b9\u00b3 |" in text
     assert "| 1 | 0.0824, 0.0306 |" in text
     assert "15.729" not in text and "np.float64" not in text
 

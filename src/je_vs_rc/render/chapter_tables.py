@@ -68,10 +68,10 @@ def figure3_comparison_table(rows: Sequence[Mapping[str, object]]) -> str:
                 **r,
                 "model": registry.get(str(r["model"])).short,
                 "markers_within": fraction(r["markers_within"], r["markers"]),
-                # A pair is read as one: it never breaks across lines; two significant figures, as the
-                # text says end points (and as the paper's figure can be read).
-                "first": f"{plain(r['ours_first'])}\u00a0/\u00a0{plain(r['paper_first'])}",
-                "last": f"{plain(r['ours_last'])}\u00a0/\u00a0{plain(r['paper_last'])}",
+                # A pair is read as one: it never breaks across lines (narrow no-break spaces); two
+                # significant figures, as the text says end points (and as the paper's figure can be read).
+                "first": f"{plain(r['ours_first'])}\u202f/\u202f{plain(r['paper_first'])}",
+                "last": f"{plain(r['ours_last'])}\u202f/\u202f{plain(r['paper_last'])}",
             }
             for r in rows
             if r["noise"] == noise
