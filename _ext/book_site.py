@@ -139,11 +139,65 @@ def curl_pasted_quotes(doctree: nodes.document) -> None:
                 text.parent.replace(text, nodes.Text(smartyPants(str(text), "qDe", "en")))
 
 
+# "α = 1", "n = 100": a line never breaks at the spaces around an equals sign before a number.
+EQUALS = re.compile(r"(?<=\w) = (?=[-\u2212]?\d)")
+# Punctuation that must stay on the line of the formula before it (":" alone at a line's start), or
+# an opening bracket on the line of the formula after it.
+AFTER_MATH, BEFORE_MATH = re.compile(r"^[.,;:!?)\]\u2019\u201d]+"), re.compile(r"[(\[\u2018\u201c]$")
+SHORT_CODE = 24  # inline code up to this many characters stays on one line ("--nproc_per_node")
+
+
+def bind_equals(doctree: nodes.document) -> None:
+    """No-break spaces around "=" between a name and a number, in text outside code and formulas."""
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or any(isinstance(a, (*NOT_PROSE, nodes.literal, nodes.raw)) for a in _ancestors(text)):
+            continue
+        if EQUALS.search(str(text)):
+            parent.replace(text, nodes.Text(EQUALS.sub("\u00a0=\u00a0", str(text))))
+
+
+def keep_math_with_punctuation(doctree: nodes.document) -> None:
+    """An inline formula and the punctuation right after it (or the bracket right before it) in one
+    ``nowrap`` span (site.css), so that a line never starts with the formula's comma or colon."""
+    for math in list(doctree.findall(nodes.math)):
+        parent = math.parent
+        if parent is None or isinstance(parent, nodes.inline) and "nowrap" in parent["classes"]:
+            continue
+        at = parent.index(math)
+        after = parent[at + 1] if at + 1 < len(parent) and isinstance(parent[at + 1], nodes.Text) else None
+        before = parent[at - 1] if at > 0 and isinstance(parent[at - 1], nodes.Text) else None
+        tail = AFTER_MATH.match(str(after)) if after is not None else None
+        head = BEFORE_MATH.search(str(before)) if before is not None else None
+        if not (tail or head):
+            continue
+        group = nodes.inline(classes=["nowrap"])
+        if head:
+            parent.replace(before, nodes.Text(str(before)[: head.start()]))
+            group += nodes.Text(head[0])
+        parent.replace(math, group)
+        group += math
+        if tail:
+            parent.replace(after, nodes.Text(str(after)[tail.end() :]))
+            group += nodes.Text(tail[0])
+
+
+def keep_short_code_whole(doctree: nodes.document) -> None:
+    """Inline code of at most SHORT_CODE characters is marked ``nowrap`` (a command broken at its
+    hyphen, "--" / "gpus", reads as two); longer code may still wrap anywhere (it would widen a phone's page)."""
+    for code in doctree.findall(nodes.literal):
+        if len(code.astext()) <= SHORT_CODE:
+            code["classes"].append("nowrap")
+
+
 def _reading(app: Any, doctree: nodes.document, docname: str) -> None:
     curl_pasted_quotes(doctree)
     alt_from_captions(doctree)
     mark_number_columns(doctree)
     keep_numbers_whole(doctree)
+    bind_equals(doctree)
+    keep_math_with_punctuation(doctree)
+    keep_short_code_whole(doctree)
 
 
 ID = re.compile(r' id="([^"]*)"')
