@@ -436,7 +436,7 @@ def check_faded(page: Page, width: int) -> list[str]:
 # Formulas and tables wider than the article's column: each one's scroll box (itself or its nearest
 # ancestor that scrolls sideways), how many pixels of it are out of sight, and a table's columns.
 WIDE_STATE = r"""() => [...document.querySelectorAll('article div.math, article span.math, article table')]
-  .filter(el => el.checkVisibility()
+  .filter(el => el.checkVisibility({checkVisibilityCSS: true})
                 && (el.tagName === 'TABLE' || (el.querySelector('mjx-container') && !el.closest('table'))))
   .map(el => {
     const table = el.tagName === 'TABLE';

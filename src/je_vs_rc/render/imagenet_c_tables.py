@@ -82,7 +82,8 @@ def run_table_markdown(run: dict[str, Any], what: str, strength: int = 0) -> str
         + (f"; {constant}" if constant else "")
         + "."
     )
-    return markdown_table(table, columns, caption=caption)
+    # On a phone each method a block of labelled values: inside the folded appendix the column is narrower.
+    return markdown_table(table, columns, caption=caption, classes=("stacked",))
 
 
 def injection_table_markdown(effects: Sequence[dict[str, Any]]) -> str:
