@@ -13,6 +13,7 @@ from papermill.exceptions import PapermillExecutionError
 from test_runner import glued
 
 from je_vs_rc import data, run, thresholds
+from je_vs_rc.words import significant
 
 
 def run_or_claim_error(chapter: str, params: dict, tmp_path) -> dict[str, str] | None:
@@ -182,8 +183,8 @@ def test_introduction_with_loud_noise_in_the_undetermined_band(tmp_path):
     assert values["intro_loud_regime"] == "undetermined"
     th = thresholds([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0, 0, 0, 4.0, 2.4, 1.2])
     assert values["intro_loud_sentence"] == (
-        f"reconstruction needs α > {th.threshold('rc'):.3g} and joint embedding needs α > "
-        f"{th.threshold('je'):.3g}, so joint embedding needs less"
+        f"reconstruction needs α > {significant(th.threshold('rc'))} and joint embedding needs α > "
+        f"{significant(th.threshold('je'))}, so joint embedding needs less"
     )
     assert number(values["intro_mag_alpha"]) == 0.5
 

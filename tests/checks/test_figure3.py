@@ -152,6 +152,10 @@ def test_a_planted_reading_that_matches_every_rc_line_changes_the_verdict(tmp_pa
     assert verdict["verdict"] == "explained for RC only"
     assert verdict["sentence"].startswith("explained for RC only: with 1 sampled pair of views per sample, all 6 RC")
     assert "so no reading that applies to all three models explains it" in verdict["sentence"]
+    assert (
+        "the same reading costs JE " in verdict["sentence"]
+        and " lines it matches with the closed forms" in verdict["sentence"]
+    )
     # The same reading with SL and JE as the closed forms have them: explained.
     for method in ("sl", "je"):
         expected = planted["expected"].distance[:, planted["expected"].methods.index(method)]

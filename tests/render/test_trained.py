@@ -5,6 +5,9 @@ provenance, the figures have their panels; the chapter through the runner."""
 
 from __future__ import annotations
 
+import ast
+import re
+
 import numpy as np
 import pytest
 from helpers import glued, planted_grid, run_blocked, step_curve
@@ -18,6 +21,18 @@ from je_vs_rc.trained.stats import CLOSED_FORM
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 JE, RC = step_curve(ALPHAS, 1), step_curve(ALPHAS, 3)  # the closed forms: JE drops after 0.3, RC after 3
+
+
+POWER = re.compile(r"^(?:(?P<mantissa>-?[\d.]+)\s*×\s*)?10(?P<exponent>[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
+
+
+def said(text: str) -> float:
+    """The value of a glued number (its text/plain repr) as words.plain writes it: "0.0046", "6.7 × 10⁻⁵", "10⁻⁶"."""
+    value = ast.literal_eval(text).replace("\u2212", "-")
+    if m := POWER.match(value):
+        exponent = int(m["exponent"].translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")))
+        return float(m["mantissa"] or 1) * 10**exponent
+    return float(value)
 
 
 def planted(mlp_je, mlp_rc, tmp_path, **kwargs):
@@ -165,7 +180,7 @@ def test_chapter_runs_through_the_runner(tmp_path):
         tmp_path,
     )
     values = glued(out)
-    assert float(values["tr_worst_gap"].strip("'").replace("−", "-")) < 1e-2
+    assert said(values["tr_worst_gap"]) < 1e-2
     assert values["tr_archs"] == "'MLP 16'"
     assert (tmp_path / "grid.json").exists()
     # Shown from the saved grid: nothing is trained, and the page says where the numbers come from.

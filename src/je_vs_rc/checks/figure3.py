@@ -11,7 +11,7 @@ from ..simulate.figure3_comparison import comparison_row, comparison_rows, conve
 from ..theory import methods
 from ..theory.linalg import single_threaded_module, sym_inv_sqrt
 from ..theory.methods import EncoderMethod
-from ..words import count
+from ..words import series
 from .claims import IDENTITY_ATOL, claim
 from .scorecard import share
 
@@ -192,11 +192,16 @@ def reading_cost(base: dict[str, object], best: dict[str, object], method: str) 
     n_lost = sum(lost.values())
     if not n_lost:
         return 0, "it leaves the other models' matching lines as they were"
-    lost_words = ", ".join(f"{methods.get(m).short} {lost[m]}" for m in others if lost[m])
+    lost_words = series(
+        [
+            f"{methods.get(m).short} {lost[m]} of the {int(base[f'{m}_lines'])} lines it matches"
+            for m in others
+            if lost[m]
+        ]
+    )
     return n_lost, (
-        f"applied to the other models, the same reading loses {count(n_lost, 'line', 'lines')} "
-        f"they match with the closed forms ({lost_words}), so no reading that applies to all three models "
-        "explains it"
+        f"applied to the other models, the same reading costs {lost_words} with the closed forms, so no reading "
+        "that applies to all three models explains it"
     )
 
 
