@@ -21,7 +21,9 @@ from je_vs_rc.theory.methods import PAPER_ENCODERS, PAPER_METHODS, RECONSTRUCTIO
 
 
 def lines(table: str) -> list[list[str]]:
-    return [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines() if "---" not in line]
+    """A table's rows (header first), its caption and options left out."""
+    rows = [line for line in table.splitlines() if line.startswith("|") and "---" not in line]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in rows]
 
 
 def test_threshold_ranges_have_a_column_pair_per_method_shown():
@@ -158,8 +160,16 @@ def test_gap_cross_term_and_span_tables():
     assert header == ["", "n = 200", "n = 20,000"] and body[0] == ["norm of the block", "1.2", "0.091"]
     assert body[1] == ["JE moved, α = 1", "0.0016", "0.00062"] and body[2][2] == "2\u202f×\u202f10⁻¹⁵"
     clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
-    header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}))
+    header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}, "Distances"))
     assert header == ["ϑ (°)", "sin ϑ", "clean", "corr. JE", "corr. RC"]
     assert body[1] == ["30", "0.5", "0.5", "0.5", "0.49"]
-    header = lines(span_distance_table([0, 30], {"je": [0.0, 0.5], "rc": [0.0, 0.4]}, clean))[0]
+    header = lines(span_distance_table([0, 30], {"je": [0.0, 0.5], "rc": [0.0, 0.4]}, clean, "Distances"))[0]
     assert header[2:4] == ["clean JE", "clean RC"]
+
+
+def test_every_chapter_table_is_captioned():
+    # A numbered table beside numbered ones: each helper writes a captioned MyST table.
+    gaps = {"je": [0.0, 0.1], "rc": [0.0, 0.2]}
+    assert gap_table(gaps, [2.0]).startswith("~~~{table} The eigengap")
+    clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
+    assert span_distance_table([0, 30], clean, clean, "Distances").startswith("~~~{table} Distances")

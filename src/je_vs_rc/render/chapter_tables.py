@@ -124,7 +124,10 @@ def gap_table(gaps: Mapping[str, Sequence[float]], ratios: Sequence[float]) -> s
     shown = [registry.get(key) for key in gaps]
     multiples = ["1 (the threshold)", *(number(r) for r in ratios)]
     rows = [{"ratio": label, **{m.key: gaps[m.key][i] for m in shown}} for i, label in enumerate(multiples)]
-    return markdown_table(rows, {"ratio": "α / threshold", **{m.key: f"gap, {m.short}" for m in shown}})
+    caption = (
+        "The eigengap of the Davis–Kahan bound at each method’s threshold and above it: it closes at the threshold"
+    )
+    return markdown_table(rows, {"ratio": "α / threshold", **{m.key: f"gap, {m.short}" for m in shown}}, caption)
 
 
 def multiple(short: str, ratio: float) -> str:
@@ -145,7 +148,8 @@ def rate_table(sweeps: Sequence[FiniteSweep], ratios: Sequence[float], rates: Ma
         for sw in sweeps
         for ratio in ratios
     ]
-    return markdown_table(rows, {"alpha": "α", "slope": "fitted slope", "ci": "95% CI"})
+    caption = "Fitted error rates: the slope of log(error) on log n over the three largest n, with its 95% interval"
+    return markdown_table(rows, {"alpha": "α", "slope": "fitted slope", "ci": "95% CI"}, caption)
 
 
 def labelled(rows: Mapping[str, Sequence[Mapping[str, object]]]) -> list[dict[str, object]]:
@@ -169,9 +173,15 @@ def fresh_prediction_tables(rows: Sequence[Mapping[str, float]]) -> tuple[str, s
         for row in rows
     ]
     key = {"alpha": "α"}
-    typical = markdown_table(shown, key | {"n_cal": "predicted n", "err_cal": "median error there"})
+    typical = markdown_table(
+        shown,
+        key | {"n_cal": "predicted n", "err_cal": "median error there"},
+        "The calibrated typical n tried on fresh draws: the median error there",
+    )
     bound = markdown_table(
-        shown, key | {"n_bound": "predicted n", "err_bound": "largest error there", "share_bound": "within target"}
+        shown,
+        key | {"n_bound": "predicted n", "err_bound": "largest error there", "share_bound": "within target"},
+        "The calibrated bound’s n tried on fresh draws: the largest error there and the share within the target",
     )
     return typical, bound
 
@@ -190,11 +200,15 @@ def cross_term_table(
         for alpha, out in cross.items()
         for m in shown
     ]
-    return markdown_table(rows, {"what": "", **{str(n): f"n = {number(n)}" for n in ns}})
+    caption = "The cross block eq. 41 drops: its operator norm, and how far dropping it moves each encoder"
+    return markdown_table(rows, {"what": "", **{str(n): f"n = {number(n)}" for n in ns}}, caption)
 
 
 def span_distance_table(
-    angles_deg: Sequence[float], clean: Mapping[str, Sequence[float]], corrupted: Mapping[str, Sequence[float]]
+    angles_deg: Sequence[float],
+    clean: Mapping[str, Sequence[float]],
+    corrupted: Mapping[str, Sequence[float]],
+    caption: str,
 ) -> str:
     """Chapter 11's distances to span(Q_1) per rotation angle: ``sin(angle)``, then the clean-data encoders'
     (``clean[method key]``, one column "clean" for all methods when they read the same in every row) and the
@@ -211,4 +225,4 @@ def span_distance_table(
         {f"clean_{shown[0].key}": "clean"} if same else {f"clean_{m.key}": f"clean {m.short}" for m in shown}
     )
     columns = {"angle": "ϑ (°)", "sin": "sin ϑ"} | clean_columns
-    return markdown_table(rows, columns | {f"corrupted_{m.key}": f"corr. {m.short}" for m in shown})
+    return markdown_table(rows, columns | {f"corrupted_{m.key}": f"corr. {m.short}" for m in shown}, caption)
