@@ -82,8 +82,7 @@ def run_table_markdown(run: dict[str, Any], what: str, strength: int = 0) -> str
         + (f"; {constant}" if constant else "")
         + "."
     )
-    # On a phone each method a block of labelled values: inside the folded appendix the column is narrower.
-    return markdown_table(table, columns, caption=caption, classes=("stacked",))
+    return markdown_table(table, columns, caption=caption)
 
 
 def injection_table_markdown(effects: Sequence[dict[str, Any]]) -> str:
