@@ -83,7 +83,8 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
         ax.set_xlim(-0.05, alphas.max() * 1.6)
         ax.set_xlabel(r"alignment $\alpha$")
         ax.set_title(f"{level} noise ({verdicts.level_regime(payload, level)}-noise regime)")
-    label_rows(axes, "probe top-1 (%), corrupted test")
+    # Stacked on a phone, the panels are shorter than the label on one line: it would run into the next panel's.
+    label_rows(axes, "probe top-1 (%)\ncorrupted test" if stacked() else "probe top-1 (%), corrupted test")
     legend_below(fig, ncols=3)
     return fig
 
