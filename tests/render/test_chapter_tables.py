@@ -162,7 +162,7 @@ def test_gap_cross_term_and_span_tables():
     clean = {"je": [0.0, 0.5], "rc": [0.0, 0.5]}
     header, *body = lines(span_distance_table([0, 30], clean, {"je": [0.0, 0.5], "rc": [0.0, 0.49]}, "Distances"))
     assert header == ["ϑ (°)", "sin ϑ", "clean", "corr. JE", "corr. RC"]
-    assert body[1] == ["30", "0.5", "0.5", "0.5", "0.49"]
+    assert body[1] == ["30", "0.500", "0.500", "0.500", "0.490"]  # one precision down a column
     header = lines(span_distance_table([0, 30], {"je": [0.0, 0.5], "rc": [0.0, 0.4]}, clean, "Distances"))[0]
     assert header[2:4] == ["clean JE", "clean RC"]
 
