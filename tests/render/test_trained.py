@@ -110,9 +110,9 @@ def test_tables_state_factors_and_the_thresholds_beside_them(tmp_path):
     }
     # Each drop sits half-way (in log alpha) across its grid interval: sqrt(1 x 3) against sqrt(0.3 x 1).
     assert abs(float(rows["MLP 8, JE"][1]) - np.sqrt(10)) < 0.05
-    assert "located only to within the grid’s step there (a factor 3 to 3.3)" in text
+    assert "located only to within the grid’s step there (a factor 3.0 to 3.3)" in text
     assert rows[f"{CLOSED_FORM}, JE"][1] == "–" and rows[f"{CLOSED_FORM}, JE"][-1] == "0 |"
-    assert r"The seeds’ thresholds (Props 4.3/4.4, a different quantity): $\alpha_{\rm JE}$ 0.8," in text
+    assert r"The seeds’ thresholds (Props 4.3/4.4, a different quantity): $\alpha_{\rm JE}$ 0.80," in text
 
 
 def test_the_penalty_sentences_say_what_was_tested():

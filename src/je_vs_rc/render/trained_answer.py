@@ -87,7 +87,8 @@ def _steps_said(steps: list[float]) -> str:
 
 
 def _span(values: np.ndarray) -> str:
-    lo, hi = number(values.min(), 2), number(values.max(), 2)
+    """A range at two significant figures with trailing zeros (thresholds "0.76 to 0.80", steps "3.0 to 3.3")."""
+    lo, hi = significant(values.min(), 2), significant(values.max(), 2)
     return lo if lo == hi else f"{lo} to {hi}"
 
 
