@@ -290,6 +290,16 @@ def test_pilot_and_cost_sentences_name_what_still_moves_and_what_larger_grids_co
     )
 
 
+def test_the_takeaway_says_why_it_cannot_tell():
+    # Every network moves by 3 points over the last step (more than its interval): none passes the check.
+    assert sentences.takeaway(planted(THEORY, change=3.0)) == (
+        "This run cannot yet tell whether the trained networks follow Corollary 4.5's order: none of its 4 methods "
+        "passed the convergence check at 100 steps."
+    )
+    agree = "The trained networks follow Corollary 4.5's order under strong and weak noise."
+    assert sentences.takeaway(planted(THEORY)) == agree
+
+
 def test_no_network_reaching_its_clean_run_tells_no_order_and_the_gaps_still_grade_them():
     never = {"strong": dict.fromkeys(METHODS, math.inf) | {"je": 1.0, "rc": 10.0}, "weak": THEORY["weak"]}
     payload = planted(never)

@@ -246,19 +246,31 @@ def frame_sentence(payload: dict[str, Any]) -> str:
     return " ".join([*said, provisional_clause(payload)]).strip()
 
 
+def _untold_why(payload: dict[str, Any]) -> str:
+    """Why the verdict's networks order nothing: none passed the convergence check, or those that did leave a
+    paradigm out ("" when both paradigms have converged networks: their ranges overlap, which the chapter says)."""
+    checked, steps = checked_methods(payload), f"{budgets(payload)[-1]:,}"
+    if not checked:
+        return f": none of its {len(network_methods(payload))} methods passed the convergence check at {steps} steps"
+    have = {paradigm_of(payload, m) for m in checked}
+    lacking = [p.label.lower() for p in theory_methods.PAPER_ENCODERS if p.key not in have]
+    return f": no {' or '.join(lacking)} method passed the convergence check at {steps} steps" if lacking else ""
+
+
 def takeaway(payload: dict[str, Any]) -> str:
-    """The chapter's closing: what the networks say about Cor 4.5 here, and what this run leaves untested."""
+    """The chapter's closing (and the landing page's line): what the networks say about Corollary 4.5 here, why
+    they cannot say more (no converged network, a paradigm without one) and what this run leaves untested."""
     summaries = [level_summary(payload, level) for level in levels(payload)]
     regimes = {s["regime"] for s in summaries}
     agree = [s["level"] for s in summaries if s["network_order"] == PREDICTED.get(s["regime"])]
     told = [s["level"] for s in summaries if s["network_order"] not in ("cannot tell", "none")]
     never = [s["level"] for s in summaries if s["network_order"] == "none"]
     said = (
-        f"The trained networks follow Cor 4.5's order under {' and '.join(agree)} noise"
+        f"The trained networks follow Corollary 4.5's order under {' and '.join(agree)} noise"
         if agree
-        else "The trained networks do not show Cor 4.5's order at any level this run tells"
+        else "The trained networks do not show Corollary 4.5's order at any level this run tells"
         if told
-        else "This run cannot tell whether the trained networks follow Cor 4.5's order"
+        else f"This run cannot yet tell whether the trained networks follow Corollary 4.5's order{_untold_why(payload)}"
     )
     if never:
         said += f"; under {' and '.join(never)} noise no trained network reaches its clean top-1 at any alignment"
