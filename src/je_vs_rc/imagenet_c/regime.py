@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from ..words import code_name, number
 from . import corruptions
 
 K = 50  # the relevant directions: the paper's PCA dimension for MNIST (§5.1), as in chapter 7
@@ -65,19 +64,9 @@ def classify(noise: np.ndarray, threshold: float) -> str:
     return "between"
 
 
-PREDICTION = {
-    "low": "Cor 4.5's low-noise regime, where reconstruction needs less alignment than joint embedding: "
-    "the theory predicts no joint-embedding advantage",
-    "high": "Cor 4.5's high-noise regime, where joint embedding needs less alignment than reconstruction: "
-    "the theory predicts the paper's pattern",
-    "between": "between Cor 4.5's two regimes (the noise eigenvalues straddle the threshold), where the "
-    "corollary predicts nothing",
-}
-
-
 def regimes(images: np.ndarray, corruption: str, severities: list[int], k: int = K, seed: int = 0) -> dict[str, Any]:
     """Per severity, the noise covariance's eigenvalue range against the clean data's ``k``-th
-    eigenvalue, the regime, and one sentence saying it (``text``)."""
+    eigenvalue and the regime (``je_vs_rc.render.imagenet_c_text.regime_text`` says it in words)."""
     if max(images.shape[1:3]) > MAX_SIDE:
         raise ValueError(f"regimes needs images of at most {MAX_SIDE} px; got {images.shape[1]}")
     signal = signal_spectrum(images)
@@ -96,25 +85,4 @@ def regimes(images: np.ndarray, corruption: str, severities: list[int], k: int =
                 "regime": classify(noise, threshold),
             }
         )
-    kinds = {r["regime"] for r in rows}
-    name = code_name(corruption)
-    ranges = "; ".join(
-        f"severity {r['severity']}: {number(r['noise_min'], 3)} to {number(r['noise_max'], 3)}" for r in rows
-    )
-    if len(kinds) == 1:
-        (kind,) = kinds
-        verdict = f"At every severity run, this is {PREDICTION[kind]}."
-    else:
-        verdict = " ".join(
-            f"At severit{'ies' if len(s) > 1 else 'y'} {', '.join(map(str, s))}: {PREDICTION[kind]}."
-            for kind in ("low", "between", "high")
-            if (s := [r["severity"] for r in rows if r["regime"] == kind])
-        )
-    text = (
-        f"Given the image, {name} adds a variance per pixel and channel ({number(len(images))} training images, "
-        f"[0, 1] pixel units) from {ranges}. The variance of the clean images along their "
-        f"principal component number {k}, the weakest relevant direction of the linear theory with the "
-        f"paper's k = {k}, is "
-        f"{number(threshold, 3)}. {verdict}"
-    )
-    return {"k": k, "threshold": threshold, "images": len(images), "severities": rows, "text": text}
+    return {"k": k, "threshold": threshold, "images": len(images), "severities": rows}
