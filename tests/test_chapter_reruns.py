@@ -251,4 +251,4 @@ def test_nuisance_chapter_says_what_a_planted_committed_run_says(tmp_path):
     values = glued(run.run_chapter("13_nuisance", tiny, out_dir=tmp_path))
     strong = values["nz_verdict"].split("Under strong noise")[1]
     assert "reconstruction needs less alignment than joint embedding in the trained networks" in strong
-    assert "the trained networks bear out the second but not the first" in values["nz_verdict"]
+    assert "the trained networks confirm the second half but not the first" in values["nz_verdict"]

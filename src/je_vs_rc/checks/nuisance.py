@@ -264,21 +264,18 @@ def budget_sentence(payload: dict[str, Any]) -> str:
         return (
             f"This run does not check convergence: the networks are compared at an equal budget of {steps[-1]:,} steps."
         )
-    rows = convergence(payload)
     state = method_convergence(payload)
-    moved = []
-    for method in (m for m, s in state.items() if s is False):
-        worst = max(
-            (r for r in rows if r["method"] == method and r["converged"] is False), key=lambda r: abs(r["change"])
-        )
-        where = condition_text(worst["level"], worst["alpha"])
-        change, half = f"{worst['change']:+.1f}", f"±{worst['half']:.1f}"
-        moved.append(f"{method_label(payload, method)} moved {change} points (interval {half}, {where})")
+    moved = [method_label(payload, m) for m, s in state.items() if s is False]
     unchecked = [method_label(payload, m) for m, s in state.items() if s is None]
     said = []
     if moved:
+        span = f"the convergence check from {steps[-2]:,} to {steps[-1]:,} steps"
+        why = "moved by its interval or more in at least one condition: the table in the next section"
         said.append(
-            f"Left out of the comparison, as not converged from {steps[-2]:,} to {steps[-1]:,} steps: {series(moved)}."
+            f"None of the {len(state)} methods passed {span} (each {why}), so the verdict compares no trained network."
+            if len(moved) == len(state) > 1
+            else f"{series(moved)} did not pass {span} ({'each ' * (len(moved) > 1)}{why}), so "
+            f"{'it is' if len(moved) == 1 else 'they are'} left out of the comparison."
         )
     if unchecked:
         said.append(
@@ -300,15 +297,15 @@ def _follows(summaries: list[dict[str, Any]], key: str, regime: str) -> bool | N
 
 
 BEARS_OUT = {  # (high-noise half, low-noise half): True borne out, False not, None not told
-    (True, True): "bear out both",
-    (True, False): "bear out the first but not the second",
-    (False, True): "bear out the second but not the first",
-    (False, False): "bear out neither",
-    (True, None): "bear out the first (the second is not told)",
-    (False, None): "do not bear out the first (the second is not told)",
-    (None, True): "bear out the second (the first is not told)",
-    (None, False): "do not bear out the second (the first is not told)",
-    (None, None): "tell neither half",
+    (True, True): "confirm both halves",
+    (True, False): "confirm the first half but not the second",
+    (False, True): "confirm the second half but not the first",
+    (False, False): "confirm neither half",
+    (True, None): "confirm the first half, and the second is not tested",
+    (False, None): "do not confirm the first half, and the second is not tested",
+    (None, True): "confirm the second half, and the first is not tested",
+    (None, False): "do not confirm the second half, and the first is not tested",
+    (None, None): "settle neither half",
 }
 
 
@@ -324,7 +321,7 @@ def prediction_sentence(summaries: list[dict[str, Any]], seeds: int) -> str:
         return "The run has no level in each regime, or too few seeds, to test Cor 4.5's prediction."
     return (
         "Cor 4.5 predicts that joint embedding needs less alignment under strong (high-regime) noise and that the "
-        f"order flips under weak (low-regime) noise: the trained networks {BEARS_OUT[nets]}, the closed forms "
+        f"order flips under weak (low-regime) noise: the trained networks {BEARS_OUT[nets]}; the closed forms "
         f"{BEARS_OUT[closed]}."
     )
 

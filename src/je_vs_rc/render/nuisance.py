@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ..checks import nuisance as verdicts
 from ..theory import methods as theory_methods
@@ -14,6 +15,7 @@ from .style import label_rows, legend_below, panels, stacked, styled
 # One marker and line style per trained method, in the run's order; the colour is the paradigm's.
 METHOD_MARKERS = ("o", "s", "^", "v", "D", "P")
 METHOD_LINES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (1, 2)))
+COLOUR_NAMES = {"je": "blue", "rc": "orange"}  # the registry's colours (render/style.py), in words
 LINTHRESH = 0.1  # alpha = 0 sits on the linear part of the symlog axis, the grid's positive alphas on its log part
 
 
@@ -28,6 +30,28 @@ def _level_line(payload: dict[str, Any], level: str) -> str:
     """The line style of a noise level's runs in the loss and budget figures (clean runs: solid, in black)."""
     names = verdicts.levels(payload)
     return "-" if level == verdicts.CLEAN else LEVEL_LINES[(len(names) - 1 - names.index(level)) % len(LEVEL_LINES)]
+
+
+def _shade(alphas: list[float], alpha: float) -> float:
+    """A noise level's runs are lighter at smaller alignments (the loss and budget figures)."""
+    return 0.3 + 0.7 * alphas.index(alpha) / max(1, len(alphas) - 1)
+
+
+def _condition_legend(fig: Figure, payload: dict[str, Any]) -> None:
+    """One legend for the loss and budget figures: black the clean runs, the shade the alignment, the line style
+    the noise level, and (its title) the colour the method's paradigm."""
+    grey = "0.25"
+    handles = [Line2D([], [], color="black", lw=1.2, label="clean")]
+    alphas = verdicts.alphas(payload)
+    handles += [Line2D([], [], color=grey, lw=2, alpha=_shade(alphas, a), label=f"α = {a:g}") for a in alphas]
+    handles += [
+        Line2D([], [], color=grey, lw=1.2, ls=_level_line(payload, level), label=f"{level} noise")
+        for level in verdicts.levels(payload)
+    ]
+    colours = ", ".join(f"{m.short} {COLOUR_NAMES[m.key]}" for m in theory_methods.PAPER_ENCODERS)
+    title = f"colour: the paradigm ({colours});{chr(10) if stacked() else ' '}shade: the alignment"
+    ncols = 1 if stacked() else min(6, len(handles))
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, title=title, title_fontsize="small")
 
 
 @styled
@@ -109,13 +133,14 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
             if cell["level"] == verdicts.CLEAN:
                 ax.plot(x, curve, color="black", lw=1)
             else:
-                shade = 0.25 + 0.75 * alphas.index(cell["alpha"]) / max(1, len(alphas) - 1)
+                shade = _shade(alphas, cell["alpha"])
                 ax.plot(x, curve, color=color, lw=0.7, alpha=shade, ls=_level_line(payload, cell["level"]))
         ax.set_title(verdicts.method_label(payload, name))
         ax.set_xlabel("step")
     for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
     label_rows(axes, "loss")
+    _condition_legend(fig, payload)
     return fig
 
 
@@ -140,13 +165,15 @@ def plot_budget(payload: dict[str, Any]) -> Figure:
             ]
             mean = np.array([s[0] for s in stats])
             half = np.array([s[1] if np.isfinite(s[1]) else 0.0 for s in stats])
+            low, high = np.clip(mean - half, 0.0, 100.0), np.clip(mean + half, 0.0, 100.0)  # top-1 in [0, 100]
+            bars = [mean - low, high - mean]
             clean = level == verdicts.CLEAN
-            shade = 1.0 if clean else 0.35 + 0.65 * alphas.index(alpha) / max(1, len(alphas) - 1)
+            shade = 1.0 if clean else _shade(alphas, alpha)
             x = steps + 0.012 * steps[-1] * (j - (len(conditions) - 1) / 2)
             ax.errorbar(
                 x,
                 mean,
-                yerr=half,
+                yerr=bars,
                 color="black" if clean else color,
                 alpha=shade,
                 marker="o",
@@ -164,7 +191,7 @@ def plot_budget(payload: dict[str, Any]) -> Figure:
     for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
     label_rows(axes, "probe top-1 (%)")
-    legend_below(fig, ncols=min(4, len(conditions)) if len(nets) > 1 else 2)
+    _condition_legend(fig, payload)
     return fig
 
 

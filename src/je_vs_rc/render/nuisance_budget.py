@@ -26,6 +26,7 @@ from ..words import count, series
 from .nuisance_text import _cell, _signed
 
 CONVERGED_TEXT = {True: "yes", False: "no", None: "–"}
+CONVERGED_HEADER = "converged (moved less than interval)"
 
 
 def convergence_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -54,14 +55,13 @@ def convergence_sentence(payload: dict[str, Any]) -> str:
     ok = [method_label(payload, m) for m, s in state.items() if s]
     if ok:
         said.append(f"{series(ok)} move{'s' * (len(ok) == 1)} by less than the interval in every condition (converged)")
-    for method in (m for m, s in state.items() if s is False):
-        bad = [r for r in rows if r["method"] == method and r["converged"] is False]
-        where = series(
-            [f"{condition_text(r['level'], r['alpha'])} {_signed(r['change'])} (±{r['half']:.1f})" for r in bad]
-        )
-        said.append(
-            f"{method_label(payload, method)} moves by more in {count(len(bad), 'condition', 'conditions')}: {where}"
-        )
+    moved = {m: [r for r in rows if r["method"] == m and r["converged"] is False] for m in state if state[m] is False}
+    if moved:
+        total = {m: sum(r["method"] == m for r in rows) for m in moved}
+        counts = series([f"{method_label(payload, m)} in {len(bad)} of {total[m]}" for m, bad in moved.items()])
+        who = "every method" if len(moved) == len(state) > 1 else series([method_label(payload, m) for m in moved])
+        verb = "moves" if len(moved) == 1 or len(moved) == len(state) > 1 else "move"
+        said.append(f"{who} {verb} by its interval or more in some conditions ({counts}; the last column)")
     unknown = [method_label(payload, m) for m, s in state.items() if s is None]
     if unknown:
         said.append(f"{series(unknown)} cannot be checked (fewer than {MIN_SEEDS} seeds in every condition)")

@@ -5,6 +5,7 @@ does; convergence and the budget are ``render.nuisance_budget``'s, the verdict i
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -32,32 +33,66 @@ from ..checks.nuisance_budgets import provisional_clause
 from ..theory import methods as theory_methods
 from ..words import count, series
 
+STALL_FRACTION = 1 / 3  # a run "barely trained" if its loss fell by less than this share of its clean run's fall
+
+
+def stalled(payload: dict[str, Any], method: str, level: str, alpha: float) -> tuple[int, int]:
+    """How many seeds' runs of ``method`` at ``level`` and ``alpha`` barely trained (training loss, first window
+    minus last, below ``STALL_FRACTION`` of the same seed's clean run's), and of how many seeds."""
+    clean = {c["seed"]: c["loss"] for c in payload["cells"] if c["method"] == method and c["level"] == CLEAN}
+    runs = [c for c in payload["cells"] if (c["method"], c["level"], c["alpha"]) == (method, level, alpha)]
+    fell = [
+        (c["loss"][0] - c["loss"][-1], clean[c["seed"]][0] - clean[c["seed"]][-1]) for c in runs if c["seed"] in clean
+    ]
+    return sum(run < STALL_FRACTION * ref for run, ref in fell), len(fell)
+
 
 def fallback_sentence(payload: dict[str, Any]) -> str:
-    """The networks that more alignment hurts: their top-1 at the largest alignment is resolved below their
-    clean run although a smaller alignment reached it, or lies more than ``REACH_MARGIN`` below their best."""
-    grid = alphas(payload)
-    said = []
+    """The runs that barely trained (:func:`stalled`), then the networks that more alignment hurts (their top-1
+    at the largest alignment is resolved below their clean run although a smaller alignment reached it, or lies
+    more than ``REACH_MARGIN`` below their best), leaving out those whose runs there barely trained."""
+    grid, hurt, failed = alphas(payload), [], []
     for level in levels(payload):
-        hurt = []
         for m in network_methods(payload):
+            for a in grid:
+                bad, seeds = stalled(payload, m, level, a)
+                if bad:
+                    where = f"under {level} noise at α = {a:g}"
+                    failed.append(f"{method_label(payload, m)} {where} ({bad} of {seeds} seeds)")
             means = [t_interval(by_seed(payload, "cells", method=m, level=level, alpha=a).values())[0] for a in grid]
             best = int(np.nanargmax(means)) if np.any(np.isfinite(means)) else None
             last = reaches_clean(payload, "cells", m, level, grid[-1])
-            if best is not None and best < len(grid) - 1 and last is False and means[best] - means[-1] > REACH_MARGIN:
-                at_best, at_last = f"{means[best]:.1f} at α = {grid[best]:g}", f"{means[-1]:.1f} at α = {grid[-1]:g}"
-                hurt.append(f"{method_label(payload, m)} {at_best}, {at_last}")
-        if hurt:
-            said.append(f"under {level} noise {'; '.join(hurt)}")
-    if not said:
-        return ""
-    return "More alignment than needed hurts some networks (top-1, seed means): " + "; ".join(said) + "."
+            if best is None or best == len(grid) - 1 or last is not False or means[best] - means[-1] <= REACH_MARGIN:
+                continue
+            if not stalled(payload, m, level, grid[-1])[0]:
+                hurt.append(
+                    f"{method_label(payload, m)} under {level} noise ({means[best]:.1f} at α = {grid[best]:g}, "
+                    f"{means[-1]:.1f} at α = {grid[-1]:g})"
+                )
+    said = []
+    if failed:
+        said.append(
+            f"Some runs barely trained (their training loss fell by less than 1/{round(1 / STALL_FRACTION)} as much as "
+            f"the same seed's clean run's loss; Fig 13.4): {series(failed)}; their low top-1 is a failed "
+            "optimisation, not an effect of alignment."
+        )
+    if hurt:
+        said.append(f"More alignment than needed lowers top-1 of networks that trained: {series(hurt)}.")
+    return " ".join(said)
+
+
+def decimal(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` decimals, an exact zero as ``0`` and a positive number that rounds to zero as
+    ``< 0.01`` (never ``0.00``)."""
+    if x == 0:
+        return "0"
+    return f"< {10.0**-digits:.{digits}f}" if 0 < abs(x) < 0.5 * 10.0**-digits else f"{x:.{digits}f}"
 
 
 def _cell(mean: float, half: float, digits: int = 1) -> str:
     if not np.isfinite(mean):
         return "–"
-    return f"{mean:.{digits}f}" if not np.isfinite(half) else f"{mean:.{digits}f} ± {half:.{digits}f}"
+    return f"{mean:.{digits}f}" if not np.isfinite(half) else f"{mean:.{digits}f} ± {decimal(half, digits)}"
 
 
 def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -202,47 +237,64 @@ def clean_test_sentence(payload: dict[str, Any]) -> str:
     a = alphas(payload)[0]
     said = []
     for level in levels(payload):
-        parts = []
+        clean, corrupted = [], []
         for m in network_methods(payload):
-            clean = by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a)
-            corrupted = by_seed(payload, "cells", method=m, level=level, alpha=a)
-            if clean:
-                parts.append(
-                    f"{method_label(payload, m)} {np.mean(list(clean.values())):.1f} "
-                    f"({np.mean(list(corrupted.values())):.1f} corrupted)"
-                )
-        if parts:
-            said.append(f"under {level} noise {', '.join(parts)}")
+            on_clean = by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a)
+            if on_clean:
+                clean.append(f"{method_label(payload, m)} {np.mean(list(on_clean.values())):.1f}")
+                on_noisy = by_seed(payload, "cells", method=m, level=level, alpha=a)
+                corrupted.append(f"{np.mean(list(on_noisy.values())):.1f}")
+        if clean:
+            on = f"({', '.join(corrupted)} on corrupted ones)"
+            said.append(f"pretrained under {level} noise, {', '.join(clean)} {on}")
     if not said:
         return ""
-    return f"On clean test images, the encoders pretrained at α = {a:g} score " + "; ".join(said) + "."
+    return f"Tested on clean images, the encoders pretrained at α = {a:g} score (top-1, seed means): " + (
+        "; ".join(said) + "."
+    )
 
 
 # ---- the reader's frame: the verdict in the opening, the takeaway at the end ---------------------------------
+def _grid_text(payload: dict[str, Any]) -> str:
+    grid = [f"{a:g}" for a in alphas(payload)]
+    return f"α = {series(grid)}"
+
+
+def _smallest(value: Any) -> str:
+    """The smallest alignment of the grid at which a closed form reaches its clean top-1, or that none does."""
+    at_least, at_most = value
+    if at_most is not None and math.isinf(at_most):
+        return "at none of them"
+    return f"from α = {at_most:g}" if at_most is not None and at_least == at_most else alignment_text(value)
+
+
 def frame_sentence(payload: dict[str, Any]) -> str:
-    """The answer in two or three sentences for the chapter's opening, generated from the level summaries, and the
-    provisional answer where the verdict left networks out (``checks.nuisance_budgets.provisional_clause``)."""
-    said = []
-    cfg = payload["config"]
-    for level in levels(payload):
-        s = level_summary(payload, level)
-        closed = " and ".join(f"{theory_methods.get(m).short} {alignment_text(v)}" for m, v in s["closed_form"].items())
+    """The answer in a few sentences for the chapter's opening, generated from the level summaries: the grid, the
+    smallest alignment of it at which each closed form reaches its clean top-1, whether the trained networks can
+    be compared, and the provisional answer where the verdict left networks out
+    (``checks.nuisance_budgets.provisional_clause``)."""
+    grid = _grid_text(payload)
+    said = [f"Every network is pretrained, and every closed form computed, at the alignments {grid}."]
+    summaries = [level_summary(payload, level) for level in levels(payload)]
+    for s in summaries:
+        closed = " and ".join(f"{_smallest(v)} for {theory_methods.get(m).short}" for m, v in s["closed_form"].items())
+        nets = f"; in the trained networks {ORDER_TEXT[s['network_order']]}" if s["networks"] else ""
         said.append(
-            f"Under {level} noise the closed forms need {closed} ({ORDER_TEXT[s['closed_order']]}); in the "
-            f"trained networks {ORDER_TEXT[s['network_order']]}."
+            f"Under {s['level']} noise the closed forms reach their clean top-1 {closed} "
+            f"({ORDER_TEXT[s['closed_order']]}){nets}."
         )
     state = method_convergence(payload) if len(budgets(payload)) > 1 else {}
-    said.append(f"The networks are compared at an equal budget of {cfg['steps']:,} steps.")
-    for why, wanted in (("had not converged there", False), ("could not be checked for convergence", None)):
-        names = [method_label(payload, m) for m, s in state.items() if s is wanted]
-        if names:
-            which = (
-                f"All {len(state)} methods" if len(names) == len(state) > 1 else f"{len(names)} of {len(state)} methods"
-            )
-            said.append(
-                f"{'1 method of ' + str(len(state)) if len(names) == 1 else which} ({series(names)}) {why} and "
-                f"{'is' if len(names) == 1 else 'are'} left out of the comparison."
-            )
+    steps = f"{payload['config']['steps']:,} steps"
+    left = [method_label(payload, m) for m, s in state.items() if not s]
+    if state and len(left) == len(state):
+        said.append(
+            f"None of the {len(state)} methods' networks passed the convergence check at {steps}, so this run cannot "
+            "compare them yet."
+        )
+    elif left:
+        said.append(f"The networks are compared at {steps}; {series(left)} had not converged there and are left out.")
+    else:
+        said.append(f"The networks are compared at an equal budget of {steps}.")
     return " ".join([*said, provisional_clause(payload)]).strip()
 
 
@@ -276,7 +328,7 @@ def takeaway(payload: dict[str, Any]) -> str:
         said += f"; under {' and '.join(never)} noise no trained network reaches its clean top-1 at any alignment"
     missing = [name for name, regime in (("strong", "high"), ("weak", "low")) if regime not in regimes]
     if missing:
-        said += f"; the {' and '.join(missing)}-noise half of the prediction is not tested by this run"
+        said += f"; the {' and '.join(missing)}-noise half of the prediction is not tested"
     return said + "."
 
 
