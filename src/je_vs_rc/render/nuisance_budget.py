@@ -26,7 +26,6 @@ from ..words import count, series
 from .nuisance_text import _cell, _signed
 
 CONVERGED_TEXT = {True: "yes", False: "no", None: "–"}
-CONVERGED_HEADER = "converged (moved less than interval)"
 
 
 def convergence_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
