@@ -140,7 +140,7 @@ def order(needed: dict[str, Needed], paradigm: dict[str, str]) -> str:
 
 
 def level_regime(payload: dict[str, Any], level: str) -> str:
-    """Cor 4.5's regime of a level, as computed on every seed's data ("low", "high"; "undetermined" if the
+    """Corollary 4.5's regime of a level, as computed on every seed's data ("low", "high"; "undetermined" if the
     seeds disagree or the level straddles the switch)."""
     regimes = {r["regime"] for r in _rows(payload, "levels", level=level)}
     return regimes.pop() if len(regimes) == 1 else "undetermined"
@@ -170,7 +170,7 @@ def level_summary(payload: dict[str, Any], level: str, provisional: bool = False
     }
 
 
-PREDICTED = {"high": "je", "low": "rc"}  # Cor 4.5: who needs less alignment in each regime
+PREDICTED = {"high": "je", "low": "rc"}  # Corollary 4.5: who needs less alignment in each regime
 KEYS = ("network_order", "closed_order")
 
 
@@ -185,16 +185,33 @@ def alignment_text(value: Needed) -> str:
     return f"α = {at_least:g} to {at_most:g} (cannot tell which)"
 
 
-def reach_text(payload: dict[str, Any], method: str, value: Needed) -> str:
-    """Where one trained network reaches its clean top-1, as a clause naming it."""
-    label, (at_least, at_most) = method_label(payload, method), value
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def reach_text(payload: dict[str, Any], methods: list[str], value: Needed, every: bool = False) -> str:
+    """Where trained networks (one or several with the same ``value``) reach their clean top-1, as a clause naming
+    them ("all four methods" when ``every`` method of the level shares it)."""
+    at_least, at_most = value
+    one = len(methods) == 1
+    names = series([method_label(payload, m) for m in methods])
+    if every and not one:
+        names = f"all {NUMBER_WORDS[len(methods)] if len(methods) < len(NUMBER_WORDS) else len(methods)} methods"
+    (its, es), limit = ("its", "es") if one else ("their", ""), alphas(payload)[-1]
     if at_most is None:
-        return f"whether {label} reaches its clean top-1 cannot be told (not below α = {at_least:g})"
+        return f"whether {names} reach{es} {its} clean top-1 cannot be told (not below α = {at_least:g})"
     if math.isinf(at_most):
-        return f"{label} does not reach its clean top-1 at any alignment up to α = {alphas(payload)[-1]:g}"
+        return f"{names} do{es} not reach {its} clean top-1 at any alignment up to α = {limit:g}"
     if at_least == at_most:
-        return f"{label} reaches its clean top-1 from α = {at_most:g}"
-    return f"{label} reaches its clean top-1 from α = {at_least:g} to {at_most:g} (cannot tell which)"
+        return f"{names} reach{es} {its} clean top-1 from α = {at_most:g}"
+    return f"{names} reach{es} {its} clean top-1 from α = {at_least:g} to {at_most:g} (cannot tell which)"
+
+
+def reach_series(payload: dict[str, Any], needed: dict[str, Needed]) -> str:
+    """:func:`reach_text` for every method of ``needed``, the methods with the same value named together."""
+    groups: dict[Needed, list[str]] = {}
+    for m, v in needed.items():
+        groups.setdefault(v, []).append(m)
+    return "; ".join(reach_text(payload, ms, v, every=len(groups) == 1) for v, ms in groups.items())
 
 
 ORDER_TEXT = {
@@ -213,22 +230,23 @@ def method_label(payload: dict[str, Any], method: str) -> str:
 
 
 def verdict(payload: dict[str, Any]) -> str:
-    """The answer, one sentence per noise level then one on Cor 4.5's prediction, generated from the numbers."""
+    """The answer, one sentence per noise level then one on Corollary 4.5's prediction, generated from the numbers."""
     summaries = [level_summary(payload, level) for level in levels(payload)]
     said = level_sentences(payload, summaries)
     said.append(prediction_sentence(summaries, len(payload["config"]["seeds"])))
     return " ".join([budget_sentence(payload), *said])
 
 
-def level_sentences(payload: dict[str, Any], summaries: list[dict[str, Any]]) -> list[str]:
-    """One sentence per noise level (:func:`level_summary`): what the compared networks and the closed forms need."""
+def level_sentences(payload: dict[str, Any], summaries: list[dict[str, Any]], closed: bool = True) -> list[str]:
+    """One sentence per noise level (:func:`level_summary`): what the compared networks need (nothing where none
+    is compared: :func:`budget_sentence` says why once) and, with ``closed``, what the closed forms need."""
     said = []
     for s in summaries:
-        closed = ", ".join(f"{theory_methods.get(m).short} {alignment_text(v)}" for m, v in s["closed_form"].items())
         regime = {"high": "the high-noise regime", "low": "the low-noise regime"}.get(
             s["regime"], "a level whose regime is undetermined"
         )
-        head = f"Under {s['level']} noise ({s['ratio']:g} × the switch η²/δ: {regime}), "
+        head = f"Under {s['level']} noise ({s['ratio']:g} × the switch η²/δ: {regime}), " if closed else ""
+        head = head or f"Under {s['level']} noise, "
         undecided = [
             name
             for name, values in (("the trained networks", s["networks"]), ("the closed forms", s["closed_form"]))
@@ -237,24 +255,23 @@ def level_sentences(payload: dict[str, Any], summaries: list[dict[str, Any]]) ->
         if len(undecided) == 2:
             said.append(head + f"nothing can be told: fewer than {MIN_SEEDS} seeds finished at the largest alignment.")
             continue
-        said.append(
-            head + _networks_clause(payload, s["networks"], s["network_order"]) + " The closed forms on the same "
-            f"views: {ORDER_TEXT[s['closed_order']]} ({closed})."
-        )
+        forms = ", ".join(f"{theory_methods.get(m).short} {alignment_text(v)}" for m, v in s["closed_form"].items())
+        parts = [_networks_clause(payload, s["networks"], s["network_order"])] if s["networks"] else []
+        if closed:
+            parts.append(f"in the closed forms on the same views, {ORDER_TEXT[s['closed_order']]} ({forms})")
+        said.append(head + "; ".join(parts) + ".")
     return said
 
 
 def _networks_clause(payload: dict[str, Any], needed: dict[str, Needed], network_order: str) -> str:
-    """What the compared trained networks say at one level, ending with a full stop; who is compared is said
-    where the paradigms cannot be (no network, or networks of one paradigm only, passed the convergence check)."""
-    reach = series([reach_text(payload, m, v) for m, v in needed.items()])
-    if not needed:
-        return "no trained network is compared (none passed the convergence check)."
+    """What the compared trained networks say at one level; who is compared is said where the paradigms cannot be
+    (networks of one paradigm only passed the convergence check)."""
+    reach = reach_series(payload, needed)
     paradigms = {paradigm_of(payload, m) for m in needed}
     if len(paradigms) == 1:
         only = theory_methods.get(paradigms.pop()).label.lower()
-        return f"only {only} networks are compared, so the trained networks cannot order the paradigms: {reach}."
-    return f"{ORDER_TEXT[network_order]} in the trained networks: {reach}."
+        return f"only {only} networks are compared, so the trained networks cannot order the paradigms ({reach})"
+    return f"{ORDER_TEXT[network_order]} in the trained networks ({reach})"
 
 
 def budget_sentence(payload: dict[str, Any]) -> str:
@@ -287,7 +304,7 @@ def budget_sentence(payload: dict[str, Any]) -> str:
 
 
 def _follows(summaries: list[dict[str, Any]], key: str, regime: str) -> bool | None:
-    """Whether the orders under ``key`` ("network_order" or "closed_order") follow Cor 4.5 at every level of
+    """Whether the orders under ``key`` ("network_order" or "closed_order") follow Corollary 4.5 at every level of
     ``regime``; None when the run has no such level, or one where the order cannot be told or no method
     reaches its clean top-1."""
     orders = [s[key] for s in summaries if s["regime"] == regime]
@@ -309,20 +326,23 @@ BEARS_OUT = {  # (high-noise half, low-noise half): True borne out, False not, N
 }
 
 
-def prediction_sentence(summaries: list[dict[str, Any]], seeds: int) -> str:
-    """Cor 4.5's prediction against the networks and the closed forms, in one sentence."""
+def prediction_sentence(summaries: list[dict[str, Any]], seeds: int, closed: bool = True) -> str:
+    """Corollary 4.5's prediction against the networks and (with ``closed``) the closed forms, in one sentence;
+    without ``closed`` the prediction is not restated (the strict verdict said it)."""
     if seeds < MIN_SEEDS:
         return (
             f"With {count(seeds, 'seed', 'seeds')} the intervals decide nothing (at least {MIN_SEEDS} are needed), so "
-            "this run cannot test Cor 4.5's prediction."
+            "this run cannot test Corollary 4.5's prediction."
         )
-    nets, closed = ((_follows(summaries, key, "high"), _follows(summaries, key, "low")) for key in KEYS)
-    if nets == closed == (None, None):
-        return "The run has no level in each regime, or too few seeds, to test Cor 4.5's prediction."
+    nets, forms = ((_follows(summaries, key, "high"), _follows(summaries, key, "low")) for key in KEYS)
+    if nets == forms == (None, None):
+        return "The run has no level in each regime, or too few seeds, to test Corollary 4.5's prediction."
+    if not closed:
+        return f"Of Corollary 4.5's prediction, these networks {BEARS_OUT[nets]}."
     return (
-        "Cor 4.5 predicts that joint embedding needs less alignment under strong (high-regime) noise and that the "
-        f"order flips under weak (low-regime) noise: the trained networks {BEARS_OUT[nets]}; the closed forms "
-        f"{BEARS_OUT[closed]}."
+        "Corollary 4.5 predicts that joint embedding needs less alignment under strong (high-regime) noise and that "
+        f"the order flips under weak (low-regime) noise: the trained networks {BEARS_OUT[nets]}; the closed forms "
+        f"{BEARS_OUT[forms]}."
     )
 
 

@@ -162,15 +162,16 @@ def stability_sentence(payload: dict[str, Any]) -> str:
 
 def provisional_verdict(payload: dict[str, Any]) -> str:
     """The answer if training had stopped at the final budget: every trained network compared, converged or not,
-    by the strict verdict's rules and words (``answer.level_sentences``, ``answer.prediction_sentence``)."""
+    by the strict verdict's rules and words (``answer.level_sentences``, ``answer.prediction_sentence``), the
+    closed forms and the prediction left to the strict verdict."""
     steps = answer.budgets(payload)[-1]
     if len(answer.budgets(payload)) < 2:
         return f"This run has no convergence check: the verdict above compares every network at {steps:,} steps."
     if all(answer.method_convergence(payload).values()):
         return f"Every method passes the convergence rule, so the verdict above is the answer at {steps:,} steps."
     summaries = [answer.level_summary(payload, level, provisional=True) for level in answer.levels(payload)]
-    said = answer.level_sentences(payload, summaries)
-    said.append(answer.prediction_sentence(summaries, len(payload["config"]["seeds"])))
+    said = answer.level_sentences(payload, summaries, closed=False)
+    said.append(answer.prediction_sentence(summaries, len(payload["config"]["seeds"]), closed=False))
     head = f"Provisional answer, if training had stopped at {steps:,} steps (every network compared, converged or not)."
     return " ".join([head, *said])
 

@@ -47,10 +47,19 @@ def stalled(payload: dict[str, Any], method: str, level: str, alpha: float) -> t
     return sum(run < STALL_FRACTION * ref for run, ref in fell), len(fell)
 
 
+def paired_drop(payload: dict[str, Any], method: str, level: str, best: float, last: float) -> tuple[float, float, int]:
+    """How far ``method``'s top-1 at alignment ``last`` lies below that at ``best``, paired by seed (same seed,
+    same initialisation): ``(mean, t half-width, seeds)``."""
+    at_best = by_seed(payload, "cells", method=method, level=level, alpha=best)
+    at_last = by_seed(payload, "cells", method=method, level=level, alpha=last)
+    return t_interval([at_best[s] - at_last[s] for s in sorted(set(at_best) & set(at_last))])
+
+
 def fallback_sentence(payload: dict[str, Any]) -> str:
-    """The runs that barely trained (:func:`stalled`), then the networks that more alignment hurts (their top-1
-    at the largest alignment is resolved below their clean run although a smaller alignment reached it, or lies
-    more than ``REACH_MARGIN`` below their best), leaving out those whose runs there barely trained."""
+    """The runs that barely trained (:func:`stalled`), then the networks that more alignment hurts: their top-1
+    at the largest alignment is resolved below their clean run, lies more than ``REACH_MARGIN`` below their best,
+    and the drop from their best is resolved (:func:`paired_drop`'s interval above 0); those whose runs there
+    barely trained are left out."""
     grid, hurt, failed = alphas(payload), [], []
     for level in levels(payload):
         for m in network_methods(payload):
@@ -64,10 +73,11 @@ def fallback_sentence(payload: dict[str, Any]) -> str:
             last = reaches_clean(payload, "cells", m, level, grid[-1])
             if best is None or best == len(grid) - 1 or last is not False or means[best] - means[-1] <= REACH_MARGIN:
                 continue
-            if not stalled(payload, m, level, grid[-1])[0]:
+            drop, half, _ = paired_drop(payload, m, level, grid[best], grid[-1])
+            if drop - half > 0 and not stalled(payload, m, level, grid[-1])[0]:
                 hurt.append(
                     f"{method_label(payload, m)} under {level} noise ({means[best]:.1f} at α = {grid[best]:g}, "
-                    f"{means[-1]:.1f} at α = {grid[-1]:g})"
+                    f"{means[-1]:.1f} at α = {grid[-1]:g}: {drop:.1f} ± {half:.1f} points lower)"
                 )
     said = []
     if failed:
@@ -77,7 +87,10 @@ def fallback_sentence(payload: dict[str, Any]) -> str:
             "optimisation, not an effect of alignment."
         )
     if hurt:
-        said.append(f"More alignment than needed lowers top-1 of networks that trained: {series(hurt)}.")
+        said.append(
+            "More alignment than needed lowers top-1 of networks that trained, where the drop is resolved (paired "
+            f"by seed, 95% t interval above 0): {series(hurt)}."
+        )
     return " ".join(said)
 
 
@@ -93,6 +106,19 @@ def _cell(mean: float, half: float, digits: int = 1) -> str:
     if not np.isfinite(mean):
         return "–"
     return f"{mean:.{digits}f}" if not np.isfinite(half) else f"{mean:.{digits}f} ± {decimal(half, digits)}"
+
+
+def share_cell(mean: float, half: float) -> str:
+    """An R² (a share, in [0, 1]) as ``mean ± half`` to two decimals; the mean alone where the half-width rounds
+    to 0; ``mean (low–high)`` where the t interval reaches outside [0, 1], clipped to it."""
+    if not np.isfinite(mean):
+        return "–"
+    if not np.isfinite(half) or round(half, 2) == 0:
+        return f"{mean:.2f}"
+    if mean - half < 0 or mean + half > 1:
+        low, high = (f"{x:.2f}".rstrip("0").rstrip(".") for x in (max(mean - half, 0.0), min(mean + half, 1.0)))
+        return f"{mean:.2f} ({low}–{high})"
+    return f"{mean:.2f} ± {half:.2f}"
 
 
 def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -113,8 +139,8 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
                 )
             row["clean"] = _cell(*t_interval(by_seed(payload, table, method=method, level=CLEAN).values())[:2])
             for name, a in (("r2_first", grid[0]), ("r2_last", grid[-1])):
-                row[name] = _cell(
-                    *t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2], 2
+                row[name] = share_cell(
+                    *t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2]
                 )
             rows.append(row)
         for base in ("raw pixels", "random init"):
@@ -122,7 +148,7 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
             value = _cell(*t_interval(by_seed(payload, "baselines", baseline=base, level=level).values())[:2])
             row.update({f"a{a:g}": value for a in grid})
             row["clean"] = _cell(*t_interval(by_seed(payload, "baselines", baseline=base, level=CLEAN).values())[:2])
-            r2 = _cell(*t_interval(by_seed(payload, "baselines", "r2", baseline=base, level=level).values())[:2], 2)
+            r2 = share_cell(*t_interval(by_seed(payload, "baselines", "r2", baseline=base, level=level).values())[:2])
             row.update(r2_first=r2, r2_last=r2)
             rows.append(row)
     return rows
@@ -332,41 +358,6 @@ def takeaway(payload: dict[str, Any]) -> str:
     return said + "."
 
 
-def gap_sentence(payload: dict[str, Any]) -> str:
-    """How far each paradigm's networks sit below their clean runs at every alignment (seed means of the paired
-    gaps, the range over the paradigm's methods): the graded reading of the verdict's yes/no. Every trained
-    network, converged or not (the sentence says so where the verdict left some out)."""
-    said = []
-    for level in levels(payload):
-        parts = []
-        for a in alphas(payload):
-            per: dict[str, list[float]] = {}
-            for m in network_methods(payload):
-                corrupted = by_seed(payload, "cells", method=m, level=level, alpha=a)
-                clean = by_seed(payload, "cells", method=m, level=CLEAN)
-                seeds = sorted(set(corrupted) & set(clean))
-                if seeds:
-                    gap = float(np.mean([corrupted[s] - clean[s] for s in seeds]))
-                    per.setdefault(theory_methods.get(paradigm_of(payload, m)).short, []).append(gap)
-            if per:
-                ranges = ", ".join(f"{p} {_range(v)}" for p, v in per.items())
-                parts.append(f"at α = {a:g} {ranges}")
-        if parts:
-            said.append(f"under {level} noise " + "; ".join(parts))
-    if not said:
-        return ""
-    every = len(checked_methods(payload)) == len(network_methods(payload))
-    which = "networks" if every else f"networks, converged or not, at {payload['config']['steps']:,} steps"
-    return f"Top-1 minus the clean run's (points, seed means, the range over each paradigm's {which}): " + (
-        "; ".join(said) + "."
-    )
-
-
 def _signed(x: float) -> str:
     """``+1.2`` / ``−3.4`` (a true minus, as words.number prints negatives)."""
     return f"{round(x, 1) + 0.0:+.1f}".replace("-", "\u2212")  # + 0.0: no "-0.0"
-
-
-def _range(values: list[float]) -> str:
-    low, high = _signed(min(values)), _signed(max(values))
-    return low if low == high else f"{low} to {high}"
