@@ -200,7 +200,9 @@ def cross_term_table(
         for alpha, out in cross.items()
         for m in shown
     ]
-    caption = "The cross block eq. 41 drops: its operator norm, and how far dropping it moves each encoder"
+    caption = (
+        "The cross block eqs. 49, 57–58 and 72–73 drop: its operator norm, and how far dropping it moves each encoder"
+    )
     return markdown_table(rows, {"what": "", **{str(n): f"n = {number(n)}" for n in ns}}, caption)
 
 
