@@ -155,6 +155,19 @@ def test_alignment_needed_reads_the_planted_numbers():
     text = sentences.fallback_sentence(payload)
     assert "masked AE under weak noise at α = 10 (3 of 3 seeds)" in text and "lowers top-1" not in text
     assert sentences.decimal(0.0) == "0" and sentences.decimal(0.004) == "< 0.01" and sentences.decimal(0.86) == "0.86"
+    # An R² cell holds one number: no "± < 0.01", and an interval leaving [0, 1] goes, clipped, to the caption.
+    assert sentences.share_cell(0.01, 0.003) == ("0.01", "")
+    assert sentences.share_cell(0.52, 0.07) == ("0.52 ± 0.07", "")
+    assert sentences.share_cell(0.27, 1.10) == ("0.27", "0–1") and sentences.share_cell(0.16, 0.31) == (
+        "0.16",
+        "0–0.47",
+    )
+    rows = [{"clipped": ["VICReg under strong noise at α = 10, 0–1"]}, {}]
+    assert (
+        sentences.clipped_note(rows)
+        == " Intervals reaching outside [0, 1], clipped to it: VICReg under strong noise at α = 10, 0–1."
+    )
+    assert sentences.clipped_note([{}]) == ""
 
 
 def test_unfinished_runs_give_ranges_and_cannot_tell():

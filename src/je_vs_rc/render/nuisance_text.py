@@ -108,17 +108,25 @@ def _cell(mean: float, half: float, digits: int = 1) -> str:
     return f"{mean:.{digits}f}" if not np.isfinite(half) else f"{mean:.{digits}f} ± {decimal(half, digits)}"
 
 
-def share_cell(mean: float, half: float) -> str:
-    """An R² (a share, in [0, 1]) as ``mean ± half`` to two decimals; the mean alone where the half-width rounds
-    to 0; ``mean (low–high)`` where the t interval reaches outside [0, 1], clipped to it."""
+def share_cell(mean: float, half: float) -> tuple[str, str]:
+    """An R² (a share, in [0, 1]) as ``mean ± half`` to two decimals, the mean alone where the half-width rounds to
+    0; where the t interval reaches outside [0, 1], the mean alone and, second, the interval clipped to [0, 1]
+    (``"0–0.47"``, for the caption: a cell holds one number, so that its column aligns as numbers)."""
     if not np.isfinite(mean):
-        return "–"
+        return "–", ""
     if not np.isfinite(half) or round(half, 2) == 0:
-        return f"{mean:.2f}"
+        return f"{mean:.2f}", ""
     if mean - half < 0 or mean + half > 1:
         low, high = (f"{x:.2f}".rstrip("0").rstrip(".") for x in (max(mean - half, 0.0), min(mean + half, 1.0)))
-        return f"{mean:.2f} ({low}–{high})"
-    return f"{mean:.2f} ± {half:.2f}"
+        return f"{mean:.2f}", f"{low}–{high}"
+    return f"{mean:.2f} ± {half:.2f}", ""
+
+
+def clipped_note(rows: list[dict[str, str]]) -> str:
+    """The R² intervals that reach outside [0, 1] (:func:`share_cell`), clipped, for the table's caption ("" if
+    none)."""
+    clipped = [c for r in rows for c in r.get("clipped", [])]
+    return f" Intervals reaching outside [0, 1], clipped to it: {'; '.join(clipped)}." if clipped else ""
 
 
 def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -139,17 +147,21 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
                 )
             row["clean"] = _cell(*t_interval(by_seed(payload, table, method=method, level=CLEAN).values())[:2])
             for name, a in (("r2_first", grid[0]), ("r2_last", grid[-1])):
-                row[name] = share_cell(
+                row[name], wide = share_cell(
                     *t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2]
                 )
+                if wide:
+                    row.setdefault("clipped", []).append(f"{label} under {level} noise at α = {a:g}, {wide}")
             rows.append(row)
         for base in ("raw pixels", "random init"):
             row = {"level": level, "method": base}
             value = _cell(*t_interval(by_seed(payload, "baselines", baseline=base, level=level).values())[:2])
             row.update({f"a{a:g}": value for a in grid})
             row["clean"] = _cell(*t_interval(by_seed(payload, "baselines", baseline=base, level=CLEAN).values())[:2])
-            r2 = share_cell(*t_interval(by_seed(payload, "baselines", "r2", baseline=base, level=level).values())[:2])
-            row.update(r2_first=r2, r2_last=r2)
+            r2, wide = share_cell(
+                *t_interval(by_seed(payload, "baselines", "r2", baseline=base, level=level).values())[:2]
+            )
+            row.update(r2_first=r2, r2_last=r2, clipped=[f"{base} under {level} noise, {wide}"] if wide else [])
             rows.append(row)
     return rows
 
