@@ -118,10 +118,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
     """Each method's training loss against the step (window means), every run of the grid: clean runs
     black, the noise levels in their paradigm's colour at every alignment, lighter at smaller alignments, one
     line style per level (:func:`_level_line`)."""
-    nets = verdicts.network_methods(payload)
-    cols = min(2, len(nets))
-    rows = int(np.ceil(len(nets) / cols))
-    fig, axes = panels(cols, nrows=rows, width=3.35, height=2.4, count=len(nets))
+    fig, axes, nets = _method_panels(payload, height=2.4)
     alphas = verdicts.alphas(payload)
     for ax, name in zip(axes.flat, nets):
         color = _paradigm_color(verdicts.paradigm_of(payload, name))
@@ -137,11 +134,7 @@ def plot_losses(payload: dict[str, Any]) -> Figure:
                 ax.plot(x, curve, color=color, lw=0.7, alpha=shade, ls=_level_line(payload, cell["level"]))
         ax.set_title(verdicts.method_label(payload, name))
         ax.set_xlabel("step")
-    for ax in axes.flat[len(nets) :]:
-        ax.set_visible(False)
-    label_rows(axes, "loss")
-    _condition_legend(fig, payload)
-    return fig
+    return _finish_method_panels(fig, axes, nets, payload, "loss")
 
 
 @styled
@@ -150,9 +143,7 @@ def plot_budget(payload: dict[str, Any]) -> Figure:
     their probes and at their budget; mean and t interval over seeds, slightly offset), one line per condition:
     clean black, the noise levels in the paradigm's colour, lighter at smaller alignments, one line style per
     level (:func:`_level_line`)."""
-    nets = verdicts.network_methods(payload)
-    cols = min(2, len(nets))
-    fig, axes = panels(cols, nrows=int(np.ceil(len(nets) / cols)), width=3.35, height=2.6, count=len(nets))
+    fig, axes, nets = _method_panels(payload, height=2.6)
     steps = np.array(verdicts.budgets(payload), dtype=float)
     alphas = verdicts.alphas(payload)
     conditions = verdicts.conditions(payload)
@@ -188,9 +179,22 @@ def plot_budget(payload: dict[str, Any]) -> Figure:
         ax.set_ylim(max(0.0, ax.get_ylim()[0]), min(100.0, ax.get_ylim()[1]))
         ax.set_title(verdicts.method_label(payload, name))
         ax.set_xlabel("training steps")
+    return _finish_method_panels(fig, axes, nets, payload, "probe top-1 (%)")
+
+
+def _method_panels(payload: dict[str, Any], height: float) -> tuple[Figure, Any, list[str]]:
+    """One panel per trained method, two per row (stacked on phones): the figure, its axes and the methods."""
+    nets = verdicts.network_methods(payload)
+    cols = min(2, len(nets))
+    fig, axes = panels(cols, nrows=int(np.ceil(len(nets) / cols)), width=3.35, height=height, count=len(nets))
+    return fig, axes, nets
+
+
+def _finish_method_panels(fig: Figure, axes: Any, nets: list[str], payload: dict[str, Any], ylabel: str) -> Figure:
+    """Hide the panels no method filled, label the rows ``ylabel`` and add the conditions' legend."""
     for ax in axes.flat[len(nets) :]:
         ax.set_visible(False)
-    label_rows(axes, "probe top-1 (%)")
+    label_rows(axes, ylabel)
     _condition_legend(fig, payload)
     return fig
 
