@@ -15,6 +15,7 @@ from helpers import synthetic_digits
 
 from je_vs_rc.parameters import ParameterError, validate
 from je_vs_rc.selfsup import grid, methods
+from je_vs_rc.selfsup.cells import TABLES
 from je_vs_rc.selfsup.views import ViewMaker, translate
 from je_vs_rc.simulate import nuisance as nz
 
@@ -184,6 +185,9 @@ def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp
         full = grid.run_grid(*mnist, cfg, checkpoint=path)
     assert not full.missing() and len(calls) == len(missing) and full.seeded() == {0, 1}
     assert len(full.levels) == 2 * len(cfg.nuisance.levels)  # the seed's untrained rows recomputed once
+    # The same run given one more alignment: its seeds lack that alignment's closed forms, so they are not seeded.
+    wider = grid.GridResult(replace(cfg, alphas=(0.0, 1.0, 3.0)), **{t: getattr(full, t) for t in TABLES})
+    assert wider.seeded() == set() and full.seeded() == {0, 1}
     with pytest.raises(ValueError, match="another protocol"):
         grid.merge(cfg, [grid.GridResult(replace(cfg, steps=3))])
     with pytest.raises(ValueError, match="another protocol"):

@@ -164,9 +164,17 @@ class GridResult:
         return {row_key("cells", c)[0] for c in self.cells}
 
     def seeded(self) -> set[int]:
-        """The seeds whose untrained rows (every level's thresholds, baselines, closed forms) are all here."""
+        """The seeds whose untrained rows (every level's thresholds, baselines, closed forms at every alignment)
+        are all here: a grid given more alignments recomputes its seeds' rows instead of lacking closed forms."""
         have = {row_key("levels", r) for r in self.levels}
-        return {s for s in self.config.seeds if all((lv, s) in have for lv in self.config.nuisance.levels)}
+        closed = {(r["level"], r["seed"], r["alpha"]) for r in self.closed_form}
+        wanted = [(CLEAN, 0.0)] + [(lv, a) for lv in self.config.nuisance.levels for a in self.config.alphas]
+        return {
+            s
+            for s in self.config.seeds
+            if all((lv, s) in have for lv in self.config.nuisance.levels)
+            and all((lv, s, a) in closed for lv, a in wanted)
+        }
 
     def missing(self) -> list[tuple[str, float, str, int, int]]:
         """The configuration's cells not (yet) in the results: an unfinished run says which."""
