@@ -9,13 +9,15 @@ configured timeout and error policy), in worker processes, one per core, the lon
 ``parallel_execution_first``, then the others in order); each executed notebook is stored
 in the cache the way myst-nb stores it. myst-nb then finds every page in the cache, so a cold build
 takes about as long as its slowest chapter. A notebook that fails is not stored: myst-nb executes it
-again and reports the error as usual (``-W`` fails the build).
+again and reports the error as usual (``-W`` fails the build). A worker exits as soon as the build that
+started it is gone (a killed build cannot stop its pool; the kernels exit with their worker).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -36,6 +38,24 @@ def _execute(source: str, cwd: str, timeout: int | None, allow_errors: bool) -> 
     if result.err is not None:
         return None, result.time, result.exc_string or repr(result.err)
     return nbformat.writes(nb), result.time, ""
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker's start: exit at once when its parent, the build, is gone (killed, say by a CI run stopped
+    by a signal). Otherwise the worker would go on running the notebooks queued to it, starting kernels."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` spawned worker processes that exit with the build."""
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),))
 
 
 def _workers() -> int:
@@ -81,7 +101,7 @@ def _execute_uncached(app: Any, env: Any, docnames: list[str]) -> None:
     workers = min(len(todo), _workers())
     logger.info(f"executing {len(todo)} notebooks in parallel, {workers} at a time (parallel_execution)")
     start = time.monotonic()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _pool(workers) as pool:
         futures = {
             pool.submit(
                 _execute,

@@ -3,6 +3,13 @@ then finds each in the cache, and a chapter that fails still fails the build wit
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from test_build_failures import build, tiny_book
 
@@ -58,3 +65,49 @@ def test_a_failing_page_still_fails_the_build_with_its_error(tmp_path):
     out = log.stdout + log.stderr
     assert log.returncode != 0
     assert "executing 2 notebooks in parallel" in out and "deliberate failure" in out
+
+
+# A build that is killed (a CI run stopped by a signal) cannot stop its pool: the workers must go by
+# themselves, or they run the notebooks queued to them, starting kernels.
+BUILD = """
+import os, sys, time
+sys.path.insert(0, {ext!r})
+import parallel_execution
+
+if __name__ == "__main__":
+    pool = parallel_execution._pool(1)
+    print(pool.submit(os.getpid).result(), flush=True)
+    pool.submit(time.sleep, 60)
+    time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
+def test_workers_exit_when_the_build_is_killed():
+    build = subprocess.Popen(
+        [sys.executable, "-c", BUILD.format(ext=str(Path(__file__).resolve().parents[1] / "_ext"))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    worker = None
+    try:
+        worker = int(build.stdout.readline())
+        assert _running(worker)  # busy with the queued sleep
+        build.kill()
+        build.wait()
+        deadline = time.monotonic() + 20
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(worker), "the worker outlived the build"
+    finally:
+        build.kill()
+        build.stdout.close()
+        if worker is not None and _running(worker):  # this test failed: leave nothing behind
+            os.kill(worker, signal.SIGKILL)
