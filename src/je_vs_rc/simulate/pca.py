@@ -28,16 +28,20 @@ def _components(mean: np.ndarray, second: np.ndarray, k: int) -> tuple[np.ndarra
     return mean, vecs[:, order], vals[order]
 
 
-# Rows of raw pixels (0..255) whose products sum exactly in float32: 256 * 255^2 < 2^24.
-EXACT_FLOAT32_ROWS = 256
+# Raw pixels (0..255) are shifted by SHIFT to -128..127 before their products: each product is at most
+# 128^2, so the products of EXACT_FLOAT32_ROWS rows sum exactly in float32 (1024 * 128^2 = 2^24). Four times
+# the rows of unshifted pixels (256 * 255^2 < 2^24): larger, faster products and fewer float64 additions.
+SHIFT = 128
+EXACT_FLOAT32_ROWS = 1024
 
 
 def pixel_pca(images: np.ndarray, scale: float, k: int, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`pca` of ``images * scale`` (images in 0..255), to the last bit. For raw pixels (scale 1) the
-    sums of pixels and of their products are integers, exact in any order: in float32 over 256 rows at a
-    time (half the work of float64), then in float64 (below 2^53), with no float copy of the images, the
-    rows split over ``workers`` threads. Other scales round, and take :func:`pca`'s path (a float copy) to
-    round as it does."""
+    sums of pixels and of their products are integers, exact in any order: those of the shifted pixels
+    ``u = x - SHIFT`` in float32 over EXACT_FLOAT32_ROWS rows at a time (half the work of float64), then
+    in float64 (below 2^53), where ``sum x x^T = sum u u^T + SHIFT (s 1^T + 1 s^T) + n SHIFT^2 1 1^T``
+    (``s = sum u``) gives back the same integers; no float copy of the images, the rows split over
+    ``workers`` threads. Other scales round, and take :func:`pca`'s path (a float copy) to round as it does."""
     if scale != 1.0 or not np.issubdtype(images.dtype, np.integer):
         return pca(np.multiply(images, scale), k)
     n, width = images.shape
@@ -50,15 +54,19 @@ def pixel_pca(images: np.ndarray, scale: float, k: int, workers: int = 1) -> tup
         for start in starts:
             pixels = images[start : start + EXACT_FLOAT32_ROWS]
             rows = block[: len(pixels)]
-            rows[:] = pixels[:, used]
+            np.subtract(pixels[:, used], np.float32(SHIFT), out=rows)
             total += pixels.sum(axis=0, dtype=np.int64)
             second += rows.T @ rows
         return total, second
 
     parts = split_over_threads(part, range(0, n, EXACT_FLOAT32_ROWS), workers)
+    total = sum(p[0] for p in parts)
+    shifted = (total[used] - n * SHIFT).astype(float)  # sum of u, exact
     second = np.zeros((width, width))
-    second[np.ix_(used, used)] = sum(p[1] for p in parts)
-    return _components(sum(p[0] for p in parts) / n, second / n, k)
+    second[np.ix_(used, used)] = (
+        sum(p[1] for p in parts) + SHIFT * (shifted[:, None] + shifted[None, :]) + float(n * SHIFT**2)
+    )
+    return _components(total / n, second / n, k)
 
 
 # Images are converted to float this many at a time, in one buffer per thread (12 MB), instead of a
