@@ -216,3 +216,14 @@ def test_theory_does_not_import_torch():
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip() == "False"
     )
+
+
+def test_the_figures_and_statistics_do_not_import_scipy_stats():
+    # Importing scipy.stats costs ~0.8 CPU-s, in every chapter's kernel (they all draw figures), while only
+    # chapters 8, 10, 12 and 13 call it: it is imported inside the functions that use it.
+    modules = "je_vs_rc.render.figures, je_vs_rc.stats, je_vs_rc.checks.finite_samples, je_vs_rc.checks.nuisance"
+    code = f"import sys, {modules}; print('scipy.stats' in sys.modules)"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout.strip() == "False"
+    )
