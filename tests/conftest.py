@@ -42,6 +42,42 @@ def toy() -> Setting:
     return Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0.0, 0.0, 0.0, 10.0, 6.0, 3.0])
 
 
+# IPython runs the start-up files of its profile in every kernel. In the kernels of the tests' chapter reruns,
+# which read the glued text, this one has every figure built and drawn once (its stacked phone drawing too)
+# but saved as a draft: at an eighth of the book's resolution, not cropped (a second drawing), no search for
+# a faithful palette. A three-panel figure: ~1.7 CPU-s instead of ~3.6. The book's PNGs are tested in
+# render/ and made by every book build.
+DRAFT_FIGURES = """
+import io
+
+from je_vs_rc.render import style
+
+
+def _draft_png(fig):
+    raw = io.BytesIO()
+    style.FigureCanvasAgg(fig)
+    fig.savefig(raw, format="png", dpi=style.FIGURE_DPI / 8)
+    return raw.getvalue()
+
+
+style.figure_png = _draft_png
+"""
+
+
+@pytest.fixture(scope="session")
+def _draft_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    ipython = tmp_path_factory.mktemp("ipython")
+    (ipython / "profile_default" / "startup").mkdir(parents=True)
+    (ipython / "profile_default" / "startup" / "00_draft_figures.py").write_text(DRAFT_FIGURES)
+    return str(ipython)
+
+
+@pytest.fixture
+def draft_figures(_draft_profile: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels started by this test (a chapter rerun) save their figures as drafts (``DRAFT_FIGURES``)."""
+    monkeypatch.setenv("IPYTHONDIR", _draft_profile)
+
+
 def _unit(item: pytest.Item) -> str:
     """Tests that share a fixture wider than a test (a module's) are one unit, kept on one worker; others
     are their own unit."""

@@ -27,6 +27,7 @@ OTHER_SPECTRA = [
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("draft_figures")  # the test reads the text; figures drawn as drafts
 @pytest.mark.parametrize("params", OTHER_SPECTRA)
 def test_chapter06_adapts_or_stops(params, tmp_path):
     import papermill

@@ -29,6 +29,7 @@ def test_every_chapter_has_one_parameters_cell():
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("draft_figures")
 def test_run_injects_parameters_and_they_take_effect(tmp_path):
     out = run.run_chapter("setting", {"n": 57, "n_views": 30, "seed": 3}, out_dir=tmp_path)
     assert out.parent == tmp_path / "02_setting" and out.name.startswith("n=57_n_views=30_seed=3__")
@@ -51,6 +52,7 @@ def test_run_injects_parameters_and_they_take_effect(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("draft_figures")
 def test_cli_runs_a_chapter(tmp_path, capsys):
     assert run.main(["errata", "-p", "keep_prob", "0.5", "-p", "n", "80", "--out", str(tmp_path)]) == 0
     path = capsys.readouterr().out.strip()
@@ -63,6 +65,7 @@ def test_cli_runs_a_chapter(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("draft_figures")
 def test_two_parameter_sets_leave_two_outputs(tmp_path):
     # Seeds and long spectra: the old 150-character tag cut both names to the same file.
     d = 40

@@ -158,6 +158,7 @@ def test_the_figures_have_their_panels(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.data
+@pytest.mark.usefixtures("draft_figures")
 def test_chapter_runs_through_the_runner(tmp_path):
     """Chapter 12 trains its grid and saves it, with the ImageNet-C pipeline's dependencies (lightly, timm,
     imagecorruptions) not installed: the chapter needs torch only. Part 1's ladder is the smallest that its
