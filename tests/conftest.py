@@ -45,22 +45,42 @@ def toy() -> Setting:
 # IPython runs the start-up files of its profile in every kernel. In the kernels of the tests' chapter reruns,
 # which read the glued text, this one has every figure built and drawn once (its stacked phone drawing too)
 # but saved as a draft: at an eighth of the book's resolution, not cropped (a second drawing), no search for
-# a faithful palette. A three-panel figure: ~1.7 CPU-s instead of ~3.6. The book's PNGs are tested in
-# render/ and made by every book build.
+# a faithful palette. A three-panel figure: ~1.7 CPU-s instead of ~3.6. It takes effect when the chapter
+# imports the figure style, so chapters without figures do not import matplotlib for it. The book's PNGs
+# are tested in render/ and made by every book build.
 DRAFT_FIGURES = """
+import importlib.abc
+import importlib.util
 import io
-
-from je_vs_rc.render import style
+import sys
 
 
 def _draft_png(fig):
+    from je_vs_rc.render import style
+
     raw = io.BytesIO()
     style.FigureCanvasAgg(fig)
     fig.savefig(raw, format="png", dpi=style.FIGURE_DPI / 8)
     return raw.getvalue()
 
 
-style.figure_png = _draft_png
+class _Drafts(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "je_vs_rc.render.style":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            module.figure_png = _draft_png
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _Drafts())
 """
 
 
