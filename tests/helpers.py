@@ -23,6 +23,21 @@ def synthetic_digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return images.astype(np.uint8), labels
 
 
+def random_moments(rng: np.random.Generator, d: int, rank: int, stack: tuple[int, ...] = ()) -> tuple[np.ndarray, ...]:
+    """``(S, G)`` for the closed forms: ``G = X^T X / n`` of rank ``rank``, ``S = G + Sigma`` (diagonal
+    Sigma, entries in [0.5, 2]); ``stack`` gives stacks of them."""
+    X = rng.standard_normal((*stack, 3 * d, rank)) @ rng.standard_normal((*stack, rank, d))
+    G = np.swapaxes(X, -1, -2) @ X / (3 * d)
+    return G + np.eye(d) * rng.uniform(0.5, 2.0, (*stack, 1, d)), G
+
+
+def repeated_moments(k_tied: int = 2) -> tuple[np.ndarray, ...]:
+    """``(S, G)`` with repeated generalised eigenvalues 3, 3, 2, 2, 1, 1 (``S = 2 I``, ``G`` in a random basis)."""
+    Q = np.linalg.qr(np.random.default_rng(7).standard_normal((6, 6)))[0]
+    G = 2 * (Q * np.repeat([3.0, 2.0, 1.0], k_tied)[:6]) @ Q.T
+    return 2 * np.eye(6), G
+
+
 # Chapter 12's trainers: a toy instance with well-separated spectra (every closed form has a large eigengap).
 TRAINED_TOY = Setting(np.array([4.0, 2.0]), np.array([0.5, 0.5, 0.1, 0.1]), np.array([0.0, 0.0, 1.0, 0.5]))
 TRAINED_TOY_ALPHA = 1.0
@@ -150,3 +165,9 @@ SHOWN_RTOL = 5e-3
 def number(text: str) -> float:
     """A glued number as the page shows it (quoted text, a true minus, thousands separators), as a float."""
     return float(text.strip("'\"").replace("\u2212", "-").replace(",", "").replace("\u202f", ""))
+
+
+def same_up_to_row_signs(a: np.ndarray, b: np.ndarray) -> None:
+    """``a`` equals ``b`` once each row of ``b`` takes the sign that matches (eigenvectors' signs are free)."""
+    signs = np.sign(np.sum(a * b, axis=-1, keepdims=True))
+    np.testing.assert_allclose(a, signs * b, rtol=0, atol=1e-9 * np.abs(b).max())

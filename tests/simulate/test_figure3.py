@@ -11,11 +11,13 @@ import pytest
 from helpers import TINY, figure3_datasets, synthetic_digits
 from threadpoolctl import threadpool_limits
 
-from je_vs_rc.checks.figure3 import check_figure3
+from je_vs_rc.checks.figure3 import CLEAN_INPUT_ATOL, check_figure3
 from je_vs_rc.simulate import figure3 as mnist
 from je_vs_rc.simulate import figure3_comparison as comparison
 from je_vs_rc.simulate import figure3_reference as reference
 from je_vs_rc.simulate.pca import pca
+from je_vs_rc.theory import methods as registry
+from je_vs_rc.theory.methods import EncoderMethod
 
 
 def test_prefix_grams_match_direct():
@@ -73,9 +75,18 @@ def assert_equals_recorded(name: str, sets: dict) -> mnist.Fig3Result:
     with threadpool_limits(1, user_api="blas"):
         result = mnist.figure3_sweep(images, labels, config, test_images, test_labels)
     new, old = result.distance, np.array(case["distance"])
-    # To 1e-10, and to 1e-6 relative above 1e-12 (with one thread the two agree to the last bit).
-    np.testing.assert_allclose(new, old, rtol=0, atol=1e-10)
-    big = np.abs(old) > 1e-12
+    # Probed on clean inputs, a self-supervised encoder's distance is exactly 0 (its features span the clean
+    # data's signal coordinates, as the clean-data encoder's do): what both compute there is rounding noise
+    # (up to 4e-8 on MNIST), which any change of numerics moves (the Cholesky whitener of issue 25 did). Those
+    # entries are held to 0 within the chapter's CLEAN_INPUT_ATOL and to the recorded ones within 1e-7.
+    noise = np.zeros(new.shape, dtype=bool)
+    if config.encoder_input == "clean":
+        noise[:, [isinstance(m, EncoderMethod) for m in registry.resolve(result.methods)]] = True
+    assert np.abs(new[noise]).max(initial=0.0) < CLEAN_INPUT_ATOL
+    np.testing.assert_allclose(new[noise], old[noise], rtol=0, atol=1e-7)
+    # Every other entry to 1e-10, and to 1e-6 relative above 1e-12.
+    np.testing.assert_allclose(new[~noise], old[~noise], rtol=0, atol=1e-10)
+    big = (np.abs(old) > 1e-12) & ~noise
     np.testing.assert_allclose(new[big], old[big], rtol=1e-6)
     return result
 
@@ -167,3 +178,10 @@ def test_marker_factors_are_symmetric_and_take_zero():
         comparison.markers_needed(10) == 8 and comparison.markers_needed(3) == 3 and comparison.markers_needed(5) == 4
     )
     assert not comparison.line_comparison(np.array([1.0, 1.0, 10.0]), np.ones(3))["match"]
+
+
+def test_a_singular_S_stops_the_sweep_with_the_closed_forms_error():
+    # No Theta and alpha = 0: the clean data leave S's noise block empty (Cholesky fails; the eigenvalues say why).
+    images, labels = synthetic_digits(400)
+    with pytest.raises(ValueError, match=r"S must be positive definite .* range over \[0, .*matrix \(0, 0, 0, 0\)"):
+        mnist.figure3_sweep(images, labels, mnist.Fig3Config(**{**TINY.__dict__, "theta_max": 0.0, "alphas": (0.0,)}))

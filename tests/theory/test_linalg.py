@@ -114,3 +114,41 @@ def test_every_public_function_of_the_numerical_modules_is_single_threaded():
             if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not key.startswith("_")
         ]
         assert public and all(getattr(f, "single_threaded", False) for f in public), name
+
+
+def test_whitener_whitens_and_raises_where_sym_inv_sqrt_does():
+    from je_vs_rc.theory.linalg import whitener
+
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((3, 5, 5))
+    S = A @ np.swapaxes(A, -1, -2) + 0.1 * np.eye(5)
+    T = whitener(S, "S")
+    np.testing.assert_allclose(np.swapaxes(T, -1, -2) @ S @ T, np.broadcast_to(np.eye(5), S.shape), atol=1e-10)
+    # Orthogonal factor: T = S^{-1/2} O.
+    rotation = np.linalg.inv(sym_inv_sqrt(S)) @ T
+    np.testing.assert_allclose(
+        np.swapaxes(rotation, -1, -2) @ rotation, np.broadcast_to(np.eye(5), S.shape), atol=1e-10
+    )
+    # The same error for the same matrices: exactly singular (Cholesky fails), nearly singular (Cholesky
+    # succeeds, the eigenvalues say singular), just clear of the tolerance (the bound is not enough, the
+    # eigenvalues pass it), and one bad matrix in a stack.
+    near = np.diag([1.0, 1e-13])
+    for bad in (np.diag([1.0, 0.0]), near, np.stack([np.eye(2), near])):
+        with pytest.raises(ValueError, match="S must be positive definite") as expected:
+            sym_inv_sqrt(bad, "S")
+        with pytest.raises(ValueError, match="S must be positive definite") as got:
+            whitener(bad, "S")
+        assert str(got.value) == str(expected.value)
+    clear = np.diag([1.0, 3e-12])
+    np.testing.assert_allclose(whitener(clear).T @ clear @ whitener(clear), np.eye(2), atol=1e-10)
+
+
+def test_whitener_falls_back_to_the_symmetric_one_when_cholesky_fails(monkeypatch):
+    from je_vs_rc.theory import linalg
+
+    def fails(mat):
+        raise np.linalg.LinAlgError("not positive definite")
+
+    S = np.array([[4.0, 1.0], [1.0, 3.0]])
+    monkeypatch.setattr(linalg.np.linalg, "cholesky", fails)
+    np.testing.assert_array_equal(linalg.whitener(S), sym_inv_sqrt(S))

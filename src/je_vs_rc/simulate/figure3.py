@@ -26,7 +26,7 @@ import numpy as np
 
 from ..config import ALPHA, POSITIVE, SEED, SIZE, Choice, Number, Numbers, ParameterError, Validated, param, show_value
 from ..theory import methods as registry
-from ..theory.linalg import cores, single_threaded_module, sym_inv_sqrt
+from ..theory.linalg import cores, single_threaded_module, whitener
 from ..theory.methods import PAPER_METHODS, LinearMethod, Methods, SupervisedMethod
 from ..theory.thresholds import Thresholds, thresholds
 from .pca import pca_scores, pixel_pca
@@ -231,8 +231,8 @@ def _distances(
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
     on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
     The models of the seed share stacked computations over (n, noise level, alpha, clean/corrupted):
-    S = G + Sigma and its inverse square root and eigenvalues (one LAPACK call), the probes and the scores; each
-    method's closed form is called once per matrix (a registered method's ``solve`` takes one).
+    S = G + Sigma and its whitener (a Cholesky factorisation, which also shows that S is invertible), the
+    probes and the scores; each method's closed form is called once on the whole stack.
     """
     d = cfg.d
     # Sigma's diagonal for each (noise level, alpha), as a matrix added to G (n, level, alpha, 2, d, d).
@@ -241,23 +241,17 @@ def _distances(
         sigma[:, a, np.arange(d), np.arange(d)] = lam_theta + alpha**2 * lam_gamma
     G, XY = train.G[:, :, None], train.XY[:, :, None]
     S = G + sigma[None, :, :, None]
-    # One decomposition of S, shared by the closed forms: S^{-1/2} for the self-supervised ones, its
-    # eigenvalues for supervised learning's invertibility check.
-    S_inv_sqrt, S_eigenvalues = sym_inv_sqrt(S, "S", return_eigenvalues=True)
-    each = [np.broadcast_to(x, (*S.shape[:-2], *x.shape[-2:])).reshape(-1, *x.shape[-2:]) for x in (S, G, XY)]
-    each += [S_inv_sqrt.reshape(-1, d, d), S_eigenvalues.reshape(-1, d)]
+    T = whitener(S, "S")  # T^T S T = I, shared by the self-supervised closed forms; raises if S is singular
     # The probe sees the corrupted-data encoder's inputs: corrupted, or clean (a variant).
     probe_on = [0, 1] if cfg.encoder_input == "corrupted" else [0, 0]
     scored = test if test is not None else train  # SL is scored on its own kind of inputs
     mse = []
     for method in run:
         if isinstance(method, SupervisedMethod):
-            Vt = np.array([method.solve(S_i, XY_i, E_i).T for S_i, _, XY_i, _, E_i in zip(*each)])
-            V = np.swapaxes(Vt.reshape(*S.shape[:-2], d, -1), -1, -2)
+            V = method.solve(S, XY, check=False)  # whitener() has checked S
             mse.append(_sl_mse(V, scored.G[:, :, None], scored.XY[:, :, None], scored.YY[..., None]))
             continue
-        F = np.array([method.solve(S_i, G_i, cfg.k, R_i).encoder for S_i, G_i, _, R_i, _ in zip(*each)])
-        F = F.reshape(*S.shape[:-2], cfg.k, d)
+        F = method.encoders(S, G, cfg.k, T)
         fit = (G[:, :, :, probe_on], XY[:, :, :, probe_on], train.YY[..., None])
         if test is None:
             mse.append(probe_mse(F, *fit))

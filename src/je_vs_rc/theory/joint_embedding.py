@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linalg import single_threaded_module, sym_inv_sqrt
+from .linalg import single_threaded_module, sym_inv_sqrt, top_eigenvectors
 from .setting import augmented_moments
 from .validation import as_matrix, check_k
 
@@ -23,9 +23,19 @@ def joint_embedding_from_moments(
     """
     if S_inv_sqrt is None:
         S_inv_sqrt = sym_inv_sqrt(S, "S")
-    omega, vecs = np.linalg.eigh(S_inv_sqrt @ G @ S_inv_sqrt)
-    omega, vecs = omega[..., ::-1], vecs[..., ::-1]
-    return np.swapaxes(vecs[..., :k], -1, -2) @ S_inv_sqrt, omega, vecs[..., :k]
+    omega, Q_k = top_eigenvectors(S_inv_sqrt @ G @ S_inv_sqrt, k)
+    return np.swapaxes(Q_k, -1, -2) @ S_inv_sqrt, omega, Q_k
+
+
+def joint_embedding_encoder(G: np.ndarray, whitener: np.ndarray, k: int) -> np.ndarray:
+    """Thm 3.2's encoder ``W`` alone, from ``G`` and a whitener ``T`` of ``S`` (``T^T S T = I``, e.g. the
+    Cholesky one of :func:`~je_vs_rc.theory.linalg.whitener`, cheaper than ``S^{-1/2}``): ``Y_k^T T^T``
+    with ``Y_k`` the top-k eigenvectors of ``T^T G T``. It is :func:`joint_embedding_from_moments`'s ``W``
+    up to the signs of its rows: with ``T = S^{-1/2} O`` (``O`` orthogonal), ``T^T G T = O^T (S^{-1/2} G
+    S^{-1/2}) O`` has the eigenvectors ``Y = O^T Q``, and ``Y_k^T T^T = Q_k^T S^{-1/2}``. Stacks give stacks."""
+    Tt = np.swapaxes(whitener, -1, -2)
+    Y_k = top_eigenvectors(Tt @ G @ whitener, k)[1]
+    return np.swapaxes(Y_k, -1, -2) @ Tt
 
 
 def joint_embedding(X: object, Sigma: object, k: int) -> np.ndarray:

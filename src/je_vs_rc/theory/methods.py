@@ -25,9 +25,9 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from .joint_embedding import joint_embedding_from_moments
+from .joint_embedding import joint_embedding_encoder, joint_embedding_from_moments
 from .linalg import sym_inv_sqrt
-from .reconstruction import reconstruction_from_moments
+from .reconstruction import reconstruction_encoder, reconstruction_from_moments
 from .setting import Spectra
 from .supervised import supervised_from_moments
 
@@ -64,10 +64,10 @@ class SupervisedMethod(LinearMethod):
 
     metric_label: ClassVar[str] = "relative error ‖Ṽ−V‖/‖V‖"
 
-    def solve(self, S: np.ndarray, XtY: np.ndarray, S_eigenvalues: np.ndarray | None = None) -> np.ndarray:
-        """The l x d solution from ``S`` (d x d) and ``XtY = (1/n) X^T Y`` (d x l) (pass ``S_eigenvalues``
-        to reuse a decomposition)."""
-        return supervised_from_moments(S, XtY, S_eigenvalues)
+    def solve(self, S: np.ndarray, XtY: np.ndarray, check: bool = True) -> np.ndarray:
+        """The l x d solution from ``S`` (d x d) and ``XtY = (1/n) X^T Y`` (d x l), or stacks of them
+        (``check=False``: the caller has checked that S is invertible)."""
+        return supervised_from_moments(S, XtY, check)
 
     def recovers(self, threshold2: float | None, alpha: float) -> bool:
         return True
@@ -104,6 +104,14 @@ class EncoderMethod(LinearMethod):
     def solve(self, S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None) -> Encoding:
         """The closed form from ``S`` and ``G`` (pass ``S_inv_sqrt`` to reuse a decomposition)."""
         raise NotImplementedError
+
+    def encoders(self, S: np.ndarray, G: np.ndarray, k: int, whitener: np.ndarray) -> np.ndarray:
+        """The closed form's encoders alone (up to the signs of their rows), for stacks of moments
+        ``(..., d, d)`` and of whiteners of ``S`` (``T^T S T = I``, :func:`~.linalg.whitener`). By
+        default :meth:`solve`'s, matrix by matrix; a method may find them faster from the whiteners."""
+        d = S.shape[-1]
+        pairs = zip(S.reshape(-1, d, d), np.broadcast_to(G, S.shape).reshape(-1, d, d))
+        return np.array([self.solve(S_i, G_i, k).encoder for S_i, G_i in pairs]).reshape(*S.shape[:-2], k, d)
 
     def selection_matrix(self, S: np.ndarray, G: np.ndarray) -> np.ndarray:
         """The matrix whose top-k space the closed form selects."""
@@ -152,6 +160,9 @@ class JointEmbedding(EncoderMethod):
     def solve(self, S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None) -> Encoding:
         return Encoding(*joint_embedding_from_moments(S, G, k, S_inv_sqrt))
 
+    def encoders(self, S: np.ndarray, G: np.ndarray, k: int, whitener: np.ndarray) -> np.ndarray:
+        return joint_embedding_encoder(G, whitener, k)
+
     def selection_matrix(self, S: np.ndarray, G: np.ndarray) -> np.ndarray:
         S_is = sym_inv_sqrt(S, "S")
         return S_is @ G @ S_is
@@ -195,6 +206,9 @@ class Reconstruction(EncoderMethod):
     def solve(self, S: np.ndarray, G: np.ndarray, k: int, S_inv_sqrt: np.ndarray | None = None) -> Encoding:
         E, _, phi, P_k = reconstruction_from_moments(S, G, k, S_inv_sqrt)
         return Encoding(E, phi, P_k)
+
+    def encoders(self, S: np.ndarray, G: np.ndarray, k: int, whitener: np.ndarray) -> np.ndarray:
+        return reconstruction_encoder(G, whitener, k)
 
     def selection_matrix(self, S: np.ndarray, G: np.ndarray) -> np.ndarray:
         return G @ sym_inv_sqrt(S, "S")

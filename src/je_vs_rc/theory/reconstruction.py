@@ -27,6 +27,18 @@ def reconstruction_from_moments(
     return Pt[..., :k, :] @ S_inv_sqrt, R[..., :k] * phi[..., None, :k], phi, P_k
 
 
+def reconstruction_encoder(G: np.ndarray, whitener: np.ndarray, k: int) -> np.ndarray:
+    """Thm 3.1's encoder ``E`` alone, from ``G`` and a whitener ``T`` of ``S`` (``T^T S T = I``, e.g. the
+    Cholesky one of :func:`~je_vs_rc.theory.linalg.whitener`, cheaper than ``S^{-1/2}``): ``P_k^T T^T``
+    with ``P_k`` the top-k right singular vectors of ``G T``. It is :func:`reconstruction_from_moments`'s
+    ``E`` up to the signs of its rows: with ``T = S^{-1/2} O`` (``O`` orthogonal), ``G T = R Phi (O^T
+    P)^T`` and ``(O^T P_k)^T T^T = P_k^T S^{-1/2}``. (The eigenvectors of ``(G T)^T (G T)`` would save a
+    quarter of the SVD's cost, but squaring loses the accuracy the Figure 3 sweep needs.) Stacks give
+    stacks."""
+    Pt = np.linalg.svd(G @ whitener)[2]
+    return Pt[..., :k, :] @ np.swapaxes(whitener, -1, -2)
+
+
 def reconstruction(X: object, Sigma: object, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Closed-form reconstruction encoder/decoder, Theorem 3.1 with ``T = I``.
 

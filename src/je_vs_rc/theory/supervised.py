@@ -12,15 +12,15 @@ from .validation import as_matrix, check_positive_definite
 def supervised_from_moments(
     S: np.ndarray,
     XtY: np.ndarray,
-    S_eigenvalues: np.ndarray | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     """``V* = ((1/n) X^T Y)^T S^{-1}`` (eq. 46) from ``S`` (d x d) and
     ``XtY = (1/n) X^T Y`` (d x l), or from stacks of them (``(..., d, d)`` and
-    ``(..., d, l)``: one LAPACK call for all). Pass ``S_eigenvalues`` to reuse
-    a decomposition already made (they show that S is invertible)."""
-    if S_eigenvalues is None:
-        S_eigenvalues = np.linalg.eigvalsh(S)
-    check_positive_definite("S = X^T X/n + Sigma", S, S_eigenvalues)
+    ``(..., d, l)``: one LAPACK call for all). ``check=False`` skips the check that
+    S is invertible, for a caller that has made it (e.g. with
+    :func:`~je_vs_rc.theory.linalg.whitener`)."""
+    if check:
+        check_positive_definite("S = X^T X/n + Sigma", S, np.linalg.eigvalsh(S))
     return np.swapaxes(np.linalg.solve(S, XtY), -1, -2)
 
 
