@@ -265,3 +265,8 @@ def test_nuisance_chapter_says_what_a_planted_committed_run_says(tmp_path):
     strong = values["nz_verdict"].split("Under strong noise")[1]
     assert "reconstruction needs less alignment than joint embedding in the trained networks" in strong
     assert "the trained networks confirm the second half but not the first" in values["nz_verdict"]
+    # The grid's finer steps (0.3 and 3) are where the planted thresholds sit: the sentence names them.
+    assert (
+        "masked AE reaches its clean top-1 from α = 0.3" in strong
+        and "VICReg reaches its clean top-1 from α = 3" in strong
+    )

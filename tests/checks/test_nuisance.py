@@ -12,6 +12,7 @@ from scipy import stats
 from je_vs_rc.checks import nuisance as answer
 from je_vs_rc.checks import nuisance_budgets as stability
 from je_vs_rc.render import nuisance_budget as budget
+from je_vs_rc.render import nuisance_tables as tables
 from je_vs_rc.render import nuisance_text as sentences
 
 ALPHAS = [0.0, 0.3, 1.0, 3.0, 10.0]
@@ -293,16 +294,93 @@ def test_source_sentence_names_missing_runs(committed):
     assert ("read out after 50 steps of the same run" in text) == committed
 
 
-def test_sentences_on_readouts_name_every_method_and_level():
+def test_readout_sentences_say_what_the_tables_mean():
     payload = planted(THEORY)
-    clean = sentences.clean_test_sentence(payload)
-    assert clean.startswith("Tested on clean images, the encoders pretrained at α = 0 score")
-    assert all(f"under {lv} noise" in clean for lv in THEORY) and all(m in clean for m in ("BYOL", "masked AE"))
-    r2 = sentences.r2_sentence(payload)
-    # Planted: R^2 = 0.5 below each method's alignment, 0 from it on; at alpha = 0 every method is below it.
-    assert (
-        "Under strong noise, the nuisance explains 0.50 for joint-embedding and 0.50 for reconstruction at α = 0" in r2
+    # Planted: every encoder pretrained under noise scores 80 on clean test images, its clean run 80 (seed noise).
+    clean = tables.clean_test_meaning(payload)
+    assert clean.startswith("Tested on clean images (the last table's last column), the encoders pretrained at α = 0")
+    assert "under strong noise score within" in clean and "under weak noise score within" in clean
+    # ... and 20 points lower under strong noise: the loss is in what pretraining learned.
+    payload["cells"] = [
+        {**c, "top1_clean": 60.0} if (c["level"], c["alpha"]) == ("strong", 0.0) else c for c in payload["cells"]
+    ]
+    assert "under strong noise score 20 to 20 points below theirs: the nuisance cost them" in (
+        tables.clean_test_meaning(payload)
     )
+    # Planted: R^2 = 0.5 below each method's alignment, 0 from it on; BYOL's runs at alpha = 10 barely trained and
+    # keep the nuisance there.
+    r2 = tables.r2_meaning(payload)
+    assert "under strong noise it explains 0.50 of the networks' features at α = 0; α = 10 lowers that to" in r2
+    assert "for BYOL, VICReg and masked AE" in r2 and "raises" not in r2  # AE never reaches: keeps 0.5
+    payload["cells"] = [
+        {**c, "r2": 0.9, "loss": [1.0, 0.95]}
+        if (c["method"], c["level"], c["alpha"]) == ("byol", "strong", 10.0)
+        else {**c, "loss": [1.0, 0.0]}
+        for c in payload["cells"]
+    ]
+    assert "and raises it for BYOL (runs that barely trained)" in tables.r2_meaning(payload)
+    # The baselines: raw pixels 85 everywhere, random init 60: within a point; then random init loses 30.
+    base = tables.baseline_meaning(payload)
+    assert base.startswith("A linear probe on all 784 raw pixels scores within 1 point of its clean-image top-1")
+    payload["baselines"] = [
+        {**b, "top1": 30.0} if (b["baseline"], b["level"]) == ("random init", "strong") else b
+        for b in payload["baselines"]
+    ]
+    assert (
+        "the random encoder scores within 1 point of its clean-image top-1 under weak noise and loses 30 points "
+        "under strong noise" in tables.baseline_meaning(payload)
+    )
+    rows = tables.baseline_rows(payload)
+    assert rows[0] == {"baseline": "raw pixels", "images": "clean", "top1": "85.0 ± 0", "r2": "–"}
+
+
+def test_the_alignment_table_names_each_threshold_beside_the_closed_forms():
+    finer = {**THEORY, "strong": {**THEORY["strong"], "vicreg": 0.3, "mae": 3.0}}
+    rows = {r["what"]: r for r in tables.needed_rows(planted(finer))}
+    assert rows["VICReg"] == {"what": "VICReg", "strong": "α = 0.3", "weak": "α = 0.3"}
+    assert rows["masked AE"]["strong"] == "α = 3" and rows["AE"]["strong"] == "beyond the grid"
+    assert rows["networks: JE vs RC"] == {
+        "what": "networks: JE vs RC",
+        "strong": "JE needs less",
+        "weak": "RC needs less",
+    }
+    assert rows["closed form RC"]["strong"] == "α = 10" and rows["closed forms: JE vs RC"]["weak"] == "RC needs less"
+    assert rows["threshold α_JE (Prop 4.3)"]["strong"] == "0.80" and rows["threshold α_RC (Prop 4.4)"]["weak"] == "0"
+
+
+def test_a_longer_run_is_set_beside_the_same_seeds_committed_networks():
+    payload = planted(THEORY)
+    at = answer.by_seed(payload, "cells", method="vicreg", level="strong", alpha=1.0)
+    ae = answer.by_seed(payload, "cells", method="ae", level="strong", alpha=1.0)
+
+    def runs(seeds, vicreg_gain):
+        return {
+            "runs": [
+                dict(level="strong", alpha=1.0, method=m, seed=s, steps=200, top1=top1[s] + gain)
+                for m, top1, gain in (("vicreg", at, vicreg_gain), ("ae", ae, 0.5))
+                for s in seeds
+            ]
+        }
+
+    one = runs([0], 1.5)
+    said = budget.longer_sentence(one, payload)
+    assert said.startswith("Seed 0 trained again for 200 steps (separate networks, each with its own learning-rate")
+    assert "moves top-1 by +0.5 to +1.5 points from the same seed’s committed 100-step networks" in said
+    gap = at[0] - ae[0]
+    assert f"the JE-RC gap (VICReg minus AE) is +{gap:.1f} points at 100 steps and +{gap + 1:.1f} at 200." in said
+    assert [r["change"] for r in budget.longer_rows(one, payload)] == ["+1.5", "+0.5"]
+    assert "rule" not in said and budget.longer_rows(one, payload)[0]["converged"] == "–"
+    # Three seeds: the rule can be applied. VICReg gains 1.5 points, beyond its interval (seed noise 0.2): not
+    # converged; AE gains 0.1 on every seed, within its interval: converged.
+    three = runs([0, 1, 2], 1.5)
+    three["runs"] = [{**r, "top1": r["top1"] - 0.4} if r["method"] == "ae" else r for r in three["runs"]]
+    said = budget.longer_sentence(three, payload)
+    assert said.startswith("Seeds 0, 1 and 2 trained again for 200 steps")
+    assert (
+        "the chapter's rule (a doubling moves top-1 by less than its interval) passes in 1 of these 2 conditions"
+        in said
+    )
+    assert [r["converged"] for r in budget.longer_rows(three, payload)] == ["no", "yes"]
 
 
 def test_pilot_and_cost_sentences_name_what_still_moves_and_what_larger_grids_cost():
@@ -322,10 +400,13 @@ def test_pilot_and_cost_sentences_name_what_still_moves_and_what_larger_grids_co
     assert budgets == [600, 1200] and rows[2] == {"run": "masked AE, clean", "s600": "80.0", "s1200": "85.0"}
     # Planted: 60 CPU-s per JE network, 30 per RC network; 3 seeds x 4 methods x (1 + 2 levels x 5 alphas).
     cost = budget.cost_sentence(payload)
-    assert "took 30 to 60 CPU-seconds" in cost and "99 CPU-minutes for the 132 networks" in cost
-    assert (
-        "other noise level" not in cost
-        and "five alignments (the issue's grid) would take about 99 CPU-minutes." in cost
+    assert "took 30 to 60 CPU-seconds" in cost and cost.endswith("99 CPU-minutes for the 132 networks of this run.")
+    # A grid short of the issue's five alignments says what they would cost.
+    three = planted(THEORY)
+    three["config"]["alphas"] = [0.0, 1.0, 10.0]
+    three["cells"] = [c for c in three["cells"] if c["alpha"] in (0.0, 1.0, 10.0)]
+    assert "both levels at five alignments (the issue's grid) would take about 99 CPU-minutes." in (
+        budget.cost_sentence(three)
     )
     strong = planted({"strong": THEORY["strong"]})
     assert "the other noise level at the same 5 alignments would add about 45 CPU-minutes" in budget.cost_sentence(

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullLocator
 
 from ..checks import nuisance as verdicts
 from ..theory import methods as theory_methods
@@ -50,8 +51,16 @@ def _condition_legend(fig: Figure, payload: dict[str, Any]) -> None:
     ]
     colours = ", ".join(f"{m.short} {COLOUR_NAMES[m.key]}" for m in theory_methods.PAPER_ENCODERS)
     title = f"colour: the paradigm ({colours});{chr(10) if stacked() else ' '}shade: the alignment"
-    ncols = 1 if stacked() else min(6, len(handles))
-    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, title=title, title_fontsize="small")
+    ncols = 1 if stacked() else min(5, len(handles))
+    fig.legend(
+        handles=_row_major(handles, ncols), loc="outside lower center", ncols=ncols, title=title, title_fontsize="small"
+    )
+
+
+def _row_major(handles: list, ncols: int) -> list:
+    """``handles`` reordered so that a legend of ``ncols`` columns (filled column by column) reads them row by row."""
+    rows = -(-len(handles) // ncols)
+    return [handles[r * ncols + c] for c in range(ncols) for r in range(rows) if r * ncols + c < len(handles)]
 
 
 @styled
@@ -80,12 +89,13 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
             ]
             mean = np.array([s[0] for s in stats])
             half = np.array([s[1] if np.isfinite(s[1]) else 0.0 for s in stats])
+            low, high = np.clip(mean - half, 0.0, 100.0), np.clip(mean + half, 0.0, 100.0)  # top-1 in [0, 100]
             shift = 10 ** (spread * (i - (len(nets) - 1) / 2))
             x = np.where(alphas > 0, alphas * shift, (i - (len(nets) - 1) / 2) * 0.02)
             ax.errorbar(
                 x,
                 mean,
-                yerr=half,
+                yerr=[mean - low, high - mean],
                 fmt=METHOD_MARKERS[i % len(METHOD_MARKERS)],
                 ms=4.5,
                 color=color,
@@ -105,6 +115,9 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
                 )
         ax.set_xscale("symlog", linthresh=LINTHRESH, linscale=0.4)
         ax.set_xlim(-0.05, alphas.max() * 1.6)
+        # Ticks at the grid's alignments only (the symlog axis would add 10⁻¹ where nothing was run).
+        ax.set_xticks(alphas, [f"{a:g}" for a in alphas])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel(r"alignment $\alpha$")
         ax.set_title(f"{level} noise ({verdicts.level_regime(payload, level)}-noise regime)")
     # Stacked on a phone, the panels are shorter than the label on one line: it would run into the next panel's.

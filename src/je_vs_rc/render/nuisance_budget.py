@@ -20,6 +20,10 @@ from ..checks.nuisance import (
     method_convergence,
     method_label,
     network_methods,
+    paired_gap,
+    paradigm_of,
+    t_interval,
+    top1_at,
 )
 from ..checks.nuisance_budgets import ORDER_SHORT, decisions_by_budget
 from ..words import count, series
@@ -92,13 +96,17 @@ def _order(condition: tuple[str, float, str], methods: list[str]) -> tuple[bool,
     return level != CLEAN, alpha, methods.index(method) if method in methods else len(methods)
 
 
+def _label(labels: dict[str, str], method: str) -> str:
+    return method_label({"labels": labels}, method)
+
+
 def pilot_rows(pilot: dict[str, Any], labels: dict[str, str]) -> tuple[list[dict[str, str]], list[int]]:
     """The pilot as a table: one row per condition and method, top-1 at every budget run; and the budgets."""
     ladder = pilot_ladder(pilot)
     budgets_run = sorted({s for runs in ladder.values() for s in runs})
     rows = [
         {
-            "run": f"{labels.get(method, method)}, {_condition(level, alpha)}",
+            "run": f"{_label(labels, method)}, {_condition(level, alpha)}",
             **{f"s{s}": f"{runs[s]:.1f}" if s in runs else "–" for s in budgets_run},
         }
         for (level, alpha, method), runs in sorted(ladder.items(), key=lambda item: _order(item[0], list(labels)))
@@ -113,9 +121,7 @@ def pilot_sentence(pilot: dict[str, Any], payload: dict[str, Any]) -> str:
     for (level, alpha, method), runs in sorted(pilot_ladder(pilot).items(), key=lambda i: _order(i[0], list(labels))):
         if len(runs) > 1:
             a, b = sorted(runs)[-2:]
-            moves.setdefault((level, alpha, a, b), []).append(
-                f"{labels.get(method, method)} {_signed(runs[b] - runs[a])}"
-            )
+            moves.setdefault((level, alpha, a, b), []).append(f"{_label(labels, method)} {_signed(runs[b] - runs[a])}")
     said = [
         f"from {a:,} to {b:,} steps {'on clean images' if level == CLEAN else 'under ' + _condition(level, alpha)}: "
         + ", ".join(parts)
@@ -148,8 +154,107 @@ def cost_sentence(payload: dict[str, Any]) -> str:
             f"; the other noise level at the same {count(n_alphas, 'alignment', 'alignments')} would add about "
             f"{seeds * n_alphas * per_seed / 60:.0f} CPU-minutes"
         )
+    if len(cfg["nuisance"]["levels"]) > 1 and n_alphas >= 5:
+        return said + "."
     five = seeds * (1 + 2 * 5) * per_seed / 60
     return said + f", and both levels at five alignments (the issue's grid) would take about {five:.0f} CPU-minutes."
+
+
+# ---- a longer run (benchmarks/nuisance_pilot_4800.json: separate networks of some seeds, their own schedule) ----
+def longer_runs(longer: dict[str, Any], payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per condition of ``longer`` (seeds trained again for more steps, each network with its own learning-rate
+    schedule): its top-1 by seed beside the same seeds' committed networks at their budget, the paired change
+    (mean, t half-width) and ``converged`` by the chapter's rule (the change is smaller than the longer runs' t
+    half-width; None under ``MIN_SEEDS`` seeds)."""
+    by: dict[tuple[str, str, float], dict[int, float]] = {}
+    steps: dict[tuple[str, str, float], int] = {}
+    for r in longer["runs"]:
+        key = (r["method"], r["level"], float(r["alpha"]))
+        by.setdefault(key, {})[int(r["seed"])] = float(r["top1"])
+        steps[key] = int(r["steps"])
+    out = []
+    for (method, level, alpha), long in by.items():
+        short = top1_at(payload, budgets(payload)[-1], method=method, level=level, alpha=alpha)
+        short = {s: v for s, v in short.items() if s in long}
+        if not short:
+            continue
+        change = paired_gap(long, short)
+        half = t_interval(long.values())[1]
+        out.append(
+            {
+                "method": method,
+                "level": level,
+                "alpha": alpha,
+                "steps": steps[method, level, alpha],
+                "short": short,
+                "long": long,
+                "change": change,
+                "converged": None if change[2] < MIN_SEEDS else bool(abs(change[0]) < half),
+            }
+        )
+    return out
+
+
+def longer_rows(longer: dict[str, Any], payload: dict[str, Any]) -> list[dict[str, str]]:
+    """:func:`longer_runs` as a table: seed means at both budgets (± t half-width from two seeds), the change and,
+    with enough seeds, whether it passes the rule."""
+    rows = []
+    for r in longer_runs(longer, payload):
+        rows.append(
+            {
+                "run": f"{method_label(payload, r['method'])}, {condition_text(r['level'], r['alpha'])}",
+                "short": _cell(*_mean_half(r["short"])),
+                "long": _cell(*_mean_half(r["long"])),
+                "change": _signed(r["change"][0]),
+                "converged": CONVERGED_TEXT[r["converged"]],
+            }
+        )
+    return rows
+
+
+def _mean_half(values: dict[int, float]) -> tuple[float, float]:
+    mean, half, _ = t_interval(values.values())
+    return mean, half
+
+
+def longer_sentence(longer: dict[str, Any], payload: dict[str, Any]) -> str:
+    """What the longer runs say: how much top-1 moves when the budget doubles (seed means), whether that passes the
+    chapter's rule, and whether the JE-RC gap at each noisy condition both paradigms ran keeps its size."""
+    runs, steps = longer_runs(longer, payload), budgets(payload)[-1]
+    if not runs:
+        return ""
+    seeds = sorted({s for r in runs for s in r["long"]})
+    long_steps = series([f"{b:,}" for b in sorted({r["steps"] for r in runs})])
+    moves = [r["change"][0] for r in runs]
+    who = f"Seed{'s' * (len(seeds) > 1)} {series([str(x) for x in seeds])}"
+    verb = "moves" if len(seeds) == 1 else "move"
+    low, high = _signed(min(moves)), _signed(max(moves))
+    span = low if low == high else f"{low} to {high}"
+    said = (
+        f"{who} trained again for {long_steps} steps (separate networks, each with its own learning-rate schedule, not "
+        f"a read-out of the committed run) {verb} top-1 by {span} points{' (seed means)' * (len(seeds) > 1)} from "
+        f"the same {'seeds’' if len(seeds) > 1 else 'seed’s'} committed "
+        f"{steps:,}-step networks"
+    )
+    judged = [r for r in runs if r["converged"] is not None]
+    if judged:
+        passed = [r for r in judged if r["converged"]]
+        said += (
+            f"; the chapter's rule (a doubling moves top-1 by less than its interval) passes in {len(passed)} of these "
+            f"{len(judged)} conditions from {steps:,} to {long_steps} steps"
+        )
+    for level, alpha in dict.fromkeys((r["level"], r["alpha"]) for r in runs if r["level"] != CLEAN):
+        at = {paradigm_of(payload, r["method"]): r for r in runs if (r["level"], r["alpha"]) == (level, alpha)}
+        if {"je", "rc"} <= set(at):
+            je, rc = at["je"], at["rc"]
+            gaps = [paired_gap(je[k], rc[k]) for k in ("short", "long")]
+            shown = [_signed(g[0]) + (f" ± {g[1]:.1f}" if np.isfinite(g[1]) else "") for g in gaps]
+            said += (
+                f"; under {level} noise at α = {alpha:g} the JE-RC gap ({method_label(payload, je['method'])} minus "
+                f"{method_label(payload, rc['method'])}) is {shown[0]} points at {steps:,} steps and {shown[1]} at "
+                f"{long_steps}"
+            )
+    return said + "."
 
 
 # ---- whether the verdict's decisions depend on the budget (checks.nuisance_budgets) ------------------------------

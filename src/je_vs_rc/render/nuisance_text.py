@@ -15,7 +15,6 @@ from ..checks.nuisance import (
     ORDER_TEXT,
     PREDICTED,
     REACH_MARGIN,
-    alignment_text,
     alphas,
     budgets,
     by_seed,
@@ -55,11 +54,11 @@ def paired_drop(payload: dict[str, Any], method: str, level: str, best: float, l
     return t_interval([at_best[s] - at_last[s] for s in sorted(set(at_best) & set(at_last))])
 
 
-def fallback_sentence(payload: dict[str, Any]) -> str:
-    """The runs that barely trained (:func:`stalled`), then the networks that more alignment hurts: their top-1
-    at the largest alignment is resolved below their clean run, lies more than ``REACH_MARGIN`` below their best,
-    and the drop from their best is resolved (:func:`paired_drop`'s interval above 0); those whose runs there
-    barely trained are left out."""
+def fallback_sentence(payload: dict[str, Any], losses: str = "the loss curves") -> str:
+    """The runs that barely trained (:func:`stalled`; ``losses`` names where their loss curves are shown, e.g. a
+    MyST numbered reference), then the networks that more alignment hurts: their top-1 at the largest alignment is
+    resolved below their clean run, lies more than ``REACH_MARGIN`` below their best, and the drop from their best
+    is resolved (:func:`paired_drop`'s interval above 0); those whose runs there barely trained are left out."""
     grid, hurt, failed = alphas(payload), [], []
     for level in levels(payload):
         for m in network_methods(payload):
@@ -83,7 +82,7 @@ def fallback_sentence(payload: dict[str, Any]) -> str:
     if failed:
         said.append(
             f"Some runs barely trained (their training loss fell by less than 1/{round(1 / STALL_FRACTION)} as much as "
-            f"the same seed's clean run's loss; Fig 13.4): {series(failed)}; their low top-1 is a failed "
+            f"the same seed's clean run's loss; {losses}): {series(failed)}; their low top-1 is a failed "
             "optimisation, not an effect of alignment."
         )
     if hurt:
@@ -146,6 +145,8 @@ def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
                     *t_interval(by_seed(payload, table, method=method, level=level, alpha=a).values())[:2]
                 )
             row["clean"] = _cell(*t_interval(by_seed(payload, table, method=method, level=CLEAN).values())[:2])
+            on_clean = by_seed(payload, table, "top1_clean", method=method, level=level, alpha=grid[0])
+            row["clean_test"] = _cell(*t_interval(on_clean.values())[:2])
             for name, a in (("r2_first", grid[0]), ("r2_last", grid[-1])):
                 row[name], wide = share_cell(
                     *t_interval(by_seed(payload, table, "r2", method=method, level=level, alpha=a).values())[:2]
@@ -224,74 +225,6 @@ def provenance_sentence(payload: dict[str, Any]) -> str:
     )
 
 
-def r2_sentence(payload: dict[str, Any]) -> str:
-    """How much of each paradigm's features the nuisance explains, at the smallest and the largest alignment."""
-    grid = alphas(payload)
-    said = []
-    for level in levels(payload):
-        parts = []
-        for a in (grid[0], grid[-1]):
-            per = {}
-            for m in network_methods(payload):
-                values = list(by_seed(payload, "cells", "r2", method=m, level=level, alpha=a).values())
-                if values:
-                    per.setdefault(paradigm_of(payload, m), []).append(float(np.mean(values)))
-            text = " and ".join(
-                f"{min(v):.2f}–{max(v):.2f} for {theory_methods.get(p).label.lower()}"
-                if len(v) > 1 and f"{min(v):.2f}" != f"{max(v):.2f}"
-                else f"{v[0]:.2f} for {theory_methods.get(p).label.lower()}"
-                for p, v in per.items()
-            )
-            if text:
-                parts.append(f"{text} at α = {a:g}")
-        if parts:
-            said.append(f"Under {level} noise, the nuisance explains " + "; ".join(parts) + " (R², seed means).")
-    return " ".join(said)
-
-
-def baseline_sentence(payload: dict[str, Any]) -> str:
-    """The baselines per noise level: the probe on raw pixels and on the random initialisation (seed means)."""
-    said = []
-    for level in (CLEAN, *levels(payload)):
-        values = {
-            base: t_interval(by_seed(payload, "baselines", baseline=base, level=level).values())[0]
-            for base in ("raw pixels", "random init")
-        }
-        said.append(
-            f"{values['raw pixels']:.1f} and {values['random init']:.1f} {'on' if level == CLEAN else 'under'} "
-            f"{level}{' images' if level == CLEAN else ' noise'}"
-        )
-    return (
-        "The probe on raw pixels and on the encoder at its random initialisation scores "
-        + "; ".join(said)
-        + " (top-1, seed means; the probe on all 784 pixels is supervised learning on the corrupted images, the "
-        "setting of Prop 4.2)."
-    )
-
-
-def clean_test_sentence(payload: dict[str, Any]) -> str:
-    """What the encoders pretrained on corrupted images score on clean test images, at the smallest alignment of
-    each noise level, beside their score on the corrupted ones (seed means)."""
-    a = alphas(payload)[0]
-    said = []
-    for level in levels(payload):
-        clean, corrupted = [], []
-        for m in network_methods(payload):
-            on_clean = by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a)
-            if on_clean:
-                clean.append(f"{method_label(payload, m)} {np.mean(list(on_clean.values())):.1f}")
-                on_noisy = by_seed(payload, "cells", method=m, level=level, alpha=a)
-                corrupted.append(f"{np.mean(list(on_noisy.values())):.1f}")
-        if clean:
-            on = f"({', '.join(corrupted)} on corrupted ones)"
-            said.append(f"pretrained under {level} noise, {', '.join(clean)} {on}")
-    if not said:
-        return ""
-    return f"Tested on clean images, the encoders pretrained at α = {a:g} score (top-1, seed means): " + (
-        "; ".join(said) + "."
-    )
-
-
 # ---- the reader's frame: the verdict in the opening, the takeaway at the end ---------------------------------
 def _grid_text(payload: dict[str, Any]) -> str:
     grid = [f"{a:g}" for a in alphas(payload)]
@@ -303,7 +236,11 @@ def _smallest(value: Any) -> str:
     at_least, at_most = value
     if at_most is not None and math.isinf(at_most):
         return "at none of them"
-    return f"from α = {at_most:g}" if at_most is not None and at_least == at_most else alignment_text(value)
+    if at_most is None:
+        return f"at an alignment this run cannot tell (at least α = {at_least:g})"
+    return (
+        f"from α = {at_most:g}" if at_least == at_most else f"from α = {at_least:g} to {at_most:g} (cannot tell which)"
+    )
 
 
 def frame_sentence(payload: dict[str, Any]) -> str:

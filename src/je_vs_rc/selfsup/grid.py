@@ -356,6 +356,9 @@ class NuisanceChapter(ChapterConfig):
     )
     committed_results: str | None = param("../params/nuisance_2400.json", TEXT_OR_NONE, "the committed larger run")
     budget_pilot: str | None = param("../params/nuisance_budget_pilot.json", TEXT_OR_NONE, "the budget pilot")
+    longer_run: str | None = param(
+        "../benchmarks/nuisance_pilot_4800.json", TEXT_OR_NONE, "one seed trained longer (the convergence section)"
+    )
     save_path: str | None = param(None, TEXT_OR_NONE, "write this page's own run here")
 
     def grid(self) -> GridConfig:
