@@ -4,6 +4,7 @@ results (a test that the sentence says what the numbers say, whichever way they 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -134,6 +135,15 @@ def test_alignment_needed_reads_the_planted_numbers():
     text = sentences.fallback_sentence(payload)
     assert text.startswith("More alignment than needed lowers top-1 of networks that trained, where the drop is")
     assert "masked AE under weak noise (80.1 at α = 0.3, 70.1 at α = 10: 10.1 ± 1.1 points lower)" in text
+    # The grid's finer steps: VICReg (needs 1 under strong noise) falls at both alignments above it, each said.
+    fell = [
+        {**c, "top1": c["top1"] - 10} if (c["level"], c["method"]) == ("strong", "vicreg") and c["alpha"] > 1 else c
+        for c in payload["cells"]
+    ]
+    said = sentences.fallback_sentence({**payload, "cells": fell}).split("VICReg under strong noise (")[1]
+    assert re.match(
+        r"80\.\d at α = 1, \d\d\.\d at α = 3: 10\.\d ± \d\.\d points lower; 70\.\d at α = 10: 10\.\d ± ", said
+    )
     # The same fall from a best alignment whose seeds scatter (+20, 0, -5): the mean drop is 15 points but its
     # paired interval reaches below 0, so no drop is claimed.
     scatter = {0: 20.0, 1: 0.0, 2: -5.0}
