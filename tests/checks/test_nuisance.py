@@ -519,3 +519,26 @@ def test_provenance_sentence_names_every_session_and_uncommitted_edits():
         "The committed run took 10 minutes of wall time (9 minutes of CPU time) on CPU (2 cores), 1 torch thread, "
         "under a load average of 2 to 5 (code 941956c, 6d5bb23, 6d5bb23 with uncommitted edits)."
     )
+
+
+def with_peaks(je: float, rc: float) -> dict:
+    """The planted run with every network under strong noise 15 points higher at alpha ``je`` (JE) or ``rc`` (RC)."""
+    payload, bonus = planted(THEORY), {"je": je, "rc": rc}
+    payload["cells"] = [
+        {**c, "top1": c["top1"] + 15} if c["level"] == "strong" and c["alpha"] == bonus[c["paradigm"]] else c
+        for c in payload["cells"]
+    ]
+    return payload
+
+
+def test_the_peak_reading_names_where_each_paradigm_peaks_and_says_what_it_is():
+    said = tables.peak_sentence(with_peaks(je=1.0, rc=3.0))
+    assert said.startswith("A descriptive reading, not the pre-registered criterion above: where top-1 is highest")
+    assert "under strong noise top-1 peaks for every joint-embedding network at α = 1 (BYOL 9" in said
+    assert "and for every reconstruction network at α = 3 (masked AE 85." in said
+    # The closed forms reach 85 from alpha 1 (JE) and 10 (RC): their first highest point.
+    assert "the same order as the closed forms, which peak at α = 1 (JE, 85.0) and α = 10 (RC, 85.0);" in said
+    # Reconstruction peaking first instead: said the other way round, and not as the closed forms' order.
+    said = tables.peak_sentence(with_peaks(je=3.0, rc=1.0))
+    assert "under strong noise top-1 peaks for every reconstruction network at α = 1" in said
+    assert "; the closed forms peak at α = 1 (JE, 85.0) and α = 10 (RC, 85.0)" in said

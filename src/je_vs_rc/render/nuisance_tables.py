@@ -20,6 +20,7 @@ from ..checks.nuisance import (
     method_label,
     network_methods,
     paired_gap,
+    paradigm_of,
     t_interval,
 )
 from ..checks.nuisance_budgets import ORDER_SHORT
@@ -206,3 +207,75 @@ def clean_test_meaning(payload: dict[str, Any]) -> str:
     return f"Tested on clean images (the last table's last column), the encoders pretrained at α = {a:g} " + (
         "; ".join(said) + "."
     )
+
+
+def peaks(payload: dict[str, Any], table: str, methods: list[str], level: str) -> dict[str, tuple[float, float]]:
+    """The alignment at which each method's top-1 (seed mean) is highest at ``level``, and that top-1."""
+    out = {}
+    for m in methods:
+        means = {a: _mean(by_seed(payload, table, method=m, level=level, alpha=a)) for a in alphas(payload)}
+        means = {a: v for a, v in means.items() if np.isfinite(v)}
+        if means:
+            best = max(means, key=means.get)
+            out[m] = (best, means[best])
+    return out
+
+
+def peak_sentence(payload: dict[str, Any]) -> str:
+    """A descriptive reading beside the pre-registered criterion (not a replacement for it): per noise level, the
+    alignment at which each trained network's top-1 peaks (highest seed mean, every network at the budget), and
+    whether the peaks split by paradigm, beside the closed forms' peaks."""
+    nets, said = network_methods(payload), []
+    closed = [m.key for m in theory_methods.PAPER_ENCODERS]
+    for level in levels(payload):
+        at = peaks(payload, "cells", nets, level)
+        forms = peaks(payload, "closed_form", closed, level)
+        by = {p: [m for m in at if paradigm_of(payload, m) == p] for p in closed}
+        if not all(by.values()):
+            continue
+        split = {p: {at[m][0] for m in ms} for p, ms in by.items()}
+        order = _peak_order(split)
+        forms_text = " and ".join(f"α = {a:g} ({theory_methods.get(m).short}, {v:.1f})" for m, (a, v) in forms.items())
+        if order:
+            parts = [
+                f"every {theory_methods.get(p).label.lower()} network at {_alphas_text(split[p])} ("
+                + ", ".join(f"{method_label(payload, m)} {at[m][1]:.1f}" for m in by[p])
+                + ")"
+                for p in order
+            ]
+            same = _peak_order({m: {a} for m, (a, _) in forms.items()}) == order
+            text = (
+                f"under {level} noise top-1 peaks for "
+                + " and for ".join(parts)
+                + (
+                    f", the same order as the closed forms, which peak at {forms_text}"
+                    if same
+                    else f"; the closed forms peak at {forms_text}"
+                )
+            )
+        else:
+            text = (
+                f"under {level} noise the peaks do not split by paradigm ("
+                + ", ".join(f"{method_label(payload, m)} at α = {a:g}" for m, (a, _) in at.items())
+                + f"; the closed forms peak at {forms_text})"
+            )
+        said.append(text)
+    if not said:
+        return ""
+    return (
+        "A descriptive reading, not the pre-registered criterion above: where top-1 is highest (seed means, every "
+        "network at the budget, converged or not): " + "; ".join(said) + "."
+    )
+
+
+def _peak_order(split: dict[str, set[float]]) -> tuple[str, str] | None:
+    """("je", "rc") when every JE peak lies below every RC peak, ("rc", "je") the other way, else None."""
+    if max(split["je"]) < min(split["rc"]):
+        return ("je", "rc")
+    if max(split["rc"]) < min(split["je"]):
+        return ("rc", "je")
+    return None
+
+
+def _alphas_text(values: set[float]) -> str:
+    return "α = " + series([f"{a:g}" for a in sorted(values)])
