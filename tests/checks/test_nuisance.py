@@ -166,6 +166,8 @@ def test_alignment_needed_reads_the_planted_numbers():
     text = sentences.fallback_sentence(payload)
     assert "masked AE under weak noise at α = 10 (3 of 3 seeds)" in text and "lowers top-1" not in text
     assert sentences.decimal(0.0) == "0" and sentences.decimal(0.004) == "< 0.01" and sentences.decimal(0.86) == "0.86"
+    # A top-1 half-width that rounds to 0 at one decimal gets two (three seeds at 84.68, 84.67, 84.70): a number.
+    assert sentences._cell(84.68, 0.04) == "84.7 ± 0.04" and sentences._cell(84.68, 0.6) == "84.7 ± 0.6"
     # An R² cell holds one number: no "± < 0.01", and an interval leaving [0, 1] goes, clipped, to the caption.
     assert sentences.share_cell(0.01, 0.003) == ("0.01", "")
     assert sentences.share_cell(0.52, 0.07) == ("0.52 ± 0.07", "")
@@ -355,7 +357,8 @@ def test_the_alignment_table_names_each_threshold_beside_the_closed_forms():
         "weak": "RC needs less",
     }
     assert rows["closed form RC"]["strong"] == "α = 10" and rows["closed forms: JE vs RC"]["weak"] == "RC needs less"
-    assert rows["threshold α_JE (Prop 4.3)"]["strong"] == "0.80" and rows["threshold α_RC (Prop 4.4)"]["weak"] == "0"
+    assert rows[r"threshold $\alpha_{\rm JE}$ (Prop 4.3)"]["strong"] == "0.80"
+    assert rows[r"threshold $\alpha_{\rm RC}$ (Prop 4.4)"]["weak"] == "0"
 
 
 def test_a_longer_run_is_set_beside_the_same_seeds_committed_networks():

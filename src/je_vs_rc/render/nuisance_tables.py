@@ -56,7 +56,7 @@ def needed_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
     for m, prop in zip(theory_methods.PAPER_ENCODERS, ("4.3", "4.4")):
         rows.append(
             {
-                "what": f"threshold α_{m.short} (Prop {prop})",
+                "what": rf"threshold $\alpha_{{\rm {m.short}}}$ (Prop {prop})",
                 **{lv: _threshold(s["thresholds"].get(m.key)) for lv, s in summaries.items()},
             }
         )

@@ -119,7 +119,11 @@ def decimal(x: float, digits: int = 2) -> str:
 def _cell(mean: float, half: float, digits: int = 1) -> str:
     if not np.isfinite(mean):
         return "–"
-    return f"{mean:.{digits}f}" if not np.isfinite(half) else f"{mean:.{digits}f} ± {decimal(half, digits)}"
+    if not np.isfinite(half):
+        return f"{mean:.{digits}f}"
+    # A half-width that rounds to 0 at ``digits`` gets one more decimal (84.7 ± 0.04): the cell stays a number.
+    more = 0 < half < 0.5 * 10.0**-digits
+    return f"{mean:.{digits}f} ± {decimal(half, digits + more)}"
 
 
 def share_cell(mean: float, half: float) -> tuple[str, str]:
