@@ -390,8 +390,8 @@ def test_a_longer_run_is_set_beside_the_same_seeds_committed_networks():
     said = budget.longer_sentence(three, payload)
     assert said.startswith("Seeds 0, 1 and 2 trained again for 200 steps")
     assert (
-        "the chapter's rule (a doubling moves top-1 by less than its interval) passes in 1 of these 2 conditions"
-        in said
+        "the chapter's rule (a doubling moves top-1 by less than its interval) passes in 1 of these 2 conditions "
+        "from 100 to 200 steps (not for VICReg strong α = 1)" in said
     )
     assert [r["converged"] for r in budget.longer_rows(three, payload)] == ["no", "yes"]
 

@@ -243,6 +243,12 @@ def longer_sentence(longer: dict[str, Any], payload: dict[str, Any]) -> str:
             f"; the chapter's rule (a doubling moves top-1 by less than its interval) passes in {len(passed)} of these "
             f"{len(judged)} conditions from {steps:,} to {long_steps} steps"
         )
+        failed = [
+            f"{method_label(payload, r['method'])} {condition_text(r['level'], r['alpha'])}"
+            for r in judged
+            if not r["converged"]
+        ]
+        said += f" (not for {series(failed)})" if failed and passed else ""
     for level, alpha in dict.fromkeys((r["level"], r["alpha"]) for r in runs if r["level"] != CLEAN):
         at = {paradigm_of(payload, r["method"]): r for r in runs if (r["level"], r["alpha"]) == (level, alpha)}
         if {"je", "rc"} <= set(at):
