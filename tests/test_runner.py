@@ -222,6 +222,7 @@ def test_export_gives_runnable_notebooks(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("draft_figures")  # the test looks for errors, not at the figures
 def test_exported_notebook_executes(tmp_path):
     # The path a reader takes: export, then execute in a plain Jupyter kernel.
     from nbclient import NotebookClient
