@@ -16,7 +16,7 @@ from je_vs_rc import data, run, thresholds
 from je_vs_rc.words import significant
 
 # The tests read the glued text: the kernels draw their figures as drafts (conftest.py).
-drafts = pytest.mark.usefixtures("draft_figures")
+pytestmark = pytest.mark.usefixtures("draft_figures")
 
 
 def run_or_claim_error(chapter: str, params: dict, tmp_path) -> dict[str, str] | None:
@@ -47,7 +47,6 @@ OTHER_SPECTRA = {
 
 
 @pytest.mark.slow
-@drafts
 @pytest.mark.parametrize(
     "params",
     [
@@ -72,7 +71,6 @@ def test_finite_samples_with_other_parameters(params, tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 @pytest.mark.parametrize(
     "params",
     [
@@ -112,7 +110,6 @@ def mnist_available() -> bool:
 
 
 @pytest.mark.slow
-@drafts
 @pytest.mark.data
 @pytest.mark.skipif(not mnist_available(), reason="MNIST not under data/ (make data)")
 @pytest.mark.parametrize(
@@ -149,7 +146,6 @@ SMALL_06 = {"grid": 8, "n": 2000}
 
 
 @pytest.mark.slow
-@drafts
 def test_je_vs_rc_when_the_squared_thresholds_cross_below_zero(tmp_path):
     # Issue 23, item 1: Theta loud on the noise. The squared thresholds cross at scale 2 where both are
     # -0.495, so the drawn lines are both 0 up to 2.72; the old text said "cross at alpha = 0.000".
@@ -162,7 +158,6 @@ def test_je_vs_rc_when_the_squared_thresholds_cross_below_zero(tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 def test_je_vs_rc_when_equal_ratios_round_apart(tmp_path):
     # Issue 23, item 2: 0.9/18.9 and 0.1/2.1 are both 1/21 but round apart; the build used to stop with
     # "at_switch=False is wrong". The crossing is on the low-noise edge.
@@ -175,7 +170,6 @@ def test_je_vs_rc_when_equal_ratios_round_apart(tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 def test_je_vs_rc_with_an_uncovered_noise_component(tmp_path):
     # Issue 23, item 3: lam_theta = 0 on a noise component: its JE score is 1/(1+alpha^2) at every
     # magnitude, so JE's boundary is flat at sqrt((1-delta)/delta) instead of rising towards it.
@@ -185,7 +179,6 @@ def test_je_vs_rc_with_an_uncovered_noise_component(tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 def test_introduction_with_loud_noise_in_the_undetermined_band(tmp_path):
     # Loud noise at 4 straddles eta^2/delta (max 4 > 2 > min 1.2): Cor 4.5 is silent, the sentence still
     # follows the thresholds (here RC needs more).
@@ -200,7 +193,6 @@ def test_introduction_with_loud_noise_in_the_undetermined_band(tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 def test_setting_without_alignment(tmp_path):
     # alpha = 0: the augmentation ignores the corruption; the moments still match sampling.
     values = run_and_read("02_setting", {"alpha": 0.0, "n": 50, "n_views": 400}, tmp_path)
@@ -209,7 +201,6 @@ def test_setting_without_alignment(tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 def test_errata_when_no_alignment_is_needed(tmp_path):
     # Theta as loud as the signal on the noise: both squared thresholds are negative. The tie check used
     # to look for a tie at alpha = 0 and stop the build.
@@ -219,7 +210,6 @@ def test_errata_when_no_alignment_is_needed(tmp_path):
 
 
 @pytest.mark.slow
-@drafts
 def test_finite_samples_when_every_prediction_is_simulated(tmp_path):
     # A looser target: every predicted n is within the budget (at the defaults RC's calibrated-bound sizes,
     # 2.5M-44.5M, are not), so the text must not call any prediction untested, and the coverage is
