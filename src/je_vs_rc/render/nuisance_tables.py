@@ -186,8 +186,9 @@ def clean_test_meaning(payload: dict[str, Any]) -> str:
     for level in levels(payload):
         gaps = {}
         for m in network_methods(payload):
-            on_clean = _mean(by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a))
-            clean_run = _mean(by_seed(payload, "cells", method=m, level=CLEAN))
+            # rounded as the table shows them, so the sentence's gap is the one a reader computes from it
+            on_clean = round(_mean(by_seed(payload, "cells", "top1_clean", method=m, level=level, alpha=a)), 1)
+            clean_run = round(_mean(by_seed(payload, "cells", method=m, level=CLEAN)), 1)
             if np.isfinite(on_clean) and np.isfinite(clean_run):
                 gaps[m] = clean_run - on_clean
         if not gaps:

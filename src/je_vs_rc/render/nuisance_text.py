@@ -80,8 +80,8 @@ def fallback_sentence(payload: dict[str, Any], losses: str = "the loss curves") 
         )
     if hurt:
         said.append(
-            "More alignment than needed lowers top-1 of networks that trained, where the drop is resolved (paired "
-            f"by seed, 95% t interval above 0): {series(hurt)}."
+            "Beyond their best alignment, more alignment lowers top-1 of networks that trained, where the drop is "
+            f"resolved (paired by seed, 95% t interval above 0): {series(hurt)}."
         )
     return " ".join(said)
 
@@ -282,8 +282,8 @@ def frame_sentence(payload: dict[str, Any]) -> str:
     left = [method_label(payload, m) for m, s in state.items() if not s]
     if state and len(left) == len(state):
         said.append(
-            f"None of the {len(state)} methods' networks passed the convergence check at {steps}, so this run cannot "
-            "compare them yet."
+            f"Each of the {len(state)} methods still moved by its seeds' interval or more in at least one condition "
+            f"over the last doubling to {steps} (the convergence check), so this run cannot compare them yet."
         )
     elif left:
         said.append(f"The networks are compared at {steps}; {series(left)} had not converged there and are left out.")
@@ -297,7 +297,10 @@ def _untold_why(payload: dict[str, Any]) -> str:
     paradigm out ("" when both paradigms have converged networks: their ranges overlap, which the chapter says)."""
     checked, steps = checked_methods(payload), f"{budgets(payload)[-1]:,}"
     if not checked:
-        return f": none of its {len(network_methods(payload))} methods passed the convergence check at {steps} steps"
+        return (
+            f": each of its {len(network_methods(payload))} methods still moved by its seeds' interval or more in at "
+            f"least one condition over the last doubling to {steps} steps (the convergence check)"
+        )
     have = {paradigm_of(payload, m) for m in checked}
     lacking = [p.label.lower() for p in theory_methods.PAPER_ENCODERS if p.key not in have]
     return f": no {' or '.join(lacking)} method passed the convergence check at {steps} steps" if lacking else ""
