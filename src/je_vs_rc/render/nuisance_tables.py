@@ -270,11 +270,13 @@ def peak_sentence(payload: dict[str, Any]) -> str:
 
 
 def _peak_order(split: dict[str, set[float]]) -> tuple[str, str] | None:
-    """("je", "rc") when every JE peak lies below every RC peak, ("rc", "je") the other way, else None."""
-    if max(split["je"]) < min(split["rc"]):
-        return ("je", "rc")
-    if max(split["rc"]) < min(split["je"]):
-        return ("rc", "je")
+    """The two paradigms' keys, the one whose every peak lies below every peak of the other first; None when
+    their peaks interleave (keys from the registry, never compared with names)."""
+    (a, at_a), (b, at_b) = split.items()
+    if max(at_a) < min(at_b):
+        return (a, b)
+    if max(at_b) < min(at_a):
+        return (b, a)
     return None
 
 
