@@ -432,7 +432,7 @@ def test_pilot_and_cost_sentences_name_what_still_moves_and_what_larger_grids_co
 def test_the_takeaway_says_why_it_cannot_tell():
     # Every network moves by 3 points over the last step (more than its interval): none passes the check.
     assert sentences.takeaway(planted(THEORY, change=3.0)) == (
-        "This run cannot yet tell whether the trained networks follow Corollary 4.5's order: each of its 4 methods "
+        "This run cannot yet tell whether the trained networks follow Corollary 4.5's order: each of the 4 methods "
         "still moved by its seeds' interval or more in at least one condition over the last doubling to 100 steps "
         "(the convergence check)."
     )
@@ -512,6 +512,10 @@ def test_provisional_verdict_compares_every_network_and_the_strict_one_none():
         "Each of the 4 methods still moved by its seeds' interval or more in at least one condition over the last "
         "doubling to 100 steps" in frame
     )
+    # One seed: no interval, so no method can be checked; the sentences say none passed, not that each moved.
+    single = planted(THEORY, seeds=(0,), change=3.0)
+    assert "None of the 4 methods passed the convergence check at 100 steps" in sentences.frame_sentence(single)
+    assert sentences.takeaway(single).endswith("none of the 4 methods passed the convergence check at 100 steps.")
 
 
 def test_provenance_sentence_names_every_session_and_uncommitted_edits():

@@ -281,10 +281,8 @@ def frame_sentence(payload: dict[str, Any]) -> str:
     steps = f"{payload['config']['steps']:,} steps"
     left = [method_label(payload, m) for m, s in state.items() if not s]
     if state and len(left) == len(state):
-        said.append(
-            f"Each of the {len(state)} methods still moved by its seeds' interval or more in at least one condition "
-            f"over the last doubling to {steps} (the convergence check), so this run cannot compare them yet."
-        )
+        why = _none_passed(state, steps)
+        said.append(f"{why[0].upper()}{why[1:]}, so this run cannot compare them yet.")
     elif left:
         said.append(f"The networks are compared at {steps}; {series(left)} had not converged there and are left out.")
     else:
@@ -292,15 +290,23 @@ def frame_sentence(payload: dict[str, Any]) -> str:
     return " ".join([*said, provisional_clause(payload)]).strip()
 
 
+def _none_passed(state: dict[str, bool | None], steps: str) -> str:
+    """Why no method passed the convergence check (``state``: ``checks.nuisance.method_convergence``): each moved
+    by its interval, or, where some had too few seeds to be checked, only that none passed."""
+    if all(s is False for s in state.values()):
+        return (
+            f"each of the {len(state)} methods still moved by its seeds' interval or more in at least one condition "
+            f"over the last doubling to {steps} (the convergence check)"
+        )
+    return f"none of the {len(state)} methods passed the convergence check at {steps}"
+
+
 def _untold_why(payload: dict[str, Any]) -> str:
     """Why the verdict's networks order nothing: none passed the convergence check, or those that did leave a
     paradigm out ("" when both paradigms have converged networks: their ranges overlap, which the chapter says)."""
     checked, steps = checked_methods(payload), f"{budgets(payload)[-1]:,}"
     if not checked:
-        return (
-            f": each of its {len(network_methods(payload))} methods still moved by its seeds' interval or more in at "
-            f"least one condition over the last doubling to {steps} steps (the convergence check)"
-        )
+        return f": {_none_passed(method_convergence(payload), f'{steps} steps')}"
     have = {paradigm_of(payload, m) for m in checked}
     lacking = [p.label.lower() for p in theory_methods.PAPER_ENCODERS if p.key not in have]
     return f": no {' or '.join(lacking)} method passed the convergence check at {steps} steps" if lacking else ""
