@@ -555,3 +555,22 @@ def test_the_peak_reading_names_where_each_paradigm_peaks_and_says_what_it_is():
     said = tables.peak_sentence(with_peaks(je=3.0, rc=1.0))
     assert "under strong noise top-1 peaks for every reconstruction network at α = 1" in said
     assert "; the closed forms peak at α = 1 (JE, 85.0) and α = 10 (RC, 85.0)" in said
+
+
+def test_the_landing_pages_row_follows_the_strict_verdict():
+    from je_vs_rc.checks import scorecard
+
+    strong_flipped = {"byol": 10.0, "vicreg": math.inf, "mae": 0.3, "ae": 1.0, "je": 1.0, "rc": 10.0}
+    weak_flipped = {"byol": 0.0, "vicreg": 0.0, "mae": 1.0, "ae": 1.0, "je": 1.0, "rc": 0.0}
+    cases = [
+        (planted(THEORY), scorecard.REPRODUCED, "the networks compared confirm both halves"),
+        (planted({**THEORY, "strong": strong_flipped}), scorecard.PARTLY, "confirm the second half but not the first"),
+        (planted({"strong": strong_flipped, "weak": weak_flipped}), scorecard.NOT_REPRODUCED, "confirm neither half"),
+        (planted(THEORY, change=3.0), scorecard.CANNOT_TELL, "none of the 4 methods passed the convergence check"),
+        (planted(THEORY, seeds=(0,)), scorecard.CANNOT_TELL, "1 seed (at least 3 are needed for an interval)"),
+    ]
+    for payload, status, said in cases:
+        score = scorecard.nuisance_score(payload)
+        assert (score.status, said in score.evidence) == (status, True), score
+        assert "the closed forms on the same views" in score.evidence
+    assert "so no trained network is compared" in scorecard.nuisance_score(planted(THEORY, change=3.0)).evidence

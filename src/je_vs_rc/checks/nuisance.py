@@ -313,6 +313,12 @@ def _follows(summaries: list[dict[str, Any]], key: str, regime: str) -> bool | N
     return all(o == PREDICTED[regime] for o in orders)
 
 
+def prediction_halves(summaries: list[dict[str, Any]]) -> tuple[tuple[bool | None, bool | None], ...]:
+    """Whether the trained networks, then the closed forms, follow Corollary 4.5's (high-noise, low-noise) halves
+    (:func:`_follows`): the keys of :data:`BEARS_OUT`."""
+    return tuple((_follows(summaries, key, "high"), _follows(summaries, key, "low")) for key in KEYS)
+
+
 BEARS_OUT = {  # (high-noise half, low-noise half): True borne out, False not, None not told
     (True, True): "confirm both halves",
     (True, False): "confirm the first half but not the second",
@@ -334,7 +340,7 @@ def prediction_sentence(summaries: list[dict[str, Any]], seeds: int, closed: boo
             f"With {count(seeds, 'seed', 'seeds')} the intervals decide nothing (at least {MIN_SEEDS} are needed), so "
             "this run cannot test Corollary 4.5's prediction."
         )
-    nets, forms = ((_follows(summaries, key, "high"), _follows(summaries, key, "low")) for key in KEYS)
+    nets, forms = prediction_halves(summaries)
     if nets == forms == (None, None):
         return "The run has no level in each regime, or too few seeds, to test Corollary 4.5's prediction."
     if not closed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -185,6 +186,44 @@ def appendix_figures_score(
         for name, fig in APPENDIX_FIGURES.items()
     )
     return Score(NOT_RUN, f"{state}; rerun chapter 7 with the dataset parameter")
+
+
+def nuisance_score(payload: dict[str, Any]) -> Score:
+    """Corollary 4.5 on trained networks with a controlled nuisance (chapter 13, beyond the paper), from its
+    strict verdict (``checks.nuisance``): the networks that passed the convergence check against the
+    prediction's two halves, the closed forms on the same views beside them. Reproduced when the networks
+    confirm both halves, partly when they confirm one, not reproduced when they confirm none of the halves
+    they test; cannot tell when they test neither (too few seeds, none converged, or no order to compare)."""
+    from . import nuisance
+
+    summaries = [nuisance.level_summary(payload, level) for level in nuisance.levels(payload)]
+    nets, forms = nuisance.prediction_halves(summaries)
+    told = [half for half in nets if half is not None]
+    status = (
+        CANNOT_TELL
+        if not told
+        else REPRODUCED
+        if all(told) and len(told) == 2
+        else PARTLY
+        if any(told)
+        else NOT_REPRODUCED
+    )
+    steps, methods = nuisance.budgets(payload), nuisance.network_methods(payload)
+    passed = len(nuisance.checked_methods(payload))
+    seeds = len(payload["config"]["seeds"])
+    who = f"{passed} of {len(methods)} methods" if passed else f"none of the {len(methods)} methods"
+    checked = (
+        f"{count(seeds, 'seed', 'seeds')} (at least {nuisance.MIN_SEEDS} are needed for an interval)"
+        if seeds < nuisance.MIN_SEEDS
+        else f"{who} passed the convergence check from {steps[-2]:,} to {steps[-1]:,} steps"
+        if len(steps) > 1
+        else f"the networks are compared at {steps[-1]:,} steps without a convergence check"
+    )
+    forms_said = f"the closed forms on the same views {nuisance.BEARS_OUT[forms]}"
+    if not passed:
+        return Score(status, f"{checked}, so no trained network is compared with the prediction; {forms_said}")
+    nets_said = f"of the prediction, the networks compared {nuisance.BEARS_OUT[nets]}"
+    return Score(status, f"{checked}; {nets_said}; {forms_said}")
 
 
 def glue_scores(scores: Mapping[str, Score]) -> None:
