@@ -170,17 +170,18 @@ def test_alignment_needed_reads_the_planted_numbers():
     assert sentences.decimal(0.0) == "0" and sentences.decimal(0.004) == "< 0.01" and sentences.decimal(0.86) == "0.86"
     # A top-1 half-width that rounds to 0 at one decimal gets two (three seeds at 84.68, 84.67, 84.70): a number.
     assert sentences._cell(84.68, 0.04) == "84.7 ± 0.04" and sentences._cell(84.68, 0.6) == "84.7 ± 0.6"
-    # An R² cell holds one number: no "± < 0.01", and an interval leaving [0, 1] goes, clipped, to the caption.
+    # An R² cell holds one number: no "± < 0.01", and an interval leaving [0, 1] goes, clipped, to the caption
+    # (the cell marked, so that a bare mean is not read as exact).
     assert sentences.share_cell(0.01, 0.003) == ("0.01", "")
     assert sentences.share_cell(0.52, 0.07) == ("0.52 ± 0.07", "")
-    assert sentences.share_cell(0.27, 1.10) == ("0.27", "0–1") and sentences.share_cell(0.16, 0.31) == (
-        "0.16",
+    assert sentences.share_cell(0.27, 1.10) == ("0.27†", "0–1") and sentences.share_cell(0.16, 0.31) == (
+        "0.16†",
         "0–0.47",
     )
     rows = [{"clipped": ["VICReg under strong noise at α = 10, 0–1"]}, {}]
     assert (
         sentences.clipped_note(rows)
-        == " Intervals reaching outside [0, 1], clipped to it: VICReg under strong noise at α = 10, 0–1."
+        == " † Interval reaching outside [0, 1], clipped to it: VICReg under strong noise at α = 10, 0–1."
     )
     assert sentences.clipped_note([{}]) == ""
 

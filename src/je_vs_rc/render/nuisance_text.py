@@ -126,9 +126,12 @@ def _cell(mean: float, half: float, digits: int = 1) -> str:
     return f"{mean:.{digits}f} ± {decimal(half, digits + more)}"
 
 
+CLIPPED_MARK = "†"  # an R² cell whose interval the caption gives (:func:`clipped_note`)
+
+
 def share_cell(mean: float, half: float) -> tuple[str, str]:
     """An R² (a share, in [0, 1]) as ``mean ± half`` to two decimals, the mean alone where the half-width rounds to
-    0; where the t interval reaches outside [0, 1], the mean alone and, second, the interval clipped to [0, 1]
+    0; where the t interval reaches outside [0, 1], the mean marked † and, second, the interval clipped to [0, 1]
     (``"0–0.47"``, for the caption: a cell holds one number, so that its column aligns as numbers)."""
     if not np.isfinite(mean):
         return "–", ""
@@ -136,7 +139,7 @@ def share_cell(mean: float, half: float) -> tuple[str, str]:
         return f"{mean:.2f}", ""
     if mean - half < 0 or mean + half > 1:
         low, high = (f"{x:.2f}".rstrip("0").rstrip(".") for x in (max(mean - half, 0.0), min(mean + half, 1.0)))
-        return f"{mean:.2f}", f"{low}–{high}"
+        return f"{mean:.2f}{CLIPPED_MARK}", f"{low}–{high}"
     return f"{mean:.2f} ± {half:.2f}", ""
 
 
@@ -144,7 +147,10 @@ def clipped_note(rows: list[dict[str, str]]) -> str:
     """The R² intervals that reach outside [0, 1] (:func:`share_cell`), clipped, for the table's caption ("" if
     none)."""
     clipped = [c for r in rows for c in r.get("clipped", [])]
-    return f" Intervals reaching outside [0, 1], clipped to it: {'; '.join(clipped)}." if clipped else ""
+    if not clipped:
+        return ""
+    intervals = "Intervals" if len(clipped) > 1 else "Interval"
+    return f" {CLIPPED_MARK} {intervals} reaching outside [0, 1], clipped to it: {'; '.join(clipped)}."
 
 
 def table_rows(payload: dict[str, Any]) -> list[dict[str, str]]:
