@@ -185,3 +185,39 @@ def test_a_singular_S_stops_the_sweep_with_the_closed_forms_error():
     images, labels = synthetic_digits(400)
     with pytest.raises(ValueError, match=r"S must be positive definite .* range over \[0, .*matrix \(0, 0, 0, 0\)"):
         mnist.figure3_sweep(images, labels, mnist.Fig3Config(**{**TINY.__dict__, "theta_max": 0.0, "alphas": (0.0,)}))
+
+
+class TraceRidge(registry.SupervisedMethod):
+    """A planted method whose clean-data model depends on Sigma's noise block: ridge regression with a penalty
+    proportional to tr(S), which on clean data includes Sigma's noise block (the noise level and alpha change it)."""
+
+    ignores_empty_coordinates = False
+
+    def solve(self, S, XtY, check=True):
+        ridge = 0.1 * np.trace(S, axis1=-2, axis2=-1)[..., None, None] * np.eye(S.shape[-1])
+        return super().solve(S + ridge, XtY, check)
+
+
+class TraceRidgeOptedIn(TraceRidge):
+    ignores_empty_coordinates = True  # wrongly
+
+
+def test_clean_models_are_fitted_once_only_for_the_methods_that_opt_in():
+    # Each (noise level, alpha) swept alone fits its own clean-data models: the full sweep, which fits them once
+    # per seed for the methods that ignore Sigma where the clean data are 0, gives the same distances...
+    images, labels = synthetic_digits(400)
+    planted = TraceRidge("ridge", "Ridge", "R", "#000000")
+    wrong = TraceRidgeOptedIn("ridge", "Ridge", "R", "#000000")
+    run = (*registry.PAPER_METHODS, planted)
+    assert [m.ignores_empty_coordinates for m in run] == [True, True, True, False]
+
+    alone = np.empty((len(TINY.gamma_max), len(run), len(TINY.alphas), len(TINY.ns), len(TINY.seeds)))
+    for g, gamma_max in enumerate(TINY.gamma_max):
+        for a, alpha in enumerate(TINY.alphas):
+            cfg = mnist.Fig3Config(**{**TINY.__dict__, "gamma_max": (gamma_max,), "alphas": (alpha,)})
+            alone[g, :, a] = mnist.figure3_sweep(images, labels, cfg, methods=run).distance[0, :, 0]
+    full = mnist.figure3_sweep(images, labels, TINY, methods=run).distance
+    np.testing.assert_allclose(full, alone, rtol=1e-12, atol=1e-15)
+    # ... and a method that opts in wrongly gets its first (level, alpha)'s clean model everywhere: wrong distances.
+    reused = mnist.figure3_sweep(images, labels, TINY, methods=[wrong]).distance
+    assert np.abs(reused[:, 0] - alone[:, -1]).max() > 1e-3

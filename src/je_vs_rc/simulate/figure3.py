@@ -215,7 +215,7 @@ def _moments(grams: np.ndarray, k: int, d: int, noise_sd: np.ndarray) -> _Moment
     return _Moments(G, XY, np.trace(g[:, :1, d:, d:], axis1=-2, axis2=-1)[..., None])
 
 
-def _distances(
+def _model_mses(
     train: _Moments,
     test: _Moments | None,
     lam_theta: np.ndarray,
@@ -223,16 +223,19 @@ def _distances(
     alphas: tuple[float, ...],
     cfg: Fig3Config,
     run: tuple[LinearMethod, ...],
+    clean: tuple[bool, ...],
 ) -> np.ndarray:
-    """|MSE(clean model) - MSE(corrupted model)| for each method of ``run``, noise level (those of the
-    moments, with Gamma's eigenvalues ``lam_gamma`` (levels, d)), alpha of ``alphas`` and n of one seed:
-    shape (noise levels, methods, alphas, n).
+    """MSEs of the clean-data and the corrupted-data model (last axis) of each method of ``run``, n, noise
+    level (those of the moments, with Gamma's eigenvalues ``lam_gamma`` (levels, d)) and alpha of ``alphas``
+    of one seed: shape (methods, n, noise levels, alphas, 2). ``clean[i]`` False skips method i's clean-data
+    model (NaN): the sweep fits once per seed those that are the same at every noise level and alpha.
 
     Supervised learning is scored by its own MSE; a self-supervised encoder by the least-squares probe
     on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
     The models of the seed share stacked computations over (n, noise level, alpha, clean/corrupted):
-    S = G + Sigma and its whitener (a Cholesky factorisation, which also shows that S is invertible), the
-    probes and the scores; each method's closed form is called once on the whole stack.
+    S = G + Sigma and its whitener (a Cholesky factorisation, which also shows that S is invertible: every
+    S is checked, skipped models included), the probes and the scores; each method's closed form is called
+    once on the whole stack.
     """
     d = cfg.d
     # Sigma's diagonal for each (noise level, alpha), as a matrix added to G (n, level, alpha, 2, d, d).
@@ -245,25 +248,23 @@ def _distances(
     # The probe sees the corrupted-data encoder's inputs: corrupted, or clean (a variant).
     probe_on = [0, 1] if cfg.encoder_input == "corrupted" else [0, 0]
     scored = test if test is not None else train  # SL is scored on its own kind of inputs
-    mse = []
-    for method in run:
+    mse = np.full((len(run), *S.shape[:3], 2), np.nan)
+    for i, method in enumerate(run):
+        h = slice(0 if clean[i] else 1, 2)  # the models fitted: clean and corrupted, or corrupted alone
         if isinstance(method, SupervisedMethod):
-            V = method.solve(S, XY, check=False)  # whitener() has checked S
-            mse.append(_sl_mse(V, scored.G[:, :, None], scored.XY[:, :, None], scored.YY[..., None]))
+            V = method.solve(S[..., h, :, :], XY[..., h, :, :], check=False)  # whitener() has checked S
+            sl_on = (scored.G[:, :, None][..., h, :, :], scored.XY[:, :, None][..., h, :, :], scored.YY[..., None])
+            mse[i, ..., h] = _sl_mse(V, *sl_on)
             continue
-        F = method.encoders(S, G, cfg.k, T)
-        fit = (G[:, :, :, probe_on], XY[:, :, :, probe_on], train.YY[..., None])
+        F = method.encoders(S[..., h, :, :], G[..., h, :, :], cfg.k, T[..., h, :, :])
+        on = probe_on[h]
+        fit = (G[:, :, :, on], XY[:, :, :, on], train.YY[..., None])
         if test is None:
-            mse.append(probe_mse(F, *fit))
+            mse[i, ..., h] = probe_mse(F, *fit)
         else:
-            held_out = (
-                test.G[:, :, None][:, :, :, probe_on],
-                test.XY[:, :, None][:, :, :, probe_on],
-                test.YY[..., None],
-            )
-            mse.append(probe_mse(F, *fit, *held_out))
-    dist = np.abs(np.stack(mse)[..., 0] - np.stack(mse)[..., 1])  # methods, n, level, alpha
-    return dist.transpose(2, 0, 3, 1)
+            held_out = (test.G[:, :, None][:, :, :, on], test.XY[:, :, None][:, :, :, on], test.YY[..., None])
+            mse[i, ..., h] = probe_mse(F, *fit, *held_out)
+    return mse
 
 
 @dataclass(frozen=True)
@@ -363,7 +364,10 @@ def figure3_sweep(
     buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
     for _ in range(workers):
         buffers.put(np.empty((max(cfg.ns), cfg.d + data.Y.shape[1])))
-    dist = np.empty((len(cfg.gamma_max), len(run), len(cfg.alphas), len(cfg.ns), len(cfg.seeds)))
+    # A method's clean-data model that is the same at every noise level and alpha (the clean data are 0 where
+    # the noise levels and alphas change Sigma) is fitted once per seed, in its first (level, alpha) task.
+    once = np.array([m.ignores_empty_coordinates for m in run], dtype=bool)
+    mse = np.empty((len(cfg.gamma_max), len(run), len(cfg.alphas), len(cfg.ns), len(cfg.seeds), 2))
     drawn, tasks = [], {}
     with ThreadPoolExecutor(workers) as pool:
         seeds = pool.map(lambda seed: _seed_moments(seed, data, cfg, buffers), cfg.seeds)
@@ -372,9 +376,12 @@ def figure3_sweep(
             for g in range(len(cfg.gamma_max)):
                 level = (train.level(g), None if test is None else test.level(g), lam_theta, lam_gamma[g : g + 1])
                 for a in range(len(cfg.alphas)):
-                    tasks[g, a, s] = pool.submit(_distances, *level, cfg.alphas[a : a + 1], cfg, run)
+                    clean = tuple(bool(g == a == 0 or not o) for o in once)
+                    tasks[g, a, s] = pool.submit(_model_mses, *level, cfg.alphas[a : a + 1], cfg, run, clean)
         for (g, a, s), task in tasks.items():
-            dist[g, :, a, :, s] = task.result()[0, :, 0]
+            mse[g, :, a, :, s] = task.result()[:, :, 0, 0]
+    mse[:, once, :, :, :, 0] = mse[:1, once, :1, :, :, 0]
+    dist = np.abs(mse[..., 0] - mse[..., 1])
     thetas, gammas = zip(*drawn)
     return Fig3Result(cfg, dist, energy, np.array(thetas), np.array(gammas), tuple(m.key for m in run))
 
