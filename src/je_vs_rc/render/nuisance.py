@@ -73,6 +73,7 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
     nets = verdicts.network_methods(payload)
     fig, axes = panels(len(levels), width=3.6, height=3.3)
     spread = 0.06  # sideways offset between methods, in log10 alpha
+    keyed: dict[str, Any] = {}  # a method's legend entry: its marker over its clean run's line style
     for ax, level in zip(axes[0], levels):
         for m in theory_methods.PAPER_ENCODERS:
             mean = [
@@ -92,7 +93,7 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
             low, high = np.clip(mean - half, 0.0, 100.0), np.clip(mean + half, 0.0, 100.0)  # top-1 in [0, 100]
             shift = 10 ** (spread * (i - (len(nets) - 1) / 2))
             x = np.where(alphas > 0, alphas * shift, (i - (len(nets) - 1) / 2) * 0.02)
-            ax.errorbar(
+            points = ax.errorbar(
                 x,
                 mean,
                 yerr=[mean - low, high - mean],
@@ -105,14 +106,9 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
                 label=verdicts.method_label(payload, name),
             )
             clean = verdicts.by_seed(payload, "cells", method=name, level=verdicts.CLEAN)
-            if clean:
-                ax.axhline(
-                    np.mean(list(clean.values())),
-                    color=color,
-                    lw=0.8,
-                    ls=METHOD_LINES[i % len(METHOD_LINES)],
-                    alpha=0.6,
-                )
+            style = dict(color=color, lw=0.8, ls=METHOD_LINES[i % len(METHOD_LINES)], alpha=0.6)
+            line = ax.axhline(np.mean(list(clean.values())), **style) if clean else None
+            keyed.setdefault(verdicts.method_label(payload, name), (points, line) if line else points)
         ax.set_xscale("symlog", linthresh=LINTHRESH, linscale=0.4)
         ax.set_xlim(-0.05, alphas.max() * 1.6)
         # Ticks at the grid's alignments only (the symlog axis would add 10⁻¹ where nothing was run).
@@ -122,7 +118,7 @@ def plot_top1(payload: dict[str, Any]) -> Figure:
         ax.set_title(f"{level} noise ({verdicts.level_regime(payload, level)}-noise regime)")
     # Stacked on a phone, the panels are shorter than the label on one line: it would run into the next panel's.
     label_rows(axes, "probe top-1 (%)\ncorrupted test" if stacked() else "probe top-1 (%), corrupted test")
-    legend_below(fig, ncols=3)
+    legend_below(fig, ncols=3, keyed=keyed)
     return fig
 
 

@@ -217,12 +217,14 @@ def band(ax, x: np.ndarray, runs: np.ndarray, color: str, label: str, linestyle:
         ax.fill_between(x, runs.min(axis=-1), runs.max(axis=-1), color=color, alpha=0.12, lw=0)
 
 
-def legend_below(fig: Figure, ax=None, ncols: int = 2, **kwargs) -> None:
+def legend_below(fig: Figure, ax=None, ncols: int = 2, keyed: dict | None = None, **kwargs) -> None:
     """The legend under the panels (of ``ax`` only, or the whole figure), off the data; one column
-    in the stacked drawing."""
+    in the stacked drawing. ``keyed`` replaces the handles of some labels, e.g. by a tuple of artists
+    drawn over one another (a marker over the line style that goes with it)."""
     ncols = 1 if stacked() else ncols
     if ax is None:
         handles, labels = fig.axes[0].get_legend_handles_labels()
+        handles = [(keyed or {}).get(label, handle) for handle, label in zip(handles, labels)]
         fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
     else:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=ncols, **kwargs)
