@@ -299,18 +299,30 @@ def _project(
     return _Projected(images, scale, scores, one_hot(labels), test_images, one_hot(test_labels), t_scores), energy
 
 
-def _seed_moments(
-    seed: int, data: _Projected, cfg: Fig3Config, buffers: queue.SimpleQueue
-) -> tuple[np.ndarray, np.ndarray, _Moments, _Moments | None, np.ndarray]:
-    """One seed's draws (App. C: spectra, subsample order, noise) and the moments of its nested subsamples,
-    on the training data and, for the held-out probe, on the test set: ``(lam_theta, gamma_unit, train,
-    test, lam_gamma)`` (``lam_gamma`` per noise level). ``buffers`` lends a row buffer for the Grams."""
-    k, scale, images, Y, t_y = cfg.k, data.scale, data.images, data.Y, data.t_y
+def _seed_draws(
+    seed: int, cfg: Fig3Config, n_images: int, n_test: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """One seed's draws (App. C): :func:`protocol_draws`, then, for the held-out probe (``n_test`` images),
+    the test set's standard-normal noise."""
     rng = np.random.default_rng(seed)
-    lam_theta, gamma_unit, order, noise = protocol_draws(rng, cfg, images.shape[0])
+    draws = protocol_draws(rng, cfg, n_images)
+    return (*draws, None if n_test is None else rng.standard_normal((n_test, cfg.n_noise)))
+
+
+def _seed_moments(
+    draws: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+    data: _Projected,
+    cfg: Fig3Config,
+    buffers: queue.SimpleQueue,
+) -> tuple[np.ndarray, np.ndarray, _Moments, _Moments | None, np.ndarray]:
+    """The moments of one seed's nested subsamples (``draws`` from :func:`_seed_draws`), on the training data
+    and, for the held-out probe, on the test set: ``(lam_theta, gamma_unit, train, test, lam_gamma)``
+    (``lam_gamma`` per noise level). ``buffers`` lends a row buffer for the Grams."""
+    k, scale, images, Y, t_y = cfg.k, data.scale, data.images, data.Y, data.t_y
+    lam_theta, gamma_unit, order, noise, t_noise = draws
     if cfg.pca_fit == "full":
         rows = buffers.get()
-        np.take(data.scores, order, axis=0, out=rows[:, :k])
+        rows[:, :k] = data.scores[order]  # (faster than np.take into the strided columns)
         rows[:, k : cfg.d], rows[:, cfg.d :] = noise, Y[order]
         grams = _prefix_grams(rows, cfg.ns)
         buffers.put(rows)
@@ -324,7 +336,7 @@ def _seed_moments(
     train = _moments(np.array(grams), k, cfg.d, np.sqrt(levels))
     test = None
     if cfg.probe == "held_out":
-        t_noise = rng.standard_normal((len(t_y), cfg.n_noise))
+        assert t_noise is not None
         test_grams = (
             [_gram(data.t_scores, t_noise, t_y)] * len(cfg.ns)
             if data.t_scores is not None
@@ -354,23 +366,26 @@ def figure3_sweep(
         raise ValueError(f"ns goes up to {max(cfg.ns)} but the dataset has {images.shape[0]} images")
     if cfg.probe == "held_out" and (test_images is None or test_labels is None):
         raise ValueError("probe='held_out' needs test_images and test_labels")
-    data, energy = _project(images, labels, cfg, test_images, test_labels)
     # Seeds are independent, and so are a seed's noise levels and alphas once its moments are drawn: they
     # run in threads, one per core (LAPACK releases the GIL; each call keeps one BLAS thread), each seed
     # with a buffer for the [scores, noise, labels] rows of its subsample. Each (seed, level, alpha) is
     # a task, so the cores stay busy to the end (5 whole seeds on 2 cores would leave one idle for a
     # fifth of the time); a stack's matrices are solved one by one by LAPACK, so the split changes no bit.
     workers = min(len(cfg.seeds) * len(cfg.gamma_max) * len(cfg.alphas), cores())
-    buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
-    for _ in range(workers):
-        buffers.put(np.empty((max(cfg.ns), cfg.d + data.Y.shape[1])))
     # A method's clean-data model that is the same at every noise level and alpha (the clean data are 0 where
     # the noise levels and alphas change Sigma) is fitted once per seed, in its first (level, alpha) task.
     once = np.array([m.ignores_empty_coordinates for m in run], dtype=bool)
     mse = np.empty((len(cfg.gamma_max), len(run), len(cfg.alphas), len(cfg.ns), len(cfg.seeds), 2))
     drawn, tasks = [], {}
     with ThreadPoolExecutor(workers) as pool:
-        seeds = pool.map(lambda seed: _seed_moments(seed, data, cfg, buffers), cfg.seeds)
+        # The seeds' draws need no PCA: they are made while it runs (its eigendecomposition is serial).
+        n_test = len(test_labels) if test_labels is not None and cfg.probe == "held_out" else None
+        draws = [pool.submit(_seed_draws, seed, cfg, images.shape[0], n_test) for seed in cfg.seeds]
+        data, energy = _project(images, labels, cfg, test_images, test_labels)
+        buffers: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+        for _ in range(workers):
+            buffers.put(np.empty((max(cfg.ns), cfg.d + data.Y.shape[1])))
+        seeds = pool.map(lambda seed: _seed_moments(seed.result(), data, cfg, buffers), draws)
         for s, (lam_theta, gamma_unit, train, test, lam_gamma) in enumerate(seeds):
             drawn.append((lam_theta, gamma_unit))
             for g in range(len(cfg.gamma_max)):

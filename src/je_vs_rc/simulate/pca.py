@@ -49,19 +49,21 @@ def pixel_pca(images: np.ndarray, scale: float, k: int, workers: int = 1) -> tup
     used = np.flatnonzero(images.any(axis=0))
 
     def part(starts: range) -> tuple[np.ndarray, np.ndarray]:
-        total, second = np.zeros(width, dtype=np.int64), np.zeros((len(used), len(used)))
+        total, second = np.zeros(len(used)), np.zeros((len(used), len(used)))
+        pixels = np.empty((EXACT_FLOAT32_ROWS, len(used)), dtype=images.dtype)
         block = np.empty((EXACT_FLOAT32_ROWS, len(used)), dtype=np.float32)
         for start in starts:
-            pixels = images[start : start + EXACT_FLOAT32_ROWS]
-            rows = block[: len(pixels)]
-            np.subtract(pixels[:, used], np.float32(SHIFT), out=rows)
-            total += pixels.sum(axis=0, dtype=np.int64)
+            rows = block[: min(EXACT_FLOAT32_ROWS, n - start)]
+            np.take(images[start : start + len(rows)], used, axis=1, out=pixels[: len(rows)])
+            np.subtract(pixels[: len(rows)], np.float32(SHIFT), out=rows)
+            total += rows.sum(axis=0)  # at most 2^17 in magnitude: exact in float32
             second += rows.T @ rows
         return total, second
 
     parts = split_over_threads(part, range(0, n, EXACT_FLOAT32_ROWS), workers)
-    total = sum(p[0] for p in parts)
-    shifted = (total[used] - n * SHIFT).astype(float)  # sum of u, exact
+    shifted = sum(p[0] for p in parts)  # sum of u, exact
+    total = np.zeros(width)
+    total[used] = shifted + n * SHIFT
     second = np.zeros((width, width))
     second[np.ix_(used, used)] = (
         sum(p[1] for p in parts) + SHIFT * (shifted[:, None] + shifted[None, :]) + float(n * SHIFT**2)
