@@ -17,6 +17,7 @@ from je_vs_rc.simulate import figure3_comparison as comparison
 from je_vs_rc.simulate import figure3_reference as reference
 from je_vs_rc.simulate.pca import pca
 from je_vs_rc.theory import methods as registry
+from je_vs_rc.theory.linalg import whitener
 from je_vs_rc.theory.methods import EncoderMethod
 
 
@@ -185,6 +186,11 @@ def test_a_singular_S_stops_the_sweep_with_the_closed_forms_error():
     images, labels = synthetic_digits(400)
     with pytest.raises(ValueError, match=r"S must be positive definite .* range over \[0, .*matrix \(0, 0, 0, 0\)"):
         mnist.figure3_sweep(images, labels, mnist.Fig3Config(**{**TINY.__dict__, "theta_max": 0.0, "alphas": (0.0,)}))
+    # So does a clean S at a later alpha, whose clean-data models are not fitted there (they are at alpha 1).
+    with pytest.raises(ValueError, match=r"S must be positive definite .* range over \[0, .*matrix \(0, 0, 0, 0\)"):
+        mnist.figure3_sweep(
+            images, labels, mnist.Fig3Config(**{**TINY.__dict__, "theta_max": 0.0, "alphas": (1.0, 0.0)})
+        )
 
 
 class TraceRidge(registry.SupervisedMethod):
@@ -221,3 +227,19 @@ def test_clean_models_are_fitted_once_only_for_the_methods_that_opt_in():
     # ... and a method that opts in wrongly gets its first (level, alpha)'s clean model everywhere: wrong distances.
     reused = mnist.figure3_sweep(images, labels, TINY, methods=[wrong]).distance
     assert np.abs(reused[:, 0] - alone[:, -1]).max() > 1e-3
+
+
+def test_the_clean_S_left_unwhitened_are_still_checked():
+    # Clean S are [G_k + Sigma_k, 0; 0, Sigma_noise]; at the second alpha Sigma leaves a noise coordinate empty.
+    k, d = 2, 4
+    A = np.random.default_rng(0).standard_normal((50, d))
+    G = np.zeros((2, d, d))
+    G[1] = A.T @ A / 50
+    G[0, :k, :k] = G[1, :k, :k]
+    sigma = np.array([[[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 0.0, 4.0]]])  # (levels, alphas, d)
+    S = G[None, None, None] + sigma[None, :, :, None, :, None] * np.eye(d)
+    T = mnist._whiteners(S[:, :, :1], sigma[:, :1], k, clean=False)
+    assert np.isnan(T[..., 0, :, :]).all()
+    np.testing.assert_array_equal(T[..., 1, :, :], whitener(S[:, :, :1], "S")[..., 1, :, :])
+    with pytest.raises(ValueError, match=r"S must be positive definite .* range over \[0, .*matrix \(0, 0, 1, 0\)"):
+        mnist._whiteners(S, sigma, k, clean=False)

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..config import ALPHA, POSITIVE, SEED, SIZE, Choice, Number, Numbers, ParameterError, Validated, param, show_value
 from ..theory import methods as registry
-from ..theory.linalg import cores, single_threaded_module, whitener
+from ..theory.linalg import cores, far_from_singular, single_threaded_module, whitener
 from ..theory.methods import PAPER_METHODS, LinearMethod, Methods, SupervisedMethod
 from ..theory.thresholds import Thresholds, thresholds
 from .pca import pca_scores, pixel_pca
@@ -234,8 +234,8 @@ def _model_mses(
     on its features (eq. 93), the corrupted-data encoder on corrupted inputs (or on clean ones, a variant).
     The models of the seed share stacked computations over (n, noise level, alpha, clean/corrupted):
     S = G + Sigma and its whitener (a Cholesky factorisation, which also shows that S is invertible: every
-    S is checked, skipped models included), the probes and the scores; each method's closed form is called
-    once on the whole stack.
+    S is checked, skipped models' included, :func:`_whiteners`), the probes and the scores; each method's
+    closed form is called once on the whole stack.
     """
     d = cfg.d
     # Sigma's diagonal for each (noise level, alpha), as a matrix added to G (n, level, alpha, 2, d, d).
@@ -244,7 +244,7 @@ def _model_mses(
         sigma[:, a, np.arange(d), np.arange(d)] = lam_theta + alpha**2 * lam_gamma
     G, XY = train.G[:, :, None], train.XY[:, :, None]
     S = G + sigma[None, :, :, None]
-    T = whitener(S, "S")  # T^T S T = I, shared by the self-supervised closed forms; raises if S is singular
+    T = _whiteners(S, np.diagonal(sigma, axis1=-2, axis2=-1), cfg.k, any(clean))
     # The probe sees the corrupted-data encoder's inputs: corrupted, or clean (a variant).
     probe_on = [0, 1] if cfg.encoder_input == "corrupted" else [0, 0]
     scored = test if test is not None else train  # SL is scored on its own kind of inputs
@@ -265,6 +265,29 @@ def _model_mses(
             held_out = (test.G[:, :, None][:, :, :, on], test.XY[:, :, None][:, :, :, on], test.YY[..., None])
             mse[i, ..., h] = probe_mse(F, *fit, *held_out)
     return mse
+
+
+def _whiteners(S: np.ndarray, sigma: np.ndarray, k: int, clean: bool) -> np.ndarray:
+    """Whiteners ``T`` of a stack of S (n, noise levels, alphas, clean/corrupted, d, d), ``T^T S T = I``, shared by
+    the self-supervised closed forms; :func:`whitener`'s ValueError if an S is singular (every S is checked).
+
+    Without clean-data models to fit (``clean`` False) the clean S are only checked, and their whiteners are NaN:
+    ``[G_k + Sigma_k, 0; 0, Sigma_noise]`` with Sigma diagonal (``sigma``: levels, alphas, d) has a condition
+    number at most ``max(tr(G_k + Sigma_k), max Sigma_noise) / min Sigma`` (Weyl: G_k is positive semi-definite),
+    which spares it the factorisation when it is far from singular."""
+    if clean:
+        return whitener(S, "S")
+    top = np.maximum(np.trace(S[..., 0, :k, :k], axis1=-2, axis2=-1), sigma[..., k:].max(axis=-1))
+    low = sigma.min(axis=-1)
+    if not far_from_singular(np.divide(top, low, out=np.full(top.shape, np.inf), where=low > 0)):
+        return whitener(S, "S")
+    T = np.full(S.shape, np.nan).swapaxes(-1, -2)  # laid out as whitener()'s (products round alike)
+    try:
+        T[..., 1:, :, :] = whitener(S[..., 1:, :, :], "S")
+    except ValueError:
+        whitener(S, "S")  # raises for the first singular S of the whole stack, as without this shortcut
+        raise
+    return T
 
 
 @dataclass(frozen=True)
