@@ -9,7 +9,8 @@ trained on clean and on corrupted data; metric "distance to optimality" =
 Speed: every quantity is a function of the Gram matrix of ``[Z, N0, Y]`` (PCA scores, standard
 normal noise, one-hot labels). Gram matrices of the nested subsamples are accumulated chunk by chunk,
 and the noise magnitude enters by rescaling the Gram's noise block, so one Gram per (seed, n)
-serves every noise level, alpha and model.
+serves every noise level, alpha and model. The clean-data models, which the noise levels and alphas
+leave unchanged (they change Sigma only where the clean data are 0), are fitted once per seed.
 
 Ambiguities of the protocol are options (``Fig3Config``): pixel scale, where the PCA is fitted,
 whether the probe is scored in-sample or on the test set, and whether the corrupted-data encoder
