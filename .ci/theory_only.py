@@ -3,13 +3,17 @@
 A fresh venv gets only the theory and run profiles, from their hashed lock requirements-run.txt (by
 ``.ci/install.py``, as ``make env`` installs requirements.txt). It must stay under 1 GB, hold no torch,
 and execute through the runner (`python -m je_vs_rc.run CHAPTER`) every chapter whose config requires no
-torch package (``je_vs_rc.parameters.requires``); those that do (08, 12) must stop at once with the
+torch package (``je_vs_rc.parameters.requires``); those that do (08, 12, 13) must stop at once with the
 guard's line naming the deep profile. Prints the install time and size. Uses the MNIST files under
 data/ (fetched if missing).
+
+``--chapters-nice N`` runs the chapters N steps nicer than the install and the deep chapters' stops:
+CI (.ci/run) starts this path beside its other parts and lets the chapters take only what they leave.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -22,6 +26,16 @@ REPO = Path(__file__).resolve().parents[1]
 LIMIT_BYTES = 1 << 30
 DEEP_HINT = "pip install 'je-vs-rc[deep]'"
 DEEP_SECONDS = 120  # kernel start and the first cells; a deep chapter itself takes minutes
+# The longest chapters start first (CPU seconds of one run on this project's 2-core machine: 07 30,
+# 10 and 06 about 9, 11 6, 01 and 05 5.5; the others 2-4.5), so that no long one starts last and runs alone.
+LONGEST = (
+    "07_mnist",
+    "10_finite_samples",
+    "06_je_vs_rc",
+    "11_intertwined_noise",
+    "01_introduction",
+    "05_joint_embedding",
+)
 
 
 def disk_usage(path: Path) -> int:
@@ -44,16 +58,18 @@ def check(result: subprocess.CompletedProcess[str], what: str) -> None:
         )
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chapters-nice", type=int, default=0, help="run the chapters this much nicer")
+    nice = ["nice", "-n", str(n)] if (n := parser.parse_args(argv).chapters_nice) else []
     sys.stdout.reconfigure(line_buffering=True)  # progress shows in CI logs as it happens
     work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
     venv, python = work / "venv", work / "venv" / "bin" / "python"
     start = time.monotonic()
-    # As `make env` installs requirements.txt: uv, from the indexes pip is configured with (the wheels
-    # the two locks share come from uv's cache).
-    uv = REPO / ".venv" / "bin" / "uv"  # the main venv's, if there is one (CI: make test made it)
-    env = {**os.environ, "UV": str(uv)} if uv.exists() else None
-    installed = run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable", env=env)
+    # As `make env` installs requirements.txt: uv (installed into this venv from the full lock's hashed
+    # entry: not the main venv's, which CI creates at the same time), from the indexes pip is configured
+    # with. The wheels the two locks share are unpacked once into uv's cache, safe for concurrent installs.
+    installed = run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable")
     check(installed, "installing requirements-run.txt")
     seconds, size = time.monotonic() - start, disk_usage(venv)
     print(f"theory-only: theory + run profiles installed in {seconds:.0f} s, {size / 2**20:.0f} MiB")
@@ -78,12 +94,17 @@ def main() -> int:
 
     def timed(chapter: str) -> tuple[subprocess.CompletedProcess[str], float]:
         start = time.monotonic()
-        return run(python, "-m", "je_vs_rc.run", chapter, "--out", out, timeout=1800), time.monotonic() - start
+        command = [] if chapter in deep else nice
+        result = run(*command, python, "-m", "je_vs_rc.run", chapter, "--out", out, timeout=1800)
+        return result, time.monotonic() - start
 
     # The chapters run concurrently, one per core (each in its own kernel); results are read in order.
+    # The deep chapters' stops go first, at the install's priority: their time limit is not spent queued
+    # behind a busy machine; then the longest chapters, then the others in order.
+    order = sorted(names, key=lambda c: -1 if c in deep else LONGEST.index(c) if c in LONGEST else len(LONGEST))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     with ThreadPoolExecutor(cores) as pool:
-        for chapter, (result, seconds) in zip(names, pool.map(timed, names)):
+        for chapter, (result, seconds) in zip(order, pool.map(timed, order)):
             if chapter in deep:  # one line from the runner, with the guard's message (the package's __init__.py)
                 lines = [line for line in result.stderr.splitlines() if line.startswith("error:") and DEEP_HINT in line]
                 if result.returncode != 2 or not lines or "Traceback" in result.stderr or seconds > DEEP_SECONDS:
@@ -102,4 +123,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
