@@ -96,22 +96,29 @@ def drawn():
     return every_figure(toy)
 
 
+@pytest.fixture(scope="module")
+def shown_texts(drawn):
+    """:func:`displayed_font_sizes` of each drawn figure, measured once (a draw of every figure) for the tests
+    that read them."""
+    return {name: [displayed_font_sizes(fig) for fig in figs] for name, figs in drawn.items()}
+
+
 def test_every_figure_function_is_covered(drawn):
     public = {name for module in (figure3, figures, schematic) for name in dir(module) if name.startswith("plot_")}
     assert public == set(drawn)
 
 
-def test_text_is_at_least_min_font_at_the_displayed_size(drawn):
-    for name, figs in drawn.items():
-        for fig in figs:
-            small = [(round(size, 1), text) for size, text in displayed_font_sizes(fig) if size < MIN_FONT_PT]
+def test_text_is_at_least_min_font_at_the_displayed_size(shown_texts):
+    for name, figs in shown_texts.items():
+        for texts in figs:
+            small = [(round(size, 1), text) for size, text in texts if size < MIN_FONT_PT]
             assert not small, f"{name}: text below {MIN_FONT_PT} pt as displayed: {small[:5]}"
 
 
-def test_labels_are_mathtext_not_raw_subscripts(drawn):
-    for name, figs in drawn.items():
-        for fig in figs:
-            raw = [text for _, text in displayed_font_sizes(fig) if "α_" in text or "λ_" in text or "α" in text]
+def test_labels_are_mathtext_not_raw_subscripts(shown_texts):
+    for name, figs in shown_texts.items():
+        for texts in figs:
+            raw = [text for _, text in texts if "α_" in text or "λ_" in text or "α" in text]
             assert not raw, f"{name}: raw symbols instead of mathtext: {raw}"
 
 

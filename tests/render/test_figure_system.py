@@ -37,14 +37,19 @@ def drawn():
     from je_vs_rc.theory.setting import Setting
 
     toy = Setting([4.0, 3.0, 2.0], [1.0, 1.0, 1.0, 0.1, 0.1, 0.1], [0.0, 0.0, 0.0, 10.0, 6.0, 3.0])
-    return {name: figs for name, figs in every_figure(toy).items() if name != "plot_schematic"}
+    # Each figure with its stacked drawing (None for one panel), drawn again once here for the tests that read it.
+    return {
+        name: [(fig, stacked_drawing(fig)) for fig in figs]
+        for name, figs in every_figure(toy).items()
+        if name != "plot_schematic"
+    }
 
 
 def _both(figs):
     """Each figure and, where it has one, its stacked drawing."""
-    for fig in figs:
+    for fig, phone in figs:
         yield fig
-        if (phone := stacked_drawing(fig)) is not None:
+        if phone is not None:
             yield phone
 
 
@@ -74,8 +79,7 @@ def _panels(fig):
 
 def test_several_panels_have_a_stacked_drawing_that_fits_a_phone(drawn):
     for name, figs in drawn.items():
-        for fig in figs:
-            phone = stacked_drawing(fig)
+        for fig, phone in figs:
             assert (phone is not None) == (len(_panels(fig)) > 1), name
             if phone is not None:
                 # One column (no two panels side by side), as wide as a phone's column allows.
