@@ -58,39 +58,29 @@ def check(result: subprocess.CompletedProcess[str], what: str) -> None:
         )
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--chapters-nice", type=int, default=0, help="run the chapters this much nicer")
-    nice = ["nice", "-n", str(n)] if (n := parser.parse_args(argv).chapters_nice) else []
-    sys.stdout.reconfigure(line_buffering=True)  # progress shows in CI logs as it happens
-    work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
-    venv, python = work / "venv", work / "venv" / "bin" / "python"
+def install(venv: Path) -> Path:
+    """A fresh venv with requirements-run.txt: under 1 GiB, no torch. Returns its python."""
     start = time.monotonic()
     # As `make env` installs requirements.txt: uv (installed into this venv from the full lock's hashed
     # entry: not the main venv's, which CI creates at the same time), from the indexes pip is configured
     # with. The wheels the two locks share are unpacked once into uv's cache, safe for concurrent installs.
-    installed = run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable")
-    check(installed, "installing requirements-run.txt")
+    check(
+        run(sys.executable, ".ci/install.py", venv, "requirements-run.txt", "--editable"),
+        "installing requirements-run.txt",
+    )
     seconds, size = time.monotonic() - start, disk_usage(venv)
     print(f"theory-only: theory + run profiles installed in {seconds:.0f} s, {size / 2**20:.0f} MiB")
     if size >= LIMIT_BYTES:
         sys.exit(f"theory-only: the venv takes {size / 2**20:.0f} MiB, over the 1 GiB limit")
+    python = venv / "bin" / "python"
     torch = run(python, "-c", "import importlib.util as u; print(u.find_spec('torch') is None)")
     if torch.stdout.strip() != "True":
         sys.exit("theory-only: torch is installed: requirements-run.txt pulled in the deep profile")
+    return python
 
-    check(run(python, "-m", "je_vs_rc.data", "mnist"), "fetching MNIST")
-    chapters = run(python, "-m", "je_vs_rc.run", "--list")
-    check(chapters, "listing the chapters")
-    out = work / "runs"
-    names = chapters.stdout.split()
-    requires = run(
-        python, "-c", "from je_vs_rc import parameters as p; print(*(c for c in p.CHAPTERS if p.requires(c)))"
-    )
-    check(requires, "reading which chapters require the deep profile")
-    deep = set(requires.stdout.split())  # declared by each chapter's config (je_vs_rc.parameters)
-    if not deep or len(names) - len(deep) < 10:
-        sys.exit(f"theory-only: expected 10 or more theory chapters and some deep ones; got {names}, deep {deep}")
+
+def run_chapters(python: Path, names: list[str], deep: set[str], out: Path, nice: list[str]) -> None:
+    """Every chapter through the runner: the deep ones stop at once with the guard's message, the others run."""
 
     def timed(chapter: str) -> tuple[subprocess.CompletedProcess[str], float]:
         start = time.monotonic()
@@ -119,6 +109,29 @@ def main(argv: list[str]) -> int:
             if not executed.is_file():
                 sys.exit(f"theory-only: {chapter} wrote no notebook ({executed})")
             print(f"theory-only: {chapter} executed in {seconds:.0f} s")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chapters-nice", type=int, default=0, help="run the chapters this much nicer")
+    nice = ["nice", "-n", str(n)] if (n := parser.parse_args(argv).chapters_nice) else []
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows in CI logs as it happens
+    work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
+    python = install(work / "venv")
+    check(run(python, "-m", "je_vs_rc.data", "mnist"), "fetching MNIST")
+    chapters = run(python, "-m", "je_vs_rc.run", "--list")
+    check(chapters, "listing the chapters")
+    names = chapters.stdout.split()
+    requires = run(
+        python, "-c", "from je_vs_rc import parameters as p; print(*(c for c in p.CHAPTERS if p.requires(c)))"
+    )
+    check(requires, "reading which chapters require the deep profile")
+    deep = set(requires.stdout.split())  # declared by each chapter's config (je_vs_rc.parameters)
+    if not deep or len(names) - len(deep) < 10:
+        sys.exit(f"theory-only: expected 10 or more theory chapters and some deep ones; got {names}, deep {deep}")
+    if stale := set(LONGEST) - (set(names) - deep):
+        sys.exit(f"theory-only: LONGEST names {sorted(stale)}, not torch-free chapters: update it")
+    run_chapters(python, names, deep, work / "runs", nice)
     return 0
 
 
