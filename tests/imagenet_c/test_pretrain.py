@@ -145,3 +145,16 @@ def test_distributed_training_averages_gradients(linear, tmp_path):
     torch.testing.assert_close(w0, single.detach(), rtol=1e-5, atol=1e-6)
     assert not torch.allclose(half.detach(), single.detach(), rtol=1e-3, atol=1e-4)  # the check can fail
     assert (tmp_path / "ddp" / "last.pt").is_file()
+
+
+def test_cpu_run_seeds_its_views_as_torch_manual_seed_does_without_queueing_accelerator_seeds(monkeypatch):
+    """A CPU run seeds only torch's CPU generator per image (torch.manual_seed records a stack per call for
+    every accelerator not started): the views are the same either way, and no accelerator seed is queued."""
+    model = methods.build("dino", "vit_tiny", 32, 1)
+    images = brightness_classes(4, seed=0)[0]
+    every = pretrain_module.ViewDataset(images, model.transform, model.sample_extras, 3)
+    cpu = pretrain_module.ViewDataset(images, model.transform, model.sample_extras, 3, cpu_only=True)
+    for i in range(len(images)):
+        assert all(torch.equal(a, b) for a, b in zip(every[i], cpu[i]))
+    monkeypatch.setattr(torch, "manual_seed", lambda seed: pytest.fail("a CPU run called torch.manual_seed"))
+    cpu[0]

@@ -94,10 +94,12 @@ def code_version() -> str:
 
 class ViewDataset(Dataset):
     """Uint8 images (N x S x S x 3) -> the method's list of augmented views and per-image extras,
-    every random draw seeded by (seed, epoch, image index): the same whichever process draws it."""
+    every random draw seeded by (seed, epoch, image index): the same whichever process draws it.
+    ``cpu_only``: the run trains on the CPU (see :func:`_seed_everything`)."""
 
-    def __init__(self, images: np.ndarray, transform: Any, extras: Any, seed: int):
+    def __init__(self, images: np.ndarray, transform: Any, extras: Any, seed: int, cpu_only: bool = False):
         self.images, self.transform, self.extras, self.seed = images, transform, extras, seed
+        self.cpu_only = cpu_only
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -106,7 +108,7 @@ class ViewDataset(Dataset):
     def __getitem__(self, i: int) -> list[torch.Tensor]:
         from PIL import Image
 
-        value = _seed_everything(self.seed, self.epoch, i)
+        value = _seed_everything(self.seed, self.epoch, i, self.cpu_only)
         views = self.transform(Image.fromarray(np.asarray(self.images[i])))
         return views + self.extras(torch.Generator().manual_seed(value))
 
@@ -144,10 +146,18 @@ def _seed_value(seed: int, epoch: int, index: int) -> int:
     return keys.seed_of(seed, epoch, index)
 
 
-def _seed_everything(seed: int, epoch: int, index: int) -> int:
-    """Seed torch's, NumPy's and Python's generators for image ``index`` of ``epoch``; return the seed."""
+def _seed_everything(seed: int, epoch: int, index: int, cpu_only: bool = False) -> int:
+    """Seed torch's, NumPy's and Python's generators for image ``index`` of ``epoch``; return the seed.
+
+    ``cpu_only`` (a run on the CPU): of torch's generators only the CPU's, the one such a run draws from.
+    ``torch.manual_seed`` also queues the seed for every accelerator not started (CUDA, XPU, MTIA), each
+    time recording the caller's stack as text: about 1 ms a call in a notebook, seconds per run of
+    chapter 8, which seeds every image of every epoch."""
     value = _seed_value(seed, epoch, index)
-    torch.manual_seed(value)
+    if cpu_only:
+        torch.default_generator.manual_seed(value)
+    else:
+        torch.manual_seed(value)
     np.random.seed(value)
     random.seed(value)
     return value
@@ -203,7 +213,9 @@ def pretrain(
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # BatchNorm over the global batch
     entry = methods.get(config.method)
     opt = methods.optimizer(config.method, model, config.batch_size, config.lr)
-    dataset = ViewDataset(images, view_transform(model, config), model.sample_extras, config.seed)
+    dataset = ViewDataset(
+        images, view_transform(model, config), model.sample_extras, config.seed, cpu_only=device.type == "cpu"
+    )
     sampler = GlobalBatches(len(dataset), config.batch_size, config.seed, rank, world)
     total = config.epochs * len(sampler)
     warmup = round(entry.warmup_fraction() * total)
