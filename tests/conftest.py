@@ -106,18 +106,26 @@ def _unit(item: pytest.Item) -> str:
     return item.module.__name__ if shared and item.module is not None else item.nodeid
 
 
+def _early(item: pytest.Item) -> bool:
+    """A slow test (a notebook, a full sweep) or a long one (seconds of CPU or of waiting, not deselected by
+    ``-m "not slow"``)."""
+    return item.get_closest_marker("slow") is not None or item.get_closest_marker("long") is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow tests first, shared out between the workers. `make test` runs pytest-xdist's work-stealing
-    scheduler, which hands worker i the i-th consecutive share of this list, then lets an idle worker steal
-    the tail of another's queue. So each share starts with every other slow test (round robin; tests that
-    share a module fixture go together, so it is built once), then units with module fixtures, then single
-    fast tests, which are what a steal takes. Without workers: the slow tests first, in collection order."""
+    """The slow and long tests first, shared out between the workers. `make test` runs pytest-xdist's
+    work-stealing scheduler, which hands worker i the i-th consecutive share of this list, then lets an idle
+    worker steal the tail of another's queue. So each share starts with every other slow or long test (round
+    robin; tests that share a module fixture go together, so it is built once), then units with module
+    fixtures, then single fast tests, which are what a steal takes: a test of seconds left at the end would
+    run alone with the other core idle. Without workers: the slow and long tests first, in collection order."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
         units.setdefault(_unit(item), []).append(item)
-    slow = [u for u in units.values() if u[0].get_closest_marker("slow") is not None]
-    fast = sorted((u for u in units.values() if u[0].get_closest_marker("slow") is None), key=len, reverse=True)
+    # The slow units, then the long ones (shorter): the longest start first.
+    slow = sorted((u for u in units.values() if _early(u[0])), key=lambda u: u[0].get_closest_marker("slow") is None)
+    fast = sorted((u for u in units.values() if not _early(u[0])), key=len, reverse=True)
     shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
     for i, unit in enumerate(slow):
         shares[i % workers].extend(unit)

@@ -206,6 +206,7 @@ def test_license_and_citation():
     ]
 
 
+@pytest.mark.long
 @pytest.mark.network
 def test_locks_are_up_to_date(tmp_path):
     """`make lock` in a copy of the repository changes nothing: the locks match pyproject.toml."""
@@ -227,6 +228,7 @@ ALL += ["x86_64-pc-windows-msvc"]
 PLATFORMS = [(p, RUN, True) for p in ALL] + [(p, FULL, p != "x86_64-apple-darwin") for p in ALL]
 
 
+@pytest.mark.long
 @pytest.mark.network
 @pytest.mark.parametrize(("platform", "name", "resolves"), PLATFORMS)
 def test_lock_installs_on_each_platform(tmp_path, platform, name, resolves):

@@ -164,6 +164,7 @@ def test_command_line_answers_a_bad_input_with_one_line(case, tmp_path, capsys, 
     assert not (tmp_path / "out").exists()  # nothing was computed
 
 
+@pytest.mark.long
 def test_command_line_exit_status_in_a_fresh_process(tmp_path):
     (tmp_path / "p.yml").write_text("epochs: 0\n")
     proc = subprocess.run(
@@ -227,6 +228,7 @@ SMALL = dict(
 )
 
 
+@pytest.mark.long
 @pytest.mark.data
 def test_rerun_with_other_data_never_reuses_a_stale_cache(tmp_path):
     run = lambda **kw: pipeline.run(ExperimentConfig(**{**SMALL, "out_dir": str(tmp_path), **kw}))  # noqa: E731

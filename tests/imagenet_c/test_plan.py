@@ -16,6 +16,7 @@ from je_vs_rc.imagenet_c.config import ExperimentConfig
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.long
 def test_plan_of_the_paper_file_on_the_command_line():
     proc = subprocess.run(
         [sys.executable, "-m", "je_vs_rc.imagenet_c.pipeline", "params/imagenet_c_paper.yml", "--plan", "--gpus", "8"],

@@ -114,6 +114,7 @@ def test_bad_input_is_one_line_before_training(values, message):
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.long
 def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
     train, ytrain = synthetic_digits(300, seed=0)
     test, ytest = synthetic_digits(100, seed=1)
@@ -161,6 +162,7 @@ def test_tiny_grid_resumes_cell_by_cell(tmp_path, monkeypatch):
         )
 
 
+@pytest.mark.long
 def test_merge_joins_partial_runs_cell_by_cell_and_the_grid_resumes_the_rest(tmp_path):
     # Two processes ran pieces of one grid (one a seed, the other a level of the other seed, one cell twice);
     # merge joins them cell by cell, refuses pieces of another grid, and a rerun trains exactly what is missing.

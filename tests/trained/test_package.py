@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from helpers import BLOCKED, blocked_env
 
 
@@ -17,6 +18,7 @@ def test_the_blocking_works(tmp_path):
     assert out.returncode != 0 and "je_vs_rc.imagenet_c needs lightly, timm, imagecorruptions" in out.stderr
 
 
+@pytest.mark.long
 def test_chapter_12s_modules_import_and_train_without_the_pipelines_dependencies(tmp_path):
     code = (
         "import sys\n"
