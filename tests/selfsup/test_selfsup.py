@@ -211,3 +211,22 @@ def test_committed_run_is_its_parameter_file_run():
     result = grid.read(root / "nuisance_2400.json")
     assert result.config == cfg
     assert result.done() <= {grid.cell_key(*c) for c in cfg.cells()} and result.seeded() == set(cfg.seeds)
+
+
+def test_features_of_computes_each_distinct_array_once_and_as_features_does(monkeypatch):
+    """A clean cell's test and clean-test images are one array: its features are computed once, equal to
+    features() of each input; distinct arrays keep their own features, also across calls sharing ``seen``."""
+    torch.manual_seed(0)
+    model = methods.SelfSupModel(4).eval()
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((5, 784)), rng.standard_normal((5, 784))
+    expected = {"x": grid.features(model, x), "y": grid.features(model, y)}
+    calls = []
+    real = grid.features
+    monkeypatch.setattr(grid, "features", lambda m, images: calls.append(images) or real(m, images))
+    seen: dict = {}
+    first = grid.features_of(model, {"test": x, "test_clean": x}, seen)
+    second = grid.features_of(model, {"train": y, "test_clean": x}, seen)
+    assert len(calls) == 2
+    assert np.array_equal(first["test"], expected["x"]) and np.array_equal(first["test_clean"], expected["x"])
+    assert np.array_equal(second["train"], expected["y"]) and np.array_equal(second["test_clean"], expected["x"])

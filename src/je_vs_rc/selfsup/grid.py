@@ -117,6 +117,19 @@ def features(model: torch.nn.Module, images: np.ndarray, chunk: int = 2048) -> n
     return np.concatenate(out).astype(float)
 
 
+def features_of(
+    model: torch.nn.Module, inputs: dict[str, np.ndarray], seen: dict | None = None
+) -> dict[str, np.ndarray]:
+    """:func:`features` of every input set, each distinct array once (a clean cell's test images are its clean
+    test images; every level's clean test images are the seed's). ``seen`` carries the arrays done to later
+    calls with the same model (each kept beside its features, so that its id is not reused)."""
+    seen = {} if seen is None else seen
+    for x in inputs.values():
+        if id(x) not in seen:
+            seen[id(x)] = (x, features(model, x))
+    return {s: seen[id(x)][1] for s, x in inputs.items()}
+
+
 def readouts(feats: dict[str, np.ndarray], data: NuisanceData, level: str) -> dict[str, float]:
     """Probe top-1 on the corrupted and clean test images, and the nuisance R^2 (NaN on clean data)."""
     top1, top1_clean = probe_top1(
@@ -149,12 +162,10 @@ def _seed_rows(data: NuisanceData, cfg: GridConfig, seed: int) -> tuple[list, li
         )
     torch.manual_seed(seed)
     random_encoder = methods.SelfSupModel(cfg.nuisance.k).eval()  # the shared encoder, untrained
+    seen: dict = {}
     for level in (CLEAN, *cfg.nuisance.levels):
         inputs = _inputs(data, level)
-        for name, feats in (
-            ("raw pixels", inputs),
-            ("random init", {s: features(random_encoder, x) for s, x in inputs.items()}),
-        ):
+        for name, feats in (("raw pixels", inputs), ("random init", features_of(random_encoder, inputs, seen))):
             baselines.append({"level": level, "seed": seed, "baseline": name, **readouts(feats, data, level)})
         alphas = [0.0] if level == CLEAN else list(cfg.alphas)
         for alpha, scores in zip(alphas, closed_forms(data, None if level == CLEAN else level, alphas)):
@@ -208,10 +219,10 @@ def train_cell(data: NuisanceData, cfg: GridConfig, cell: tuple[str, float, str,
     probes: list[dict[str, Any]] = []
 
     def probe(t: int, model: methods.SelfSupModel) -> None:
-        probes.append({"steps": t, **readouts({s: features(model, im) for s, im in inputs.items()}, data, level)})
+        probes.append({"steps": t, **readouts(features_of(model, inputs), data, level)})
 
     model, curve = train(method, x, views, cfg.nuisance.k, steps, cfg.batch_size, seed, probe, cfg.probes)
-    feats = {s: features(model, imgs) for s, imgs in inputs.items()}
+    feats = features_of(model, inputs)
     return {
         "level": level,
         "alpha": alpha,
@@ -254,10 +265,13 @@ def run_grid(
         todo = [c for c in cfg.cells() if cell_key(*c) not in done]
         groups = [(seed, list(cells)) for seed, cells in groupby(todo, key=lambda c: c[3])]
         groups += [(seed, []) for seed in cfg.seeds if seed not in seeded and all(seed != g[0] for g in groups)]
-        for seed, cells in groups:  # consecutive cells of one seed share its data, built once
+        built: dict[int, NuisanceData] = {}  # each seed's data, built once (its cells come method by method)
+        for seed, cells in groups:
             if session.out_of_time(max_seconds):
                 break
-            data = nuisance_data(train_images, train_labels, test_images, test_labels, cfg.nuisance, seed)
+            if seed not in built:
+                built[seed] = nuisance_data(train_images, train_labels, test_images, test_labels, cfg.nuisance, seed)
+            data = built[seed]
             if seed not in seeded:  # (re)compute the seed's untrained rows: deterministic, cheap
                 for table, rows in zip(("levels", "baselines", "closed_form"), _seed_rows(data, cfg, seed)):
                     setattr(result, table, [r for r in getattr(result, table) if r["seed"] != seed] + rows)
