@@ -103,6 +103,37 @@ def test_figure_png_is_twice_its_display_size_and_says_so():
     assert "stacked" not in single
 
 
+def _matplotlib_png_pixels(fig: Figure) -> np.ndarray:
+    """The figure as matplotlib itself saves it (PNG, FIGURE_DPI, cropped), RGB."""
+    from PIL import Image
+
+    raw = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(raw, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    return np.asarray(Image.open(raw).convert("RGB"), dtype=int)
+
+
+def test_a_palette_only_where_it_moves_no_pixel_visibly():
+    """Smooth colours in every direction keep every pixel of matplotlib's own cropped PNG; lines and text take
+    a palette whose pixels are within PALETTE_MAX_ERROR of it but for a PALETTE_MOVED share."""
+    from PIL import Image
+
+    smooth, lines = Figure(figsize=(3, 2)), Figure(figsize=(3, 2))
+    u, v = np.meshgrid(np.linspace(0, 1, 200), np.linspace(0, 1, 120))
+    smooth.subplots().imshow(np.dstack([u, v, 1 - u * v]))
+    ax = lines.subplots()
+    for i, color in enumerate(("#1f77b4", "#ff7f0e", "#7b2b8c")):
+        ax.plot(np.arange(5), np.arange(5) * (i + 1), color=color, label=f"line {i}")
+    ax.legend()
+    full = Image.open(io.BytesIO(figure_bundle(smooth)[0]))
+    assert full.mode == "RGB"
+    assert np.array_equal(np.asarray(full, dtype=int), _matplotlib_png_pixels(smooth))
+    reduced = Image.open(io.BytesIO(figure_bundle(lines)[0]))
+    assert reduced.mode == "P"
+    moved = np.abs(np.asarray(reduced.convert("RGB"), dtype=int) - _matplotlib_png_pixels(lines)).max(axis=-1)
+    assert (moved > style.PALETTE_MAX_ERROR).mean() <= style.PALETTE_MOVED
+
+
 def test_log_axes_label_decades_or_plain_numbers_never_minor_ticks(drawn):
     for name, figs in drawn.items():
         for fig in _both(figs):
