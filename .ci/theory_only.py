@@ -116,7 +116,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--chapters-nice", type=int, default=0, help="run the chapters this much nicer")
     nice = ["nice", "-n", str(n)] if (n := parser.parse_args(argv).chapters_nice) else []
     sys.stdout.reconfigure(line_buffering=True)  # progress shows in CI logs as it happens
-    work = Path(tempfile.mkdtemp(prefix="je-vs-rc-theory-"))
+    with tempfile.TemporaryDirectory(prefix="je-vs-rc-theory-") as tmp:  # the venv, ~0.5 GB, goes at the end
+        check_theory_path(Path(tmp), nice)
+    return 0
+
+
+def check_theory_path(work: Path, nice: list[str]) -> None:
+    """The torch-free venv under ``work``, then every chapter through its runner."""
     python = install(work / "venv")
     check(run(python, "-m", "je_vs_rc.data", "mnist"), "fetching MNIST")
     chapters = run(python, "-m", "je_vs_rc.run", "--list")
@@ -132,7 +138,6 @@ def main(argv: list[str]) -> int:
     if stale := set(LONGEST) - (set(names) - deep):
         sys.exit(f"theory-only: LONGEST names {sorted(stale)}, not torch-free chapters: update it")
     run_chapters(python, names, deep, work / "runs", nice)
-    return 0
 
 
 if __name__ == "__main__":
