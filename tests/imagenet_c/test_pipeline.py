@@ -318,3 +318,17 @@ def test_without_the_clean_probe_top1_clean_is_nan_and_no_clean_features(tmp_pat
     out = pipeline.run(cfg)
     assert np.isnan(out["rows"][0]["top1_clean"]) and np.isfinite(out["rows"][0]["top1"])
     assert out["provenance"]["throughput"]["feature_images"] == 32 + 16  # the corrupted sets only
+
+
+@pytest.mark.data
+def test_a_baselines_clean_probe_is_fitted_once_for_every_severity(tmp_path, monkeypatch):
+    """The raw pixels' clean images are the same at every severity: their probe is fitted once and shared."""
+    from je_vs_rc.imagenet_c import probe
+
+    fitted = []
+    real = probe.linear_probe
+    monkeypatch.setattr(probe, "linear_probe", lambda *a, **k: fitted.append(a[0].shape) or real(*a, **k))
+    cfg = {**SMALL, "pixels": True, "severities": [1, 2], "train_images": 32, "out_dir": str(tmp_path)}
+    rows = {(r["method"], r["severity"]): r for r in pipeline.run(ExperimentConfig(**cfg))["rows"]}
+    assert len(rows) == 4 and len(fitted) == 2 * len(rows) - 1
+    assert rows["pixels", 1]["top1_clean"] == rows["pixels", 2]["top1_clean"]

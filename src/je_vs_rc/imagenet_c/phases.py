@@ -391,25 +391,28 @@ def probe_all(cfg: ExperimentConfig, splits: dict[int, Split], table: list[Row],
     rank, world = distributed.rank_world()
     mine = [r for i, r in enumerate(table) if i % world == rank]
     progress = distributed.Progress("probe", len(mine) * world, "rows")
+    # A pair of feature files is probed once: a baseline's clean images are the same at every severity.
+    probed: dict[tuple[str, str, int], dict[str, Any]] = {}
     for row in mine:
         sets = _sets(row, splits[row.seed])
         path = _probe_path(cache, row, sets, cfg)
         if not path.is_file():
-            feats = [np.load(feature_path(cache, row, s), mmap_mode="r") for s in sets]
-            scores = [
-                probe.linear_probe(
-                    np.asarray(feats[i]),
-                    sets[i].labels,
-                    np.asarray(feats[i + 1]),
-                    sets[i + 1].labels,
-                    row.seed,
-                    tuple(cfg.probe_weight_decays),
-                    cfg.probe_iters,
-                    device=cfg.device,
-                    epochs=cfg.probe_epochs,
-                )
-                for i in range(0, len(sets), 2)
-            ]
+            scores = []
+            for train, test in zip(sets[::2], sets[1::2]):
+                pair = (feature_path(cache, row, train).name, feature_path(cache, row, test).name, row.seed)
+                if pair not in probed:
+                    probed[pair] = probe.linear_probe(
+                        np.asarray(np.load(feature_path(cache, row, train), mmap_mode="r")),
+                        train.labels,
+                        np.asarray(np.load(feature_path(cache, row, test), mmap_mode="r")),
+                        test.labels,
+                        row.seed,
+                        tuple(cfg.probe_weight_decays),
+                        cfg.probe_iters,
+                        device=cfg.device,
+                        epochs=cfg.probe_epochs,
+                    )
+                scores.append(probed[pair])
             with atomic_path(path) as tmp:
                 tmp.write_text(json.dumps(scores))
         progress.update(1, world)
