@@ -61,13 +61,13 @@ BREAKABLE_NUMBER = re.compile(
     r"(?<![\w.])(?:[-\u2212]\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?|\d[\d,]*(?:\.\d+)?[eE][-+\u2212]?\d+)"
 )
 # A table cell that holds one number (with an optional comparison, sign, percent, ± part or "x"; a
-# power of ten as words.plain writes it, "3 × 10⁻¹⁵"; an estimate's scale word, "1.6 million"), a count
-# out of a total ("19 / 60"), or a dash.
+# power of ten as words.plain writes it, "3 × 10⁻¹⁵"; an estimate's scale word, "1.6 million"; a note
+# mark, "0.27†", that the caption explains), a count out of a total ("19 / 60"), or a dash.
 NUMBER_CELL = re.compile(
     r"^(?:\d[\d,]*\s/\s\d[\d,]*|[<>\u2264\u2265~\u2248]?\s*[-+\u2212]?\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?"
     r"(?:\s*\u00d7\s*10[\u207b\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+|(?<=10)[\u207b\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+"
     r"|\s(?:thousand|million|billion|trillion))?"
-    r"\s*[%\u00d7x]?(?:\s*\u00b1\s*\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?\s*%?)?|[-\u2013\u2014])$"
+    r"\s*[%\u00d7x]?(?:\s*\u00b1\s*\d[\d,]*(?:\.\d+)?(?:[eE][-+\u2212]?\d+)?\s*%?)?[\u2020\u2021]?|[-\u2013\u2014])$"
 )
 DASH = re.compile(r"^[-\u2013\u2014]$")
 

@@ -21,7 +21,7 @@ method    alpha    distance    predicted n  lines
 SL        0.1      2.1e-03     2,500        6 / 6
 JE        1,000    −0.4 ± 0.1  1.6 million  19 / 60
 RC        —        12%         3 × 10⁻¹⁵    0 / 6
-AE        2        3           10⁻⁸         2 / 6
+AE        2        0.27†       10⁻⁸         2 / 6
 ========  =======  ==========  ===========  =======
 """
 
@@ -35,6 +35,7 @@ def test_a_column_of_numbers_is_marked_and_a_column_of_words_is_not():
     # an estimate in words (words.rounded) and a power of ten (words.plain) are numbers too
     assert marked["predicted n"] and marked["1.6 million"] and marked["3\u202f×\u202f10⁻¹⁵"]
     assert marked["10⁻⁸"] and marked["lines"] and marked["19 / 60"]  # and a count out of a total
+    assert marked["0.27†"]  # a number whose note the caption gives
 
 
 def test_numbers_with_a_sign_or_exponent_are_kept_whole():
